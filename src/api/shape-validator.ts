@@ -1,0 +1,139 @@
+import type { MemberRef, ServiceModel, Shape } from './service-model.js';
+import { ValidationException } from '../domain/errors.js';
+
+/**
+ * Validates a decoded input against the model's constraints and reports every violation the way
+ * AWS's Coral front end does: `N validation error(s) detected: Value 'x' at 'path' failed to satisfy
+ * constraint: ...`, joined by "; ", with camelCase member paths.
+ */
+export class ShapeValidator {
+  readonly #model: ServiceModel;
+  readonly #regexes = new Map<string, RegExp>();
+
+  constructor(model: ServiceModel) {
+    this.#model = model;
+  }
+
+  /** Throws ValidationException listing every violation; `skip` holds member paths validated elsewhere. */
+  validate(shapeName: string, value: Record<string, unknown>, skip: ReadonlySet<string> = new Set()): void {
+    const errors: string[] = [];
+    this.#structure(this.#model.shapes[shapeName]!, value, '', errors, skip);
+    if (errors.length > 0) {
+      const head = errors.length === 1 ? '1 validation error detected: ' : `${errors.length} validation errors detected: `;
+      throw new ValidationException(head + errors.join('; '));
+    }
+  }
+
+  #structure(shape: Shape, value: Record<string, unknown>, path: string, errors: string[], skip: ReadonlySet<string>): void {
+    for (const [name, ref] of Object.entries(shape.members ?? {})) {
+      const memberPath = path + (path ? '.' : '') + camel(name);
+      if (skip.has(memberPath)) continue;
+      const v = value[name];
+      if (v === undefined || v === null) {
+        if (shape.required?.includes(name)) errors.push(`Value null at '${memberPath}' failed to satisfy constraint: Member must not be null`);
+        continue;
+      }
+      this.#member(ref, v, memberPath, errors, skip);
+    }
+  }
+
+  #member(ref: MemberRef, v: unknown, path: string, errors: string[], skip: ReadonlySet<string>): void {
+    const shape = this.#model.shapes[ref.shape]!;
+    const problems = this.#constraints(shape, v);
+    if (problems.length > 0) {
+      errors.push(`Value ${render(v)} at '${path}' failed to satisfy constraint: ${problems.join(', ')}`);
+      return;
+    }
+    if (shape.type === 'structure' && isObject(v)) this.#structure(shape, v, path, errors, skip);
+  }
+
+  /** The constraint texts a single value violates (nested list/map elements folded in AWS style). */
+  #constraints(shape: Shape, v: unknown): string[] {
+    const out: string[] = [];
+    switch (shape.type) {
+      case 'string': {
+        if (typeof v !== 'string') break;
+        if (shape.enum && !shape.enum.includes(v)) out.push(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+        if (shape.max !== undefined && v.length > shape.max) out.push(`Member must have length less than or equal to ${shape.max}`);
+        if (shape.min !== undefined && v.length < shape.min) out.push(`Member must have length greater than or equal to ${shape.min}`);
+        if (shape.pattern !== undefined && !this.#regex(shape.pattern).test(v)) out.push(`Member must satisfy regular expression pattern: ${shape.pattern}`);
+        break;
+      }
+      case 'integer': case 'long': case 'double': case 'float': {
+        if (typeof v !== 'number') break;
+        if (shape.max !== undefined && v > shape.max) out.push(`Member must have value less than or equal to ${shape.max}`);
+        if (shape.min !== undefined && v < shape.min) out.push(`Member must have value greater than or equal to ${shape.min}`);
+        break;
+      }
+      case 'list': {
+        if (!Array.isArray(v)) break;
+        if (shape.max !== undefined && v.length > shape.max) out.push(`Member must have length less than or equal to ${shape.max}`);
+        if (shape.min !== undefined && v.length < shape.min) out.push(`Member must have length greater than or equal to ${shape.min}`);
+        if (out.length > 0) break;
+        const inner = this.#model.shapes[shape.member!.shape]!;
+        for (const item of v) {
+          const p = item === null || item === undefined ? ['Member must not be null'] : this.#constraints(inner, item);
+          if (p.length > 0) {
+            out.push(`Member must satisfy constraint: [${[...p, 'Member must not be null'].filter(uniq).join(', ')}]`);
+            break;
+          }
+        }
+        break;
+      }
+      case 'map': {
+        if (!isObject(v)) break;
+        const keyShape = this.#model.shapes[shape.key!.shape]!;
+        const valShape = this.#model.shapes[shape.value!.shape]!;
+        if (shape.max !== undefined && Object.keys(v).length > shape.max) out.push(`Member must have length less than or equal to ${shape.max}`);
+        for (const [k, val] of Object.entries(v)) {
+          const kp = this.#constraints(keyShape, k);
+          if (kp.length > 0) { out.push(`Map keys must satisfy constraint: [${[...kp, 'Member must not be null'].join(', ')}]`); break; }
+          const vp = val === null ? ['Member must not be null'] : this.#constraints(valShape, val);
+          if (vp.length > 0) { out.push(`Map value must satisfy constraint: [${[...vp, 'Member must not be null'].filter(uniq).join(', ')}]`); break; }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    return out;
+  }
+
+  #regex(pattern: string): RegExp {
+    let re = this.#regexes.get(pattern);
+    if (!re) {
+      try {
+        re = new RegExp(`^(?:${pattern})$`, 'u');
+      } catch {
+        re = new RegExp(`^(?:${pattern})$`);
+      }
+      this.#regexes.set(pattern, re);
+    }
+    return re;
+  }
+}
+
+const uniq = (x: string, i: number, a: string[]) => a.indexOf(x) === i;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** AWS's member paths are the model names with a lower-case first letter. */
+export function camel(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}
+
+/** Renders a value as Java's toString would (Coral's messages): lists `[a, b]`, maps `{k=v}`. */
+export function render(v: unknown): string {
+  return v === null || v === undefined ? 'null' : `'${inner(v)}'`;
+}
+
+function inner(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(inner).join(', ')}]`;
+  if (typeof v === 'object' && v !== null) {
+    // Map values in Lambda's model that are numbers are Doubles (routing weights): Java prints 2.0.
+    return `{${Object.entries(v).map(([k, x]) => `${k}=${typeof x === 'number' && Number.isInteger(x) ? x.toFixed(1) : inner(x)}`).join(', ')}}`;
+  }
+  return String(v);
+}

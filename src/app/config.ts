@@ -1,0 +1,53 @@
+import { resolve } from 'node:path';
+
+/** Everything Flint can be told at start, from flags and environment (flags win). */
+export interface FlintConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  region: string;
+  accountId: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** 64 hex chars (32 bytes); generated into the data dir when absent. */
+  masterKey?: string;
+  /** Account concurrency limit (Lambda's default quota: 1000). */
+  concurrencyLimit: number;
+  /** Sandbox driver: auto | process | <driver name>. */
+  sandbox: string;
+  /** Idle environments are stopped after this many ms. */
+  idleTimeoutMs: number;
+  /** Environments are recycled after this many ms regardless of use. */
+  maxLifetimeMs: number;
+  /** Multiplier for async retry backoff (1 = Lambda's real delays; tests use small values). */
+  asyncRetryScale: number;
+  /** Number of async queue pollers. */
+  asyncPollers: number;
+  /** Quiet mode: no per-request logging. */
+  quiet: boolean;
+}
+
+export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.ProcessEnv = process.env): FlintConfig {
+  const num = (v: string | undefined, d: number) => (v !== undefined && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : d);
+  const cfg: FlintConfig = {
+    host: env['FLINT_HOST'] ?? '127.0.0.1',
+    port: num(env['FLINT_PORT'], 9000),
+    dataDir: resolve(env['FLINT_DATA_DIR'] ?? '.flint'),
+    region: env['FLINT_REGION'] ?? 'us-east-1',
+    accountId: env['FLINT_ACCOUNT_ID'] ?? '000000000000',
+    accessKeyId: env['FLINT_ACCESS_KEY_ID'] || undefined,
+    secretAccessKey: env['FLINT_SECRET_ACCESS_KEY'] || undefined,
+    masterKey: env['FLINT_MASTER_KEY'] || undefined,
+    concurrencyLimit: num(env['FLINT_CONCURRENCY_LIMIT'], 1000),
+    sandbox: env['FLINT_SANDBOX'] ?? 'auto',
+    idleTimeoutMs: num(env['FLINT_IDLE_TIMEOUT_MS'], 10 * 60_000),
+    maxLifetimeMs: num(env['FLINT_MAX_LIFETIME_MS'], 2 * 3600_000),
+    asyncRetryScale: num(env['FLINT_ASYNC_RETRY_SCALE'], 1),
+    asyncPollers: num(env['FLINT_ASYNC_POLLERS'], 4),
+    quiet: env['FLINT_QUIET'] === '1',
+  };
+  for (const [k, v] of Object.entries(flags)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
+  cfg.dataDir = resolve(cfg.dataDir);
+  if (!/^\d{12}$/.test(cfg.accountId)) throw new Error(`FLINT_ACCOUNT_ID must be 12 digits, got '${cfg.accountId}'`);
+  return cfg;
+}

@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { FlintConfig } from './config.js';
+import { loadMasterKey, loadRootCredentials, type RootCredentials } from './secrets.js';
+import { systemClock } from './system-clock.js';
+import { InProcessEvents } from './in-process-events.js';
+import { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
+import { EncryptedCodeStore } from '../store/encrypted-code-store.js';
+import { ApiServer, type OperationHandlers } from '../api/api-server.js';
+import { SigV4Verifier } from '../api/sigv4-verifier.js';
+import { Arns } from '../domain/function-name.js';
+import type { ControlContext } from '../control/control-context.js';
+import { FunctionService } from '../control/function-service.js';
+import { functionHandlers } from '../api/handlers/function-handlers.js';
+import type { Clock } from '../ports/clock.js';
+
+export interface FlintApp {
+  readonly config: FlintConfig;
+  readonly credentials: RootCredentials;
+  /** `http://host:port` once started. */
+  readonly endpoint: string;
+  readonly functions: FunctionService;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: the only module that knows concrete drivers. Start order: data dir →
+ * stores → services → API; stop order is the reverse.
+ */
+export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log?: (line: string) => void } = {}): Promise<FlintApp> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const clock = opts.clock ?? systemClock;
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const credentials = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
+  const masterKey = loadMasterKey(config.dataDir, config.masterKey);
+  const store = new SqliteMetadataStore(join(config.dataDir, 'flint.db'));
+  const code = new EncryptedCodeStore({ dataDir: config.dataDir, masterKey, db: store.db });
+  const arns = new Arns(config.region, config.accountId);
+  const events = new InProcessEvents();
+  const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID };
+
+  const functions = new FunctionService(ctx);
+  const handlers: OperationHandlers = {
+    ...functionHandlers(functions),
+  };
+
+  const verifier = new SigV4Verifier({
+    region: config.region,
+    service: 'lambda',
+    now: () => clock.now(),
+    lookup: (id) =>
+      id === credentials.accessKeyId
+        ? { accessKeyId: id, secretAccessKey: credentials.secretAccessKey, principalArn: arns.rootPrincipal() }
+        : undefined,
+  });
+  const api = new ApiServer({
+    handlers,
+    verifier,
+    logError: (err) => log(`flint: internal error: ${(err as Error)?.stack ?? String(err)}`),
+    plainRoutes: [
+      { method: 'GET', prefix: '/health', handle: (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); } },
+    ],
+  });
+  const addr = await api.listen(config.port, config.host);
+  const endpoint = `http://${addr.address}:${addr.port}`;
+
+  return {
+    config,
+    credentials,
+    endpoint,
+    functions,
+    async stop() {
+      await api.close();
+      store.close();
+    },
+  };
+}

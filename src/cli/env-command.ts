@@ -1,0 +1,25 @@
+import { Command } from 'commander';
+import { loadConfig } from '../app/config.js';
+import { loadRootCredentials } from '../app/secrets.js';
+
+/** Prints the variables that point the AWS CLI and SDKs at this Flint. */
+export function envCommand(): Command {
+  return new Command('env')
+    .description('print export lines for the AWS CLI / SDKs (credentials, region, endpoint)')
+    .option('--data-dir <dir>', 'data directory (default ./.flint, env FLINT_DATA_DIR)')
+    .option('--host <host>')
+    .option('--port <port>', 'port', (v) => Number(v))
+    .action((opts: { dataDir?: string; host?: string; port?: number }) => {
+      const config = loadConfig({ dataDir: opts.dataDir, host: opts.host, port: opts.port });
+      const creds = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
+      process.stdout.write(
+        [
+          `export AWS_ACCESS_KEY_ID=${creds.accessKeyId}`,
+          `export AWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}`,
+          `export AWS_REGION=${config.region}`,
+          `export AWS_DEFAULT_REGION=${config.region}`,
+          `export AWS_ENDPOINT_URL=http://${config.host}:${config.port}`,
+        ].join('\n') + '\n',
+      );
+    });
+}

@@ -1,0 +1,75 @@
+/**
+ * A sandbox runs one execution environment's process tree. Drivers (process, bwrap+cgroups, ...)
+ * implement this port; the invoke layer never knows which one it has.
+ */
+export interface SandboxSpec {
+  /** Unique id of the execution environment (used for cgroup / scratch names). */
+  id: string;
+  /** Host directory of the extracted function code (seen inside as /var/task). */
+  taskRoot: string;
+  /** Host directories of the extracted layers, in order (merged inside as /opt). */
+  layers: string[];
+  /** Host directory of Flint's runtime bootstrap files (seen inside as /var/runtime). */
+  runtimeDir: string;
+  /**
+   * The command to start, with paths expressed through the sandbox view (see SandboxPaths);
+   * built by the caller from `driver.paths(spec)`.
+   */
+  argv: string[];
+  env: Record<string, string>;
+  memoryMb: number;
+  /** Size of the writable /tmp in MB (Lambda's EphemeralStorage). */
+  ephemeralStorageMb: number;
+  /** The Runtime API this environment must reach, as listened on by the host. */
+  runtimeApi: { host: string; port: number };
+  /** `default`: outbound allowed, nothing inbound. `isolated`: only the Runtime API. */
+  network: 'default' | 'isolated';
+  /** Receives everything the process tree writes to stdout/stderr. */
+  onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
+}
+
+/** Paths as the code inside the sandbox sees them. */
+export interface SandboxPaths {
+  taskRoot: string;
+  opt: string;
+  runtimeDir: string;
+  tmp: string;
+}
+
+export interface SandboxExit {
+  code: number | null;
+  signal: string | null;
+  /** True when the memory limit killed it (from the kernel's own evidence where available). */
+  oomKilled: boolean;
+}
+
+export interface Sandbox {
+  readonly id: string;
+  readonly pid: number;
+  /** What AWS_LAMBDA_RUNTIME_API must be set to inside (host:port). */
+  readonly runtimeApiAddress: string;
+  readonly exited: Promise<SandboxExit>;
+  /** Peak memory use of the tree in bytes, where measurable. */
+  maxMemoryBytes(): number | undefined;
+  /** Kill the whole tree and release every resource (idempotent). */
+  destroy(): Promise<void>;
+}
+
+export interface SandboxCapability {
+  available: boolean;
+  /** Why not, when unavailable. */
+  reason?: string;
+  isolated: boolean;
+}
+
+export interface SandboxDriver {
+  readonly name: string;
+  probe(): Promise<SandboxCapability>;
+  /** Where code, layers, runtime and /tmp appear to the process for this spec. */
+  paths(spec: Pick<SandboxSpec, 'id' | 'taskRoot' | 'runtimeDir' | 'layers'>): SandboxPaths;
+  /** The value of AWS_LAMBDA_RUNTIME_API inside, for this spec. */
+  runtimeApiAddress(spec: Pick<SandboxSpec, 'id' | 'runtimeApi' | 'network'>): string;
+  start(spec: SandboxSpec): Promise<Sandbox>;
+  /** Remove what a previous (crashed) server left behind: cgroups, mounts, scratch dirs, processes. */
+  reapOrphans(): Promise<void>;
+}

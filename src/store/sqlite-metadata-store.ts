@@ -1,0 +1,100 @@
+import Database from 'better-sqlite3';
+import type { Collection, MetadataStore } from '../ports/metadata-store.js';
+import { MIGRATIONS } from './migrations.js';
+
+/**
+ * MetadataStore on SQLite (WAL). Documents are JSON text in one table keyed by (collection, key);
+ * prefix listing uses the primary-key index. Migrations run in order, each once, each in a transaction.
+ */
+export class SqliteMetadataStore implements MetadataStore {
+  readonly db: Database.Database;
+  readonly #collections = new Map<string, Collection<unknown>>();
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.#migrate();
+  }
+
+  #migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const done = new Set(this.db.prepare('SELECT id FROM schema_migrations').all().map((r) => (r as { id: number }).id));
+    for (const m of MIGRATIONS) {
+      if (done.has(m.id)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
+      })();
+    }
+  }
+
+  collection<T>(name: string): Collection<T> {
+    let c = this.#collections.get(name);
+    if (!c) {
+      c = new SqliteCollection<unknown>(this.db, name);
+      this.#collections.set(name, c);
+    }
+    return c as Collection<T>;
+  }
+
+  transaction<R>(fn: () => R): R {
+    return this.db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+class SqliteCollection<T> implements Collection<T> {
+  readonly #name: string;
+  readonly #get: Database.Statement;
+  readonly #put: Database.Statement;
+  readonly #insert: Database.Statement;
+  readonly #delete: Database.Statement;
+  readonly #list: Database.Statement;
+  readonly #count: Database.Statement;
+
+  constructor(db: Database.Database, name: string) {
+    this.#name = name;
+    this.#get = db.prepare('SELECT value FROM documents WHERE collection = ? AND key = ?');
+    this.#put = db.prepare('INSERT INTO documents (collection, key, value) VALUES (?, ?, ?) ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value');
+    this.#insert = db.prepare('INSERT OR IGNORE INTO documents (collection, key, value) VALUES (?, ?, ?)');
+    this.#delete = db.prepare('DELETE FROM documents WHERE collection = ? AND key = ?');
+    this.#list = db.prepare('SELECT key, value FROM documents WHERE collection = ? AND key >= ? AND key < ? AND key > ? ORDER BY key LIMIT ?');
+    this.#count = db.prepare('SELECT COUNT(*) AS n FROM documents WHERE collection = ? AND key >= ? AND key < ?');
+  }
+
+  get(key: string): T | undefined {
+    const row = this.#get.get(this.#name, key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  put(key: string, value: T): void {
+    this.#put.run(this.#name, key, JSON.stringify(value));
+  }
+
+  insert(key: string, value: T): boolean {
+    return this.#insert.run(this.#name, key, JSON.stringify(value)).changes === 1;
+  }
+
+  delete(key: string): boolean {
+    return this.#delete.run(this.#name, key).changes === 1;
+  }
+
+  list(prefix = '', opts: { after?: string; limit?: number } = {}): Array<{ key: string; value: T }> {
+    const rows = this.#list.all(this.#name, prefix, upperBound(prefix), opts.after ?? '', opts.limit ?? -1) as Array<{ key: string; value: string }>;
+    return rows.filter((r) => opts.after === undefined || r.key > opts.after).map((r) => ({ key: r.key, value: JSON.parse(r.value) as T }));
+  }
+
+  count(prefix = ''): number {
+    return (this.#count.get(this.#name, prefix, upperBound(prefix)) as { n: number }).n;
+  }
+}
+
+/** The smallest string greater than every string starting with `prefix`. */
+function upperBound(prefix: string): string {
+  return prefix + '\u{10FFFF}';
+}

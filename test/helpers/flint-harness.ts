@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { loadConfig, type FlintConfig } from '../../src/app/config.js';
+import { startFlint, type FlintApp } from '../../src/app/flint-app.js';
+
+export const TEST_CREDENTIALS = { accessKeyId: 'AKIATESTFLINT0000001', secretAccessKey: 'test-secret-key-for-flint-tests-only-000' };
+export const TEST_ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
+
+export interface Harness {
+  app: FlintApp;
+  client: LambdaClient;
+  endpoint: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** A real Flint server on a free 127.0.0.1 port with a fresh data dir, and an SDK v3 client for it. */
+export async function startHarness(overrides: Partial<FlintConfig> = {}): Promise<Harness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'flint-test-'));
+  const config = loadConfig(
+    { host: '127.0.0.1', port: 0, dataDir, accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: TEST_CREDENTIALS.secretAccessKey, quiet: true, ...overrides },
+    {},
+  );
+  const app = await startFlint(config, { log: () => {} });
+  const client = new LambdaClient({
+    endpoint: app.endpoint,
+    region: config.region,
+    credentials: TEST_CREDENTIALS,
+    maxAttempts: 1,
+  });
+  return {
+    app,
+    client,
+    endpoint: app.endpoint,
+    dataDir,
+    async stop() {
+      client.destroy();
+      await app.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
