@@ -14,6 +14,9 @@ import type { ControlContext } from '../control/control-context.js';
 import { FunctionService } from '../control/function-service.js';
 import { functionHandlers } from '../api/handlers/function-handlers.js';
 import type { Clock } from '../ports/clock.js';
+import { SqliteAuditLog } from '../store/sqlite-audit-log.js';
+import { AuditTrail } from '../observe/audit-trail.js';
+import type { AuditLog } from '../ports/audit-log.js';
 
 export interface FlintApp {
   readonly config: FlintConfig;
@@ -21,6 +24,7 @@ export interface FlintApp {
   /** `http://host:port` once started. */
   readonly endpoint: string;
   readonly functions: FunctionService;
+  readonly audit: AuditLog;
   stop(): Promise<void>;
 }
 
@@ -38,6 +42,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const code = new EncryptedCodeStore({ dataDir: config.dataDir, masterKey, db: store.db });
   const arns = new Arns(config.region, config.accountId);
   const events = new InProcessEvents();
+  const audit = new SqliteAuditLog(store.db);
+  const auditTrail = new AuditTrail(audit, clock);
   const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID };
 
   const functions = new FunctionService(ctx);
@@ -57,6 +63,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const api = new ApiServer({
     handlers,
     verifier,
+    onCall: (call) => auditTrail.onCall(call),
     logError: (err) => log(`flint: internal error: ${(err as Error)?.stack ?? String(err)}`),
     plainRoutes: [
       { method: 'GET', prefix: '/health', handle: (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); } },
@@ -70,6 +77,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     credentials,
     endpoint,
     functions,
+    audit,
     async stop() {
       await api.close();
       store.close();

@@ -19,6 +19,8 @@ export function envCommand(): Command {
           `export AWS_REGION=${config.region}`,
           `export AWS_DEFAULT_REGION=${config.region}`,
           `export AWS_ENDPOINT_URL=http://${config.host}:${config.port}`,
+          // Older clients (AWS CLI < 2.13, boto3 < 1.28 — Debian 12 ships 2.9 and 1.26) ignore it.
+          `# AWS CLI < 2.13 and boto3 < 1.28 ignore AWS_ENDPOINT_URL: pass --endpoint-url "$AWS_ENDPOINT_URL" / endpoint_url=...`,
         ].join('\n') + '\n',
       );
     });

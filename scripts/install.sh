@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs what Flint needs on a Debian/Ubuntu machine, then its npm dependencies.
+# - bubblewrap, runc: sandbox drivers; socat: the Runtime API relay into sandboxes;
+#   libseccomp-dev, gcc, make: tools the sandbox driver may build with; iproute2: network namespaces.
+# - awscli, python3-boto3: the real AWS clients the compatibility tests drive.
+# Without root or apt it installs only the npm side and says what is missing; Flint then falls
+# back to the unisolated `process` sandbox and prints why.
+set -eu
+cd "$(dirname "$0")/.."
+PKGS="bubblewrap runc socat libseccomp-dev gcc make iproute2 awscli python3-boto3"
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  missing=""
+  for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+  if [ -n "$missing" ]; then
+    echo "install: apt-get install$missing"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  fi
+else
+  echo "install: not root or no apt-get; skipping system packages ($PKGS)" >&2
+fi
+npm ci --no-audit --no-fund

@@ -1,0 +1,49 @@
+import type { AuditLog } from '../ports/audit-log.js';
+import type { Clock } from '../ports/clock.js';
+
+/** Calls that only read are not audited (CloudTrail's "read-only" management events are opt-in). */
+const READ_ONLY = /^(Get|List)/;
+/** Invoke is data plane, not a control-plane change. */
+const DATA_PLANE = new Set(['Invoke', 'InvokeAsync', 'InvokeWithResponseStream']);
+/** Members never written to the trail: code archives and secret-bearing values. */
+const REDACT = new Set(['ZipFile', 'Content', 'Code', 'Environment', 'Payload']);
+
+export interface CallInfo {
+  requestId: string;
+  operation: string;
+  principal: string;
+  input: Record<string, unknown>;
+  status: number;
+  errorType?: string;
+}
+
+/** Turns every control-plane change (successful or refused) into an audit event. */
+export class AuditTrail {
+  readonly #log: AuditLog;
+  readonly #clock: Clock;
+
+  constructor(log: AuditLog, clock: Clock) {
+    this.#log = log;
+    this.#clock = clock;
+  }
+
+  onCall(call: CallInfo): void {
+    if (READ_ONLY.test(call.operation) || DATA_PLANE.has(call.operation)) return;
+    const detail: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(call.input)) {
+      if (REDACT.has(k)) detail[k] = '(redacted)';
+      else if (!Buffer.isBuffer(v)) detail[k] = v;
+    }
+    const resource = (call.input['FunctionName'] ?? call.input['LayerName'] ?? call.input['Resource']) as string | undefined;
+    this.#log.record({
+      time: new Date(this.#clock.now()).toISOString(),
+      requestId: call.requestId,
+      principal: call.principal,
+      operation: call.operation,
+      ...(resource ? { resource } : {}),
+      status: call.status,
+      ...(call.errorType ? { errorType: call.errorType } : {}),
+      detail,
+    });
+  }
+}

@@ -1,0 +1,22 @@
+/** One control-plane call, as the audit trail keeps it (CloudTrail's management events, reduced). */
+export interface AuditEvent {
+  seq?: number;
+  /** ISO-8601 time of the call. */
+  time: string;
+  requestId: string;
+  /** ARN of the caller. */
+  principal: string;
+  operation: string;
+  /** The function or layer the call addressed, when it named one. */
+  resource?: string;
+  status: number;
+  errorType?: string;
+  /** Request parameters with code blobs and environment values redacted. */
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditLog {
+  record(event: AuditEvent): void;
+  /** Newest last; `afterSeq` pages forward. */
+  list(opts?: { afterSeq?: number; limit?: number; resource?: string }): AuditEvent[];
+}

@@ -1,0 +1,35 @@
+/**
+ * The data plane's entry: run one invocation of a function version and wait for its outcome.
+ * The sync Invoke API calls it directly; async pollers call it for each queued event.
+ */
+export interface InvokeRequest {
+  functionName: string;
+  qualifier?: string;
+  payload: Buffer;
+  /** Base64 JSON ClientContext (X-Amz-Client-Context). */
+  clientContext?: string;
+  /** 'Tail' returns the last 4 KB of the invocation's log, base64. */
+  logType?: 'Tail' | 'None';
+  /** Set by the async path so the invocation keeps the request id returned with the 202. */
+  requestId?: string;
+  traceId?: string;
+  /** True when delivered by the async queue (throttles then become retriable, not 429s to a caller). */
+  async?: boolean;
+}
+
+export interface InvokeResult {
+  requestId: string;
+  statusCode: number;
+  payload: Buffer;
+  /** 'Unhandled' when the function failed (error body in payload). */
+  functionError?: 'Unhandled' | 'Handled';
+  logResult?: string;
+  executedVersion: string;
+  /** The ARN of the version (or alias) invoked. */
+  functionArn: string;
+}
+
+export interface Invoker {
+  /** Resolves with the outcome, or rejects with a LambdaError (not found, throttled, ...). */
+  invoke(req: InvokeRequest): Promise<InvokeResult>;
+}
