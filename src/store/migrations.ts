@@ -36,4 +36,28 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
       detail TEXT
     );`,
   },
+  {
+    id: 4,
+    name: 'async event queue',
+    // Lease = visible_at moved into the future + a fresh lease_token; an expired lease is simply
+    // visible again, which is how a crashed server re-delivers.
+    sql: `CREATE TABLE async_events (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      request_id TEXT NOT NULL UNIQUE,
+      function_name TEXT NOT NULL,
+      qualifier TEXT NOT NULL,
+      payload BLOB NOT NULL,
+      client_context TEXT,
+      trace_id TEXT,
+      origin TEXT NOT NULL,
+      enqueued_at INTEGER NOT NULL,
+      visible_at INTEGER NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      system_retries INTEGER NOT NULL DEFAULT 0,
+      deliveries INTEGER NOT NULL DEFAULT 0,
+      lease_token TEXT,
+      last_outcome TEXT
+    );
+    CREATE INDEX async_events_visible ON async_events (visible_at, seq);`,
+  },
 ];
