@@ -1,4 +1,4 @@
-import { InvalidParameterValueException, ResourceNotFoundException } from './errors.js';
+import { AccessDeniedException, InvalidParameterValueException, ResourceNotFoundException } from './errors.js';
 
 export interface FunctionRef {
   name: string;
@@ -7,27 +7,31 @@ export interface FunctionRef {
 }
 
 /**
- * Parses the forms Lambda accepts for a function: `name`, `name:qualifier`, the full ARN
- * `arn:aws:lambda:region:account:function:name[:qualifier]`, and the partial ARN
- * `account:function:name[:qualifier]`. An ARN from another region is not reachable (404), as in AWS.
+ * The forms Lambda accepts for a function, as its API model's FunctionName pattern spells them:
+ * `name`, `name:qualifier`, `function:name`, `account:function:name[:qualifier]`,
+ * `region:account:function:name[:qualifier]` and the full ARN. Groups: region, account, name, qualifier.
  */
-export function parseFunctionName(input: string, region: string): FunctionRef {
-  const parts = input.split(':');
-  if (parts[0] === 'arn') {
-    // arn:partition:lambda:region:account:function:name[:qualifier]
-    const arnRegion = parts[3] ?? '';
-    if (arnRegion && arnRegion !== region) {
-      throw new ResourceNotFoundException(`Functions from '${arnRegion}' are not reachable in this region ('${region}')`);
-    }
-    return ref(parts[6] ?? '', parts[7]);
+const FUNCTION_REF =
+  /^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:((?:eusc-)?[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d):)?(?:(\d{12}):)?(?:function:)?([a-zA-Z0-9\-_.]+)(?::(\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9\-_]+))?$/;
+
+/**
+ * Parses a function name in any form Lambda accepts (see FUNCTION_REF). An ARN from another region
+ * is not reachable (404 "Functions from 'x' are not reachable in this region ('y')"), as in AWS; an
+ * ARN of another account is refused (AWS answers AccessDeniedException: the caller has no grant
+ * there). Input the front door let through that still does not match is taken as a plain name, so
+ * the lookup that follows reports it as not found.
+ */
+export function parseFunctionName(input: string, region: string, accountId?: string): FunctionRef {
+  const m = FUNCTION_REF.exec(input);
+  if (!m) return { name: input };
+  const [, arnRegion, account, name, qualifier] = m;
+  if (arnRegion !== undefined && arnRegion !== region) {
+    throw new ResourceNotFoundException(`Functions from '${arnRegion}' are not reachable in this region ('${region}')`);
   }
-  if (parts.length >= 3 && parts[1] === 'function') return ref(parts[2]!, parts[3]);
-  if (parts.length >= 4 && parts[2] === 'function') {
-    // region:account:function:name[:qualifier]
-    if (parts[0] !== region) throw new ResourceNotFoundException(`Functions from '${parts[0]}' are not reachable in this region ('${region}')`);
-    return ref(parts[3]!, parts[4]);
+  if (account !== undefined && accountId !== undefined && account !== accountId) {
+    throw new AccessDeniedException(`Cross-account access is not supported: function ${name} is in account ${account}, this endpoint serves account ${accountId}.`);
   }
-  return ref(parts[0]!, parts[1]);
+  return ref(name!, qualifier);
 }
 
 function ref(name: string, qualifier: string | undefined): FunctionRef {

@@ -89,3 +89,80 @@ export const COLLECTIONS = {
   eventInvokeConfigs: 'event-invoke-configs',
   settings: 'settings',
 } as const;
+
+/** Pads a layer version number so key order is numeric order. */
+export const layerVersionKey = (v: number): string => String(v).padStart(10, '0');
+
+/** collection `layers`, key `layerName`. Survives the deletion of every version: numbers are never reused. */
+export interface LayerRecord {
+  LayerName: string;
+  LayerArn: string;
+  /** Highest version number ever published. */
+  latestVersion: number;
+}
+
+/**
+ * collection `layer-versions`, key `layerName SEP layerVersionKey(version)`. Wire shape of
+ * GetLayerVersion's output minus `Content.Location`, which is minted per request.
+ */
+export interface LayerVersionRecord {
+  LayerArn: string;
+  LayerVersionArn: string;
+  Version: number;
+  Description: string;
+  CreatedDate: string;
+  /** Absent when the publisher sent none (AWS then omits the member); `[]` when sent empty. */
+  CompatibleRuntimes?: string[];
+  CompatibleArchitectures?: string[];
+  LicenseInfo?: string;
+  Content: { CodeSha256: string; CodeSize: number };
+  /** Hex SHA-256 of the archive in the code store. */
+  sha256Hex: string;
+  /** Sum of the archive's uncompressed entry sizes (counts toward a function's 250 MB unzipped quota). */
+  unzippedSize: number;
+}
+
+/** One statement of a resource-based policy, in IAM's JSON shape and key order as Lambda renders it. */
+export interface PolicyStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Principal: string | { Service: string } | { AWS: string };
+  Action: string;
+  Resource: string;
+  Condition?: Record<string, Record<string, string>>;
+}
+
+/**
+ * collection `policies` (key `functionName SEP qualifier`, qualifier `$LATEST`, a version number
+ * unpadded, or an alias name) and `layer-policies` (key `layerName SEP layerVersionKey(version)`).
+ * A document exists only while it has statements.
+ */
+export interface PolicyRecord {
+  RevisionId: string;
+  Statement: PolicyStatement[];
+}
+
+/** collection `provisioned-concurrency`, key `functionName SEP qualifier` (version number or alias). */
+export interface ProvisionedConcurrencyRecord {
+  functionName: string;
+  qualifier: string;
+  RequestedProvisionedConcurrentExecutions: number;
+  AllocatedProvisionedConcurrentExecutions: number;
+  AvailableProvisionedConcurrentExecutions: number;
+  Status: 'IN_PROGRESS' | 'READY' | 'FAILED';
+  StatusReason?: string;
+  /** Lambda's LastModified text format. */
+  LastModified: string;
+}
+
+/**
+ * collection `event-invoke-configs`, key `functionName SEP qualifier` (`$LATEST` when unqualified).
+ * Wire shape of FunctionEventInvokeConfig; `LastModified` in epoch seconds.
+ */
+export interface EventInvokeConfigRecord {
+  FunctionArn: string;
+  LastModified: number;
+  MaximumRetryAttempts?: number;
+  MaximumEventAgeInSeconds?: number;
+  DestinationConfig: { OnSuccess: { Destination?: string }; OnFailure: { Destination?: string } };
+}

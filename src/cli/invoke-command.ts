@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { cliClient } from './cli-client.js';
+
+export function invokeCommand(): Command {
+  return new Command('invoke')
+    .description('invoke a function and print its result and the tail of its log')
+    .argument('<name>', 'function name or ARN')
+    .argument('[payload]', 'JSON payload', '{}')
+    .option('--qualifier <q>', 'version or alias')
+    .option('--event', 'invoke asynchronously (InvocationType Event)')
+    .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
+    .option('--endpoint <url>', 'Flint endpoint')
+    .action(async (name: string, payload: string, opts: { qualifier?: string; event?: boolean; dataDir?: string; endpoint?: string }) => {
+      const { client } = cliClient(opts);
+      const out = await client.send(
+        new InvokeCommand({
+          FunctionName: name,
+          Payload: Buffer.from(payload),
+          ...(opts.qualifier ? { Qualifier: opts.qualifier } : {}),
+          InvocationType: opts.event ? 'Event' : 'RequestResponse',
+          ...(opts.event ? {} : { LogType: 'Tail' }),
+        }),
+      );
+      client.destroy();
+      if (opts.event) {
+        process.stdout.write(`queued (status ${out.StatusCode})\n`);
+        return;
+      }
+      if (out.LogResult) process.stderr.write(Buffer.from(out.LogResult, 'base64').toString('utf8'));
+      process.stdout.write(Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8') + '\n');
+      if (out.FunctionError) {
+        process.stderr.write(`function error: ${out.FunctionError} (version ${out.ExecutedVersion})\n`);
+        process.exitCode = 1;
+      }
+    });
+}
