@@ -74,7 +74,7 @@ export class ShapeValidator {
         for (const item of v) {
           const p = item === null || item === undefined ? ['Member must not be null'] : this.#constraints(inner, item);
           if (p.length > 0) {
-            out.push(`Member must satisfy constraint: [${[...p, 'Member must not be null'].filter(uniq).join(', ')}]`);
+            out.push(`Member must satisfy constraint: [${[...this.#declared(inner), 'Member must not be null'].filter(uniq).join(', ')}]`);
             break;
           }
         }
@@ -87,14 +87,34 @@ export class ShapeValidator {
         if (shape.max !== undefined && Object.keys(v).length > shape.max) out.push(`Member must have length less than or equal to ${shape.max}`);
         for (const [k, val] of Object.entries(v)) {
           const kp = this.#constraints(keyShape, k);
-          if (kp.length > 0) { out.push(`Map keys must satisfy constraint: [${[...kp, 'Member must not be null'].join(', ')}]`); break; }
+          if (kp.length > 0) { out.push(`Map keys must satisfy constraint: [${this.#declared(keyShape).join(', ')}]`); break; }
           const vp = val === null ? ['Member must not be null'] : this.#constraints(valShape, val);
-          if (vp.length > 0) { out.push(`Map value must satisfy constraint: [${[...vp, 'Member must not be null'].filter(uniq).join(', ')}]`); break; }
+          if (vp.length > 0) { out.push(`Map value must satisfy constraint: [${[...this.#declared(valShape), 'Member must not be null'].filter(uniq).join(', ')}]`); break; }
         }
         break;
       }
       default:
         break;
+    }
+    return out;
+  }
+
+  /**
+   * Every constraint a shape declares. For a failing list element or map entry Coral names all of
+   * them, not only the violated ones (recorded: layers, routing weights, map keys), and prints
+   * Double bounds the Java way (1.0); map keys carry no "Member must not be null".
+   */
+  #declared(shape: Shape): string[] {
+    const out: string[] = [];
+    if (shape.type === 'string') {
+      if (shape.enum) out.push(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+      if (shape.max !== undefined) out.push(`Member must have length less than or equal to ${shape.max}`);
+      if (shape.min !== undefined) out.push(`Member must have length greater than or equal to ${shape.min}`);
+      if (shape.pattern !== undefined) out.push(`Member must satisfy regular expression pattern: ${shape.pattern}`);
+    } else if (shape.type === 'integer' || shape.type === 'long' || shape.type === 'double' || shape.type === 'float') {
+      const fmt = (n: number) => (shape.type === 'double' || shape.type === 'float') && Number.isInteger(n) ? n.toFixed(1) : String(n);
+      if (shape.max !== undefined) out.push(`Member must have value less than or equal to ${fmt(shape.max)}`);
+      if (shape.min !== undefined) out.push(`Member must have value greater than or equal to ${fmt(shape.min)}`);
     }
     return out;
   }

@@ -23,6 +23,13 @@ export interface FlintConfig {
   asyncRetryScale: number;
   /** Number of async queue pollers. */
   asyncPollers: number;
+  /**
+   * Lease length of an async event (heartbeats renew it while the invocation runs): after a crash,
+   * unfinished events are delivered again this long after they were last renewed.
+   */
+  asyncVisibilityTimeoutMs: number;
+  /** Server log verbosity: debug shows each async retry/drop decision. */
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Quiet mode: no per-request logging. */
   quiet: boolean;
 }
@@ -44,6 +51,8 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     maxLifetimeMs: num(env['FLINT_MAX_LIFETIME_MS'], 2 * 3600_000),
     asyncRetryScale: num(env['FLINT_ASYNC_RETRY_SCALE'], 1),
     asyncPollers: num(env['FLINT_ASYNC_POLLERS'], 4),
+    asyncVisibilityTimeoutMs: num(env['FLINT_ASYNC_VISIBILITY_TIMEOUT_MS'], 30_000),
+    logLevel: (['debug', 'info', 'warn', 'error'] as const).find((l) => l === env['FLINT_LOG_LEVEL']) ?? 'info',
     quiet: env['FLINT_QUIET'] === '1',
   };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;

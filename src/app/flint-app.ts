@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { FlintConfig } from './config.js';
 import { loadMasterKey, loadRootCredentials, type RootCredentials } from './secrets.js';
 import { systemClock } from './system-clock.js';
@@ -12,7 +12,27 @@ import { SigV4Verifier } from '../api/sigv4-verifier.js';
 import { Arns } from '../domain/function-name.js';
 import type { ControlContext } from '../control/control-context.js';
 import { FunctionService } from '../control/function-service.js';
-import { functionHandlers } from '../api/handlers/function-handlers.js';
+import { FUNCTION_VALIDATION_SKIPS, functionHandlers } from '../api/handlers/function-handlers.js';
+import { VersionService } from '../control/version-service.js';
+import { AliasService } from '../control/alias-service.js';
+import { versionHandlers } from '../api/handlers/version-handlers.js';
+import { aliasHandlers } from '../api/handlers/alias-handlers.js';
+import { codeDownloadRoute } from '../api/code-download-route.js';
+import { CodeLocations } from '../control/code-location.js';
+import { LayerService } from '../control/layer-service.js';
+import { LayerPolicyService } from '../control/layer-policy-service.js';
+import { PolicyService } from '../control/policy-service.js';
+import { ConcurrencyService } from '../control/concurrency-service.js';
+import { ProvisionedConcurrencyService } from '../control/provisioned-concurrency-service.js';
+import { EventInvokeConfigService } from '../control/event-invoke-config-service.js';
+import { TagService } from '../control/tag-service.js';
+import { AccountSettingsService } from '../control/account-settings-service.js';
+import { layerHandlers, layerValidationSkips } from '../api/handlers/layer-handlers.js';
+import { policyHandlers } from '../api/handlers/policy-handlers.js';
+import { concurrencyHandlers } from '../api/handlers/concurrency-handlers.js';
+import { eventInvokeConfigHandlers, eventInvokeConfigValidationSkips } from '../api/handlers/event-invoke-config-handlers.js';
+import { tagHandlers, tagValidationSkips } from '../api/handlers/tag-handlers.js';
+import { accountHandlers } from '../api/handlers/account-handlers.js';
 import type { Clock } from '../ports/clock.js';
 import { SqliteAuditLog } from '../store/sqlite-audit-log.js';
 import { AuditTrail } from '../observe/audit-trail.js';
@@ -24,6 +44,8 @@ export interface FlintApp {
   /** `http://host:port` once started. */
   readonly endpoint: string;
   readonly functions: FunctionService;
+  /** The invoke side reports provisioned environments through `markProvisionedAllocated`. */
+  readonly provisionedConcurrency: ProvisionedConcurrencyService;
   readonly audit: AuditLog;
   stop(): Promise<void>;
 }
@@ -46,9 +68,27 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const auditTrail = new AuditTrail(audit, clock);
   const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID };
 
-  const functions = new FunctionService(ctx);
+  // Download links must verify across restarts: their key derives from the master key.
+  const codeLocations = new CodeLocations(createHmac('sha256', masterKey).update('flint code locations').digest(), clock);
+  const functions = new FunctionService(ctx, { codeLocations });
+  const layers = new LayerService(ctx, codeLocations);
+  const layerPolicies = new LayerPolicyService(ctx, layers);
+  const policies = new PolicyService(ctx);
+  const concurrency = new ConcurrencyService(ctx, { concurrencyLimit: config.concurrencyLimit });
+  const provisioned = new ProvisionedConcurrencyService(ctx, concurrency);
+  const eventInvokeConfigs = new EventInvokeConfigService(ctx);
+  const tags = new TagService(ctx);
+  const accountSettings = new AccountSettingsService(ctx, concurrency);
   const handlers: OperationHandlers = {
     ...functionHandlers(functions),
+    ...versionHandlers(new VersionService(ctx)),
+    ...aliasHandlers(new AliasService(ctx)),
+    ...layerHandlers(layers, layerPolicies),
+    ...policyHandlers(policies),
+    ...concurrencyHandlers(concurrency, provisioned),
+    ...eventInvokeConfigHandlers(eventInvokeConfigs),
+    ...tagHandlers(tags),
+    ...accountHandlers(accountSettings),
   };
 
   const verifier = new SigV4Verifier({
@@ -63,9 +103,11 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const api = new ApiServer({
     handlers,
     verifier,
+    validationSkips: { ...FUNCTION_VALIDATION_SKIPS, ...layerValidationSkips, ...eventInvokeConfigValidationSkips, ...tagValidationSkips },
     onCall: (call) => auditTrail.onCall(call),
     logError: (err) => log(`flint: internal error: ${(err as Error)?.stack ?? String(err)}`),
     plainRoutes: [
+      codeDownloadRoute(codeLocations, code),
       { method: 'GET', prefix: '/health', handle: (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); } },
     ],
   });
@@ -77,6 +119,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     credentials,
     endpoint,
     functions,
+    provisionedConcurrency: provisioned,
     audit,
     async stop() {
       await api.close();

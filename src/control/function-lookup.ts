@@ -83,18 +83,31 @@ export class FunctionLookup {
    * `Cannot find alias arn: <arn>` for alias-shaped qualifiers, `Function not found: <arn>` otherwise.
    */
   resolve(fn: FunctionRecord, qualifier: string | undefined): FunctionTarget {
-    const arns = this.#ctx.arns;
     const q = qualifier ?? '$LATEST';
-    const arn = arns.function(fn.name, qualifier);
+    const arn = this.#ctx.arns.function(fn.name, qualifier);
     const kind = qualifierKind(q);
     if (kind === 'alias') {
       const alias = this.getAlias(fn.name, q);
-      if (!alias) throw new ResourceNotFoundException(`Cannot find alias arn: ${arn}`);
+      if (!alias) throw this.#missing(fn.name, q);
       return { fn, qualifier: q, kind, arn, revisionId: alias.RevisionId, alias };
     }
     const version = kind === 'other' ? undefined : this.getVersion(fn.name, q);
-    if (!version || kind === 'other') throw new ResourceNotFoundException(`Function not found: ${arn}`);
+    if (!version || kind === 'other') throw this.#missing(fn.name, q);
     return { fn, qualifier: q, kind, arn, revisionId: version.config.RevisionId, version };
+  }
+
+  /** Like `resolve`, for operations where AWS words a missing function by the qualifier's form too. */
+  resolveQualified(name: string, qualifier: string): FunctionTarget {
+    const fn = this.getFunction(name);
+    if (!fn) throw this.#missing(name, qualifier);
+    return this.resolve(fn, qualifier);
+  }
+
+  #missing(name: string, qualifier: string): Error {
+    const arn = this.#ctx.arns.function(name, qualifier);
+    return qualifierKind(qualifier) === 'alias'
+      ? new ResourceNotFoundException(`Cannot find alias arn: ${arn}`)
+      : new ResourceNotFoundException(`Function not found: ${arn}`);
   }
 
   /** Whether a qualifier names an existing version or alias of the function. */

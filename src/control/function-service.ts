@@ -1,109 +1,348 @@
+import { randomBytes } from 'node:crypto';
 import type { ControlContext } from './control-context.js';
 import { lastModified } from './control-context.js';
-import { COLLECTIONS, key, versionKey, type FunctionConfiguration, type FunctionRecord, type FunctionVersionRecord } from '../domain/records.js';
-import { parseFunctionName, resolveQualifier } from '../domain/function-name.js';
+import { CodeLocations } from './code-location.js';
+import { FunctionRepository, checkRevision } from './function-repository.js';
+import { VersionService, checkSettled } from './version-service.js';
+import { page } from './pagination.js';
+import { layersUnzippedSize, resolveLayers } from './layer-references.js';
+import { CREATING, applyConfigInput, baseConfig, checkUnzippedTotal, listView, withState, type ConfigInput } from './function-config.js';
+import {
+  checkEnvironment,
+  checkHandlerAndRuntime,
+  checkLimits,
+  checkNewFunctionName,
+  checkPackageType,
+  checkRuntime,
+  checkUnsupportedAttachments,
+  requireZipFile,
+  type CodeInput,
+} from './function-validation.js';
+import { COLLECTIONS, SEP, key, versionKey, type FunctionConfiguration, type FunctionRecord, type FunctionVersionRecord } from '../domain/records.js';
 import { InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException } from '../domain/errors.js';
 
-export interface CreateFunctionInput {
+export interface CreateFunctionInput extends ConfigInput {
   FunctionName: string;
-  Runtime?: string;
   Role: string;
-  Handler?: string;
-  Code: { ZipFile?: Buffer; S3Bucket?: string; S3Key?: string; ImageUri?: string };
-  Description?: string;
-  Timeout?: number;
-  MemorySize?: number;
+  Code: CodeInput;
   Publish?: boolean;
-  Environment?: { Variables?: Record<string, string> };
+  PackageType?: string;
   Tags?: Record<string, string>;
   Layers?: string[];
   Architectures?: string[];
-  EphemeralStorage?: { Size: number };
-  PackageType?: string;
-  TracingConfig?: { Mode?: string };
-  DeadLetterConfig?: { TargetArn?: string };
-  LoggingConfig?: { LogFormat?: string; LogGroup?: string; ApplicationLogLevel?: string; SystemLogLevel?: string };
+  VpcConfig?: { SubnetIds?: string[]; SecurityGroupIds?: string[] };
+  FileSystemConfigs?: unknown[];
+  ImageConfig?: Record<string, unknown>;
   [extra: string]: unknown;
 }
 
+export interface UpdateFunctionCodeInput extends CodeInput {
+  FunctionName: string;
+  Publish?: boolean;
+  DryRun?: boolean;
+  RevisionId?: string;
+  Architectures?: string[];
+}
+
+export interface UpdateFunctionConfigurationInput extends ConfigInput {
+  FunctionName: string;
+  RevisionId?: string;
+  Layers?: string[];
+  VpcConfig?: { SubnetIds?: string[]; SecurityGroupIds?: string[] };
+  FileSystemConfigs?: unknown[];
+  ImageConfig?: Record<string, unknown>;
+}
+
+/** What an Invoke of `name[:qualifier]` runs (see resolveInvocationTarget). */
+export interface InvocationTarget {
+  record: FunctionVersionRecord;
+  /** The version that runs: the addressed one, or the one an alias's weighted routing picked. */
+  executedVersion: string;
+  /** The qualifier as addressed (alias name, version number or `$LATEST`), if any. */
+  qualifier?: string;
+  /** The ARN the caller addressed: unqualified for a bare name, else qualified with `qualifier`. */
+  resolvedArn: string;
+}
+
+/** Collections keyed `functionName SEP qualifier` whose documents belong to a function or one of its versions. */
+const PER_QUALIFIER = [COLLECTIONS.policies, COLLECTIONS.provisionedConcurrency, COLLECTIONS.eventInvokeConfigs] as const;
+
 /**
- * Functions: create, read, list, update, delete. (Initial slice: create and read; the rest of the
- * operations are added beside these.)
+ * Functions: CreateFunction, GetFunction(Configuration), ListFunctions, UpdateFunctionCode,
+ * UpdateFunctionConfiguration, DeleteFunction, and the invoke side's name resolution. Publishing is
+ * VersionService's; aliases are AliasService's.
  */
 export class FunctionService {
   readonly #ctx: ControlContext;
+  readonly #repo: FunctionRepository;
+  readonly #versions: VersionService;
+  readonly #codeLocations: CodeLocations;
 
-  constructor(ctx: ControlContext) {
+  constructor(ctx: ControlContext, opts: { codeLocations?: CodeLocations } = {}) {
     this.#ctx = ctx;
-  }
-
-  get #functions() {
-    return this.#ctx.store.collection<FunctionRecord>(COLLECTIONS.functions);
-  }
-
-  get #versions() {
-    return this.#ctx.store.collection<FunctionVersionRecord>(COLLECTIONS.functionVersions);
+    this.#repo = new FunctionRepository(ctx);
+    this.#versions = new VersionService(ctx, { settle: (name, versions) => this.#scheduleSettle(name, versions) });
+    this.#codeLocations = opts.codeLocations ?? new CodeLocations(randomBytes(32), ctx.clock);
   }
 
   async create(input: CreateFunctionInput): Promise<FunctionConfiguration> {
-    const { name } = parseFunctionName(input.FunctionName, this.#ctx.arns.region);
-    if (!input.Code.ZipFile) {
-      throw new InvalidParameterValueException('Flint accepts code only as a ZipFile upload (S3 locations and container images are not supported).');
-    }
-    const stored = await this.#ctx.code.put(input.Code.ZipFile);
+    // A qualifier in CreateFunction's name is ignored, as the name alone identifies the new function.
+    const { name } = this.#repo.ref(input.FunctionName);
+    checkNewFunctionName(input.FunctionName, name);
+    checkRuntime(input.Runtime);
+    checkPackageType(input.PackageType);
+    const zip = requireZipFile(input.Code, 'create');
+    checkHandlerAndRuntime(input.Runtime, input.Handler);
+    checkLimits(input);
+    checkEnvironment(input.Environment?.Variables);
+    checkUnsupportedAttachments(input);
+    const layers = resolveLayers(this.#ctx.store, input.Layers ?? [], this.#ctx.arns.region, this.#ctx.arns.accountId);
+    if (this.#repo.fn(name)) throw this.#exists(name);
+    const stored = await this.#ctx.code.put(zip);
+    checkUnzippedTotal(stored.unzippedSize, layers.unzippedSize);
+
     const now = this.#ctx.clock.now();
-    const config: FunctionConfiguration = {
-      FunctionName: name,
-      FunctionArn: this.#ctx.arns.function(name),
-      ...(input.Runtime !== undefined ? { Runtime: input.Runtime } : {}),
-      Role: input.Role,
-      ...(input.Handler !== undefined ? { Handler: input.Handler } : {}),
-      CodeSize: stored.size,
-      Description: input.Description ?? '',
-      Timeout: input.Timeout ?? 3,
-      MemorySize: input.MemorySize ?? 128,
-      LastModified: lastModified(now),
-      CodeSha256: stored.codeSha256,
-      Version: '$LATEST',
-      Environment: { Variables: input.Environment?.Variables ?? {} },
-      TracingConfig: { Mode: input.TracingConfig?.Mode ?? 'PassThrough' },
-      RevisionId: this.#ctx.uuid(),
-      State: 'Pending',
-      StateReason: 'The function is being created.',
-      StateReasonCode: 'Creating',
-      PackageType: 'Zip',
-      Architectures: input.Architectures ?? ['x86_64'],
-      EphemeralStorage: { Size: input.EphemeralStorage?.Size ?? 512 },
-      SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
-      LoggingConfig: { LogFormat: input.LoggingConfig?.LogFormat ?? 'Text', LogGroup: input.LoggingConfig?.LogGroup ?? `/aws/lambda/${name}` },
+    const config = baseConfig({
+      name,
+      arn: this.#ctx.arns.function(name),
+      role: input.Role,
+      codeSize: stored.size,
+      codeSha256: stored.codeSha256,
+      lastModified: lastModified(now),
+      revisionId: this.#ctx.uuid(),
+      architectures: input.Architectures,
+    });
+    applyConfigInput(config, input, this.#ctx.arns.region);
+    if (layers.layers.length > 0) config.Layers = layers.layers;
+    const record: FunctionVersionRecord = {
+      config,
+      codeSha256Hex: stored.sha256Hex,
+      layerSha256Hex: layers.sha256Hex,
+      unzippedSize: stored.unzippedSize,
+      createdAt: now,
     };
-    this.#ctx.store.transaction(() => {
+    const published = this.#ctx.store.transaction(() => {
       const fn: FunctionRecord = { name, arn: config.FunctionArn, createdAt: now, lastVersion: 0, tags: input.Tags ?? {} };
-      if (!this.#functions.insert(name, fn)) throw new ResourceConflictException(`Function already exist: ${name}`);
-      this.#versions.put(key(name, versionKey('$LATEST')), { config, codeSha256Hex: stored.sha256Hex, layerSha256Hex: [], createdAt: now });
+      if (!this.#repo.functions.insert(name, fn)) throw this.#exists(name);
+      this.#repo.versions.put(key(name, versionKey('$LATEST')), record);
+      return input.Publish ? this.#versions.publishLatest(name, { pending: true }).config : undefined;
     });
     // Lambda answers Pending and turns the function Active once its environment is prepared.
-    setImmediate(() => this.#activate(name));
-    return config;
+    this.#scheduleSettle(name, ['$LATEST']);
+    // With Publish, Lambda's answer is $LATEST's configuration carrying the new version number (recorded).
+    return published ? { ...config, Version: published.Version } : config;
   }
 
-  #activate(name: string): void {
-    this.#ctx.store.transaction(() => {
-      const k = key(name, versionKey('$LATEST'));
-      const rec = this.#versions.get(k);
-      if (!rec || rec.config.State !== 'Pending') return;
-      const { StateReason: _r, StateReasonCode: _c, ...rest } = rec.config;
-      rec.config = { ...rest, State: 'Active', LastUpdateStatus: 'Successful', RevisionId: this.#ctx.uuid() };
-      this.#versions.put(k, rec);
-    });
+  /** GetFunction: configuration, a ten-minute download link for the code, tags and reserved concurrency. */
+  getFunction(input: { FunctionName: string; Qualifier?: string }, endpoint: string): Record<string, unknown> {
+    const target = this.#repo.resolve(input.FunctionName, input.Qualifier);
+    const fn = this.#repo.requireFunction(target.name);
+    return {
+      Configuration: this.#repo.configFor(target),
+      Code: { RepositoryType: 'S3', Location: this.#codeLocations.url(endpoint, target.record.codeSha256Hex) },
+      ...(Object.keys(fn.tags).length > 0 ? { Tags: fn.tags } : {}),
+      ...(fn.reservedConcurrency !== undefined ? { Concurrency: { ReservedConcurrentExecutions: fn.reservedConcurrency } } : {}),
+    };
+  }
+
+  getConfiguration(input: { FunctionName: string; Qualifier?: string }): FunctionConfiguration {
+    return this.#repo.configFor(this.#repo.resolve(input.FunctionName, input.Qualifier));
   }
 
   /** The version record a name (+ qualifier) designates; aliases resolve to their primary version. */
   getVersion(functionName: string, qualifier?: string): FunctionVersionRecord {
-    const ref = parseFunctionName(functionName, this.#ctx.arns.region);
-    const q = resolveQualifier(ref, qualifier) ?? '$LATEST';
-    const rec = this.#versions.get(key(ref.name, versionKey(q)));
-    if (!rec) throw new ResourceNotFoundException(`Function not found: ${this.#ctx.arns.function(ref.name, q)}`);
-    return rec;
+    return this.#repo.resolve(functionName, qualifier).record;
+  }
+
+  /** ListFunctions: $LATEST of every function, or every version with FunctionVersion=ALL. MasterRegion is accepted and ignored. */
+  list(input: { FunctionVersion?: string; Marker?: string; MaxItems?: number }): { Functions: FunctionConfiguration[]; NextMarker?: string } {
+    let Functions: FunctionConfiguration[];
+    let next: string | undefined;
+    if (input.FunctionVersion === 'ALL') {
+      const { items, nextMarker } = page(this.#repo.versions, '', { marker: input.Marker, maxItems: input.MaxItems });
+      Functions = items.map(({ value: { config } }) =>
+        listView(config.Version === '$LATEST' ? { ...config, FunctionArn: this.#ctx.arns.function(config.FunctionName, '$LATEST') } : config),
+      );
+      next = nextMarker;
+    } else {
+      const { items, nextMarker } = page(this.#repo.functions, '', { marker: input.Marker, maxItems: input.MaxItems });
+      Functions = items.flatMap(({ key: name }) => {
+        const latest = this.#repo.latest(name);
+        return latest ? [listView(latest.config)] : [];
+      });
+      next = nextMarker;
+    }
+    return next ? { Functions, NextMarker: next } : { Functions };
+  }
+
+  async updateCode(input: UpdateFunctionCodeInput): Promise<FunctionConfiguration> {
+    const { name } = this.#repo.ref(input.FunctionName);
+    this.#repo.requireFunction(name);
+    const zip = requireZipFile(input, 'update');
+    const stored = await this.#ctx.code.put(zip);
+    const result = this.#ctx.store.transaction(() => {
+      const latest = this.#repo.latest(this.#repo.requireFunction(name).name)!;
+      checkSettled(latest, this.#ctx.arns.function(name));
+      checkRevision(input.RevisionId, latest.config.RevisionId);
+      checkUnzippedTotal(stored.unzippedSize, layersUnzippedSize(this.#ctx.store, (latest.config.Layers ?? []).map((l) => l.Arn)));
+      const config: FunctionConfiguration = {
+        ...latest.config,
+        CodeSha256: stored.codeSha256,
+        CodeSize: stored.size,
+        ...(input.Architectures ? { Architectures: input.Architectures } : {}),
+      };
+      // DryRun validates the request and shows the outcome without changing the function.
+      if (input.DryRun) return { config, dryRun: true };
+      const updated = this.#markUpdating(config);
+      this.#repo.versions.put(key(name, versionKey('$LATEST')), { ...latest, config: updated, codeSha256Hex: stored.sha256Hex, unzippedSize: stored.unzippedSize });
+      const published = input.Publish ? this.#versions.publishLatest(name, { pending: true }).config : undefined;
+      return { config: published ?? updated, dryRun: false };
+    });
+    if (!result.dryRun) this.#changed(name);
+    return result.config;
+  }
+
+  updateConfiguration(input: UpdateFunctionConfigurationInput): FunctionConfiguration {
+    const { name } = this.#repo.ref(input.FunctionName);
+    this.#repo.requireFunction(name);
+    checkRuntime(input.Runtime);
+    checkLimits(input);
+    checkEnvironment(input.Environment?.Variables);
+    checkUnsupportedAttachments(input);
+    const layers = input.Layers && resolveLayers(this.#ctx.store, input.Layers, this.#ctx.arns.region, this.#ctx.arns.accountId);
+    const config = this.#ctx.store.transaction(() => {
+      const latest = this.#repo.latest(this.#repo.requireFunction(name).name)!;
+      checkSettled(latest, this.#ctx.arns.function(name));
+      checkRevision(input.RevisionId, latest.config.RevisionId);
+      const config: FunctionConfiguration = structuredClone(latest.config);
+      applyConfigInput(config, input, this.#ctx.arns.region);
+      checkHandlerAndRuntime(config.Runtime, config.Handler);
+      const rec: FunctionVersionRecord = { ...latest };
+      if (layers) {
+        checkUnzippedTotal(latest.unzippedSize ?? 0, layers.unzippedSize);
+        if (layers.layers.length > 0) config.Layers = layers.layers;
+        else delete config.Layers;
+        rec.layerSha256Hex = layers.sha256Hex;
+      }
+      rec.config = this.#markUpdating(config);
+      this.#repo.versions.put(key(name, versionKey('$LATEST')), rec);
+      return rec.config;
+    });
+    this.#changed(name);
+    return config;
+  }
+
+  /**
+   * DeleteFunction: the whole function (versions, aliases, policies, concurrency and invoke
+   * configs), or one published version with Qualifier.
+   */
+  delete(input: { FunctionName: string; Qualifier?: string }): void {
+    const { name, qualifier } = this.#repo.ref(input.FunctionName, input.Qualifier);
+    if (qualifier === '$LATEST') throw new InvalidParameterValueException('$LATEST version cannot be deleted without deleting the function.');
+    // Lambda checks the qualifier's form before looking anything up (recorded with absent functions).
+    if (qualifier !== undefined && /^[a-zA-Z0-9_-]+$/.test(qualifier) && !/^[0-9]+$/.test(qualifier)) {
+      throw new InvalidParameterValueException('Deletion of aliases is not currently supported.');
+    }
+    const deleted = this.#ctx.store.transaction(() => {
+      this.#repo.requireFunction(name);
+      if (qualifier === undefined) {
+        this.#deleteAll(name);
+        return 'function' as const;
+      }
+      // An absent version of an existing function: nothing to do, and Lambda answers 204.
+      if (!this.#repo.version(name, qualifier)) return undefined;
+      const referencing = this.#repo
+        .aliasesOf(name)
+        .filter((a) => a.FunctionVersion === qualifier || a.RoutingConfig?.AdditionalVersionWeights[qualifier] !== undefined)
+        .map((a) => a.Name);
+      if (referencing.length > 0) {
+        throw new ResourceConflictException(`Unable to delete version because the following aliases reference it: [${referencing.join(', ')}]`);
+      }
+      this.#repo.versions.delete(key(name, versionKey(qualifier)));
+      for (const c of PER_QUALIFIER) this.#ctx.store.collection(c).delete(key(name, qualifier));
+      return 'version' as const;
+    });
+    if (deleted === 'function') this.#ctx.events.emit({ type: 'function-deleted', functionName: name });
+    if (deleted === 'version') this.#ctx.events.emit({ type: 'version-deleted', functionName: name, version: qualifier! });
+  }
+
+  /**
+   * What an Invoke of `functionName` (any accepted form) with `qualifier` runs. An alias with
+   * AdditionalVersionWeights {v: w} sends a request to v with probability w (`random()` < w).
+   * Missing → 404 with Invoke's wording (the unqualified form names `:$LATEST`); a version still
+   * Pending → 409, as Lambda refuses invocations before the function is Active.
+   */
+  resolveInvocationTarget(functionName: string, qualifier: string | undefined, random: () => number): InvocationTarget {
+    const ref = this.#repo.ref(functionName, qualifier);
+    const target = this.#repo.lookup(ref.name, ref.qualifier);
+    if (!target) throw new ResourceNotFoundException(`Function not found: ${this.#ctx.arns.function(ref.name, ref.qualifier ?? '$LATEST')}`);
+    let record = target.record;
+    const weights = target.alias?.RoutingConfig?.AdditionalVersionWeights;
+    if (weights) {
+      for (const [v, w] of Object.entries(weights)) {
+        const other = random() < w ? this.#repo.version(ref.name, v) : undefined;
+        if (other) record = other;
+      }
+    }
+    if (record.config.State === 'Pending') {
+      throw new ResourceConflictException('The operation cannot be performed at this time. The function is currently in the following state: Pending');
+    }
+    return {
+      record,
+      executedVersion: record.config.Version,
+      ...(ref.qualifier !== undefined ? { qualifier: ref.qualifier } : {}),
+      resolvedArn: this.#ctx.arns.function(ref.name, ref.qualifier),
+    };
+  }
+
+  #exists(name: string): Error {
+    return new ResourceConflictException(`Function already exist: ${name}`);
+  }
+
+  /** A code or configuration change: new revision, LastUpdateStatus InProgress until settled (Lambda's update lifecycle). */
+  #markUpdating(config: FunctionConfiguration): FunctionConfiguration {
+    return withState(
+      { ...config, LastModified: lastModified(this.#ctx.clock.now()), RevisionId: this.#ctx.uuid() },
+      { State: config.State, LastUpdateStatus: 'InProgress', LastUpdateStatusReason: CREATING.reason, LastUpdateStatusReasonCode: CREATING.code },
+    );
+  }
+
+  #changed(name: string): void {
+    this.#ctx.events.emit({ type: 'version-changed', functionName: name, version: '$LATEST' });
+    this.#scheduleSettle(name, ['$LATEST']);
+  }
+
+  #deleteAll(name: string): void {
+    const prefix = name + SEP;
+    for (const c of [COLLECTIONS.functionVersions, COLLECTIONS.aliases, ...PER_QUALIFIER]) {
+      const col = this.#ctx.store.collection(c);
+      for (const { key: k } of col.list(prefix)) col.delete(k);
+      col.delete(name);
+    }
+    this.#repo.functions.delete(name);
+  }
+
+  #scheduleSettle(name: string, versions: string[]): void {
+    setImmediate(() => {
+      try {
+        this.#settle(name, versions);
+      } catch {
+        // The server stopped (store closed) or the function went away before it settled: nothing to settle.
+      }
+    });
+  }
+
+  /** Pending → Active and InProgress → Successful, each with a fresh RevisionId, as Lambda's state changes do. */
+  #settle(name: string, versions: string[]): void {
+    this.#ctx.store.transaction(() => {
+      for (const v of versions) {
+        const k = key(name, versionKey(v));
+        const rec = this.#repo.versions.get(k);
+        if (!rec || (rec.config.State !== 'Pending' && rec.config.LastUpdateStatus !== 'InProgress')) continue;
+        rec.config = withState({ ...rec.config, RevisionId: this.#ctx.uuid() }, { State: 'Active', LastUpdateStatus: 'Successful' });
+        this.#repo.versions.put(k, rec);
+      }
+    });
   }
 }
+

@@ -49,6 +49,8 @@ export interface FunctionVersionRecord {
   codeSha256Hex: string;
   /** Hex SHA-256 of each referenced layer version's archive, in order. */
   layerSha256Hex: string[];
+  /** Unzipped size of the function's own archive (the 250 MB quota counts it with its layers). */
+  unzippedSize?: number;
   /** When the version was created (ms since epoch). */
   createdAt: number;
 }
@@ -60,6 +62,11 @@ export interface FunctionRecord {
   createdAt: number;
   /** Last published version number (0 when none). */
   lastVersion: number;
+  /**
+   * Fingerprint of $LATEST's code and configuration when version `lastVersion` was published:
+   * PublishVersion with nothing changed since then returns that version instead of a new one.
+   */
+  publishedFingerprint?: string;
   reservedConcurrency?: number;
   tags: Record<string, string>;
 }

@@ -60,6 +60,8 @@ export interface SandboxCapability {
   /** Why not, when unavailable. */
   reason?: string;
   isolated: boolean;
+  /** What an operator should know when it is available (e.g. cgroup version, a degraded feature). */
+  notes?: string[];
 }
 
 export interface SandboxDriver {

@@ -4,6 +4,7 @@ import {
   key,
   versionKey,
   type AliasRecord,
+  type EventInvokeConfigRecord,
   type FunctionRecord,
   type FunctionVersionRecord,
 } from '../../domain/records.js';
@@ -11,15 +12,6 @@ import {
   DEFAULT_MAX_EVENT_AGE_SECONDS,
   DEFAULT_MAX_RETRY_ATTEMPTS,
 } from './retry-policy.js';
-
-/** The wire shape of a stored PutFunctionEventInvokeConfig (collection `event-invoke-configs`). */
-export interface EventInvokeConfigDoc {
-  FunctionArn?: string;
-  MaximumRetryAttempts?: number;
-  MaximumEventAgeInSeconds?: number;
-  DestinationConfig?: { OnSuccess?: { Destination?: string }; OnFailure?: { Destination?: string } };
-  LastModified?: string | number;
-}
 
 export interface AsyncSettings {
   maxRetryAttempts: number;
@@ -63,7 +55,7 @@ export class AsyncFunctionLookup {
 
   /** Async settings for (function, qualifier): the stored config, Lambda's defaults otherwise. */
   settings(name: string, qualifier: string): AsyncSettings {
-    const doc = this.#store.collection<EventInvokeConfigDoc>(COLLECTIONS.eventInvokeConfigs).get(key(name, qualifier));
+    const doc = this.#store.collection<Partial<EventInvokeConfigRecord>>(COLLECTIONS.eventInvokeConfigs).get(key(name, qualifier));
     const s: AsyncSettings = {
       maxRetryAttempts: doc?.MaximumRetryAttempts ?? DEFAULT_MAX_RETRY_ATTEMPTS,
       maxEventAgeSeconds: doc?.MaximumEventAgeInSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS,

@@ -1,0 +1,128 @@
+import type { ControlContext } from './control-context.js';
+import {
+  COLLECTIONS,
+  SEP,
+  key,
+  versionKey,
+  type AliasRecord,
+  type FunctionConfiguration,
+  type FunctionRecord,
+  type FunctionVersionRecord,
+} from '../domain/records.js';
+import { parseFunctionName, resolveQualifier } from '../domain/function-name.js';
+import { PreconditionFailedException, ResourceNotFoundException } from '../domain/errors.js';
+
+/** What a function name plus qualifier designates. */
+export interface ResolvedTarget {
+  name: string;
+  /** The qualifier as addressed (`$LATEST`, a version number or an alias name), if any. */
+  qualifier?: string;
+  /** The version record the address leads to (through the alias for an alias). */
+  record: FunctionVersionRecord;
+  alias?: AliasRecord;
+}
+
+/** Lambda's answer to a stale RevisionId, for functions and aliases alike (recorded). */
+export const REVISION_MISMATCH =
+  'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id';
+
+export function checkRevision(expected: string | undefined, actual: string): void {
+  if (expected !== undefined && expected !== actual) throw new PreconditionFailedException(REVISION_MISMATCH);
+}
+
+/** A published version number as Lambda writes it (no sign, no leading zeros). */
+export const isVersionNumber = (q: string): boolean => /^[1-9][0-9]*$/.test(q);
+
+/**
+ * Typed access to the function, version and alias documents, and the one place a function name in
+ * any accepted form (name, partial ARN, ARN; with or without qualifier) is resolved.
+ */
+export class FunctionRepository {
+  readonly #ctx: ControlContext;
+
+  constructor(ctx: ControlContext) {
+    this.#ctx = ctx;
+  }
+
+  get functions() {
+    return this.#ctx.store.collection<FunctionRecord>(COLLECTIONS.functions);
+  }
+
+  get versions() {
+    return this.#ctx.store.collection<FunctionVersionRecord>(COLLECTIONS.functionVersions);
+  }
+
+  get aliases() {
+    return this.#ctx.store.collection<AliasRecord>(COLLECTIONS.aliases);
+  }
+
+  /** Parses a FunctionName member and merges an explicit Qualifier (mismatch → AWS's error). */
+  ref(functionName: string, qualifier?: string): { name: string; qualifier?: string } {
+    const ref = parseFunctionName(functionName, this.#ctx.arns.region, this.#ctx.arns.accountId);
+    const q = resolveQualifier(ref, qualifier === '' ? undefined : qualifier);
+    return q === undefined ? { name: ref.name } : { name: ref.name, qualifier: q };
+  }
+
+  fn(name: string): FunctionRecord | undefined {
+    return this.functions.get(name);
+  }
+
+  /** The function record, or Lambda's 404 naming the unqualified ARN. */
+  requireFunction(name: string): FunctionRecord {
+    const fn = this.functions.get(name);
+    if (!fn) throw new ResourceNotFoundException(`Function not found: ${this.#ctx.arns.function(name)}`);
+    return fn;
+  }
+
+  latest(name: string): FunctionVersionRecord | undefined {
+    return this.versions.get(key(name, versionKey('$LATEST')));
+  }
+
+  version(name: string, version: string): FunctionVersionRecord | undefined {
+    if (version !== '$LATEST' && !isVersionNumber(version)) return undefined;
+    return this.versions.get(key(name, versionKey(version)));
+  }
+
+  alias(name: string, alias: string): AliasRecord | undefined {
+    return this.aliases.get(key(name, alias));
+  }
+
+  /** Aliases of a function, in name order. */
+  aliasesOf(name: string): AliasRecord[] {
+    return this.aliases.list(name + SEP).map((e) => e.value);
+  }
+
+  /**
+   * The version an address designates, or undefined. `$LATEST` and version numbers name versions;
+   * anything else names an alias, which leads to its primary version.
+   */
+  lookup(name: string, qualifier: string | undefined): ResolvedTarget | undefined {
+    if (qualifier === undefined || qualifier === '$LATEST' || isVersionNumber(qualifier)) {
+      const record = this.version(name, qualifier ?? '$LATEST');
+      if (!record) return undefined;
+      return qualifier === undefined ? { name, record } : { name, qualifier, record };
+    }
+    const alias = this.alias(name, qualifier);
+    if (!alias) return undefined;
+    const record = this.version(name, alias.FunctionVersion);
+    return record ? { name, qualifier, record, alias } : undefined;
+  }
+
+  /** Like lookup, or Lambda's 404 "Function not found: <arn as addressed>". */
+  resolve(functionName: string, qualifier?: string): ResolvedTarget {
+    const ref = this.ref(functionName, qualifier);
+    const target = this.lookup(ref.name, ref.qualifier);
+    if (!target) throw new ResourceNotFoundException(`Function not found: ${this.#ctx.arns.function(ref.name, ref.qualifier)}`);
+    return target;
+  }
+
+  /**
+   * The configuration as Lambda shows it for an address: unqualified ARN for the bare name, the
+   * `:$LATEST` ARN when $LATEST is named, the alias ARN (with the target's Version) for an alias.
+   */
+  configFor(target: ResolvedTarget): FunctionConfiguration {
+    const config = target.record.config;
+    if (target.qualifier === undefined || isVersionNumber(target.qualifier)) return config;
+    return { ...config, FunctionArn: this.#ctx.arns.function(target.name, target.qualifier) };
+  }
+}

@@ -1,0 +1,67 @@
+import type { Clock } from '../../ports/clock.js';
+import type { EventQueue } from '../../ports/event-queue.js';
+import type { Invoker } from '../../ports/invoker.js';
+import type { MetadataStore } from '../../ports/metadata-store.js';
+import type { Arns } from '../../domain/function-name.js';
+import type { FunctionLookup } from '../../control/function-lookup.js';
+import { AsyncFunctionLookup } from './async-function-lookup.js';
+import { AsyncEventHandler, type AsyncLog } from './async-event-handler.js';
+import { AsyncInvoker } from './async-invoker.js';
+import { AsyncPollerPool, type AsyncPollerOptions } from './async-poller-pool.js';
+import { DestinationRouter } from './destination-router.js';
+
+export const DEFAULT_ASYNC_POLLER_OPTIONS: Omit<AsyncPollerOptions, 'pollers'> = {
+  batchSize: 10,
+  visibilityMs: 30_000,
+  idlePollMs: 1_000,
+  stopGraceMs: 2_000,
+};
+
+export interface AsyncInvocation {
+  /** What the Invoke API calls for `X-Amz-Invocation-Type: Event`. */
+  invoker: AsyncInvoker;
+  pollers: AsyncPollerPool;
+}
+
+/** Builds the async path: enqueue side, pollers, retry handling and destinations, over one queue. */
+export function createAsyncInvocation(deps: {
+  queue: EventQueue;
+  store: MetadataStore;
+  functions: FunctionLookup;
+  invoker: Invoker;
+  arns: Arns;
+  clock: Clock;
+  uuid: () => string;
+  log: AsyncLog;
+  /** config.asyncRetryScale: multiplies every retry delay and the maximum event age. */
+  timeScale: number;
+  options: Partial<AsyncPollerOptions> & Pick<AsyncPollerOptions, 'pollers'>;
+}): AsyncInvocation {
+  const lookup = new AsyncFunctionLookup(deps.store);
+  const router = new DestinationRouter({ lookup, region: deps.arns.region, uuid: deps.uuid });
+  const handler = new AsyncEventHandler({
+    queue: deps.queue,
+    invoker: deps.invoker,
+    lookup,
+    router,
+    arns: deps.arns,
+    clock: deps.clock,
+    timeScale: deps.timeScale,
+    log: deps.log,
+  });
+  const pollers = new AsyncPollerPool({
+    queue: deps.queue,
+    handler,
+    clock: deps.clock,
+    log: deps.log,
+    options: { ...DEFAULT_ASYNC_POLLER_OPTIONS, ...deps.options },
+  });
+  const invoker = new AsyncInvoker({
+    queue: deps.queue,
+    functions: deps.functions,
+    clock: deps.clock,
+    uuid: deps.uuid,
+    onEnqueued: () => pollers.wake(),
+  });
+  return { invoker, pollers };
+}

@@ -1,0 +1,75 @@
+import type { Clock } from '../../ports/clock.js';
+import type { EventQueue } from '../../ports/event-queue.js';
+import { RequestTooLargeException } from '../../domain/errors.js';
+import type { FunctionLookup } from '../../control/function-lookup.js';
+
+/**
+ * Lambda's limit for an asynchronous invocation's payload: 1 MB since October 2025 (it was 256 KB
+ * before; the deprecated InvokeAsync operation keeps 256 KB). The Invoke API reference: "For
+ * asynchronous invocations, the maximum payload size is 1 MB."
+ */
+export const ASYNC_PAYLOAD_LIMIT_BYTES = 1_048_576;
+
+export interface AsyncEnqueueRequest {
+  /** Name, ARN or partial ARN, possibly with a `:qualifier`. */
+  functionName: string;
+  qualifier?: string;
+  payload: Buffer;
+  /** Base64 JSON (X-Amz-Client-Context). */
+  clientContext?: string;
+  traceId?: string;
+}
+
+/**
+ * The `Event` half of Invoke: validate, check the function exists, write the event durably and
+ * hand back the request id the invocation will run with. The 202 is sent only after `enqueue`
+ * resolves, i.e. after the commit.
+ */
+export class AsyncInvoker {
+  readonly #queue: EventQueue;
+  readonly #functions: FunctionLookup;
+  readonly #clock: Clock;
+  readonly #uuid: () => string;
+  readonly #onEnqueued: () => void;
+
+  constructor(deps: {
+    queue: EventQueue;
+    functions: FunctionLookup;
+    clock: Clock;
+    uuid: () => string;
+    /** Called after each commit (wakes idle pollers so delivery does not wait for a poll interval). */
+    onEnqueued?: () => void;
+  }) {
+    this.#queue = deps.queue;
+    this.#functions = deps.functions;
+    this.#clock = deps.clock;
+    this.#uuid = deps.uuid;
+    this.#onEnqueued = deps.onEnqueued ?? (() => {});
+  }
+
+  async enqueue(req: AsyncEnqueueRequest): Promise<{ requestId: string }> {
+    if (req.payload.length > ASYNC_PAYLOAD_LIMIT_BYTES) {
+      // Same type and wording as the synchronous limit (RequestTooLargeException, 413).
+      throw new RequestTooLargeException(`Request must be smaller than ${ASYNC_PAYLOAD_LIMIT_BYTES} bytes for the InvokeFunction operation`);
+    }
+    // Resolved now so a missing function or qualifier fails the call (404, Lambda's texts) instead
+    // of vanishing in the queue; which *version* runs is decided when the event runs ($LATEST
+    // updated meanwhile runs the new code, as AWS does for queued events).
+    const ref = this.#functions.parse(req.functionName, req.qualifier);
+    const target = this.#functions.resolve(this.#functions.requireFunction(ref.name, ref.qualifier), ref.qualifier);
+    const qualifier = target.qualifier;
+    const requestId = this.#uuid();
+    await this.#queue.enqueue({
+      requestId,
+      functionName: ref.name,
+      qualifier,
+      payload: req.payload,
+      ...(req.clientContext !== undefined ? { clientContext: req.clientContext } : {}),
+      ...(req.traceId !== undefined ? { traceId: req.traceId } : {}),
+      origin: 'invoke',
+      enqueuedAt: this.#clock.now(),
+    });
+    this.#onEnqueued();
+    return { requestId };
+  }
+}

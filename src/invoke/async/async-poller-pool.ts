@@ -1,0 +1,183 @@
+import type { Clock } from '../../ports/clock.js';
+import type { EventQueue, EventQueueStats, LeasedEvent } from '../../ports/event-queue.js';
+import type { AsyncEventHandler, AsyncLog, HandleOutcome } from './async-event-handler.js';
+
+export interface AsyncPollerOptions {
+  /** Number of pollers (config.asyncPollers). */
+  pollers: number;
+  /** Events each poller keeps in flight at most; the pool runs pollers × batchSize invocations at once. */
+  batchSize: number;
+  /**
+   * Lease length. Heartbeats extend held leases every third of it, so an invocation may run longer
+   * than this; only a dead server stops extending, and its events come back this long after.
+   */
+  visibilityMs: number;
+  /** Longest idle sleep: a safety net for events written by another process sharing the store. */
+  idlePollMs: number;
+  /** How long stop() waits for running invocations before leaving their leases to expire. */
+  stopGraceMs: number;
+}
+
+export interface AsyncQueueMetrics extends EventQueueStats {
+  /** Invocations this process is running now. */
+  running: number;
+  succeeded: number;
+  retried: number;
+  dropped: number;
+  discarded: number;
+  leaseLost: number;
+}
+
+/**
+ * The pollers of the async queue: each leases events up to its share of slots, hands each to the
+ * AsyncEventHandler, and leases more as slots free up. Idle pollers sleep until the next event is
+ * due, an enqueue wakes them, or idlePollMs passes.
+ */
+export class AsyncPollerPool {
+  readonly #queue: EventQueue;
+  readonly #handler: AsyncEventHandler;
+  readonly #clock: Clock;
+  readonly #log: AsyncLog;
+  readonly #opts: AsyncPollerOptions;
+  readonly #held = new Map<string, LeasedEvent>();
+  readonly #running = new Set<Promise<void>>();
+  readonly #loops: Array<Promise<void>> = [];
+  readonly #signal = new Signal();
+  readonly #counters = { succeeded: 0, retried: 0, dropped: 0, discarded: 0, leaseLost: 0 };
+  #started = false;
+  #stopping = false;
+  #heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(deps: { queue: EventQueue; handler: AsyncEventHandler; clock: Clock; log: AsyncLog; options: AsyncPollerOptions }) {
+    this.#queue = deps.queue;
+    this.#handler = deps.handler;
+    this.#clock = deps.clock;
+    this.#log = deps.log;
+    this.#opts = deps.options;
+  }
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    for (let i = 0; i < Math.max(1, this.#opts.pollers); i++) this.#loops.push(this.#poll());
+    this.#heartbeat = setInterval(() => void this.#extendLeases(), Math.max(50, Math.floor(this.#opts.visibilityMs / 3)));
+    this.#heartbeat.unref();
+  }
+
+  /** New work may be waiting (called after an enqueue). */
+  wake(): void {
+    this.#signal.notify();
+  }
+
+  async metrics(): Promise<AsyncQueueMetrics> {
+    return { ...(await this.#queue.stats()), running: this.#held.size, ...this.#counters };
+  }
+
+  /** Stops leasing, waits up to stopGraceMs for running invocations; unfinished ones are re-delivered later. */
+  async stop(): Promise<void> {
+    if (!this.#started || this.#stopping) return;
+    this.#stopping = true;
+    this.#signal.notify();
+    await Promise.all(this.#loops);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((r) => { timer = setTimeout(r, this.#opts.stopGraceMs); });
+    await Promise.race([Promise.allSettled([...this.#running]), grace]);
+    clearTimeout(timer);
+    clearInterval(this.#heartbeat);
+    if (this.#held.size > 0) this.#log('info', `async: stopping with ${this.#held.size} event(s) still running; they will be delivered again after restart`);
+  }
+
+  async #poll(): Promise<void> {
+    const mine = new Set<string>();
+    while (!this.#stopping) {
+      const gen = this.#signal.generation;
+      const free = this.#opts.batchSize - mine.size;
+      if (free > 0) {
+        let leases: LeasedEvent[] = [];
+        try {
+          leases = await this.#queue.lease({ max: free, visibilityMs: this.#opts.visibilityMs });
+        } catch (err) {
+          if (this.#stopping) break;
+          this.#log('error', `async: leasing failed: ${(err as Error)?.stack ?? String(err)}`);
+        }
+        for (const lease of leases) this.#run(lease, mine);
+        if (leases.length > 0) continue;
+      }
+      await this.#signal.wait(await this.#idleDelay(free > 0), gen);
+    }
+  }
+
+  /** Sleep until the next event is due (when there is room for it), bounded by idlePollMs. */
+  async #idleDelay(hasRoom: boolean): Promise<number> {
+    if (!hasRoom) return this.#opts.idlePollMs;
+    let next: number | undefined;
+    try {
+      next = await this.#queue.nextVisibleAt();
+    } catch {
+      next = undefined;
+    }
+    if (next === undefined) return this.#opts.idlePollMs;
+    return Math.min(this.#opts.idlePollMs, Math.max(2, next - this.#clock.now()));
+  }
+
+  #run(lease: LeasedEvent, mine: Set<string>): void {
+    const id = lease.event.requestId;
+    mine.add(id);
+    this.#held.set(id, lease);
+    const p: Promise<void> = this.#handler
+      .handle(lease)
+      .then((o) => this.#count(o))
+      .catch((err: unknown) => {
+        // The lease is left to expire: the event is delivered again (at-least-once).
+        if (!this.#stopping) this.#log('error', `async ${id}: not finished, will be delivered again: ${(err as Error)?.stack ?? String(err)}`);
+      })
+      .finally(() => {
+        mine.delete(id);
+        this.#held.delete(id);
+        this.#running.delete(p);
+        this.#signal.notify();
+      });
+    this.#running.add(p);
+  }
+
+  #count(o: HandleOutcome): void {
+    if (o === 'lease-lost') this.#counters.leaseLost++;
+    else this.#counters[o]++;
+  }
+
+  async #extendLeases(): Promise<void> {
+    if (this.#held.size === 0) return;
+    try {
+      await this.#queue.extend([...this.#held.values()], this.#opts.visibilityMs);
+    } catch (err) {
+      if (!this.#stopping) this.#log('warn', `async: extending leases failed: ${String(err)}`);
+    }
+  }
+}
+
+/**
+ * Wakes every waiter at once; a waiter also wakes after its own timeout. A waiter that passes the
+ * generation it saw before looking for work returns at once if a notify came in between.
+ */
+class Signal {
+  #waiters = new Set<() => void>();
+  generation = 0;
+
+  wait(ms: number, sinceGeneration?: number): Promise<void> {
+    if (sinceGeneration !== undefined && sinceGeneration !== this.generation) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#waiters.add(done);
+    });
+  }
+
+  notify(): void {
+    this.generation++;
+    for (const w of [...this.#waiters]) w();
+  }
+}

@@ -1,0 +1,217 @@
+import type { Clock } from '../ports/clock.js';
+import type { EnvironmentBinding, ExecutionEnvironment } from './execution-environment.js';
+import { EnvironmentUnavailableError } from './execution-environment.js';
+import { expired, place, provisionPlan, type EnvironmentView } from './placement.js';
+
+interface PoolEntry {
+  env: ExecutionEnvironment;
+  claimed: boolean;
+  /** The qualifier whose provisioned concurrency started it. */
+  provisionedFor?: string;
+  /** Its version changed or went away: stop as soon as it is free. */
+  retired: boolean;
+}
+
+export interface PoolOptions {
+  clock: Clock;
+  /** Creates (does not start) an environment for a binding. */
+  create(binding: EnvironmentBinding): ExecutionEnvironment;
+  idleTimeoutMs: number;
+  maxLifetimeMs: number;
+  /** How long an invocation waits for an environment that is finishing its previous one. */
+  awaitReadyMs?: number;
+  /** Called when an environment ends (for metrics and the provisioner). */
+  onStopped?(env: ExecutionEnvironment, provisionedFor: string | undefined): void;
+}
+
+/** Key of the group of environments of one function version. */
+const groupKey = (functionName: string, version: string) => `${functionName}\u0000${version}`;
+
+/**
+ * Execution environments, grouped by function version. Hands them out one invocation at a time
+ * through `run` (always released), creates more when none is free, stops idle and old ones, and
+ * retires a version's environments when it changes. Decisions come from placement.ts.
+ */
+export class EnvironmentPool {
+  readonly #groups = new Map<string, PoolEntry[]>();
+  readonly #opts: PoolOptions;
+  readonly #reaper: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(opts: PoolOptions) {
+    this.#opts = opts;
+    const every = Math.min(30_000, Math.max(50, Math.floor(Math.min(opts.idleTimeoutMs, opts.maxLifetimeMs) / 4)));
+    this.#reaper = setInterval(() => this.reap(), every);
+    this.#reaper.unref();
+  }
+
+  /**
+   * Runs `fn` with an environment of the binding's version that nobody else uses meanwhile. An
+   * environment that turns out to be gone before `fn` could use it is replaced (a few times).
+   */
+  async run<T>(
+    functionName: string,
+    version: string,
+    binding: () => Promise<EnvironmentBinding>,
+    opts: { provisioned: boolean },
+    fn: (env: ExecutionEnvironment, start: 'warm' | 'cold') => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const { entry, start } = await this.#acquire(functionName, version, binding, opts);
+      try {
+        return await fn(entry.env, start);
+      } catch (err) {
+        if (!(err instanceof EnvironmentUnavailableError) || attempt >= 3) throw err;
+      } finally {
+        this.#release(entry);
+      }
+    }
+  }
+
+  async #acquire(functionName: string, version: string, binding: () => Promise<EnvironmentBinding>, opts: { provisioned: boolean }): Promise<{ entry: PoolEntry; start: 'warm' | 'cold' }> {
+    const group = this.#group(functionName, version);
+    const decision = place(group.map(view), opts);
+    if (decision.kind !== 'cold') {
+      const entry = group.find((e) => e.env.id === decision.id)!;
+      entry.claimed = true;
+      if (decision.kind === 'warm') return { entry, start: 'warm' };
+      if (await this.#becomesReady(entry.env, this.#opts.awaitReadyMs ?? 200)) return { entry, start: 'warm' };
+      entry.claimed = false;
+      if (entry.env.state === 'Failed' || entry.retired) this.#stop(entry);
+      return this.#acquire(functionName, version, binding, opts);
+    }
+    const env = this.#opts.create(await binding());
+    const entry = this.#add(functionName, version, env, undefined);
+    entry.claimed = true;
+    void env.start();
+    return { entry, start: 'cold' };
+  }
+
+  #release(entry: PoolEntry): void {
+    entry.claimed = false;
+    if (entry.retired || this.#closed || entry.env.state === 'Failed') this.#stop(entry);
+  }
+
+  #add(functionName: string, version: string, env: ExecutionEnvironment, provisionedFor: string | undefined): PoolEntry {
+    const entry: PoolEntry = { env, claimed: false, retired: false, ...(provisionedFor !== undefined ? { provisionedFor } : {}) };
+    this.#group(functionName, version).push(entry);
+    env.onStateChange((e, _from, to) => {
+      // A crash while idle: nobody will release it, so stop it now.
+      if (to === 'Failed' && !entry.claimed) this.#stop(entry);
+      if (to === 'Stopped') this.#remove(functionName, version, entry);
+    });
+    return entry;
+  }
+
+  #becomesReady(env: ExecutionEnvironment, ms: number): Promise<boolean> {
+    if (env.state === 'Ready') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(ok);
+      };
+      const timer = setTimeout(() => finish(false), ms);
+      const unsubscribe = env.onStateChange((_e, _from, to) => {
+        if (to === 'Ready') finish(true);
+        else if (to !== 'Invoking') finish(false);
+      });
+    });
+  }
+
+  /**
+   * Brings the provisioned environments of `qualifier` (running `version`) to `count`. Resolves with
+   * how many are initialized, or `failed` when an initialization failed (Lambda's
+   * FUNCTION_ERROR_INIT_FAILURE).
+   */
+  async provision(functionName: string, version: string, qualifier: string, count: number, binding: () => Promise<EnvironmentBinding>): Promise<{ allocated: number; failed: boolean }> {
+    // Environments provisioned for this qualifier on another version (an alias moved) go first.
+    for (const [k, entries] of this.#groups) {
+      if (!k.startsWith(groupKey(functionName, ''))) continue;
+      for (const e of entries) if (e.provisionedFor === qualifier && k !== groupKey(functionName, version)) this.#retireEntry(e);
+    }
+    const mine = () => this.#group(functionName, version).filter((e) => e.provisionedFor === qualifier);
+    const plan = provisionPlan(mine().map(view), count);
+    for (const id of plan.retire) this.#retireEntry(mine().find((e) => e.env.id === id)!);
+    const starting: Array<Promise<boolean>> = [];
+    if (plan.start > 0) {
+      const b = await binding();
+      for (let i = 0; i < plan.start; i++) {
+        const env = this.#opts.create(b);
+        this.#add(functionName, version, env, qualifier);
+        starting.push(env.start().then((r) => r.ok));
+      }
+    }
+    for (const e of mine()) if (e.env.state === 'Starting') starting.push(e.env.start().then((r) => r.ok));
+    const results = await Promise.all(starting);
+    const allocated = mine().filter((e) => e.env.state === 'Ready' || e.env.state === 'Invoking').length;
+    return { allocated, failed: results.some((ok) => !ok) };
+  }
+
+  /** Retires every environment of a version (or of all versions of the function). */
+  retire(functionName: string, version?: string): void {
+    for (const [k, entries] of this.#groups) {
+      const match = version !== undefined ? k === groupKey(functionName, version) : k.startsWith(groupKey(functionName, ''));
+      if (match) for (const e of [...entries]) this.#retireEntry(e);
+    }
+  }
+
+  /** Stops environments past their idle timeout or maximum lifetime. */
+  reap(): void {
+    const now = this.#opts.clock.now();
+    for (const entries of this.#groups.values()) {
+      const ids = new Set(expired(entries.map(view), now, this.#opts));
+      for (const e of [...entries]) if (ids.has(e.env.id)) this.#stop(e);
+    }
+  }
+
+  /** The environments of a version, for tests and introspection. */
+  environments(functionName: string, version: string): ReadonlyArray<{ env: ExecutionEnvironment; claimed: boolean; provisionedFor?: string }> {
+    return this.#groups.get(groupKey(functionName, version)) ?? [];
+  }
+
+  /** Stops everything (server shutdown). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#reaper);
+    const all = [...this.#groups.values()].flat();
+    await Promise.all(all.map((e) => e.env.stop()));
+  }
+
+  #retireEntry(e: PoolEntry): void {
+    e.retired = true;
+    if (!e.claimed) this.#stop(e);
+  }
+
+  #stop(e: PoolEntry): void {
+    void e.env.stop();
+  }
+
+  #remove(functionName: string, version: string, entry: PoolEntry): void {
+    const k = groupKey(functionName, version);
+    const group = this.#groups.get(k);
+    if (!group) return;
+    const i = group.indexOf(entry);
+    if (i >= 0) group.splice(i, 1);
+    if (group.length === 0) this.#groups.delete(k);
+    this.#opts.onStopped?.(entry.env, entry.provisionedFor);
+  }
+
+  #group(functionName: string, version: string): PoolEntry[] {
+    const k = groupKey(functionName, version);
+    let g = this.#groups.get(k);
+    if (!g) this.#groups.set(k, (g = []));
+    return g;
+  }
+}
+
+function view(e: PoolEntry): EnvironmentView {
+  return {
+    id: e.env.id,
+    state: e.env.state,
+    claimed: e.claimed || e.retired,
+    provisioned: e.provisionedFor !== undefined,
+    createdAt: e.env.createdAt,
+    lastUsedAt: e.env.lastUsedAt,
+  };
+}

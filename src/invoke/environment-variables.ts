@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import type { FunctionConfiguration } from '../domain/records.js';
+import type { SandboxPaths } from '../ports/sandbox-driver.js';
+
+export interface EnvironmentVariableInput {
+  config: FunctionConfiguration;
+  functionName: string;
+  version: string;
+  region: string;
+  paths: SandboxPaths;
+  runtimeApi: string;
+  logStreamName: string;
+  initializationType: 'on-demand' | 'provisioned-concurrency';
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+  /** The runtime's own variables (AWS_EXECUTION_ENV, NODE_PATH, PYTHONPATH, ...). */
+  runtimeVariables: Record<string, string>;
+  /** PATH with the host's interpreters where Lambda has /var/lang/bin. */
+  path: string;
+  /** Flint's own API endpoint, for SDKs inside the function (AWS_ENDPOINT_URL_LAMBDA). */
+  lambdaEndpoint?: string;
+}
+
+/**
+ * The environment a function's process starts with, as Lambda builds it (recorded in
+ * test_lambda_common.snapshot.json, test_introspection_invoke): defaults a function may override
+ * (LANG, PATH, LD_LIBRARY_PATH, TZ, NODE_PATH, PYTHONPATH, ...), then the function's variables, then
+ * the reserved variables it may not set. Paths are the sandbox's view.
+ */
+export function environmentVariables(i: EnvironmentVariableInput): Record<string, string> {
+  const p = i.paths;
+  const defaults: Record<string, string> = {
+    PATH: i.path,
+    LD_LIBRARY_PATH: ['/lib64', '/usr/lib64', p.runtimeDir, join(p.runtimeDir, 'lib'), p.taskRoot, join(p.taskRoot, 'lib'), join(p.opt, 'lib')].join(':'),
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+    ...(i.lambdaEndpoint ? { AWS_ENDPOINT_URL_LAMBDA: i.lambdaEndpoint } : {}),
+    ...i.runtimeVariables,
+  };
+  const { AWS_EXECUTION_ENV: executionEnv } = i.runtimeVariables;
+  const reserved: Record<string, string> = {
+    _HANDLER: i.config.Handler ?? '',
+    AWS_REGION: i.region,
+    AWS_DEFAULT_REGION: i.region,
+    ...(executionEnv ? { AWS_EXECUTION_ENV: executionEnv } : {}),
+    AWS_LAMBDA_FUNCTION_NAME: i.functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: i.version,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(i.config.MemorySize),
+    AWS_LAMBDA_INITIALIZATION_TYPE: i.initializationType,
+    AWS_LAMBDA_LOG_GROUP_NAME: i.config.LoggingConfig?.LogGroup ?? `/aws/lambda/${i.functionName}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: i.logStreamName,
+    AWS_LAMBDA_RUNTIME_API: i.runtimeApi,
+    AWS_ACCESS_KEY_ID: i.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: i.credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: i.credentials.sessionToken,
+    LAMBDA_TASK_ROOT: p.taskRoot,
+    LAMBDA_RUNTIME_DIR: p.runtimeDir,
+  };
+  return { ...defaults, ...(i.config.Environment?.Variables ?? {}), ...reserved };
+}

@@ -1,0 +1,380 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../ports/clock.js';
+import type { Sandbox, SandboxDriver, SandboxExit, SandboxPaths } from '../ports/sandbox-driver.js';
+import type { FunctionConfiguration } from '../domain/records.js';
+import { RuntimeChannel, type InitFailure, type RuntimeReply } from '../runtime-api/runtime-channel.js';
+import { RuntimeApiServer } from '../runtime-api/runtime-api-server.js';
+import type { LogStore, LogStreamWriter } from '../observe/log-store.js';
+import { endLine, initReportLine, initStartLine, logStreamName, reportLine, startLine, timeoutLine } from '../observe/log-lines.js';
+import { EnvironmentStateMachine, type EnvironmentState } from './environment-state.js';
+import { environmentVariables } from './environment-variables.js';
+import { errorTypeOf, invalidEntrypoint, responseTooLarge, runtimeExited, timedOut, type PlatformError } from './function-errors.js';
+import { OutputLines } from './output-lines.js';
+import type { RuntimeCatalog, RuntimeChoice } from './runtime-catalog.js';
+import type { SessionCredentials } from './session-credentials.js';
+
+/** What binds an environment to one function version (it never runs anything else). */
+export interface EnvironmentBinding {
+  functionName: string;
+  /** The executed version: `$LATEST` or a number. */
+  version: string;
+  config: FunctionConfiguration;
+  runtime: RuntimeChoice;
+  /** Host directories of the extracted code and layers. */
+  codeDir: string;
+  layerDirs: string[];
+  initializationType: 'on-demand' | 'provisioned-concurrency';
+}
+
+export interface EnvironmentDeps {
+  driver: SandboxDriver;
+  runtimes: RuntimeCatalog;
+  logs: LogStore;
+  credentials: SessionCredentials;
+  clock: Clock;
+  region: string;
+  /** Lambda's init phase limit (10 s). */
+  initTimeoutMs: number;
+  /** Lifetime of the environment's credentials (its maximum lifetime). */
+  credentialTtlMs: number;
+  lambdaEndpoint?: string;
+}
+
+export interface InvocationInput {
+  requestId: string;
+  payload: Buffer;
+  invokedFunctionArn: string;
+  traceId: string;
+  /** JSON text. */
+  clientContext?: string;
+}
+
+export interface InvocationOutcome {
+  payload: Buffer;
+  /** Set when the function failed; the body then is the error document. */
+  functionError?: 'Unhandled';
+  errorType?: string;
+  /** This invocation's log: START … REPORT. */
+  log: string;
+  durationMs: number;
+  /** Set on the invocation that paid for the environment's initialization. */
+  initDurationMs?: number;
+}
+
+type InitResult = { ok: true } | { ok: false; failure: InitProblem };
+type InitProblem =
+  | { kind: 'reported'; failure: InitFailure }
+  | { kind: 'exit'; exit: SandboxExit }
+  | { kind: 'timeout' }
+  | { kind: 'entrypoint'; message: string };
+
+/** How an environment stopped by Flint itself looks to an invocation still waiting on it. */
+const STOPPED: SandboxExit = { code: null, signal: 'SIGKILL', oomKilled: false };
+
+/** The environment crashed or was stopped between being picked and being used: the pool picks another. */
+export class EnvironmentUnavailableError extends Error {}
+
+type Ending = { kind: 'reply'; reply: RuntimeReply } | { kind: 'exit'; exit: SandboxExit } | { kind: 'timeout' };
+
+/**
+ * An execution environment: one sandboxed runtime process bound to one function version, its own
+ * Runtime API endpoint and log stream, and the lifecycle state machine. It runs one invocation at a
+ * time; memory and /tmp survive between its invocations. A timeout or crash ends it.
+ *
+ * Starting is two steps kept apart — bringing up the endpoint and sandbox (`start`) and waiting for
+ * the runtime's first /next (its init) — so a later pool of pre-started runtimes can hand out
+ * environments whose first step already ran.
+ */
+export class ExecutionEnvironment {
+  readonly id = `env-${randomBytes(8).toString('hex')}`;
+  readonly binding: EnvironmentBinding;
+  readonly createdAt: number;
+  readonly logStreamName: string;
+  #lastUsedAt: number;
+  #invocations = 0;
+  readonly #deps: EnvironmentDeps;
+  readonly #machine: EnvironmentStateMachine;
+  readonly #channel: RuntimeChannel;
+  readonly #server: RuntimeApiServer;
+  readonly #stream: LogStreamWriter;
+  readonly #stdout: OutputLines;
+  readonly #stderr: OutputLines;
+  #sandbox: Sandbox | undefined;
+  #credentialKey: string | undefined;
+  #init: Promise<InitResult> | undefined;
+  #initStartedAt = 0;
+  #initDurationMs: number | undefined;
+  #initResolve: ((r: InitResult) => void) | undefined;
+  #replyResolve: ((e: Ending) => void) | undefined;
+  #current: { requestId: string; lines: string[] } | undefined;
+  #runtimeWaiting = false;
+  #invoking = false;
+  #stopped: Promise<void> | undefined;
+  /** Settles when the invocation in progress has written its last log line. */
+  #busy: Promise<void> = Promise.resolve();
+  readonly #listeners = new Set<(env: ExecutionEnvironment, from: EnvironmentState, to: EnvironmentState) => void>();
+
+  constructor(binding: EnvironmentBinding, deps: EnvironmentDeps) {
+    this.binding = binding;
+    this.#deps = deps;
+    this.createdAt = deps.clock.now();
+    this.#lastUsedAt = this.createdAt;
+    this.logStreamName = logStreamName(this.createdAt, binding.version, randomBytes(16).toString('hex'));
+    this.#machine = new EnvironmentStateMachine(this.id, (from, to) => {
+      for (const l of this.#listeners) l(this, from, to);
+    });
+    this.#channel = new RuntimeChannel({
+      initDone: () => this.#initResolve?.({ ok: true }),
+      initError: (failure) => this.#initResolve?.({ ok: false, failure: { kind: 'reported', failure } }),
+      reply: (_id, reply) => this.#replyResolve?.({ kind: 'reply', reply }),
+      ready: () => {
+        this.#runtimeWaiting = true;
+        this.#maybeReady();
+      },
+    });
+    this.#server = new RuntimeApiServer(this.#channel);
+    this.#stream = deps.logs.openStream(binding.functionName, this.logStreamName);
+    this.#stdout = new OutputLines((l) => this.#line(l));
+    this.#stderr = new OutputLines((l) => this.#line(l));
+  }
+
+  get state(): EnvironmentState {
+    return this.#machine.state;
+  }
+
+  get lastUsedAt(): number {
+    return this.#lastUsedAt;
+  }
+
+  get invocations(): number {
+    return this.#invocations;
+  }
+
+  /** Subscribes to state changes; returns the unsubscribe function. */
+  onStateChange(listener: (env: ExecutionEnvironment, from: EnvironmentState, to: EnvironmentState) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Starts the sandbox and the runtime's init; resolves when init ends (either way). Never rejects. */
+  start(): Promise<InitResult> {
+    this.#init ??= this.#start().catch((err: unknown) => {
+      this.#stream.append(this.#deps.clock.now(), `flint: the environment could not start: ${(err as Error)?.message ?? String(err)}`);
+      return { ok: false as const, failure: { kind: 'exit' as const, exit: { code: 1, signal: null, oomKilled: false } } };
+    }).then((r) => {
+      if (this.#machine.state !== 'Starting') return r.ok ? { ok: false as const, failure: { kind: 'exit' as const, exit: STOPPED } } : r;
+      if (r.ok) {
+        this.#runtimeWaiting = true;
+        this.#machine.to('Ready');
+      } else {
+        this.#machine.to('Failed');
+      }
+      return r;
+    });
+    return this.#init;
+  }
+
+  async #start(): Promise<InitResult> {
+    const d = this.#deps;
+    const b = this.binding;
+    const api = await this.#server.listen('127.0.0.1');
+    const specBase = { id: this.id, taskRoot: b.codeDir, runtimeDir: b.runtime.runtimeDir, layers: b.layerDirs };
+    const paths: SandboxPaths = d.driver.paths(specBase);
+    const runtimeApi = d.driver.runtimeApiAddress({ id: this.id, runtimeApi: api, network: 'default' });
+    this.#line(initStartLine(b.runtime.runtime));
+    const launch = b.runtime.launch(paths);
+    if ('entrypointError' in launch) return { ok: false, failure: { kind: 'entrypoint', message: launch.entrypointError } };
+    const cred = d.credentials.issue(b.config.Role, b.functionName, d.credentialTtlMs);
+    this.#credentialKey = cred.accessKeyId;
+    const env = environmentVariables({
+      config: b.config,
+      functionName: b.functionName,
+      version: b.version,
+      region: d.region,
+      paths,
+      runtimeApi,
+      logStreamName: this.logStreamName,
+      initializationType: b.initializationType,
+      credentials: cred,
+      runtimeVariables: launch.env,
+      path: d.runtimes.pathVariable(paths),
+      ...(d.lambdaEndpoint ? { lambdaEndpoint: d.lambdaEndpoint } : {}),
+    });
+    const result = new Promise<InitResult>((resolve) => (this.#initResolve = resolve));
+    this.#initStartedAt = d.clock.monotonic();
+    try {
+      this.#sandbox = await d.driver.start({
+        ...specBase,
+        argv: launch.argv,
+        env,
+        memoryMb: b.config.MemorySize,
+        ephemeralStorageMb: b.config.EphemeralStorage?.Size ?? 512,
+        runtimeApi: api,
+        network: 'default',
+        onOutput: (chunk, stream) => (stream === 'stdout' ? this.#stdout : this.#stderr).push(chunk),
+      });
+    } catch (err) {
+      return { ok: false, failure: this.#spawnFailure(err as NodeJS.ErrnoException, launch.argv[0]!) };
+    }
+    const sandbox = this.#sandbox;
+    void sandbox.exited.then((exit) => this.#onExit(exit));
+    if (this.#stopped) {
+      await sandbox.destroy();
+      return { ok: false, failure: { kind: 'exit', exit: STOPPED } };
+    }
+    const timer = setTimeout(() => this.#initResolve?.({ ok: false, failure: { kind: 'timeout' } }), d.initTimeoutMs);
+    const r = await result;
+    clearTimeout(timer);
+    this.#initResolve = undefined;
+    this.#initDurationMs = d.clock.monotonic() - this.#initStartedAt;
+    return r;
+  }
+
+  /** Exec failures, as Lambda reports them: a missing wrapper script exits 127 from Lambda's shell; a bootstrap that cannot be executed is an invalid entry point. */
+  #spawnFailure(err: NodeJS.ErrnoException, file: string): InitProblem {
+    if (this.binding.runtime.family === 'provided') {
+      const why = err.code === 'EACCES' ? 'permission denied' : err.code === 'ENOENT' ? 'no such file or directory' : err.message;
+      return { kind: 'entrypoint', message: `fork/exec ${file}: ${why}` };
+    }
+    return { kind: 'exit', exit: { code: err.code === 'EACCES' ? 126 : 127, signal: null, oomKilled: false } };
+  }
+
+  /** Runs one invocation: waits for init if needed, then hands the event to the runtime. */
+  async invoke(input: InvocationInput): Promise<InvocationOutcome> {
+    const clock = this.#deps.clock;
+    const init = await this.start();
+    const cold = this.#invocations === 0 && this.binding.initializationType === 'on-demand';
+    this.#invocations++;
+    this.#lastUsedAt = clock.now();
+    this.#current = { requestId: input.requestId, lines: [] };
+    if (!init.ok) return this.#initFailed(input, init.failure);
+    if (this.#machine.state !== 'Ready' || !this.#channel.waiting) {
+      this.#invocations--;
+      this.#current = undefined;
+      throw new EnvironmentUnavailableError(`execution environment ${this.id} is ${this.#machine.state}`);
+    }
+    let done!: () => void;
+    this.#busy = new Promise<void>((r) => (done = r));
+    this.#machine.to('Invoking');
+    this.#invoking = true;
+    this.#runtimeWaiting = false;
+    const timeoutSeconds = this.binding.config.Timeout;
+    this.#line(startLine(input.requestId, this.binding.version));
+    const started = clock.monotonic();
+    const ending = new Promise<Ending>((resolve) => (this.#replyResolve = resolve));
+    const timer = setTimeout(() => this.#replyResolve?.({ kind: 'timeout' }), timeoutSeconds * 1000);
+    this.#channel.dispatch({
+      requestId: input.requestId,
+      payload: input.payload,
+      deadlineMs: clock.now() + timeoutSeconds * 1000,
+      invokedFunctionArn: input.invokedFunctionArn,
+      traceId: input.traceId,
+      ...(input.clientContext !== undefined ? { clientContext: input.clientContext } : {}),
+    });
+    const end = await ending;
+    clearTimeout(timer);
+    this.#replyResolve = undefined;
+    const durationMs = clock.monotonic() - started;
+    let result: { payload: Buffer; error?: PlatformError | { errorType?: string }; status?: 'timeout' | 'error' };
+    if (end.kind === 'reply') {
+      const r = end.reply;
+      if (r.kind === 'response') result = { payload: r.payload };
+      else if (r.kind === 'too-large') result = { payload: responseTooLarge().payload, error: responseTooLarge() };
+      else result = { payload: r.payload, error: { errorType: errorTypeOf(r.payload, r.errorType) } };
+    } else if (end.kind === 'timeout') {
+      this.#line(timeoutLine(clock.now(), input.requestId, timeoutSeconds));
+      const e = timedOut(input.requestId, timeoutSeconds);
+      result = { payload: e.payload, error: e, status: 'timeout' };
+      // Lambda ends the environment on a timeout; the next invocation starts a new one.
+      void this.stop();
+    } else {
+      const e = runtimeExited(input.requestId, end.exit);
+      this.#line(`RequestId: ${input.requestId} Error: ${JSON.parse(e.payload.toString()).errorMessage.replace(/^RequestId: \S+ Error: /, '')}`);
+      this.#line(e.errorType);
+      result = { payload: e.payload, error: e, status: 'error' };
+    }
+    // Output written just before the reply may still sit in the pipe: give it a loop turn to arrive
+    // so it lands before END, as the function wrote it.
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    const outcome = this.#finishInvocation(input.requestId, durationMs, cold, result.error?.errorType, result.status);
+    this.#invoking = false;
+    done();
+    this.#maybeReady();
+    return { ...outcome, payload: result.payload, ...(result.error ? { functionError: 'Unhandled' as const } : {}), ...(result.error?.errorType ? { errorType: result.error.errorType } : {}) };
+  }
+
+  #initFailed(input: InvocationInput, problem: InitProblem): InvocationOutcome {
+    const initMs = this.#initDurationMs ?? 0;
+    let error: PlatformError | { errorType?: string; payload: Buffer };
+    if (problem.kind === 'reported') error = { payload: problem.failure.payload, errorType: errorTypeOf(problem.failure.payload, problem.failure.errorType) };
+    else if (problem.kind === 'exit') error = runtimeExited(input.requestId, problem.exit);
+    else if (problem.kind === 'entrypoint') error = invalidEntrypoint(input.requestId, problem.message);
+    else error = timedOut(input.requestId, this.#deps.initTimeoutMs / 1000);
+    this.#line(initReportLine(initMs, problem.kind === 'timeout' ? 'timeout' : 'error', error.errorType));
+    this.#line(startLine(input.requestId, this.binding.version));
+    const outcome = this.#finishInvocation(input.requestId, 0, false, error.errorType, problem.kind === 'timeout' ? 'timeout' : 'error');
+    void this.stop();
+    return { ...outcome, payload: error.payload, functionError: 'Unhandled', ...(error.errorType ? { errorType: error.errorType } : {}) };
+  }
+
+  #finishInvocation(requestId: string, durationMs: number, cold: boolean, errorType: string | undefined, status: 'timeout' | 'error' | undefined): Omit<InvocationOutcome, 'payload'> {
+    this.#stdout.flush();
+    this.#stderr.flush();
+    const memory = this.binding.config.MemorySize;
+    const usedBytes = this.#sandbox?.maxMemoryBytes() ?? 0;
+    const initDurationMs = cold ? this.#initDurationMs : undefined;
+    this.#line(endLine(requestId));
+    this.#line(
+      reportLine({
+        requestId,
+        durationMs,
+        // Since August 2025 Lambda bills the init phase of on-demand cold starts with the invocation.
+        billedDurationMs: Math.ceil(durationMs + (initDurationMs ?? 0)),
+        memorySizeMb: memory,
+        maxMemoryUsedMb: Math.min(memory, Math.ceil(usedBytes / (1024 * 1024))),
+        ...(initDurationMs !== undefined ? { initDurationMs } : {}),
+        ...(status ? { status } : {}),
+        ...(status && errorType ? { errorType } : {}),
+      }),
+    );
+    const lines = this.#current?.lines ?? [];
+    this.#current = undefined;
+    return { log: lines.map((l) => l + '\n').join(''), durationMs, ...(initDurationMs !== undefined ? { initDurationMs } : {}), ...(errorType ? { errorType } : {}) };
+  }
+
+  /** Ready again only when both the invocation's bookkeeping is done and the runtime is back in /next. */
+  #maybeReady(): void {
+    if (!this.#invoking && this.#runtimeWaiting && this.#machine.state === 'Invoking') this.#machine.to('Ready');
+  }
+
+  #onExit(exit: SandboxExit): void {
+    this.#stdout.flush();
+    this.#stderr.flush();
+    if (this.#initResolve) this.#initResolve({ ok: false, failure: { kind: 'exit', exit } });
+    else if (this.#replyResolve) this.#replyResolve({ kind: 'exit', exit });
+    if (this.#machine.can('Failed') && !this.#machine.ending) this.#machine.to('Failed');
+  }
+
+  #line(text: string): void {
+    this.#stream.append(this.#deps.clock.now(), text);
+    this.#current?.lines.push(text);
+  }
+
+  /** Stops the environment and releases everything it holds (idempotent). */
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      if (this.#machine.can('Stopping')) this.#machine.to('Stopping');
+      this.#channel.close();
+      if (this.#credentialKey) this.#deps.credentials.revoke(this.#credentialKey);
+      await this.#sandbox?.destroy().catch(() => {});
+      await this.#server.close();
+      await this.#busy;
+      this.#stdout.flush();
+      this.#stderr.flush();
+      await this.#stream.close();
+      this.#machine.to('Stopped');
+    })();
+    return this.#stopped;
+  }
+}

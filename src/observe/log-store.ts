@@ -1,0 +1,131 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+
+/** One log event, as CloudWatch Logs keeps it. */
+export interface LogEvent {
+  /** Epoch ms. */
+  timestamp: number;
+  message: string;
+}
+
+export interface LogStreamInfo {
+  name: string;
+  /** Epoch ms of the last write. */
+  lastEventAt: number;
+  sizeBytes: number;
+}
+
+export interface LogStreamWriter {
+  readonly functionName: string;
+  readonly streamName: string;
+  append(timestamp: number, message: string): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Function logs on disk, one file per log stream: `<root>/<function>/<stream>`, where the stream
+ * name `2026/11/28/[$LATEST]<hex>` becomes nested directories as in the CloudWatch console. Each
+ * line of a file is one event, `{"t": epochMs, "m": message}`, so a message may hold any text.
+ * Nothing is expired: like a CloudWatch log group without a retention setting.
+ */
+export class LogStore {
+  readonly #root: string;
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  get root(): string {
+    return this.#root;
+  }
+
+  openStream(functionName: string, streamName: string): LogStreamWriter {
+    const path = this.#path(functionName, streamName);
+    mkdirSync(dirname(path), { recursive: true });
+    const out: WriteStream = createWriteStream(path, { flags: 'a' });
+    // A full disk must not take the server down; the invocation itself still completes.
+    out.on('error', () => {});
+    return {
+      functionName,
+      streamName,
+      append(timestamp: number, message: string) {
+        out.write(JSON.stringify({ t: timestamp, m: message }) + '\n');
+      },
+      close() {
+        return new Promise((resolve) => out.end(() => resolve()));
+      },
+    };
+  }
+
+  /** Functions that have logs, by name. */
+  async listFunctions(): Promise<string[]> {
+    const entries = await readdir(this.#root, { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  }
+
+  /** A function's streams, most recently written first. */
+  async listStreams(functionName: string): Promise<LogStreamInfo[]> {
+    const base = this.#path(functionName);
+    const out: LogStreamInfo[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) await walk(p);
+        else if (e.isFile()) {
+          const s = await stat(p);
+          out.push({ name: relative(base, p).split(sep).join('/'), lastEventAt: s.mtimeMs, sizeBytes: s.size });
+        }
+      }
+    };
+    await walk(base);
+    return out.sort((a, b) => b.lastEventAt - a.lastEventAt || (a.name < b.name ? 1 : -1));
+  }
+
+  /** Events from byte `offset` on; `nextOffset` continues after the last complete event. */
+  async read(functionName: string, streamName: string, offset = 0): Promise<{ events: LogEvent[]; nextOffset: number }> {
+    const fh = await open(this.#path(functionName, streamName), 'r').catch(() => undefined);
+    if (!fh) return { events: [], nextOffset: offset };
+    try {
+      const { size } = await fh.stat();
+      if (size <= offset) return { events: [], nextOffset: offset };
+      const buf = Buffer.alloc(size - offset);
+      await fh.read(buf, 0, buf.length, offset);
+      const end = buf.lastIndexOf(0x0a) + 1;
+      const events: LogEvent[] = [];
+      for (const line of buf.subarray(0, end).toString('utf8').split('\n')) {
+        if (!line) continue;
+        try {
+          const e = JSON.parse(line) as { t: number; m: string };
+          events.push({ timestamp: e.t, message: e.m });
+        } catch {
+          // A torn line from a crash mid-write: skip it, keep the rest readable.
+        }
+      }
+      return { events, nextOffset: offset + end };
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Calls `onEvent` for every event already in the stream and then for new ones, until `signal` aborts. */
+  async follow(functionName: string, streamName: string, onEvent: (e: LogEvent) => void, opts: { signal: AbortSignal; pollMs?: number; fromOffset?: number }): Promise<void> {
+    let offset = opts.fromOffset ?? 0;
+    while (!opts.signal.aborted) {
+      const { events, nextOffset } = await this.read(functionName, streamName, offset);
+      offset = nextOffset;
+      for (const e of events) onEvent(e);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, opts.pollMs ?? 250);
+        opts.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+      });
+    }
+  }
+
+  #path(functionName: string, streamName?: string): string {
+    if (!/^[A-Za-z0-9_-]+$/.test(functionName)) throw new Error(`not a function name: ${functionName}`);
+    if (streamName === undefined) return join(this.#root, functionName);
+    if (streamName.split('/').some((part) => part === '..' || part === '' || part === '.')) throw new Error(`not a log stream name: ${streamName}`);
+    return join(this.#root, functionName, ...streamName.split('/'));
+  }
+}

@@ -1,0 +1,139 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MAX_RUNTIME_PAYLOAD_BYTES, RuntimeApiRefusal, type InvocationEvent, type RuntimeChannel } from './runtime-channel.js';
+
+const PREFIX = '/2018-06-01/runtime/';
+const INVOCATION_REPLY = /^invocation\/([^/]+)\/(response|error)$/;
+
+/**
+ * The Runtime API's HTTP face for one execution environment: a listener of its own on 127.0.0.1,
+ * port 0 (measured: creating and binding one costs well under a millisecond, and it needs no
+ * routing by environment — the runtime's address alone says which environment is calling).
+ */
+export class RuntimeApiServer {
+  readonly #server: Server;
+  readonly #channel: RuntimeChannel;
+
+  constructor(channel: RuntimeChannel) {
+    this.#channel = channel;
+    this.#server = createServer((req, res) => this.#handle(req, res));
+    // /next is a long poll and runtimes keep one connection for their whole life: no idle limits.
+    this.#server.keepAliveTimeout = 0;
+    this.#server.requestTimeout = 0;
+    this.#server.headersTimeout = 0;
+  }
+
+  async listen(host = '127.0.0.1'): Promise<{ host: string; port: number }> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(0, host, () => resolve());
+    });
+    const addr = this.#server.address() as AddressInfo;
+    return { host: addr.address, port: addr.port };
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const path = url.startsWith(PREFIX) ? url.slice(PREFIX.length).split('?')[0]! : undefined;
+    try {
+      if (path === 'invocation/next' && req.method === 'GET') return this.#next(req, res);
+      if (path === 'init/error' && req.method === 'POST') {
+        return void readBounded(req).then(({ body }) => this.#answer(res, () => this.#channel.initError(body, errorTypeHeader(req))), () => res.destroy());
+      }
+      const m = path !== undefined && req.method === 'POST' ? INVOCATION_REPLY.exec(path) : null;
+      if (m) {
+        const requestId = decodeURIComponent(m[1]!);
+        return void readBounded(req).then(({ body, tooLarge }) => {
+          if (m[2] === 'error') return this.#answer(res, () => this.#channel.error(requestId, body, errorTypeHeader(req)));
+          if (!tooLarge) return this.#answer(res, () => this.#channel.response(requestId, body));
+          // rapid: the invocation fails with Function.ResponseSizeTooLarge and the runtime gets 413.
+          this.#answer(res, () => this.#channel.response(requestId, undefined), 413, {
+            errorMessage: `Exceeded maximum allowed payload size (${MAX_RUNTIME_PAYLOAD_BYTES} bytes).`,
+            errorType: 'RequestEntityTooLarge',
+          });
+        }, () => res.destroy());
+      }
+      req.resume();
+      sendJson(res, 404, { errorMessage: `Flint's Runtime API does not serve ${req.method} ${url}`, errorType: 'NotFound' });
+    } catch (err) {
+      this.#fail(res, err);
+    }
+  }
+
+  #next(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    let delivered = false;
+    let closed = false;
+    res.on('close', () => { if (!delivered) closed = true; });
+    this.#channel.next({
+      get closed() { return closed; },
+      deliver(event: InvocationEvent) {
+        delivered = true;
+        const headers: Record<string, string | number> = {
+          'content-type': 'application/json',
+          'lambda-runtime-aws-request-id': event.requestId,
+          'lambda-runtime-deadline-ms': String(event.deadlineMs),
+          'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,
+          'lambda-runtime-trace-id': event.traceId,
+          'content-length': event.payload.length,
+        };
+        if (event.clientContext !== undefined) headers['lambda-runtime-client-context'] = event.clientContext;
+        if (event.cognitoIdentity !== undefined) headers['lambda-runtime-cognito-identity'] = event.cognitoIdentity;
+        res.writeHead(200, headers);
+        res.end(event.payload);
+      },
+    });
+  }
+
+  #answer(res: ServerResponse, action: () => void, status = 202, body: unknown = { status: 'OK' }): void {
+    try {
+      action();
+      sendJson(res, status, body);
+    } catch (err) {
+      this.#fail(res, err);
+    }
+  }
+
+  #fail(res: ServerResponse, err: unknown): void {
+    if (err instanceof RuntimeApiRefusal) return sendJson(res, err.status, { errorMessage: err.message, errorType: err.errorType });
+    sendJson(res, 500, { errorMessage: 'Internal Server Error', errorType: 'InternalServerError' });
+  }
+}
+
+function errorTypeHeader(req: IncomingMessage): string | undefined {
+  const v = req.headers['lambda-runtime-function-error-type'];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body) + '\n';
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Reads a body up to the Runtime API's payload limit; the rest is drained and reported as too large. */
+function readBounded(req: IncomingMessage): Promise<{ body: Buffer; tooLarge: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = Number(req.headers['content-length'] ?? 0) > MAX_RUNTIME_PAYLOAD_BYTES;
+    req.on('data', (c: Buffer) => {
+      if (tooLarge) return;
+      size += c.length;
+      if (size > MAX_RUNTIME_PAYLOAD_BYTES) {
+        tooLarge = true;
+        chunks.length = 0;
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve({ body: tooLarge ? Buffer.alloc(0) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), tooLarge }));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,266 @@
+import { spawn } from 'node:child_process';
+import { accessSync, closeSync, constants, existsSync, lstatSync, openSync, readlinkSync, realpathSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Sandbox, SandboxCapability, SandboxDriver, SandboxPaths, SandboxSpec } from '../ports/sandbox-driver.js';
+import { bwrapArgs, SANDBOX_PATHS, type RootEntry } from './bwrap-args.js';
+import { BwrapSandbox, type SandboxParts } from './bwrap-sandbox.js';
+import { detectCgroupLayout } from './cgroups/cgroup-layout.js';
+import { CgroupTree } from './cgroups/cgroup-tree.js';
+import type { CgroupLimits } from './cgroups/sandbox-cgroup.js';
+import { LayerViews } from './layer-view.js';
+import { OwnerTag } from './owner-tag.js';
+import { RuntimeApiBridge } from './runtime-api-bridge.js';
+import { RELAY_PORT } from './sandbox-init-script.js';
+import { ScratchSpace } from './scratch-space.js';
+import { compileSandboxSeccomp } from './seccomp/sandbox-seccomp-profile.js';
+import { SlirpEgress } from './slirp-egress.js';
+
+export interface BwrapDriverOptions {
+  /** Host directory for per-instance scratch files (default /run/flint). */
+  scratchRoot?: string;
+  /** Host uids handed to sandboxes: [uidBase, uidBase + uidCount), one per live sandbox. */
+  uidBase?: number;
+  uidCount?: number;
+  cpuPeriodUs?: number;
+  /** Lambda's per-environment limit on processes and threads. */
+  pidsMax?: number;
+  /** Give the init phase the whole machine's CPU, applying the memory-proportional share at the first /next. */
+  initCpuBoost?: boolean;
+  /** Longest init before the CPU share applies anyway (Lambda's init limit is 10 s). */
+  initBoostMaxMs?: number;
+  /** Where to find tools (tests point these elsewhere to simulate missing ones). */
+  tools?: { bwrap?: string; socat?: string; slirp4netns?: string };
+}
+
+/** Lambda: 1,769 MB of memory is one vCPU's worth of CPU time; CPU scales with memory. */
+export const MB_PER_VCPU = 1769;
+
+/**
+ * The isolating driver: bubblewrap for namespaces (user, pid, mount, ipc, uts, net, cgroup),
+ * a read-only root holding only /usr, a few /etc files, the code, layers and runtime, a tmpfs
+ * /tmp of the function's ephemeral storage size, and a seccomp filter compiled once per server;
+ * cgroups (v1 or v2) that Flint manages itself for memory, CPU and process limits; slirp4netns
+ * for outbound-only networking; a unix-socket relay for the Runtime API.
+ */
+export class BwrapSandboxDriver implements SandboxDriver {
+  readonly name = 'bwrap';
+  readonly #opts: Required<Omit<BwrapDriverOptions, 'tools'>>;
+  readonly #tools: { bwrap: string; socat: string; slirp4netns: string };
+  readonly #tag = OwnerTag.forThisProcess();
+  readonly #scratch: ScratchSpace;
+  readonly #layers: LayerViews;
+  #probe: Promise<SandboxCapability> | undefined;
+  #tree: CgroupTree | undefined;
+  #seccompFile: string | undefined;
+  #rootEntries: RootEntry[] = [];
+  #egress = false;
+  #counter = Math.floor(Math.random() * 0x10000);
+  readonly #uidsInUse = new Set<number>();
+
+  constructor(opts: BwrapDriverOptions = {}) {
+    this.#opts = {
+      scratchRoot: opts.scratchRoot ?? '/run/flint',
+      uidBase: opts.uidBase ?? 1_879_048_192,
+      uidCount: opts.uidCount ?? 65_536,
+      cpuPeriodUs: opts.cpuPeriodUs ?? 100_000,
+      pidsMax: opts.pidsMax ?? 1024,
+      initCpuBoost: opts.initCpuBoost ?? true,
+      initBoostMaxMs: opts.initBoostMaxMs ?? 10_000,
+    };
+    this.#tools = {
+      bwrap: opts.tools?.bwrap ?? '/usr/bin/bwrap',
+      socat: opts.tools?.socat ?? '/usr/bin/socat',
+      slirp4netns: opts.tools?.slirp4netns ?? '/usr/bin/slirp4netns',
+    };
+    this.#scratch = new ScratchSpace(this.#opts.scratchRoot, this.#tag);
+    this.#layers = new LayerViews(() => this.#scratch.instanceDir);
+  }
+
+  probe(): Promise<SandboxCapability> {
+    this.#probe ??= this.#runProbe();
+    return this.#probe;
+  }
+
+  async #runProbe(): Promise<SandboxCapability> {
+    const no = (reason: string): SandboxCapability => ({ available: false, isolated: true, reason });
+    if (process.platform !== 'linux') return no('bwrap needs Linux');
+    if (process.getuid?.() !== 0) return no('bwrap driver needs root (it manages cgroups and runs each sandbox under its own uid)');
+    for (const [tool, path] of [['bubblewrap', this.#tools.bwrap], ['socat', this.#tools.socat]] as const) {
+      try { accessSync(path, constants.X_OK); } catch { return no(`${tool} not found at ${path} (apt-get install ${tool})`); }
+    }
+    if (this.#tools.socat !== '/usr/bin/socat') return no('socat must be /usr/bin/socat (it runs inside the sandbox)');
+    let bpf: Buffer;
+    try { bpf = compileSandboxSeccomp(); } catch (err) { return no((err as Error).message); }
+    const cg = detectCgroupLayout();
+    if (!cg.ok) return no(cg.reason);
+    this.#tree = new CgroupTree(cg.layout, this.#tag);
+    this.#rootEntries = rootEntries();
+    const notes: string[] = [`cgroup v${cg.layout.version}`];
+    try {
+      accessSync(this.#tools.slirp4netns, constants.X_OK);
+      this.#egress = true;
+    } catch {
+      notes.push(`slirp4netns not found at ${this.#tools.slirp4netns}: network mode 'default' gets no outbound access (apt-get install slirp4netns)`);
+    }
+    // Compiled once per server; each sandbox gets a fresh read-only fd on the same bytes.
+    try {
+      this.#seccompFile = this.#scratch.writeInstanceFile('seccomp.bpf', bpf);
+    } catch (err) {
+      return no(`cannot write the seccomp filter under ${this.#opts.scratchRoot}: ${(err as Error).message}`);
+    }
+    // The honest test: start a real sandbox end to end.
+    try {
+      const sandbox = await this.#start({
+        id: 'probe', taskRoot: '/usr/share', runtimeDir: '/usr/share', layers: [], argv: ['/bin/sh', '-c', 'exit 0'], env: {},
+        memoryMb: 128, ephemeralStorageMb: 16, runtimeApi: { host: '127.0.0.1', port: 9 }, network: 'isolated', onOutput: () => {},
+      });
+      const exit = await sandbox.exited;
+      await sandbox.destroy();
+      if (exit.code !== 0) return no(`a trial sandbox exited with ${exit.code ?? exit.signal}`);
+    } catch (err) {
+      return no(`a trial sandbox failed: ${(err as Error).message}`);
+    }
+    return { available: true, isolated: true, notes };
+  }
+
+  paths(): SandboxPaths {
+    return { ...SANDBOX_PATHS };
+  }
+
+  runtimeApiAddress(): string {
+    return `127.0.0.1:${RELAY_PORT}`;
+  }
+
+  async start(spec: SandboxSpec): Promise<Sandbox> {
+    const cap = await this.probe();
+    if (!cap.available) throw new Error(`bwrap sandbox unavailable: ${cap.reason}`);
+    return this.#start(spec);
+  }
+
+  async #start(spec: SandboxSpec): Promise<Sandbox> {
+    const tree = this.#tree!;
+    const uid = this.#allocateUid();
+    const parts: SandboxParts = { tree, scratch: this.#scratch, layers: this.#layers, layerList: spec.layers, releaseUid: () => this.#uidsInUse.delete(uid) };
+    const fds: number[] = [];
+    try {
+      const memoryBytes = spec.memoryMb * 1024 * 1024;
+      const share = this.#cpuQuota(spec.memoryMb);
+      const limits: CgroupLimits = { memoryBytes, cpuPeriodUs: this.#opts.cpuPeriodUs, cpuQuotaUs: this.#opts.initCpuBoost ? undefined : share, pidsMax: this.#opts.pidsMax };
+      parts.cgroup = tree.create(`${spec.id}-${uid - this.#opts.uidBase}`, limits);
+      const dir = this.#scratch.createSandboxDir(`s${uid - this.#opts.uidBase}`, uid, uid);
+      parts.dir = dir;
+      const applyShare = () => { try { parts.cgroup?.setCpuQuota(share, this.#opts.cpuPeriodUs); } catch { /* gone */ } };
+      parts.bridge = await RuntimeApiBridge.listen(join(dir, 'runtime-api.sock'), spec.runtimeApi, uid, uid, this.#opts.initCpuBoost ? applyShare : undefined);
+      if (this.#opts.initCpuBoost) parts.boostTimer = setTimeout(applyShare, this.#opts.initBoostMaxMs).unref();
+      const opt = await this.#layers.acquire(spec.layers);
+      parts.layersAcquired = true;
+
+      const openDir = (p: string) => { const fd = openSync(p, constants.O_RDONLY | constants.O_DIRECTORY); fds.push(fd); return fd; };
+      const extra = extraHostDirs(spec.argv[0]);
+      // stdio layout of the bwrap process: 0-2 std, 3 info, 4 block, 5 seccomp, 6 task, 7 runtime, 8.. opt and extras.
+      const stdio: (string | number)[] = ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'];
+      const seccompFd = openSync(this.#seccompFile!, 'r'); fds.push(seccompFd);
+      stdio.push(seccompFd, openDir(spec.taskRoot), openDir(spec.runtimeDir));
+      let optFd: number | undefined;
+      if (opt !== undefined) { optFd = stdio.length; stdio.push(openDir(opt)); }
+      const extraFds = extra.map((path) => { const fd = stdio.length; stdio.push(openDir(path)); return { fd, path }; });
+
+      const args = bwrapArgs({
+        rootEntries: this.#rootEntries,
+        etcDir: this.#scratch.etcDir,
+        apiDir: dir,
+        network: spec.network,
+        tmpBytes: spec.ephemeralStorageMb * 1024 * 1024,
+        fds: { info: 3, block: 4, seccomp: 5, task: 6, runtime: 7, opt: optFd, extra: extraFds },
+        command: spec.argv,
+      });
+      // bwrap runs as the sandbox's own unprivileged host uid (libuv drops supplementary groups),
+      // with exactly the environment the runtime gets: nothing of Flint's leaks in.
+      const child = spawn(this.#tools.bwrap, args, { stdio: stdio as never, uid, gid: uid, env: spec.env });
+      for (const fd of fds.splice(0)) closeSync(fd);
+      parts.child = child;
+      child.stdout!.on('data', (c: Buffer) => spec.onOutput(c, 'stdout'));
+      child.stderr!.on('data', (c: Buffer) => spec.onOutput(c, 'stderr'));
+
+      const info = await readInfo(child.stdio[3] as Readable, child);
+      parts.initPid = info;
+      // The namespace's first process waits on the block fd: join the cgroup before it forks.
+      parts.cgroup.addProcess(info);
+      if (spec.network === 'default' && this.#egress) parts.egress = await SlirpEgress.start(this.#tools.slirp4netns, info);
+      const block = child.stdio[4] as NodeJS.WritableStream;
+      block.write('1');
+      block.end();
+      return new BwrapSandbox(spec.id, this.runtimeApiAddress(), parts);
+    } catch (err) {
+      for (const fd of fds) try { closeSync(fd); } catch { /* closed */ }
+      await new BwrapSandbox(spec.id, this.runtimeApiAddress(), parts, true).destroy().catch(() => {});
+      throw err;
+    }
+  }
+
+  #cpuQuota(memoryMb: number): number {
+    const cpus = Math.min(memoryMb / MB_PER_VCPU, availableParallelism());
+    return Math.max(1000, Math.round(cpus * this.#opts.cpuPeriodUs));
+  }
+
+  #allocateUid(): number {
+    for (let i = 0; i < this.#opts.uidCount; i++) {
+      const uid = this.#opts.uidBase + (this.#counter++ % this.#opts.uidCount);
+      if (!this.#uidsInUse.has(uid)) { this.#uidsInUse.add(uid); return uid; }
+    }
+    throw new Error('no free sandbox uid');
+  }
+
+  async reapOrphans(): Promise<void> {
+    const cg = detectCgroupLayout();
+    if (cg.ok) await new CgroupTree(cg.layout, this.#tag).reapOrphans();
+    this.#scratch.reapOrphans();
+  }
+}
+
+/** Reads bwrap's --info-fd JSON and returns the pid of the sandbox's first process. */
+function readInfo(stream: Readable, child: { once(ev: 'exit', fn: (code: number | null) => void): unknown }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onExit = (code: number | null) => reject(new Error(`bwrap exited (${code}) before the sandbox started`));
+    child.once('exit', onExit);
+    stream.on('data', (c: Buffer) => {
+      text += c.toString();
+      const m = /"child-pid"\s*:\s*(\d+)/.exec(text);
+      if (m) {
+        stream.removeAllListeners('data');
+        (child as unknown as NodeJS.EventEmitter).off('exit', onExit);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+}
+
+/** The host's top-level system directories other than /usr, as symlinks (merged /usr) or directories. */
+function rootEntries(): RootEntry[] {
+  const out: RootEntry[] = [];
+  for (const name of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
+    const p = `/${name}`;
+    try {
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) out.push({ name, symlink: readlinkSync(p) });
+      else if (st.isDirectory()) out.push({ name });
+    } catch { /* absent on this host */ }
+  }
+  return out;
+}
+
+/**
+ * An interpreter installed outside /usr (e.g. a Node.js under /opt/node or a version manager's
+ * directory) is bound read-only at its own path: its install prefix (the directory above bin/),
+ * nothing else of where it lives.
+ */
+function extraHostDirs(command: string | undefined): string[] {
+  if (!command || !command.startsWith('/')) return [];
+  for (const p of Object.values(SANDBOX_PATHS)) if (command.startsWith(p + '/')) return [];
+  if (!existsSync(command) || /^\/(usr|bin|sbin|lib|lib64)\//.test(realpathSync(command))) return [];
+  const prefix = join(command, '..', '..');
+  return prefix === '/' || prefix === '/usr' ? [] : [prefix];
+}

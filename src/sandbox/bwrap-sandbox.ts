@@ -1,0 +1,119 @@
+import type { ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import type { Sandbox, SandboxExit } from '../ports/sandbox-driver.js';
+import type { CgroupTree } from './cgroups/cgroup-tree.js';
+import type { SandboxCgroup } from './cgroups/sandbox-cgroup.js';
+import type { LayerViews } from './layer-view.js';
+import type { RuntimeApiBridge } from './runtime-api-bridge.js';
+import type { ScratchSpace } from './scratch-space.js';
+import type { SlirpEgress } from './slirp-egress.js';
+
+/** Everything one sandbox holds on the host, filled in as start() gets further. */
+export interface SandboxParts {
+  tree: CgroupTree;
+  scratch: ScratchSpace;
+  layers: LayerViews;
+  layerList: readonly string[];
+  releaseUid(): void;
+  cgroup?: SandboxCgroup;
+  dir?: string;
+  bridge?: RuntimeApiBridge;
+  boostTimer?: NodeJS.Timeout;
+  layersAcquired?: boolean;
+  child?: ChildProcess;
+  /** Host pid of the sandbox's pid-namespace init: killing it ends every process inside. */
+  initPid?: number;
+  egress?: SlirpEgress;
+}
+
+const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+
+/** How long output may still drain after bwrap exits before cleanup goes ahead anyway. */
+const DRAIN_MS = 1000;
+
+export class BwrapSandbox implements Sandbox {
+  readonly id: string;
+  readonly pid: number;
+  readonly runtimeApiAddress: string;
+  readonly exited: Promise<SandboxExit>;
+  readonly #parts: SandboxParts;
+  #peak: number | undefined;
+  #cleanup: Promise<void> | undefined;
+  #alive: boolean;
+
+  constructor(id: string, runtimeApiAddress: string, parts: SandboxParts, failedStart = false) {
+    this.id = id;
+    this.runtimeApiAddress = runtimeApiAddress;
+    this.#parts = parts;
+    this.pid = parts.child?.pid ?? -1;
+    const child = parts.child;
+    this.#alive = !!child && child.exitCode === null && child.signalCode === null && !failedStart;
+    if (!child || (child.exitCode !== null || child.signalCode !== null)) {
+      this.exited = this.#finish(child?.exitCode ?? null, child?.signalCode ?? null);
+      return;
+    }
+    this.exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+      child.once('exit', (code, signal) => {
+        exit = { code, signal };
+        this.#alive = false;
+        setTimeout(() => resolve(exit!), DRAIN_MS).unref();
+      });
+      // 'close' comes once every byte of output is delivered.
+      child.once('close', (code, signal) => resolve(exit ?? { code, signal }));
+    }).then(({ code, signal }) => this.#finish(code, signal));
+  }
+
+  maxMemoryBytes(): number | undefined {
+    if (this.#cleanup === undefined && this.#parts.cgroup) {
+      const peak = this.#parts.cgroup.memory().peakBytes;
+      if (peak !== undefined) this.#peak = peak;
+    }
+    return this.#peak;
+  }
+
+  async destroy(): Promise<void> {
+    this.#kill();
+    await this.exited;
+  }
+
+  #kill(): void {
+    const { initPid, child } = this.#parts;
+    // SIGKILL to a pid namespace's init makes the kernel kill everything else in it.
+    if (initPid !== undefined) try { process.kill(initPid, 'SIGKILL'); } catch { /* gone */ }
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  async #finish(code: number | null, signal: NodeJS.Signals | null): Promise<SandboxExit> {
+    // The kernel's evidence first, before the cgroup goes away.
+    const evidence = this.#parts.cgroup?.memory();
+    if (evidence?.peakBytes !== undefined) this.#peak = evidence.peakBytes;
+    await this.#release();
+    // bwrap reports a command killed by signal N as exit status 128+N.
+    let exitCode = code;
+    let exitSignal: string | null = signal;
+    if (code !== null && code > 128 && signalNames.has(code - 128)) {
+      exitCode = null;
+      exitSignal = signalNames.get(code - 128)!;
+    }
+    return { code: exitCode, signal: exitSignal, oomKilled: (evidence?.oomKills ?? 0) > 0 };
+  }
+
+  #release(): Promise<void> {
+    this.#cleanup ??= (async () => {
+      const p = this.#parts;
+      if (p.boostTimer) clearTimeout(p.boostTimer);
+      this.#kill();
+      p.egress?.stop();
+      const errors: unknown[] = [];
+      const step = async (fn: () => unknown) => { try { await fn(); } catch (err) { errors.push(err); } };
+      await step(() => p.bridge?.close());
+      if (p.cgroup) await step(() => p.tree.release(p.cgroup!));
+      if (p.layersAcquired) await step(() => p.layers.release(p.layerList));
+      if (p.dir) await step(() => p.scratch.releaseSandboxDir(p.dir!));
+      p.releaseUid();
+      if (errors.length > 0) process.emitWarning(`flint: sandbox cleanup incomplete: ${errors.map((e) => (e as Error).message).join('; ')}`);
+    })();
+    return this.#cleanup;
+  }
+}

@@ -1,0 +1,239 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, lstatSync } from 'node:fs';
+import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Sandbox, SandboxCapability, SandboxDriver, SandboxExit, SandboxPaths, SandboxSpec } from '../ports/sandbox-driver.js';
+
+/**
+ * The `process` sandbox: a plain child process on the host, for development and for hosts where no
+ * isolating driver works. Nothing is isolated — the code sees the host file system and network.
+ *
+ * Host paths (per environment, under `scratchDir/<id>/`):
+ *   task root → the code store's extracted directory itself (shared, not copied)
+ *   /opt      → `<id>/opt`, the layers merged by symlinks (later layers win, as Lambda extracts them in order)
+ *   /tmp      → `<id>/tmp` (TMPDIR points there)
+ *   runtime   → Flint's bootstrap directory itself
+ *
+ * Memory: a watchdog reads the tree's resident size from /proc every `memoryPollMs` and kills the
+ * process group when it passes the function's MemorySize — the stand-in for a cgroup limit, so
+ * `oomKilled` is the watchdog's own evidence.
+ */
+export class ProcessSandboxDriver implements SandboxDriver {
+  readonly name = 'process';
+  readonly #scratch: string;
+  readonly #memoryPollMs: number;
+
+  constructor(opts: { scratchDir: string; memoryPollMs?: number }) {
+    this.#scratch = opts.scratchDir;
+    this.#memoryPollMs = opts.memoryPollMs ?? 100;
+  }
+
+  async probe(): Promise<SandboxCapability> {
+    return { available: true, isolated: false };
+  }
+
+  paths(spec: Pick<SandboxSpec, 'id' | 'taskRoot' | 'runtimeDir' | 'layers'>): SandboxPaths {
+    const dir = this.#dir(spec.id);
+    return { taskRoot: spec.taskRoot, opt: join(dir, 'opt'), runtimeDir: spec.runtimeDir, tmp: join(dir, 'tmp') };
+  }
+
+  runtimeApiAddress(spec: Pick<SandboxSpec, 'id' | 'runtimeApi' | 'network'>): string {
+    return `${spec.runtimeApi.host}:${spec.runtimeApi.port}`;
+  }
+
+  async start(spec: SandboxSpec): Promise<Sandbox> {
+    const paths = this.paths(spec);
+    const dir = this.#dir(spec.id);
+    await mkdir(paths.tmp, { recursive: true, mode: 0o700 });
+    await mkdir(paths.opt, { recursive: true });
+    await mergeLayers(paths.opt, spec.layers);
+    const [file, ...args] = spec.argv;
+    if (!file) throw new Error('sandbox: empty argv');
+    const child = spawn(file, args, {
+      cwd: paths.taskRoot,
+      // A clean environment: nothing of Flint's own leaks in (NODE_OPTIONS, NODE_EXTRA_CA_CERTS, ...).
+      env: { ...spec.env, TMPDIR: paths.tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so destroy() reaches every process the function started.
+      detached: true,
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    }).catch(async (err: NodeJS.ErrnoException) => {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    });
+    await writeFile(join(dir, 'pid'), `${child.pid} ${processStartTime(child.pid!) ?? ''}\n`);
+    return new ProcessSandbox(spec, child, dir, this.#memoryPollMs);
+  }
+
+  /** Kills process groups a crashed server left running (checked by start time, so a reused pid is safe) and removes their scratch dirs. */
+  async reapOrphans(): Promise<void> {
+    const entries = await readdir(this.#scratch).catch(() => [] as string[]);
+    for (const id of entries) {
+      const dir = join(this.#scratch, id);
+      try {
+        const [pid, started] = readFileSync(join(dir, 'pid'), 'utf8').trim().split(' ');
+        if (pid && started && processStartTime(Number(pid)) === started) process.kill(-Number(pid), 'SIGKILL');
+      } catch {
+        // No pid file or the process is gone.
+      }
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  #dir(id: string): string {
+    if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new Error(`sandbox: bad id ${id}`);
+    return join(this.#scratch, id);
+  }
+}
+
+class ProcessSandbox implements Sandbox {
+  readonly id: string;
+  readonly pid: number;
+  readonly runtimeApiAddress: string;
+  readonly exited: Promise<SandboxExit>;
+  readonly #child: ChildProcess;
+  readonly #dir: string;
+  readonly #limitBytes: number;
+  #peak = 0;
+  #oomKilled = false;
+  #alive = true;
+  #watchdog: NodeJS.Timeout;
+
+  constructor(spec: SandboxSpec, child: ChildProcess, dir: string, pollMs: number) {
+    this.id = spec.id;
+    this.pid = child.pid!;
+    this.runtimeApiAddress = `${spec.runtimeApi.host}:${spec.runtimeApi.port}`;
+    this.#child = child;
+    this.#dir = dir;
+    this.#limitBytes = spec.memoryMb * 1024 * 1024;
+    child.stdout!.on('data', (c: Buffer) => spec.onOutput(c, 'stdout'));
+    child.stderr!.on('data', (c: Buffer) => spec.onOutput(c, 'stderr'));
+    // Lambda ends the whole environment when the runtime exits: take its leftover children with it
+    // (they would otherwise hold the output pipes open).
+    child.once('exit', () => {
+      try {
+        process.kill(-this.pid, 'SIGKILL');
+      } catch {
+        // The group is already empty.
+      }
+    });
+    this.exited = new Promise((resolve) => {
+      // 'close' (not 'exit'): every byte of output has been delivered by then.
+      child.once('close', (code, signal) => {
+        this.#alive = false;
+        clearInterval(this.#watchdog);
+        resolve({ code, signal, oomKilled: this.#oomKilled });
+      });
+    });
+    this.#watchdog = setInterval(() => this.#checkMemory(), pollMs);
+    this.#watchdog.unref();
+  }
+
+  maxMemoryBytes(): number | undefined {
+    if (this.#alive) this.#checkMemory();
+    return this.#peak || undefined;
+  }
+
+  async destroy(): Promise<void> {
+    if (this.#alive) {
+      try {
+        process.kill(-this.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+      await this.exited;
+    }
+    clearInterval(this.#watchdog);
+    await rm(this.#dir, { recursive: true, force: true });
+  }
+
+  #checkMemory(): void {
+    const rss = treeRssBytes(this.pid);
+    const hwm = statusKb(this.pid, 'VmHWM') * 1024;
+    this.#peak = Math.max(this.#peak, rss, hwm);
+    if (rss > this.#limitBytes && this.#alive && !this.#oomKilled) {
+      this.#oomKilled = true;
+      try {
+        process.kill(-this.pid, 'SIGKILL');
+      } catch {
+        // Exited meanwhile.
+      }
+    }
+  }
+}
+
+/** Resident bytes of a process and its descendants (via /proc/<pid>/task/<tid>/children). */
+function treeRssBytes(pid: number): number {
+  let total = 0;
+  const stack = [pid];
+  const seen = new Set<number>();
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    total += statusKb(p, 'VmRSS') * 1024;
+    try {
+      for (const tid of readdirSync(`/proc/${p}/task`)) {
+        for (const c of readFileSync(`/proc/${p}/task/${tid}/children`, 'utf8').split(' ')) if (c.trim()) stack.push(Number(c));
+      }
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
+}
+
+function statusKb(pid: number, field: string): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot (tells a reused pid apart). */
+function processStartTime(pid: number): string | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Merges layer directories into `target` with symlinks. A name only one layer provides (or whose
+ * last provider is a file) is linked whole; a directory several layers provide is created and
+ * merged one level down, so a layer with a big node_modules costs one symlink, not thousands.
+ */
+async function mergeLayers(target: string, layers: readonly string[]): Promise<void> {
+  const names = new Map<string, string[]>();
+  for (const layer of layers) {
+    if (!existsSync(layer)) continue;
+    for (const name of await readdir(layer)) {
+      const list = names.get(name) ?? [];
+      list.push(join(layer, name));
+      names.set(name, list);
+    }
+  }
+  for (const [name, providers] of names) {
+    const last = providers[providers.length - 1]!;
+    const lastIsDir = (await stat(last).catch(() => undefined))?.isDirectory() ?? false;
+    if (!lastIsDir || providers.length === 1) {
+      await symlink(last, join(target, name));
+      continue;
+    }
+    // Only the directories after the last plain file (a file hides what came before it).
+    const dirs: string[] = [];
+    for (const p of providers) {
+      if (lstatSync(p).isDirectory() || (await stat(p).catch(() => undefined))?.isDirectory()) dirs.push(p);
+      else dirs.length = 0;
+    }
+    await mkdir(join(target, name));
+    await mergeLayers(join(target, name), dirs);
+  }
+}

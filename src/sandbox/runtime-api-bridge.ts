@@ -1,0 +1,69 @@
+import { chmodSync, chownSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+const NEXT_REQUEST = Buffer.from('GET /2018-06-01/runtime/invocation/next');
+
+/**
+ * Host end of a sandbox's Runtime API path: a unix socket (bind-mounted into the sandbox, where
+ * the in-sandbox relay connects to it) whose connections are piped to the environment's Runtime
+ * API on the host's loopback. It is the only way out of an `isolated` sandbox.
+ *
+ * It also notices the runtime's first `GET .../invocation/next`: that request ends the init phase
+ * (Lambda's definition), which is when the driver applies the function's CPU share.
+ */
+export class RuntimeApiBridge {
+  readonly #server: Server;
+  readonly #path: string;
+  readonly #sockets = new Set<Socket>();
+  #sawNext = false;
+  #onFirstNext: (() => void) | undefined;
+
+  private constructor(server: Server, path: string, onFirstNext?: () => void) {
+    this.#server = server;
+    this.#path = path;
+    this.#onFirstNext = onFirstNext;
+  }
+
+  /** Listens on `path`, reachable only by `uid` (and root). */
+  static async listen(path: string, target: { host: string; port: number }, uid: number, gid: number, onFirstNext?: () => void): Promise<RuntimeApiBridge> {
+    let bridge: RuntimeApiBridge | undefined;
+    const server = createServer({ pauseOnConnect: false }, (inbound) => bridge!.#pipe(inbound, target));
+    bridge = new RuntimeApiBridge(server, path, onFirstNext);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => { server.off('error', reject); resolve(); });
+    });
+    chownSync(path, uid, gid);
+    chmodSync(path, 0o600);
+    return bridge;
+  }
+
+  #pipe(inbound: Socket, target: { host: string; port: number }): void {
+    const outbound = connect(target.port, target.host);
+    this.#sockets.add(inbound).add(outbound);
+    const done = () => { inbound.destroy(); outbound.destroy(); this.#sockets.delete(inbound); this.#sockets.delete(outbound); };
+    inbound.on('error', done).on('close', done);
+    outbound.on('error', done).on('close', done);
+    inbound.setNoDelay(true);
+    outbound.setNoDelay(true);
+    if (!this.#sawNext) {
+      inbound.on('data', (chunk: Buffer) => {
+        if (!this.#sawNext && chunk.subarray(0, NEXT_REQUEST.length).equals(NEXT_REQUEST)) {
+          this.#sawNext = true;
+          const fn = this.#onFirstNext;
+          this.#onFirstNext = undefined;
+          fn?.();
+        }
+      });
+    }
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets.clear();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    rmSync(this.#path, { force: true });
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The first program inside a bwrap sandbox (run by /bin/sh, which is dash on Debian). It
+ * 1. caps open files at 1024 (Lambda's nofile limit; the sandbox user cannot raise it again),
+ * 2. starts the Runtime API relay: a TCP listener on the sandbox's own 127.0.0.1:9001 forwarding
+ *    each connection to a unix socket the host serves (unix sockets on a bind mount cross network
+ *    namespaces; TCP to the host's loopback does not). The relay is double-forked so the sandbox's
+ *    pid 1 (bwrap's reaper), not the runtime, reaps it,
+ * 3. waits until the listener is up (reading /proc/net/tcp with shell builtins only), so the
+ *    runtime's first request never races the relay,
+ * 4. execs the runtime, which keeps pid 2 and gets the sandbox's stdout/stderr.
+ */
+export const RELAY_PORT = 9001;
+export const SANDBOX_API_SOCKET = '/run/flint/runtime-api.sock';
+const NOFILE = 1024;
+
+const portHex = RELAY_PORT.toString(16).toUpperCase().padStart(4, '0');
+
+export const SANDBOX_INIT_SCRIPT = [
+  `ulimit -n ${NOFILE} || exit 125`,
+  `( /usr/bin/socat TCP-LISTEN:${RELAY_PORT},bind=127.0.0.1,reuseaddr,fork,backlog=128 UNIX-CONNECT:${SANDBOX_API_SOCKET} </dev/null >/dev/null 2>&1 & )`,
+  `up() { while read -r _ a _ s _; do [ "$a $s" = "0100007F:${portHex} 0A" ] && return 0; done </proc/net/tcp; return 1; }`,
+  'n=0',
+  'until up; do n=$((n+1)); [ $n -lt 200000 ] || { echo "flint: the Runtime API relay did not start" >&2; exit 125; }; done',
+  'exec "$@"',
+].join('\n');
+
+/** argv that runs `command` through the init script. */
+export function withSandboxInit(command: readonly string[]): string[] {
+  return ['/bin/sh', '-c', SANDBOX_INIT_SCRIPT, 'flint-init', ...command];
+}

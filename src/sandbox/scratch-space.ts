@@ -1,0 +1,112 @@
+import { chownSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { OwnerTag } from './owner-tag.js';
+import { parseMountinfo } from './cgroups/cgroup-layout.js';
+import { SLIRP_DNS } from './slirp-egress.js';
+
+/** Lambda's sandbox user (sbx_user1051) and group as a function sees them. */
+export const SANDBOX_UID = 993;
+export const SANDBOX_GID = 990;
+export const SANDBOX_USER = 'sbx_user1051';
+
+/**
+ * Host-side files of one server instance's sandboxes, under `<root>/flint-<owner tag>/`:
+ * generated /etc files shared by all sandboxes (a passwd naming only the sandbox user, hosts,
+ * resolv.conf per network mode), one private directory per sandbox for its Runtime API socket,
+ * and mount points of merged layer views. The root lives outside Flint's data directory on
+ * purpose: bubblewrap runs as the sandbox's unprivileged uid and must be able to reach these
+ * paths, while the data directory stays 0700.
+ */
+export class ScratchSpace {
+  readonly #root: string;
+  readonly #tag: OwnerTag;
+  #live = 0;
+
+  constructor(root: string, tag: OwnerTag) {
+    this.#root = root;
+    this.#tag = tag;
+  }
+
+  get instanceDir(): string {
+    return join(this.#root, this.#tag.name);
+  }
+
+  get etcDir(): string {
+    return join(this.instanceDir, 'etc');
+  }
+
+  #ensureInstance(): void {
+    mkdirSync(this.#root, { recursive: true, mode: 0o711 });
+    mkdirSync(this.instanceDir, { recursive: true, mode: 0o711 });
+    mkdirSync(this.etcDir, { recursive: true, mode: 0o755 });
+    const files: Record<string, string> = {
+      passwd: `root:x:0:0:root:/root:/sbin/nologin\n${SANDBOX_USER}:x:${SANDBOX_UID}:${SANDBOX_GID}::/home/${SANDBOX_USER}:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n`,
+      group: `root:x:0:\n${SANDBOX_USER}:x:${SANDBOX_GID}:\nnogroup:x:65534:\n`,
+      hosts: '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n',
+      'resolv.conf.default': `nameserver ${SLIRP_DNS}\n`,
+      // No resolver at all: lookups fail at once instead of timing out.
+      'resolv.conf.isolated': '',
+    };
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(this.etcDir, name), content, { mode: 0o644 });
+  }
+
+  /** Writes `<root>/<tag>.<suffix>`, a file living as long as this server instance. */
+  writeInstanceFile(suffix: string, content: Buffer | string): string {
+    mkdirSync(this.#root, { recursive: true, mode: 0o711 });
+    const path = join(this.#root, `${this.#tag.name}.${suffix}`);
+    writeFileSync(path, content, { mode: 0o644 });
+    return path;
+  }
+
+  /** A private directory for one sandbox, owned by its host uid. Synchronous. */
+  createSandboxDir(name: string, uid: number, gid: number): string {
+    if (this.#live === 0) this.#ensureInstance();
+    const dir = join(this.instanceDir, name);
+    mkdirSync(dir, { mode: 0o700 });
+    try {
+      chownSync(dir, uid, gid);
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+    this.#live++;
+    return dir;
+  }
+
+  releaseSandboxDir(dir: string): void {
+    rmSync(dir, { recursive: true, force: true });
+    this.#live--;
+    if (this.#live === 0) {
+      // Nothing of this instance is in use: leave no trace (mount points are gone by now).
+      try { rmSync(this.instanceDir, { recursive: true, force: true }); } catch { /* best effort */ }
+    }
+  }
+
+  /** Removes the scratch trees (and any mounts under them) of Flint instances whose process is gone. */
+  reapOrphans(): number {
+    let names: string[];
+    try { names = readdirSync(this.#root); } catch { return 0; }
+    let removed = 0;
+    for (const name of names) {
+      const tag = OwnerTag.parse(name.replace(/\.[a-z.]+$/, ''));
+      if (!tag || tag.ownerAlive()) continue;
+      const dir = join(this.#root, name);
+      unmountUnder(dir);
+      rmSync(dir, { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
+  }
+}
+
+/** Lazily unmounts every mount at or below `dir` (deepest first). */
+export function unmountUnder(dir: string): void {
+  let mounts: string[];
+  try {
+    mounts = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')).map((m) => m.mountPoint).filter((p) => p === dir || p.startsWith(dir + '/'));
+  } catch {
+    return;
+  }
+  for (const p of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', p], { stdio: 'ignore' });
+}

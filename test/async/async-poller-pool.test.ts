@@ -1,0 +1,91 @@
+import { test, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { arns, createFixture, ok, unhandled, type Fixture } from './helpers/async-fixture.js';
+import type { AsyncInvocation } from '../../src/invoke/async/async-invocation.js';
+
+let fx: Fixture;
+let path: AsyncInvocation | undefined;
+beforeEach(() => { fx = createFixture(); });
+afterEach(async () => {
+  await path?.pollers.stop();
+  path = undefined;
+  fx.close();
+});
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await sleep(5);
+  }
+}
+
+test('async pollers: every enqueued event is invoked once, concurrently, and the queue drains', async () => {
+  fx.addFunction('echo');
+  let running = 0;
+  let peak = 0;
+  fx.invoker.behaviours.set('echo', async (req) => {
+    peak = Math.max(peak, ++running);
+    await sleep(20);
+    running--;
+    return ok(req, req.payload);
+  });
+  path = fx.pipeline({ timeScale: 0.001, pollers: 2, batchSize: 5 });
+  path.pollers.start();
+  const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => path!.invoker.enqueue({ functionName: 'echo', payload: Buffer.from(`{"i":${i}}`) })));
+  await until(async () => (await path!.pollers.metrics()).succeeded === 40);
+  const seen = fx.invoker.callsTo('echo').map((c) => c.requestId).sort();
+  assert.deepEqual(seen, ids.map((r) => r.requestId).sort());
+  assert.ok(peak > 1 && peak <= 10, `concurrency ${peak} within pollers × batchSize`);
+  const m = await path.pollers.metrics();
+  assert.deepEqual({ ready: m.ready, delayed: m.delayed, inFlight: m.inFlight, running: m.running }, { ready: 0, delayed: 0, inFlight: 0, running: 0 });
+});
+
+test('async pollers: failures are retried on the scaled schedule and the record reaches the OnFailure function', async () => {
+  fx.addFunction('fails');
+  fx.addFunction('sink');
+  fx.putEventInvokeConfig('fails', '$LATEST', { OnFailure: arns.function('sink') });
+  const times: number[] = [];
+  fx.invoker.behaviours.set('fails', (req) => { times.push(Date.now()); return unhandled(req); });
+  path = fx.pipeline({ timeScale: 0.001 });
+  path.pollers.start();
+  const { requestId } = await path.invoker.enqueue({ functionName: 'fails', payload: Buffer.from('{"a":1}') });
+  await until(() => fx.invoker.callsTo('sink').length === 1);
+  assert.equal(times.length, 3);
+  assert.ok(times[1]! - times[0]! >= 60, `first retry after ≥ 60 ms, got ${times[1]! - times[0]!}`);
+  assert.ok(times[2]! - times[1]! >= 120, `second retry after ≥ 120 ms, got ${times[2]! - times[1]!}`);
+  const record = JSON.parse(fx.invoker.callsTo('sink')[0]!.payload.toString());
+  assert.equal(record.requestContext.requestId, requestId);
+  assert.equal(record.requestContext.condition, 'RetriesExhausted');
+  assert.equal(record.requestContext.approximateInvokeCount, 3);
+  assert.equal(fx.invoker.callsTo('sink')[0]!.async, true);
+});
+
+test('async pollers: an invocation longer than the visibility timeout keeps its lease (heartbeat) and runs once', async () => {
+  fx.addFunction('slow');
+  fx.invoker.behaviours.set('slow', async (req) => { await sleep(700); return ok(req, '{}'); });
+  path = fx.pipeline({ timeScale: 0.001, visibilityMs: 200 });
+  path.pollers.start();
+  await path.invoker.enqueue({ functionName: 'slow', payload: Buffer.from('{}') });
+  await until(async () => (await path!.pollers.metrics()).succeeded === 1);
+  assert.equal(fx.invoker.callsTo('slow').length, 1);
+  assert.equal((await path.pollers.metrics()).leaseLost, 0);
+});
+
+test('async pollers: events left leased by a stopped pool are delivered by the next one after the visibility timeout', async () => {
+  fx.addFunction('slow');
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  fx.invoker.behaviours.set('slow', async (req, nth) => { if (nth === 1) await gate; return ok(req, '{}'); });
+  const first = fx.pipeline({ timeScale: 0.001, visibilityMs: 300 });
+  first.pollers.start();
+  const { requestId } = await first.invoker.enqueue({ functionName: 'slow', payload: Buffer.from('{}') });
+  await until(() => fx.invoker.callsTo('slow').length === 1);
+  await first.pollers.stop(); // grace runs out: the invocation is abandoned, its lease left to expire
+  path = fx.pipeline({ timeScale: 0.001, visibilityMs: 300 });
+  path.pollers.start();
+  await until(async () => (await path!.pollers.metrics()).succeeded === 1);
+  assert.deepEqual(fx.invoker.callsTo('slow').map((c) => c.requestId), [requestId, requestId]);
+  release();
+});
