@@ -1,7 +1,7 @@
 import type { ControlContext } from './control-context.js';
 import { FunctionRepository, checkRevision } from './function-repository.js';
 import { page } from './pagination.js';
-import { SEP, key, type AliasRecord } from '../domain/records.js';
+import { COLLECTIONS, SEP, key, type AliasRecord } from '../domain/records.js';
 import { InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException } from '../domain/errors.js';
 
 type RoutingConfig = { AdditionalVersionWeights?: Record<string, number> };
@@ -65,10 +65,12 @@ export class AliasService {
 
   update(input: UpdateAliasInput): AliasRecord {
     const { name } = this.#repo.ref(input.FunctionName);
-    return this.#ctx.store.transaction(() => {
+    let before: string | undefined;
+    const result = this.#ctx.store.transaction(() => {
       const current = this.#repo.alias(name, input.Name);
       if (!current) throw new ResourceNotFoundException(`Alias not found: ${this.#ctx.arns.function(name, input.Name)}`);
       checkRevision(input.RevisionId, current.RevisionId);
+      before = current.FunctionVersion;
       const version = input.FunctionVersion ?? current.FunctionVersion;
       // Without RoutingConfig the current split stays; an empty one removes it.
       const weights =
@@ -85,15 +87,27 @@ export class AliasService {
       this.#repo.aliases.put(key(name, input.Name), updated);
       return updated;
     });
+    // Provisioned environments behind the alias follow it to its new version.
+    if (result.FunctionVersion !== before && this.#ctx.store.collection(COLLECTIONS.provisionedConcurrency).get(key(name, input.Name))) {
+      this.#ctx.events.emit({ type: 'provisioned-concurrency-changed', functionName: name, qualifier: input.Name });
+    }
+    return result;
   }
 
-  /** Deleting an alias that does not exist succeeds (Lambda answers 204); the function must exist. */
+  /**
+   * Deleting an alias that does not exist succeeds (Lambda answers 204); the function must exist.
+   * The alias's resource policy, invoke configuration and provisioned concurrency go with it.
+   */
   delete(input: { FunctionName: string; Name: string }): void {
     const { name } = this.#repo.ref(input.FunctionName);
-    this.#ctx.store.transaction(() => {
+    const hadProvisioned = this.#ctx.store.transaction(() => {
       this.#repo.requireFunction(name);
-      this.#repo.aliases.delete(key(name, input.Name));
+      if (!this.#repo.aliases.delete(key(name, input.Name))) return false;
+      this.#ctx.store.collection(COLLECTIONS.policies).delete(key(name, input.Name));
+      this.#ctx.store.collection(COLLECTIONS.eventInvokeConfigs).delete(key(name, input.Name));
+      return this.#ctx.store.collection(COLLECTIONS.provisionedConcurrency).delete(key(name, input.Name));
     });
+    if (hadProvisioned) this.#ctx.events.emit({ type: 'provisioned-concurrency-changed', functionName: name, qualifier: input.Name });
   }
 
   list(input: { FunctionName: string; FunctionVersion?: string; Marker?: string; MaxItems?: number }): { Aliases: AliasRecord[]; NextMarker?: string } {

@@ -6,6 +6,7 @@ import { FunctionRepository, checkRevision } from './function-repository.js';
 import { VersionService, checkSettled } from './version-service.js';
 import { page } from './pagination.js';
 import { layersUnzippedSize, resolveLayers } from './layer-references.js';
+import { checkTags } from './tag-service.js';
 import { CREATING, applyConfigInput, baseConfig, checkUnzippedTotal, listView, withState, type ConfigInput } from './function-config.js';
 import {
   checkEnvironment,
@@ -96,6 +97,7 @@ export class FunctionService {
     checkLimits(input);
     checkEnvironment(input.Environment?.Variables);
     checkUnsupportedAttachments(input);
+    if (input.Tags) checkTags(input.Tags);
     const layers = resolveLayers(this.#ctx.store, input.Layers ?? [], this.#ctx.arns.region, this.#ctx.arns.accountId);
     if (this.#repo.fn(name)) throw this.#exists(name);
     const stored = await this.#ctx.code.put(zip);

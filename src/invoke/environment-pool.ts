@@ -130,7 +130,7 @@ export class EnvironmentPool {
       if (!k.startsWith(groupKey(functionName, ''))) continue;
       for (const e of entries) if (e.provisionedFor === qualifier && k !== groupKey(functionName, version)) this.#retireEntry(e);
     }
-    const mine = () => this.#group(functionName, version).filter((e) => e.provisionedFor === qualifier);
+    const mine = () => this.#group(functionName, version).filter((e) => e.provisionedFor === qualifier && !e.retired);
     const plan = provisionPlan(mine().map(view), count);
     for (const id of plan.retire) this.#retireEntry(mine().find((e) => e.env.id === id)!);
     const starting: Array<Promise<boolean>> = [];
@@ -153,6 +153,13 @@ export class EnvironmentPool {
     for (const [k, entries] of this.#groups) {
       const match = version !== undefined ? k === groupKey(functionName, version) : k.startsWith(groupKey(functionName, ''));
       if (match) for (const e of [...entries]) this.#retireEntry(e);
+    }
+  }
+
+  /** Retires the environments provisioned for a qualifier (its config was deleted). */
+  retireProvisioned(functionName: string, qualifier: string): void {
+    for (const [k, entries] of this.#groups) {
+      if (k.startsWith(groupKey(functionName, ''))) for (const e of [...entries]) if (e.provisionedFor === qualifier) this.#retireEntry(e);
     }
   }
 

@@ -96,7 +96,7 @@ export class RuntimeCatalog {
         runtime,
         runtimeDir: join(this.#host.runtimeFilesDir, 'python'),
         launch: (p) => ({
-          argv: wrap([this.#host.pythonPath, '-u', join(p.runtimeDir, 'bootstrap.py')]),
+          argv: wrap([this.#host.pythonPath, '-u', join(p.runtimeDir, 'bootstrap.py'), p.opt]),
           env: { AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}`, PYTHONPATH: p.runtimeDir, LC_CTYPE: 'C.UTF-8' },
         }),
       };

@@ -176,6 +176,29 @@ test('resolve-invocation-target: a version published by UpdateFunctionCode is Pe
   assert.equal(functions.resolveInvocationTarget('inv', '3', Math.random).record.config.State, 'Active');
 });
 
+test('alias-delete: takes the alias’s policy, invoke config and provisioned concurrency with it, and tells the invoke side', async () => {
+  await create('al', { Publish: true });
+  await tick();
+  aliases.create({ FunctionName: 'al', Name: 'live', FunctionVersion: '1' });
+  const SEP = '\u0000';
+  for (const c of ['policies', 'event-invoke-configs', 'provisioned-concurrency']) {
+    store.collection(c).put(`al${SEP}live`, { marker: c });
+    store.collection(c).put(`al${SEP}1`, { marker: c });
+  }
+  events.length = 0;
+  aliases.delete({ FunctionName: 'al', Name: 'live' });
+  for (const c of ['policies', 'event-invoke-configs', 'provisioned-concurrency']) {
+    assert.equal(store.collection(c).get(`al${SEP}live`), undefined, c);
+    assert.deepEqual(store.collection(c).get(`al${SEP}1`), { marker: c }, `${c} of the version stays`);
+  }
+  assert.deepEqual(events, [{ type: 'provisioned-concurrency-changed', functionName: 'al', qualifier: 'live' }]);
+  aliases.delete({ FunctionName: 'al', Name: 'live' });
+  assert.equal(events.length, 1, 'deleting an absent alias changes nothing');
+  // Deleting the function removes every per-qualifier document.
+  functions.delete({ FunctionName: 'al' });
+  for (const c of ['policies', 'event-invoke-configs', 'provisioned-concurrency']) assert.equal(store.collection(c).count(`al${SEP}`), 0, c);
+});
+
 test('code-location: links expire after ten minutes and cannot be forged', () => {
   let now = 1_800_000_000_000;
   const locations = new CodeLocations(randomBytes(32), { now: () => now, monotonic: () => 0 });

@@ -3,15 +3,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
   CreateFunctionCommand,
-  DeleteFunctionCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   ListFunctionsCommand,
-  ListVersionsByFunctionCommand,
-  PublishVersionCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
-  CreateAliasCommand,
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
 import { startHarness, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
@@ -196,6 +192,11 @@ test('create-function: Publish=true answers with Version 1 and publishes it', as
   assert.deepEqual(got.Tags, { team: 'flint' });
 });
 
+test('create-function: more than 50 tags are refused with Lambda’s tag-limit text', async () => {
+  const Tags = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`${i}_key`, `${i}_value`]));
+  await expectAwsError(create('fn-tags', { Tags }), { name: 'InvalidParameterValueException', status: 400, message: 'Number of tags exceeds resource tag limit.' });
+});
+
 test('get-function: Code.Location downloads the exact zip without credentials; a tampered link is refused', async () => {
   await create('fn-code');
   const got = await h.client.send(new GetFunctionCommand({ FunctionName: 'fn-code' }));
@@ -372,62 +373,5 @@ test('update-function-configuration: every mutable member changes, with the same
     status: 400,
     message:
       'Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_SESSION_TOKEN',
-  });
-});
-
-test('delete-function: removes the function with its versions and aliases; GetFunction then answers 404', async () => {
-  await create('fn-delete', { Publish: true });
-  await settled('fn-delete', '1');
-  await h.client.send(new CreateAliasCommand({ FunctionName: 'fn-delete', Name: 'live', FunctionVersion: '1' }));
-  const res = await h.client.send(new DeleteFunctionCommand({ FunctionName: `${ARN}:fn-delete` }));
-  assert.equal(res.$metadata.httpStatusCode, 204);
-  await expectAwsError(h.client.send(new GetFunctionCommand({ FunctionName: 'fn-delete' })), {
-    name: 'ResourceNotFoundException',
-    status: 404,
-    message: `Function not found: ${ARN}:fn-delete`,
-  });
-  // A new function of the same name starts from scratch: no old versions or aliases.
-  await create('fn-delete');
-  const versions = await h.client.send(new ListVersionsByFunctionCommand({ FunctionName: 'fn-delete' }));
-  assert.deepEqual(versions.Versions!.map((v) => v.Version), ['$LATEST']);
-  await expectAwsError(h.client.send(new DeleteFunctionCommand({ FunctionName: 'fn-never-was' })), {
-    name: 'ResourceNotFoundException',
-    status: 404,
-    message: `Function not found: ${ARN}:fn-never-was`,
-  });
-});
-
-test('delete-function: with a Qualifier deletes one version; $LATEST, aliases and referenced versions are refused', async () => {
-  await create('fn-delver', { Publish: true });
-  await settled('fn-delver', '1');
-  await h.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'fn-delver', Description: 'v2' }));
-  await settled('fn-delver');
-  await h.client.send(new PublishVersionCommand({ FunctionName: 'fn-delver' }));
-  await h.client.send(new CreateAliasCommand({ FunctionName: 'fn-delver', Name: 'live', FunctionVersion: '2' }));
-
-  await expectAwsError(h.client.send(new DeleteFunctionCommand({ FunctionName: 'fn-delver', Qualifier: '$LATEST' })), {
-    name: 'InvalidParameterValueException',
-    status: 400,
-    message: '$LATEST version cannot be deleted without deleting the function.',
-  });
-  await expectAwsError(h.client.send(new DeleteFunctionCommand({ FunctionName: 'fn-delver', Qualifier: 'live' })), {
-    name: 'InvalidParameterValueException',
-    status: 400,
-    message: 'Deletion of aliases is not currently supported.',
-  });
-  await expectAwsError(h.client.send(new DeleteFunctionCommand({ FunctionName: 'fn-delver', Qualifier: '2' })), {
-    name: 'ResourceConflictException',
-    status: 409,
-    message: 'Unable to delete version because the following aliases reference it: [live]',
-  });
-  const absent = await h.client.send(new DeleteFunctionCommand({ FunctionName: 'fn-delver', Qualifier: '99' }));
-  assert.equal(absent.$metadata.httpStatusCode, 204);
-  await h.client.send(new DeleteFunctionCommand({ FunctionName: 'fn-delver:1' }));
-  const versions = await h.client.send(new ListVersionsByFunctionCommand({ FunctionName: 'fn-delver' }));
-  assert.deepEqual(versions.Versions!.map((v) => v.Version), ['$LATEST', '2']);
-  await expectAwsError(h.client.send(new DeleteFunctionCommand({ FunctionName: 'fn-never-was', Qualifier: '1' })), {
-    name: 'ResourceNotFoundException',
-    status: 404,
-    message: `Function not found: ${ARN}:fn-never-was`,
   });
 });

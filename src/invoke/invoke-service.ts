@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../ports/clock.js';
+import type { CodeStore } from '../ports/code-store.js';
+import type { FunctionEvents } from '../ports/function-events.js';
+import type { InvokeRequest, InvokeResult, Invoker } from '../ports/invoker.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import { COLLECTIONS, key, type FunctionRecord, type FunctionVersionRecord, type ProvisionedConcurrencyRecord } from '../domain/records.js';
+import { InvalidRequestContentException } from '../domain/errors.js';
+import type { ConcurrencyLeases } from './concurrency-leases.js';
+import type { EnvironmentPool } from './environment-pool.js';
+import type { EnvironmentBinding } from './execution-environment.js';
+import type { RuntimeCatalog } from './runtime-catalog.js';
+
+/** What an Invoke of `name[:qualifier]` runs: FunctionService.resolveInvocationTarget's answer. */
+export interface InvocationTarget {
+  record: FunctionVersionRecord;
+  executedVersion: string;
+  qualifier?: string;
+  resolvedArn: string;
+}
+
+export interface InvocationTargets {
+  /** Alias weighted routing, 404s and the Pending → 409 rule live here (FunctionService). */
+  resolveInvocationTarget(functionName: string, qualifier: string | undefined, random: () => number): InvocationTarget;
+}
+
+export interface InvokeServiceDeps {
+  targets: InvocationTargets;
+  store: MetadataStore;
+  code: CodeStore;
+  events: FunctionEvents;
+  pool: EnvironmentPool;
+  leases: ConcurrencyLeases;
+  runtimes: RuntimeCatalog;
+  clock: Clock;
+  uuid(): string;
+  random(): number;
+  accountLimit: number;
+  /** Executions the account's functions reserved or provisioned (ConcurrencyService.committed). */
+  committed(): number;
+}
+
+/** LogResult carries the last 4 KB of the invocation's log. */
+const TAIL_BYTES = 4096;
+/** How long the account's committed concurrency is reused before it is summed again. */
+const COMMITTED_TTL_MS = 1000;
+
+/**
+ * The synchronous data plane (the `Invoker` port): resolve the version, take a concurrency lease,
+ * get an environment from the pool, run the invocation, answer with its outcome. Async pollers call
+ * the same `invoke`.
+ */
+export class InvokeService implements Invoker {
+  readonly #d: InvokeServiceDeps;
+  #committed: { value: number; at: number } | undefined;
+
+  constructor(deps: InvokeServiceDeps) {
+    this.#d = deps;
+    deps.events.subscribe((e) => {
+      // An update or deletion ends the environments of what changed (Lambda never runs old code after an update settles).
+      if (e.type === 'version-changed' || e.type === 'version-deleted') deps.pool.retire(e.functionName, e.version);
+      else if (e.type === 'function-deleted') deps.pool.retire(e.functionName);
+      if (e.type !== 'version-changed') this.#committed = undefined;
+    });
+  }
+
+  /** Resolves the target only: DryRun's "the function exists and may be invoked". */
+  dryRun(functionName: string, qualifier: string | undefined): void {
+    this.#d.targets.resolveInvocationTarget(functionName, qualifier, this.#d.random);
+  }
+
+  async invoke(req: InvokeRequest): Promise<InvokeResult> {
+    const d = this.#d;
+    const target = d.targets.resolveInvocationTarget(req.functionName, req.qualifier, d.random);
+    const config = target.record.config;
+    const name = config.FunctionName;
+    const version = target.executedVersion;
+    const clientContext = req.clientContext !== undefined && req.clientContext !== '' ? decodeClientContext(req.clientContext) : undefined;
+    const requestId = req.requestId ?? d.uuid();
+    const fn = d.store.collection<FunctionRecord>(COLLECTIONS.functions).get(name);
+    const provisioned = target.qualifier !== undefined && target.qualifier !== '$LATEST'
+      ? d.store.collection<ProvisionedConcurrencyRecord>(COLLECTIONS.provisionedConcurrency).get(key(name, target.qualifier))
+      : undefined;
+    const outcome = await d.leases.withLease(
+      {
+        functionName: name,
+        ...(target.qualifier !== undefined ? { qualifier: target.qualifier } : {}),
+        ...(fn?.reservedConcurrency !== undefined ? { reserved: fn.reservedConcurrency } : {}),
+        provisionedAllocated: provisioned?.AllocatedProvisionedConcurrentExecutions ?? 0,
+        accountLimit: d.accountLimit,
+        committed: this.#committedNow(),
+      },
+      (lease) =>
+        d.pool.run(name, version, () => this.binding(target.record, 'on-demand'), { provisioned: lease.kind === 'provisioned' }, (env) =>
+          env.invoke({
+            requestId,
+            payload: req.payload.length === 0 ? Buffer.from('{}') : req.payload,
+            invokedFunctionArn: target.resolvedArn,
+            traceId: req.traceId ?? newTraceId(d.clock.now()),
+            ...(clientContext !== undefined ? { clientContext } : {}),
+          }),
+        ),
+    );
+    const log = Buffer.from(outcome.log);
+    return {
+      requestId,
+      statusCode: 200,
+      payload: outcome.payload,
+      ...(outcome.functionError ? { functionError: outcome.functionError } : {}),
+      ...(req.logType === 'Tail' ? { logResult: log.subarray(Math.max(0, log.length - TAIL_BYTES)).toString('base64') } : {}),
+      executedVersion: version,
+      functionArn: target.resolvedArn,
+    };
+  }
+
+  /** Everything an environment of `record` needs: extracted code and layers, and its runtime. */
+  async binding(record: FunctionVersionRecord, initializationType: EnvironmentBinding['initializationType']): Promise<EnvironmentBinding> {
+    const codeDir = await this.#d.code.extracted(record.codeSha256Hex);
+    const layerDirs = await Promise.all(record.layerSha256Hex.map((h) => this.#d.code.extracted(h)));
+    return {
+      functionName: record.config.FunctionName,
+      version: record.config.Version,
+      config: record.config,
+      runtime: this.#d.runtimes.resolve(record.config, codeDir, layerDirs),
+      codeDir,
+      layerDirs,
+      initializationType,
+    };
+  }
+
+  #committedNow(): number {
+    const now = this.#d.clock.now();
+    if (!this.#committed || now - this.#committed.at > COMMITTED_TTL_MS) this.#committed = { value: this.#d.committed(), at: now };
+    return this.#committed.value;
+  }
+}
+
+/** X-Amz-Client-Context is base64 JSON; the runtime gets the JSON text. */
+function decodeClientContext(b64: string): string {
+  const text = Buffer.from(b64, 'base64').toString('utf8');
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return text;
+  } catch {
+    // Reported below.
+  }
+  throw new InvalidRequestContentException('Client context must be a valid Base64-encoded JSON object.');
+}
+
+/** An X-Ray trace header for an invocation that arrived without one (Lambda starts a trace per request). */
+function newTraceId(now: number): string {
+  const secs = Math.floor(now / 1000).toString(16).padStart(8, '0');
+  return `Root=1-${secs}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+}

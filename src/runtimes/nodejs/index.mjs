@@ -1,0 +1,290 @@
+// Flint's Node.js runtime: loads the handler named by _HANDLER from LAMBDA_TASK_ROOT and serves
+// invocations over the Lambda Runtime API (2018-06-01) at AWS_LAMBDA_RUNTIME_API, with the handler
+// contract of Lambda's Node.js runtimes: async and callback handlers, the context object,
+// callbackWaitsForEmptyEventLoop, console lines `<time>\t<requestId>\t<LEVEL>\t<message>`, and
+// Lambda's error types and messages for init and invocation failures.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import util from 'node:util';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+const RUNTIME_FILE = path.join(process.env.LAMBDA_RUNTIME_DIR ?? path.dirname(new URL(import.meta.url).pathname), 'index.mjs');
+const api = process.env.AWS_LAMBDA_RUNTIME_API ?? '127.0.0.1:9001';
+const colon = api.lastIndexOf(':');
+const API_HOST = api.slice(0, colon);
+const API_PORT = Number(api.slice(colon + 1));
+const agent = new http.Agent({ keepAlive: true });
+
+let currentRequestId; // undefined while initializing: Lambda prints "undefined" there too
+let initializing = true;
+
+// ---- console: Lambda's text format; inner newlines become \r so one call stays one log event ----
+function logLine(level, args) {
+  const msg = util.format(...args).replace(/\n/g, '\r');
+  // process.stdout is synchronous for pipes on Linux: the line is out before any reply is posted.
+  process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${msg}\n`);
+}
+console.log = (...a) => logLine('INFO', a);
+console.info = (...a) => logLine('INFO', a);
+console.warn = (...a) => logLine('WARN', a);
+console.error = (...a) => logLine('ERROR', a);
+console.debug = (...a) => logLine('DEBUG', a);
+console.trace = (...a) => logLine('TRACE', a);
+
+// ---- Runtime API client ----
+function call(method, urlPath, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: API_HOST, port: API_PORT, method, path: `/2018-06-01/runtime/${urlPath}`, agent, headers: body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } : headers },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function fatal(message) {
+  process.stderr.write(`flint runtime: ${message}\n`);
+  process.exit(1);
+}
+
+// ---- errors, shaped as Lambda's Node.js runtime reports them ----
+class RuntimeError extends Error {
+  constructor(type, message, cause) {
+    super(message);
+    this.name = type;
+    if (cause?.stack) this.stack = `${type}: ${message}\n${cause.stack.split('\n').slice(1).join('\n')}`;
+  }
+}
+
+function errorBody(err) {
+  if (err instanceof Error) {
+    return { errorType: err.name, errorMessage: err.message, trace: String(err.stack ?? '').split('\n') };
+  }
+  if (err && typeof err === 'object') {
+    return { errorType: err.errorType ?? err.name ?? 'object', errorMessage: err.errorMessage ?? err.message ?? JSON.stringify(err), trace: [] };
+  }
+  return { errorType: typeof err, errorMessage: String(err), trace: [] };
+}
+
+function logError(prefix, body) {
+  const { errorType, errorMessage, trace } = body;
+  logLine('ERROR', [`${prefix} \t${JSON.stringify({ errorType, errorMessage, stack: trace })}`]);
+}
+
+async function postInitError(err) {
+  const body = errorBody(err);
+  logError('Uncaught Exception', body);
+  await call('POST', 'init/error', JSON.stringify(body), { 'lambda-runtime-function-error-type': body.errorType }).catch(() => {});
+}
+
+async function postError(requestId, err) {
+  const body = errorBody(err);
+  await call('POST', `invocation/${requestId}/error`, JSON.stringify(body), { 'lambda-runtime-function-error-type': body.errorType });
+}
+
+// An exception nobody caught ends the environment, as on Lambda: reported against the invocation in
+// flight (or the init), then exit 129 (128 for an unhandled rejection).
+let inFlight; // request id between /next and the reply
+async function crash(prefix, err, code) {
+  try {
+    if (initializing) await postInitError(err);
+    else {
+      logError(prefix, errorBody(err));
+      if (inFlight) await postError(inFlight, err).catch(() => {});
+    }
+  } finally {
+    process.exit(code);
+  }
+}
+process.on('uncaughtException', (err) => void crash('Uncaught Exception', err, 129));
+process.on('unhandledRejection', (reason) => {
+  const message = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+  const err = new RuntimeError('Runtime.UnhandledPromiseRejection', message, reason instanceof Error ? reason : undefined);
+  if (!(reason instanceof Error)) err.stack = `Runtime.UnhandledPromiseRejection: ${message}`;
+  void crash('Unhandled Promise Rejection', err, 128);
+});
+
+// ---- loading the handler ----
+function nearestPackageType(dir) {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')).type === 'module' ? 'module' : 'commonjs';
+    } catch {
+      // no (readable) package.json here
+    }
+    if (d === path.dirname(d)) return 'commonjs';
+  }
+}
+
+async function loadHandler() {
+  const handlerString = process.env._HANDLER ?? '';
+  const taskRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
+  const base = path.basename(handlerString);
+  const dot = base.indexOf('.');
+  if (dot <= 0) throw new RuntimeError('Runtime.MalformedHandlerName', 'Bad handler');
+  const moduleName = base.slice(0, dot);
+  const propertyPath = base.slice(dot + 1).split('.');
+  const moduleRoot = path.resolve(taskRoot, path.dirname(handlerString));
+  const stem = path.join(moduleRoot, moduleName);
+  const require = createRequire(RUNTIME_FILE);
+  let mod;
+  try {
+    if (fs.existsSync(`${stem}.js`)) {
+      mod = nearestPackageType(moduleRoot) === 'module' ? await import(pathToFileURL(`${stem}.js`).href) : require(`${stem}.js`);
+    } else if (fs.existsSync(`${stem}.mjs`)) {
+      mod = await import(pathToFileURL(`${stem}.mjs`).href);
+    } else if (fs.existsSync(`${stem}.cjs`)) {
+      mod = require(`${stem}.cjs`);
+    } else {
+      throw new RuntimeError('Runtime.ImportModuleError', `Error: Cannot find module '${moduleName}'\nRequire stack:\n- ${RUNTIME_FILE}`);
+    }
+  } catch (err) {
+    if (err instanceof RuntimeError) throw err;
+    if (err instanceof SyntaxError) throw new RuntimeError('Runtime.UserCodeSyntaxError', String(err), err);
+    if (err && (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND')) throw new RuntimeError('Runtime.ImportModuleError', String(err), err);
+    throw err;
+  }
+  let target = mod;
+  for (const p of propertyPath) target = target == null ? undefined : target[p];
+  if (typeof target !== 'function') throw new RuntimeError('Runtime.HandlerNotFound', `${base} is undefined or not exported`);
+  return target;
+}
+
+// ---- running one invocation ----
+let beforeExitHook; // runs when the event loop has nothing left to do
+process.on('beforeExit', () => {
+  const hook = beforeExitHook;
+  beforeExitHook = undefined;
+  if (hook) hook();
+});
+
+function parseJsonHeader(v) {
+  if (v === undefined) return undefined;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return undefined;
+  }
+}
+
+function makeContext(headers, settle) {
+  const env = process.env;
+  const deadline = Number(headers['lambda-runtime-deadline-ms']);
+  let waits = true;
+  const context = {
+    get callbackWaitsForEmptyEventLoop() {
+      return waits;
+    },
+    set callbackWaitsForEmptyEventLoop(v) {
+      waits = Boolean(v);
+    },
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+    clientContext: parseJsonHeader(headers['lambda-runtime-client-context']),
+    identity: parseJsonHeader(headers['lambda-runtime-cognito-identity']),
+    invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'],
+    awsRequestId: headers['lambda-runtime-aws-request-id'],
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    // The legacy completion methods, still present on Lambda's context.
+    succeed: (value) => settle(null, value),
+    fail: (err) => settle(err ?? new Error('handled')),
+    done: (err, value) => settle(err, value),
+  };
+  return context;
+}
+
+function runHandler(handler, event, headers) {
+  return new Promise((resolve) => {
+    let finished = false;
+    const finish = (outcome) => {
+      if (finished) return;
+      finished = true;
+      beforeExitHook = undefined;
+      resolve(outcome);
+    };
+    // callback(err, value): with callbackWaitsForEmptyEventLoop (the default) the reply waits until
+    // the event loop is empty, as on Lambda; otherwise it goes at once.
+    const settle = (err, value) => {
+      const outcome = err !== undefined && err !== null ? { error: err } : { value };
+      if (context.callbackWaitsForEmptyEventLoop) beforeExitHook = () => finish(outcome);
+      else finish(outcome);
+    };
+    const context = makeContext(headers, settle);
+    // A handler that neither returns a promise nor calls back replies null once the loop is empty.
+    beforeExitHook = () => finish({ value: undefined });
+    try {
+      const ret = handler(event, context, settle);
+      if (ret && typeof ret.then === 'function') ret.then((v) => finish({ value: v }), (e) => finish({ error: e ?? new Error('Promise rejected without a reason') }));
+    } catch (err) {
+      finish({ error: err });
+    }
+  });
+}
+
+async function main() {
+  let handler;
+  try {
+    handler = await loadHandler();
+  } catch (err) {
+    await postInitError(err);
+    process.exit(129);
+  }
+  initializing = false;
+  for (;;) {
+    currentRequestId = undefined;
+    let next;
+    try {
+      next = await call('GET', 'invocation/next');
+    } catch (err) {
+      fatal(`the Runtime API went away: ${err.message}`);
+    }
+    if (next.status !== 200) fatal(`GET /runtime/invocation/next answered ${next.status}: ${next.body}`);
+    const requestId = next.headers['lambda-runtime-aws-request-id'];
+    currentRequestId = requestId;
+    inFlight = requestId;
+    const trace = next.headers['lambda-runtime-trace-id'];
+    if (trace) process.env._X_AMZN_TRACE_ID = trace;
+    else delete process.env._X_AMZN_TRACE_ID;
+    let event;
+    try {
+      event = JSON.parse(next.body.toString('utf8') || 'null');
+    } catch (err) {
+      await postError(requestId, new RuntimeError('Runtime.UnmarshalError', `Unable to parse event: ${err.message}`));
+      inFlight = undefined;
+      continue;
+    }
+    const outcome = await runHandler(handler, event, next.headers);
+    let body;
+    if (!('error' in outcome)) {
+      try {
+        body = JSON.stringify(outcome.value === undefined ? null : outcome.value);
+      } catch (err) {
+        outcome.error = err;
+      }
+    }
+    try {
+      if ('error' in outcome) {
+        logError('Invoke Error', errorBody(outcome.error));
+        await postError(requestId, outcome.error);
+      } else {
+        await call('POST', `invocation/${requestId}/response`, body);
+      }
+    } catch (err) {
+      fatal(`posting the reply failed: ${err.message}`);
+    }
+    inFlight = undefined;
+  }
+}
+
+void main();
