@@ -83,7 +83,8 @@ export class SigV4Verifier {
       signature = query.get('X-Amz-Signature')!;
       amzDate = query.get('X-Amz-Date')!;
       expiresSec = Number(query.get('X-Amz-Expires') ?? '900');
-      payloadHash = header(req.headers, 'x-amz-content-sha256') ?? 'UNSIGNED-PAYLOAD';
+      // Presigners differ: botocore and SDK v3 sign the body's hash, S3-style ones UNSIGNED-PAYLOAD.
+      payloadHash = header(req.headers, 'x-amz-content-sha256') ?? sha256Hex(req.body);
     } else {
       throw new MissingAuthenticationTokenException('Missing Authentication Token');
     }
@@ -124,13 +125,17 @@ export class SigV4Verifier {
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
       .map(([k, v]) => `${k}=${v}`)
       .join('&');
-    const canonicalRequest = [req.method, canonicalUri(req.rawPath), canonicalQuery, canonicalHeaders, signedHeaders, payloadHash].join('\n');
     const scope = `${scopeDate}/${region}/${service}/aws4_request`;
-    const stringToSign = [ALGORITHM, amzDate, scope, sha256Hex(Buffer.from(canonicalRequest))].join('\n');
     const key = signingKey(identity.secretAccessKey, scopeDate, region, service);
-    const expected = createHmac('sha256', key).update(stringToSign).digest();
     const given = Buffer.from(signature, 'hex');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
+    const matches = (hash: string) => {
+      const canonicalRequest = [req.method, canonicalUri(req.rawPath), canonicalQuery, canonicalHeaders, signedHeaders, hash].join('\n');
+      const stringToSign = [ALGORITHM, amzDate, scope, sha256Hex(Buffer.from(canonicalRequest))].join('\n');
+      const expected = createHmac('sha256', key).update(stringToSign).digest();
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    };
+    const unsignedPresign = presigned && header(req.headers, 'x-amz-content-sha256') === undefined;
+    if (!matches(payloadHash) && !(unsignedPresign && matches('UNSIGNED-PAYLOAD'))) throw new InvalidSignatureException(SIGNATURE_MISMATCH);
     return identity;
   }
 }
