@@ -8,6 +8,7 @@ import { ResponseEncoder, type EncodedResponse } from './response-encoder.js';
 import { ErrorSerializer } from './error-serializer.js';
 import { ShapeValidator } from './shape-validator.js';
 import type { SigV4Verifier, SigningIdentity } from './sigv4-verifier.js';
+import type { ControlPlaneCall } from '../ports/audit-log.js';
 import {
   LambdaError,
   RequestEntityTooLargeException,
@@ -39,15 +40,6 @@ export interface PlainRoute {
   /** Matches when the path starts with this. */
   prefix: string;
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void | Promise<void>;
-}
-
-export interface CallRecord {
-  requestId: string;
-  operation: string;
-  principal: string;
-  input: Record<string, unknown>;
-  status: number;
-  errorType?: string;
 }
 
 /**
@@ -85,7 +77,7 @@ export class ApiServer {
   readonly #verifier: SigV4Verifier;
   readonly #plain: PlainRoute[];
   readonly #skips: ValidationSkips;
-  readonly #onCall: (rec: CallRecord) => void;
+  readonly #onCall: (rec: ControlPlaneCall) => void;
   readonly #server: Server;
 
   constructor(opts: {
@@ -93,7 +85,7 @@ export class ApiServer {
     verifier: SigV4Verifier;
     plainRoutes?: PlainRoute[];
     validationSkips?: ValidationSkips;
-    onCall?: (rec: CallRecord) => void;
+    onCall?: (rec: ControlPlaneCall) => void;
     logError: (err: unknown) => void;
   }) {
     const model = lambdaModel();

@@ -19,6 +19,10 @@ export interface FlintConfig {
   idleTimeoutMs: number;
   /** Environments are recycled after this many ms regardless of use. */
   maxLifetimeMs: number;
+  /** Lambda's limit on an environment's init phase (10 s); tests shorten it. */
+  initTimeoutMs: number;
+  /** The python3 that runs `python3.*` functions (default: /usr/bin/python3 when present, else python3 on PATH). */
+  pythonPath: string;
   /** Multiplier for async retry backoff (1 = Lambda's real delays; tests use small values). */
   asyncRetryScale: number;
   /** Number of async queue pollers. */
@@ -49,6 +53,8 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     sandbox: env['FLINT_SANDBOX'] ?? 'auto',
     idleTimeoutMs: num(env['FLINT_IDLE_TIMEOUT_MS'], 10 * 60_000),
     maxLifetimeMs: num(env['FLINT_MAX_LIFETIME_MS'], 2 * 3600_000),
+    initTimeoutMs: num(env['FLINT_INIT_TIMEOUT_MS'], 10_000),
+    pythonPath: env['FLINT_PYTHON'] ?? '',
     asyncRetryScale: num(env['FLINT_ASYNC_RETRY_SCALE'], 1),
     asyncPollers: num(env['FLINT_ASYNC_POLLERS'], 4),
     asyncVisibilityTimeoutMs: num(env['FLINT_ASYNC_VISIBILITY_TIMEOUT_MS'], 30_000),

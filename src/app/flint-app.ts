@@ -37,6 +37,8 @@ import type { Clock } from '../ports/clock.js';
 import { SqliteAuditLog } from '../store/sqlite-audit-log.js';
 import { AuditTrail } from '../observe/audit-trail.js';
 import type { AuditLog } from '../ports/audit-log.js';
+import { createDataPlane, type DataPlane } from './data-plane.js';
+import { invokeHandlers } from '../api/handlers/invoke-handlers.js';
 
 export interface FlintApp {
   readonly config: FlintConfig;
@@ -47,6 +49,8 @@ export interface FlintApp {
   /** The invoke side reports provisioned environments through `markProvisionedAllocated`. */
   readonly provisionedConcurrency: ProvisionedConcurrencyService;
   readonly audit: AuditLog;
+  /** The synchronous data plane: invoke service, environment pool, function logs. */
+  readonly dataPlane: DataPlane;
   stop(): Promise<void>;
 }
 
@@ -79,6 +83,18 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const eventInvokeConfigs = new EventInvokeConfigService(ctx);
   const tags = new TagService(ctx);
   const accountSettings = new AccountSettingsService(ctx, concurrency);
+  const dataPlane = createDataPlane({
+    config,
+    clock,
+    store,
+    code,
+    events,
+    targets: functions,
+    committed: () => concurrency.committed(),
+    provisionedConfigs: (fn) => provisioned.configs(fn),
+    markProvisionedAllocated: (fn, q, allocated, status, reason) => provisioned.markProvisionedAllocated(fn, q, allocated, status, reason),
+    log,
+  });
   const handlers: OperationHandlers = {
     ...functionHandlers(functions),
     ...versionHandlers(new VersionService(ctx)),
@@ -89,16 +105,19 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     ...eventInvokeConfigHandlers(eventInvokeConfigs),
     ...tagHandlers(tags),
     ...accountHandlers(accountSettings),
+    ...invokeHandlers({ invoke: dataPlane.invoke }),
   };
 
   const verifier = new SigV4Verifier({
     region: config.region,
     service: 'lambda',
     now: () => clock.now(),
-    lookup: (id) =>
-      id === credentials.accessKeyId
-        ? { accessKeyId: id, secretAccessKey: credentials.secretAccessKey, principalArn: arns.rootPrincipal() }
-        : undefined,
+    lookup: (id) => {
+      if (id === credentials.accessKeyId) return { accessKeyId: id, secretAccessKey: credentials.secretAccessKey, principalArn: arns.rootPrincipal() };
+      // Execution environments' temporary credentials, valid with their session token.
+      const s = dataPlane.sessions.lookup(id);
+      return s ? { accessKeyId: id, secretAccessKey: s.secretAccessKey, principalArn: s.principalArn, sessionToken: s.sessionToken } : undefined;
+    },
   });
   const api = new ApiServer({
     handlers,
@@ -111,8 +130,10 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       { method: 'GET', prefix: '/health', handle: (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); } },
     ],
   });
+  await dataPlane.start();
   const addr = await api.listen(config.port, config.host);
   const endpoint = `http://${addr.address}:${addr.port}`;
+  dataPlane.setEndpoint(endpoint);
 
   return {
     config,
@@ -121,8 +142,10 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     functions,
     provisionedConcurrency: provisioned,
     audit,
+    dataPlane,
     async stop() {
       await api.close();
+      await dataPlane.stop();
       store.close();
     },
   };

@@ -1,4 +1,4 @@
-import type { AuditLog } from '../ports/audit-log.js';
+import type { AuditLog, ControlPlaneCall } from '../ports/audit-log.js';
 import type { Clock } from '../ports/clock.js';
 
 /** Calls that only read are not audited (CloudTrail's "read-only" management events are opt-in). */
@@ -7,15 +7,6 @@ const READ_ONLY = /^(Get|List)/;
 const DATA_PLANE = new Set(['Invoke', 'InvokeAsync', 'InvokeWithResponseStream']);
 /** Members never written to the trail: code archives and secret-bearing values. */
 const REDACT = new Set(['ZipFile', 'Content', 'Code', 'Environment', 'Payload']);
-
-export interface CallInfo {
-  requestId: string;
-  operation: string;
-  principal: string;
-  input: Record<string, unknown>;
-  status: number;
-  errorType?: string;
-}
 
 /** Turns every control-plane change (successful or refused) into an audit event. */
 export class AuditTrail {
@@ -27,7 +18,7 @@ export class AuditTrail {
     this.#clock = clock;
   }
 
-  onCall(call: CallInfo): void {
+  onCall(call: ControlPlaneCall): void {
     if (READ_ONLY.test(call.operation) || DATA_PLANE.has(call.operation)) return;
     const detail: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(call.input)) {

@@ -20,3 +20,13 @@ export interface AuditLog {
   /** Newest last; `afterSeq` pages forward. */
   list(opts?: { afterSeq?: number; limit?: number; resource?: string }): AuditEvent[];
 }
+
+/** A finished control-plane call, as the front door reports it to the audit trail. */
+export interface ControlPlaneCall {
+  requestId: string;
+  operation: string;
+  principal: string;
+  input: Record<string, unknown>;
+  status: number;
+  errorType?: string;
+}

@@ -1,0 +1,138 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { FlintConfig } from './config.js';
+import type { Clock } from '../ports/clock.js';
+import type { CodeStore } from '../ports/code-store.js';
+import type { FunctionEvents } from '../ports/function-events.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import type { SandboxDriver } from '../ports/sandbox-driver.js';
+import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
+import { runtimeFilesDir } from '../runtimes/runtime-files.js';
+import { LogStore } from '../observe/log-store.js';
+import { RuntimeCatalog } from '../invoke/runtime-catalog.js';
+import { SessionCredentials } from '../invoke/session-credentials.js';
+import { EnvironmentPool } from '../invoke/environment-pool.js';
+import { ExecutionEnvironment, type EnvironmentDeps } from '../invoke/execution-environment.js';
+import { ConcurrencyLeases } from '../invoke/concurrency-leases.js';
+import { InvokeService, type InvocationTargets } from '../invoke/invoke-service.js';
+import { Provisioner, type ProvisionedConfig } from '../invoke/provisioner.js';
+
+export interface DataPlane {
+  readonly invoke: InvokeService;
+  readonly pool: EnvironmentPool;
+  readonly logs: LogStore;
+  readonly sessions: SessionCredentials;
+  readonly driver: SandboxDriver;
+  /** Tells environments where Flint's API is (AWS_ENDPOINT_URL_LAMBDA), once it listens. */
+  setEndpoint(endpoint: string): void;
+  /** Removes what a crashed server left in the sandboxes, then starts provisioned environments for stored configs. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the synchronous data plane: sandbox driver, runtimes, environment pool, concurrency
+ * leases, invoke service and provisioner. Environments' credentials and logs live here too.
+ */
+export function createDataPlane(deps: {
+  config: FlintConfig;
+  clock: Clock;
+  store: MetadataStore;
+  code: CodeStore;
+  events: FunctionEvents;
+  targets: InvocationTargets;
+  committed(): number;
+  provisionedConfigs(functionName?: string): ProvisionedConfig[];
+  markProvisionedAllocated(functionName: string, qualifier: string, allocated: number, status: 'READY' | 'IN_PROGRESS' | 'FAILED', reason?: string): void;
+  /** Another sandbox driver (an isolating one); the process driver otherwise. */
+  driver?: SandboxDriver;
+  log(line: string): void;
+}): DataPlane {
+  const { config, clock } = deps;
+  const driver = deps.driver ?? new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process') });
+  const logs = new LogStore(join(config.dataDir, 'logs'));
+  const sessions = new SessionCredentials({ clock, accountId: config.accountId });
+  const runtimes = new RuntimeCatalog({
+    runtimeFilesDir: runtimeFilesDir(),
+    nodePath: process.execPath,
+    nodeVersion: process.versions.node,
+    pythonPath: config.pythonPath || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : which('python3') ?? 'python3'),
+  });
+  let endpoint: string | undefined;
+  const envDeps: EnvironmentDeps = {
+    driver,
+    runtimes,
+    logs,
+    credentials: sessions,
+    clock,
+    region: config.region,
+    initTimeoutMs: config.initTimeoutMs,
+    credentialTtlMs: config.maxLifetimeMs + 3600_000,
+    get lambdaEndpoint() {
+      return endpoint;
+    },
+  };
+  let provisioner: Provisioner | undefined;
+  const pool = new EnvironmentPool({
+    clock,
+    create: (binding) => new ExecutionEnvironment(binding, envDeps),
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxLifetimeMs: config.maxLifetimeMs,
+    onStopped: (env, provisionedFor) => provisioner?.environmentStopped(env, provisionedFor),
+  });
+  const invoke = new InvokeService({
+    targets: deps.targets,
+    store: deps.store,
+    code: deps.code,
+    events: deps.events,
+    pool,
+    leases: new ConcurrencyLeases(),
+    runtimes,
+    clock,
+    uuid: randomUUID,
+    random: Math.random,
+    accountLimit: config.concurrencyLimit,
+    committed: deps.committed,
+  });
+  provisioner = new Provisioner({
+    pool,
+    invoke,
+    targets: deps.targets,
+    events: deps.events,
+    configs: deps.provisionedConfigs,
+    markAllocated: deps.markProvisionedAllocated,
+    log: deps.log,
+  });
+  return {
+    invoke,
+    pool,
+    logs,
+    sessions,
+    driver,
+    setEndpoint(e) {
+      endpoint = e;
+    },
+    async start() {
+      await driver.reapOrphans().catch((err: unknown) => deps.log(`flint: cleaning up old sandboxes failed: ${String(err)}`));
+      provisioner!.startAll();
+    },
+    async stop() {
+      provisioner!.close();
+      await pool.close();
+    },
+  };
+}
+
+function which(cmd: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    const p = join(dir, cmd);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
