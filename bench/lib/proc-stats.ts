@@ -18,7 +18,8 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
-function childrenOf(pid: number): number[] {
+/** Direct children of `pid`. */
+export function childrenOf(pid: number): number[] {
   const kids: number[] = [];
   let tasks: string[];
   try {

@@ -39,6 +39,9 @@ import { AuditTrail } from '../observe/audit-trail.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import { createDataPlane, type DataPlane } from './data-plane.js';
 import { invokeHandlers } from '../api/handlers/invoke-handlers.js';
+import { SqliteEventQueue } from '../store/sqlite-event-queue.js';
+import { FunctionLookup } from '../control/function-lookup.js';
+import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/async-invocation.js';
 
 export interface FlintApp {
   readonly config: FlintConfig;
@@ -51,6 +54,8 @@ export interface FlintApp {
   readonly audit: AuditLog;
   /** The synchronous data plane: invoke service, environment pool, function logs. */
   readonly dataPlane: DataPlane;
+  /** The async (`Event`) path: `invoker.enqueue` and the queue pollers (`pollers.metrics()`). */
+  readonly asyncInvocation: AsyncInvocation;
   stop(): Promise<void>;
 }
 
@@ -95,6 +100,22 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     markProvisionedAllocated: (fn, q, allocated, status, reason) => provisioned.markProvisionedAllocated(fn, q, allocated, status, reason),
     log,
   });
+  // The async queue shares flint.db (its table comes with the store's migrations) through its own
+  // fsync-on-commit connection; pollers invoke through the same data plane as the sync path.
+  const eventQueue = new SqliteEventQueue({ file: join(config.dataDir, 'flint.db'), clock });
+  const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+  const asyncInvocation = createAsyncInvocation({
+    queue: eventQueue,
+    store,
+    functions: new FunctionLookup(ctx),
+    invoker: dataPlane.invoke,
+    arns,
+    clock,
+    uuid: randomUUID,
+    log: (level, message) => { if (LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(config.logLevel)) log(`flint: ${level}: ${message}`); },
+    timeScale: config.asyncRetryScale,
+    options: { pollers: config.asyncPollers, visibilityMs: config.asyncVisibilityTimeoutMs },
+  });
   const handlers: OperationHandlers = {
     ...functionHandlers(functions),
     ...versionHandlers(new VersionService(ctx)),
@@ -105,7 +126,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     ...eventInvokeConfigHandlers(eventInvokeConfigs),
     ...tagHandlers(tags),
     ...accountHandlers(accountSettings),
-    ...invokeHandlers({ invoke: dataPlane.invoke }),
+    ...invokeHandlers({ invoke: dataPlane.invoke, events: asyncInvocation.invoker }),
   };
 
   const verifier = new SigV4Verifier({
@@ -128,12 +149,23 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     plainRoutes: [
       codeDownloadRoute(codeLocations, code),
       { method: 'GET', prefix: '/health', handle: (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); } },
+      {
+        method: 'GET',
+        prefix: '/metrics/async-queue',
+        handle: (_req, res) => {
+          asyncInvocation.pollers.metrics().then(
+            (m) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify(m)); },
+            (err: unknown) => { log(`flint: internal error: ${String(err)}`); res.writeHead(500); res.end(); },
+          );
+        },
+      },
     ],
   });
   await dataPlane.start();
   const addr = await api.listen(config.port, config.host);
   const endpoint = `http://${addr.address}:${addr.port}`;
   dataPlane.setEndpoint(endpoint);
+  asyncInvocation.pollers.start();
 
   return {
     config,
@@ -143,9 +175,13 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     provisionedConcurrency: provisioned,
     audit,
     dataPlane,
+    asyncInvocation,
     async stop() {
       await api.close();
+      // Pollers stop before the data plane they invoke through and the store they ack into.
+      await asyncInvocation.pollers.stop();
       await dataPlane.stop();
+      eventQueue.close();
       store.close();
     },
   };

@@ -311,7 +311,7 @@ export class ExecutionEnvironment {
     else if (problem.kind === 'exit') error = runtimeExited(input.requestId, problem.exit);
     else if (problem.kind === 'entrypoint') error = invalidEntrypoint(input.requestId, problem.message);
     else error = timedOut(input.requestId, this.#deps.initTimeoutMs / 1000);
-    this.#line(initReportLine(initMs, problem.kind === 'timeout' ? 'timeout' : 'error', error.errorType));
+    this.#line(problem.kind === 'timeout' ? initReportLine(initMs, 'timeout') : initReportLine(initMs, 'error', error.errorType));
     this.#line(startLine(input.requestId, this.binding.version));
     const outcome = this.#finishInvocation(input.requestId, 0, false, error.errorType, problem.kind === 'timeout' ? 'timeout' : 'error');
     void this.stop();

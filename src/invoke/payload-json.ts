@@ -15,17 +15,18 @@ export function checkPayloadJson(payload: Buffer): void {
   while (first < payload.length && isSpace(payload[first]!)) first++;
   if (first === payload.length) return;
   const b = payload[first]!;
-  if (!startsValue(b)) {
-    if (isLetter(b)) {
-      let end = first;
-      while (end < payload.length && isTokenByte(payload[end]!)) end++;
-      const token = payload.subarray(first, end).toString('latin1');
-      if (token !== 'null' && token !== 'true' && token !== 'false') {
-        fail(`Unrecognized token '${token}': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')`, payload, end);
-      }
-    } else {
-      fail(`Unexpected character (${describeChar(b)}): ${EXPECTED}`, payload, first + 1);
+  if (isLetter(b)) {
+    // Jackson reads a bare word whole (bytes of other scripts included) before judging it.
+    let end = first;
+    while (end < payload.length && isTokenByte(payload[end]!)) end++;
+    const bad = firstInvalidUtf8(payload.subarray(0, end));
+    if (bad !== undefined) fail(`Invalid UTF-8 start byte 0x${payload[bad]!.toString(16).padStart(2, '0')}`, payload, bad + 2);
+    const token = payload.subarray(first, end).toString('utf8');
+    if (token !== 'null' && token !== 'true' && token !== 'false') {
+      fail(`Unrecognized token '${token}': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')`, payload, end + 1);
     }
+  } else if (!startsValue(b)) {
+    fail(`Unexpected character (${describeChar(b)}): ${EXPECTED}`, payload, first + 1);
   }
   const bad = firstInvalidUtf8(payload);
   if (bad !== undefined) fail(`Invalid UTF-8 start byte 0x${payload[bad]!.toString(16).padStart(2, '0')}`, payload, bad + 2);
@@ -57,7 +58,7 @@ function isSpace(b: number): boolean {
 }
 
 function startsValue(b: number): boolean {
-  return b === 0x7b || b === 0x5b || b === 0x22 || b === 0x2d || (b >= 0x30 && b <= 0x39) || b === 0x6e || b === 0x74 || b === 0x66;
+  return b === 0x7b || b === 0x5b || b === 0x22 || b === 0x2d || (b >= 0x30 && b <= 0x39);
 }
 
 function isLetter(b: number): boolean {
@@ -65,7 +66,7 @@ function isLetter(b: number): boolean {
 }
 
 function isTokenByte(b: number): boolean {
-  return isLetter(b) || (b >= 0x30 && b <= 0x39) || b === 0x5f;
+  return isLetter(b) || (b >= 0x30 && b <= 0x39) || b === 0x5f || b >= 0x80;
 }
 
 /** Offset of the first byte that does not start a valid UTF-8 sequence, if any. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, lstatSync, openSync, readlinkSync, realpathSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, lstatSync, openSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -140,6 +140,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
   }
 
   async #start(spec: SandboxSpec): Promise<Sandbox> {
+    preflightCommand(spec);
     const tree = this.#tree!;
     const uid = this.#allocateUid();
     const parts: SandboxParts = { tree, scratch: this.#scratch, layers: this.#layers, layerList: spec.layers, releaseUid: () => this.#uidsInUse.delete(uid) };
@@ -263,4 +264,31 @@ function extraHostDirs(command: string | undefined): string[] {
   if (!existsSync(command) || /^\/(usr|bin|sbin|lib|lib64)\//.test(realpathSync(command))) return [];
   const prefix = join(command, '..', '..');
   return prefix === '/' || prefix === '/usr' ? [] : [prefix];
+}
+
+/**
+ * Fails like spawn() would for a command that is missing or not executable (ENOENT / EACCES), so
+ * callers get the same errors as from the process driver, before any sandbox is built.
+ */
+function preflightCommand(spec: SandboxSpec): void {
+  const cmd = spec.argv[0];
+  if (!cmd) throw new Error('sandbox: empty argv');
+  const inside: [string, string | undefined][] = [
+    [SANDBOX_PATHS.taskRoot, spec.taskRoot],
+    [SANDBOX_PATHS.runtimeDir, spec.runtimeDir],
+    [SANDBOX_PATHS.opt, spec.layers.length > 0 ? undefined : ''],
+  ];
+  let host = cmd;
+  for (const [prefix, hostDir] of inside) {
+    if (!cmd.startsWith(prefix + '/')) continue;
+    if (hostDir === undefined) {
+      // /opt of several layers: the last layer holding the file wins, as in the merged view.
+      const rel = cmd.slice(prefix.length);
+      host = [...spec.layers].reverse().map((l) => l + rel).find((p) => existsSync(p)) ?? spec.layers[0]! + rel;
+    } else host = hostDir === '' ? '/nonexistent' + cmd : hostDir + cmd.slice(prefix.length);
+  }
+  const fail = (code: 'ENOENT' | 'EACCES') => Object.assign(new Error(`spawn ${cmd} ${code}`), { code, errno: code === 'ENOENT' ? -2 : -13, syscall: `spawn ${cmd}`, path: cmd });
+  let st;
+  try { st = statSync(host); } catch { throw fail('ENOENT'); }
+  if (!st.isFile() || (st.mode & 0o001) === 0) throw fail('EACCES');
 }

@@ -5,7 +5,7 @@ import { UnsupportedOperationException } from '../../domain/errors.js';
 
 /** The async (`Event`) side of Invoke: writes the event durably and returns its request id. */
 export interface EventInvoker {
-  enqueue(req: { functionName: string; qualifier?: string; payload: Buffer; clientContext?: string }): Promise<{ requestId: string }>;
+  enqueue(req: { functionName: string; qualifier?: string; payload: Buffer; clientContext?: string; requestId?: string }): Promise<{ requestId: string }>;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -35,6 +35,8 @@ export function invokeHandlers(deps: { invoke: InvokeService; events?: EventInvo
           ...(input.Qualifier !== undefined ? { qualifier: input.Qualifier } : {}),
           payload,
           ...(input.ClientContext !== undefined ? { clientContext: input.ClientContext } : {}),
+          // The queued invocation keeps the API request's id, so the 202's x-amzn-RequestId names it (as on AWS).
+          requestId: ctx.requestId,
         });
         return { StatusCode: 202, Payload: EMPTY };
       }
@@ -55,10 +57,10 @@ export function invokeHandlers(deps: { invoke: InvokeService; events?: EventInvo
         ExecutedVersion: r.executedVersion,
       };
     },
-    InvokeAsync: async (input) => {
+    InvokeAsync: async (input, ctx) => {
       const payload: Buffer = input.InvokeArgs ?? EMPTY;
       checkPayloadJson(payload);
-      await enqueue({ functionName: input.FunctionName, payload });
+      await enqueue({ functionName: input.FunctionName, payload, requestId: ctx.requestId });
       return { Status: 202 };
     },
   };

@@ -18,6 +18,11 @@ export interface AsyncEnqueueRequest {
   /** Base64 JSON (X-Amz-Client-Context). */
   clientContext?: string;
   traceId?: string;
+  /**
+   * The id to run under — the Invoke API passes its own request id so that x-amzn-RequestId of the
+   * 202 names the invocation, as on AWS. A fresh UUID when absent.
+   */
+  requestId?: string;
 }
 
 /**
@@ -58,7 +63,7 @@ export class AsyncInvoker {
     const ref = this.#functions.parse(req.functionName, req.qualifier);
     const target = this.#functions.resolve(this.#functions.requireFunction(ref.name, ref.qualifier), ref.qualifier);
     const qualifier = target.qualifier;
-    const requestId = this.#uuid();
+    const requestId = req.requestId ?? this.#uuid();
     await this.#queue.enqueue({
       requestId,
       functionName: ref.name,

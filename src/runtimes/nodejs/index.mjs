@@ -56,11 +56,11 @@ function fatal(message) {
 }
 
 // ---- errors, shaped as Lambda's Node.js runtime reports them ----
+// Its stack is the runtime's own, headed `<type>: <message>` (Lambda's traces look the same).
 class RuntimeError extends Error {
-  constructor(type, message, cause) {
+  constructor(type, message) {
     super(message);
     this.name = type;
-    if (cause?.stack) this.stack = `${type}: ${message}\n${cause.stack.split('\n').slice(1).join('\n')}`;
   }
 }
 
@@ -107,8 +107,9 @@ async function crash(prefix, err, code) {
 process.on('uncaughtException', (err) => void crash('Uncaught Exception', err, 129));
 process.on('unhandledRejection', (reason) => {
   const message = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
-  const err = new RuntimeError('Runtime.UnhandledPromiseRejection', message, reason instanceof Error ? reason : undefined);
-  if (!(reason instanceof Error)) err.stack = `Runtime.UnhandledPromiseRejection: ${message}`;
+  const err = new RuntimeError('Runtime.UnhandledPromiseRejection', message);
+  // Lambda's trace for a rejection carries the reason's own frames under the runtime's header.
+  err.stack = `Runtime.UnhandledPromiseRejection: ${message}` + (reason instanceof Error && reason.stack ? reason.stack.slice(String(reason).length) : '');
   void crash('Unhandled Promise Rejection', err, 128);
 });
 
@@ -148,8 +149,8 @@ async function loadHandler() {
     }
   } catch (err) {
     if (err instanceof RuntimeError) throw err;
-    if (err instanceof SyntaxError) throw new RuntimeError('Runtime.UserCodeSyntaxError', String(err), err);
-    if (err && (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND')) throw new RuntimeError('Runtime.ImportModuleError', String(err), err);
+    if (err instanceof SyntaxError) throw new RuntimeError('Runtime.UserCodeSyntaxError', String(err));
+    if (err && (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND')) throw new RuntimeError('Runtime.ImportModuleError', String(err));
     throw err;
   }
   let target = mod;

@@ -1,0 +1,43 @@
+/**
+ * A Flint server in its own process (so it can be pinned, profiled and measured apart from the
+ * load generators). Started by the bench with a JSON config; answers `gc` (needs --expose-gc) so
+ * memory readings are taken after a collection, and stops cleanly on SIGTERM so `--cpu-prof`
+ * profiles get written.
+ *
+ *   flint-server-child.ts '<json Partial<FlintConfig>>'
+ */
+import { loadConfig } from '../../src/app/config.js';
+import { startFlint } from '../../src/app/flint-app.js';
+import { serveRequests } from '../lib/child.js';
+
+const overrides = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
+const config = loadConfig({ host: '127.0.0.1', port: 0, quiet: true, ...overrides }, {});
+const logs: string[] = [];
+const app = await startFlint(config, { log: (line) => { logs.push(line); if (logs.length > 50) logs.shift(); } });
+
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    await Promise.race([app.stop(), new Promise((r) => setTimeout(r, 10_000))]);
+  }
+  process.exit(code);
+}
+process.on('SIGTERM', () => void stop(0));
+process.on('SIGINT', () => void stop(0));
+
+serveRequests(async (msg) => {
+  switch (msg['op']) {
+    case 'gc':
+      (globalThis as { gc?: () => void }).gc?.();
+      return { collected: typeof (globalThis as { gc?: () => void }).gc === 'function' };
+    case 'logs':
+      return { logs };
+    default:
+      throw new Error(`unknown op ${String(msg['op'])}`);
+  }
+});
+// serveRequests exits on disconnect; stop the app first so environments are torn down.
+process.removeAllListeners('disconnect');
+process.on('disconnect', () => void stop(0));
+process.send!({ ready: { endpoint: app.endpoint, pid: process.pid, sandbox: (app as { dataPlane?: { driver?: { name?: string } } }).dataPlane?.driver?.name ?? config.sandbox, accessKeyId: app.credentials.accessKeyId, secretAccessKey: app.credentials.secretAccessKey, region: config.region } });

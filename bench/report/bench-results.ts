@@ -1,0 +1,38 @@
+import type { MachineInfo } from '../lib/machine.js';
+import type { AsyncResults } from '../sections/async-invoke.js';
+import type { ColdStartResults } from '../sections/cold-start.js';
+import type { EnvCreationResults } from '../sections/env-creation.js';
+import type { MemoryResults } from '../sections/memory.js';
+import type { Skipped, WarmResults } from '../sections/warm-invoke.js';
+import type { ProfileSummary } from '../profile/profile-summary.js';
+
+/** One target from docs/SPECIFICATION.md, evaluated on this run's figures (reported, never asserted). */
+export interface TargetResult {
+  id: string;
+  description: string;
+  /** The JSON key(s) the figure comes from. */
+  key: string;
+  measured: number | null;
+  threshold: number | null;
+  unit: string;
+  /** null when a figure it needs was not measured. */
+  met: boolean | null;
+  note?: string;
+}
+
+/** The JSON written to bench/results/<timestamp>.json and latest.json. */
+export interface BenchResults {
+  schema: 1;
+  startedAt: string;
+  finishedAt: string;
+  durationSec: number;
+  options: { tiny: boolean; reps: number; warmupMs: number; durationMs: number; peers: boolean; sections: string[] };
+  machine: MachineInfo & { sandbox: string };
+  warm: WarmResults | Skipped;
+  coldStart: ColdStartResults | Skipped;
+  async: AsyncResults | Skipped;
+  memory: MemoryResults | Skipped;
+  envCreation: EnvCreationResults | Skipped;
+  targets: TargetResult[];
+  profile?: ProfileSummary | Skipped;
+}

@@ -1,0 +1,124 @@
+/**
+ * `npm run bench`: measures Flint's warm Invoke (beside two floors and serverless-offline), cold
+ * start per sandbox driver (beside bare interpreters), async enqueue/delivery, memory per idle
+ * environment and environment creation rate — all in one run — prints ONE table and writes the
+ * figures as JSON to bench/results/<timestamp>.json and bench/results/latest.json.
+ *
+ *   npm run bench -- [--tiny] [--profile] [--only=warm,async,...] [--help]
+ */
+import './lib/quiet-warnings.js';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startChild, type BenchChild } from './lib/child.js';
+import { describeMachine } from './lib/machine.js';
+import { parseOptions, SECTIONS, wants } from './lib/options.js';
+import { round } from './lib/stats.js';
+import { LoadRunner } from './load/load-runner.js';
+import type { FlintReady } from './flint/flint-functions.js';
+import { closeRawInvokes } from './flint/raw-invoke.js';
+import { ensureOfflineInstalled, startOffline, type OfflinePeer } from './peers/serverless-offline.js';
+import { runWarm, type Skipped } from './sections/warm-invoke.js';
+import { runColdStart } from './sections/cold-start.js';
+import { runAsync } from './sections/async-invoke.js';
+import { runMemory } from './sections/memory.js';
+import { runEnvCreation } from './sections/env-creation.js';
+import { profileWarmPath } from './profile/profile-warm-path.js';
+import { evaluateTargets } from './report/targets.js';
+import { renderTable } from './report/table.js';
+import type { BenchResults } from './report/bench-results.js';
+
+const opts = parseOptions(process.argv.slice(2));
+const log = (line: string) => process.stderr.write(line + '\n');
+const started = new Date();
+const t0 = performance.now();
+const outDir = resolve(opts.outDir ?? fileURLToPath(new URL('./results/', import.meta.url)));
+const machine = describeMachine();
+const plan = machine.cpuPlan;
+
+// The bench process itself drives load (SDK clients, cold-start timing): keep it off the servers' CPUs.
+if (plan.load !== undefined) spawnSync('taskset', ['-a', '-p', '-c', plan.load, String(process.pid)], { stdio: 'ignore' });
+
+const skipped = (why: string): Skipped => ({ skipped: why });
+const notSelected = skipped('not selected (--only)');
+async function section<T>(name: string, run: () => Promise<T>, selected = wants(opts, name)): Promise<T | Skipped> {
+  if (!selected) return notSelected;
+  const s0 = performance.now();
+  log(`bench: ${name} ...`);
+  try {
+    const r = await run();
+    log(`bench: ${name} done in ${round((performance.now() - s0) / 1000, 1)} s`);
+    return r;
+  } catch (err) {
+    log(`bench: ${name} failed: ${(err as Error)?.stack ?? String(err)}`);
+    return skipped(`failed: ${(err as Error)?.message?.slice(0, 300) ?? String(err)}`);
+  }
+}
+
+const runner = await LoadRunner.start(plan.loadWorkers, plan.load);
+const dataDir = mkdtempSync(join(tmpdir(), 'flint-bench-'));
+let flint: BenchChild<FlintReady> | undefined;
+let offline: OfflinePeer | Skipped = skipped('not started');
+let results: BenchResults;
+try {
+  flint = await startChild<FlintReady>('flint/flint-server-child.ts', { cpus: plan.server, args: [JSON.stringify({ dataDir })] });
+  const server = flint;
+
+  if (wants(opts, 'warm')) {
+    const inst = opts.peers ? ensureOfflineInstalled(true) : ensureOfflineInstalled(false);
+    if (!inst.ok) offline = skipped(inst.reason);
+    else {
+      try {
+        offline = await startOffline(plan.server);
+      } catch (err) {
+        offline = skipped(`serverless-offline did not start: ${(err as Error).message.slice(0, 200)}`);
+      }
+    }
+  }
+  const warm = await section('warm', () => runWarm({ opts, plan, runner, flint: server.ready, offline, log }));
+  if (!('skipped' in offline)) await offline.stop();
+  const asyncRes = await section('async', () => runAsync({ opts, runner, flint: server.ready, flintPid: server.pid }));
+  const envCreation = await section('envCreation', () => runEnvCreation({ opts, flint: server.ready, flintPid: server.pid }));
+  await server.stop();
+  flint = undefined;
+  const memory = await section('memory', () => runMemory({ opts, plan, log }));
+  const coldStart = await section('coldStart', () => runColdStart({ opts, plan, log }));
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  const profile = opts.profile ? await section('profile', () => profileWarmPath({ opts, plan, runner, outDir, stamp }), true) : undefined;
+
+  const partial: Omit<BenchResults, 'targets'> = {
+    schema: 1,
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationSec: round((performance.now() - t0) / 1000, 1),
+    options: { tiny: opts.tiny, reps: opts.reps, warmupMs: opts.warmupMs, durationMs: opts.durationMs, peers: opts.peers, sections: SECTIONS.filter((s) => wants(opts, s)) },
+    machine: { ...machine, sandbox: server.ready.sandbox },
+    warm,
+    coldStart,
+    async: asyncRes,
+    memory,
+    envCreation,
+    ...(profile ? { profile } : {}),
+  };
+  results = { ...partial, targets: evaluateTargets(partial) };
+  mkdirSync(outDir, { recursive: true });
+  const json = JSON.stringify(results, null, 2) + '\n';
+  const file = join(outDir, `${stamp}.json`);
+  writeFileSync(file, json);
+  writeFileSync(join(outDir, 'latest.json'), json);
+  process.stdout.write(renderTable(results) + '\n');
+  if (results.profile && !('skipped' in results.profile)) {
+    const p = results.profile;
+    process.stdout.write(`\nprofile (${p.requests} requests, ${p.busyMs} ms busy): flint ${p.byOwner.flint} ms, node ${p.byOwner.node} ms, deps ${p.byOwner.deps} ms, gc ${p.byOwner.gc} ms, V8 ${p.byOwner.program} ms\n`);
+    for (const it of p.topFlint.slice(0, 12)) process.stdout.write(`  ${String(it.pct).padStart(5)}%  ${it.selfMs.toFixed(1).padStart(8)} ms  ${it.fn}  ${it.where}\n`);
+  }
+  process.stdout.write(`results: ${file}\n`);
+} finally {
+  closeRawInvokes();
+  if (!('skipped' in offline)) await offline.stop();
+  if (flint) await flint.stop();
+  await runner.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}

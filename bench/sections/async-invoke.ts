@@ -1,0 +1,70 @@
+import type { BenchOptions } from '../lib/options.js';
+import { round } from '../lib/stats.js';
+import type { LoadRunner } from '../load/load-runner.js';
+import { clientFor, createHello, type FlintReady } from '../flint/flint-functions.js';
+import { HELLO_PAYLOAD } from '../flint/hello-function.js';
+import { signedInvokeJob } from '../flint/invoke-request.js';
+
+export interface AsyncResults {
+  events: number;
+  concurrency: number;
+  /** Event invocations answered 202 per second (each durable before its 202). */
+  enqueuePerSec: number;
+  /** Events executed per second, first enqueue → last one finished by the pollers. */
+  deliveredPerSec: number;
+  enqueueErrors: number;
+  /** Events the pollers finished (equals the accepted ones unless the 120 s wait ran out). */
+  delivered: number;
+  firstError?: string;
+  /** Seconds from the last 202 until the queue had delivered everything. */
+  drainTailSec: number;
+}
+
+const FUNCTION = 'bench-async';
+const CONCURRENCY = 32;
+
+interface QueueMetrics { succeeded: number; ready: number; inFlight: number; dropped: number }
+
+/**
+ * Async Invoke: N `Event` invocations from the load generators at c=32 (pre-signed), then the
+ * pollers' progress from GET /metrics/async-queue until all N have run.
+ */
+export async function runAsync(deps: { opts: BenchOptions; runner: LoadRunner; flint: FlintReady; flintPid: number }): Promise<AsyncResults> {
+  const { opts, runner, flint, flintPid } = deps;
+  const client = clientFor(flint);
+  await createHello(client, FUNCTION, 'node');
+  client.destroy();
+  const before = await metrics(flint);
+  const t0 = performance.now();
+  const m = await runner.measure(signedInvokeJob(flint, FUNCTION, HELLO_PAYLOAD, { warmupMs: 0, durationMs: 0 }, 'Event'), CONCURRENCY, {
+    totalRequests: opts.asyncEvents,
+    serverPids: [flintPid],
+  });
+  const enqueued = performance.now();
+  // The load generators start 150 ms after the call (a common start time): not part of the figure.
+  const start = t0 + 150;
+  const deadline = Date.now() + 120_000;
+  let now = await metrics(flint);
+  while (now.succeeded - before.succeeded < m.ok && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+    now = await metrics(flint);
+  }
+  const delivered = performance.now();
+  const count = now.succeeded - before.succeeded;
+  return {
+    events: opts.asyncEvents,
+    concurrency: CONCURRENCY,
+    enqueuePerSec: Math.round(m.ok / (m.wallMs / 1000)),
+    deliveredPerSec: Math.round(count / ((delivered - start) / 1000)),
+    enqueueErrors: m.errors,
+    delivered: count,
+    firstError: m.firstError,
+    drainTailSec: round((delivered - enqueued) / 1000, 2),
+  };
+}
+
+async function metrics(flint: FlintReady): Promise<QueueMetrics> {
+  const r = await fetch(`${flint.endpoint}/metrics/async-queue`);
+  if (!r.ok) throw new Error(`GET /metrics/async-queue answered ${r.status}`);
+  return (await r.json()) as QueueMetrics;
+}

@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startChild } from '../lib/child.js';
+import type { CpuPlan } from '../lib/machine.js';
+import type { BenchOptions } from '../lib/options.js';
+import { childrenOf, cmdline, descendants, pssKiB } from '../lib/proc-stats.js';
+import { round } from '../lib/stats.js';
+import { clientFor, createHello, type FlintReady, type HelloRuntime } from '../flint/flint-functions.js';
+import { HELLO_PAYLOAD, NODE_HELLO, PYTHON_HELLO, holdPayload } from '../flint/hello-function.js';
+import { timedInvoke } from '../flint/raw-invoke.js';
+import { PYTHON } from './cold-start.js';
+import type { Skipped } from './warm-invoke.js';
+
+export interface MemoryFigure {
+  envs: number;
+  /** Mean PSS of one idle warm environment's whole process tree. */
+  envPssKiB: number;
+  /** Mean PSS of a bare interpreter that imported and ran the same handler, as many running at once. */
+  barePssKiB: number;
+  /** envPssKiB − barePssKiB: what Flint adds inside each environment. */
+  overheadKiB: number;
+  /** Processes in one environment's tree (runtime, wrappers). */
+  processesPerEnv: number;
+}
+
+export interface MemoryResults {
+  node: MemoryFigure | Skipped;
+  python: MemoryFigure | Skipped;
+  /** Server PSS growth per idle warm environment (after a GC), KiB. */
+  serverGrowthPerEnvKiB: number | null;
+  sandbox: string;
+}
+
+/**
+ * PSS per idle warm environment beyond its runtime's own: N environments are made to exist at
+ * once (N concurrent invocations that each hold 300 ms), left idle, then measured against N bare
+ * interpreters that loaded the same handler — equal counts, so shared pages divide alike.
+ */
+export async function runMemory(deps: { opts: BenchOptions; plan: CpuPlan; log(line: string): void }): Promise<MemoryResults> {
+  const { opts, plan, log } = deps;
+  const n = Math.max(2, opts.memoryEnvs);
+  const dataDir = mkdtempSync(join(tmpdir(), 'flint-bench-mem-'));
+  const server = await startChild<FlintReady>('flint/flint-server-child.ts', { cpus: plan.server, nodeFlags: ['--expose-gc'], args: [JSON.stringify({ dataDir })] });
+  const client = clientFor(server.ready);
+  const out: MemoryResults = { node: { skipped: 'not run' }, python: { skipped: 'not run' }, serverGrowthPerEnvKiB: null, sandbox: server.ready.sandbox };
+  try {
+    let serverBefore = Number.NaN;
+    let envsBefore = 0;
+    for (const rt of ['node', 'python'] as HelloRuntime[]) {
+      try {
+        const name = `mem-${rt}`;
+        await createHello(client, name, rt);
+        const known = new Set(childrenOf(server.pid));
+        // One environment first, so the server's baseline has loaded the whole invoke path.
+        await timedInvoke(server.ready, name, HELLO_PAYLOAD);
+        if (Number.isNaN(serverBefore)) {
+          await settle(server);
+          serverBefore = pssKiB(server.pid);
+          envsBefore = childrenOf(server.pid).length;
+        }
+        await Promise.all(Array.from({ length: n }, () => timedInvoke(server.ready, name, holdPayload(300))));
+        await new Promise((r) => setTimeout(r, 300));
+        const trees = childrenOf(server.pid).filter((p) => !known.has(p)).map((root) => [root, ...descendants(root)]);
+        const figure = await measureAgainstBare(rt, trees, n);
+        out[rt] = figure;
+        log(`  memory ${rt}: env ${figure.envPssKiB} KiB vs bare ${figure.barePssKiB} KiB over ${figure.envs} envs`);
+      } catch (err) {
+        out[rt] = { skipped: `failed: ${(err as Error).message.slice(0, 300)}` };
+      }
+    }
+    await settle(server);
+    const grown = childrenOf(server.pid).length - envsBefore;
+    if (grown > 0 && Number.isFinite(serverBefore)) out.serverGrowthPerEnvKiB = round((pssKiB(server.pid) - serverBefore) / grown, 1);
+    return out;
+  } finally {
+    client.destroy();
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function settle(server: { request<R>(m: Record<string, unknown>): Promise<R> }): Promise<void> {
+  await new Promise((r) => setTimeout(r, 200));
+  await server.request({ op: 'gc' });
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+async function measureAgainstBare(rt: HelloRuntime, trees: number[][], n: number): Promise<MemoryFigure> {
+  if (trees.length < n) throw new Error(`expected ${n} new environments, found ${trees.length}`);
+  const envPss = trees.map((t) => t.reduce((a, p) => a + pssKiB(p), 0));
+  // The bare runtime gets the same interpreter flags the environment's runtime process got.
+  const runtimePid = trees[0]!.find((p) => /node|python/.test(cmdline(p)[0] ?? '') ) ?? trees[0]![0]!;
+  const argv = cmdline(runtimePid);
+  const dir = mkdtempSync(join(tmpdir(), 'flint-bench-bare-'));
+  const procs: ChildProcess[] = [];
+  try {
+    let command: string[];
+    if (rt === 'node') {
+      writeFileSync(join(dir, 'index.mjs'), NODE_HELLO);
+      const flags = argv.slice(1).filter((a) => a.startsWith('--'));
+      const script = `const m = await import(${JSON.stringify(join(dir, 'index.mjs'))}); await m.handler(${HELLO_PAYLOAD}); process.stdout.write('ready\\n'); setInterval(() => {}, 1e9);`;
+      command = [process.execPath, ...flags, '--input-type=module', '-e', script];
+    } else {
+      writeFileSync(join(dir, 'index.py'), PYTHON_HELLO);
+      const script = `import sys, time; sys.path.insert(0, ${JSON.stringify(dir)}); import index; index.handler(${HELLO_PAYLOAD.replace('true', 'True')}, None); print('ready', flush=True); time.sleep(1e9)`;
+      command = [PYTHON, '-c', script];
+    }
+    await Promise.all(Array.from({ length: trees.length }, () => new Promise<void>((resolve, reject) => {
+      const p = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+      procs.push(p);
+      p.stdout!.once('data', () => resolve());
+      p.once('exit', (code) => reject(new Error(`bare ${rt} exited ${code}`)));
+    })));
+    await new Promise((r) => setTimeout(r, 300));
+    const barePss = procs.map((p) => pssKiB(p.pid!));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const env = mean(envPss);
+    const bare = mean(barePss);
+    return {
+      envs: trees.length,
+      envPssKiB: Math.round(env),
+      barePssKiB: Math.round(bare),
+      overheadKiB: Math.round(env - bare),
+      processesPerEnv: round(mean(trees.map((t) => t.length)), 1),
+    };
+  } finally {
+    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,128 @@
+import { startChild, type BenchChild } from '../lib/child.js';
+import type { CpuPlan } from '../lib/machine.js';
+import type { BenchOptions } from '../lib/options.js';
+import { median, round } from '../lib/stats.js';
+import type { JobTemplate, LoadRunner, Measurement } from '../load/load-runner.js';
+import { createHello, clientFor, type FlintReady } from '../flint/flint-functions.js';
+import { HELLO_PAYLOAD } from '../flint/hello-function.js';
+import { sdkInvokeJob, signedInvokeJob } from '../flint/invoke-request.js';
+import type { OfflinePeer } from '../peers/serverless-offline.js';
+
+export const WARM_TARGETS = ['echo', 'twoHop', 'flintRaw', 'flintSdk', 'offline'] as const;
+export type WarmTarget = (typeof WARM_TARGETS)[number];
+export const CONCURRENCIES = [1, 32] as const;
+
+export interface WarmFigure {
+  p50Ms: number;
+  p99Ms: number;
+  rps: number;
+  /** CPU ms of the server's process tree (Flint: server + environments) per request. */
+  serverCpuMsPerReq: number;
+  /** Cores' worth of CPU the load generators used; ≈ their count means the client was the limit. */
+  clientCpuShare: number;
+  errors: number;
+  reps: number;
+  /** Every repetition's throughput, to show the spread behind the median. */
+  rpsByRep: number[];
+}
+export type Skipped = { skipped: string };
+export type WarmEntry = WarmFigure | Skipped;
+export type WarmResults = Record<`c${(typeof CONCURRENCIES)[number]}`, Record<WarmTarget, WarmEntry>> & { function: string; offlineVersion?: string };
+
+interface Target {
+  name: WarmTarget;
+  job(): JobTemplate;
+  serverPids: number[];
+}
+
+const FUNCTION = 'bench-hello';
+
+/**
+ * Warm synchronous Invoke at c=1 and c=32, Flint (pre-signed raw HTTP and SDK v3) beside the two
+ * floors and serverless-offline, interleaved repetition by repetition so the machine's drift hits
+ * every target alike; medians are reported.
+ */
+export async function runWarm(deps: { opts: BenchOptions; plan: CpuPlan; runner: LoadRunner; flint: FlintReady; offline: OfflinePeer | Skipped; log(line: string): void }): Promise<WarmResults> {
+  const { opts, plan, runner, flint, offline, log } = deps;
+  const timing = { warmupMs: opts.warmupMs, durationMs: opts.durationMs };
+  const echo = await startChild<{ port: number }>('floors/echo-server.ts', { cpus: plan.server });
+  const proxy = await startChild<{ port: number }>('floors/two-hop-proxy.ts', { cpus: plan.server, args: [String(echo.ready.port)] });
+  const children: BenchChild<unknown>[] = [proxy, echo];
+  try {
+    const client = clientFor(flint);
+    await createHello(client, FUNCTION, 'node');
+    client.destroy();
+    const floorJob = (port: number): JobTemplate => ({
+      kind: 'raw', url: `http://127.0.0.1:${port}/`, method: 'POST', headers: { 'content-type': 'application/json' }, body: HELLO_PAYLOAD, expectStatus: 200, ...timing,
+    });
+    const targets: Target[] = [
+      { name: 'echo', job: () => floorJob(echo.ready.port), serverPids: [echo.pid] },
+      { name: 'twoHop', job: () => floorJob(proxy.ready.port), serverPids: [proxy.pid, echo.pid] },
+      { name: 'flintRaw', job: () => signedInvokeJob(flint, FUNCTION, HELLO_PAYLOAD, timing), serverPids: [flint.pid] },
+      { name: 'flintSdk', job: () => sdkInvokeJob(flint, FUNCTION, HELLO_PAYLOAD, timing), serverPids: [flint.pid] },
+    ];
+    if (!('skipped' in offline)) {
+      targets.push({
+        name: 'offline',
+        job: () => ({ kind: 'raw', url: offline.invokeUrl, method: 'POST', headers: { 'content-type': 'application/json' }, body: HELLO_PAYLOAD, expectStatus: 200, ...timing }),
+        serverPids: [offline.pid],
+      });
+    }
+    const samples = new Map<string, Measurement[]>();
+    const failures = new Map<string, string>();
+    // Priming: connections, JIT, and (for c=32) the 32 environments exist before anything counts.
+    for (const c of CONCURRENCIES) {
+      for (const t of targets) {
+        const m = await runner.measure(t.job(), c, { totalRequests: c * 20 });
+        if (m.ok === 0 && m.errors > 0) failures.set(`${t.name}@${c}`, m.firstError ?? 'no successful response');
+      }
+    }
+    for (let rep = 0; rep < opts.reps; rep++) {
+      for (const c of CONCURRENCIES) {
+        for (const t of targets) {
+          const key = `${t.name}@${c}`;
+          if (failures.has(key)) continue;
+          const m = await runner.measure(t.job(), c, { serverPids: t.serverPids });
+          if (m.ok === 0 && m.errors > 0) {
+            failures.set(key, m.firstError ?? 'no successful response');
+            continue;
+          }
+          (samples.get(key) ?? samples.set(key, []).get(key)!).push(m);
+          log(`  warm rep ${rep + 1}/${opts.reps} c=${c} ${t.name}: ${m.rps} req/s p50 ${m.p50Ms} ms p99 ${m.p99Ms} ms${m.errors ? ` (${m.errors} errors: ${m.firstError})` : ''}`);
+        }
+      }
+    }
+    const out = { function: FUNCTION, offlineVersion: 'skipped' in offline ? undefined : offline.version } as WarmResults;
+    for (const c of CONCURRENCIES) {
+      const row = {} as Record<WarmTarget, WarmEntry>;
+      for (const name of WARM_TARGETS) {
+        const key = `${name}@${c}`;
+        const ms = samples.get(key);
+        if (name === 'offline' && 'skipped' in offline) row[name] = offline;
+        else if (!ms || ms.length === 0) row[name] = { skipped: `failed: ${failures.get(key) ?? 'not measured'}` };
+        else row[name] = medianFigure(ms);
+      }
+      out[`c${c}`] = row;
+    }
+    return out;
+  } finally {
+    for (const ch of children) await ch.stop();
+  }
+}
+
+function medianFigure(ms: Measurement[]): WarmFigure {
+  return {
+    p50Ms: round(median(ms.map((m) => m.p50Ms))),
+    p99Ms: round(median(ms.map((m) => m.p99Ms))),
+    rps: Math.round(median(ms.map((m) => m.rps))),
+    serverCpuMsPerReq: round(median(ms.map((m) => m.serverCpuMsPerReq)), 4),
+    clientCpuShare: round(median(ms.map((m) => m.clientCpuShare)), 2),
+    errors: ms.reduce((a, m) => a + m.errors, 0),
+    reps: ms.length,
+    rpsByRep: ms.map((m) => m.rps),
+  };
+}
+
+export function isFigure<T extends object>(e: T | Skipped | undefined): e is T {
+  return e !== undefined && !('skipped' in e);
+}
