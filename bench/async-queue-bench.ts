@@ -15,7 +15,7 @@ import { InProcessEvents } from '../src/app/in-process-events.js';
 import { systemClock } from '../src/app/system-clock.js';
 import { Arns } from '../src/domain/function-name.js';
 import { COLLECTIONS, key, versionKey } from '../src/domain/records.js';
-import { FunctionLookup } from '../src/control/function-lookup.js';
+import { FunctionService } from '../src/control/function-service.js';
 import type { CodeStore } from '../src/ports/code-store.js';
 import type { InvokeRequest, InvokeResult, Invoker } from '../src/ports/invoker.js';
 import { createAsyncInvocation } from '../src/invoke/async/async-invocation.js';
@@ -28,8 +28,8 @@ const store = new SqliteMetadataStore(file);
 const queue = new SqliteEventQueue({ file, clock: systemClock });
 const arns = new Arns('us-east-1', '000000000000');
 store.collection(COLLECTIONS.functions).put('fn', { name: 'fn', arn: arns.function('fn'), createdAt: 0, lastVersion: 0, tags: {} });
-store.collection(COLLECTIONS.functionVersions).put(key('fn', versionKey('$LATEST')), { config: { Version: '$LATEST' }, codeSha256Hex: '', layerSha256Hex: [], createdAt: 0 });
-const functions = new FunctionLookup({ store, arns, clock: systemClock, uuid: randomUUID, events: new InProcessEvents(), code: undefined as unknown as CodeStore });
+store.collection(COLLECTIONS.functionVersions).put(key('fn', versionKey('$LATEST')), { config: { FunctionName: 'fn', Version: '$LATEST', State: 'Active' }, codeSha256Hex: '', layerSha256Hex: [], createdAt: 0 });
+const functions = new FunctionService({ store, arns, clock: systemClock, uuid: randomUUID, events: new InProcessEvents(), code: undefined as unknown as CodeStore });
 
 let delivered = 0;
 let allDelivered!: () => void;
@@ -41,7 +41,7 @@ const invoker: Invoker = {
   },
 };
 const path = createAsyncInvocation({
-  queue, store, functions, invoker, arns, clock: systemClock, uuid: randomUUID, log: () => {}, timeScale: 1,
+  queue, store, targets: functions, invoker, arns, clock: systemClock, uuid: randomUUID, log: () => {}, timeScale: 1,
   options: { pollers: 4 },
 });
 

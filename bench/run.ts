@@ -28,6 +28,7 @@ import { runEnvCreation } from './sections/env-creation.js';
 import { profileWarmPath } from './profile/profile-warm-path.js';
 import { evaluateTargets } from './report/targets.js';
 import { renderTable } from './report/table.js';
+import { updateSpecification } from './report/spec-figures.js';
 import type { BenchResults } from './report/bench-results.js';
 
 const opts = parseOptions(process.argv.slice(2));
@@ -115,6 +116,11 @@ try {
     for (const it of p.topFlint.slice(0, 12)) process.stdout.write(`  ${String(it.pct).padStart(5)}%  ${it.selfMs.toFixed(1).padStart(8)} ms  ${it.fn}  ${it.where}\n`);
   }
   process.stdout.write(`results: ${file}\n`);
+  if (opts.updateSpec) {
+    const spec = fileURLToPath(new URL('../docs/SPECIFICATION.md', import.meta.url));
+    updateSpecification(spec, results, `bench/results/${stamp}.json`);
+    process.stdout.write(`updated the latest figures in ${spec}\n`);
+  }
 } finally {
   closeRawInvokes();
   if (!('skipped' in offline)) await offline.stop();

@@ -1,11 +1,13 @@
 /**
  * A Flint server in its own process (so it can be pinned, profiled and measured apart from the
  * load generators). Started by the bench with a JSON config; answers `gc` (needs --expose-gc) so
- * memory readings are taken after a collection, and stops cleanly on SIGTERM so `--cpu-prof`
- * profiles get written.
+ * memory readings are taken after a collection, and `profile-start` / `profile-stop` (V8's CPU
+ * profiler through the inspector) so a profile covers the steady state only, not startup.
  *
  *   flint-server-child.ts '<json Partial<FlintConfig>>'
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { loadConfig } from '../../src/app/config.js';
 import { startFlint } from '../../src/app/flint-app.js';
 import { serveRequests } from '../lib/child.js';
@@ -14,6 +16,11 @@ const overrides = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>
 const config = loadConfig({ host: '127.0.0.1', port: 0, quiet: true, ...overrides }, {});
 const logs: string[] = [];
 const app = await startFlint(config, { log: (line) => { logs.push(line); if (logs.length > 50) logs.shift(); } });
+
+let profiler: Session | undefined;
+function post(method: string, params?: object): Promise<unknown> {
+  return new Promise((resolve, reject) => profiler!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+}
 
 let stopping = false;
 async function stop(code: number): Promise<never> {
@@ -33,6 +40,19 @@ serveRequests(async (msg) => {
       return { collected: typeof (globalThis as { gc?: () => void }).gc === 'function' };
     case 'logs':
       return { logs };
+    case 'profile-start':
+      profiler ??= new Session();
+      profiler.connect();
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 200 });
+      await post('Profiler.start');
+      return {};
+    case 'profile-stop': {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      writeFileSync(String(msg['file']), JSON.stringify(profile));
+      profiler!.disconnect();
+      return { file: msg['file'] };
+    }
     default:
       throw new Error(`unknown op ${String(msg['op'])}`);
   }

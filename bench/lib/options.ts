@@ -9,6 +9,8 @@ export interface BenchOptions {
   peers: boolean;
   /** Profile the server on the warm path (`--cpu-prof`) and summarize the top self-time items. */
   profile: boolean;
+  /** Write this run's figures into docs/SPECIFICATION.md's "latest" block. */
+  updateSpec: boolean;
   /** Sections to run (default: all). */
   only?: Set<string>;
   /** Where results go (default bench/results). */
@@ -32,6 +34,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     durationMs: Number(value('duration-ms') ?? (tiny ? 500 : 3000)),
     peers: flag('peers') || (!tiny && !flag('no-peers')),
     profile: flag('profile'),
+    updateSpec: flag('update-spec'),
     only: value('only') ? new Set(value('only')!.split(',')) : undefined,
     outDir: value('out'),
     coldSamples: Number(value('cold-samples') ?? (tiny ? 2 : 10)),
@@ -42,7 +45,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(
       [
-        'npm run bench -- [--tiny] [--reps=N] [--duration-ms=N] [--warmup-ms=N] [--peers|--no-peers] [--profile]',
+        'npm run bench -- [--tiny] [--reps=N] [--duration-ms=N] [--warmup-ms=N] [--peers|--no-peers] [--profile] [--update-spec]',
         `                 [--only=${SECTIONS.join(',')}] [--out=DIR] [--cold-samples=N] [--async-events=N]`,
         '                 [--memory-envs=N] [--creation-envs=N]',
         '',

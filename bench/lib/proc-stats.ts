@@ -81,3 +81,15 @@ export function cmdline(pid: number): string[] {
     return [];
   }
 }
+
+/** Private (unshared) memory of one process in KiB: Private_Clean + Private_Dirty, or NaN. */
+export function privateKiB(pid: number): number {
+  try {
+    const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const clean = /^Private_Clean:\s+(\d+) kB/m.exec(t);
+    const dirty = /^Private_Dirty:\s+(\d+) kB/m.exec(t);
+    return clean && dirty ? Number(clean[1]) + Number(dirty[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -15,6 +15,8 @@ export interface Measurement {
   p99Ms: number;
   /** CPU ms the server's process tree spent per ok request (less noisy than wall time on a shared host). */
   serverCpuMsPerReq: number;
+  /** The same for the first server process alone (Flint: the server without its environments). */
+  frontCpuMsPerReq: number;
   /** Share of one core the load generators used: near 1 × workers means the client was the limit. */
   clientCpuShare: number;
   sampleBody?: string;
@@ -60,7 +62,8 @@ export class LoadRunner {
     const results = await Promise.all(jobs.map((job, i) => this.#workers[i]!.request<{ result: LoadResult }>({ job }).then((r) => r.result)));
     const after = treesCpu(pids);
     clearTimeout(snap);
-    return merge(results, before && pids.length > 0 ? cpuBetween(before, after) : Number.NaN);
+    const front = pids[0] !== undefined && before?.has(pids[0]) ? (after.get(pids[0]) ?? 0) - before.get(pids[0])! : Number.NaN;
+    return merge(results, before && pids.length > 0 ? cpuBetween(before, after) : Number.NaN, front);
   }
 
   async stop(): Promise<void> {
@@ -68,7 +71,7 @@ export class LoadRunner {
   }
 }
 
-function merge(results: LoadResult[], serverCpuMs: number): Measurement {
+function merge(results: LoadResult[], serverCpuMs: number, frontCpuMs: number): Measurement {
   const latencies: number[] = [];
   let ok = 0;
   let errors = 0;
@@ -93,6 +96,7 @@ function merge(results: LoadResult[], serverCpuMs: number): Measurement {
     p50Ms: s.p50Ms,
     p99Ms: s.p99Ms,
     serverCpuMsPerReq: ok > 0 ? round(serverCpuMs / ok, 4) : Number.NaN,
+    frontCpuMsPerReq: ok > 0 ? round(frontCpuMs / ok, 4) : Number.NaN,
     clientCpuShare: wall > 0 ? round(cpu / wall, 2) : Number.NaN,
     sampleBody: results.find((r) => r.sampleBody)?.sampleBody,
   };

@@ -63,7 +63,8 @@ export function renderTable(r: BenchResults): string {
         ? `${kib(e.overheadKiB)} (env ${kib(e.envPssKiB)} vs bare ${kib(e.barePssKiB)}, ${e.envs} envs, ${e.processesPerEnv} proc/env)`
         : e.skipped, '', targetCell(targets.get(`memory-per-env-${rt}`))]);
     }
-    rows.push(['memory', 'server PSS growth per idle warm env', mem.serverGrowthPerEnvKiB === null ? 'not measured' : kib(mem.serverGrowthPerEnvKiB), '', '']);
+    rows.push(['memory', 'server growth per idle warm env (after GC)', mem.serverGrowthPerEnvKiB === null ? 'not measured'
+      : `PSS ${kib(mem.serverGrowthPerEnvKiB)}, private ${kib(mem.serverPrivateGrowthPerEnvKiB ?? Number.NaN)} (PSS falls as runtimes share Node's pages)`, '', '']);
   } else rows.push(['memory', 'memory', r.memory.skipped, '', '']);
 
   if (isFigure(r.envCreation)) {
@@ -97,7 +98,7 @@ function warmFigure(e: WarmEntry, loadWorkers: number, c: string): string {
     `p50 ${fixed(e.p50Ms)} ms`.padEnd(15),
     `p99 ${fixed(e.p99Ms)} ms`.padEnd(15),
     `${fmtInt(e.rps)} req/s`.padStart(12),
-    `  ${e.serverCpuMsPerReq.toFixed(3)} server CPU-ms/req`,
+    `  CPU-ms/req ${fixed(e.serverCpuMsPerReq)} (front ${fixed(e.frontCpuMsPerReq)})`,
     `  client ${e.clientCpuShare.toFixed(2)} CPU${clientBound}`,
     e.errors ? `  ${e.errors} errors` : '',
   ].join('');

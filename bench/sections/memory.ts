@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startChild } from '../lib/child.js';
 import type { CpuPlan } from '../lib/machine.js';
 import type { BenchOptions } from '../lib/options.js';
-import { childrenOf, cmdline, descendants, pssKiB } from '../lib/proc-stats.js';
+import { childrenOf, cmdline, descendants, privateKiB, pssKiB } from '../lib/proc-stats.js';
 import { round } from '../lib/stats.js';
 import { clientFor, createHello, type FlintReady, type HelloRuntime } from '../flint/flint-functions.js';
 import { HELLO_PAYLOAD, NODE_HELLO, PYTHON_HELLO, holdPayload } from '../flint/hello-function.js';
@@ -30,6 +30,11 @@ export interface MemoryResults {
   python: MemoryFigure | Skipped;
   /** Server PSS growth per idle warm environment (after a GC), KiB. */
   serverGrowthPerEnvKiB: number | null;
+  /**
+   * The same in private memory: PSS alone understates it, because every new runtime process
+   * shares the Node binary's pages with the server and so lowers the server's PSS.
+   */
+  serverPrivateGrowthPerEnvKiB: number | null;
   sandbox: string;
 }
 
@@ -44,9 +49,10 @@ export async function runMemory(deps: { opts: BenchOptions; plan: CpuPlan; log(l
   const dataDir = mkdtempSync(join(tmpdir(), 'flint-bench-mem-'));
   const server = await startChild<FlintReady>('flint/flint-server-child.ts', { cpus: plan.server, nodeFlags: ['--expose-gc'], args: [JSON.stringify({ dataDir })] });
   const client = clientFor(server.ready);
-  const out: MemoryResults = { node: { skipped: 'not run' }, python: { skipped: 'not run' }, serverGrowthPerEnvKiB: null, sandbox: server.ready.sandbox };
+  const out: MemoryResults = { node: { skipped: 'not run' }, python: { skipped: 'not run' }, serverGrowthPerEnvKiB: null, serverPrivateGrowthPerEnvKiB: null, sandbox: server.ready.sandbox };
   try {
     let serverBefore = Number.NaN;
+    let serverPrivateBefore = Number.NaN;
     let envsBefore = 0;
     for (const rt of ['node', 'python'] as HelloRuntime[]) {
       try {
@@ -58,6 +64,7 @@ export async function runMemory(deps: { opts: BenchOptions; plan: CpuPlan; log(l
         if (Number.isNaN(serverBefore)) {
           await settle(server);
           serverBefore = pssKiB(server.pid);
+          serverPrivateBefore = privateKiB(server.pid);
           envsBefore = childrenOf(server.pid).length;
         }
         await Promise.all(Array.from({ length: n }, () => timedInvoke(server.ready, name, holdPayload(300))));
@@ -72,7 +79,10 @@ export async function runMemory(deps: { opts: BenchOptions; plan: CpuPlan; log(l
     }
     await settle(server);
     const grown = childrenOf(server.pid).length - envsBefore;
-    if (grown > 0 && Number.isFinite(serverBefore)) out.serverGrowthPerEnvKiB = round((pssKiB(server.pid) - serverBefore) / grown, 1);
+    if (grown > 0 && Number.isFinite(serverBefore)) {
+      out.serverGrowthPerEnvKiB = round((pssKiB(server.pid) - serverBefore) / grown, 1);
+      out.serverPrivateGrowthPerEnvKiB = round((privateKiB(server.pid) - serverPrivateBefore) / grown, 1);
+    }
     return out;
   } finally {
     client.destroy();

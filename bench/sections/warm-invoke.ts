@@ -18,6 +18,8 @@ export interface WarmFigure {
   rps: number;
   /** CPU ms of the server's process tree (Flint: server + environments) per request. */
   serverCpuMsPerReq: number;
+  /** CPU ms of the front process alone (Flint: the server process, without environments) per request. */
+  frontCpuMsPerReq: number;
   /** Cores' worth of CPU the load generators used; ≈ their count means the client was the limit. */
   clientCpuShare: number;
   errors: number;
@@ -116,6 +118,7 @@ function medianFigure(ms: Measurement[]): WarmFigure {
     p99Ms: round(median(ms.map((m) => m.p99Ms))),
     rps: Math.round(median(ms.map((m) => m.rps))),
     serverCpuMsPerReq: round(median(ms.map((m) => m.serverCpuMsPerReq)), 4),
+    frontCpuMsPerReq: round(median(ms.map((m) => m.frontCpuMsPerReq)), 4),
     clientCpuShare: round(median(ms.map((m) => m.clientCpuShare)), 2),
     errors: ms.reduce((a, m) => a + m.errors, 0),
     reps: ms.length,

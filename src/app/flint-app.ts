@@ -40,7 +40,6 @@ import type { AuditLog } from '../ports/audit-log.js';
 import { createDataPlane, type DataPlane } from './data-plane.js';
 import { invokeHandlers } from '../api/handlers/invoke-handlers.js';
 import { SqliteEventQueue } from '../store/sqlite-event-queue.js';
-import { FunctionLookup } from '../control/function-lookup.js';
 import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/async-invocation.js';
 
 export interface FlintApp {
@@ -107,7 +106,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const asyncInvocation = createAsyncInvocation({
     queue: eventQueue,
     store,
-    functions: new FunctionLookup(ctx),
+    targets: functions,
     invoker: dataPlane.invoke,
     arns,
     clock,

@@ -1,4 +1,3 @@
-import { SANDBOX_GID, SANDBOX_UID } from './scratch-space.js';
 import { SANDBOX_API_SOCKET, withSandboxInit } from './sandbox-init-script.js';
 import { dirname } from 'node:path';
 
@@ -20,24 +19,33 @@ export type RootEntry = { name: string; symlink?: string };
 export interface BwrapPlan {
   /** Host /bin, /lib, ... (symlink targets or real directories). */
   rootEntries: readonly RootEntry[];
-  /** Host directory with generated passwd, group, hosts, resolv.conf.{default,isolated}. */
+  /** Host directory with generated hosts and resolv.conf.{default,isolated}, shared by all sandboxes. */
   etcDir: string;
-  /** The sandbox's private host directory holding the Runtime API socket. */
-  apiDir: string;
+  /** The sandbox's private host directory: passwd, group, and api/ holding the Runtime API socket. */
+  sandboxDir: string;
+  /** The unprivileged host uid (and gid) the function runs as. */
+  uid: number;
   network: 'default' | 'isolated';
   tmpBytes: number;
+  taskRoot: string;
+  runtimeDir: string;
+  /** Host directory to show as /opt, or undefined for an empty one. */
+  opt: string | undefined;
+  /** Host directories bound read-only at their own path (an interpreter outside /usr). */
+  extra: readonly string[];
   /** File descriptor numbers in the bwrap process (stdio indexes). */
-  fds: { info: number; block: number; seccomp: number; task: number; runtime: number; opt?: number; extra: { fd: number; path: string }[] };
+  fds: { info: number; block: number; seccomp: number };
   command: readonly string[];
 }
 
-/** The bwrap command line for a plan (pure: unit-tested without running anything). */
+/**
+ * The bwrap command line for a plan (pure: unit-tested without running anything). bwrap runs as
+ * root so it can mount what Flint's 0700 data directory holds; the function itself runs as an
+ * unprivileged uid of its own, without capabilities, after setpriv (see withSandboxInit).
+ */
 export function bwrapArgs(p: BwrapPlan): string[] {
   const a: string[] = [];
   a.push(
-    // Unprivileged: bwrap itself runs as the sandbox's host uid; the user namespace maps that uid
-    // to Lambda's 993 and nothing else, and forbids nested user namespaces.
-    '--unshare-user', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_GID), '--disable-userns',
     '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-net', '--unshare-cgroup-try',
     '--hostname', 'localhost',
     '--die-with-parent', '--new-session',
@@ -50,20 +58,21 @@ export function bwrapArgs(p: BwrapPlan): string[] {
   }
   a.push('--dir', '/etc');
   for (const name of HOST_ETC_ENTRIES) a.push('--ro-bind-try', `/etc/${name}`, `/etc/${name}`);
-  for (const name of ['passwd', 'group', 'hosts']) a.push('--ro-bind', `${p.etcDir}/${name}`, `/etc/${name}`);
+  a.push('--ro-bind', `${p.sandboxDir}/passwd`, '/etc/passwd', '--ro-bind', `${p.sandboxDir}/group`, '/etc/group');
+  a.push('--ro-bind', `${p.etcDir}/hosts`, '/etc/hosts');
   a.push('--ro-bind', `${p.etcDir}/resolv.conf.${p.network}`, '/etc/resolv.conf');
   a.push('--proc', '/proc', '--dev', '/dev', '--remount-ro', '/dev');
-  a.push('--size', String(p.tmpBytes), '--tmpfs', SANDBOX_PATHS.tmp);
-  a.push('--ro-bind-fd', String(p.fds.task), SANDBOX_PATHS.taskRoot);
-  a.push('--ro-bind-fd', String(p.fds.runtime), SANDBOX_PATHS.runtimeDir);
-  if (p.fds.opt !== undefined) a.push('--ro-bind-fd', String(p.fds.opt), SANDBOX_PATHS.opt);
+  a.push('--perms', '1777', '--size', String(p.tmpBytes), '--tmpfs', SANDBOX_PATHS.tmp);
+  a.push('--ro-bind', p.taskRoot, SANDBOX_PATHS.taskRoot);
+  a.push('--ro-bind', p.runtimeDir, SANDBOX_PATHS.runtimeDir);
+  if (p.opt !== undefined) a.push('--ro-bind', p.opt, SANDBOX_PATHS.opt);
   else a.push('--dir', SANDBOX_PATHS.opt);
-  for (const x of p.fds.extra) a.push('--ro-bind-fd', String(x.fd), x.path);
-  a.push('--ro-bind', p.apiDir, dirname(SANDBOX_API_SOCKET));
+  for (const dir of p.extra) a.push('--ro-bind', dir, dir);
+  a.push('--ro-bind', `${p.sandboxDir}/api`, dirname(SANDBOX_API_SOCKET));
   a.push('--chdir', SANDBOX_PATHS.taskRoot);
   // Everything mounted above is read-only already; this makes the root itself (the tmpfs bwrap
   // builds it on) read-only too, so /tmp is the only writable place.
   a.push('--remount-ro', '/');
-  a.push('--', ...withSandboxInit(p.command));
+  a.push('--', ...withSandboxInit(p.uid, p.command));
   return a;
 }

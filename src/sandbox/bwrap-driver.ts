@@ -87,7 +87,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
     const no = (reason: string): SandboxCapability => ({ available: false, isolated: true, reason });
     if (process.platform !== 'linux') return no('bwrap needs Linux');
     if (process.getuid?.() !== 0) return no('bwrap driver needs root (it manages cgroups and runs each sandbox under its own uid)');
-    for (const [tool, path] of [['bubblewrap', this.#tools.bwrap], ['socat', this.#tools.socat]] as const) {
+    for (const [tool, path] of [['bubblewrap', this.#tools.bwrap], ['socat', this.#tools.socat], ['util-linux (setpriv)', '/usr/bin/setpriv']] as const) {
       try { accessSync(path, constants.X_OK); } catch { return no(`${tool} not found at ${path} (apt-get install ${tool})`); }
     }
     if (this.#tools.socat !== '/usr/bin/socat') return no('socat must be /usr/bin/socat (it runs inside the sandbox)');
@@ -150,36 +150,33 @@ export class BwrapSandboxDriver implements SandboxDriver {
       const share = this.#cpuQuota(spec.memoryMb);
       const limits: CgroupLimits = { memoryBytes, cpuPeriodUs: this.#opts.cpuPeriodUs, cpuQuotaUs: this.#opts.initCpuBoost ? undefined : share, pidsMax: this.#opts.pidsMax };
       parts.cgroup = tree.create(`${spec.id}-${uid - this.#opts.uidBase}`, limits);
-      const dir = this.#scratch.createSandboxDir(`s${uid - this.#opts.uidBase}`, uid, uid);
+      const dir = this.#scratch.createSandboxDir(`s${uid - this.#opts.uidBase}`, uid);
       parts.dir = dir;
       const applyShare = () => { try { parts.cgroup?.setCpuQuota(share, this.#opts.cpuPeriodUs); } catch { /* gone */ } };
-      parts.bridge = await RuntimeApiBridge.listen(join(dir, 'runtime-api.sock'), spec.runtimeApi, uid, uid, this.#opts.initCpuBoost ? applyShare : undefined);
+      parts.bridge = await RuntimeApiBridge.listen(join(dir, 'api', 'runtime-api.sock'), spec.runtimeApi, uid, uid, this.#opts.initCpuBoost ? applyShare : undefined);
       if (this.#opts.initCpuBoost) parts.boostTimer = setTimeout(applyShare, this.#opts.initBoostMaxMs).unref();
       const opt = await this.#layers.acquire(spec.layers);
       parts.layersAcquired = true;
 
-      const openDir = (p: string) => { const fd = openSync(p, constants.O_RDONLY | constants.O_DIRECTORY); fds.push(fd); return fd; };
-      const extra = extraHostDirs(spec.argv[0]);
-      // stdio layout of the bwrap process: 0-2 std, 3 info, 4 block, 5 seccomp, 6 task, 7 runtime, 8.. opt and extras.
-      const stdio: (string | number)[] = ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'];
-      const seccompFd = openSync(this.#seccompFile!, 'r'); fds.push(seccompFd);
-      stdio.push(seccompFd, openDir(spec.taskRoot), openDir(spec.runtimeDir));
-      let optFd: number | undefined;
-      if (opt !== undefined) { optFd = stdio.length; stdio.push(openDir(opt)); }
-      const extraFds = extra.map((path) => { const fd = stdio.length; stdio.push(openDir(path)); return { fd, path }; });
-
+      // stdio of the bwrap process: 0-2 std, 3 info (bwrap writes), 4 block (we write), 5 seccomp program.
+      const seccompFd = openSync(this.#seccompFile!, 'r');
+      fds.push(seccompFd);
       const args = bwrapArgs({
         rootEntries: this.#rootEntries,
         etcDir: this.#scratch.etcDir,
-        apiDir: dir,
+        sandboxDir: dir,
+        uid,
         network: spec.network,
         tmpBytes: spec.ephemeralStorageMb * 1024 * 1024,
-        fds: { info: 3, block: 4, seccomp: 5, task: 6, runtime: 7, opt: optFd, extra: extraFds },
+        taskRoot: spec.taskRoot,
+        runtimeDir: spec.runtimeDir,
+        opt,
+        extra: extraHostDirs(spec.argv[0]),
+        fds: { info: 3, block: 4, seccomp: 5 },
         command: spec.argv,
       });
-      // bwrap runs as the sandbox's own unprivileged host uid (libuv drops supplementary groups),
-      // with exactly the environment the runtime gets: nothing of Flint's leaks in.
-      const child = spawn(this.#tools.bwrap, args, { stdio: stdio as never, uid, gid: uid, env: spec.env });
+      // Exactly the environment the runtime gets: nothing of Flint's leaks in.
+      const child = spawn(this.#tools.bwrap, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', seccompFd], env: spec.env });
       for (const fd of fds.splice(0)) closeSync(fd);
       parts.child = child;
       child.stdout!.on('data', (c: Buffer) => spec.onOutput(c, 'stdout'));

@@ -24,7 +24,14 @@ export const SANDBOX_INIT_SCRIPT = [
   'exec "$@"',
 ].join('\n');
 
-/** argv that runs `command` through the init script. */
-export function withSandboxInit(command: readonly string[]): string[] {
-  return ['/bin/sh', '-c', SANDBOX_INIT_SCRIPT, 'flint-init', ...command];
+/**
+ * argv that becomes `uid` (setpriv: real, effective and saved ids, no supplementary groups, every
+ * capability set emptied, including the bounding set) and then runs `command` through the init
+ * script. bwrap has already set no_new_privs and installed the seccomp filter.
+ */
+export function withSandboxInit(uid: number, command: readonly string[]): string[] {
+  return [
+    '/usr/bin/setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--',
+    '/bin/sh', '-c', SANDBOX_INIT_SCRIPT, 'flint-init', ...command,
+  ];
 }

@@ -5,18 +5,15 @@ import { OwnerTag } from './owner-tag.js';
 import { parseMountinfo } from './cgroups/cgroup-layout.js';
 import { SLIRP_DNS } from './slirp-egress.js';
 
-/** Lambda's sandbox user (sbx_user1051) and group as a function sees them. */
-export const SANDBOX_UID = 993;
-export const SANDBOX_GID = 990;
+/** Lambda's sandbox user name (sbx_user1051); Flint gives it a host uid of its own per sandbox. */
 export const SANDBOX_USER = 'sbx_user1051';
 
 /**
  * Host-side files of one server instance's sandboxes, under `<root>/flint-<owner tag>/`:
- * generated /etc files shared by all sandboxes (a passwd naming only the sandbox user, hosts,
- * resolv.conf per network mode), one private directory per sandbox for its Runtime API socket,
- * and mount points of merged layer views. The root lives outside Flint's data directory on
- * purpose: bubblewrap runs as the sandbox's unprivileged uid and must be able to reach these
- * paths, while the data directory stays 0700.
+ * generated /etc files shared by all sandboxes (hosts, resolv.conf per network mode), one private
+ * directory per sandbox (its passwd and group naming only its own user, and api/ holding its
+ * Runtime API socket), and mount points of merged layer views. Tagged by owner so a later server
+ * can remove exactly what a crashed one left.
  */
 export class ScratchSpace {
   readonly #root: string;
@@ -37,12 +34,10 @@ export class ScratchSpace {
   }
 
   #ensureInstance(): void {
-    mkdirSync(this.#root, { recursive: true, mode: 0o711 });
-    mkdirSync(this.instanceDir, { recursive: true, mode: 0o711 });
+    mkdirSync(this.#root, { recursive: true, mode: 0o700 });
+    mkdirSync(this.instanceDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.etcDir, { recursive: true, mode: 0o755 });
     const files: Record<string, string> = {
-      passwd: `root:x:0:0:root:/root:/sbin/nologin\n${SANDBOX_USER}:x:${SANDBOX_UID}:${SANDBOX_GID}::/home/${SANDBOX_USER}:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n`,
-      group: `root:x:0:\n${SANDBOX_USER}:x:${SANDBOX_GID}:\nnogroup:x:65534:\n`,
       hosts: '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n',
       'resolv.conf.default': `nameserver ${SLIRP_DNS}\n`,
       // No resolver at all: lookups fail at once instead of timing out.
@@ -53,24 +48,31 @@ export class ScratchSpace {
 
   /** Writes `<root>/<tag>.<suffix>`, a file living as long as this server instance. */
   writeInstanceFile(suffix: string, content: Buffer | string): string {
-    mkdirSync(this.#root, { recursive: true, mode: 0o711 });
+    mkdirSync(this.#root, { recursive: true, mode: 0o700 });
     const path = join(this.#root, `${this.#tag.name}.${suffix}`);
     writeFileSync(path, content, { mode: 0o644 });
     return path;
   }
 
-  /** A private directory for one sandbox, owned by its host uid. Synchronous. */
-  createSandboxDir(name: string, uid: number, gid: number): string {
+  /**
+   * A private directory for one sandbox whose function runs as host `uid` (and gid): passwd and
+   * group files naming that uid as the sandbox user, and `api/`, owned by it, for the Runtime API
+   * socket. Synchronous, so concurrent starts never interleave with instance setup or removal.
+   */
+  createSandboxDir(name: string, uid: number): string {
     if (this.#live === 0) this.#ensureInstance();
     const dir = join(this.instanceDir, name);
     mkdirSync(dir, { mode: 0o700 });
+    this.#live++;
     try {
-      chownSync(dir, uid, gid);
+      writeFileSync(join(dir, 'passwd'), `root:x:0:0:root:/root:/sbin/nologin\n${SANDBOX_USER}:x:${uid}:${uid}::/tmp:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n`, { mode: 0o644 });
+      writeFileSync(join(dir, 'group'), `root:x:0:\n${SANDBOX_USER}:x:${uid}:\nnogroup:x:65534:\n`, { mode: 0o644 });
+      mkdirSync(join(dir, 'api'), { mode: 0o700 });
+      chownSync(join(dir, 'api'), uid, uid);
     } catch (err) {
-      rmSync(dir, { recursive: true, force: true });
+      this.releaseSandboxDir(dir);
       throw err;
     }
-    this.#live++;
     return dir;
   }
 

@@ -239,13 +239,13 @@ test('async handler: an ack after the lease was lost changes nothing and the eve
   assert.equal(await handler.handle(stolen), 'succeeded');
 });
 
-test('async enqueue: missing functions, versions and aliases are ResourceNotFoundException with Lambda texts; oversize payloads are rejected', async () => {
+test('async enqueue: missing functions, versions and aliases are ResourceNotFoundException with Invoke\'s texts; oversize payloads are rejected', async () => {
   fx.addFunction('exists', { versions: ['1'] });
   const { asyncInvoker } = fx.stepper();
   const cases: Array<[Parameters<typeof asyncInvoker.enqueue>[0], string, string]> = [
-    [{ functionName: 'nope', payload: Buffer.from('{}') }, 'ResourceNotFoundException', 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope'],
+    [{ functionName: 'nope', payload: Buffer.from('{}') }, 'ResourceNotFoundException', 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope:$LATEST'],
     [{ functionName: 'exists', qualifier: '7', payload: Buffer.from('{}') }, 'ResourceNotFoundException', 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:exists:7'],
-    [{ functionName: 'exists:nosuch', payload: Buffer.from('{}') }, 'ResourceNotFoundException', 'Cannot find alias arn: arn:aws:lambda:us-east-1:000000000000:function:exists:nosuch'],
+    [{ functionName: 'exists:nosuch', payload: Buffer.from('{}') }, 'ResourceNotFoundException', 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:exists:nosuch'],
     [{ functionName: 'exists', payload: Buffer.alloc(1_048_577, 0x20) }, 'RequestTooLargeException', 'Request must be smaller than 1048576 bytes for the InvokeFunction operation'],
   ];
   for (const [req, name, message] of cases) {

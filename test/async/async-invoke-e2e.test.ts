@@ -130,9 +130,12 @@ test('async e2e: MaximumEventAgeInSeconds 60 expires the event before its first 
   assert.equal(record.responseContext.functionError, 'Unhandled');
 });
 
-test('async e2e: Event on a missing function is 404 ResourceNotFoundException; over 1 MB is 413 RequestTooLargeException', async () => {
+test('async e2e: Event on a missing function or version is 404 ResourceNotFoundException (sync Invoke texts); over 1 MB is 413 RequestTooLargeException', async () => {
   await expectAwsError(h.client.send(new InvokeCommand({ FunctionName: 'missing', InvocationType: 'Event', Payload: Buffer.from('{}') })), {
-    name: 'ResourceNotFoundException', status: 404, message: `Function not found: ${ARN('missing')}`,
+    name: 'ResourceNotFoundException', status: 404, message: `Function not found: ${ARN('missing')}:$LATEST`,
+  });
+  await expectAwsError(h.client.send(new InvokeCommand({ FunctionName: 'worker', Qualifier: '42', InvocationType: 'Event', Payload: Buffer.from('{}') })), {
+    name: 'ResourceNotFoundException', status: 404, message: `Function not found: ${ARN('worker')}:42`,
   });
   const big = Buffer.from(JSON.stringify({ s: 'x'.repeat(1_048_576) }));
   await expectAwsError(h.client.send(new InvokeCommand({ FunctionName: 'worker', InvocationType: 'Event', Payload: big })), {

@@ -107,7 +107,7 @@ export function runSandboxDriverSuite(name: string, makeDriver: () => SandboxDri
       const { sandbox } = await startNode(driver, api, fx, `
         const { spawn } = require('child_process');
         // A grandchild that holds a connection to the Runtime API until it dies.
-        spawn(process.execPath, ['-e', "require('http').get('http://' + process.env.AWS_LAMBDA_RUNTIME_API + '/hang')"], { stdio: 'ignore', detached: true }).unref();
+        spawn(process.execPath, ['-e', "require('http').get('http://' + process.env.AWS_LAMBDA_RUNTIME_API + '/hang')"], { stdio: 'ignore' }).unref();
         setInterval(() => {}, 1000);`);
       assert.ok(await waitFor(() => api.hanging === 1, 10_000), 'grandchild connected');
       await sandbox.destroy();
@@ -115,6 +115,16 @@ export function runSandboxDriverSuite(name: string, makeDriver: () => SandboxDri
       assert.equal(exit.oomKilled, false);
       assert.ok(await waitFor(() => api.hanging === 0, 5000), 'grandchild is gone');
       await sandbox.destroy();
+    });
+
+    it(`${name}: a process that leaves the session (setsid) dies with the sandbox too`, async (t) => {
+      const why = isolatedOnly(); if (why) return t.skip(`${why}; it kills by process group, which setsid leaves`);
+      const { sandbox } = await startNode(driver, api, fx, `
+        require('child_process').spawn(process.execPath, ['-e', "require('http').get('http://' + process.env.AWS_LAMBDA_RUNTIME_API + '/hang')"], { stdio: 'ignore', detached: true }).unref();
+        setInterval(() => {}, 1000);`);
+      assert.ok(await waitFor(() => api.hanging === 1, 10_000), 'escaped grandchild connected');
+      await sandbox.destroy();
+      assert.ok(await waitFor(() => api.hanging === 0, 5000), 'escaped grandchild is gone');
     });
 
     it(`${name}: an allocation past MemorySize ends it with oomKilled`, async () => {
@@ -161,8 +171,12 @@ export function runSandboxDriverSuite(name: string, makeDriver: () => SandboxDri
 
     it(`${name}: runs the function as an unprivileged user`, async (t) => {
       const why = isolatedOnly(); if (why) return t.skip(why);
-      const r = await runNode(driver, api, fx, 'console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), groups: process.getgroups() }))');
-      assert.deepEqual(r.json, { uid: 993, gid: 990, groups: [990] });
+      const r = await runNode(driver, api, fx, `
+        const st = require('fs').readFileSync('/proc/self/status', 'utf8');
+        console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), groups: process.getgroups(), user: require('os').userInfo().username,
+          caps: st.split('\\n').filter((l) => /^Cap(Prm|Eff|Bnd|Amb)/.test(l)).map((l) => l.split(/\\s+/)[1]), nnp: /NoNewPrivs:\\s+1/.test(st) }));`);
+      assert.notEqual(r.json.uid, 0);
+      assert.deepEqual({ ...r.json, uid: 0 }, { uid: 0, gid: r.json.uid, groups: [r.json.uid], user: 'sbx_user1051', caps: ['0000000000000000', '0000000000000000', '0000000000000000', '0000000000000000'], nnp: true });
     });
 
     it(`${name}: only /tmp is writable`, async (t) => {

@@ -143,7 +143,7 @@ export class AsyncEventHandler {
       else this.#log('error', `async ${e.requestId}: cannot deliver to dead-letter target ${dlq}: ${f.error}; the event is lost`);
     }
     this.#log(
-      settings.onFailure || dlq ? 'debug' : 'info',
+      'debug',
       `async ${e.requestId}: dropped (${condition}) after ${attempts} invocation(s) of ${e.functionName}:${e.qualifier}` +
         (followUps.length ? `; sent to ${followUps.map((f) => f.functionName).join(', ')}` : ''),
     );

@@ -3,7 +3,7 @@ import type { EventQueue } from '../../ports/event-queue.js';
 import type { Invoker } from '../../ports/invoker.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import type { Arns } from '../../domain/function-name.js';
-import type { FunctionLookup } from '../../control/function-lookup.js';
+import type { InvocationTargets } from '../invoke-service.js';
 import { AsyncFunctionLookup } from './async-function-lookup.js';
 import { AsyncEventHandler, type AsyncLog } from './async-event-handler.js';
 import { AsyncInvoker } from './async-invoker.js';
@@ -27,7 +27,8 @@ export interface AsyncInvocation {
 export function createAsyncInvocation(deps: {
   queue: EventQueue;
   store: MetadataStore;
-  functions: FunctionLookup;
+  /** Resolves FunctionName + Qualifier like the sync Invoke (FunctionService). */
+  targets: InvocationTargets;
   invoker: Invoker;
   arns: Arns;
   clock: Clock;
@@ -58,7 +59,7 @@ export function createAsyncInvocation(deps: {
   });
   const invoker = new AsyncInvoker({
     queue: deps.queue,
-    functions: deps.functions,
+    targets: deps.targets,
     clock: deps.clock,
     uuid: deps.uuid,
     onEnqueued: () => pollers.wake(),

@@ -1,7 +1,7 @@
 import type { Clock } from '../../ports/clock.js';
 import type { EventQueue } from '../../ports/event-queue.js';
 import { RequestTooLargeException } from '../../domain/errors.js';
-import type { FunctionLookup } from '../../control/function-lookup.js';
+import type { InvocationTargets } from '../invoke-service.js';
 
 /**
  * Lambda's limit for an asynchronous invocation's payload: 1 MB since October 2025 (it was 256 KB
@@ -32,21 +32,22 @@ export interface AsyncEnqueueRequest {
  */
 export class AsyncInvoker {
   readonly #queue: EventQueue;
-  readonly #functions: FunctionLookup;
+  readonly #targets: InvocationTargets;
   readonly #clock: Clock;
   readonly #uuid: () => string;
   readonly #onEnqueued: () => void;
 
   constructor(deps: {
     queue: EventQueue;
-    functions: FunctionLookup;
+    /** The sync path's resolver, so Event and RequestResponse fail alike (404 texts, Pending → 409). */
+    targets: InvocationTargets;
     clock: Clock;
     uuid: () => string;
     /** Called after each commit (wakes idle pollers so delivery does not wait for a poll interval). */
     onEnqueued?: () => void;
   }) {
     this.#queue = deps.queue;
-    this.#functions = deps.functions;
+    this.#targets = deps.targets;
     this.#clock = deps.clock;
     this.#uuid = deps.uuid;
     this.#onEnqueued = deps.onEnqueued ?? (() => {});
@@ -57,16 +58,17 @@ export class AsyncInvoker {
       // Same type and wording as the synchronous limit (RequestTooLargeException, 413).
       throw new RequestTooLargeException(`Request must be smaller than ${ASYNC_PAYLOAD_LIMIT_BYTES} bytes for the InvokeFunction operation`);
     }
-    // Resolved now so a missing function or qualifier fails the call (404, Lambda's texts) instead
+    // Resolved now so a missing function or qualifier fails the call (404, Invoke's texts) instead
     // of vanishing in the queue; which *version* runs is decided when the event runs ($LATEST
-    // updated meanwhile runs the new code, as AWS does for queued events).
-    const ref = this.#functions.parse(req.functionName, req.qualifier);
-    const target = this.#functions.resolve(this.#functions.requireFunction(ref.name, ref.qualifier), ref.qualifier);
-    const qualifier = target.qualifier;
+    // updated meanwhile runs the new code, an alias's weights are drawn per attempt), as AWS does
+    // for queued events.
+    const target = this.#targets.resolveInvocationTarget(req.functionName, req.qualifier, () => 1);
+    const name = target.record.config.FunctionName;
+    const qualifier = target.qualifier ?? '$LATEST';
     const requestId = req.requestId ?? this.#uuid();
     await this.#queue.enqueue({
       requestId,
-      functionName: ref.name,
+      functionName: name,
       qualifier,
       payload: req.payload,
       ...(req.clientContext !== undefined ? { clientContext: req.clientContext } : {}),

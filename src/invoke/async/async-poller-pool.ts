@@ -3,7 +3,7 @@ import type { EventQueue, EventQueueStats, LeasedEvent } from '../../ports/event
 import type { AsyncEventHandler, AsyncLog, HandleOutcome } from './async-event-handler.js';
 
 export interface AsyncPollerOptions {
-  /** Number of pollers (config.asyncPollers). */
+  /** Number of pollers (config.asyncPollers); 0 runs none (an enqueue-only process). */
   pollers: number;
   /** Events each poller keeps in flight at most; the pool runs pollers × batchSize invocations at once. */
   batchSize: number;
@@ -56,10 +56,15 @@ export class AsyncPollerPool {
     this.#opts = deps.options;
   }
 
+  /** With `pollers: 0` nothing is started: the process only enqueues (another one drains the queue). */
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    for (let i = 0; i < Math.max(1, this.#opts.pollers); i++) this.#loops.push(this.#poll());
+    if (this.#opts.pollers <= 0) {
+      this.#log('info', 'async: no pollers configured; accepted events wait for a server that runs pollers');
+      return;
+    }
+    for (let i = 0; i < this.#opts.pollers; i++) this.#loops.push(this.#poll());
     this.#heartbeat = setInterval(() => void this.#extendLeases(), Math.max(50, Math.floor(this.#opts.visibilityMs / 3)));
     this.#heartbeat.unref();
   }

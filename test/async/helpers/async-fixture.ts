@@ -6,7 +6,7 @@ import { SqliteEventQueue } from '../../../src/store/sqlite-event-queue.js';
 import { InProcessEvents } from '../../../src/app/in-process-events.js';
 import { Arns } from '../../../src/domain/function-name.js';
 import { COLLECTIONS, key, versionKey } from '../../../src/domain/records.js';
-import { FunctionLookup } from '../../../src/control/function-lookup.js';
+import { FunctionService } from '../../../src/control/function-service.js';
 import type { ControlContext } from '../../../src/control/control-context.js';
 import type { CodeStore } from '../../../src/ports/code-store.js';
 import type { InvokeRequest, InvokeResult, Invoker } from '../../../src/ports/invoker.js';
@@ -58,7 +58,8 @@ export interface Fixture {
   invoker: FakeInvoker;
   logs: Array<{ level: string; message: string }>;
   clock: { now(): number; monotonic(): number };
-  functions: FunctionLookup;
+  /** The real resolver the server uses for Invoke (FunctionService.resolveInvocationTarget). */
+  functions: FunctionService;
   /** Moves the manual clock (only when created with manualClock). */
   advance(ms: number): void;
   addFunction(name: string, opts?: { deadLetterArn?: string; versions?: string[]; aliases?: Record<string, string> }): void;
@@ -84,13 +85,14 @@ export function createFixture(opts: { manualClock?: boolean } = {}): Fixture {
   const log = (level: string, message: string) => { logs.push({ level, message }); };
   const uuid = () => `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`;
   const ctx = { store, arns, clock, uuid, events: new InProcessEvents(), code: undefined as unknown as CodeStore } satisfies ControlContext;
-  const functions = new FunctionLookup(ctx);
+  const functions = new FunctionService(ctx);
 
   const versionConfig = (name: string, version: string, dlq?: string) => ({
     config: {
       FunctionName: name,
       FunctionArn: arns.function(name),
       Version: version,
+      State: 'Active',
       ...(dlq ? { DeadLetterConfig: { TargetArn: dlq } } : {}),
     },
     codeSha256Hex: '',
@@ -132,14 +134,14 @@ export function createFixture(opts: { manualClock?: boolean } = {}): Fixture {
       const lookup = new AsyncFunctionLookup(store);
       const router = new DestinationRouter({ lookup, region: REGION, uuid });
       const handler = new AsyncEventHandler({ queue, invoker, lookup, router, arns, clock, timeScale, log });
-      const asyncInvoker = new AsyncInvoker({ queue, functions, clock, uuid });
+      const asyncInvoker = new AsyncInvoker({ queue, targets: functions, clock, uuid });
       return { handler, asyncInvoker };
     },
     pipeline(o) {
       return createAsyncInvocation({
         queue,
         store,
-        functions,
+        targets: functions,
         invoker,
         arns,
         clock,
