@@ -111,9 +111,14 @@ try {
   writeFileSync(join(outDir, 'latest.json'), json);
   process.stdout.write(renderTable(results) + '\n');
   if (results.profile && !('skipped' in results.profile)) {
-    const p = results.profile;
-    process.stdout.write(`\nprofile (${p.requests} requests, ${p.busyMs} ms busy): flint ${p.byOwner.flint} ms, node ${p.byOwner.node} ms, deps ${p.byOwner.deps} ms, gc ${p.byOwner.gc} ms, V8 ${p.byOwner.program} ms\n`);
-    for (const it of p.topFlint.slice(0, 12)) process.stdout.write(`  ${String(it.pct).padStart(5)}%  ${it.selfMs.toFixed(1).padStart(8)} ms  ${it.fn}  ${it.where}\n`);
+    const { event, ...sync } = results.profile;
+    for (const [what, p] of [['warm RequestResponse, c=32 then c=1', sync], ['Event enqueue at c=32 (pollers delivering meanwhile)', event]] as const) {
+      if (!p) continue;
+      process.stdout.write(`\nprofile of the server, ${what}: ${p.requests} requests, ${p.busyMs} ms busy = ${round(p.busyMs / Math.max(1, p.requests ?? 1), 3)} ms/request` +
+        ` (Flint ${p.byOwner.flint} ms, Node ${p.byOwner.node} ms, native ${p.byOwner.native} ms, deps ${p.byOwner.deps} ms, GC ${p.byOwner.gc} ms)\n` +
+        '  Flint functions with the Node/native work they call directly:\n');
+      for (const it of p.topFlintWithCallees.slice(0, 10)) process.stdout.write(`  ${it.pct.toFixed(1).padStart(5)}%  ${it.selfMs.toFixed(1).padStart(8)} ms  ${it.fn}  ${it.where.replace(/:\d+$/, '')}\n`);
+    }
   }
   process.stdout.write(`results: ${file}\n`);
   if (opts.updateSpec) {

@@ -34,5 +34,5 @@ export interface BenchResults {
   memory: MemoryResults | Skipped;
   envCreation: EnvCreationResults | Skipped;
   targets: TargetResult[];
-  profile?: ProfileSummary | Skipped;
+  profile?: (ProfileSummary & { event?: ProfileSummary }) | Skipped;
 }

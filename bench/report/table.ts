@@ -51,7 +51,7 @@ export function renderTable(r: BenchResults): string {
 
   if (isFigure(r.async)) {
     const a = r.async;
-    rows.push(['async', `Event enqueue, c=${a.concurrency}, ${a.events} events`, `${fmtInt(a.enqueuePerSec)} events/s accepted (202)${a.enqueueErrors ? `, ${a.enqueueErrors} errors: ${a.firstError}` : ''}`, '', targetCell(targets.get('async-enqueue-rate'))]);
+    rows.push(['async', `Event enqueue, c=${a.concurrency}, ${a.events} events`, `${fmtInt(a.enqueuePerSec)} events/s accepted (202), server ${fixed(a.serverCpuMsPerEvent)} CPU-ms/event${a.enqueueErrors ? `, ${a.enqueueErrors} errors: ${a.firstError}` : ''}`, '', targetCell(targets.get('async-enqueue-rate'))]);
     rows.push(['async', 'enqueue → delivered (executed)', `${fmtInt(a.deliveredPerSec)} events/s, ${a.delivered}/${a.events} delivered, drain tail ${a.drainTailSec} s`, '', '']);
   } else rows.push(['async', 'async Invoke', r.async.skipped, '', '']);
 

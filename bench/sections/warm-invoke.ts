@@ -75,7 +75,7 @@ export async function runWarm(deps: { opts: BenchOptions; plan: CpuPlan; runner:
     // Priming: connections, JIT, and (for c=32) the 32 environments exist before anything counts.
     for (const c of CONCURRENCIES) {
       for (const t of targets) {
-        const m = await runner.measure(t.job(), c, { totalRequests: c * 20 });
+        const m = await runner.measure(t.job(), c, { totalRequests: c * (opts.tiny ? 2 : 20) });
         if (m.ok === 0 && m.errors > 0) failures.set(`${t.name}@${c}`, m.firstError ?? 'no successful response');
       }
     }

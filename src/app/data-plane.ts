@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FlintConfig } from './config.js';
@@ -50,6 +50,13 @@ export function createDataPlane(deps: {
   log(line: string): void;
 }): DataPlane {
   const { config, clock } = deps;
+  // Node.js decides whether a .js file is CommonJS or ESM from the nearest package.json, looking
+  // past the function's code into the directories above it. On Lambda nothing lies above
+  // /var/task; here the data directory may sit inside a project with "type": "module", so a
+  // package.json at its top ends the search where Lambda's would.
+  mkdirSync(config.dataDir, { recursive: true });
+  const boundary = join(config.dataDir, 'package.json');
+  if (!existsSync(boundary)) writeFileSync(boundary, JSON.stringify({ private: true, type: 'commonjs', description: "Ends Node.js's package scope lookup for function code kept below this directory." }, null, 2) + '\n');
   const driver = deps.driver ?? new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process') });
   const logs = new LogStore(join(config.dataDir, 'logs'));
   const sessions = new SessionCredentials({ clock, accountId: config.accountId });

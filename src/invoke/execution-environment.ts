@@ -8,7 +8,7 @@ import type { LogStore, LogStreamWriter } from '../observe/log-store.js';
 import { endLine, initReportLine, initStartLine, logStreamName, reportLine, startLine, timeoutLine } from '../observe/log-lines.js';
 import { EnvironmentStateMachine, type EnvironmentState } from './environment-state.js';
 import { environmentVariables } from './environment-variables.js';
-import { errorTypeOf, invalidEntrypoint, responseTooLarge, runtimeExited, timedOut, type PlatformError } from './function-errors.js';
+import { errorTypeOf, exitReason, invalidEntrypoint, responseTooLarge, runtimeExited, timedOut, type PlatformError } from './function-errors.js';
 import { OutputLines } from './output-lines.js';
 import type { RuntimeCatalog, RuntimeChoice } from './runtime-catalog.js';
 import type { SessionCredentials } from './session-credentials.js';
@@ -289,7 +289,8 @@ export class ExecutionEnvironment {
       void this.stop();
     } else {
       const e = runtimeExited(input.requestId, end.exit);
-      this.#line(`RequestId: ${input.requestId} Error: ${JSON.parse(e.payload.toString()).errorMessage.replace(/^RequestId: \S+ Error: /, '')}`);
+      // Lambda's platform lines for a runtime that died mid-invocation.
+      this.#line(`RequestId: ${input.requestId} Error: ${exitReason(end.exit)}`);
       this.#line(e.errorType);
       result = { payload: e.payload, error: e, status: 'error' };
     }

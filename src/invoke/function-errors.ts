@@ -26,8 +26,11 @@ export function timedOut(requestId: string, seconds: number): PlatformError {
  */
 export function runtimeExited(requestId: string, exit: SandboxExit): PlatformError {
   const errorType = exit.oomKilled ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
-  const reason = exit.signal === null && exit.code === 0 ? 'Runtime exited without providing a reason' : `Runtime exited with error: ${describeExit(exit)}`;
-  return { errorType, payload: json({ errorType, errorMessage: `RequestId: ${requestId} Error: ${reason}` }) };
+  return { errorType, payload: json({ errorType, errorMessage: `RequestId: ${requestId} Error: ${exitReason(exit)}` }) };
+}
+
+export function exitReason(exit: SandboxExit): string {
+  return exit.signal === null && exit.code === 0 && !exit.oomKilled ? 'Runtime exited without providing a reason' : `Runtime exited with error: ${describeExit(exit)}`;
 }
 
 export function describeExit(exit: SandboxExit): string {

@@ -56,7 +56,9 @@ export function bwrapArgs(p: BwrapPlan): string[] {
     if (e.symlink !== undefined) a.push('--symlink', e.symlink, `/${e.name}`);
     else a.push('--ro-bind', `/${e.name}`, `/${e.name}`);
   }
-  a.push('--dir', '/etc');
+  // Directories bwrap creates implicitly are 0700 (root-owned): spell out the ones the function
+  // must traverse.
+  for (const dir of ['/etc', '/var', '/run', SANDBOX_PATHS.opt]) a.push('--perms', '0755', '--dir', dir);
   for (const name of HOST_ETC_ENTRIES) a.push('--ro-bind-try', `/etc/${name}`, `/etc/${name}`);
   a.push('--ro-bind', `${p.sandboxDir}/passwd`, '/etc/passwd', '--ro-bind', `${p.sandboxDir}/group`, '/etc/group');
   a.push('--ro-bind', `${p.etcDir}/hosts`, '/etc/hosts');
@@ -66,8 +68,11 @@ export function bwrapArgs(p: BwrapPlan): string[] {
   a.push('--ro-bind', p.taskRoot, SANDBOX_PATHS.taskRoot);
   a.push('--ro-bind', p.runtimeDir, SANDBOX_PATHS.runtimeDir);
   if (p.opt !== undefined) a.push('--ro-bind', p.opt, SANDBOX_PATHS.opt);
-  else a.push('--dir', SANDBOX_PATHS.opt);
-  for (const dir of p.extra) a.push('--ro-bind', dir, dir);
+  for (const dir of p.extra) {
+    const parts = dir.split('/').filter(Boolean);
+    for (let i = 1; i < parts.length; i++) a.push('--perms', '0755', '--dir', '/' + parts.slice(0, i).join('/'));
+    a.push('--ro-bind', dir, dir);
+  }
   a.push('--ro-bind', `${p.sandboxDir}/api`, dirname(SANDBOX_API_SOCKET));
   a.push('--chdir', SANDBOX_PATHS.taskRoot);
   // Everything mounted above is read-only already; this makes the root itself (the tmpfs bwrap

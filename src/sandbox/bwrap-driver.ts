@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, lstatSync, openSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Sandbox, SandboxCapability, SandboxDriver, SandboxPaths, SandboxSpec } from '../ports/sandbox-driver.js';
 import { bwrapArgs, SANDBOX_PATHS, type RootEntry } from './bwrap-args.js';
 import { BwrapSandbox, type SandboxParts } from './bwrap-sandbox.js';
@@ -53,7 +53,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
   readonly #layers: LayerViews;
   #probe: Promise<SandboxCapability> | undefined;
   #tree: CgroupTree | undefined;
-  #seccompFile: string | undefined;
+  #seccomp: Buffer | undefined;
   #rootEntries: RootEntry[] = [];
   #egress = false;
   #counter = Math.floor(Math.random() * 0x10000);
@@ -104,12 +104,8 @@ export class BwrapSandboxDriver implements SandboxDriver {
     } catch {
       notes.push(`slirp4netns not found at ${this.#tools.slirp4netns}: network mode 'default' gets no outbound access (apt-get install slirp4netns)`);
     }
-    // Compiled once per server; each sandbox gets a fresh read-only fd on the same bytes.
-    try {
-      this.#seccompFile = this.#scratch.writeInstanceFile('seccomp.bpf', bpf);
-    } catch (err) {
-      return no(`cannot write the seccomp filter under ${this.#opts.scratchRoot}: ${(err as Error).message}`);
-    }
+    // Compiled once per server; each sandbox reads the same bytes from a pipe.
+    this.#seccomp = bpf;
     // The honest test: start a real sandbox end to end.
     try {
       const sandbox = await this.#start({
@@ -144,7 +140,6 @@ export class BwrapSandboxDriver implements SandboxDriver {
     const tree = this.#tree!;
     const uid = this.#allocateUid();
     const parts: SandboxParts = { tree, scratch: this.#scratch, layers: this.#layers, layerList: spec.layers, releaseUid: () => this.#uidsInUse.delete(uid) };
-    const fds: number[] = [];
     try {
       const memoryBytes = spec.memoryMb * 1024 * 1024;
       const share = this.#cpuQuota(spec.memoryMb);
@@ -158,9 +153,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
       const opt = await this.#layers.acquire(spec.layers);
       parts.layersAcquired = true;
 
-      // stdio of the bwrap process: 0-2 std, 3 info (bwrap writes), 4 block (we write), 5 seccomp program.
-      const seccompFd = openSync(this.#seccompFile!, 'r');
-      fds.push(seccompFd);
+      // stdio of the bwrap process: 0-2 std, 3 info (bwrap writes), 4 block (we write), 5 seccomp program (we write).
       const args = bwrapArgs({
         rootEntries: this.#rootEntries,
         etcDir: this.#scratch.etcDir,
@@ -176,9 +169,9 @@ export class BwrapSandboxDriver implements SandboxDriver {
         command: spec.argv,
       });
       // Exactly the environment the runtime gets: nothing of Flint's leaks in.
-      const child = spawn(this.#tools.bwrap, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', seccompFd], env: spec.env });
-      for (const fd of fds.splice(0)) closeSync(fd);
+      const child = spawn(this.#tools.bwrap, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: spec.env });
       parts.child = child;
+      (child.stdio[5] as Writable).on('error', () => {}).end(this.#seccomp);
       child.stdout!.on('data', (c: Buffer) => spec.onOutput(c, 'stdout'));
       child.stderr!.on('data', (c: Buffer) => spec.onOutput(c, 'stderr'));
 
@@ -192,7 +185,6 @@ export class BwrapSandboxDriver implements SandboxDriver {
       block.end();
       return new BwrapSandbox(spec.id, this.runtimeApiAddress(), parts);
     } catch (err) {
-      for (const fd of fds) try { closeSync(fd); } catch { /* closed */ }
       await new BwrapSandbox(spec.id, this.runtimeApiAddress(), parts, true).destroy().catch(() => {});
       throw err;
     }

@@ -46,14 +46,6 @@ export class ScratchSpace {
     for (const [name, content] of Object.entries(files)) writeFileSync(join(this.etcDir, name), content, { mode: 0o644 });
   }
 
-  /** Writes `<root>/<tag>.<suffix>`, a file living as long as this server instance. */
-  writeInstanceFile(suffix: string, content: Buffer | string): string {
-    mkdirSync(this.#root, { recursive: true, mode: 0o700 });
-    const path = join(this.#root, `${this.#tag.name}.${suffix}`);
-    writeFileSync(path, content, { mode: 0o644 });
-    return path;
-  }
-
   /**
    * A private directory for one sandbox whose function runs as host `uid` (and gid): passwd and
    * group files naming that uid as the sandbox user, and `api/`, owned by it, for the Runtime API
@@ -91,7 +83,7 @@ export class ScratchSpace {
     try { names = readdirSync(this.#root); } catch { return 0; }
     let removed = 0;
     for (const name of names) {
-      const tag = OwnerTag.parse(name.replace(/\.[a-z.]+$/, ''));
+      const tag = OwnerTag.parse(name.replace(/\.[a-z.]+$/, '')); // also files named after a tag
       if (!tag || tag.ownerAlive()) continue;
       const dir = join(this.#root, name);
       unmountUnder(dir);

@@ -109,8 +109,9 @@ export function runSandboxDriverSuite(name: string, makeDriver: () => SandboxDri
         // A grandchild that holds a connection to the Runtime API until it dies.
         spawn(process.execPath, ['-e', "require('http').get('http://' + process.env.AWS_LAMBDA_RUNTIME_API + '/hang')"], { stdio: 'ignore' }).unref();
         setInterval(() => {}, 1000);`);
-      assert.ok(await waitFor(() => api.hanging === 1, 10_000), 'grandchild connected');
+      const connected = await waitFor(() => api.hanging === 1, 10_000);
       await sandbox.destroy();
+      assert.ok(connected, 'grandchild connected');
       const exit = await sandbox.exited;
       assert.equal(exit.oomKilled, false);
       assert.ok(await waitFor(() => api.hanging === 0, 5000), 'grandchild is gone');
@@ -122,8 +123,9 @@ export function runSandboxDriverSuite(name: string, makeDriver: () => SandboxDri
       const { sandbox } = await startNode(driver, api, fx, `
         require('child_process').spawn(process.execPath, ['-e', "require('http').get('http://' + process.env.AWS_LAMBDA_RUNTIME_API + '/hang')"], { stdio: 'ignore', detached: true }).unref();
         setInterval(() => {}, 1000);`);
-      assert.ok(await waitFor(() => api.hanging === 1, 10_000), 'escaped grandchild connected');
+      const connected = await waitFor(() => api.hanging === 1, 10_000);
       await sandbox.destroy();
+      assert.ok(connected, 'escaped grandchild connected');
       assert.ok(await waitFor(() => api.hanging === 0, 5000), 'escaped grandchild is gone');
     });
 
