@@ -63,12 +63,13 @@ const dataDir = mkdtempSync(join(tmpdir(), 'flint-bench-'));
 let flint: BenchChild<FlintReady> | undefined;
 let offline: OfflinePeer | Skipped = skipped('not started');
 let results: BenchResults;
+const notes: string[] = [];
 try {
   flint = await startChild<FlintReady>('flint/flint-server-child.ts', { cpus: plan.server, args: [JSON.stringify({ dataDir })] });
   const server = flint;
 
   if (wants(opts, 'warm')) {
-    const inst = opts.peers ? ensureOfflineInstalled(true) : ensureOfflineInstalled(false);
+    const inst = opts.peers ? ensureOfflineInstalled() : { ok: false as const, reason: opts.tiny ? '--tiny runs without peers (add --peers)' : 'peers turned off (--no-peers)' };
     if (!inst.ok) offline = skipped(inst.reason);
     else {
       try {
@@ -78,10 +79,15 @@ try {
       }
     }
   }
-  const warm = await section('warm', () => runWarm({ opts, plan, runner, flint: server.ready, offline, log }));
+  const warm = await section('warm', () => runWarm({ opts, plan, runner, flint: server.ready, flintDeath: () => server.death(), offline, log }));
   if (!('skipped' in offline)) await offline.stop();
   const asyncRes = await section('async', () => runAsync({ opts, runner, flint: server.ready, flintPid: server.pid }));
   const envCreation = await section('envCreation', () => runEnvCreation({ opts, flint: server.ready, flintPid: server.pid }));
+  const serverDeath = server.death();
+  if (serverDeath) {
+    log(`bench: the Flint server died during the run: ${serverDeath}`);
+    notes.push(`the main Flint server died during the run: ${serverDeath}`);
+  }
   await server.stop();
   flint = undefined;
   const memory = await section('memory', () => runMemory({ opts, plan, log }));
@@ -101,6 +107,7 @@ try {
     async: asyncRes,
     memory,
     envCreation,
+    notes,
     ...(profile ? { profile } : {}),
   };
   results = { ...partial, targets: evaluateTargets(partial) };
@@ -117,7 +124,7 @@ try {
       process.stdout.write(`\nprofile of the server, ${what}: ${p.requests} requests, ${p.busyMs} ms busy = ${round(p.busyMs / Math.max(1, p.requests ?? 1), 3)} ms/request` +
         ` (Flint ${p.byOwner.flint} ms, Node ${p.byOwner.node} ms, native ${p.byOwner.native} ms, deps ${p.byOwner.deps} ms, GC ${p.byOwner.gc} ms)\n` +
         '  Flint functions with the Node/native work they call directly:\n');
-      for (const it of p.topFlintWithCallees.slice(0, 10)) process.stdout.write(`  ${it.pct.toFixed(1).padStart(5)}%  ${it.selfMs.toFixed(1).padStart(8)} ms  ${it.fn}  ${it.where.replace(/:\d+$/, '')}\n`);
+      for (const it of p.topFlintWithCallees.slice(0, 10)) process.stdout.write(`  ${it.pct.toFixed(1).padStart(5)}%  ${it.selfMs.toFixed(1).padStart(8)} ms  ${it.fn}  ${it.where}\n`);
     }
   }
   process.stdout.write(`results: ${file}\n`);

@@ -9,6 +9,8 @@ export interface BenchChild<Ready> {
   request<R>(msg: Record<string, unknown>, timeoutMs?: number): Promise<R>;
   /** The last lines the child wrote to stderr (for skip reasons). */
   stderrTail(): string;
+  /** Undefined while it runs; otherwise how it ended and the end of its stderr. */
+  death(): string | undefined;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once it exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -92,6 +94,10 @@ export async function startChild<Ready>(script: string, opts: ChildOptions = {})
       });
     },
     stderrTail: () => stderr,
+    death: () =>
+      proc.exitCode === null && proc.signalCode === null
+        ? undefined
+        : `${script} ended (${proc.exitCode ?? proc.signalCode})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-4).join(' | ')}` : ' with nothing on stderr'}`,
     async stop(graceMs = 5000) {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill('SIGTERM');

@@ -1,6 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** Which CPUs the servers under test and the load generators run on. */
 export interface CpuPlan {
@@ -25,9 +25,12 @@ export interface MachineInfo {
   loadAverage1m: number;
 }
 
+/** The interpreter Flint's python3.x runtimes use (the system one when present). */
+export const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
 export function describeMachine(): MachineInfo {
   const cores = cpus().length;
-  const py = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+  const py = spawnSync(PYTHON, ['--version'], { encoding: 'utf8' });
   return {
     cores,
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
@@ -57,7 +60,7 @@ function planCpus(): CpuPlan {
     server: server.join(','),
     load: load.join(','),
     loadWorkers: Math.min(2, load.length),
-    note: `taskset: servers on CPU ${server.join(',')}, load on CPU ${load.join(',')}`,
+    note: `taskset: servers on CPU ${server.join(',')}, load generators (${Math.min(2, load.length)} process${load.length > 1 ? 'es' : ''}) on CPU ${load.join(',')}`,
   };
 }
 

@@ -93,3 +93,8 @@ export function privateKiB(pid: number): number {
     return Number.NaN;
   }
 }
+
+/** True for a process running one of Flint's runtime bootstraps (Node.js or Python), in any sandbox view. */
+export function isRuntimeProcess(pid: number): boolean {
+  return cmdline(pid).some((a) => /(^|\/)nodejs\/index\.mjs$|(^|\/)index\.mjs$|bootstrap\.py$/.test(a));
+}

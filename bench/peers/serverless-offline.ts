@@ -23,9 +23,8 @@ export interface OfflinePeer {
 }
 
 /** Installs serverless@3 and serverless-offline@13 unless present; returns why not when it cannot. */
-export function ensureOfflineInstalled(allowInstall: boolean): { ok: true } | { ok: false; reason: string } {
+export function ensureOfflineInstalled(): { ok: true } | { ok: false; reason: string } {
   if (existsSync(join(PEERS_DIR, 'node_modules/serverless-offline/package.json')) && existsSync(join(PEERS_DIR, 'node_modules/serverless/bin/serverless.js'))) return { ok: true };
-  if (!allowInstall) return { ok: false, reason: 'not installed and peer installs are off (--tiny without --peers, or --no-peers)' };
   mkdirSync(PEERS_DIR, { recursive: true });
   writeFileSync(join(PEERS_DIR, 'package.json'), JSON.stringify({ name: 'flint-bench-peers', private: true }));
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', 'serverless@3', 'serverless-offline@13'], {

@@ -4,7 +4,7 @@ import { round } from '../lib/stats.js';
 /** Self time of one function in a V8 CPU profile. */
 export interface SelfTimeItem {
   fn: string;
-  /** `src/...:line` for Flint's code, `node:...` for Node's, package name for dependencies. */
+  /** `src/...` for Flint's code, `node:...:line` for Node's, the path under node_modules for dependencies. */
   where: string;
   selfMs: number;
   /** Share of the profile's non-idle time. */
@@ -65,8 +65,9 @@ export function summarizeProfile(file: string, srcRoot: string): ProfileSummary 
     else if (functionName === '(program)') [owner, where] = ['program', 'V8'];
     else if (path.startsWith(srcRoot)) {
       owner = 'flint';
+      // No line: under tsx the profile holds positions in the transpiled code, not the source.
       file = path.slice(srcRoot.length - 4); // keep the leading "src/"
-      where = `${file}:${lineNumber + 1}`;
+      where = file;
     } else if (url.startsWith('node:')) [owner, where] = ['node', `${url}:${lineNumber + 1}`];
     else if (path.includes('/node_modules/')) [owner, where] = ['deps', path.slice(path.lastIndexOf('/node_modules/') + 14)];
     else if (!url) [owner, where] = ['native', '(native)'];
@@ -98,7 +99,7 @@ export function summarizeProfile(file: string, srcRoot: string): ProfileSummary 
     while (at !== undefined && !isFlint(at)) at = parent.get(at);
     if (at === undefined) continue;
     const cf = byId.get(at)!.callFrame;
-    const where = `${cf.url.replace(/^file:\/\//, '').slice(srcRoot.length - 4)}:${cf.lineNumber + 1}`;
+    const where = cf.url.replace(/^file:\/\//, '').slice(srcRoot.length - 4);
     const fn = cf.functionName || '(anonymous)';
     const it = withCallees.get(`${fn}@${where}`) ?? { fn, where, us: 0 };
     it.us += us;

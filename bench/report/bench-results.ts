@@ -34,5 +34,7 @@ export interface BenchResults {
   memory: MemoryResults | Skipped;
   envCreation: EnvCreationResults | Skipped;
   targets: TargetResult[];
+  /** Things that went wrong around the figures (a server that died, ...). */
+  notes: string[];
   profile?: (ProfileSummary & { event?: ProfileSummary }) | Skipped;
 }

@@ -74,6 +74,8 @@ export function renderTable(r: BenchResults): string {
     }
   } else rows.push(['create', 'environment creation', r.envCreation.skipped, '', '']);
 
+  // Long skip reasons stay whole in the JSON; the table shows their start.
+  for (const row of rows) if (row[2].length > 110) row[2] = row[2].slice(0, 107) + '...';
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['section', 'line', 'figure', 'vs floor', 'target'][i]!.length));
   const fmt = (row: readonly string[]) => row.map((cell, i) => (i === 4 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd();
   const rule = '-'.repeat(Math.min(200, widths.reduce((a, b) => a + b + 2, 0)));
@@ -88,6 +90,7 @@ export function renderTable(r: BenchResults): string {
     ...rows.map(fmt),
     rule,
     `targets: ${met} met, ${notMet} not met, ${unmeasured} not measured (see docs/SPECIFICATION.md; reported, never asserted)`,
+    ...r.notes.map((n) => `note: ${n}`),
   ].join('\n');
 }
 

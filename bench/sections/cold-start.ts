@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild } from '../lib/child.js';
-import type { CpuPlan } from '../lib/machine.js';
+import { PYTHON, type CpuPlan } from '../lib/machine.js';
 import type { BenchOptions } from '../lib/options.js';
 import { median, quantile, round, sortedCopy } from '../lib/stats.js';
 import { clientFor, createHello, type FlintReady, type HelloRuntime } from '../flint/flint-functions.js';
@@ -33,7 +33,6 @@ export interface ColdStartResults {
   method: string;
 }
 
-export const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 /**
  * Cold start: a new execution environment to its first response, per sandbox driver and runtime,

@@ -3,14 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild } from '../lib/child.js';
-import type { CpuPlan } from '../lib/machine.js';
+import { PYTHON, type CpuPlan } from '../lib/machine.js';
 import type { BenchOptions } from '../lib/options.js';
-import { childrenOf, cmdline, descendants, privateKiB, pssKiB } from '../lib/proc-stats.js';
+import { childrenOf, cmdline, descendants, isRuntimeProcess, privateKiB, pssKiB } from '../lib/proc-stats.js';
 import { round } from '../lib/stats.js';
 import { clientFor, createHello, type FlintReady, type HelloRuntime } from '../flint/flint-functions.js';
 import { HELLO_PAYLOAD, NODE_HELLO, PYTHON_HELLO, holdPayload } from '../flint/hello-function.js';
 import { timedInvoke } from '../flint/raw-invoke.js';
-import { PYTHON } from './cold-start.js';
 import type { Skipped } from './warm-invoke.js';
 
 export interface MemoryFigure {
@@ -21,7 +20,7 @@ export interface MemoryFigure {
   barePssKiB: number;
   /** envPssKiB − barePssKiB: what Flint adds inside each environment. */
   overheadKiB: number;
-  /** Processes in one environment's tree (runtime, wrappers). */
+  /** Processes per environment (runtime, wrappers, helpers beside it). */
   processesPerEnv: number;
 }
 
@@ -69,8 +68,12 @@ export async function runMemory(deps: { opts: BenchOptions; plan: CpuPlan; log(l
         }
         await Promise.all(Array.from({ length: n }, () => timedInvoke(server.ready, name, holdPayload(300))));
         await new Promise((r) => setTimeout(r, 300));
-        const trees = childrenOf(server.pid).filter((p) => !known.has(p)).map((root) => [root, ...descendants(root)]);
-        const figure = await measureAgainstBare(rt, trees, n);
+        const fresh = childrenOf(server.pid).filter((p) => !known.has(p)).map((root) => [root, ...descendants(root)]);
+        // An environment is a tree holding a runtime; other new trees are per-environment helpers
+        // a driver may start beside it (e.g. a network relay): their PSS is shared out over the envs.
+        const trees = fresh.filter((t) => t.some(isRuntimeProcess));
+        const helpers = fresh.filter((t) => !t.some(isRuntimeProcess));
+        const figure = await measureAgainstBare(rt, trees, helpers, n);
         out[rt] = figure;
         log(`  memory ${rt}: env ${figure.envPssKiB} KiB vs bare ${figure.barePssKiB} KiB over ${figure.envs} envs`);
       } catch (err) {
@@ -97,11 +100,12 @@ async function settle(server: { request<R>(m: Record<string, unknown>): Promise<
   await new Promise((r) => setTimeout(r, 100));
 }
 
-async function measureAgainstBare(rt: HelloRuntime, trees: number[][], n: number): Promise<MemoryFigure> {
+async function measureAgainstBare(rt: HelloRuntime, trees: number[][], helpers: number[][], n: number): Promise<MemoryFigure> {
   if (trees.length < n) throw new Error(`expected ${n} new environments, found ${trees.length}`);
-  const envPss = trees.map((t) => t.reduce((a, p) => a + pssKiB(p), 0));
+  const helperPss = helpers.flat().reduce((a, p) => a + pssKiB(p), 0) / trees.length;
+  const envPss = trees.map((t) => t.reduce((a, p) => a + pssKiB(p), 0) + helperPss);
   // The bare runtime gets the same interpreter flags the environment's runtime process got.
-  const runtimePid = trees[0]!.find((p) => /node|python/.test(cmdline(p)[0] ?? '') ) ?? trees[0]![0]!;
+  const runtimePid = trees[0]!.find(isRuntimeProcess)!;
   const argv = cmdline(runtimePid);
   const dir = mkdtempSync(join(tmpdir(), 'flint-bench-bare-'));
   const procs: ChildProcess[] = [];
@@ -133,7 +137,7 @@ async function measureAgainstBare(rt: HelloRuntime, trees: number[][], n: number
       envPssKiB: Math.round(env),
       barePssKiB: Math.round(bare),
       overheadKiB: Math.round(env - bare),
-      processesPerEnv: round(mean(trees.map((t) => t.length)), 1),
+      processesPerEnv: round(mean(trees.map((t) => t.length)) + helpers.flat().length / trees.length, 1),
     };
   } finally {
     for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');

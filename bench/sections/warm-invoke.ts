@@ -44,8 +44,21 @@ const FUNCTION = 'bench-hello';
  * floors and serverless-offline, interleaved repetition by repetition so the machine's drift hits
  * every target alike; medians are reported.
  */
-export async function runWarm(deps: { opts: BenchOptions; plan: CpuPlan; runner: LoadRunner; flint: FlintReady; offline: OfflinePeer | Skipped; log(line: string): void }): Promise<WarmResults> {
+export async function runWarm(deps: {
+  opts: BenchOptions;
+  plan: CpuPlan;
+  runner: LoadRunner;
+  flint: FlintReady;
+  /** How the Flint server died, once it has (a failed row then says so). */
+  flintDeath(): string | undefined;
+  offline: OfflinePeer | Skipped;
+  log(line: string): void;
+}): Promise<WarmResults> {
   const { opts, plan, runner, flint, offline, log } = deps;
+  const why = (t: Target, m: Measurement) => {
+    const death = t.name.startsWith('flint') ? deps.flintDeath() : undefined;
+    return (m.firstError ?? 'no successful response') + (death ? ` — ${death}` : '');
+  };
   const timing = { warmupMs: opts.warmupMs, durationMs: opts.durationMs };
   const echo = await startChild<{ port: number }>('floors/echo-server.ts', { cpus: plan.server });
   const proxy = await startChild<{ port: number }>('floors/two-hop-proxy.ts', { cpus: plan.server, args: [String(echo.ready.port)] });
@@ -76,7 +89,7 @@ export async function runWarm(deps: { opts: BenchOptions; plan: CpuPlan; runner:
     for (const c of CONCURRENCIES) {
       for (const t of targets) {
         const m = await runner.measure(t.job(), c, { totalRequests: c * (opts.tiny ? 2 : 20) });
-        if (m.ok === 0 && m.errors > 0) failures.set(`${t.name}@${c}`, m.firstError ?? 'no successful response');
+        if (m.ok === 0 && m.errors > 0) failures.set(`${t.name}@${c}`, why(t, m));
       }
     }
     for (let rep = 0; rep < opts.reps; rep++) {
@@ -86,7 +99,7 @@ export async function runWarm(deps: { opts: BenchOptions; plan: CpuPlan; runner:
           if (failures.has(key)) continue;
           const m = await runner.measure(t.job(), c, { serverPids: t.serverPids });
           if (m.ok === 0 && m.errors > 0) {
-            failures.set(key, m.firstError ?? 'no successful response');
+            failures.set(key, why(t, m));
             continue;
           }
           (samples.get(key) ?? samples.set(key, []).get(key)!).push(m);

@@ -38,6 +38,9 @@ import { SqliteAuditLog } from '../store/sqlite-audit-log.js';
 import { AuditTrail } from '../observe/audit-trail.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import { createDataPlane, type DataPlane } from './data-plane.js';
+import { selectSandboxDriver } from '../sandbox/select-driver.js';
+import { BwrapSandboxDriver } from '../sandbox/bwrap-driver.js';
+import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
 import { invokeHandlers } from '../api/handlers/invoke-handlers.js';
 import { SqliteEventQueue } from '../store/sqlite-event-queue.js';
 import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/async-invocation.js';
@@ -87,12 +90,19 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const eventInvokeConfigs = new EventInvokeConfigService(ctx);
   const tags = new TagService(ctx);
   const accountSettings = new AccountSettingsService(ctx, concurrency);
+  // FLINT_SANDBOX: the strongest available driver unless told otherwise (src/sandbox/select-driver.ts).
+  const sandbox = await selectSandboxDriver(config.sandbox, {
+    bwrap: () => new BwrapSandboxDriver(),
+    process: () => new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process') }),
+  });
+  log(sandbox.summary);
   const dataPlane = createDataPlane({
     config,
     clock,
     store,
     code,
     events,
+    driver: sandbox.driver,
     targets: functions,
     committed: () => concurrency.committed(),
     provisionedConfigs: (fn) => provisioned.configs(fn),

@@ -68,6 +68,12 @@ type InitProblem =
   | { kind: 'timeout' }
   | { kind: 'entrypoint'; message: string };
 
+/** The longest wait for output still in the pipe after a reply. */
+const DRAIN_LIMIT_MS = 100;
+
+/** Characters of an invocation's log kept for LogType Tail (its last 4 KB fit in this many). */
+const TAIL_KEEP_CHARS = 4096;
+
 /** How an environment stopped by Flint itself looks to an invocation still waiting on it. */
 const STOPPED: SandboxExit = { code: null, signal: 'SIGKILL', oomKilled: false };
 
@@ -106,8 +112,11 @@ export class ExecutionEnvironment {
   #initDurationMs: number | undefined;
   #initResolve: ((r: InitResult) => void) | undefined;
   #replyResolve: ((e: Ending) => void) | undefined;
-  #current: { requestId: string; lines: string[] } | undefined;
+  /** The invocation in flight and the end of its log (enough for LogType Tail, never the whole log). */
+  #current: { requestId: string; lines: string[]; chars: number } | undefined;
   #runtimeWaiting = false;
+  /** Output chunks received so far (tells whether a loop turn brought more). */
+  #outputChunks = 0;
   #invoking = false;
   #stopped: Promise<void> | undefined;
   /** Settles when the invocation in progress has written its last log line. */
@@ -211,7 +220,10 @@ export class ExecutionEnvironment {
         ephemeralStorageMb: b.config.EphemeralStorage?.Size ?? 512,
         runtimeApi: api,
         network: 'default',
-        onOutput: (chunk, stream) => (stream === 'stdout' ? this.#stdout : this.#stderr).push(chunk),
+        onOutput: (chunk, stream) => {
+          this.#outputChunks++;
+          (stream === 'stdout' ? this.#stdout : this.#stderr).push(chunk);
+        },
       });
     } catch (err) {
       return { ok: false, failure: this.#spawnFailure(err as NodeJS.ErrnoException, launch.argv[0]!) };
@@ -246,7 +258,7 @@ export class ExecutionEnvironment {
     const cold = this.#invocations === 0 && this.binding.initializationType === 'on-demand';
     this.#invocations++;
     this.#lastUsedAt = clock.now();
-    this.#current = { requestId: input.requestId, lines: [] };
+    this.#current = { requestId: input.requestId, lines: [], chars: 0 };
     if (!init.ok) return this.#initFailed(input, init.failure);
     if (this.#machine.state !== 'Ready' || !this.#channel.waiting) {
       this.#invocations--;
@@ -294,15 +306,27 @@ export class ExecutionEnvironment {
       this.#line(e.errorType);
       result = { payload: e.payload, error: e, status: 'error' };
     }
-    // Output written just before the reply may still sit in the pipe: give it a loop turn to arrive
-    // so it lands before END, as the function wrote it.
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setImmediate(r));
+    await this.#drainOutput();
     const outcome = this.#finishInvocation(input.requestId, durationMs, cold, result.error?.errorType, result.status);
     this.#invoking = false;
     done();
     this.#maybeReady();
     return { ...outcome, payload: result.payload, ...(result.error ? { functionError: 'Unhandled' as const } : {}), ...(result.error?.errorType ? { errorType: result.error.errorType } : {}) };
+  }
+
+  /**
+   * Output the function wrote before replying may still sit unread in the pipe (the reply and the
+   * output travel separately). Read until a loop turn brings nothing more, so it lands before END,
+   * as the function wrote it; a function still writing after its reply is not waited for long.
+   */
+  async #drainOutput(): Promise<void> {
+    const until = this.#deps.clock.monotonic() + DRAIN_LIMIT_MS;
+    let seen = -1;
+    for (let turn = 0; turn < 2 || (seen !== this.#outputChunks && this.#deps.clock.monotonic() < until); turn++) {
+      seen = this.#outputChunks;
+      if (process.env['FLINT_DEBUG_DRAIN']) process.stderr.write(`drain turn ${turn} chunks ${seen} t=${this.#deps.clock.monotonic().toFixed(1)}\n`);
+      await new Promise((r) => setImmediate(r));
+    }
   }
 
   #initFailed(input: InvocationInput, problem: InitProblem): InvocationOutcome {
@@ -359,7 +383,13 @@ export class ExecutionEnvironment {
 
   #line(text: string): void {
     this.#stream.append(this.#deps.clock.now(), text);
-    this.#current?.lines.push(text);
+    const cur = this.#current;
+    if (cur) {
+      cur.lines.push(text);
+      cur.chars += text.length + 1;
+      // Tail returns 4 KB; keep a little more than that (in characters, which bound the bytes from below).
+      while (cur.chars - (cur.lines[0]!.length + 1) > TAIL_KEEP_CHARS) cur.chars -= cur.lines.shift()!.length + 1;
+    }
   }
 
   /** Stops the environment and releases everything it holds (idempotent). */

@@ -171,7 +171,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
       // Exactly the environment the runtime gets: nothing of Flint's leaks in.
       const child = spawn(this.#tools.bwrap, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: spec.env });
       parts.child = child;
-      (child.stdio[5] as Writable).on('error', () => {}).end(this.#seccomp);
+      (child.stdio as unknown as Writable[])[5]!.on('error', () => {}).end(this.#seccomp);
       child.stdout!.on('data', (c: Buffer) => spec.onOutput(c, 'stdout'));
       child.stderr!.on('data', (c: Buffer) => spec.onOutput(c, 'stderr'));
 
@@ -221,6 +221,7 @@ function readInfo(stream: Readable, child: { once(ev: 'exit', fn: (code: number 
       const m = /"child-pid"\s*:\s*(\d+)/.exec(text);
       if (m) {
         stream.removeAllListeners('data');
+        stream.resume(); // drain to EOF, or the child's 'close' never comes
         (child as unknown as NodeJS.EventEmitter).off('exit', onExit);
         resolve(Number(m[1]));
       }

@@ -75,6 +75,7 @@ export class BwrapSandbox implements Sandbox {
   async destroy(): Promise<void> {
     this.#kill();
     await this.exited;
+    await this.#release();
   }
 
   #kill(): void {
@@ -88,7 +89,10 @@ export class BwrapSandbox implements Sandbox {
     // The kernel's evidence first, before the cgroup goes away.
     const evidence = this.#parts.cgroup?.memory();
     if (evidence?.peakBytes !== undefined) this.#peak = evidence.peakBytes;
-    await this.#release();
+    // Everything is being killed; removing the cgroup waits for the last process to be gone, which
+    // can take seconds after a fork bomb: the exit is known now, the cleanup finishes behind it
+    // (destroy() waits for it).
+    void this.#release();
     // bwrap reports a command killed by signal N as exit status 128+N.
     let exitCode = code;
     let exitSignal: string | null = signal;

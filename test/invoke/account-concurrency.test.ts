@@ -4,7 +4,7 @@ import { startHarness } from '../helpers/flint-harness.js';
 import { deploy, invoke } from './fixture-functions.js';
 
 test('concurrency: beyond the account limit invocations are throttled with ConcurrentInvocationLimitExceeded', async () => {
-  const h = await startHarness({ concurrencyLimit: 1 });
+  const h = await startHarness({ sandbox: 'process', concurrencyLimit: 1 });
   try {
     await deploy(h, { name: 'busy', scenario: 'concurrency', runtime: 'nodejs' });
     await deploy(h, { name: 'other', scenario: 'echo', runtime: 'nodejs' });

@@ -15,7 +15,7 @@ const IDLE_MS = 600;
 
 let h: Harness;
 before(async () => {
-  h = await startHarness({ idleTimeoutMs: IDLE_MS, initTimeoutMs: 1500 });
+  h = await startHarness({ sandbox: 'process', idleTimeoutMs: IDLE_MS, initTimeoutMs: 1500 });
 });
 after(async () => {
   await h.stop();

@@ -2,19 +2,22 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CreateAliasCommand,
+  CreateFunctionCommand,
   GetFunctionConfigurationCommand,
   InvokeCommand,
   LambdaClient,
+  PublishLayerVersionCommand,
   PublishVersionCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import { startHarness, type Harness } from '../helpers/flint-harness.js';
+import { startHarness, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
 import { makeZip } from '../helpers/zip.js';
 import { body, deploy, fixtureZip, invoke, tail, waitActive } from './fixture-functions.js';
 
 let h: Harness;
 before(async () => {
-  h = await startHarness();
+  // Host paths are asserted below: the unisolated process sandbox is the one under test here.
+  h = await startHarness({ sandbox: 'process' });
   await Promise.all([
     deploy(h, { name: 'echo', scenario: 'echo', runtime: 'nodejs' }),
     deploy(h, { name: 'error', scenario: 'error', runtime: 'nodejs' }),
@@ -319,4 +322,55 @@ test('invoke/nodejs: AWS_LAMBDA_EXEC_WRAPPER runs the wrapper with the runtime c
   const r = await invoke(h, 'wrapped3');
   assert.equal(r.FunctionError, 'Unhandled');
   assert.deepEqual(body(r), { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${r.$metadata.requestId} Error: Runtime exited with error: exit status 127` });
+});
+
+test('invoke/nodejs: layers are merged under /opt in order and their node_modules resolve through NODE_PATH', async () => {
+  const publish = async (name: string, files: Record<string, string>) =>
+    (await h.client.send(new PublishLayerVersionCommand({ LayerName: name, Content: { ZipFile: await makeZip(files) } }))).LayerVersionArn!;
+  const base = await publish('base', {
+    'nodejs/node_modules/greeting/index.js': "module.exports = 'hello from the base layer';",
+    'nodejs/node_modules/shared/index.js': "module.exports = 'base';",
+    'data/only-in-base.txt': 'base file',
+  });
+  const override = await publish('override', { 'nodejs/node_modules/shared/index.js': "module.exports = 'override';" });
+  const zip = await makeZip({
+    'index.js': [
+      "const fs = require('node:fs');",
+      "const path = require('node:path');",
+      'exports.handler = async () => ({',
+      "  greeting: require('greeting'),",
+      "  shared: require('shared'),",
+      "  baseFile: fs.readFileSync(path.join(process.env.NODE_PATH.split(':')[1], '..', '..', 'data', 'only-in-base.txt'), 'utf8'),",
+      '});',
+    ].join('\n'),
+  });
+  await h.client.send(
+    new CreateFunctionCommand({ FunctionName: 'layered', Runtime: 'nodejs20.x', Role: TEST_ROLE, Handler: 'index.handler', Code: { ZipFile: zip }, Layers: [base, override] }),
+  );
+  await waitActive(h, 'layered');
+  assert.deepEqual(body(await invoke(h, 'layered')), { greeting: 'hello from the base layer', shared: 'override', baseFile: 'base file' });
+});
+
+test('invoke/nodejs: older nodejs runtimes run on the host Node.js; newer ones than the host are InvalidRuntimeException', async () => {
+  const hostMajor = Number(process.versions.node.split('.')[0]);
+  await deploy(h, { name: 'older', scenario: 'env-dump', runtime: 'nodejs', runtimeId: 'nodejs18.x' });
+  assert.equal(body(await invoke(h, 'older')).env.AWS_EXECUTION_ENV, 'AWS_Lambda_nodejs18.x');
+  const newer = `nodejs${hostMajor + 2}.x`;
+  await deploy(h, { name: 'newer', scenario: 'echo', runtime: 'nodejs', runtimeId: newer });
+  await assert.rejects(invoke(h, 'newer'), (err: any) => {
+    assert.equal(err.name, 'InvalidRuntimeException');
+    assert.equal(err.$metadata.httpStatusCode, 502);
+    assert.equal(err.message, `Flint runs ${newer} on the host's Node.js, which is v${process.versions.node}; ${newer} needs Node.js ${hostMajor + 2} or later on the Flint host.`);
+    return true;
+  });
+});
+
+test('invoke/nodejs: LogResult is the last 4 KB of a long log, ending with its REPORT line', async () => {
+  await deploy(h, { name: 'chatty', scenario: 'echo', runtime: 'nodejs', zip: await makeZip({ 'index.js': "exports.handler = async () => { for (let i = 0; i < 2000; i++) console.log('line', i); return 'done'; };" }) });
+  const r = await invoke(h, 'chatty', {}, { LogType: 'Tail' });
+  const bytes = Buffer.from(r.LogResult!, 'base64');
+  assert.equal(bytes.length, 4096);
+  const text = bytes.toString('utf8');
+  assert.match(text, /\tINFO\tline 1999\nEND RequestId: \S+\nREPORT RequestId: [^\n]+\t\n$/);
+  assert.doesNotMatch(text, /START RequestId/);
 });

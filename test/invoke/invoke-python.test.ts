@@ -6,7 +6,8 @@ import { body, deploy, fixtureZip, invoke, tail } from './fixture-functions.js';
 
 let h: Harness;
 before(async () => {
-  h = await startHarness();
+  // Host paths are asserted below: the unisolated process sandbox is the one under test here.
+  h = await startHarness({ sandbox: 'process' });
   await Promise.all([
     deploy(h, { name: 'echo', scenario: 'echo', runtime: 'python' }),
     deploy(h, { name: 'error', scenario: 'error', runtime: 'python' }),

@@ -9,7 +9,7 @@ import { body, deploy, invoke } from './fixture-functions.js';
 test('invoke/nodejs: CommonJS code still loads when the data directory lies inside a "type": "module" project', async () => {
   const project = mkdtempSync(join(tmpdir(), 'flint-esm-project-'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'someone-elses-project', type: 'module' }));
-  const h = await startHarness({ dataDir: join(project, '.flint') });
+  const h = await startHarness({ sandbox: 'process', dataDir: join(project, '.flint') });
   try {
     await deploy(h, { name: 'cjs', scenario: 'echo', runtime: 'nodejs' });
     const r = await invoke(h, 'cjs', { still: 'commonjs' });

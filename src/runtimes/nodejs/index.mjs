@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 const RUNTIME_FILE = path.join(process.env.LAMBDA_RUNTIME_DIR ?? path.dirname(new URL(import.meta.url).pathname), 'index.mjs');
 const api = process.env.AWS_LAMBDA_RUNTIME_API ?? '127.0.0.1:9001';
 const colon = api.lastIndexOf(':');
-const API_HOST = api.slice(0, colon);
+const API_HOST = api.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
 const API_PORT = Number(api.slice(colon + 1));
 const agent = new http.Agent({ keepAlive: true });
 

@@ -67,9 +67,13 @@ function tryWrite(dir: string, file: string, value: string | number): void {
   try { write(dir, file, value); } catch { /* optional knob absent on this kernel */ }
 }
 
-/** SIGKILL everything in the directories until they are empty, then rmdir them (bounded wait). */
+/**
+ * SIGKILL everything in the directories until they are empty, then rmdir them. Bounded: a
+ * thousand processes of a fork bomb take seconds to exit on a busy host.
+ */
 async function killAndRemove(dirs: readonly string[], killFirst?: (dir: string) => boolean): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+  const deadline = Date.now() + 30_000;
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
     let busy = false;
     for (const dir of dirs) {
       if (!existsSync(dir)) continue;
@@ -86,7 +90,7 @@ async function killAndRemove(dirs: readonly string[], killFirst?: (dir: string) 
       }
     }
     if (!busy) return;
-    await sleep(attempt < 20 ? 5 : 25);
+    await sleep(attempt < 20 ? 5 : 50);
   }
   throw new Error(`cgroup not removable (processes remain): ${dirs.join(', ')}`);
 }
