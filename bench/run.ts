@@ -85,7 +85,7 @@ try {
   const envCreation = await section('envCreation', () => runEnvCreation({ opts, flint: server.ready, flintPid: server.pid }));
   const serverDeath = server.death();
   if (serverDeath) {
-    log(`bench: the Flint server died during the run: ${serverDeath}`);
+    log(`bench: the Flint server died during the run: ${serverDeath}\n${server.stderrTail()}`);
     notes.push(`the main Flint server died during the run: ${serverDeath}`);
   }
   await server.stop();

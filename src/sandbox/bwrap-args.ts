@@ -1,5 +1,8 @@
-import { SANDBOX_API_SOCKET, withSandboxInit } from './sandbox-init-script.js';
+import { NOFILE, RELAY_PORT, SANDBOX_API_SOCKET, withSandboxInit } from './sandbox-init-script.js';
 import { dirname } from 'node:path';
+
+/** Where flint-sandbox-init appears inside. */
+export const NATIVE_INIT_PATH = '/run/flint-init';
 
 /** Where things appear inside a bwrap sandbox (Lambda's layout). */
 export const SANDBOX_PATHS = { taskRoot: '/var/task', opt: '/opt', runtimeDir: '/var/runtime', tmp: '/tmp' } as const;
@@ -35,13 +38,15 @@ export interface BwrapPlan {
   extra: readonly string[];
   /** File descriptor numbers in the bwrap process (stdio indexes). */
   fds: { info: number; block: number; seccomp: number };
+  /** flint-sandbox-init's host path, or the shell init (setpriv + sh + socat) without one. */
+  init: { kind: 'native'; path: string } | { kind: 'shell' };
   command: readonly string[];
 }
 
 /**
  * The bwrap command line for a plan (pure: unit-tested without running anything). bwrap runs as
  * root so it can mount what Flint's 0700 data directory holds; the function itself runs as an
- * unprivileged uid of its own, without capabilities, after setpriv (see withSandboxInit).
+ * unprivileged uid of its own, without capabilities, once the init has dropped them.
  */
 export function bwrapArgs(p: BwrapPlan): string[] {
   const a: string[] = [];
@@ -74,10 +79,12 @@ export function bwrapArgs(p: BwrapPlan): string[] {
     a.push('--ro-bind', dir, dir);
   }
   a.push('--ro-bind', `${p.sandboxDir}/api`, dirname(SANDBOX_API_SOCKET));
+  if (p.init.kind === 'native') a.push('--ro-bind', p.init.path, NATIVE_INIT_PATH);
   a.push('--chdir', SANDBOX_PATHS.taskRoot);
   // Everything mounted above is read-only already; this makes the root itself (the tmpfs bwrap
   // builds it on) read-only too, so /tmp is the only writable place.
   a.push('--remount-ro', '/');
-  a.push('--', ...withSandboxInit(p.uid, p.command));
+  if (p.init.kind === 'native') a.push('--', NATIVE_INIT_PATH, String(p.uid), String(NOFILE), String(RELAY_PORT), SANDBOX_API_SOCKET, '--', ...p.command);
+  else a.push('--', ...withSandboxInit(p.uid, p.command));
   return a;
 }

@@ -16,6 +16,7 @@ import { RELAY_PORT } from './sandbox-init-script.js';
 import { ScratchSpace } from './scratch-space.js';
 import { compileSandboxSeccomp } from './seccomp/sandbox-seccomp-profile.js';
 import { SlirpEgress } from './slirp-egress.js';
+import { ensureNativeInit } from './native-init.js';
 
 export interface BwrapDriverOptions {
   /** Host directory for per-instance scratch files (default /run/flint). */
@@ -30,6 +31,8 @@ export interface BwrapDriverOptions {
   initCpuBoost?: boolean;
   /** Longest init before the CPU share applies anyway (Lambda's init limit is 10 s). */
   initBoostMaxMs?: number;
+  /** `native` (flint-sandbox-init, built on first use), `shell` (setpriv + sh + socat), `auto` (native when it builds). */
+  init?: 'auto' | 'native' | 'shell';
   /** Where to find tools (tests point these elsewhere to simulate missing ones). */
   tools?: { bwrap?: string; socat?: string; slirp4netns?: string };
 }
@@ -47,6 +50,7 @@ export const MB_PER_VCPU = 1769;
 export class BwrapSandboxDriver implements SandboxDriver {
   readonly name = 'bwrap';
   readonly #opts: Required<Omit<BwrapDriverOptions, 'tools'>>;
+  #init: { kind: 'native'; path: string } | { kind: 'shell' } = { kind: 'shell' };
   readonly #tools: { bwrap: string; socat: string; slirp4netns: string };
   readonly #tag = OwnerTag.forThisProcess();
   readonly #scratch: ScratchSpace;
@@ -68,6 +72,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
       pidsMax: opts.pidsMax ?? 1024,
       initCpuBoost: opts.initCpuBoost ?? true,
       initBoostMaxMs: opts.initBoostMaxMs ?? 10_000,
+      init: opts.init ?? 'auto',
     };
     this.#tools = {
       bwrap: opts.tools?.bwrap ?? '/usr/bin/bwrap',
@@ -87,10 +92,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
     const no = (reason: string): SandboxCapability => ({ available: false, isolated: true, reason });
     if (process.platform !== 'linux') return no('bwrap needs Linux');
     if (process.getuid?.() !== 0) return no('bwrap driver needs root (it manages cgroups and runs each sandbox under its own uid)');
-    for (const [tool, path] of [['bubblewrap', this.#tools.bwrap], ['socat', this.#tools.socat], ['util-linux (setpriv)', '/usr/bin/setpriv']] as const) {
-      try { accessSync(path, constants.X_OK); } catch { return no(`${tool} not found at ${path} (apt-get install ${tool})`); }
-    }
-    if (this.#tools.socat !== '/usr/bin/socat') return no('socat must be /usr/bin/socat (it runs inside the sandbox)');
+    try { accessSync(this.#tools.bwrap, constants.X_OK); } catch { return no(`bubblewrap not found at ${this.#tools.bwrap} (apt-get install bubblewrap)`); }
     let bpf: Buffer;
     try { bpf = compileSandboxSeccomp(); } catch (err) { return no((err as Error).message); }
     const cg = detectCgroupLayout();
@@ -104,6 +106,20 @@ export class BwrapSandboxDriver implements SandboxDriver {
     } catch {
       notes.push(`slirp4netns not found at ${this.#tools.slirp4netns}: network mode 'default' gets no outbound access (apt-get install slirp4netns)`);
     }
+    if (this.#opts.init !== 'shell') {
+      const built = ensureNativeInit(join(this.#opts.scratchRoot, 'bin'));
+      if (built.ok) this.#init = { kind: 'native', path: built.path };
+      else if (this.#opts.init === 'native') return no(built.reason);
+      else notes.push(`${built.reason}: using the slower shell init (setpriv + sh + socat)`);
+    }
+    if (this.#init.kind === 'shell') {
+      // These run inside the sandbox, so they must be under the bound /usr.
+      if (this.#tools.socat !== '/usr/bin/socat') return no('socat must be /usr/bin/socat (it runs inside the sandbox)');
+      for (const [tool, path] of [['socat', '/usr/bin/socat'], ['util-linux (setpriv)', '/usr/bin/setpriv']] as const) {
+        try { accessSync(path, constants.X_OK); } catch { return no(`${tool} not found at ${path}, needed without a C compiler (apt-get install ${tool.split(' ')[0]})`); }
+      }
+    }
+    notes.push(`${this.#init.kind} init`);
     // Compiled once per server; each sandbox reads the same bytes from a pipe.
     this.#seccomp = bpf;
     // The honest test: start a real sandbox end to end.
@@ -166,6 +182,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
         opt,
         extra: extraHostDirs(spec.argv[0]),
         fds: { info: 3, block: 4, seccomp: 5 },
+        init: this.#init,
         command: spec.argv,
       });
       // Exactly the environment the runtime gets: nothing of Flint's leaks in.

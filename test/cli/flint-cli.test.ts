@@ -1,0 +1,81 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const MAIN = resolve('src/cli/main.ts');
+const TSX = ['--import', 'tsx'];
+
+let dataDir: string;
+let server: ChildProcess;
+let endpoint: string;
+let firstOutput = '';
+
+function flint(...args: string[]) {
+  return run(process.execPath, [...TSX, MAIN, ...args, '--data-dir', dataDir], { env: { ...process.env, FLINT_ENDPOINT: endpoint }, cwd: resolve('.') });
+}
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'flint-cli-'));
+  server = spawn(process.execPath, [...TSX, MAIN, 'server', '--port', '0', '--data-dir', dataDir], { env: { ...process.env, FLINT_SANDBOX: 'process' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  endpoint = await new Promise<string>((resolveEndpoint, reject) => {
+    server.stdout!.on('data', (c: Buffer) => {
+      firstOutput += c.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(firstOutput);
+      if (m) resolveEndpoint(m[1]!);
+    });
+    server.once('exit', (code) => reject(new Error(`server exited ${code}: ${firstOutput}`)));
+  });
+});
+
+after(() => {
+  if (server.exitCode === null) server.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('cli: first start generates root credentials, prints them once and saves them 0600', () => {
+  assert.match(firstOutput, /AWS_ACCESS_KEY_ID=AKIA[A-Z2-7]{16}/);
+  assert.equal(statSync(join(dataDir, 'credentials.json')).mode & 0o777, 0o600);
+});
+
+test('cli: flint env prints exports for the AWS CLI and SDKs', async () => {
+  const { stdout } = await flint('env');
+  assert.match(stdout, /^export AWS_ACCESS_KEY_ID=AKIA/m);
+  assert.match(stdout, /^export AWS_SECRET_ACCESS_KEY=\S{40}$/m);
+  assert.match(stdout, /^export AWS_REGION=us-east-1$/m);
+  assert.match(stdout, /^export AWS_ENDPOINT_URL=http:\/\//m);
+});
+
+test('cli: deploy zips a directory and creates, then updates, the function; invoke prints result and log tail; logs prints the stream', async () => {
+  const dir = join(dataDir, 'src-fn');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'index.js'), "exports.handler = async (e) => { console.log('got', e.n); return { doubled: e.n * 2 }; };\n");
+  const created = await flint('deploy', dir, '--name', 'cli-fn', '--runtime', 'nodejs20.x', '--handler', 'index.handler');
+  assert.match(created.stdout, /deployed arn:aws:lambda:us-east-1:000000000000:function:cli-fn .*State Active/);
+
+  const invoked = await flint('invoke', 'cli-fn', '{"n":21}');
+  assert.equal(invoked.stdout.trim(), '{"doubled":42}');
+  assert.match(invoked.stderr, /START RequestId: [0-9a-f-]{36} Version: \$LATEST/);
+  assert.match(invoked.stderr, /\tINFO\tgot 21/);
+  assert.match(invoked.stderr, /REPORT RequestId: .*Billed Duration: \d+ ms/);
+
+  writeFileSync(join(dir, 'index.js'), 'exports.handler = async (e) => ({ tripled: e.n * 3 });\n');
+  const updated = await flint('deploy', dir, '--name', 'cli-fn', '--runtime', 'nodejs20.x', '--handler', 'index.handler', '--memory', '256');
+  assert.match(updated.stdout, /deployed .*cli-fn/);
+  assert.equal((await flint('invoke', 'cli-fn', '{"n":2}')).stdout.trim(), '{"tripled":6}');
+
+  const logs = await flint('logs', 'cli-fn');
+  assert.match(logs.stdout, /START RequestId/);
+  assert.match(logs.stdout, /got 21/);
+  assert.match(logs.stdout, /END RequestId/);
+});
+
+test('cli: the server stops cleanly on SIGTERM', async () => {
+  const exited = new Promise<number | null>((r) => server.once('exit', (code) => r(code)));
+  server.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
