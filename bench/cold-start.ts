@@ -10,7 +10,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SandboxDriver } from '../src/ports/sandbox-driver.js';
@@ -115,19 +115,26 @@ async function driverToExit(driver: SandboxDriver): Promise<number> {
   return ms;
 }
 
-/** An OCI bundle whose root is the host's / (read-only): `runc run` of `node -e 0`. */
+/**
+ * An OCI bundle (runc's default spec: its namespaces, capabilities, masked paths) whose read-only
+ * root holds only the host's /usr, like the bwrap sandbox: `runc run` of `node -e 0`.
+ */
 function runcBundle(): string | undefined {
   if (spawnSync('runc', ['--version']).status !== 0) return undefined;
   const bundle = join(root, 'runc');
-  mkdirSync(bundle);
+  const rootfs = join(bundle, 'rootfs');
+  for (const d of ['usr', 'proc', 'dev', 'sys', 'tmp']) mkdirSync(join(rootfs, d), { recursive: true });
+  for (const l of ['bin', 'lib', 'lib64']) symlinkSync(`usr/${l}`, join(rootfs, l));
   if (spawnSync('runc', ['spec'], { cwd: bundle }).status !== 0) return undefined;
-  const spec = JSON.parse(String(spawnSync('cat', [join(bundle, 'config.json')]).stdout));
-  spec.root = { path: '/', readonly: true };
+  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+  spec.root = { path: 'rootfs', readonly: true };
   spec.process.terminal = false;
   spec.process.args = [process.execPath, '-e', '0'];
   spec.process.env = ['PATH=/usr/bin:/bin'];
+  spec.mounts = spec.mounts.filter((m: { destination: string }) => m.destination !== '/sys/fs/cgroup');
+  spec.mounts.push({ destination: '/usr', type: 'bind', source: '/usr', options: ['rbind', 'ro'] });
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
-  return bundle;
+  return spawnSync('runc', ['run', '--bundle', bundle, `flint-bench-${process.pid}-probe`], { stdio: 'ignore', env: {} }).status === 0 ? bundle : undefined;
 }
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };

@@ -32,6 +32,8 @@ import { updateSpecification } from './report/spec-figures.js';
 import type { BenchResults } from './report/bench-results.js';
 
 const opts = parseOptions(process.argv.slice(2));
+// Killed (Ctrl-C, a test's timeout): exit normally so the children are told to stop.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
 const log = (line: string) => process.stderr.write(line + '\n');
 const started = new Date();
 const t0 = performance.now();
@@ -65,7 +67,9 @@ let offline: OfflinePeer | Skipped = skipped('not started');
 let results: BenchResults;
 const notes: string[] = [];
 try {
-  flint = await startChild<FlintReady>('flint/flint-server-child.ts', { cpus: plan.server, args: [JSON.stringify({ dataDir })] });
+  // --tiny: one async poller (10 events in flight), so a smoke run starts few environments.
+  const config = { dataDir, ...(opts.tiny ? { asyncPollers: 1 } : {}) };
+  flint = await startChild<FlintReady>('flint/flint-server-child.ts', { cpus: plan.server, args: [JSON.stringify(config)] });
   const server = flint;
 
   if (wants(opts, 'warm')) {

@@ -26,9 +26,11 @@ export interface ChildOptions {
 }
 
 const started = new Set<ChildProcess>();
-// The bench never leaves its children behind, even when a section throws.
+// The bench never leaves its children behind, even when a section throws or it is killed: SIGTERM
+// (not SIGKILL) so a Flint server stops its environments first. Children also stop by themselves
+// when the IPC channel closes (serveRequests).
 process.on('exit', () => {
-  for (const c of started) if (c.exitCode === null && c.pid) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const c of started) if (c.exitCode === null && c.pid) try { process.kill(c.pid, 'SIGTERM'); } catch { /* gone */ }
 });
 
 /** Starts `bench/<relative>` (TypeScript, through tsx) as a pinned child and waits for its ready message. */

@@ -94,7 +94,11 @@ export function privateKiB(pid: number): number {
   }
 }
 
-/** True for a process running one of Flint's runtime bootstraps (Node.js or Python), in any sandbox view. */
+/**
+ * True for a Node.js or Python interpreter running one of Flint's runtime bootstraps, in any
+ * sandbox view (wrappers such as bwrap or sh carry the same path among their arguments: not them).
+ */
 export function isRuntimeProcess(pid: number): boolean {
-  return cmdline(pid).some((a) => /(^|\/)nodejs\/index\.mjs$|(^|\/)index\.mjs$|bootstrap\.py$/.test(a));
+  const argv = cmdline(pid);
+  return /(^|\/)(node|python3(\.\d+)?)$/.test(argv[0] ?? '') && argv.slice(1).some((a) => /(^|\/)index\.mjs$|(^|\/)bootstrap\.py$/.test(a));
 }

@@ -79,7 +79,7 @@ export async function startOffline(cpus: string | undefined): Promise<OfflinePee
   proc.stdout!.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-4000); });
   proc.stderr!.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-4000); });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  process.once('exit', () => { if (proc.exitCode === null) proc.kill('SIGKILL'); });
+  process.once('exit', () => { if (proc.exitCode === null) proc.kill('SIGTERM'); });
   const invokeUrl = `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/${OFFLINE_FUNCTION}/invocations`;
   const deadline = Date.now() + 60_000;
   for (;;) {

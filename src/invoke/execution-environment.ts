@@ -324,7 +324,6 @@ export class ExecutionEnvironment {
     let seen = -1;
     for (let turn = 0; turn < 2 || (seen !== this.#outputChunks && this.#deps.clock.monotonic() < until); turn++) {
       seen = this.#outputChunks;
-      if (process.env['FLINT_DEBUG_DRAIN']) process.stderr.write(`drain turn ${turn} chunks ${seen} t=${this.#deps.clock.monotonic().toFixed(1)}\n`);
       await new Promise((r) => setImmediate(r));
     }
   }

@@ -36,8 +36,10 @@ export interface BwrapPlan {
   opt: string | undefined;
   /** Host directories bound read-only at their own path (an interpreter outside /usr). */
   extra: readonly string[];
-  /** File descriptor numbers in the bwrap process (stdio indexes). */
-  fds: { info: number; block: number; seccomp: number };
+  /** File descriptor numbers in the bwrap process (stdio indexes); no block fd: start at once. */
+  fds: { info: number; block?: number; seccomp: number };
+  /** `unshare`: bwrap makes a new network namespace; `inherit`: the launcher already entered one. */
+  netns: 'unshare' | 'inherit';
   /** flint-sandbox-init's host path, or the shell init (setpriv + sh + socat) without one. */
   init: { kind: 'native'; path: string } | { kind: 'shell' };
   command: readonly string[];
@@ -51,10 +53,12 @@ export interface BwrapPlan {
 export function bwrapArgs(p: BwrapPlan): string[] {
   const a: string[] = [];
   a.push(
-    '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-net', '--unshare-cgroup-try',
+    '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+    ...(p.netns === 'unshare' ? ['--unshare-net'] : []),
     '--hostname', 'localhost',
     '--die-with-parent', '--new-session',
-    '--info-fd', String(p.fds.info), '--block-fd', String(p.fds.block), '--seccomp', String(p.fds.seccomp),
+    '--info-fd', String(p.fds.info), '--seccomp', String(p.fds.seccomp),
+    ...(p.fds.block !== undefined ? ['--block-fd', String(p.fds.block)] : []),
     '--ro-bind', '/usr', '/usr',
   );
   for (const e of p.rootEntries) {

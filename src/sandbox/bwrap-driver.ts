@@ -17,6 +17,7 @@ import { ScratchSpace } from './scratch-space.js';
 import { compileSandboxSeccomp } from './seccomp/sandbox-seccomp-profile.js';
 import { SlirpEgress } from './slirp-egress.js';
 import { ensureNativeInit } from './native-init.js';
+import { NetnsPool } from './netns-pool.js';
 
 export interface BwrapDriverOptions {
   /** Host directory for per-instance scratch files (default /run/flint). */
@@ -33,9 +34,14 @@ export interface BwrapDriverOptions {
   initBoostMaxMs?: number;
   /** `native` (flint-sandbox-init, built on first use), `shell` (setpriv + sh + socat), `auto` (native when it builds). */
   init?: 'auto' | 'native' | 'shell';
+  /** Network namespaces kept ready per network mode (native init only; 0: make each on demand). */
+  netnsPool?: number;
   /** Where to find tools (tests point these elsewhere to simulate missing ones). */
   tools?: { bwrap?: string; socat?: string; slirp4netns?: string };
 }
+
+/** The trial sandbox of probe(): it must not start a pool of namespaces nobody may use. */
+const PROBE_ID = 'flint-probe';
 
 /** Lambda: 1,769 MB of memory is one vCPU's worth of CPU time; CPU scales with memory. */
 export const MB_PER_VCPU = 1769;
@@ -60,6 +66,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
   #seccomp: Buffer | undefined;
   #rootEntries: RootEntry[] = [];
   #egress = false;
+  #netns: NetnsPool | undefined;
   #counter = Math.floor(Math.random() * 0x10000);
   readonly #uidsInUse = new Set<number>();
 
@@ -73,6 +80,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
       initCpuBoost: opts.initCpuBoost ?? true,
       initBoostMaxMs: opts.initBoostMaxMs ?? 10_000,
       init: opts.init ?? 'auto',
+      netnsPool: opts.netnsPool ?? 2,
     };
     this.#tools = {
       bwrap: opts.tools?.bwrap ?? '/usr/bin/bwrap',
@@ -120,12 +128,15 @@ export class BwrapSandboxDriver implements SandboxDriver {
       }
     }
     notes.push(`${this.#init.kind} init`);
+    if (this.#init.kind === 'native') {
+      this.#netns = new NetnsPool({ initPath: this.#init.path, target: this.#opts.netnsPool, ...(this.#egress ? { slirp4netns: this.#tools.slirp4netns } : {}) });
+    }
     // Compiled once per server; each sandbox reads the same bytes from a pipe.
     this.#seccomp = bpf;
     // The honest test: start a real sandbox end to end.
     try {
       const sandbox = await this.#start({
-        id: 'probe', taskRoot: '/usr/share', runtimeDir: '/usr/share', layers: [], argv: ['/bin/sh', '-c', 'exit 0'], env: {},
+        id: PROBE_ID, taskRoot: '/usr/share', runtimeDir: '/usr/share', layers: [], argv: ['/bin/sh', '-c', 'exit 0'], env: {},
         memoryMb: 128, ephemeralStorageMb: 16, runtimeApi: { host: '127.0.0.1', port: 9 }, network: 'isolated', onOutput: () => {},
       });
       const exit = await sandbox.exited;
@@ -169,40 +180,52 @@ export class BwrapSandboxDriver implements SandboxDriver {
       const opt = await this.#layers.acquire(spec.layers);
       parts.layersAcquired = true;
 
-      // stdio of the bwrap process: 0-2 std, 3 info (bwrap writes), 4 block (we write), 5 seccomp program (we write).
+      const native = this.#init.kind === 'native';
+      // A prepared network namespace (egress already attached) when the native launcher can enter it.
+      if (native) parts.netns = await this.#netns!.take(spec.network, { refill: spec.id !== PROBE_ID });
+      // stdio of the bwrap process: 0-2 std, 3 info (bwrap writes), 4 seccomp program (we write),
+      // 5 block (shell init only: we write once the namespace's first process is in the cgroup).
       const args = bwrapArgs({
         rootEntries: this.#rootEntries,
         etcDir: this.#scratch.etcDir,
         sandboxDir: dir,
         uid,
         network: spec.network,
+        netns: native ? 'inherit' : 'unshare',
         tmpBytes: spec.ephemeralStorageMb * 1024 * 1024,
         taskRoot: spec.taskRoot,
         runtimeDir: spec.runtimeDir,
         opt,
         extra: extraHostDirs(spec.argv[0]),
-        fds: { info: 3, block: 4, seccomp: 5 },
+        fds: { info: 3, seccomp: 4, ...(native ? {} : { block: 5 }) },
         init: this.#init,
         command: spec.argv,
       });
+      // Native: the launcher joins the cgroups and the prepared namespace, then execs bwrap, so
+      // every process of the sandbox starts limited and nothing waits for a round trip.
+      const [file, argv] = this.#init.kind === 'native'
+        ? [this.#init.path, ['--launch', parts.netns!.path, ...parts.cgroup.procsFiles(), '--', this.#tools.bwrap, ...args]]
+        : [this.#tools.bwrap, args];
       // Exactly the environment the runtime gets: nothing of Flint's leaks in.
-      const child = spawn(this.#tools.bwrap, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: spec.env });
+      const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', native ? 'ignore' : 'pipe'], env: spec.env });
       parts.child = child;
-      (child.stdio as unknown as Writable[])[5]!.on('error', () => {}).end(this.#seccomp);
+      (child.stdio as unknown as Writable[])[4]!.on('error', () => {}).end(this.#seccomp);
       child.stdout!.on('data', (c: Buffer) => spec.onOutput(c, 'stdout'));
       child.stderr!.on('data', (c: Buffer) => spec.onOutput(c, 'stderr'));
-
-      const info = await readInfo(child.stdio[3] as Readable, child);
-      parts.initPid = info;
-      // The namespace's first process waits on the block fd: join the cgroup before it forks.
-      parts.cgroup.addProcess(info);
-      if (spec.network === 'default' && this.#egress) parts.egress = await SlirpEgress.start(this.#tools.slirp4netns, info);
-      const block = child.stdio[4] as NodeJS.WritableStream;
-      block.write('1');
-      block.end();
+      await new Promise<void>((resolve, reject) => { child.once('spawn', resolve); child.once('error', reject); });
+      const info = readInfo(child.stdio[3] as Readable, child);
+      if (native) {
+        info.then((pid) => { parts.initPid = pid; }, () => { /* exited early: the exit reports it */ });
+      } else {
+        parts.initPid = await info;
+        // The namespace's first process waits on the block fd: join the cgroup before it forks.
+        parts.cgroup.addProcess(parts.initPid);
+        if (spec.network === 'default' && this.#egress) parts.egress = await SlirpEgress.start(this.#tools.slirp4netns, parts.initPid);
+        (child.stdio as unknown as Writable[])[5]!.end('1');
+      }
       return new BwrapSandbox(spec.id, this.runtimeApiAddress(), parts);
     } catch (err) {
-      await new BwrapSandbox(spec.id, this.runtimeApiAddress(), parts, true).destroy().catch(() => {});
+      await new BwrapSandbox(spec.id, this.runtimeApiAddress(), parts).destroy().catch(() => {});
       throw err;
     }
   }

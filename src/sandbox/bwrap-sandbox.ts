@@ -7,6 +7,7 @@ import type { LayerViews } from './layer-view.js';
 import type { RuntimeApiBridge } from './runtime-api-bridge.js';
 import type { ScratchSpace } from './scratch-space.js';
 import type { SlirpEgress } from './slirp-egress.js';
+import type { PreparedNetns } from './netns-pool.js';
 
 /** Everything one sandbox holds on the host, filled in as start() gets further. */
 export interface SandboxParts {
@@ -24,6 +25,8 @@ export interface SandboxParts {
   /** Host pid of the sandbox's pid-namespace init: killing it ends every process inside. */
   initPid?: number;
   egress?: SlirpEgress;
+  /** A prepared network namespace the sandbox entered (its holder and egress helper). */
+  netns?: PreparedNetns;
 }
 
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
@@ -39,15 +42,13 @@ export class BwrapSandbox implements Sandbox {
   readonly #parts: SandboxParts;
   #peak: number | undefined;
   #cleanup: Promise<void> | undefined;
-  #alive: boolean;
 
-  constructor(id: string, runtimeApiAddress: string, parts: SandboxParts, failedStart = false) {
+  constructor(id: string, runtimeApiAddress: string, parts: SandboxParts) {
     this.id = id;
     this.runtimeApiAddress = runtimeApiAddress;
     this.#parts = parts;
     this.pid = parts.child?.pid ?? -1;
     const child = parts.child;
-    this.#alive = !!child && child.exitCode === null && child.signalCode === null && !failedStart;
     if (!child || (child.exitCode !== null || child.signalCode !== null)) {
       this.exited = this.#finish(child?.exitCode ?? null, child?.signalCode ?? null);
       return;
@@ -56,7 +57,6 @@ export class BwrapSandbox implements Sandbox {
       let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
       child.once('exit', (code, signal) => {
         exit = { code, signal };
-        this.#alive = false;
         setTimeout(() => resolve(exit!), DRAIN_MS).unref();
       });
       // 'close' comes once every byte of output is delivered.
@@ -109,6 +109,7 @@ export class BwrapSandbox implements Sandbox {
       if (p.boostTimer) clearTimeout(p.boostTimer);
       this.#kill();
       p.egress?.stop();
+      p.netns?.release();
       const errors: unknown[] = [];
       const step = async (fn: () => unknown) => { try { await fn(); } catch (err) { errors.push(err); } };
       await step(() => p.bridge?.close());

@@ -109,7 +109,7 @@ class ProcessSandbox implements Sandbox {
     this.#child = child;
     this.#dir = dir;
     this.#limitBytes = spec.memoryMb * 1024 * 1024;
-    child.stdout!.on('data', (c: Buffer) => { if (process.env['FLINT_DEBUG_DRAIN']) process.stderr.write(`data ${c.length} t=${performance.now().toFixed(1)}\n`); spec.onOutput(c, 'stdout'); });
+    child.stdout!.on('data', (c: Buffer) => spec.onOutput(c, 'stdout'));
     child.stderr!.on('data', (c: Buffer) => spec.onOutput(c, 'stderr'));
     // Lambda ends the whole environment when the runtime exits: take its leftover children with it
     // (they would otherwise hold the output pipes open).

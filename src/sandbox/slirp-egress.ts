@@ -43,6 +43,12 @@ export class SlirpEgress {
     return egress;
   }
 
+  /** Lets the server exit while it waits in a pool (its exit fd still ties it to the server). */
+  detach(): void {
+    this.#child.unref();
+    for (const s of this.#child.stdio as ({ unref?: () => void } | null)[]) s?.unref?.();
+  }
+
   get pid(): number | undefined {
     return this.#child.pid;
   }

@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { startHarness, type Harness } from '../helpers/flint-harness.js';
+import { makeZip } from '../helpers/zip.js';
 import { body, deploy, fixtureZip, invoke, tail } from './fixture-functions.js';
 
 let h: Harness;
@@ -133,4 +134,12 @@ test('invoke/python: sys.exit and os._exit end the environment with Runtime.Exit
   const two = await invoke(h, 'crash', { how: 'os_exit', code: 2 });
   assert.deepEqual(body(two), { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${two.$metadata.requestId} Error: Runtime exited with error: exit status 2` });
   assert.equal(body(await invoke(h, 'crash', {})), 'survived');
+});
+
+test('invoke/python: everything printed before the reply is in the log before END', async () => {
+  const zip = await makeZip({ 'handler.py': 'def handler(event, context):\n    for i in range(5000):\n        print("line", i)\n    return "done"\n' });
+  await deploy(h, { name: 'chatty', scenario: 'echo', runtime: 'python', zip });
+  const r = await invoke(h, 'chatty', {}, { LogType: 'Tail' });
+  assert.equal(body(r), 'done');
+  assert.match(tail(r), /\nline 4999\nEND RequestId: \S+\nREPORT RequestId: /);
 });

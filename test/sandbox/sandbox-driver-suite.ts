@@ -215,6 +215,24 @@ export function runSandboxDriverSuite(name: string, makeDriver: () => SandboxDri
       assert.ok(r.json.opened < 1024);
     });
 
+    it(`${name}: CPU is proportional to memory once init ends (1,769 MB = 1 vCPU)`, async (t) => {
+      const why = isolatedOnly(); if (why) return t.skip(why);
+      // 177 MB = 0.1 vCPU. The first /next ends init (Lambda's definition); then spin 600 ms.
+      const r = await runNode(driver, api, fx, `
+        require('http').get('http://' + process.env.AWS_LAMBDA_RUNTIME_API + '${NEXT}', (res) => {
+          res.resume();
+          res.on('end', () => {
+            const c0 = process.cpuUsage(), t0 = Date.now();
+            while (Date.now() - t0 < 600) {}
+            const c = process.cpuUsage(c0);
+            console.log(JSON.stringify({ cpuMs: (c.user + c.system) / 1000 }));
+          });
+        });`, { memoryMb: 177 });
+      assert.ok(r.json, r.stderr);
+      // 0.1 vCPU of 600 ms is 60 ms; allow for period boundaries.
+      assert.ok(r.json.cpuMs < 150, `used ${r.json.cpuMs} ms of CPU in 600 ms`);
+    });
+
     it(`${name}: the network modes: isolated has no route out, default has one`, async (t) => {
       const why = isolatedOnly(); if (why) return t.skip(why);
       // A UDP connect() only looks up a route; no packet leaves. 192.0.2.1 is TEST-NET-1.

@@ -9,3 +9,5 @@ import { runSandboxDriverSuite } from './sandbox-driver-suite.js';
 runSandboxDriverSuite('process', () => new ProcessSandboxDriver({ scratchDir: mkdtempSync(join(tmpdir(), 'flint-process-sandboxes-')), memoryPollMs: 20 }));
 // Every bwrap driver shares /run/flint, as separate servers on one host do.
 runSandboxDriverSuite('bwrap', () => new BwrapSandboxDriver());
+// The fallback for hosts without a C compiler: setpriv + sh + socat instead of flint-sandbox-init.
+runSandboxDriverSuite('bwrap (shell init)', () => new BwrapSandboxDriver({ init: 'shell' }));

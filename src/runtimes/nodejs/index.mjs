@@ -23,8 +23,16 @@ let initializing = true;
 // ---- console: Lambda's text format; inner newlines become \r so one call stays one log event ----
 function logLine(level, args) {
   const msg = util.format(...args).replace(/\n/g, '\r');
-  // process.stdout is synchronous for pipes on Linux: the line is out before any reply is posted.
   process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${msg}\n`);
+}
+
+// Writes to a socket-backed stdout queue in memory when the reader is slower than the function:
+// everything the invocation printed is handed to the kernel before its reply is posted, so the
+// log shows it before END.
+function flushOutput() {
+  return Promise.all(
+    [process.stdout, process.stderr].map((s) => (s.writableLength > 0 ? new Promise((resolve) => s.write('', resolve)) : undefined)),
+  );
 }
 console.log = (...a) => logLine('INFO', a);
 console.info = (...a) => logLine('INFO', a);
@@ -82,11 +90,13 @@ function logError(prefix, body) {
 async function postInitError(err) {
   const body = errorBody(err);
   logError('Uncaught Exception', body);
+  await flushOutput();
   await call('POST', 'init/error', JSON.stringify(body), { 'lambda-runtime-function-error-type': body.errorType }).catch(() => {});
 }
 
 async function postError(requestId, err) {
   const body = errorBody(err);
+  await flushOutput();
   await call('POST', `invocation/${requestId}/error`, JSON.stringify(body), { 'lambda-runtime-function-error-type': body.errorType });
 }
 
@@ -279,6 +289,7 @@ async function main() {
         logError('Invoke Error', errorBody(outcome.error));
         await postError(requestId, outcome.error);
       } else {
+        await flushOutput();
         await call('POST', `invocation/${requestId}/response`, body);
       }
     } catch (err) {

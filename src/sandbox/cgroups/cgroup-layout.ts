@@ -49,8 +49,9 @@ export function parseMountinfo(text: string): Mount[] {
 
 /** The absolute directory of `ownPath` inside a mount whose root is `mountRoot`, if visible. */
 function dirInMount(m: Mount, ownPath: string): string | undefined {
-  if (m.root === '/') return join(m.mountPoint, ownPath);
-  if (ownPath === m.root || ownPath.startsWith(m.root + '/')) return join(m.mountPoint, ownPath.slice(m.root.length));
+  const strip = (p: string) => (p.length > 1 ? p.replace(/\/+$/, '') : p);
+  if (m.root === '/') return strip(join(m.mountPoint, ownPath));
+  if (ownPath === m.root || ownPath.startsWith(m.root + '/')) return strip(join(m.mountPoint, ownPath.slice(m.root.length)));
   return undefined;
 }
 

@@ -21,6 +21,8 @@ export interface MemoryEvidence {
 /** One sandbox's cgroup (a directory per controller on v1, one directory on v2). */
 export interface SandboxCgroup {
   readonly dirs: readonly string[];
+  /** The files a process writes its pid to in order to join (one per hierarchy). */
+  procsFiles(): string[];
   addProcess(pid: number): void;
   setCpuQuota(quotaUs: number | undefined, periodUs: number): void;
   memory(): MemoryEvidence;
@@ -119,6 +121,10 @@ export class SandboxCgroupV1 implements SandboxCgroup {
     for (const dir of this.dirs) write(dir, 'cgroup.procs', pid);
   }
 
+  procsFiles(): string[] {
+    return this.dirs.map((d) => join(d, 'cgroup.procs'));
+  }
+
   setCpuQuota(quotaUs: number | undefined, periodUs: number): void {
     write(this.#cpu, 'cpu.cfs_period_us', periodUs);
     write(this.#cpu, 'cpu.cfs_quota_us', quotaUs === undefined ? -1 : Math.max(1000, Math.round(quotaUs)));
@@ -157,6 +163,10 @@ export class SandboxCgroupV2 implements SandboxCgroup {
 
   addProcess(pid: number): void {
     write(this.#dir, 'cgroup.procs', pid);
+  }
+
+  procsFiles(): string[] {
+    return [join(this.#dir, 'cgroup.procs')];
   }
 
   setCpuQuota(quotaUs: number | undefined, periodUs: number): void {

@@ -5,7 +5,17 @@
  * a C compiler the driver falls back to the shell version (sandbox-init-script.ts).
  *
  *   flint-sandbox-init UID NOFILE PORT SOCKET -- COMMAND [ARG...]
+ *   flint-sandbox-init --launch NETNS|- CGROUP_PROCS... -- PROGRAM [ARG...]   (host side)
+ *   flint-sandbox-init --hold-netns                                           (host side)
  *
+ * Host-side modes, run by the driver as root outside any sandbox:
+ * --launch joins the sandbox's cgroups (writing its own pid, so everything bwrap forks starts
+ *   inside them: no window where a process runs unlimited) and, unless NETNS is "-", enters a
+ *   network namespace prepared ahead of time, then execs PROGRAM (bwrap).
+ * --hold-netns creates a network namespace with its loopback up, prints "ready" and keeps it
+ *   alive until its stdin closes: the driver's pool of namespaces (egress attached ahead of time).
+ *
+ * In-sandbox mode:
  * 1. Listens on 127.0.0.1:PORT inside the sandbox's network namespace, BEFORE the runtime starts,
  *    so the runtime's first connection can never race the relay (it waits in the backlog).
  * 2. Forks the relay (double fork: bwrap's pid 1 reaps it): each accepted connection is spliced
@@ -30,6 +40,10 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sched.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -112,7 +126,51 @@ static void drop_privileges(uid_t uid, rlim_t nofile) {
   }
 }
 
+static int launch(int argc, char **argv) {
+  int sep = 3;
+  while (sep < argc && strcmp(argv[sep], "--") != 0) sep++;
+  if (sep >= argc - 1) {
+    fprintf(stderr, "usage: flint-sandbox-init --launch NETNS|- CGROUP_PROCS... -- PROGRAM [ARG...]\n");
+    return 125;
+  }
+  char pid[32];
+  int len = snprintf(pid, sizeof pid, "%d", (int)getpid());
+  for (int i = 3; i < sep; i++) {
+    int fd = open(argv[i], O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, pid, (size_t)len) != len) die(argv[i]);
+    close(fd);
+  }
+  if (strcmp(argv[2], "-") != 0) {
+    int ns = open(argv[2], O_RDONLY | O_CLOEXEC);
+    if (ns < 0) die(argv[2]);
+    if (setns(ns, CLONE_NEWNET) < 0) die("setns");
+    close(ns);
+  }
+  execv(argv[sep + 1], argv + sep + 1);
+  die(argv[sep + 1]);
+  return 125;
+}
+
+static int hold_netns(void) {
+  if (unshare(CLONE_NEWNET) < 0) die("unshare(CLONE_NEWNET)");
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strcpy(ifr.ifr_name, "lo");
+  if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0) die("lo flags");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) die("lo up");
+  close(s);
+  if (write(1, "ready\n", 6) != 6) die("write");
+  char c;
+  while (read(0, &c, 1) > 0) {
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "--launch") == 0) return launch(argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "--hold-netns") == 0) return hold_netns();
   if (argc < 7 || strcmp(argv[5], "--") != 0) {
     fprintf(stderr, "usage: flint-sandbox-init UID NOFILE PORT SOCKET -- COMMAND [ARG...]\n");
     return 125;
