@@ -17,7 +17,7 @@ import type { SandboxDriver } from '../src/ports/sandbox-driver.js';
 import { ProcessSandboxDriver } from '../src/sandbox/process-driver.js';
 import { BwrapSandboxDriver } from '../src/sandbox/bwrap-driver.js';
 
-const samples = Number(/--samples=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 15);
+const samples = Number(/--samples=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 21);
 
 /** A minimal runtime: one /next, one /response "hello", keep-alive like real runtime clients. */
 const RUNTIME = `
@@ -151,19 +151,30 @@ const rows = {
 const runtimes: Record<string, Sample[]> = { 'bare node': [], process: [] };
 if (bwrapCap.available) { runtimes['bwrap isolated'] = []; runtimes['bwrap default (slirp4netns)'] = []; }
 let runcN = 0;
-for (let i = 0; i < samples; i++) {
-  rows['node -e 0 (bare)'].push(await spawnToExit([process.execPath, '-e', '0']));
-  if (bwrapCap.available) rows['node -e 0 in bwrap driver'].push(await driverToExit(bwrap));
-  if (bundle) {
+// Each sample runs every row once, in a fresh random order, so background work (the namespace
+// pool refilling, other processes on the host) does not always land on the same row.
+const tasks: (() => Promise<void>)[] = [
+  async () => { rows['node -e 0 (bare)'].push(await spawnToExit([process.execPath, '-e', '0'])); },
+  async () => { runtimes['bare node']!.push(await measure(bareRuntime)); },
+  async () => { runtimes['process']!.push(await measure(inDriver(processDriver, 'default'))); },
+];
+if (bwrapCap.available) {
+  tasks.push(async () => { rows['node -e 0 in bwrap driver'].push(await driverToExit(bwrap)); });
+  tasks.push(async () => { runtimes['bwrap isolated']!.push(await measure(inDriver(bwrap, 'isolated'))); });
+  tasks.push(async () => { runtimes['bwrap default (slirp4netns)']!.push(await measure(inDriver(bwrap, 'default'))); });
+}
+if (bundle) {
+  tasks.push(async () => {
     const t0 = performance.now();
     spawnSync('runc', ['run', '--bundle', bundle, `flint-bench-${process.pid}-${++runcN}`], { stdio: 'ignore', env: {} });
     rows['node -e 0 in runc'].push(performance.now() - t0);
-  }
-  runtimes['bare node']!.push(await measure(bareRuntime));
-  runtimes['process']!.push(await measure(inDriver(processDriver, 'default')));
-  if (bwrapCap.available) {
-    runtimes['bwrap isolated']!.push(await measure(inDriver(bwrap, 'isolated')));
-    runtimes['bwrap default (slirp4netns)']!.push(await measure(inDriver(bwrap, 'default')));
+  });
+}
+for (let i = 0; i < samples; i++) {
+  const order = tasks.map((t) => ({ t, k: Math.random() })).sort((a, b) => a.k - b.k);
+  for (const { t } of order) {
+    await t();
+    await new Promise((r) => setTimeout(r, 200)); // let the previous row's cleanup and refills settle
   }
 }
 

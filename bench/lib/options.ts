@@ -9,6 +9,8 @@ export interface BenchOptions {
   peers: boolean;
   /** Profile the server on the warm path (`--cpu-prof`) and summarize the top self-time items. */
   profile: boolean;
+  /** FLINT_SANDBOX for the servers of the warm, async, memory and creation sections (default: Flint's own default). */
+  sandbox?: string;
   /** Write this run's figures into docs/SPECIFICATION.md's "latest" block. */
   updateSpec: boolean;
   /** Sections to run (default: all). */
@@ -35,6 +37,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     peers: flag('peers') || (!tiny && !flag('no-peers')),
     profile: flag('profile'),
     updateSpec: flag('update-spec'),
+    sandbox: value('sandbox'),
     only: value('only') ? new Set(value('only')!.split(',')) : undefined,
     outDir: value('out'),
     coldSamples: Number(value('cold-samples') ?? (tiny ? 2 : 10)),
@@ -45,7 +48,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(
       [
-        'npm run bench -- [--tiny] [--reps=N] [--duration-ms=N] [--warmup-ms=N] [--peers|--no-peers] [--profile] [--update-spec]',
+        'npm run bench -- [--tiny] [--reps=N] [--duration-ms=N] [--warmup-ms=N] [--peers|--no-peers] [--profile] [--update-spec] [--sandbox=auto|bwrap|process]',
         `                 [--only=${SECTIONS.join(',')}] [--out=DIR] [--cold-samples=N] [--async-events=N]`,
         '                 [--memory-envs=N] [--creation-envs=N]',
         '',

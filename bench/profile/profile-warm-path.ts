@@ -25,7 +25,7 @@ export async function profileWarmPath(deps: { opts: BenchOptions; plan: CpuPlan;
   mkdirSync(profDir, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'flint-bench-prof-'));
   const kept = join(profDir, `flint-server-${deps.stamp}.cpuprofile`);
-  const server = await startChild<FlintReady>('flint/flint-server-child.ts', { cpus: plan.server, args: [JSON.stringify({ dataDir })] });
+  const server = await startChild<FlintReady>('flint/flint-server-child.ts', { cpus: plan.server, args: [JSON.stringify({ dataDir, ...(opts.sandbox ? { sandbox: opts.sandbox } : {}) })] });
   const keptEvent = join(profDir, `flint-server-event-${deps.stamp}.cpuprofile`);
   let requests = 0;
   let eventRequests = 0;

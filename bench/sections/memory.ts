@@ -46,7 +46,7 @@ export async function runMemory(deps: { opts: BenchOptions; plan: CpuPlan; log(l
   const { opts, plan, log } = deps;
   const n = Math.max(2, opts.memoryEnvs);
   const dataDir = mkdtempSync(join(tmpdir(), 'flint-bench-mem-'));
-  const server = await startChild<FlintReady>('flint/flint-server-child.ts', { cpus: plan.server, nodeFlags: ['--expose-gc'], args: [JSON.stringify({ dataDir })] });
+  const server = await startChild<FlintReady>('flint/flint-server-child.ts', { cpus: plan.server, nodeFlags: ['--expose-gc'], args: [JSON.stringify({ dataDir, ...(opts.sandbox ? { sandbox: opts.sandbox } : {}) })] });
   const client = clientFor(server.ready);
   const out: MemoryResults = { node: { skipped: 'not run' }, python: { skipped: 'not run' }, serverGrowthPerEnvKiB: null, serverPrivateGrowthPerEnvKiB: null, sandbox: server.ready.sandbox };
   try {

@@ -40,9 +40,8 @@ export class Provisioner {
   constructor(deps: ProvisionerDeps) {
     this.#d = deps;
     deps.events.subscribe((e) => {
+      // Put, delete, and an alias with a config moving to another version (its environments follow it).
       if (e.type === 'provisioned-concurrency-changed') this.sync(e.functionName, e.qualifier);
-      // An alias that moved to another version: its provisioned environments follow it.
-      else if (e.type === 'version-changed') for (const c of deps.configs(e.functionName)) this.sync(c.functionName, c.qualifier);
     });
   }
 

@@ -133,19 +133,33 @@ export class BwrapSandboxDriver implements SandboxDriver {
     }
     // Compiled once per server; each sandbox reads the same bytes from a pipe.
     this.#seccomp = bpf;
-    // The honest test: start a real sandbox end to end.
+    // The honest test: start a real sandbox end to end (with egress, when there is a helper for it).
+    if (this.#egress) {
+      const why = await this.#trial('default');
+      if (why) {
+        this.#egress = false;
+        this.#netns = this.#init.kind === 'native' ? new NetnsPool({ initPath: this.#init.path, target: this.#opts.netnsPool }) : undefined;
+        notes.push(`outbound networking does not work here (${why}): network mode 'default' gets no outbound access`);
+      }
+    }
+    const why = await this.#trial('isolated');
+    if (why) return no(why);
+    return { available: true, isolated: true, notes };
+  }
+
+  /** Runs `/bin/sh -c 'exit 0'` in a sandbox; returns what went wrong, if anything. */
+  async #trial(network: 'default' | 'isolated'): Promise<string | undefined> {
     try {
       const sandbox = await this.#start({
         id: PROBE_ID, taskRoot: '/usr/share', runtimeDir: '/usr/share', layers: [], argv: ['/bin/sh', '-c', 'exit 0'], env: {},
-        memoryMb: 128, ephemeralStorageMb: 16, runtimeApi: { host: '127.0.0.1', port: 9 }, network: 'isolated', onOutput: () => {},
+        memoryMb: 128, ephemeralStorageMb: 16, runtimeApi: { host: '127.0.0.1', port: 9 }, network, onOutput: () => {},
       });
       const exit = await sandbox.exited;
       await sandbox.destroy();
-      if (exit.code !== 0) return no(`a trial sandbox exited with ${exit.code ?? exit.signal}`);
+      return exit.code === 0 ? undefined : `a trial sandbox exited with ${exit.code ?? exit.signal}`;
     } catch (err) {
-      return no(`a trial sandbox failed: ${(err as Error).message}`);
+      return `a trial sandbox failed: ${(err as Error).message}`;
     }
-    return { available: true, isolated: true, notes };
   }
 
   paths(): SandboxPaths {

@@ -1,14 +1,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  CreateAliasCommand,
   DeleteFunctionCommand,
+  PublishVersionCommand,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
   GetProvisionedConcurrencyConfigCommand,
   PutFunctionConcurrencyCommand,
   PutProvisionedConcurrencyConfigCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { startHarness, type Harness } from '../helpers/flint-harness.js';
-import { body, deploy, invoke, tail, waitActive } from './fixture-functions.js';
+import { body, deploy, fixtureZip, invoke, tail, waitActive } from './fixture-functions.js';
 
 /** Idle environments are reaped after this long in this file's server. */
 const IDLE_MS = 600;
@@ -164,6 +168,20 @@ test('concurrency: provisioned concurrency pre-starts environments, reports READ
   assert.equal(envs('prov', '1').length, 2);
   // Unqualified invocations run on demand.
   assert.equal(body(await invoke(h, 'prov', { ms: 0 })).initType, 'on-demand');
+});
+
+test('concurrency: provisioned environments of an alias follow it to the version it moves to', async () => {
+  await deploy(h, { name: 'moving', scenario: 'concurrency', runtime: 'nodejs', publish: true });
+  await h.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'moving', ZipFile: await fixtureZip('echo', 'nodejs') }));
+  await waitActive(h, 'moving');
+  await h.client.send(new PublishVersionCommand({ FunctionName: 'moving' }));
+  await h.client.send(new CreateAliasCommand({ FunctionName: 'moving', Name: 'live', FunctionVersion: '1' }));
+  await h.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'moving', Qualifier: 'live', ProvisionedConcurrentExecutions: 1 }));
+  await until(async () => (await h.client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'moving', Qualifier: 'live' }))).Status === 'READY');
+  assert.deepEqual([envs('moving', '1').length, envs('moving', '2').length], [1, 0]);
+  await h.client.send(new UpdateAliasCommand({ FunctionName: 'moving', Name: 'live', FunctionVersion: '2' }));
+  await until(() => envs('moving', '1').length === 0 && envs('moving', '2').length === 1);
+  assert.equal(envs('moving', '2')[0]!.provisionedFor, 'live');
 });
 
 test('concurrency: a provisioned environment that fails to initialize marks the config FAILED', async () => {
