@@ -16,6 +16,8 @@ export class EncryptedCodeStore implements CodeStore {
   readonly #masterKey: Buffer;
   readonly #db: Database.Database;
   readonly #extracting = new Map<string, Promise<string>>();
+  /** One writer per content address: concurrent uploads of the same archive share one store. */
+  readonly #storing = new Map<string, Promise<StoredCode>>();
 
   constructor(opts: { dataDir: string; masterKey: Buffer; db: Database.Database }) {
     if (opts.masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
@@ -27,6 +29,16 @@ export class EncryptedCodeStore implements CodeStore {
 
   async put(zip: Buffer): Promise<StoredCode> {
     const digest = createHash('sha256').update(zip).digest();
+    const sha256Hex = digest.toString('hex');
+    let pending = this.#storing.get(sha256Hex);
+    if (!pending) {
+      pending = this.#store(zip, digest).finally(() => this.#storing.delete(sha256Hex));
+      this.#storing.set(sha256Hex, pending);
+    }
+    return pending;
+  }
+
+  async #store(zip: Buffer, digest: Buffer): Promise<StoredCode> {
     const sha256Hex = digest.toString('hex');
     const row = this.#db.prepare('SELECT size, unzipped_size FROM code_objects WHERE sha256 = ?').get(sha256Hex) as { size: number; unzipped_size: number } | undefined;
     if (row) {
@@ -43,7 +55,7 @@ export class EncryptedCodeStore implements CodeStore {
     }
     const dataKey = randomBytes(32);
     await mkdir(this.#objectDir(sha256Hex), { recursive: true });
-    const tmp = this.#objectPath(sha256Hex) + '.tmp';
+    const tmp = `${this.#objectPath(sha256Hex)}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, seal(dataKey, zip), { mode: 0o600 });
     await rename(tmp, this.#objectPath(sha256Hex));
     this.#db
