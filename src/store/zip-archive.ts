@@ -58,11 +58,8 @@ export async function extractZip(zip: Buffer, dest: string, limit = CODE_LIMITS.
       continue;
     }
     await mkdir(dirname(target), { recursive: true });
-    const stream = await openEntry(zipfile, e);
     if ((mode & S_IFMT) === S_IFLNK) {
-      const chunks: Buffer[] = [];
-      for await (const c of stream) chunks.push(c as Buffer);
-      const linkTarget = Buffer.concat(chunks).toString('utf8');
+      const linkTarget = (await readEntry(zipfile, e, 4096)).toString('utf8');
       const resolved = normalize(join(dirname(rel), linkTarget));
       if (isAbsolute(linkTarget) || resolved === '..' || resolved.startsWith('..' + sep)) {
         throw new InvalidParameterValueException(`${UNZIP_FAILED} Symbolic link '${name}' points outside the archive.`);
@@ -72,6 +69,9 @@ export async function extractZip(zip: Buffer, dest: string, limit = CODE_LIMITS.
     }
     const fh = await open(target, 'w', 0o644);
     try {
+      // Open the entry only once its sink exists: yauzl starts inflating at once, and a bomb's
+      // size check fires before any consumer would otherwise be listening.
+      const stream = await openEntry(zipfile, e);
       stream.on('data', (c: Buffer) => {
         actual += c.length;
         if (actual > limit) stream.destroy(new InvalidParameterValueException(`Unzipped size must be smaller than ${limit} bytes`));
@@ -90,8 +90,28 @@ export async function extractZip(zip: Buffer, dest: string, limit = CODE_LIMITS.
   return total;
 }
 
-function openEntry(zipfile: yauzl.ZipFile, e: yauzl.Entry): Promise<NodeJS.ReadableStream & { destroy(err?: Error): void; on(ev: string, fn: (...a: any[]) => void): any }> {
+type EntryStream = NodeJS.ReadableStream & { destroy(err?: Error): void; on(ev: string, fn: (...a: any[]) => void): any };
+
+/** Opens an entry's stream with an error listener attached before anything can flow. */
+function openEntry(zipfile: yauzl.ZipFile, e: yauzl.Entry): Promise<EntryStream> {
   return new Promise((resolve, reject) =>
-    zipfile.openReadStream(e, (err, s) => (err ? reject(new InvalidParameterValueException(UNZIP_FAILED)) : resolve(s as any))),
+    zipfile.openReadStream(e, (err, s) => {
+      if (err || !s) return reject(new InvalidParameterValueException(UNZIP_FAILED));
+      s.on('error', () => {}); // surfaced through pipeline / readEntry; never an unhandled 'error'
+      resolve(s as unknown as EntryStream);
+    }),
   );
+}
+
+/** Reads a small entry (a symlink's target) whole, refusing more than `max` bytes. */
+async function readEntry(zipfile: yauzl.ZipFile, e: yauzl.Entry, max: number): Promise<Buffer> {
+  if (e.uncompressedSize > max) throw new InvalidParameterValueException(UNZIP_FAILED);
+  const stream = await openEntry(zipfile, e);
+  const chunks: Buffer[] = [];
+  try {
+    for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+  } catch {
+    throw new InvalidParameterValueException(UNZIP_FAILED);
+  }
+  return Buffer.concat(chunks);
 }
