@@ -1,14 +1,14 @@
 #!/bin/sh
 # Installs what Flint needs on a Debian/Ubuntu machine, then its npm dependencies.
-# - bubblewrap, runc: sandbox drivers; socat: the Runtime API relay into sandboxes;
-#   libseccomp-dev, gcc, make: tools the sandbox driver may build with; iproute2: network namespaces;
+# - bubblewrap, slirp4netns: the isolated sandbox driver and its outbound network; runc: the
+#   cold-start reference; socat: the Runtime API relay fallback; libc6-dev + gcc: the sandbox init;
 #   g++, cmake, autoconf, automake, libtool: to build the official aws-lambda-ric (native) for its tests.
 # - awscli, python3-boto3: the real AWS clients the compatibility tests drive.
 # Without root or apt it installs only the npm side and says what is missing; Flint then falls
 # back to the unisolated `process` sandbox and prints why.
 set -eu
 cd "$(dirname "$0")/.."
-PKGS="bubblewrap runc socat libseccomp-dev gcc g++ make cmake autoconf automake libtool iproute2 awscli python3-boto3"
+PKGS="bubblewrap slirp4netns libc6-dev gcc runc socat g++ make cmake autoconf automake libtool awscli python3-boto3"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   missing=""
   for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done

@@ -37,6 +37,7 @@ import type { Clock } from '../ports/clock.js';
 import { SqliteAuditLog } from '../store/sqlite-audit-log.js';
 import { AuditTrail } from '../observe/audit-trail.js';
 import type { AuditLog } from '../ports/audit-log.js';
+import { PrometheusMetrics } from '../observe/prometheus-metrics.js';
 import { createDataPlane, type DataPlane } from './data-plane.js';
 import { selectSandboxDriver } from '../sandbox/select-driver.js';
 import { BwrapSandboxDriver } from '../sandbox/bwrap-driver.js';
@@ -76,6 +77,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const arns = new Arns(config.region, config.accountId);
   const events = new InProcessEvents();
   const audit = new SqliteAuditLog(store.db);
+  const metrics = new PrometheusMetrics();
   const auditTrail = new AuditTrail(audit, clock);
   const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID };
 
@@ -168,7 +170,22 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
           );
         },
       },
+      // Last: '/metrics' is a prefix of the routes above.
+      {
+        method: 'GET',
+        prefix: '/metrics',
+        handle: (_req, res) => {
+          metrics.render().then(
+            (m) => { res.writeHead(200, { 'content-type': m.contentType }); res.end(m.body); },
+            (err: unknown) => { log(`flint: internal error: ${String(err)}`); res.writeHead(500); res.end(); },
+          );
+        },
+      },
     ],
+  });
+  metrics.gauge('flint_async_events', 'Queued async events by state', ['state'], async () => {
+    const m = await asyncInvocation.pollers.metrics();
+    return Object.entries(m).filter(([, v]) => typeof v === 'number').map(([state, value]) => ({ labels: { state }, value: value as number }));
   });
   await dataPlane.start();
   const addr = await api.listen(config.port, config.host);

@@ -229,7 +229,9 @@ export class BwrapSandboxDriver implements SandboxDriver {
       await new Promise<void>((resolve, reject) => { child.once('spawn', resolve); child.once('error', reject); });
       const info = readInfo(child.stdio[3] as Readable, child);
       if (native) {
-        info.then((pid) => { parts.initPid = pid; }, () => { /* exited early: the exit reports it */ });
+        // bwrap reports its first process once it runs, inside the prepared namespace: from then
+        // on the sandbox keeps the namespace alive and the holder process can go.
+        info.then((pid) => { parts.initPid = pid; parts.netns?.dropHolder(); }, () => { /* exited early: the exit reports it */ });
       } else {
         parts.initPid = await info;
         // The namespace's first process waits on the block fd: join the cgroup before it forks.

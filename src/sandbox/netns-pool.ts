@@ -7,7 +7,9 @@ const REFILL_DELAY_MS = 150;
 export interface PreparedNetns {
   /** Path to open and setns() into. */
   readonly path: string;
-  /** Ends the holder (and the egress helper). The namespace lives on while a sandbox is in it. */
+  /** Ends the holder once a sandbox is inside (the namespace lives on while anything is in it). */
+  dropHolder(): void;
+  /** Ends the holder and the egress helper. */
   release(): void;
 }
 
@@ -66,7 +68,7 @@ export class NetnsPool {
         egress = await SlirpEgress.start(this.#slirp, holder.pid!);
         egress.detach();
       }
-      return { path, release: () => { egress?.stop(); kill(); } };
+      return { path, dropHolder: kill, release: () => { egress?.stop(); kill(); } };
     } catch (err) {
       kill();
       throw err;

@@ -19,8 +19,11 @@ export interface Harness {
 /** A real Flint server on a free 127.0.0.1 port with a fresh data dir, and an SDK v3 client for it. */
 export async function startHarness(overrides: Partial<FlintConfig> = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'flint-test-'));
+  // Behaviour tests run on the process driver (fast, deterministic on a loaded 2-core machine);
+  // the sandbox suites and the escape suite pin the isolated driver themselves.
+  // FLINT_TEST_SANDBOX=auto runs everything isolated.
   const config = loadConfig(
-    { host: '127.0.0.1', port: 0, dataDir, accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: TEST_CREDENTIALS.secretAccessKey, quiet: true, ...overrides },
+    { host: '127.0.0.1', port: 0, dataDir, sandbox: process.env['FLINT_TEST_SANDBOX'] ?? 'process', accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: TEST_CREDENTIALS.secretAccessKey, quiet: true, ...overrides },
     {},
   );
   const app = await startFlint(config, { log: () => {} });
