@@ -55,6 +55,17 @@ export interface Sandbox {
   destroy(): Promise<void>;
 }
 
+/** A sandbox started without code: everything of a spec but the task root and layers. */
+export type UnboundSandboxSpec = Omit<SandboxSpec, 'taskRoot' | 'layers'>;
+
+export interface UnboundSandbox extends Sandbox {
+  /**
+   * Makes the function's code (task root) and layers visible inside, once; resolves with the
+   * paths the code sees, which equal `driver.paths` for a spec with the same id, code and layers.
+   */
+  bind(code: Pick<SandboxSpec, 'taskRoot' | 'layers'>): Promise<SandboxPaths>;
+}
+
 export interface SandboxCapability {
   available: boolean;
   /** Why not, when unavailable. */
@@ -72,6 +83,11 @@ export interface SandboxDriver {
   /** The value of AWS_LAMBDA_RUNTIME_API inside, for this spec. */
   runtimeApiAddress(spec: Pick<SandboxSpec, 'id' | 'runtimeApi' | 'network'>): string;
   start(spec: SandboxSpec): Promise<Sandbox>;
+  /**
+   * Optional: starts a sandbox before its function is known (a pre-initialized runtime, a "stem
+   * cell"). Code and layers are made visible later by `bind`; drivers without it only cold-start.
+   */
+  startUnbound?(spec: UnboundSandboxSpec): Promise<UnboundSandbox>;
   /** Remove what a previous (crashed) server left behind: cgroups, mounts, scratch dirs, processes. */
   reapOrphans(): Promise<void>;
 }

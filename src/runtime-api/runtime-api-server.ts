@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { MAX_RUNTIME_PAYLOAD_BYTES, RuntimeApiRefusal, type InvocationEvent, type RuntimeChannel } from './runtime-channel.js';
 
 const PREFIX = '/2018-06-01/runtime/';
+/** Flint's own call for pre-initialized runtimes (not part of Lambda's Runtime API). */
+const BIND_PATH = '/2018-06-01/flint/bind';
 const INVOCATION_REPLY = /^invocation\/([^/]+)\/(response|error)$/;
 
 /**
@@ -44,6 +46,7 @@ export class RuntimeApiServer {
     const path = url.startsWith(PREFIX) ? url.slice(PREFIX.length).split('?')[0]! : undefined;
     try {
       if (path === 'invocation/next' && req.method === 'GET') return this.#next(req, res);
+      if (url === BIND_PATH && req.method === 'GET') return this.#bind(req, res);
       if (path === 'init/error' && req.method === 'POST') {
         return void readBounded(req).then(({ body }) => this.#answer(res, () => this.#channel.initError(body, errorTypeHeader(req))), () => res.destroy());
       }
@@ -88,6 +91,21 @@ export class RuntimeApiServer {
         if (event.cognitoIdentity !== undefined) headers['lambda-runtime-cognito-identity'] = event.cognitoIdentity;
         res.writeHead(200, headers);
         res.end(event.payload);
+      },
+    });
+  }
+
+  #bind(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    let delivered = false;
+    let closed = false;
+    res.on('close', () => { if (!delivered) closed = true; });
+    this.#channel.awaitBind({
+      get closed() { return closed; },
+      deliver(doc: Buffer) {
+        delivered = true;
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': doc.length });
+        res.end(doc);
       },
     });
   }

@@ -13,6 +13,8 @@
 export const MAX_RUNTIME_PAYLOAD_BYTES = 6_291_556;
 
 export type RuntimeState =
+  /** A pre-initialized runtime ("stem cell") waiting in Flint's GET /flint/bind for its function. */
+  | 'Unbound'
   /** Process launched; the runtime has not called /next yet (it is initializing). */
   | 'Started'
   /** The runtime posted /init/error. */
@@ -72,7 +74,16 @@ export interface NextWaiter {
   readonly closed: boolean;
 }
 
+/** A pending GET /2018-06-01/flint/bind of a pre-initialized runtime. */
+export interface BindWaiter {
+  /** Answers with the bind document (JSON: the function's environment, task root, /opt). */
+  deliver(doc: Buffer): void;
+  readonly closed: boolean;
+}
+
 export interface RuntimeChannelListener {
+  /** An unbound runtime is waiting for its function (its own start is done). */
+  bindWaiting?(): void;
   /** The runtime called /next for the first time: initialization is complete. */
   initDone(): void;
   initError(failure: InitFailure): void;
@@ -85,13 +96,53 @@ export interface RuntimeChannelListener {
 const NOT_ALLOWED = 'State transition is not allowed';
 
 export class RuntimeChannel {
-  #state: RuntimeState = 'Started';
+  #state: RuntimeState;
   #waiter: NextWaiter | undefined;
   #inFlight: InvocationEvent | undefined;
-  readonly #listener: RuntimeChannelListener;
+  #listener: RuntimeChannelListener;
+  #bindWaiter: BindWaiter | undefined;
+  #bindDoc: Buffer | undefined;
 
-  constructor(listener: RuntimeChannelListener) {
+  /** `unbound`: the runtime first asks Flint's /flint/bind for its function (a pre-initialized runtime). */
+  constructor(listener: RuntimeChannelListener, opts: { unbound?: boolean } = {}) {
     this.#listener = listener;
+    this.#state = opts.unbound ? 'Unbound' : 'Started';
+  }
+
+  /** Hands the protocol's events to another listener (a pre-initialized runtime joining its environment). */
+  attach(listener: RuntimeChannelListener): void {
+    this.#listener = listener;
+  }
+
+  /** Flint's GET /2018-06-01/flint/bind: only an unbound runtime may ask, once. */
+  awaitBind(waiter: BindWaiter): void {
+    if (this.#state !== 'Unbound' || (this.#bindWaiter && !this.#bindWaiter.closed)) this.#refuse('Bind');
+    if (this.#bindDoc) {
+      const doc = this.#bindDoc;
+      this.#bindDoc = undefined;
+      this.#state = 'Started';
+      return waiter.deliver(doc);
+    }
+    this.#bindWaiter = waiter;
+    this.#listener.bindWaiting?.();
+  }
+
+  /** Whether an unbound runtime is waiting in /flint/bind on a live connection. */
+  get bindWaiting(): boolean {
+    return this.#state === 'Unbound' && this.#bindWaiter !== undefined && !this.#bindWaiter.closed;
+  }
+
+  /** Binds an unbound runtime: its init starts now (delivered at once, or when it asks). */
+  bind(doc: Buffer): void {
+    if (this.#state !== 'Unbound') throw new Error(`runtime channel: cannot bind in state ${this.#state}`);
+    const waiter = this.#bindWaiter;
+    this.#bindWaiter = undefined;
+    if (waiter && !waiter.closed) {
+      this.#state = 'Started';
+      waiter.deliver(doc);
+    } else {
+      this.#bindDoc = doc;
+    }
   }
 
   get state(): RuntimeState {
@@ -153,6 +204,8 @@ export class RuntimeChannel {
   close(): void {
     this.#state = 'Closed';
     this.#waiter = undefined;
+    this.#bindWaiter = undefined;
+    this.#bindDoc = undefined;
     this.#inFlight = undefined;
   }
 

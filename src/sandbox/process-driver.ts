@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, lstatSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Sandbox, SandboxCapability, SandboxDriver, SandboxExit, SandboxPaths, SandboxSpec } from '../ports/sandbox-driver.js';
+import type { Sandbox, SandboxCapability, SandboxDriver, SandboxExit, SandboxPaths, SandboxSpec, UnboundSandbox, UnboundSandboxSpec } from '../ports/sandbox-driver.js';
 
 /**
  * The `process` sandbox: a plain child process on the host, for development and for hosts where no
@@ -42,6 +42,28 @@ export class ProcessSandboxDriver implements SandboxDriver {
   }
 
   async start(spec: SandboxSpec): Promise<Sandbox> {
+    return this.#spawn(spec, spec.taskRoot);
+  }
+
+  /**
+   * A runtime started before its function is known: it runs in the runtime directory until `bind`
+   * merges the layers into its /opt and names the code directory (the runtime changes into it).
+   */
+  async startUnbound(spec: UnboundSandboxSpec): Promise<UnboundSandbox> {
+    const sandbox = await this.#spawn({ ...spec, taskRoot: spec.runtimeDir, layers: [] }, spec.runtimeDir);
+    let bound = false;
+    return Object.assign(sandbox, {
+      bind: async (code: Pick<SandboxSpec, 'taskRoot' | 'layers'>): Promise<SandboxPaths> => {
+        if (bound) throw new Error(`sandbox ${spec.id} is already bound`);
+        bound = true;
+        const paths = this.paths({ ...spec, ...code });
+        await mergeLayers(paths.opt, code.layers);
+        return paths;
+      },
+    });
+  }
+
+  async #spawn(spec: SandboxSpec, cwd: string): Promise<ProcessSandbox> {
     const paths = this.paths(spec);
     const dir = this.#dir(spec.id);
     await mkdir(paths.tmp, { recursive: true, mode: 0o700 });
@@ -50,7 +72,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
     const [file, ...args] = spec.argv;
     if (!file) throw new Error('sandbox: empty argv');
     const child = spawn(file, args, {
-      cwd: paths.taskRoot,
+      cwd,
       // A clean environment: nothing of Flint's own leaks in (NODE_OPTIONS, NODE_EXTRA_CA_CERTS, ...).
       env: { ...spec.env, TMPDIR: paths.tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -132,8 +154,12 @@ class ProcessSandbox implements Sandbox {
     this.#watchdog.unref();
   }
 
+  /**
+   * Read at the end of every invocation, so it is cheap: the watchdog's peak for the tree plus the
+   * runtime process's own high-water mark (one /proc read rather than a walk of the tree).
+   */
   maxMemoryBytes(): number | undefined {
-    if (this.#alive) this.#checkMemory();
+    if (this.#alive) this.#peak = Math.max(this.#peak, statusKb(this.pid, 'VmHWM') * 1024);
     return this.#peak || undefined;
   }
 
