@@ -40,7 +40,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     sandbox: value('sandbox'),
     only: value('only') ? new Set(value('only')!.split(',')) : undefined,
     outDir: value('out'),
-    coldSamples: Number(value('cold-samples') ?? (tiny ? 2 : 10)),
+    coldSamples: Number(value('cold-samples') ?? (tiny ? 1 : 10)),
     asyncEvents: Number(value('async-events') ?? (tiny ? 200 : 5000)),
     memoryEnvs: Number(value('memory-envs') ?? (tiny ? 2 : 8)),
     creationEnvs: Number(value('creation-envs') ?? (tiny ? 4 : 16)),

@@ -32,6 +32,11 @@ export interface FlintConfig {
    * unfinished events are delivered again this long after they were last renewed.
    */
   asyncVisibilityTimeoutMs: number;
+  /**
+   * Pre-initialized runtimes ("stem cells") kept per runtime family and memory size once that
+   * pair has cold-started (more when cold starts come faster); 0 turns them off.
+   */
+  prewarmPerRuntime: number;
   /** Server log verbosity: debug shows each async retry/drop decision. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Quiet mode: no per-request logging. */
@@ -58,6 +63,7 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     asyncRetryScale: num(env['FLINT_ASYNC_RETRY_SCALE'], 1),
     asyncPollers: num(env['FLINT_ASYNC_POLLERS'], 4),
     asyncVisibilityTimeoutMs: num(env['FLINT_ASYNC_VISIBILITY_TIMEOUT_MS'], 30_000),
+    prewarmPerRuntime: num(env['FLINT_PREWARM_PER_RUNTIME'], 1),
     logLevel: (['debug', 'info', 'warn', 'error'] as const).find((l) => l === env['FLINT_LOG_LEVEL']) ?? 'info',
     quiet: env['FLINT_QUIET'] === '1',
   };

@@ -100,14 +100,13 @@ export class AliasService {
    */
   delete(input: { FunctionName: string; Name: string }): void {
     const { name } = this.#repo.ref(input.FunctionName);
-    const hadProvisioned = this.#ctx.store.transaction(() => {
+    const deleted = this.#ctx.store.transaction(() => {
       this.#repo.requireFunction(name);
-      if (!this.#repo.aliases.delete(key(name, input.Name))) return false;
-      this.#ctx.store.collection(COLLECTIONS.policies).delete(key(name, input.Name));
-      this.#ctx.store.collection(COLLECTIONS.eventInvokeConfigs).delete(key(name, input.Name));
-      return this.#ctx.store.collection(COLLECTIONS.provisionedConcurrency).delete(key(name, input.Name));
+      return this.#repo.aliases.delete(key(name, input.Name));
     });
-    if (hadProvisioned) this.#ctx.events.emit({ type: 'provisioned-concurrency-changed', functionName: name, qualifier: input.Name });
+    // The alias's policy, async-invoke config and provisioned concurrency go with it (as in AWS);
+    // their services drop them on this event (src/control/qualifier-documents.ts).
+    if (deleted) this.#ctx.events.emit({ type: 'alias-deleted', functionName: name, alias: input.Name });
   }
 
   list(input: { FunctionName: string; FunctionVersion?: string; Marker?: string; MaxItems?: number }): { Aliases: AliasRecord[]; NextMarker?: string } {

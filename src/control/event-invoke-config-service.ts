@@ -1,3 +1,4 @@
+import { dropWithQualifier } from './qualifier-documents.js';
 import type { ControlContext } from './control-context.js';
 import { FunctionLookup } from './function-lookup.js';
 import { decodeMarker, encodeMarker } from './list-marker.js';
@@ -33,11 +34,7 @@ export class EventInvokeConfigService {
   constructor(ctx: ControlContext) {
     this.#ctx = ctx;
     this.#lookup = new FunctionLookup(ctx);
-    ctx.events.subscribe((e) => {
-      if (e.type === 'function-deleted') this.#dropAll(e.functionName);
-      else if (e.type === 'version-deleted') this.#configs.delete(key(e.functionName, e.version));
-      else if (e.type === 'alias-deleted') this.#configs.delete(key(e.functionName, e.alias));
-    });
+    dropWithQualifier(ctx, COLLECTIONS.eventInvokeConfigs);
   }
 
   get #configs() {
@@ -161,12 +158,6 @@ export class EventInvokeConfigService {
     }
     if (!this.#lookup.getFunction(target)) throw invalid();
     if (target === functionName) throw new InvalidParameterValueException("You can't specify the function as a destination for itself.");
-  }
-
-  #dropAll(functionName: string): void {
-    this.#ctx.store.transaction(() => {
-      for (const { key: k } of this.#configs.list(key(functionName, ''))) this.#configs.delete(k);
-    });
   }
 }
 

@@ -1,3 +1,4 @@
+import { dropWithQualifier } from './qualifier-documents.js';
 import type { ControlContext } from './control-context.js';
 import { FunctionLookup } from './function-lookup.js';
 import { checkRevision, policyJson, principalElement, withStatement } from './policy-document.js';
@@ -34,11 +35,7 @@ export class PolicyService {
   constructor(ctx: ControlContext) {
     this.#ctx = ctx;
     this.#lookup = new FunctionLookup(ctx);
-    ctx.events.subscribe((e) => {
-      if (e.type === 'function-deleted') this.#dropAll(e.functionName);
-      else if (e.type === 'version-deleted') this.#policies.delete(key(e.functionName, e.version));
-      else if (e.type === 'alias-deleted') this.#policies.delete(key(e.functionName, e.alias));
-    });
+    dropWithQualifier(ctx, COLLECTIONS.policies);
   }
 
   get #policies() {
@@ -120,11 +117,5 @@ export class PolicyService {
       Resource: resource,
       ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
     };
-  }
-
-  #dropAll(functionName: string): void {
-    this.#ctx.store.transaction(() => {
-      for (const { key: k } of this.#policies.list(key(functionName, ''))) this.#policies.delete(k);
-    });
   }
 }

@@ -1,3 +1,4 @@
+import { dropWithQualifier } from './qualifier-documents.js';
 import type { ControlContext } from './control-context.js';
 import { lastModified } from './control-context.js';
 import { MIN_UNRESERVED_CONCURRENCY, type ConcurrencyService } from './concurrency-service.js';
@@ -27,11 +28,9 @@ export class ProvisionedConcurrencyService {
     this.#ctx = ctx;
     this.#lookup = new FunctionLookup(ctx);
     this.#concurrency = concurrency;
-    ctx.events.subscribe((e) => {
-      if (e.type === 'function-deleted') this.#drop(e.functionName);
-      else if (e.type === 'version-deleted') this.#drop(e.functionName, e.version);
-      // AWS: deleting an alias also deletes the provisioned concurrency config on it (recorded).
-      else if (e.type === 'alias-deleted') this.#drop(e.functionName, e.alias);
+    // AWS: deleting an alias also deletes the provisioned concurrency config on it (recorded).
+    dropWithQualifier(ctx, COLLECTIONS.provisionedConcurrency, (functionName, qualifier, removed) => {
+      if (qualifier !== undefined && removed.length > 0) ctx.events.emit({ type: 'provisioned-concurrency-changed', functionName, qualifier });
     });
   }
 
@@ -161,16 +160,6 @@ export class ProvisionedConcurrencyService {
     if (target.kind === 'version') {
       const pointing = this.#lookup.aliases(name).some((a) => a.FunctionVersion === target.qualifier && this.#configs.get(key(name, a.Name)));
       if (pointing) throw new ResourceConflictException('Version is pointed by a Provisioned Concurrency alias');
-    }
-  }
-
-  #drop(functionName: string, qualifier?: string): void {
-    const gone = this.#ctx.store.transaction(() => {
-      const keys = qualifier !== undefined ? [key(functionName, qualifier)] : this.#configs.list(key(functionName, '')).map((e) => e.key);
-      return keys.filter((k) => this.#configs.delete(k));
-    });
-    if (qualifier !== undefined && gone.length > 0) {
-      this.#ctx.events.emit({ type: 'provisioned-concurrency-changed', functionName, qualifier });
     }
   }
 }

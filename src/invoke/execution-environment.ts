@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../ports/clock.js';
 import type { Sandbox, SandboxDriver, SandboxExit, SandboxPaths } from '../ports/sandbox-driver.js';
 import type { FunctionConfiguration } from '../domain/records.js';
-import { RuntimeChannel, type InitFailure, type RuntimeReply } from '../runtime-api/runtime-channel.js';
+import { RuntimeChannel, type InitFailure, type RuntimeChannelListener, type RuntimeReply } from '../runtime-api/runtime-channel.js';
 import { RuntimeApiServer } from '../runtime-api/runtime-api-server.js';
 import type { LogStore, LogStreamWriter } from '../observe/log-store.js';
 import { endLine, initReportLine, initStartLine, logStreamName, reportLine, startLine, timeoutLine } from '../observe/log-lines.js';
@@ -12,6 +12,8 @@ import { errorTypeOf, exitReason, invalidEntrypoint, responseTooLarge, runtimeEx
 import { OutputLines } from './output-lines.js';
 import type { RuntimeCatalog, RuntimeChoice } from './runtime-catalog.js';
 import type { SessionCredentials } from './session-credentials.js';
+import type { StemCell } from './prewarm-stem-cell.js';
+import type { StartType } from '../ports/metrics.js';
 
 /** What binds an environment to one function version (it never runs anything else). */
 export interface EnvironmentBinding {
@@ -59,6 +61,10 @@ export interface InvocationOutcome {
   durationMs: number;
   /** Set on the invocation that paid for the environment's initialization. */
   initDurationMs?: number;
+  /** cold (a new runtime), pre-initialized (a runtime started ahead, bound now) or warm. */
+  startType: StartType;
+  billedDurationMs: number;
+  maxMemoryUsedMb?: number;
 }
 
 type InitResult = { ok: true } | { ok: false; failure: InitProblem };
@@ -92,8 +98,11 @@ type Ending = { kind: 'reply'; reply: RuntimeReply } | { kind: 'exit'; exit: San
  * environments whose first step already ran.
  */
 export class ExecutionEnvironment {
-  readonly id = `env-${randomBytes(8).toString('hex')}`;
+  readonly id: string;
   readonly binding: EnvironmentBinding;
+  /** Adopted a pre-initialized runtime rather than starting one. */
+  readonly preInitialized: boolean;
+  readonly #stem: StemCell | undefined;
   readonly createdAt: number;
   readonly logStreamName: string;
   #lastUsedAt: number;
@@ -123,8 +132,12 @@ export class ExecutionEnvironment {
   #busy: Promise<void> = Promise.resolve();
   readonly #listeners = new Set<(env: ExecutionEnvironment, from: EnvironmentState, to: EnvironmentState) => void>();
 
-  constructor(binding: EnvironmentBinding, deps: EnvironmentDeps) {
+  /** With `stem`, the environment adopts that pre-started runtime instead of starting a sandbox (its id becomes the environment's). */
+  constructor(binding: EnvironmentBinding, deps: EnvironmentDeps, stem?: StemCell) {
+    this.id = stem?.id ?? `env-${randomBytes(8).toString('hex')}`;
     this.binding = binding;
+    this.#stem = stem;
+    this.preInitialized = stem !== undefined;
     this.#deps = deps;
     this.createdAt = deps.clock.now();
     this.#lastUsedAt = this.createdAt;
@@ -132,7 +145,7 @@ export class ExecutionEnvironment {
     this.#machine = new EnvironmentStateMachine(this.id, (from, to) => {
       for (const l of this.#listeners) l(this, from, to);
     });
-    this.#channel = new RuntimeChannel({
+    const listener: RuntimeChannelListener = {
       initDone: () => this.#initResolve?.({ ok: true }),
       initError: (failure) => this.#initResolve?.({ ok: false, failure: { kind: 'reported', failure } }),
       reply: (_id, reply) => this.#replyResolve?.({ kind: 'reply', reply }),
@@ -140,11 +153,19 @@ export class ExecutionEnvironment {
         this.#runtimeWaiting = true;
         this.#maybeReady();
       },
-    });
-    this.#server = new RuntimeApiServer(this.#channel);
+    };
     this.#stream = deps.logs.openStream(binding.functionName, this.logStreamName);
     this.#stdout = new OutputLines((l) => this.#line(l));
     this.#stderr = new OutputLines((l) => this.#line(l));
+    if (stem) {
+      this.#channel = stem.channel;
+      this.#server = stem.server;
+      this.#sandbox = stem.sandbox;
+      stem.adopt(listener, (chunk, stream) => this.#output(chunk, stream));
+    } else {
+      this.#channel = new RuntimeChannel(listener);
+      this.#server = new RuntimeApiServer(this.#channel);
+    }
   }
 
   get state(): EnvironmentState {
@@ -183,7 +204,55 @@ export class ExecutionEnvironment {
     return this.#init;
   }
 
+  #output(chunk: Buffer, stream: 'stdout' | 'stderr'): void {
+    this.#outputChunks++;
+    (stream === 'stdout' ? this.#stdout : this.#stderr).push(chunk);
+  }
+
+  /**
+   * Binds the adopted pre-started runtime: code and layers become visible in its sandbox, then it
+   * gets the environment a cold start would have had (same builder, its own Runtime API address)
+   * and loads the handler. Init Duration runs from the bind to its first /next.
+   */
+  async #startFromStem(stem: StemCell): Promise<InitResult> {
+    const d = this.#deps;
+    const b = this.binding;
+    this.#line(initStartLine(b.runtime.runtime));
+    const sandbox = stem.sandbox;
+    const result = new Promise<InitResult>((resolve) => (this.#initResolve = resolve));
+    this.#initStartedAt = d.clock.monotonic();
+    void sandbox.exited.then((exit) => this.#onExit(exit));
+    const paths = await sandbox.bind({ taskRoot: b.codeDir, layers: b.layerDirs });
+    const launch = b.runtime.launch(paths);
+    if ('entrypointError' in launch) return { ok: false, failure: { kind: 'entrypoint', message: launch.entrypointError } };
+    const cred = d.credentials.issue(b.config.Role, b.functionName, d.credentialTtlMs);
+    this.#credentialKey = cred.accessKeyId;
+    const env = environmentVariables({
+      config: b.config,
+      functionName: b.functionName,
+      version: b.version,
+      region: d.region,
+      paths,
+      runtimeApi: stem.runtimeApiAddress,
+      logStreamName: this.logStreamName,
+      initializationType: b.initializationType,
+      credentials: cred,
+      runtimeVariables: launch.env,
+      path: d.runtimes.pathVariable(paths),
+      ...(d.lambdaEndpoint ? { lambdaEndpoint: d.lambdaEndpoint } : {}),
+    });
+    if (this.#stopped) return { ok: false, failure: { kind: 'exit', exit: STOPPED } };
+    this.#channel.bind(Buffer.from(JSON.stringify({ env, taskRoot: paths.taskRoot, opt: paths.opt })));
+    const timer = setTimeout(() => this.#initResolve?.({ ok: false, failure: { kind: 'timeout' } }), d.initTimeoutMs);
+    const r = await result;
+    clearTimeout(timer);
+    this.#initResolve = undefined;
+    this.#initDurationMs = d.clock.monotonic() - this.#initStartedAt;
+    return r;
+  }
+
   async #start(): Promise<InitResult> {
+    if (this.#stem) return this.#startFromStem(this.#stem);
     const d = this.#deps;
     const b = this.binding;
     const api = await this.#server.listen('127.0.0.1');
@@ -220,10 +289,7 @@ export class ExecutionEnvironment {
         ephemeralStorageMb: b.config.EphemeralStorage?.Size ?? 512,
         runtimeApi: api,
         network: 'default',
-        onOutput: (chunk, stream) => {
-          this.#outputChunks++;
-          (stream === 'stdout' ? this.#stdout : this.#stderr).push(chunk);
-        },
+        onOutput: (chunk, stream) => this.#output(chunk, stream),
       });
     } catch (err) {
       return { ok: false, failure: this.#spawnFailure(err as NodeJS.ErrnoException, launch.argv[0]!) };
@@ -256,10 +322,12 @@ export class ExecutionEnvironment {
     const clock = this.#deps.clock;
     const init = await this.start();
     const cold = this.#invocations === 0 && this.binding.initializationType === 'on-demand';
+    // A provisioned environment's first invocation is warm: its init ran before anyone called (Lambda reports no Init Duration).
+    const startType: StartType = !cold ? 'warm' : this.preInitialized ? 'pre-initialized' : 'cold';
     this.#invocations++;
     this.#lastUsedAt = clock.now();
     this.#current = { requestId: input.requestId, lines: [], chars: 0 };
-    if (!init.ok) return this.#initFailed(input, init.failure);
+    if (!init.ok) return this.#initFailed(input, init.failure, startType);
     if (this.#machine.state !== 'Ready' || !this.#channel.waiting) {
       this.#invocations--;
       this.#current = undefined;
@@ -307,7 +375,7 @@ export class ExecutionEnvironment {
       result = { payload: e.payload, error: e, status: 'error' };
     }
     await this.#drainOutput();
-    const outcome = this.#finishInvocation(input.requestId, durationMs, cold, result.error?.errorType, result.status);
+    const outcome = this.#finishInvocation(input.requestId, durationMs, cold, startType, result.error?.errorType, result.status);
     this.#invoking = false;
     done();
     this.#maybeReady();
@@ -328,7 +396,7 @@ export class ExecutionEnvironment {
     }
   }
 
-  #initFailed(input: InvocationInput, problem: InitProblem): InvocationOutcome {
+  #initFailed(input: InvocationInput, problem: InitProblem, startType: StartType): InvocationOutcome {
     const initMs = this.#initDurationMs ?? 0;
     let error: PlatformError | { errorType?: string; payload: Buffer };
     if (problem.kind === 'reported') error = { payload: problem.failure.payload, errorType: errorTypeOf(problem.failure.payload, problem.failure.errorType) };
@@ -337,26 +405,28 @@ export class ExecutionEnvironment {
     else error = timedOut(input.requestId, this.#deps.initTimeoutMs / 1000);
     this.#line(problem.kind === 'timeout' ? initReportLine(initMs, 'timeout') : initReportLine(initMs, 'error', error.errorType));
     this.#line(startLine(input.requestId, this.binding.version));
-    const outcome = this.#finishInvocation(input.requestId, 0, false, error.errorType, problem.kind === 'timeout' ? 'timeout' : 'error');
+    const outcome = this.#finishInvocation(input.requestId, 0, false, startType, error.errorType, problem.kind === 'timeout' ? 'timeout' : 'error');
     void this.stop();
     return { ...outcome, payload: error.payload, functionError: 'Unhandled', ...(error.errorType ? { errorType: error.errorType } : {}) };
   }
 
-  #finishInvocation(requestId: string, durationMs: number, cold: boolean, errorType: string | undefined, status: 'timeout' | 'error' | undefined): Omit<InvocationOutcome, 'payload'> {
+  #finishInvocation(requestId: string, durationMs: number, cold: boolean, startType: StartType, errorType: string | undefined, status: 'timeout' | 'error' | undefined): Omit<InvocationOutcome, 'payload'> {
     this.#stdout.flush();
     this.#stderr.flush();
     const memory = this.binding.config.MemorySize;
     const usedBytes = this.#sandbox?.maxMemoryBytes() ?? 0;
     const initDurationMs = cold ? this.#initDurationMs : undefined;
+    // Since August 2025 Lambda bills the init phase of on-demand cold starts with the invocation.
+    const billedDurationMs = Math.ceil(durationMs + (initDurationMs ?? 0));
+    const maxMemoryUsedMb = Math.min(memory, Math.ceil(usedBytes / (1024 * 1024)));
     this.#line(endLine(requestId));
     this.#line(
       reportLine({
         requestId,
         durationMs,
-        // Since August 2025 Lambda bills the init phase of on-demand cold starts with the invocation.
-        billedDurationMs: Math.ceil(durationMs + (initDurationMs ?? 0)),
+        billedDurationMs,
         memorySizeMb: memory,
-        maxMemoryUsedMb: Math.min(memory, Math.ceil(usedBytes / (1024 * 1024))),
+        maxMemoryUsedMb,
         ...(initDurationMs !== undefined ? { initDurationMs } : {}),
         ...(status ? { status } : {}),
         ...(status && errorType ? { errorType } : {}),
@@ -364,7 +434,17 @@ export class ExecutionEnvironment {
     );
     const lines = this.#current?.lines ?? [];
     this.#current = undefined;
-    return { log: lines.map((l) => l + '\n').join(''), durationMs, ...(initDurationMs !== undefined ? { initDurationMs } : {}), ...(errorType ? { errorType } : {}) };
+    // The invocation's lines go to the file together, now.
+    this.#stream.flush();
+    return {
+      log: lines.map((l) => l + '\n').join(''),
+      durationMs,
+      billedDurationMs,
+      startType,
+      ...(usedBytes > 0 ? { maxMemoryUsedMb } : {}),
+      ...(initDurationMs !== undefined ? { initDurationMs } : {}),
+      ...(errorType ? { errorType } : {}),
+    };
   }
 
   /** Ready again only when both the invocation's bookkeeping is done and the runtime is back in /next. */

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
 import { startHarness, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
 import { makeZip } from '../helpers/zip.js';
-import { expectAwsError } from '../helpers/expect-aws-error.js';
+import { expectAwsError } from '../helpers/expect-error.js';
 
 /**
  * Event invocations through the real server and @aws-sdk/client-lambda. The functions run on the

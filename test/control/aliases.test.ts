@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { startHarness, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
 import { makeZip } from '../helpers/zip.js';
-import { expectAwsError } from '../helpers/expect-aws-error.js';
+import { expectAwsError } from '../helpers/expect-error.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function';
 const FN = 'alias-fn';

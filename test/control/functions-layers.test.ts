@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { startHarness, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
 import { makeZip } from '../helpers/zip.js';
-import { expectAwsError } from '../helpers/expect-aws-error.js';
+import { expectAwsError } from '../helpers/expect-error.js';
 
 /** Functions referencing layer versions (published through the layer API) and showing reserved concurrency. */
 const LAYER = 'arn:aws:lambda:us-east-1:000000000000:layer';

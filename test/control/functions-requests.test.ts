@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { startHarness, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
 import { makeZip } from '../helpers/zip.js';
-import { expectAwsError } from '../helpers/expect-aws-error.js';
+import { expectAwsError } from '../helpers/expect-error.js';
 import { signedFetch } from '../helpers/signed-fetch.js';
 
 /** Requests the SDK would not send as-is (raw, signed), and every form of function name and qualifier. */

@@ -12,6 +12,10 @@ import { FunctionService } from '../../src/control/function-service.js';
 import { VersionService } from '../../src/control/version-service.js';
 import { AliasService } from '../../src/control/alias-service.js';
 import { CodeLocations } from '../../src/control/code-location.js';
+import { PolicyService } from '../../src/control/policy-service.js';
+import { EventInvokeConfigService } from '../../src/control/event-invoke-config-service.js';
+import { ProvisionedConcurrencyService } from '../../src/control/provisioned-concurrency-service.js';
+import { ConcurrencyService } from '../../src/control/concurrency-service.js';
 import type { FunctionEvent } from '../../src/ports/function-events.js';
 import type { ControlContext } from '../../src/control/control-context.js';
 import { makeZip } from '../helpers/zip.js';
@@ -43,6 +47,10 @@ before(async () => {
   functions = new FunctionService(ctx);
   versions = new VersionService(ctx);
   aliases = new AliasService(ctx);
+  // The services that own per-qualifier documents drop them on delete events.
+  new PolicyService(ctx);
+  new EventInvokeConfigService(ctx);
+  new ProvisionedConcurrencyService(ctx, new ConcurrencyService(ctx, { concurrencyLimit: 1000 }));
   zip = await makeZip({ 'index.js': 'exports.handler = async () => 1;' });
 });
 after(() => {
@@ -191,9 +199,12 @@ test('alias-delete: takes the alias’s policy, invoke config and provisioned co
     assert.equal(store.collection(c).get(`al${SEP}live`), undefined, c);
     assert.deepEqual(store.collection(c).get(`al${SEP}1`), { marker: c }, `${c} of the version stays`);
   }
-  assert.deepEqual(events, [{ type: 'provisioned-concurrency-changed', functionName: 'al', qualifier: 'live' }]);
+  assert.deepEqual(events, [
+    { type: 'alias-deleted', functionName: 'al', alias: 'live' },
+    { type: 'provisioned-concurrency-changed', functionName: 'al', qualifier: 'live' },
+  ]);
   aliases.delete({ FunctionName: 'al', Name: 'live' });
-  assert.equal(events.length, 1, 'deleting an absent alias changes nothing');
+  assert.equal(events.length, 2, 'deleting an absent alias changes nothing');
   // Deleting the function removes every per-qualifier document.
   functions.delete({ FunctionName: 'al' });
   for (const c of ['policies', 'event-invoke-configs', 'provisioned-concurrency']) assert.equal(store.collection(c).count(`al${SEP}`), 0, c);

@@ -172,7 +172,7 @@ test('policies: deleting a function deletes its policies', async () => {
 });
 
 // Needs AliasService.delete to emit the `alias-deleted` FunctionEvent.
-test('policies: deleting an alias deletes its policy', { todo: 'AliasService does not emit alias-deleted yet' }, async () => {
+test('policies: deleting an alias deletes its policy', async () => {
   await createFunction(h.client, 'pol-del-alias');
   const v = await publishVersion(h.client, 'pol-del-alias');
   await createAlias(h.client, 'pol-del-alias', 'live', v);

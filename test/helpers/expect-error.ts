@@ -10,3 +10,8 @@ export async function expectError(call: Promise<unknown>, type: string, status: 
     return true;
   });
 }
+
+/** The same check with named fields: `{ name, status, message }`. */
+export function expectAwsError(p: Promise<unknown>, want: { name: string; status: number; message: string | RegExp }): Promise<void> {
+  return expectError(p, want.name, want.status, want.message);
+}

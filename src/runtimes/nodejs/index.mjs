@@ -7,7 +7,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import util from 'node:util';
-import { createRequire } from 'node:module';
+import Module, { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 const RUNTIME_FILE = path.join(process.env.LAMBDA_RUNTIME_DIR ?? path.dirname(new URL(import.meta.url).pathname), 'index.mjs');
@@ -43,9 +43,13 @@ console.trace = (...a) => logLine('TRACE', a);
 
 // ---- Runtime API client ----
 function call(method, urlPath, body, headers = {}) {
+  return request(method, `/2018-06-01/runtime/${urlPath}`, body, headers);
+}
+
+function request(method, fullPath, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: API_HOST, port: API_PORT, method, path: `/2018-06-01/runtime/${urlPath}`, agent, headers: body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } : headers },
+      { host: API_HOST, port: API_PORT, method, path: fullPath, agent, headers: body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } : headers },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -243,7 +247,32 @@ function runHandler(handler, event, headers) {
   });
 }
 
+// ---- pre-initialized start ("stem cell") ----
+// Started before its function was known (FLINT_STEM_KEYS lists the variables Flint started it
+// with), the runtime asks Flint which function it now runs, then takes on exactly the environment
+// a cold start would have had: the function's variables replace Flint's start variables (what the
+// sandbox itself added, such as TMPDIR, stays, as it would on a cold start), the working directory
+// becomes the task root and NODE_PATH is read again. Only then is the handler loaded.
+async function bindFunction() {
+  const startKeys = new Set(process.env.FLINT_STEM_KEYS.split(','));
+  let res;
+  try {
+    res = await request('GET', '/2018-06-01/flint/bind');
+  } catch (err) {
+    fatal(`the Runtime API went away: ${err.message}`);
+  }
+  if (res.status !== 200) fatal(`GET /2018-06-01/flint/bind answered ${res.status}: ${res.body}`);
+  const doc = JSON.parse(res.body.toString('utf8'));
+  const kept = {};
+  for (const k of Object.keys(process.env)) if (!startKeys.has(k)) kept[k] = process.env[k];
+  for (const k of Object.keys(process.env)) delete process.env[k];
+  Object.assign(process.env, doc.env, kept);
+  process.chdir(doc.taskRoot);
+  Module._initPaths();
+}
+
 async function main() {
+  if (process.env.FLINT_STEM_KEYS !== undefined) await bindFunction();
   let handler;
   try {
     handler = await loadHandler();

@@ -25,6 +25,10 @@ _current_request_id = None
 
 def _call(method, path, body=None, headers=None):
     """One Runtime API request on a kept-alive connection (re-opened once if it dropped)."""
+    return _request(method, "/2018-06-01/runtime/" + path, body, headers)
+
+
+def _request(method, full_path, body=None, headers=None):
     global _conn
     for attempt in (0, 1):
         if _conn is None:
@@ -33,7 +37,7 @@ def _call(method, path, body=None, headers=None):
             h = dict(headers or {})
             if body is not None:
                 h.setdefault("Content-Type", "application/json")
-            _conn.request(method, "/2018-06-01/runtime/" + path, body=body, headers=h)
+            _conn.request(method, full_path, body=body, headers=h)
             resp = _conn.getresponse()
             return resp.status, resp.getheaders(), resp.read()
         except (http.client.HTTPException, OSError):
@@ -216,11 +220,43 @@ def _setup_path(opt_root):
             sys.path.insert(0, p)
 
 
+def _bind_function():
+    """A pre-initialized start ("stem cell"): started before its function was known.
+
+    FLINT_STEM_KEYS lists the variables Flint started the interpreter with. The function's
+    environment replaces them (what the sandbox itself added, such as TMPDIR, stays, as on a cold
+    start); PYTHONPATH, which the interpreter reads only at start, is applied to sys.path where the
+    interpreter would have put it; the working directory becomes the task root. Returns /opt.
+    """
+    start_keys = set(os.environ["FLINT_STEM_KEYS"].split(","))
+    status, _headers, body = _request("GET", "/2018-06-01/flint/bind")
+    if status != 200:
+        sys.stderr.write(f"flint runtime: GET /2018-06-01/flint/bind answered {status}: {body!r}\n")
+        sys.exit(1)
+    doc = json.loads(body)
+    kept = {k: v for k, v in os.environ.items() if k not in start_keys}
+    old_path = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    os.environ.clear()
+    os.environ.update(doc["env"])
+    os.environ.update(kept)
+    new_path = [os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    old_abs = [os.path.abspath(p) for p in old_path]
+    if new_path != old_abs:
+        # The interpreter put PYTHONPATH's entries right after the script's directory.
+        if sys.path[1:1 + len(old_abs)] == old_abs:
+            del sys.path[1:1 + len(old_abs)]
+        sys.path[1:1] = new_path
+    time.tzset()
+    os.chdir(doc["taskRoot"])
+    return doc["opt"]
+
+
 def main():
     global _current_request_id
+    opt_root = _bind_function() if "FLINT_STEM_KEYS" in os.environ else None
     _setup_logging()
     # Where the layers are merged (/opt in an isolated sandbox), passed by Flint as the first argument.
-    _setup_path(sys.argv[1] if len(sys.argv) > 1 else "/opt")
+    _setup_path(opt_root or (sys.argv[1] if len(sys.argv) > 1 else "/opt"))
     try:
         handler = _load_handler()
     except Exception as e:  # noqa: BLE001 - every init failure is reported, as Lambda does
