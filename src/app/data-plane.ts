@@ -17,6 +17,9 @@ import { ExecutionEnvironment, type EnvironmentDeps } from '../invoke/execution-
 import { ConcurrencyLeases } from '../invoke/concurrency-leases.js';
 import { InvokeService, type InvocationTargets } from '../invoke/invoke-service.js';
 import { Provisioner, type ProvisionedConfig } from '../invoke/provisioner.js';
+import { PrewarmPool } from '../invoke/prewarm-pool.js';
+import { StemCell } from '../invoke/prewarm-stem-cell.js';
+import type { Metrics } from '../ports/metrics.js';
 
 export interface DataPlane {
   readonly invoke: InvokeService;
@@ -24,6 +27,8 @@ export interface DataPlane {
   readonly logs: LogStore;
   readonly sessions: SessionCredentials;
   readonly driver: SandboxDriver;
+  /** Pre-initialized runtimes (stem cells); disabled when FLINT_PREWARM_PER_RUNTIME is 0 or the driver cannot start them. */
+  readonly prewarm: PrewarmPool;
   /** Tells environments where Flint's API is (AWS_ENDPOINT_URL_LAMBDA), once it listens. */
   setEndpoint(endpoint: string): void;
   /** Removes what a crashed server left in the sandboxes, then starts provisioned environments for stored configs. */
@@ -47,6 +52,8 @@ export function createDataPlane(deps: {
   markProvisionedAllocated(functionName: string, qualifier: string, allocated: number, status: 'READY' | 'IN_PROGRESS' | 'FAILED', reason?: string): void;
   /** Another sandbox driver (an isolating one); the process driver otherwise. */
   driver?: SandboxDriver;
+  /** Receives one record per finished invocation (with its start type). */
+  metrics?: Pick<Metrics, 'invocation'>;
   log(line: string): void;
 }): DataPlane {
   const { config, clock } = deps;
@@ -80,10 +87,17 @@ export function createDataPlane(deps: {
       return endpoint;
     },
   };
+  const nodeMajor = process.versions.node.split('.')[0];
+  const prewarm = new PrewarmPool({
+    clock,
+    perRuntime: driver.startUnbound ? config.prewarmPerRuntime : 0,
+    startCell: (key) => StemCell.start({ driver, runtimes, clock, runtimeId: key.family === 'nodejs' ? `nodejs${nodeMajor}.x` : 'python3.12' }, key),
+    log: deps.log,
+  });
   let provisioner: Provisioner | undefined;
   const pool = new EnvironmentPool({
     clock,
-    create: (binding) => new ExecutionEnvironment(binding, envDeps),
+    create: (binding) => new ExecutionEnvironment(binding, envDeps, prewarm.take(binding)),
     idleTimeoutMs: config.idleTimeoutMs,
     maxLifetimeMs: config.maxLifetimeMs,
     onStopped: (env, provisionedFor) => provisioner?.environmentStopped(env, provisionedFor),
@@ -101,6 +115,7 @@ export function createDataPlane(deps: {
     random: Math.random,
     accountLimit: config.concurrencyLimit,
     committed: deps.committed,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
   provisioner = new Provisioner({
     pool,
@@ -117,6 +132,7 @@ export function createDataPlane(deps: {
     logs,
     sessions,
     driver,
+    prewarm,
     setEndpoint(e) {
       endpoint = e;
     },
@@ -126,6 +142,7 @@ export function createDataPlane(deps: {
     },
     async stop() {
       provisioner!.close();
+      await prewarm.close();
       await pool.close();
     },
   };

@@ -4,6 +4,7 @@ import type { CodeStore } from '../ports/code-store.js';
 import type { FunctionEvents } from '../ports/function-events.js';
 import type { InvokeRequest, InvokeResult, Invoker } from '../ports/invoker.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
+import type { Metrics } from '../ports/metrics.js';
 import { COLLECTIONS, key, type FunctionRecord, type FunctionVersionRecord, type ProvisionedConcurrencyRecord } from '../domain/records.js';
 import { InvalidRequestContentException } from '../domain/errors.js';
 import type { ConcurrencyLeases } from './concurrency-leases.js';
@@ -38,6 +39,8 @@ export interface InvokeServiceDeps {
   accountLimit: number;
   /** Executions the account's functions reserved or provisioned (ConcurrencyService.committed). */
   committed(): number;
+  /** Receives one record per finished invocation (start type, durations, outcome). */
+  metrics?: Pick<Metrics, 'invocation'>;
 }
 
 /** LogResult carries the last 4 KB of the invocation's log. */
@@ -101,9 +104,22 @@ export class InvokeService implements Invoker {
           }),
         ),
     );
+    d.metrics?.invocation({
+      functionName: name,
+      version,
+      startType: outcome.startType,
+      durationMs: outcome.durationMs,
+      billedDurationMs: outcome.billedDurationMs,
+      ...(outcome.initDurationMs !== undefined ? { initDurationMs: outcome.initDurationMs } : {}),
+      memorySizeMb: config.MemorySize,
+      ...(outcome.maxMemoryUsedMb !== undefined ? { maxMemoryUsedMb: outcome.maxMemoryUsedMb } : {}),
+      outcome: outcomeClass(outcome.functionError, outcome.errorType),
+      async: req.async === true,
+    });
     const log = Buffer.from(outcome.log);
     return {
       requestId,
+      startType: outcome.startType,
       statusCode: 200,
       payload: outcome.payload,
       ...(outcome.functionError ? { functionError: outcome.functionError } : {}),
@@ -135,6 +151,15 @@ export class InvokeService implements Invoker {
   }
 }
 
+/** The metrics' outcome label, from the platform's error types (function-errors.ts). */
+function outcomeClass(functionError: string | undefined, errorType: string | undefined): string {
+  if (!functionError) return 'success';
+  if (errorType === 'Sandbox.Timedout') return 'timeout';
+  if (errorType === 'Runtime.OutOfMemory') return 'out-of-memory';
+  if (errorType === 'Runtime.ExitError') return 'runtime-exit';
+  return 'function-error';
+}
+
 /** X-Amz-Client-Context is base64 JSON; the runtime gets the JSON text. */
 function decodeClientContext(b64: string): string {
   const text = Buffer.from(b64, 'base64').toString('utf8');
@@ -150,5 +175,6 @@ function decodeClientContext(b64: string): string {
 /** An X-Ray trace header for an invocation that arrived without one (Lambda starts a trace per request). */
 function newTraceId(now: number): string {
   const secs = Math.floor(now / 1000).toString(16).padStart(8, '0');
-  return `Root=1-${secs}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+  const r = randomBytes(20).toString('hex');
+  return `Root=1-${secs}-${r.slice(0, 24)};Parent=${r.slice(24)};Sampled=0`;
 }

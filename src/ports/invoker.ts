@@ -27,6 +27,8 @@ export interface InvokeResult {
   executedVersion: string;
   /** The ARN of the version (or alias) invoked. */
   functionArn: string;
+  /** How the environment came to serve it: cold, pre-initialized (a pre-started runtime bound now) or warm. */
+  startType?: 'cold' | 'pre-initialized' | 'warm';
 }
 
 export interface Invoker {
