@@ -173,7 +173,21 @@ export function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** Derived keys change once a day per credential: derive each once (4 HMACs saved per request). */
+const derivedKeys = new Map<string, Buffer>();
+
 function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+  const id = `${secret}\u0000${date}\u0000${region}\u0000${service}`;
+  let k = derivedKeys.get(id);
+  if (!k) {
+    if (derivedKeys.size >= 256) derivedKeys.clear();
+    k = deriveSigningKey(secret, date, region, service);
+    derivedKeys.set(id, k);
+  }
+  return k;
+}
+
+function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {
   const kDate = createHmac('sha256', 'AWS4' + secret).update(date).digest();
   const kRegion = createHmac('sha256', kDate).update(region).digest();
   const kService = createHmac('sha256', kRegion).update(service).digest();

@@ -25,6 +25,12 @@ export function serverCommand(): Command {
         process.stdout.write(`flint: ${signal} received, stopping\n`);
         app.stop().then(() => process.exit(0), (err) => { process.stderr.write(`flint: stop failed: ${String(err)}\n`); process.exit(1); });
       };
+      // A network error on one socket (a runtime or client that vanished mid-read) must not take
+      // the platform down; anything else is a bug, and the process exits so it is seen.
+      process.on('uncaughtException', (err: NodeJS.ErrnoException) => {
+        process.stderr.write(`flint: uncaught ${err.syscall ? `socket error (${err.code} on ${err.syscall})` : 'exception'}: ${err.stack ?? String(err)}\n`);
+        if (!err.syscall) process.exit(1);
+      });
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
     });
