@@ -20,6 +20,9 @@ export interface PrewarmPoolOptions {
   log?(line: string): void;
 }
 
+/** How long after a cell is taken its replacement starts (the taking invocation is usually done by then). */
+const REFILL_DELAY_MS = 30;
+
 interface KeyState {
   key: StemKey;
   cells: StemCell[];
@@ -43,6 +46,7 @@ export class PrewarmPool {
   readonly #timer: NodeJS.Timeout;
   /** Average time a runtime takes to reach /flint/bind (ms), starting from a guess. */
   #refillMs = 100;
+  #soon: NodeJS.Timeout | undefined;
   #starting = 0;
   #closed = false;
 
@@ -71,7 +75,9 @@ export class PrewarmPool {
     let i = state.cells.findIndex((c) => c.ready);
     if (i < 0) i = state.cells.findIndex((c) => c.readyAt === undefined);
     const cell = i >= 0 ? state.cells.splice(i, 1)[0] : undefined;
-    this.refill();
+    // Not now: starting a process blocks this thread for a while (fork), and the invocation that
+    // just took the cell would wait behind it.
+    this.#refillSoon();
     return cell;
   }
 
@@ -111,9 +117,19 @@ export class PrewarmPool {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#soon);
     const cells = [...this.#keys.values()].flatMap((s) => s.cells);
     this.#keys.clear();
     await Promise.all(cells.map((c) => c.destroy()));
+  }
+
+  #refillSoon(): void {
+    if (this.#soon) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      this.refill();
+    }, REFILL_DELAY_MS);
+    this.#soon.unref();
   }
 
   #target(s: KeyState): number {
