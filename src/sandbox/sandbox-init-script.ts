@@ -20,7 +20,7 @@ const portHex = RELAY_PORT.toString(16).toUpperCase().padStart(4, '0');
 
 export const SANDBOX_INIT_SCRIPT = [
   `ulimit -n ${NOFILE} || exit 125`,
-  `( /usr/bin/socat TCP-LISTEN:${RELAY_PORT},bind=127.0.0.1,reuseaddr,fork,backlog=128 UNIX-CONNECT:${SANDBOX_API_SOCKET} </dev/null >/dev/null 2>&1 & )`,
+  `( /usr/bin/socat TCP-LISTEN:${RELAY_PORT},bind=127.0.0.1,reuseaddr,fork,backlog=128,nodelay UNIX-CONNECT:${SANDBOX_API_SOCKET} </dev/null >/dev/null 2>&1 & )`,
   `up() { while read -r _ a _ s _; do [ "$a $s" = "0100007F:${portHex} 0A" ] && return 0; done </proc/net/tcp; return 1; }`,
   'n=0',
   'until up; do n=$((n+1)); [ $n -lt 200000 ] || { echo "flint: the Runtime API relay did not start" >&2; exit 125; }; done',
