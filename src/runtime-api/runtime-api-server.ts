@@ -5,6 +5,8 @@ import { MAX_RUNTIME_PAYLOAD_BYTES, RuntimeApiRefusal, type InvocationEvent, typ
 const PREFIX = '/2018-06-01/runtime/';
 /** Flint's own call for pre-initialized runtimes (not part of Lambda's Runtime API). */
 const BIND_PATH = '/2018-06-01/flint/bind';
+/** A round trip a pre-initialized runtime makes before binding, to have its HTTP client compiled by then. */
+const PING_PATH = '/2018-06-01/flint/ping';
 const INVOCATION_REPLY = /^invocation\/([^/]+)\/(response|error)$/;
 
 /**
@@ -47,6 +49,7 @@ export class RuntimeApiServer {
     try {
       if (path === 'invocation/next' && req.method === 'GET') return this.#next(req, res);
       if (url === BIND_PATH && req.method === 'GET') return this.#bind(req, res);
+      if (url === PING_PATH) return void readBounded(req).then(() => sendJson(res, 200, { status: 'OK' }), () => res.destroy());
       if (path === 'init/error' && req.method === 'POST') {
         return void readBounded(req).then(({ body }) => this.#answer(res, () => this.#channel.initError(body, errorTypeHeader(req))), () => res.destroy());
       }

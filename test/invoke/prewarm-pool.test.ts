@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PublishVersionCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { startHarness, type Harness } from '../helpers/flint-harness.js';
+import { makeZip } from '../helpers/zip.js';
 import { body, deploy, invoke, tail, waitActive } from './fixture-functions.js';
 
 let h: Harness;
@@ -65,3 +66,38 @@ for (const runtime of ['nodejs', 'python'] as const) {
     assert.doesNotMatch(tail(warm), /Init Duration/);
   });
 }
+
+test('prewarm: a runtime bound to one version serves only that version; the next cold start gets another, refilled runtime', async () => {
+  const zip = await makeZip({ 'index.js': 'exports.handler = async () => ({ pid: process.pid, version: process.env.AWS_LAMBDA_FUNCTION_VERSION });' });
+  await deploy(h, { name: 'pids', scenario: 'echo', runtime: 'nodejs', memory: 320, zip });
+  await invoke(h, 'pids', {});
+  await prewarm().settled();
+  const v1 = await publish('pids', 'one');
+  const r1 = body(await invoke(h, 'pids', {}, { Qualifier: v1 }));
+  const [env1] = envOf('pids', v1);
+  assert.equal(env1!.preInitialized, true);
+  assert.equal(r1.version, v1);
+  // The pool started a replacement for the runtime v1 took.
+  await prewarm().settled();
+  assert.deepEqual(prewarm().sizes().filter((s) => s.key === 'nodejs/320/512').map((s) => s.ready), [1]);
+  const v2 = await publish('pids', 'two');
+  const r2 = body(await invoke(h, 'pids', {}, { Qualifier: v2 }));
+  const [env2] = envOf('pids', v2);
+  assert.equal(env2!.preInitialized, true);
+  assert.notEqual(env2!.id, env1!.id);
+  assert.notEqual(r2.pid, r1.pid);
+  assert.equal(r2.version, v2);
+  // v1's environment still runs v1, in the same process.
+  assert.deepEqual(body(await invoke(h, 'pids', {}, { Qualifier: v1 })), r1);
+  assert.equal(envOf('pids', v1).length, 1);
+});
+
+test('prewarm: a function setting a start-only variable (NODE_OPTIONS) gets a plain cold start', async () => {
+  await deploy(h, { name: 'opts', scenario: 'env-dump', runtime: 'nodejs', memory: 448, env: { NODE_OPTIONS: '--no-deprecation' } });
+  await invoke(h, 'opts', {});
+  await prewarm().settled();
+  const v = await publish('opts', 'again');
+  const r = body(await invoke(h, 'opts', {}, { Qualifier: v }));
+  assert.equal(envOf('opts', v)[0]!.preInitialized, false);
+  assert.equal(r.env.NODE_OPTIONS, '--no-deprecation');
+});
