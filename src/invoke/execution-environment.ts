@@ -222,9 +222,7 @@ export class ExecutionEnvironment {
     const result = new Promise<InitResult>((resolve) => (this.#initResolve = resolve));
     this.#initStartedAt = d.clock.monotonic();
     void sandbox.exited.then((exit) => this.#onExit(exit));
-    const T0 = performance.now();
     const paths = await sandbox.bind({ taskRoot: b.codeDir, layers: b.layerDirs });
-    const T1 = performance.now();
     const launch = b.runtime.launch(paths);
     if ('entrypointError' in launch) return { ok: false, failure: { kind: 'entrypoint', message: launch.entrypointError } };
     const cred = d.credentials.issue(b.config.Role, b.functionName, d.credentialTtlMs);
@@ -245,9 +243,6 @@ export class ExecutionEnvironment {
     });
     if (this.#stopped) return { ok: false, failure: { kind: 'exit', exit: STOPPED } };
     this.#channel.bind(Buffer.from(JSON.stringify({ env, taskRoot: paths.taskRoot, opt: paths.opt })));
-    const T2 = performance.now();
-    const E2 = performance.timeOrigin + performance.now();
-    void result.then(() => console.error('SRV', (T1 - T0).toFixed(2), (T2 - T0).toFixed(2), (performance.now() - T0).toFixed(2), 'delivered', E2.toFixed(2), 'next', (performance.timeOrigin + performance.now()).toFixed(2)));
     const timer = setTimeout(() => this.#initResolve?.({ ok: false, failure: { kind: 'timeout' } }), d.initTimeoutMs);
     const r = await result;
     clearTimeout(timer);

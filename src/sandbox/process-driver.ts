@@ -156,10 +156,11 @@ class ProcessSandbox implements Sandbox {
 
   /**
    * Read at the end of every invocation, so it is cheap: the watchdog's peak for the tree plus the
-   * runtime process's own high-water mark (one /proc read rather than a walk of the tree).
+   * runtime process's resident size now (one small /proc read, no walk of the tree, no parsing of
+   * /proc/<pid>/status).
    */
   maxMemoryBytes(): number | undefined {
-    if (this.#alive) this.#peak = Math.max(this.#peak, statusKb(this.pid, 'VmHWM') * 1024);
+    if (this.#alive) this.#peak = Math.max(this.#peak, statmRssBytes(this.pid));
     return this.#peak || undefined;
   }
 

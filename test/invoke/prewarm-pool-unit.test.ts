@@ -77,7 +77,7 @@ test('prewarm pool: a taken runtime leaves the pool for good and a replacement i
   assert.equal(pool.sizes()[0]!.ready, 1);
   assert.ok(!pool.sizes().some((s) => s.cells > s.target));
   await pool.close();
-  assert.ok(started.filter((c) => c !== first).every((c) => c.destroyed), 'close stops the cells nobody took');
+  assert.ok(started.filter((c) => (c as unknown) !== first).every((c) => c.destroyed), 'close stops the cells nobody took');
   assert.equal(started[0]!.destroyed, false, 'a taken cell belongs to its environment');
 });
 

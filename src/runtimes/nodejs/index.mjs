@@ -257,24 +257,26 @@ async function bindFunction() {
   const startKeys = new Set(process.env.FLINT_STEM_KEYS.split(','));
   let res;
   try {
-    // A first round trip while nothing waits on it: the HTTP client's code is compiled now, not
-    // during the bind that a caller is waiting for.
+    // A first round trip, dynamic import and handler run while nothing waits on them: the HTTP
+    // client's, the module loader's and the invocation path's code is compiled now, not during
+    // the bind and first invocation a caller waits for.
     await request('POST', '/2018-06-01/flint/ping', JSON.stringify({ warm: true }));
+    await import('data:text/javascript,export default 0');
+    await runHandler(async () => null, {}, {});
+    util.format('%s %d %j %o', { a: [1, 'x', { b: null }] }, 1, { c: 2 }, new Error('warm-up'));
+    new Date().toISOString();
     res = await request('GET', '/2018-06-01/flint/bind');
   } catch (err) {
     fatal(`the Runtime API went away: ${err.message}`);
   }
   if (res.status !== 200) fatal(`GET /2018-06-01/flint/bind answered ${res.status}: ${res.body}`);
-  globalThis.__t = [performance.now()]; globalThis.__e = performance.timeOrigin + performance.now();
   const doc = JSON.parse(res.body.toString('utf8'));
   const kept = {};
   for (const k of Object.keys(process.env)) if (!startKeys.has(k)) kept[k] = process.env[k];
   for (const k of Object.keys(process.env)) delete process.env[k];
   Object.assign(process.env, doc.env, kept);
-  globalThis.__t.push(performance.now());
   process.chdir(doc.taskRoot);
   Module._initPaths();
-  globalThis.__t.push(performance.now());
 }
 
 async function main() {
@@ -287,7 +289,6 @@ async function main() {
     process.exit(129);
   }
   initializing = false;
-  if (globalThis.__t) { globalThis.__t.push(performance.now()); fs.appendFileSync('/tmp/g/timing.log', 'RECV ' + globalThis.__e.toFixed(2) + ' LOADED ' + (performance.timeOrigin + performance.now()).toFixed(2) + ' TIMING ' + globalThis.__t.map((t) => (t - globalThis.__t[0]).toFixed(2)).join(' ') + '\n'); }
   for (;;) {
     currentRequestId = undefined;
     let next;
