@@ -53,7 +53,7 @@ export function createDataPlane(deps: {
   /** Another sandbox driver (an isolating one); the process driver otherwise. */
   driver?: SandboxDriver;
   /** Receives one record per finished invocation (with its start type). */
-  metrics?: Pick<Metrics, 'invocation'>;
+  metrics?: Pick<Metrics, 'invocation' | 'throttle'>;
   log(line: string): void;
 }): DataPlane {
   const { config, clock } = deps;

@@ -105,6 +105,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     code,
     events,
     driver: sandbox.driver,
+    metrics,
     targets: functions,
     committed: () => concurrency.committed(),
     provisionedConfigs: (fn) => provisioned.configs(fn),

@@ -1,3 +1,4 @@
+import { TooManyRequestsException } from '../domain/errors.js';
 import { randomFillSync } from 'node:crypto';
 import type { Clock } from '../ports/clock.js';
 import type { CodeStore } from '../ports/code-store.js';
@@ -40,7 +41,7 @@ export interface InvokeServiceDeps {
   /** Executions the account's functions reserved or provisioned (ConcurrencyService.committed). */
   committed(): number;
   /** Receives one record per finished invocation (start type, durations, outcome). */
-  metrics?: Pick<Metrics, 'invocation'>;
+  metrics?: Pick<Metrics, 'invocation' | 'throttle'>;
 }
 
 /** LogResult carries the last 4 KB of the invocation's log. */
@@ -67,6 +68,16 @@ export class InvokeService implements Invoker {
     });
   }
 
+  /** Lambda's Throttles metric: every 429 a lease refusal produces, by its Reason. */
+  async #countThrottles<T>(functionName: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof TooManyRequestsException) this.#d.metrics?.throttle(functionName, String(err.fields['Reason'] ?? 'unknown'));
+      throw err;
+    }
+  }
+
   /** Resolves the target only: DryRun's "the function exists and may be invoked". */
   dryRun(functionName: string, qualifier: string | undefined): void {
     this.#d.targets.resolveInvocationTarget(functionName, qualifier, this.#d.random);
@@ -84,7 +95,7 @@ export class InvokeService implements Invoker {
     const provisioned = target.qualifier !== undefined && target.qualifier !== '$LATEST'
       ? d.store.collection<ProvisionedConcurrencyRecord>(COLLECTIONS.provisionedConcurrency).get(key(name, target.qualifier))
       : undefined;
-    const outcome = await d.leases.withLease(
+    const outcome = await this.#countThrottles(name, () => d.leases.withLease(
       {
         functionName: name,
         ...(target.qualifier !== undefined ? { qualifier: target.qualifier } : {}),
@@ -103,7 +114,7 @@ export class InvokeService implements Invoker {
             ...(clientContext !== undefined ? { clientContext } : {}),
           }),
         ),
-    );
+    ));
     d.metrics?.invocation({
       functionName: name,
       version,
