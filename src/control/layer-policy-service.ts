@@ -1,6 +1,6 @@
 import type { ControlContext } from './control-context.js';
 import { checkVersion, type LayerService } from './layer-service.js';
-import { checkRevision, policyJson, withStatement } from './policy-document.js';
+import { policyJson, removeStatement, withStatement } from './policy-document.js';
 import { COLLECTIONS, key, layerVersionKey, type LayerVersionRecord, type PolicyRecord, type PolicyStatement } from '../domain/records.js';
 import { ResourceNotFoundException } from '../domain/errors.js';
 
@@ -65,17 +65,9 @@ export class LayerPolicyService {
 
   remove(input: { LayerName: string; VersionNumber: number; StatementId: string; RevisionId?: string }): void {
     const { k } = this.#require(input.LayerName, input.VersionNumber);
-    this.#ctx.store.transaction(() => {
-      const policy = this.#policies.get(k);
-      if (!policy) throw new ResourceNotFoundException('No policy is associated with the given resource.');
-      if (!policy.Statement.some((s) => s.Sid === input.StatementId)) {
-        throw new ResourceNotFoundException(`Statement ${input.StatementId} is not found in resource policy.`);
-      }
-      checkRevision(input.RevisionId, policy.RevisionId, REVISION_API);
-      const rest = policy.Statement.filter((s) => s.Sid !== input.StatementId);
-      if (rest.length === 0) this.#policies.delete(k);
-      else this.#policies.put(k, { RevisionId: this.#ctx.uuid(), Statement: rest });
-    });
+    this.#ctx.store.transaction(() =>
+      removeStatement(this.#policies, k, { statementId: input.StatementId, revisionId: input.RevisionId, revisionApi: REVISION_API, newRevisionId: this.#ctx.uuid }),
+    );
   }
 
   get(input: { LayerName: string; VersionNumber: number }): { Policy: string; RevisionId: string } {

@@ -1,5 +1,6 @@
 import type { PolicyRecord, PolicyStatement } from '../domain/records.js';
-import { InvalidParameterValueException, PolicyLengthExceededException, PreconditionFailedException, ResourceConflictException } from '../domain/errors.js';
+import { InvalidParameterValueException, PolicyLengthExceededException, PreconditionFailedException, ResourceConflictException, ResourceNotFoundException } from '../domain/errors.js';
+import type { Collection } from '../ports/metadata-store.js';
 
 /** Lambda's limit on a resource-based policy (function or layer version), in characters of its JSON. */
 export const POLICY_SIZE_LIMIT = 20_480;
@@ -51,4 +52,24 @@ export function checkRevision(given: string | undefined, current: string | undef
   if (given !== undefined && given !== current) {
     throw new PreconditionFailedException(`The Revision Id provided does not match the latest Revision Id. Call the ${api} API to retrieve the latest Revision Id`);
   }
+}
+
+/**
+ * RemovePermission / RemoveLayerVersionPermission: drops one statement (RevisionId-checked); an
+ * empty policy does not exist, so GetPolicy answers 404 once the last statement is gone (as AWS).
+ */
+export function removeStatement(
+  policies: Collection<PolicyRecord>,
+  k: string,
+  opts: { statementId: string; revisionId: string | undefined; revisionApi: string; newRevisionId: () => string },
+): void {
+  const policy = policies.get(k);
+  if (!policy) throw new ResourceNotFoundException('No policy is associated with the given resource.');
+  if (!policy.Statement.some((s) => s.Sid === opts.statementId)) {
+    throw new ResourceNotFoundException(`Statement ${opts.statementId} is not found in resource policy.`);
+  }
+  checkRevision(opts.revisionId, policy.RevisionId, opts.revisionApi);
+  const rest = policy.Statement.filter((s) => s.Sid !== opts.statementId);
+  if (rest.length === 0) policies.delete(k);
+  else policies.put(k, { RevisionId: opts.newRevisionId(), Statement: rest });
 }

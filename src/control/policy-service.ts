@@ -1,7 +1,7 @@
 import { dropWithQualifier } from './qualifier-documents.js';
 import type { ControlContext } from './control-context.js';
 import { FunctionLookup } from './function-lookup.js';
-import { checkRevision, policyJson, principalElement, withStatement } from './policy-document.js';
+import { policyJson, principalElement, removeStatement, withStatement } from './policy-document.js';
 import { COLLECTIONS, key, type PolicyRecord, type PolicyStatement } from '../domain/records.js';
 import { InvalidParameterValueException, ResourceNotFoundException } from '../domain/errors.js';
 
@@ -71,16 +71,7 @@ export class PolicyService {
       if (!fn) throw new ResourceNotFoundException(`No policy found for: ${this.#ctx.arns.function(name)}`);
       const target = this.#lookup.resolve(fn, qualifier);
       const k = key(name, target.qualifier);
-      const policy = this.#policies.get(k);
-      if (!policy) throw new ResourceNotFoundException('No policy is associated with the given resource.');
-      if (!policy.Statement.some((s) => s.Sid === input.StatementId)) {
-        throw new ResourceNotFoundException(`Statement ${input.StatementId} is not found in resource policy.`);
-      }
-      checkRevision(input.RevisionId, policy.RevisionId, REVISION_API);
-      const rest = policy.Statement.filter((s) => s.Sid !== input.StatementId);
-      // An empty policy does not exist: GetPolicy answers 404 once the last statement is gone.
-      if (rest.length === 0) this.#policies.delete(k);
-      else this.#policies.put(k, { RevisionId: this.#ctx.uuid(), Statement: rest });
+      removeStatement(this.#policies, k, { statementId: input.StatementId, revisionId: input.RevisionId, revisionApi: REVISION_API, newRevisionId: this.#ctx.uuid });
     });
   }
 

@@ -116,7 +116,6 @@ class ProcessSandbox implements Sandbox {
   readonly pid: number;
   readonly runtimeApiAddress: string;
   readonly exited: Promise<SandboxExit>;
-  readonly #child: ChildProcess;
   readonly #dir: string;
   readonly #limitBytes: number;
   #peak = 0;
@@ -128,7 +127,6 @@ class ProcessSandbox implements Sandbox {
     this.id = spec.id;
     this.pid = child.pid!;
     this.runtimeApiAddress = `${spec.runtimeApi.host}:${spec.runtimeApi.port}`;
-    this.#child = child;
     this.#dir = dir;
     this.#limitBytes = spec.memoryMb * 1024 * 1024;
     child.stdout!.on('data', (c: Buffer) => spec.onOutput(c, 'stdout'));
