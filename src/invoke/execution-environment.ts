@@ -225,22 +225,7 @@ export class ExecutionEnvironment {
     const paths = await sandbox.bind({ taskRoot: b.codeDir, layers: b.layerDirs });
     const launch = b.runtime.launch(paths);
     if ('entrypointError' in launch) return { ok: false, failure: { kind: 'entrypoint', message: launch.entrypointError } };
-    const cred = d.credentials.issue(b.config.Role, b.functionName, d.credentialTtlMs);
-    this.#credentialKey = cred.accessKeyId;
-    const env = environmentVariables({
-      config: b.config,
-      functionName: b.functionName,
-      version: b.version,
-      region: d.region,
-      paths,
-      runtimeApi: stem.runtimeApiAddress,
-      logStreamName: this.logStreamName,
-      initializationType: b.initializationType,
-      credentials: cred,
-      runtimeVariables: launch.env,
-      path: d.runtimes.pathVariable(paths),
-      ...(d.lambdaEndpoint ? { lambdaEndpoint: d.lambdaEndpoint } : {}),
-    });
+    const env = this.#environment(paths, stem.runtimeApiAddress, launch.env);
     if (this.#stopped) return { ok: false, failure: { kind: 'exit', exit: STOPPED } };
     this.#channel.bind(Buffer.from(JSON.stringify({ env, taskRoot: paths.taskRoot, opt: paths.opt })));
     const timer = setTimeout(() => this.#initResolve?.({ ok: false, failure: { kind: 'timeout' } }), d.initTimeoutMs);
@@ -249,6 +234,28 @@ export class ExecutionEnvironment {
     this.#initResolve = undefined;
     this.#initDurationMs = d.clock.monotonic() - this.#initStartedAt;
     return r;
+  }
+
+  /** What the runtime's process sees, the same for a cold start and a pre-initialized one. */
+  #environment(paths: SandboxPaths, runtimeApi: string, runtimeVariables: Record<string, string>): Record<string, string> {
+    const d = this.#deps;
+    const b = this.binding;
+    const cred = d.credentials.issue(b.config.Role, b.functionName, d.credentialTtlMs);
+    this.#credentialKey = cred.accessKeyId;
+    return environmentVariables({
+      config: b.config,
+      functionName: b.functionName,
+      version: b.version,
+      region: d.region,
+      paths,
+      runtimeApi,
+      logStreamName: this.logStreamName,
+      initializationType: b.initializationType,
+      credentials: cred,
+      runtimeVariables,
+      path: d.runtimes.pathVariable(paths),
+      ...(d.lambdaEndpoint ? { lambdaEndpoint: d.lambdaEndpoint } : {}),
+    });
   }
 
   async #start(): Promise<InitResult> {
@@ -262,22 +269,7 @@ export class ExecutionEnvironment {
     this.#line(initStartLine(b.runtime.runtime));
     const launch = b.runtime.launch(paths);
     if ('entrypointError' in launch) return { ok: false, failure: { kind: 'entrypoint', message: launch.entrypointError } };
-    const cred = d.credentials.issue(b.config.Role, b.functionName, d.credentialTtlMs);
-    this.#credentialKey = cred.accessKeyId;
-    const env = environmentVariables({
-      config: b.config,
-      functionName: b.functionName,
-      version: b.version,
-      region: d.region,
-      paths,
-      runtimeApi,
-      logStreamName: this.logStreamName,
-      initializationType: b.initializationType,
-      credentials: cred,
-      runtimeVariables: launch.env,
-      path: d.runtimes.pathVariable(paths),
-      ...(d.lambdaEndpoint ? { lambdaEndpoint: d.lambdaEndpoint } : {}),
-    });
+    const env = this.#environment(paths, runtimeApi, launch.env);
     const result = new Promise<InitResult>((resolve) => (this.#initResolve = resolve));
     this.#initStartedAt = d.clock.monotonic();
     try {
