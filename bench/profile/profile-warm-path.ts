@@ -6,7 +6,7 @@ import { startChild } from '../lib/child.js';
 import type { CpuPlan } from '../lib/machine.js';
 import type { BenchOptions } from '../lib/options.js';
 import type { LoadRunner } from '../load/load-runner.js';
-import { clientFor, createHello, type FlintReady } from '../flint/flint-functions.js';
+import { WARM_MEMORY_MB, clientFor, createHello, type FlintReady } from '../flint/flint-functions.js';
 import { HELLO_PAYLOAD } from '../flint/hello-function.js';
 import { signedInvokeJob } from '../flint/invoke-request.js';
 import { summarizeProfile, type ProfileSummary } from './profile-summary.js';
@@ -31,7 +31,7 @@ export async function profileWarmPath(deps: { opts: BenchOptions; plan: CpuPlan;
   let eventRequests = 0;
   try {
     const client = clientFor(server.ready);
-    await createHello(client, 'prof-hello', 'node');
+    await createHello(client, 'prof-hello', 'node', { memoryMb: WARM_MEMORY_MB });
     client.destroy();
     const ms = opts.tiny ? 1000 : 6000;
     const job = (durationMs: number) => signedInvokeJob(server.ready, 'prof-hello', HELLO_PAYLOAD, { warmupMs: 0, durationMs });

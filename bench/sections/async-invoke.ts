@@ -1,7 +1,7 @@
 import type { BenchOptions } from '../lib/options.js';
 import { round } from '../lib/stats.js';
 import type { LoadRunner } from '../load/load-runner.js';
-import { clientFor, createHello, type FlintReady } from '../flint/flint-functions.js';
+import { WARM_MEMORY_MB, clientFor, createHello, type FlintReady } from '../flint/flint-functions.js';
 import { HELLO_PAYLOAD } from '../flint/hello-function.js';
 import { signedInvokeJob } from '../flint/invoke-request.js';
 
@@ -34,7 +34,7 @@ interface QueueMetrics { succeeded: number; ready: number; inFlight: number; dro
 export async function runAsync(deps: { opts: BenchOptions; runner: LoadRunner; flint: FlintReady; flintPid: number }): Promise<AsyncResults> {
   const { opts, runner, flint, flintPid } = deps;
   const client = clientFor(flint);
-  await createHello(client, FUNCTION, 'node');
+  await createHello(client, FUNCTION, 'node', { memoryMb: WARM_MEMORY_MB });
   client.destroy();
   // Warm-up: the pollers run up to 40 events at once, and the first burst starts that many
   // environments; measured events should find them warm, as a steady stream would (not in --tiny).

@@ -3,7 +3,7 @@ import type { CpuPlan } from '../lib/machine.js';
 import type { BenchOptions } from '../lib/options.js';
 import { median, round } from '../lib/stats.js';
 import type { JobTemplate, LoadRunner, Measurement } from '../load/load-runner.js';
-import { createHello, clientFor, type FlintReady } from '../flint/flint-functions.js';
+import { WARM_MEMORY_MB, createHello, clientFor, type FlintReady } from '../flint/flint-functions.js';
 import { HELLO_PAYLOAD } from '../flint/hello-function.js';
 import { sdkInvokeJob, signedInvokeJob } from '../flint/invoke-request.js';
 import type { OfflinePeer } from '../peers/serverless-offline.js';
@@ -65,7 +65,7 @@ export async function runWarm(deps: {
   const children: BenchChild<unknown>[] = [proxy, echo];
   try {
     const client = clientFor(flint);
-    await createHello(client, FUNCTION, 'node');
+    await createHello(client, FUNCTION, 'node', { memoryMb: WARM_MEMORY_MB });
     client.destroy();
     const floorJob = (port: number): JobTemplate => ({
       kind: 'raw', url: `http://127.0.0.1:${port}/`, method: 'POST', headers: { 'content-type': 'application/json' }, body: HELLO_PAYLOAD, expectStatus: 200, ...timing,
