@@ -1,5 +1,6 @@
 import type { Clock } from '../ports/clock.js';
-import type { EnvironmentBinding, ExecutionEnvironment } from './execution-environment.js';
+import type { ExecutionEnvironment } from './execution-environment.js';
+import type { EnvironmentBinding } from './environment-contract.js';
 import { EnvironmentUnavailableError } from './execution-environment.js';
 import { expired, place, provisionPlan, type EnvironmentView } from './placement.js';
 

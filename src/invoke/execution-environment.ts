@@ -1,71 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../ports/clock.js';
-import type { Sandbox, SandboxDriver, SandboxExit, SandboxPaths } from '../ports/sandbox-driver.js';
-import type { FunctionConfiguration } from '../domain/records.js';
+import type { Sandbox, SandboxExit, SandboxPaths } from '../ports/sandbox-driver.js';
 import { RuntimeChannel, type InitFailure, type RuntimeChannelListener, type RuntimeReply } from '../runtime-api/runtime-channel.js';
 import { RuntimeApiServer } from '../runtime-api/runtime-api-server.js';
-import type { LogStore, LogStreamWriter } from '../observe/log-store.js';
+import type { LogStreamWriter } from '../observe/log-store.js';
 import { endLine, initReportLine, initStartLine, logStreamName, reportLine, startLine, timeoutLine } from '../observe/log-lines.js';
 import { EnvironmentStateMachine, type EnvironmentState } from './environment-state.js';
 import { environmentVariables } from './environment-variables.js';
 import { errorTypeOf, exitReason, invalidEntrypoint, responseTooLarge, runtimeExited, timedOut, type PlatformError } from './function-errors.js';
 import { OutputLines } from './output-lines.js';
-import type { RuntimeCatalog, RuntimeChoice } from './runtime-catalog.js';
-import type { SessionCredentials } from './session-credentials.js';
 import type { StemCell } from './prewarm-stem-cell.js';
+import type { EnvironmentBinding, EnvironmentDeps, InvocationInput, InvocationOutcome } from './environment-contract.js';
 import type { StartType } from '../ports/metrics.js';
-
-/** What binds an environment to one function version (it never runs anything else). */
-export interface EnvironmentBinding {
-  functionName: string;
-  /** The executed version: `$LATEST` or a number. */
-  version: string;
-  config: FunctionConfiguration;
-  runtime: RuntimeChoice;
-  /** Host directories of the extracted code and layers. */
-  codeDir: string;
-  layerDirs: string[];
-  initializationType: 'on-demand' | 'provisioned-concurrency';
-}
-
-export interface EnvironmentDeps {
-  driver: SandboxDriver;
-  runtimes: RuntimeCatalog;
-  logs: LogStore;
-  credentials: SessionCredentials;
-  clock: Clock;
-  region: string;
-  /** Lambda's init phase limit (10 s). */
-  initTimeoutMs: number;
-  /** Lifetime of the environment's credentials (its maximum lifetime). */
-  credentialTtlMs: number;
-  lambdaEndpoint?: string;
-}
-
-export interface InvocationInput {
-  requestId: string;
-  payload: Buffer;
-  invokedFunctionArn: string;
-  traceId: string;
-  /** JSON text. */
-  clientContext?: string;
-}
-
-export interface InvocationOutcome {
-  payload: Buffer;
-  /** Set when the function failed; the body then is the error document. */
-  functionError?: 'Unhandled';
-  errorType?: string;
-  /** This invocation's log: START … REPORT. */
-  log: string;
-  durationMs: number;
-  /** Set on the invocation that paid for the environment's initialization. */
-  initDurationMs?: number;
-  /** cold (a new runtime), pre-initialized (a runtime started ahead, bound now) or warm. */
-  startType: StartType;
-  billedDurationMs: number;
-  maxMemoryUsedMb?: number;
-}
 
 type InitResult = { ok: true } | { ok: false; failure: InitProblem };
 type InitProblem =

@@ -10,7 +10,7 @@ import { COLLECTIONS, key, type FunctionRecord, type FunctionVersionRecord, type
 import { InvalidRequestContentException } from '../domain/errors.js';
 import type { ConcurrencyLeases } from './concurrency-leases.js';
 import type { EnvironmentPool } from './environment-pool.js';
-import type { EnvironmentBinding } from './execution-environment.js';
+import type { EnvironmentBinding } from './environment-contract.js';
 import type { RuntimeCatalog } from './runtime-catalog.js';
 
 /** What an Invoke of `name[:qualifier]` runs: FunctionService.resolveInvocationTarget's answer. */

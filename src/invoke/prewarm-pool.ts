@@ -1,7 +1,7 @@
 import type { Clock } from '../ports/clock.js';
 import { prewarmTarget, stemKeyFor, stemKeyString, type StemKey } from './prewarm-sizing.js';
 import type { StemCell } from './prewarm-stem-cell.js';
-import type { EnvironmentBinding } from './execution-environment.js';
+import type { EnvironmentBinding } from './environment-contract.js';
 
 export interface PrewarmPoolOptions {
   clock: Clock;

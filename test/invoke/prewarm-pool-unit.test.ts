@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PrewarmPool } from '../../src/invoke/prewarm-pool.js';
 import type { StemCell } from '../../src/invoke/prewarm-stem-cell.js';
 import type { StemKey } from '../../src/invoke/prewarm-sizing.js';
-import type { EnvironmentBinding } from '../../src/invoke/execution-environment.js';
+import type { EnvironmentBinding } from '../../src/invoke/environment-contract.js';
 import type { SandboxExit } from '../../src/ports/sandbox-driver.js';
 
 /** A stand-in for a pre-started runtime: ready at once, exits when told. */

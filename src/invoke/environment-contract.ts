@@ -1,0 +1,65 @@
+import type { Clock } from '../ports/clock.js';
+import type { SandboxDriver } from '../ports/sandbox-driver.js';
+import type { StartType } from '../ports/metrics.js';
+import type { FunctionConfiguration } from '../domain/records.js';
+import type { LogStore } from '../observe/log-store.js';
+import type { RuntimeCatalog, RuntimeChoice } from './runtime-catalog.js';
+import type { SessionCredentials } from './session-credentials.js';
+
+/*
+ * The contract of an execution environment: what binds it to a version, what it is built from,
+ * and what one invocation takes and gives back. Kept apart from the environment's state machine
+ * (execution-environment.ts) so the pool and the invoke service depend on these shapes only.
+ */
+
+/** What binds an environment to one function version (it never runs anything else). */
+export interface EnvironmentBinding {
+  functionName: string;
+  /** The executed version: `$LATEST` or a number. */
+  version: string;
+  config: FunctionConfiguration;
+  runtime: RuntimeChoice;
+  /** Host directories of the extracted code and layers. */
+  codeDir: string;
+  layerDirs: string[];
+  initializationType: 'on-demand' | 'provisioned-concurrency';
+}
+
+export interface EnvironmentDeps {
+  driver: SandboxDriver;
+  runtimes: RuntimeCatalog;
+  logs: LogStore;
+  credentials: SessionCredentials;
+  clock: Clock;
+  region: string;
+  /** Lambda's init phase limit (10 s). */
+  initTimeoutMs: number;
+  /** Lifetime of the environment's credentials (its maximum lifetime). */
+  credentialTtlMs: number;
+  lambdaEndpoint?: string;
+}
+
+export interface InvocationInput {
+  requestId: string;
+  payload: Buffer;
+  invokedFunctionArn: string;
+  traceId: string;
+  /** JSON text. */
+  clientContext?: string;
+}
+
+export interface InvocationOutcome {
+  payload: Buffer;
+  /** Set when the function failed; the body then is the error document. */
+  functionError?: 'Unhandled';
+  errorType?: string;
+  /** This invocation's log: START … REPORT. */
+  log: string;
+  durationMs: number;
+  /** Set on the invocation that paid for the environment's initialization. */
+  initDurationMs?: number;
+  /** cold (a new runtime), pre-initialized (a runtime started ahead, bound now) or warm. */
+  startType: StartType;
+  billedDurationMs: number;
+  maxMemoryUsedMb?: number;
+}
