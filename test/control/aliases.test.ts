@@ -6,7 +6,6 @@ import {
   DeleteAliasCommand,
   GetAliasCommand,
   GetFunctionCommand,
-  GetFunctionConfigurationCommand,
   ListAliasesCommand,
   PublishVersionCommand,
   UpdateAliasCommand,
@@ -15,6 +14,7 @@ import {
 import { startHarness, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
 import { makeZip } from '../helpers/zip.js';
 import { expectAwsError } from '../helpers/expect-error.js';
+import { waitSettled } from '../helpers/functions.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function';
 const FN = 'alias-fn';
@@ -34,14 +34,7 @@ before(async () => {
 });
 after(async () => { await h.stop(); });
 
-async function settled() {
-  for (let i = 0; i < 50; i++) {
-    const c = await h.client.send(new GetFunctionConfigurationCommand({ FunctionName: FN }));
-    if (c.State === 'Active' && c.LastUpdateStatus === 'Successful') return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error('never settled');
-}
+const settled = () => waitSettled(h.client, FN);
 
 const createAlias = (Name: string, FunctionVersion: string, weights?: Record<string, number>, FunctionName = FN) =>
   h.client.send(new CreateAliasCommand({ FunctionName, Name, FunctionVersion, ...(weights ? { RoutingConfig: { AdditionalVersionWeights: weights } } : {}) }));

@@ -4,7 +4,6 @@ import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
   GetFunctionCommand,
-  GetFunctionConfigurationCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
   UpdateFunctionConfigurationCommand,
@@ -14,6 +13,7 @@ import {
 import { startHarness, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
 import { makeZip } from '../helpers/zip.js';
 import { expectAwsError } from '../helpers/expect-error.js';
+import { waitSettled } from '../helpers/functions.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function';
 
@@ -29,14 +29,7 @@ const create = (name: string, extra: Partial<CreateFunctionCommandInput> = {}) =
   h.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs20.x', Role: TEST_ROLE, Handler: 'index.handler', Code: { ZipFile: zip }, ...extra }));
 
 /** Lambda settles asynchronously; Flint does so before the next request is served, but poll to be safe. */
-async function settled(name: string, qualifier?: string) {
-  for (let i = 0; i < 50; i++) {
-    const c = await h.client.send(new GetFunctionConfigurationCommand({ FunctionName: name, Qualifier: qualifier }));
-    if (c.State === 'Active' && c.LastUpdateStatus === 'Successful') return c;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`${name} never settled`);
-}
+const settled = (name: string, qualifier?: string) => waitSettled(h.client, name, qualifier);
 
 test('delete-function: removes the function with its versions and aliases; GetFunction then answers 404', async () => {
   await create('fn-delete', { Publish: true });

@@ -13,6 +13,7 @@ import {
 import { startHarness, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
 import { makeZip } from '../helpers/zip.js';
 import { expectAwsError } from '../helpers/expect-error.js';
+import { waitSettled } from '../helpers/functions.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function';
 const REVISION_MISMATCH =
@@ -30,14 +31,7 @@ const create = (name: string, extra: Partial<CreateFunctionCommandInput> = {}) =
   h.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs20.x', Role: TEST_ROLE, Handler: 'index.handler', Code: { ZipFile: zip }, ...extra }));
 
 /** Lambda settles asynchronously; Flint does so before the next request is served, but poll to be safe. */
-async function settled(name: string, qualifier?: string) {
-  for (let i = 0; i < 50; i++) {
-    const c = await h.client.send(new GetFunctionConfigurationCommand({ FunctionName: name, Qualifier: qualifier }));
-    if (c.State === 'Active' && c.LastUpdateStatus === 'Successful') return c;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`${name} never settled`);
-}
+const settled = (name: string, qualifier?: string) => waitSettled(h.client, name, qualifier);
 
 test('create-function: answers 201 Pending with Lambda defaults, then turns Active with a new RevisionId', async () => {
   const created = await create('fn-create');

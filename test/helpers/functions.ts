@@ -5,6 +5,7 @@ import {
   GetFunctionConfigurationCommand,
   PublishVersionCommand,
   UpdateFunctionConfigurationCommand,
+  type GetFunctionConfigurationCommandOutput,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { TEST_ROLE } from './flint-harness.js';
@@ -23,10 +24,10 @@ export async function createFunction(client: LambdaClient, name: string, extra: 
 }
 
 /** Polls until $LATEST (or `qualifier`) is Active with no update in progress. */
-export async function waitSettled(client: LambdaClient, name: string, qualifier?: string): Promise<void> {
+export async function waitSettled(client: LambdaClient, name: string, qualifier?: string): Promise<GetFunctionConfigurationCommandOutput> {
   for (let i = 0; i < 200; i++) {
     const c = await client.send(new GetFunctionConfigurationCommand({ FunctionName: name, Qualifier: qualifier }));
-    if (c.State === 'Active' && c.LastUpdateStatus !== 'InProgress') return;
+    if (c.State === 'Active' && c.LastUpdateStatus !== 'InProgress') return c;
     await sleep(10);
   }
   throw new Error(`function ${name} did not become Active`);
