@@ -173,6 +173,12 @@ export class ExecutionEnvironment {
     const env = this.#environment(paths, stem.runtimeApiAddress, launch.env);
     if (this.#stopped) return { ok: false, failure: { kind: 'exit', exit: STOPPED } };
     this.#channel.bind(Buffer.from(JSON.stringify({ env, taskRoot: paths.taskRoot, opt: paths.opt })));
+    return this.#awaitInit(result);
+  }
+
+  /** Waits for the runtime's init to end (first /next, init error, exit) within Lambda's init limit. */
+  async #awaitInit(result: Promise<InitResult>): Promise<InitResult> {
+    const d = this.#deps;
     const timer = setTimeout(() => this.#initResolve?.({ ok: false, failure: { kind: 'timeout' } }), d.initTimeoutMs);
     const r = await result;
     clearTimeout(timer);
@@ -237,12 +243,7 @@ export class ExecutionEnvironment {
       await sandbox.destroy();
       return { ok: false, failure: { kind: 'exit', exit: STOPPED } };
     }
-    const timer = setTimeout(() => this.#initResolve?.({ ok: false, failure: { kind: 'timeout' } }), d.initTimeoutMs);
-    const r = await result;
-    clearTimeout(timer);
-    this.#initResolve = undefined;
-    this.#initDurationMs = d.clock.monotonic() - this.#initStartedAt;
-    return r;
+    return this.#awaitInit(result);
   }
 
   /** Exec failures, as Lambda reports them: a missing wrapper script exits 127 from Lambda's shell; a bootstrap that cannot be executed is an invalid entry point. */

@@ -99,18 +99,22 @@ export class SqliteEventQueue implements EventQueue {
     };
   }
 
+  #insert(event: NewQueuedEvent): void {
+    this.#stmt.insert.run({
+      requestId: event.requestId,
+      functionName: event.functionName,
+      qualifier: event.qualifier,
+      payload: event.payload,
+      clientContext: event.clientContext ?? null,
+      traceId: event.traceId ?? null,
+      origin: event.origin,
+      enqueuedAt: event.enqueuedAt,
+    });
+  }
+
   enqueue(event: NewQueuedEvent): Promise<{ requestId: string }> {
     return this.#write(() => {
-      this.#stmt.insert.run({
-        requestId: event.requestId,
-        functionName: event.functionName,
-        qualifier: event.qualifier,
-        payload: event.payload,
-        clientContext: event.clientContext ?? null,
-        traceId: event.traceId ?? null,
-        origin: event.origin,
-        enqueuedAt: event.enqueuedAt,
-      });
+      this.#insert(event);
       return { requestId: event.requestId };
     });
   }
@@ -141,18 +145,7 @@ export class SqliteEventQueue implements EventQueue {
   ack(lease: LeasedEvent, followUps: ReadonlyArray<NewQueuedEvent> = []): Promise<boolean> {
     return this.#write(() => {
       if (this.#stmt.del.run(lease.event.requestId, lease.leaseToken).changes === 0) return false;
-      for (const f of followUps) {
-        this.#stmt.insert.run({
-          requestId: f.requestId,
-          functionName: f.functionName,
-          qualifier: f.qualifier,
-          payload: f.payload,
-          clientContext: f.clientContext ?? null,
-          traceId: f.traceId ?? null,
-          origin: f.origin,
-          enqueuedAt: f.enqueuedAt,
-        });
-      }
+      for (const f of followUps) this.#insert(f);
       return true;
     });
   }
