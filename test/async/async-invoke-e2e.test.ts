@@ -27,7 +27,9 @@ exports.handler = async (event, context) => {
 };`;
 
 before(async () => {
-  h = await startHarness({ asyncRetryScale: 0.001, sandbox: 'process' });
+  // 1 s of retry delay or event age is 10 ms here: the 60 s minimum MaximumEventAgeInSeconds becomes
+  // 600 ms, enough slack for a first delivery on a loaded 2-core CI host (60 ms was not).
+  h = await startHarness({ asyncRetryScale: 0.01, sandbox: 'process' });
   marks = join(mkdtempSync(join(tmpdir(), 'flint-async-marks-')), 'marks.jsonl');
   const zip = await makeZip({ 'index.js': RECORDER });
   for (const name of ['worker', 'on-success', 'on-failure', 'no-retry', 'short-age']) {
@@ -113,7 +115,7 @@ test('async e2e: a failing event is retried twice and OnFailure receives the Ret
 test('async e2e: MaximumRetryAttempts 0 sends the failure record after a single run', async () => {
   const id = await invokeEvent('no-retry', { fail: true });
   const m = await waitFor((ms) => ms.some((x) => x.fn === 'on-failure' && x.event?.requestContext?.requestId === id));
-  await sleep(200); // a wrong retry (60 ms scaled) would have shown by now
+  await sleep(900); // a wrong retry (60 s scaled to 600 ms) would have shown by now
   assert.equal(readMarks().filter((x) => x.fn === 'no-retry' && x.requestId === id).length, 1);
   const record = m.find((x) => x.fn === 'on-failure' && x.event.requestContext.requestId === id)!.event;
   assert.equal(record.requestContext.condition, 'RetriesExhausted');
@@ -121,6 +123,9 @@ test('async e2e: MaximumRetryAttempts 0 sends the failure record after a single 
 });
 
 test('async e2e: MaximumEventAgeInSeconds 60 expires the event before its first retry (EventAgeExceeded)', async () => {
+  // A warm environment first, so the event's first run does not wait for a cold start: the test is
+  // about the age check before the retry, which must find the event older than its 60 s (600 ms).
+  await h.client.send(new InvokeCommand({ FunctionName: 'short-age', Payload: Buffer.from('{"warm":true}') }));
   const id = await invokeEvent('short-age', { fail: true });
   const m = await waitFor((ms) => ms.some((x) => x.fn === 'on-failure' && x.event?.requestContext?.requestId === id));
   assert.equal(m.filter((x) => x.fn === 'short-age' && x.requestId === id).length, 1);
