@@ -125,7 +125,10 @@ test('lifecycle: an init longer than the init limit is Sandbox.Timedout', async 
   await deploy(h, { name: 'slow-init', scenario: 'init-error', runtime: 'nodejs', handler: 'slow.handler' });
   const r = await invoke(h, 'slow-init', {}, { LogType: 'Tail' });
   assert.deepEqual(body(r), { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${r.$metadata.requestId} Error: Task timed out after 1.50 seconds` });
-  assert.match(tail(r), /^INIT_REPORT Init Duration: 15\d\d\.\d\d ms\tPhase: init\tStatus: timeout\n/);
+  const m = /^INIT_REPORT Init Duration: (\d+\.\d\d) ms\tPhase: init\tStatus: timeout\n/.exec(tail(r));
+  assert.ok(m, tail(r));
+  // At least the limit; a loaded host's timers may fire late, so no upper bound.
+  assert.ok(Number(m[1]) >= 1500, m[1]);
 });
 
 test('concurrency: reserved concurrency 0 throttles with 429 TooManyRequestsException, its Reason and Retry-After', async () => {
@@ -145,7 +148,11 @@ test('concurrency: reserved concurrency 0 throttles with 429 TooManyRequestsExce
 test('concurrency: reserved concurrency 1 lets one invocation run and throttles the second', async () => {
   await deploy(h, { name: 'one-at-a-time', scenario: 'concurrency', runtime: 'nodejs' });
   await h.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'one-at-a-time', ReservedConcurrentExecutions: 1 }));
-  const results = await Promise.allSettled([invoke(h, 'one-at-a-time', { ms: 500 }), new Promise((r) => setTimeout(r, 100)).then(() => invoke(h, 'one-at-a-time', { ms: 0 }))]);
+  const first = invoke(h, 'one-at-a-time', { ms: 1500 });
+  // The second is sent once the first holds its environment (not after a fixed delay, which a
+  // loaded host may not honour).
+  await until(() => envs('one-at-a-time').length === 1);
+  const results = await Promise.allSettled([first, invoke(h, 'one-at-a-time', { ms: 0 })]);
   assert.equal(results[0].status, 'fulfilled');
   assert.equal(results[1].status, 'rejected');
   assert.equal((results[1] as PromiseRejectedResult).reason.Reason, 'ReservedFunctionConcurrentInvocationLimitExceeded');
