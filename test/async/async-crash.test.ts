@@ -70,13 +70,14 @@ test('async crash: every event accepted before a SIGKILL is delivered after rest
     const zip = await makeZip({
       'index.js': `const fs = require('node:fs');
 exports.handler = async (event, context) => {
-  await new Promise((r) => setTimeout(r, 250));
+  // Staggered ends (250 ms + 50 ms per index) so the kill below always finds work undone.
+  await new Promise((r) => setTimeout(r, 250 + event.i * 50));
   fs.appendFileSync(process.env.MARK_FILE, context.awsRequestId + '\\n');
   return 'ok';
 };`,
     });
     await ca.send(new CreateFunctionCommand({
-      FunctionName: 'slow', Runtime: 'nodejs20.x', Role: TEST_ROLE, Handler: 'index.handler', Code: { ZipFile: zip },
+      FunctionName: 'slow', Runtime: 'nodejs20.x', Role: TEST_ROLE, Handler: 'index.handler', Code: { ZipFile: zip }, Timeout: 10,
       Environment: { Variables: { MARK_FILE: marks } },
     }));
     while ((await ca.send(new GetFunctionConfigurationCommand({ FunctionName: 'slow' }))).State !== 'Active') await sleep(20);
