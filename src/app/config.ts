@@ -37,6 +37,11 @@ export interface FlintConfig {
    * pair has cold-started (more when cold starts come faster); 0 turns them off.
    */
   prewarmPerRuntime: number;
+  /**
+   * Stored code no version or layer version references is removed by a sweep every this many ms,
+   * once it has not been uploaded for as long (0 turns the collector off).
+   */
+  codeCollectionMs: number;
   /** Server log verbosity: debug shows each async retry/drop decision. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Quiet mode: no per-request logging. */
@@ -64,6 +69,7 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     asyncPollers: num(env['FLINT_ASYNC_POLLERS'], 4),
     asyncVisibilityTimeoutMs: num(env['FLINT_ASYNC_VISIBILITY_TIMEOUT_MS'], 30_000),
     prewarmPerRuntime: num(env['FLINT_PREWARM_PER_RUNTIME'], 1),
+    codeCollectionMs: num(env['FLINT_CODE_COLLECTION_MS'], 10 * 60_000),
     logLevel: (['debug', 'info', 'warn', 'error'] as const).find((l) => l === env['FLINT_LOG_LEVEL']) ?? 'info',
     quiet: env['FLINT_QUIET'] === '1',
   };

@@ -27,6 +27,7 @@ import { ProvisionedConcurrencyService } from '../control/provisioned-concurrenc
 import { EventInvokeConfigService } from '../control/event-invoke-config-service.js';
 import { TagService } from '../control/tag-service.js';
 import { AccountSettingsService } from '../control/account-settings-service.js';
+import { CodeCollector } from '../control/code-collector.js';
 import { layerHandlers, layerValidationSkips } from '../api/handlers/layer-handlers.js';
 import { policyHandlers } from '../api/handlers/policy-handlers.js';
 import { concurrencyHandlers } from '../api/handlers/concurrency-handlers.js';
@@ -59,6 +60,8 @@ export interface FlintApp {
   readonly dataPlane: DataPlane;
   /** The async (`Event`) path: `invoker.enqueue` and the queue pollers (`pollers.metrics()`). */
   readonly asyncInvocation: AsyncInvocation;
+  /** Removes stored code nothing references (on a schedule; `sweep()` runs one now). */
+  readonly codeCollector: CodeCollector;
   stop(): Promise<void>;
 }
 
@@ -73,7 +76,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const credentials = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
   const masterKey = loadMasterKey(config.dataDir, config.masterKey);
   const store = new SqliteMetadataStore(join(config.dataDir, 'flint.db'));
-  const code = new EncryptedCodeStore({ dataDir: config.dataDir, masterKey, db: store.db });
+  const code = new EncryptedCodeStore({ dataDir: config.dataDir, masterKey, db: store.db, now: () => clock.now() });
   const arns = new Arns(config.region, config.accountId);
   const events = new InProcessEvents();
   const audit = new SqliteAuditLog(store.db);
@@ -193,6 +196,14 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const endpoint = `http://${addr.address}:${addr.port}`;
   dataPlane.setEndpoint(endpoint);
   asyncInvocation.pollers.start();
+  const codeCollector = new CodeCollector(ctx, { graceMs: config.codeCollectionMs });
+  if (config.codeCollectionMs > 0) {
+    codeCollector.start(
+      config.codeCollectionMs,
+      (r) => log(`flint: code collector removed ${r.removed} unreferenced archive(s), ${r.removedBytes} bytes; ${r.kept} kept`),
+      (err) => log(`flint: code collector failed: ${String(err)}`),
+    );
+  }
 
   return {
     config,
@@ -203,7 +214,9 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     audit,
     dataPlane,
     asyncInvocation,
+    codeCollector,
     async stop() {
+      await codeCollector.stop();
       await api.close();
       // Pollers stop before the data plane they invoke through and the store they ack into.
       await asyncInvocation.pollers.stop();

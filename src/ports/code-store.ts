@@ -10,6 +10,15 @@ export interface StoredCode {
   unzippedSize: number;
 }
 
+/** One stored archive as the collector sees it. */
+export interface StoredObject {
+  sha256Hex: string;
+  /** Size of the zip in bytes. */
+  size: number;
+  /** When it was last stored or re-uploaded (ms since epoch): the collector's grace starts here. */
+  lastPutAt: number;
+}
+
 export interface CodeStore {
   /** Validates the archive (see domain/zip-limits) and stores it once per content. */
   put(zip: Buffer): Promise<StoredCode>;
@@ -18,6 +27,11 @@ export interface CodeStore {
   has(sha256Hex: string): boolean;
   /** A directory holding the extracted archive (created on first use, then reused). */
   extracted(sha256Hex: string): Promise<string>;
-  /** Removes objects no longer referenced. */
-  remove(sha256Hex: string): Promise<void>;
+  /** Every stored archive. */
+  list(): StoredObject[];
+  /**
+   * Removes an object (archive, wrapped key, extracted tree) unless it was put again at or after
+   * `notPutSince` (ms): an upload racing the collector keeps its object. True when removed.
+   */
+  remove(sha256Hex: string, notPutSince: number): Promise<boolean>;
 }

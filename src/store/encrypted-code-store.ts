@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { mkdir, readFile, rename, rm, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import type { CodeStore, StoredCode } from '../ports/code-store.js';
+import type { CodeStore, StoredCode, StoredObject } from '../ports/code-store.js';
 import { extractZip } from './zip-archive.js';
 
 /**
@@ -18,13 +18,17 @@ export class EncryptedCodeStore implements CodeStore {
   readonly #extracting = new Map<string, Promise<string>>();
   /** One writer per content address: concurrent uploads of the same archive share one store. */
   readonly #storing = new Map<string, Promise<StoredCode>>();
+  /** File removals in progress: an upload of the same bytes waits for them before writing. */
+  readonly #removing = new Map<string, Promise<void>>();
+  readonly #now: () => number;
 
-  constructor(opts: { dataDir: string; masterKey: Buffer; db: Database.Database }) {
+  constructor(opts: { dataDir: string; masterKey: Buffer; db: Database.Database; now?: () => number }) {
     if (opts.masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
     this.#dir = join(opts.dataDir, 'code');
     this.#cacheDir = join(opts.dataDir, 'cache', 'code');
     this.#masterKey = opts.masterKey;
     this.#db = opts.db;
+    this.#now = opts.now ?? Date.now;
   }
 
   async put(zip: Buffer): Promise<StoredCode> {
@@ -32,7 +36,8 @@ export class EncryptedCodeStore implements CodeStore {
     const sha256Hex = digest.toString('hex');
     let pending = this.#storing.get(sha256Hex);
     if (!pending) {
-      pending = this.#store(zip, digest).finally(() => this.#storing.delete(sha256Hex));
+      const removing = this.#removing.get(sha256Hex);
+      pending = (removing ? removing.then(() => this.#store(zip, digest)) : this.#store(zip, digest)).finally(() => this.#storing.delete(sha256Hex));
       this.#storing.set(sha256Hex, pending);
     }
     return pending;
@@ -40,7 +45,11 @@ export class EncryptedCodeStore implements CodeStore {
 
   async #store(zip: Buffer, digest: Buffer): Promise<StoredCode> {
     const sha256Hex = digest.toString('hex');
-    const row = this.#db.prepare('SELECT size, unzipped_size FROM code_objects WHERE sha256 = ?').get(sha256Hex) as { size: number; unzipped_size: number } | undefined;
+    // Touching the row and reading it in one synchronous step: the collector's conditional delete
+    // either ran before (the row is gone and the archive is stored anew) or sees the fresh time.
+    const row = this.#db
+      .prepare('UPDATE code_objects SET last_put_at = ? WHERE sha256 = ? RETURNING size, unzipped_size')
+      .get(this.#now(), sha256Hex) as { size: number; unzipped_size: number } | undefined;
     if (row) {
       return { sha256Hex, codeSha256: digest.toString('base64'), size: row.size, unzippedSize: row.unzipped_size };
     }
@@ -59,8 +68,8 @@ export class EncryptedCodeStore implements CodeStore {
     await writeFile(tmp, seal(dataKey, zip), { mode: 0o600 });
     await rename(tmp, this.#objectPath(sha256Hex));
     this.#db
-      .prepare('INSERT OR IGNORE INTO code_objects (sha256, size, unzipped_size, wrapped_key, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(sha256Hex, zip.length, unzippedSize, seal(this.#masterKey, dataKey), new Date().toISOString());
+      .prepare('INSERT OR IGNORE INTO code_objects (sha256, size, unzipped_size, wrapped_key, created_at, last_put_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(sha256Hex, zip.length, unzippedSize, seal(this.#masterKey, dataKey), new Date(this.#now()).toISOString(), this.#now());
     return { sha256Hex, codeSha256: digest.toString('base64'), size: zip.length, unzippedSize };
   }
 
@@ -95,10 +104,22 @@ export class EncryptedCodeStore implements CodeStore {
     return pending;
   }
 
-  async remove(sha256Hex: string): Promise<void> {
-    this.#db.prepare('DELETE FROM code_objects WHERE sha256 = ?').run(sha256Hex);
-    await rm(this.#objectPath(sha256Hex), { force: true });
-    await rm(join(this.#cacheDir, sha256Hex), { recursive: true, force: true });
+  list(): StoredObject[] {
+    return (this.#db.prepare('SELECT sha256, size, last_put_at FROM code_objects').all() as Array<{ sha256: string; size: number; last_put_at: number }>)
+      .map((r) => ({ sha256Hex: r.sha256, size: r.size, lastPutAt: r.last_put_at }));
+  }
+
+  async remove(sha256Hex: string, notPutSince: number): Promise<boolean> {
+    if (this.#storing.has(sha256Hex)) return false;
+    const deleted = this.#db.prepare('DELETE FROM code_objects WHERE sha256 = ? AND last_put_at < ?').run(sha256Hex, notPutSince).changes > 0;
+    if (!deleted) return false;
+    const files = (async () => {
+      await rm(this.#objectPath(sha256Hex), { force: true });
+      await rm(join(this.#cacheDir, sha256Hex), { recursive: true, force: true });
+    })().finally(() => this.#removing.delete(sha256Hex));
+    this.#removing.set(sha256Hex, files);
+    await files;
+    return true;
   }
 
   async #publishExtracted(staging: string, sha256Hex: string): Promise<void> {

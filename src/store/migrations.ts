@@ -60,4 +60,11 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
     );
     CREATE INDEX async_events_visible ON async_events (visible_at, seq);`,
   },
+  {
+    id: 5,
+    name: 'code object upload time',
+    // The code collector removes unreferenced objects only after a grace period counted from the
+    // last upload of the same bytes; rows from before this migration count as long ago.
+    sql: `ALTER TABLE code_objects ADD COLUMN last_put_at INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
