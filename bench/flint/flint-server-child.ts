@@ -40,6 +40,15 @@ serveRequests(async (msg) => {
       return { collected: typeof (globalThis as { gc?: () => void }).gc === 'function' };
     case 'logs':
       return { logs };
+    // The cold-start section: wait until the pre-initialized runtimes are back (outside its timing),
+    // and ask how a function's environment started.
+    case 'prewarm-settled':
+      await app.dataPlane.prewarm.settled(30_000);
+      return { enabled: app.dataPlane.prewarm.enabled, sizes: app.dataPlane.prewarm.sizes() };
+    case 'start-type': {
+      const envs = app.dataPlane.pool.environments(String(msg['name']), '$LATEST');
+      return { preInitialized: envs.map((e) => e.env.preInitialized) };
+    }
     case 'profile-start':
       profiler ??= new Session();
       profiler.connect();

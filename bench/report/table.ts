@@ -43,7 +43,7 @@ export function renderTable(r: BenchResults): string {
         const e = byRt[rt];
         const b = bare[rt];
         const vs = isFigure(e) && isFigure(b) ? `${ratio(e.p50Ms, b.p50Ms)}× bare` : '';
-        const extra = isFigure(e) ? `, warm ${e.warmP50Ms} ms${e.initDurationP50Ms !== undefined ? `, Init Duration ${e.initDurationP50Ms} ms` : ''}` : '';
+        const extra = isFigure(e) ? `, warm ${e.warmP50Ms} ms${e.initDurationP50Ms !== undefined ? `, Init Duration ${e.initDurationP50Ms} ms` : ''}${e.preInitialized !== undefined ? `, ${e.preInitialized}/${e.n} pre-initialized` : ''}` : '';
         rows.push(['cold', `Flint ${driver} sandbox, ${rt} hello → first response`, coldFigure(e) + extra, vs, targetCell(targets.get(`cold-start-${driver}-${rt}`))]);
       }
     }

@@ -35,7 +35,8 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetResult[
   }
 
   const cold = fig(r.coldStart);
-  for (const driver of Object.keys(cold?.flint ?? { process: 0 })) {
+  // The pool-off comparison row (`bwrap-no-pool`) is a reference, not a target.
+  for (const driver of Object.keys(cold?.flint ?? { process: 0 }).filter((d) => !d.endsWith('-no-pool'))) {
     for (const rt of ['node', 'python'] as const) {
       const c = fig(cold?.flint[driver]?.[rt]);
       out.push(atMost(`cold-start-${driver}-${rt}`, `cold start p50 ≤ 10 ms, ${rt} hello-world, ${driver} sandbox (needs pre-initialized runtime pools)`, `coldStart.flint.${driver}.${rt}.p50Ms`,

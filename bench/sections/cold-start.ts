@@ -10,7 +10,16 @@ import { HELLO_PAYLOAD } from '../flint/hello-function.js';
 import { timedInvoke } from '../flint/raw-invoke.js';
 import type { Skipped } from './warm-invoke.js';
 
-export const COLD_DRIVERS = ['process', 'bwrap'] as const;
+/**
+ * The server configurations measured: the process and bwrap drivers as configured by default
+ * (pre-initialized runtime pools on, where the driver offers them), and bwrap with the pool off
+ * (`FLINT_PREWARM_PER_RUNTIME=0`), the plain cold start the pool saves.
+ */
+export const COLD_DRIVERS = [
+  { key: 'process', sandbox: 'process', prewarm: true },
+  { key: 'bwrap', sandbox: 'bwrap', prewarm: true },
+  { key: 'bwrap-no-pool', sandbox: 'bwrap', prewarm: false },
+] as const;
 
 export interface ColdFigure {
   n: number;
@@ -25,6 +34,8 @@ export interface FlintColdFigure extends ColdFigure {
   warmP50Ms: number;
   /** Init Duration the REPORT line carried (runtime start + handler load, Flint's own clock). */
   initDurationP50Ms?: number;
+  /** How many samples started from a pre-initialized runtime (the rest were plain cold starts). */
+  preInitialized?: number;
 }
 
 export interface ColdStartResults {
@@ -59,15 +70,17 @@ export async function runColdStart(deps: { opts: BenchOptions; plan: CpuPlan; lo
   } finally {
     await bare.stop();
   }
-  for (const driver of COLD_DRIVERS) out.flint[driver] = await flintColdStarts(driver, opts, plan, log);
+  for (const d of COLD_DRIVERS) out.flint[d.key] = await flintColdStarts(d, opts, plan, log);
   return out;
 }
 
-async function flintColdStarts(driver: string, opts: BenchOptions, plan: CpuPlan, log: (line: string) => void): Promise<ColdStartResults['flint'][string]> {
-  const dataDir = mkdtempSync(join(tmpdir(), `flint-bench-cold-${driver}-`));
+async function flintColdStarts(variant: (typeof COLD_DRIVERS)[number], opts: BenchOptions, plan: CpuPlan, log: (line: string) => void): Promise<ColdStartResults['flint'][string]> {
+  const driver = variant.sandbox;
+  const dataDir = mkdtempSync(join(tmpdir(), `flint-bench-cold-${variant.key}-`));
   let server;
   try {
-    server = await startChild<FlintReady>('flint/flint-server-child.ts', { cpus: plan.server, args: [JSON.stringify({ dataDir, sandbox: driver })] });
+    const config = { dataDir, sandbox: driver, ...(variant.prewarm ? {} : { prewarmPerRuntime: 0 }) };
+    server = await startChild<FlintReady>('flint/flint-server-child.ts', { cpus: plan.server, args: [JSON.stringify(config)] });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     const why = { skipped: `server with sandbox=${driver} did not start: ${(err as Error).message.slice(0, 200)}` };
@@ -88,16 +101,21 @@ async function flintColdStarts(driver: string, opts: BenchOptions, plan: CpuPlan
         const cold: number[] = [];
         const warm: number[] = [];
         const init: number[] = [];
+        let preInitialized = 0;
         for (let i = 0; i < opts.coldSamples; i++) {
           const name = `cold-${rt}-${i}`;
           await createHello(client, name, rt);
+          // Cold starts spaced out, as a pool sees them at a low rate: the runtime the previous
+          // sample took has been replaced (waited for here, outside the timing).
+          if (variant.prewarm) await server.request({ op: 'prewarm-settled' });
           const first = await expectOk(await timedInvoke(server.ready, name, HELLO_PAYLOAD));
           cold.push(first.ms);
+          if ((await server.request<{ preInitialized: boolean[] }>({ op: 'start-type', name })).preInitialized[0]) preInitialized++;
           if (first.initDurationMs !== undefined) init.push(first.initDurationMs);
           warm.push((await expectOk(await timedInvoke(server.ready, name, HELLO_PAYLOAD))).ms);
         }
-        result[rt] = { ...coldFigure(cold), warmP50Ms: round(median(warm)), initDurationP50Ms: init.length ? round(median(init)) : undefined };
-        log(`  cold ${driver} ${rt}: p50 ${round(median(cold))} ms (warm ${round(median(warm))} ms)`);
+        result[rt] = { ...coldFigure(cold), warmP50Ms: round(median(warm)), initDurationP50Ms: init.length ? round(median(init)) : undefined, preInitialized };
+        log(`  cold ${variant.key} ${rt}: p50 ${round(median(cold))} ms (warm ${round(median(warm))} ms, ${preInitialized}/${cold.length} pre-initialized)`);
       } catch (err) {
         result[rt] = { skipped: `failed: ${(err as Error).message.slice(0, 300)}` };
       }

@@ -45,17 +45,17 @@ type Ending = { kind: 'reply'; reply: RuntimeReply } | { kind: 'exit'; exit: San
 export class ExecutionEnvironment {
   readonly id: string;
   readonly binding: EnvironmentBinding;
-  /** Adopted a pre-initialized runtime rather than starting one. */
-  readonly preInitialized: boolean;
-  readonly #stem: StemCell | undefined;
+  #preInitialized: boolean;
+  #stem: StemCell | undefined;
   readonly createdAt: number;
   readonly logStreamName: string;
   #lastUsedAt: number;
   #invocations = 0;
   readonly #deps: EnvironmentDeps;
   readonly #machine: EnvironmentStateMachine;
-  readonly #channel: RuntimeChannel;
-  readonly #server: RuntimeApiServer;
+  #channel: RuntimeChannel;
+  #server: RuntimeApiServer;
+  readonly #listener: RuntimeChannelListener;
   readonly #stream: LogStreamWriter;
   readonly #stdout: OutputLines;
   readonly #stderr: OutputLines;
@@ -82,7 +82,7 @@ export class ExecutionEnvironment {
     this.id = stem?.id ?? `env-${randomBytes(8).toString('hex')}`;
     this.binding = binding;
     this.#stem = stem;
-    this.preInitialized = stem !== undefined;
+    this.#preInitialized = stem !== undefined;
     this.#deps = deps;
     this.createdAt = deps.clock.now();
     this.#lastUsedAt = this.createdAt;
@@ -99,6 +99,7 @@ export class ExecutionEnvironment {
         this.#maybeReady();
       },
     };
+    this.#listener = listener;
     this.#stream = deps.logs.openStream(binding.functionName, this.logStreamName);
     this.#stdout = new OutputLines((l) => this.#line(l));
     this.#stderr = new OutputLines((l) => this.#line(l));
@@ -111,6 +112,11 @@ export class ExecutionEnvironment {
       this.#channel = new RuntimeChannel(listener);
       this.#server = new RuntimeApiServer(this.#channel);
     }
+  }
+
+  /** Adopted a pre-initialized runtime rather than starting one (false again if binding it failed and it cold-started). */
+  get preInitialized(): boolean {
+    return this.#preInitialized;
   }
 
   get state(): EnvironmentState {
@@ -162,12 +168,26 @@ export class ExecutionEnvironment {
   async #startFromStem(stem: StemCell): Promise<InitResult> {
     const d = this.#deps;
     const b = this.binding;
-    this.#line(initStartLine(b.runtime.runtime));
     const sandbox = stem.sandbox;
-    const result = new Promise<InitResult>((resolve) => (this.#initResolve = resolve));
     this.#initStartedAt = d.clock.monotonic();
+    let paths: SandboxPaths;
+    try {
+      paths = await sandbox.bind({ taskRoot: b.codeDir, layers: b.layerDirs });
+    } catch {
+      // The driver could not show this function's code in it (and destroyed it): a plain cold
+      // start instead, with an endpoint and channel of its own, as if no runtime had been waiting.
+      await stem.destroy();
+      if (this.#stopped) return { ok: false, failure: { kind: 'exit', exit: STOPPED } };
+      this.#stem = undefined;
+      this.#preInitialized = false;
+      this.#sandbox = undefined;
+      this.#channel = new RuntimeChannel(this.#listener);
+      this.#server = new RuntimeApiServer(this.#channel);
+      return this.#start();
+    }
+    this.#line(initStartLine(b.runtime.runtime));
+    const result = new Promise<InitResult>((resolve) => (this.#initResolve = resolve));
     void sandbox.exited.then((exit) => this.#onExit(exit));
-    const paths = await sandbox.bind({ taskRoot: b.codeDir, layers: b.layerDirs });
     const launch = b.runtime.launch(paths);
     if ('entrypointError' in launch) return { ok: false, failure: { kind: 'entrypoint', message: launch.entrypointError } };
     const env = this.#environment(paths, stem.runtimeApiAddress, launch.env);

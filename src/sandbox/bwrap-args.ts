@@ -22,6 +22,13 @@ export type RootEntry = { name: string; symlink?: string };
 export interface BwrapPlan {
   /** Host /bin, /lib, ... (symlink targets or real directories). */
   rootEntries: readonly RootEntry[];
+  /**
+   * The host's /etc/localtime symlink target, when it is one into /usr (which the sandbox sees):
+   * recreated as the same symlink rather than bound as a file. ICU finds the zone's name from the
+   * link; a plain file makes it compare every file under /usr/share/zoneinfo whenever TZ is unset
+   * or changes at run time (tens of ms in a pre-initialized runtime's bind).
+   */
+  localtime?: string;
   /** Host directory with generated hosts and resolv.conf.{default,isolated}, shared by all sandboxes. */
   etcDir: string;
   /** The sandbox's private host directory: passwd, group, and api/ holding the Runtime API socket. */
@@ -30,7 +37,8 @@ export interface BwrapPlan {
   uid: number;
   network: 'default' | 'isolated';
   tmpBytes: number;
-  taskRoot: string;
+  /** Host directory shown as /var/task; undefined: an empty mount point, filled at bind (a pre-initialized sandbox). */
+  taskRoot: string | undefined;
   runtimeDir: string;
   /** Host directory to show as /opt, or undefined for an empty one. */
   opt: string | undefined;
@@ -68,13 +76,17 @@ export function bwrapArgs(p: BwrapPlan): string[] {
   // Directories bwrap creates implicitly are 0700 (root-owned): spell out the ones the function
   // must traverse.
   for (const dir of ['/etc', '/var', '/run', SANDBOX_PATHS.opt]) a.push('--perms', '0755', '--dir', dir);
-  for (const name of HOST_ETC_ENTRIES) a.push('--ro-bind-try', `/etc/${name}`, `/etc/${name}`);
+  for (const name of HOST_ETC_ENTRIES) {
+    if (name === 'localtime' && p.localtime !== undefined) a.push('--symlink', p.localtime, '/etc/localtime');
+    else a.push('--ro-bind-try', `/etc/${name}`, `/etc/${name}`);
+  }
   a.push('--ro-bind', `${p.sandboxDir}/passwd`, '/etc/passwd', '--ro-bind', `${p.sandboxDir}/group`, '/etc/group');
   a.push('--ro-bind', `${p.etcDir}/hosts`, '/etc/hosts');
   a.push('--ro-bind', `${p.etcDir}/resolv.conf.${p.network}`, '/etc/resolv.conf');
   a.push('--proc', '/proc', '--dev', '/dev', '--remount-ro', '/dev');
   a.push('--perms', '1777', '--size', String(p.tmpBytes), '--tmpfs', SANDBOX_PATHS.tmp);
-  a.push('--ro-bind', p.taskRoot, SANDBOX_PATHS.taskRoot);
+  if (p.taskRoot !== undefined) a.push('--ro-bind', p.taskRoot, SANDBOX_PATHS.taskRoot);
+  else a.push('--perms', '0755', '--dir', SANDBOX_PATHS.taskRoot);
   a.push('--ro-bind', p.runtimeDir, SANDBOX_PATHS.runtimeDir);
   if (p.opt !== undefined) a.push('--ro-bind', p.opt, SANDBOX_PATHS.opt);
   for (const dir of p.extra) {

@@ -3,9 +3,11 @@ import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSyn
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import type { Sandbox, SandboxCapability, SandboxDriver, SandboxPaths, SandboxSpec } from '../ports/sandbox-driver.js';
+import type { Sandbox, SandboxCapability, SandboxDriver, SandboxPaths, SandboxSpec, UnboundSandbox, UnboundSandboxSpec } from '../ports/sandbox-driver.js';
 import { bwrapArgs, SANDBOX_PATHS, type RootEntry } from './bwrap-args.js';
 import { BwrapSandbox, type SandboxParts } from './bwrap-sandbox.js';
+import { UnboundBwrapSandbox } from './bwrap-unbound-sandbox.js';
+import { MountInto } from './mount-into.js';
 import { detectCgroupLayout } from './cgroups/cgroup-layout.js';
 import { CgroupTree } from './cgroups/cgroup-tree.js';
 import type { CgroupLimits } from './cgroups/sandbox-cgroup.js';
@@ -36,8 +38,13 @@ export interface BwrapDriverOptions {
   init?: 'auto' | 'native' | 'shell';
   /** Network namespaces kept ready per network mode (native init only; 0: make each on demand). */
   netnsPool?: number;
-  /** Where to find tools (tests point these elsewhere to simulate missing ones). */
-  tools?: { bwrap?: string; socat?: string; slirp4netns?: string };
+  /** Pre-initialized runtimes (`startUnbound`): offered when flint-mount-into builds and works (default true). */
+  preInitialized?: boolean;
+  /**
+   * Where to find tools (tests point these elsewhere to simulate missing ones). `mountInto`: a
+   * prebuilt flint-mount-into instead of building it from source.
+   */
+  tools?: { bwrap?: string; socat?: string; slirp4netns?: string; mountInto?: string };
 }
 
 /** The trial sandbox of probe(): it must not start a pool of namespaces nobody may use. */
@@ -56,6 +63,13 @@ export const MB_PER_VCPU = 1769;
 export class BwrapSandboxDriver implements SandboxDriver {
   readonly name = 'bwrap';
   readonly #opts: Required<Omit<BwrapDriverOptions, 'tools'>>;
+  readonly #mountIntoPath: string | undefined;
+  #mountInto: MountInto | undefined;
+  /**
+   * Starts a sandbox whose code and layers come later (a pre-initialized runtime); set by the probe
+   * only where flint-mount-into works, so without it the pre-initialized pool stays off.
+   */
+  startUnbound?: (spec: UnboundSandboxSpec) => Promise<UnboundSandbox>;
   #init: { kind: 'native'; path: string } | { kind: 'shell' } = { kind: 'shell' };
   readonly #tools: { bwrap: string; socat: string; slirp4netns: string };
   readonly #tag = OwnerTag.forThisProcess();
@@ -65,6 +79,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
   #tree: CgroupTree | undefined;
   #seccomp: Buffer | undefined;
   #rootEntries: RootEntry[] = [];
+  #localtime: string | undefined;
   #egress = false;
   #netns: NetnsPool | undefined;
   #counter = Math.floor(Math.random() * 0x10000);
@@ -81,7 +96,9 @@ export class BwrapSandboxDriver implements SandboxDriver {
       initBoostMaxMs: opts.initBoostMaxMs ?? 10_000,
       init: opts.init ?? 'auto',
       netnsPool: opts.netnsPool ?? 2,
+      preInitialized: opts.preInitialized ?? true,
     };
+    this.#mountIntoPath = opts.tools?.mountInto;
     this.#tools = {
       bwrap: opts.tools?.bwrap ?? '/usr/bin/bwrap',
       socat: opts.tools?.socat ?? '/usr/bin/socat',
@@ -107,6 +124,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
     if (!cg.ok) return no(cg.reason);
     this.#tree = new CgroupTree(cg.layout, this.#tag);
     this.#rootEntries = rootEntries();
+    this.#localtime = localtimeLink();
     const notes: string[] = [`cgroup v${cg.layout.version}`];
     try {
       accessSync(this.#tools.slirp4netns, constants.X_OK);
@@ -144,6 +162,16 @@ export class BwrapSandboxDriver implements SandboxDriver {
     }
     const why = await this.#trial('isolated');
     if (why) return no(why);
+    if (this.#opts.preInitialized) {
+      const helper = await MountInto.prepare(join(this.#opts.scratchRoot, 'bin'), this.#mountIntoPath);
+      if (helper.ok) {
+        this.#mountInto = helper.helper;
+        this.startUnbound = (spec) => this.#startUnbound(spec);
+        notes.push('pre-initialized runtimes');
+      } else {
+        notes.push(`no pre-initialized runtimes (${helper.reason}): every Node.js and Python start is a cold start`);
+      }
+    }
     return { available: true, isolated: true, notes };
   }
 
@@ -176,7 +204,17 @@ export class BwrapSandboxDriver implements SandboxDriver {
     return this.#start(spec);
   }
 
-  async #start(spec: SandboxSpec): Promise<Sandbox> {
+  /**
+   * A sandbox with empty /var/task and /opt (directories on its read-only root) whose runtime
+   * waits for its function; `bind` attaches the code and layers inside its mount namespace.
+   */
+  async #startUnbound(spec: UnboundSandboxSpec): Promise<UnboundSandbox> {
+    const cap = await this.probe();
+    if (!cap.available) throw new Error(`bwrap sandbox unavailable: ${cap.reason}`);
+    return this.#start({ ...spec, taskRoot: undefined, layers: [] }) as Promise<UnboundBwrapSandbox>;
+  }
+
+  async #start(spec: StartSpec): Promise<Sandbox> {
     preflightCommand(spec);
     const tree = this.#tree!;
     const uid = this.#allocateUid();
@@ -190,7 +228,10 @@ export class BwrapSandboxDriver implements SandboxDriver {
       parts.dir = dir;
       const applyShare = () => { try { parts.cgroup?.setCpuQuota(share, this.#opts.cpuPeriodUs); } catch { /* gone */ } };
       parts.bridge = await RuntimeApiBridge.listen(join(dir, 'api', 'runtime-api.sock'), spec.runtimeApi, uid, uid, this.#opts.initCpuBoost ? applyShare : undefined);
-      if (this.#opts.initCpuBoost) parts.boostTimer = setTimeout(applyShare, this.#opts.initBoostMaxMs).unref();
+      // A pre-initialized sandbox waits for its function for minutes, idle: its boost (and the
+      // longest-init timer) starts at bind, so the function's init gets the same boost as a cold one.
+      if (this.#opts.initCpuBoost) parts.startInitBoost = () => { parts.boostTimer ??= setTimeout(applyShare, this.#opts.initBoostMaxMs).unref(); };
+      if (spec.taskRoot !== undefined) parts.startInitBoost?.();
       const opt = await this.#layers.acquire(spec.layers);
       parts.layersAcquired = true;
 
@@ -201,6 +242,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
       // 5 block (shell init only: we write once the namespace's first process is in the cgroup).
       const args = bwrapArgs({
         rootEntries: this.#rootEntries,
+        ...(this.#localtime !== undefined ? { localtime: this.#localtime } : {}),
         etcDir: this.#scratch.etcDir,
         sandboxDir: dir,
         uid,
@@ -231,6 +273,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
       if (native) {
         // bwrap reports its first process once it runs, inside the prepared namespace: from then
         // on the sandbox keeps the namespace alive and the holder process can go.
+        parts.initPidKnown = info;
         info.then((pid) => { parts.initPid = pid; parts.netns?.dropHolder(); }, () => { /* exited early: the exit reports it */ });
       } else {
         parts.initPid = await info;
@@ -239,6 +282,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
         if (spec.network === 'default' && this.#egress) parts.egress = await SlirpEgress.start(this.#tools.slirp4netns, parts.initPid);
         (child.stdio as unknown as Writable[])[5]!.end('1');
       }
+      if (spec.taskRoot === undefined) return new UnboundBwrapSandbox(spec.id, this.runtimeApiAddress(), parts, this.#mountInto!);
       return new BwrapSandbox(spec.id, this.runtimeApiAddress(), parts);
     } catch (err) {
       await new BwrapSandbox(spec.id, this.runtimeApiAddress(), parts).destroy().catch(() => {});
@@ -265,6 +309,9 @@ export class BwrapSandboxDriver implements SandboxDriver {
     this.#scratch.reapOrphans();
   }
 }
+
+/** What #start needs: a spec whose task root may be missing (an unbound sandbox: code comes at bind). */
+type StartSpec = Omit<SandboxSpec, 'taskRoot'> & { taskRoot: string | undefined };
 
 /** Reads bwrap's --info-fd JSON and returns the pid of the sandbox's first process. */
 function readInfo(stream: Readable, child: { once(ev: 'exit', fn: (code: number | null) => void): unknown }): Promise<number> {
@@ -299,6 +346,16 @@ function rootEntries(): RootEntry[] {
   return out;
 }
 
+/** The host's /etc/localtime link target when it is a symlink to a zone file under /usr. */
+function localtimeLink(): string | undefined {
+  try {
+    if (!lstatSync('/etc/localtime').isSymbolicLink()) return undefined;
+    return realpathSync('/etc/localtime').startsWith('/usr/share/zoneinfo/') ? readlinkSync('/etc/localtime') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * An interpreter installed outside /usr (e.g. a Node.js under /opt/node or a version manager's
  * directory) is bound read-only at its own path: its install prefix (the directory above bin/),
@@ -316,11 +373,11 @@ function extraHostDirs(command: string | undefined): string[] {
  * Fails like spawn() would for a command that is missing or not executable (ENOENT / EACCES), so
  * callers get the same errors as from the process driver, before any sandbox is built.
  */
-function preflightCommand(spec: SandboxSpec): void {
+function preflightCommand(spec: StartSpec): void {
   const cmd = spec.argv[0];
   if (!cmd) throw new Error('sandbox: empty argv');
   const inside: [string, string | undefined][] = [
-    [SANDBOX_PATHS.taskRoot, spec.taskRoot],
+    [SANDBOX_PATHS.taskRoot, spec.taskRoot ?? ''],
     [SANDBOX_PATHS.runtimeDir, spec.runtimeDir],
     [SANDBOX_PATHS.opt, spec.layers.length > 0 ? undefined : ''],
   ];

@@ -24,6 +24,15 @@ export interface SandboxParts {
   child?: ChildProcess;
   /** Host pid of the sandbox's pid-namespace init: killing it ends every process inside. */
   initPid?: number;
+  /** Resolves with `initPid` once bwrap reports it (a bind needs it; native init learns it late). */
+  initPidKnown?: Promise<number>;
+  /**
+   * Starts the init phase's CPU boost (the share applies at the first /next, or after the longest
+   * init): at start for a cold sandbox, at bind for a pre-initialized one (see bwrap-driver.ts).
+   */
+  startInitBoost?(): void;
+  /** Set when cleanup begins (a bind that comes later fails). */
+  released?: boolean;
   egress?: SlirpEgress;
   /** A prepared network namespace the sandbox entered (its holder and egress helper). */
   netns?: PreparedNetns;
@@ -106,6 +115,7 @@ export class BwrapSandbox implements Sandbox {
   #release(): Promise<void> {
     this.#cleanup ??= (async () => {
       const p = this.#parts;
+      p.released = true;
       if (p.boostTimer) clearTimeout(p.boostTimer);
       this.#kill();
       p.egress?.stop();

@@ -69,3 +69,20 @@ test('bwrap-args: an interpreter outside /usr is bound at its own path with trav
   const args = bwrapArgs({ ...plan, extra: ['/opt/node-v20'] });
   assert.deepEqual(binds(args).find(([s]) => s === '/opt/node-v20'), ['/opt/node-v20', '/opt/node-v20']);
 });
+
+test('bwrap-args: a pre-initialized sandbox (no task root yet) gets an empty, traversable /var/task and no code bind', () => {
+  const args = bwrapArgs({ ...plan, taskRoot: undefined });
+  const sep = args.indexOf('--');
+  assert.equal(binds(args.slice(0, sep)).find(([, d]) => d === '/var/task'), undefined);
+  const dir = args.indexOf('/var/task');
+  assert.deepEqual(args.slice(dir - 3, dir + 1), ['--perms', '0755', '--dir', '/var/task']);
+  assert.deepEqual(args.slice(args.indexOf('--chdir'), args.indexOf('--chdir') + 2), ['--chdir', '/var/task']);
+});
+
+test('bwrap-args: /etc/localtime is the host\'s symlink into /usr/share/zoneinfo when it is one, else the bound file', () => {
+  const linked = bwrapArgs({ ...plan, localtime: '/usr/share/zoneinfo/Etc/UTC' });
+  const at = linked.indexOf('/etc/localtime');
+  assert.deepEqual(linked.slice(at - 2, at + 1), ['--symlink', '/usr/share/zoneinfo/Etc/UTC', '/etc/localtime']);
+  assert.equal(binds(linked).find(([, d]) => d === '/etc/localtime'), undefined);
+  assert.deepEqual(binds(bwrapArgs(plan)).find(([, d]) => d === '/etc/localtime'), ['/etc/localtime', '/etc/localtime']);
+});

@@ -247,6 +247,48 @@ describe('sandbox escape suite (bwrap)', () => {
     }
   });
 
+  it('escape: a pre-initialized sandbox, once bound to its code and layers, holds the same file, process and syscall attempts', async (t) => {
+    if (skip) return t.skip(skip);
+    if (!driver.startUnbound) return t.skip(`no pre-initialized sandboxes here: ${cap.notes?.join('; ')}`);
+    const secrets = {
+      "Flint's data dir (master key)": join(hostDir, 'data', 'master.key'),
+      "another function's code": join(hostDir, 'data', 'code', 'other-function', 'index.js'),
+    };
+    const layer = fx.layer('escape-layer', { 'lib/x': 'layer file' });
+    // Each program waits until its code is bound, then tries.
+    const programs: [string, string[]][] = [
+      ['files', [process.execPath, '-e', `const go = () => {${fileAndProcessAttempts(secrets, process.pid, 'escape.test.ts')}};
+        const wait = () => require('fs').existsSync('/var/task/code.txt') ? go() : setTimeout(wait, 20); wait();`]],
+      ['syscalls', ['/usr/bin/python3', '-c', `import os, time\nwhile not os.path.exists('/var/task/code.txt'): time.sleep(0.02)\n${SYSCALL_ATTEMPTS}`]],
+    ];
+    for (const [group, argv] of programs) {
+      let stdout = '';
+      const sandbox = await driver.startUnbound({
+        id: `escape-stem-${group}`, runtimeDir: fx.runtimeDir, argv, env: { PATH: '/usr/bin:/bin' }, memoryMb: 256, ephemeralStorageMb: 64,
+        runtimeApi: { host: '127.0.0.1', port: api.port }, network: 'isolated', onOutput: (c, s) => { if (s === 'stdout') stdout += c.toString(); },
+      });
+      const timer = setTimeout(() => void sandbox.destroy(), 30_000);
+      try {
+        await sandbox.bind({ taskRoot: fx.taskRoot, layers: [layer] });
+        await sandbox.exited;
+      } finally {
+        clearTimeout(timer);
+        await sandbox.destroy();
+      }
+      const json = JSON.parse(stdout.trim().split('\n').pop() ?? 'null') as Record<string, string>;
+      assert.ok(json, stdout);
+      for (const [attempt, outcome] of Object.entries(json)) {
+        const held = attempt === 'see host processes' ? outcome.startsWith('only ')
+          : attempt === 'clone3' ? outcome === 'ENOSYS'
+          : group === 'syscalls' ? outcome === 'EPERM'
+          : !/^(READ|WRITTEN|LISTED|SIGNALLED|ROOT|CREATED)$/.test(outcome);
+        record(`${attempt} (pre-initialized, bound)`, outcome, held);
+        assert.ok(held, `${attempt} (pre-initialized, bound) → ${outcome}`);
+      }
+      if (group === 'files') assert.deepEqual([json['write /var/task/escape'], json['write /opt/escape']], ['EROFS', 'EROFS']);
+    }
+  });
+
   it('escape: afterwards the host is healthy and a new sandbox works', async (t) => {
     if (skip) return t.skip(skip);
     const r = await runNode(driver, api, fx, `
