@@ -22,6 +22,11 @@ export interface MemoryFigure {
   overheadKiB: number;
   /** Processes per environment (runtime, wrappers, helpers beside it). */
   processesPerEnv: number;
+  /**
+   * Mean PSS per environment by process kind (program name; `runtime` for the interpreter;
+   * helpers beside the tree shared out over the environments): where the overhead sits.
+   */
+  perProcessKiB: Record<string, number>;
 }
 
 export interface MemoryResults {
@@ -40,7 +45,8 @@ export interface MemoryResults {
 /**
  * PSS per idle warm environment beyond its runtime's own: N environments are made to exist at
  * once (N concurrent invocations that each hold 300 ms), left idle, then measured against N bare
- * interpreters that loaded the same handler — equal counts, so shared pages divide alike.
+ * interpreters that loaded the same handler — equal counts, read at the same moment, so shared
+ * pages divide alike.
  */
 export async function runMemory(deps: { opts: BenchOptions; plan: CpuPlan; log(line: string): void }): Promise<MemoryResults> {
   const { opts, plan, log } = deps;
@@ -75,7 +81,7 @@ export async function runMemory(deps: { opts: BenchOptions; plan: CpuPlan; log(l
         const helpers = fresh.filter((t) => !t.some(isRuntimeProcess));
         const figure = await measureAgainstBare(rt, trees, helpers, n);
         out[rt] = figure;
-        log(`  memory ${rt}: env ${figure.envPssKiB} KiB vs bare ${figure.barePssKiB} KiB over ${figure.envs} envs`);
+        log(`  memory ${rt}: env ${figure.envPssKiB} KiB vs bare ${figure.barePssKiB} KiB over ${figure.envs} envs; per process ${JSON.stringify(figure.perProcessKiB)}`);
       } catch (err) {
         out[rt] = { skipped: `failed: ${(err as Error).message.slice(0, 300)}` };
       }
@@ -102,8 +108,6 @@ async function settle(server: { request<R>(m: Record<string, unknown>): Promise<
 
 async function measureAgainstBare(rt: HelloRuntime, trees: number[][], helpers: number[][], n: number): Promise<MemoryFigure> {
   if (trees.length < n) throw new Error(`expected ${n} new environments, found ${trees.length}`);
-  const helperPss = helpers.flat().reduce((a, p) => a + pssKiB(p), 0) / trees.length;
-  const envPss = trees.map((t) => t.reduce((a, p) => a + pssKiB(p), 0) + helperPss);
   // The bare runtime gets the same interpreter flags the environment's runtime process got.
   const runtimePid = trees[0]!.find(isRuntimeProcess)!;
   const argv = cmdline(runtimePid);
@@ -128,6 +132,18 @@ async function measureAgainstBare(rt: HelloRuntime, trees: number[][], helpers: 
       p.once('exit', (code) => reject(new Error(`bare ${rt} exited ${code}`)));
     })));
     await new Promise((r) => setTimeout(r, 300));
+    // Both sets are read while both are alive: the interpreter binary's pages (tens of MB for
+    // Node) then divide over the same processes for each. Reading the environments before the
+    // bare ones started charged them ~0.5 MiB each that the bare ones did not pay.
+    const helperPss = helpers.flat().reduce((a, p) => a + pssKiB(p), 0) / trees.length;
+    const envPss = trees.map((t) => t.reduce((a, p) => a + pssKiB(p), 0) + helperPss);
+    const perProcess: Record<string, number> = {};
+    const charge = (pid: number, share: number) => {
+      const name = isRuntimeProcess(pid) ? 'runtime' : (cmdline(pid)[0] ?? '?').split('/').pop()!.replace(/-[0-9a-f]{16}$/, '');
+      perProcess[name] = (perProcess[name] ?? 0) + pssKiB(pid) * share;
+    };
+    for (const t of trees) for (const p of t) charge(p, 1 / trees.length);
+    for (const p of helpers.flat()) charge(p, 1 / trees.length);
     const barePss = procs.map((p) => pssKiB(p.pid!));
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const env = mean(envPss);
@@ -138,6 +154,7 @@ async function measureAgainstBare(rt: HelloRuntime, trees: number[][], helpers: 
       barePssKiB: Math.round(bare),
       overheadKiB: Math.round(env - bare),
       processesPerEnv: round(mean(trees.map((t) => t.length)) + helpers.flat().length / trees.length, 1),
+      perProcessKiB: Object.fromEntries(Object.entries(perProcess).map(([k, v]) => [k, Math.round(v)])),
     };
   } finally {
     for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');

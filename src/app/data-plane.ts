@@ -1,6 +1,8 @@
 import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { FlintConfig } from './config.js';
 import type { Clock } from '../ports/clock.js';
 import type { CodeStore } from '../ports/code-store.js';
@@ -68,11 +70,12 @@ export function createDataPlane(deps: {
   const driver = deps.driver ?? new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process') });
   const logs = new LogStore(join(config.dataDir, 'logs'));
   const sessions = new SessionCredentials({ clock, accountId: config.accountId });
+  const pythonPath = config.pythonPath || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : which('python3') ?? 'python3');
   const runtimes = new RuntimeCatalog({
     runtimeFilesDir: runtimeFilesDir(),
     nodePath: process.execPath,
     nodeVersion: process.versions.node,
-    pythonPath: config.pythonPath || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : which('python3') ?? 'python3'),
+    pythonPath,
   });
   let endpoint: string | undefined;
   const envDeps: EnvironmentDeps = {
@@ -139,6 +142,10 @@ export function createDataPlane(deps: {
     },
     async start() {
       await driver.reapOrphans().catch((err: unknown) => deps.log(`flint: cleaning up old sandboxes failed: ${String(err)}`));
+      // Sandboxes see the runtime directory read-only, so Python could not cache the bootstrap's
+      // bytecode there and would compile it on every start (~10 ms, ~1.4 MiB): compile it once here.
+      await execFileAsync(pythonPath, ['-m', 'compileall', '-q', join(runtimeFilesDir(), 'python')], { timeout: 30_000 })
+        .catch((err: unknown) => deps.log(`flint: warning: could not precompile the Python bootstrap (${String((err as Error).message).split('\n')[0]}); Python starts compile it each time`));
       provisioner!.startAll();
     },
     async stop() {
@@ -148,6 +155,8 @@ export function createDataPlane(deps: {
     },
   };
 }
+
+const execFileAsync = promisify(execFile);
 
 function which(cmd: string): string | undefined {
   for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {

@@ -64,6 +64,9 @@ export function bwrapArgs(p: BwrapPlan): string[] {
     '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
     ...(p.netns === 'unshare' ? ['--unshare-net'] : []),
     '--hostname', 'localhost',
+    // flint-sandbox-init is the pid namespace's init (reaper and relay in one small process):
+    // bwrap's own reaper would be one more process per environment. The shell init needs bwrap's.
+    ...(p.init.kind === 'native' ? ['--as-pid-1'] : []),
     '--die-with-parent', '--new-session',
     '--info-fd', String(p.fds.info), '--seccomp', String(p.fds.seccomp),
     ...(p.fds.block !== undefined ? ['--block-fd', String(p.fds.block)] : []),

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Sandbox, SandboxExit } from '../ports/sandbox-driver.js';
 import type { CgroupTree } from './cgroups/cgroup-tree.js';
@@ -50,6 +51,7 @@ export class BwrapSandbox implements Sandbox {
   readonly exited: Promise<SandboxExit>;
   readonly #parts: SandboxParts;
   #peak: number | undefined;
+  #runtimePid: number | undefined;
   #cleanup: Promise<void> | undefined;
 
   constructor(id: string, runtimeApiAddress: string, parts: SandboxParts) {
@@ -73,12 +75,36 @@ export class BwrapSandbox implements Sandbox {
     }).then(({ code, signal }) => this.#finish(code, signal));
   }
 
+  /**
+   * Lambda's Max Memory Used is the environment's peak memory, the runtime's resident pages
+   * included. The cgroup's peak charge misses the pages already charged elsewhere (the runtime
+   * binary's page cache, shared with the host: ~40 MB of Node), so this reports the larger of it
+   * and the runtime process's own peak resident size (VmHWM). Read at every invocation's end:
+   * the cgroup's peak plus one /proc/<pid>/status (the runtime's pid is looked up once).
+   */
   maxMemoryBytes(): number | undefined {
     if (this.#cleanup === undefined && this.#parts.cgroup) {
       const peak = this.#parts.cgroup.memory().peakBytes;
-      if (peak !== undefined) this.#peak = peak;
+      if (peak !== undefined) this.#peak = Math.max(this.#peak ?? 0, peak);
+      const hwm = this.#runtimeHighWaterBytes();
+      if (hwm !== undefined) this.#peak = Math.max(this.#peak ?? 0, hwm);
     }
     return this.#peak;
+  }
+
+  #runtimeHighWaterBytes(): number | undefined {
+    const initPid = this.#parts.initPid;
+    if (initPid === undefined) return undefined;
+    try {
+      // The init's first child is the runtime (forked before anything else could be: orphans
+      // reparented to the init come later in the list).
+      this.#runtimePid ??= Number(readFileSync(`/proc/${initPid}/task/${initPid}/children`, 'utf8').split(' ')[0]) || undefined;
+      if (this.#runtimePid === undefined) return undefined;
+      const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${this.#runtimePid}/status`, 'utf8'));
+      return m ? Number(m[1]) * 1024 : undefined;
+    } catch {
+      return undefined; // ended meanwhile: the exit reports it
+    }
   }
 
   async destroy(): Promise<void> {
@@ -97,7 +123,7 @@ export class BwrapSandbox implements Sandbox {
   async #finish(code: number | null, signal: NodeJS.Signals | null): Promise<SandboxExit> {
     // The kernel's evidence first, before the cgroup goes away.
     const evidence = this.#parts.cgroup?.memory();
-    if (evidence?.peakBytes !== undefined) this.#peak = evidence.peakBytes;
+    if (evidence?.peakBytes !== undefined) this.#peak = Math.max(this.#peak ?? 0, evidence.peakBytes);
     // Everything is being killed; removing the cgroup waits for the last process to be gone, which
     // can take seconds after a fork bomb: the exit is known now, the cleanup finishes behind it
     // (destroy() waits for it).

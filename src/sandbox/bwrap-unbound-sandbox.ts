@@ -57,14 +57,17 @@ async function commandStarted(initPid: number, ended: () => boolean): Promise<vo
   const until = performance.now() + SETUP_WAIT_MS;
   for (;;) {
     if (ended()) throw new Error('the sandbox has ended');
-    let children: string[] = [];
+    let started: boolean;
     try {
-      children = readFileSync(`/proc/${initPid}/task/${initPid}/children`, 'utf8').split(' ').filter((c) => c.trim() !== '');
+      // With the native init, bwrap's first process is the init itself (--as-pid-1): "bwrap"
+      // until bwrap execs it. With bwrap's own reaper as pid 1, its child is the command.
+      const comm = (pid: string) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      const children = readFileSync(`/proc/${initPid}/task/${initPid}/children`, 'utf8').split(' ').filter((c) => c.trim() !== '');
+      started = comm(String(initPid)) !== 'bwrap' || children.some((c) => { try { return comm(c) !== 'bwrap'; } catch { return false; } });
     } catch {
       throw new Error('the sandbox has ended');
     }
-    // bwrap's init (pid 1 inside) forks the command's process, which is "bwrap" until its exec.
-    if (children.some((c) => { try { return readFileSync(`/proc/${c}/comm`, 'utf8').trim() !== 'bwrap'; } catch { return false; } })) return;
+    if (started) return;
     if (performance.now() > until) throw new Error(`the sandbox did not start its command within ${SETUP_WAIT_MS} ms`);
     await new Promise((r) => setTimeout(r, 5));
   }

@@ -65,6 +65,11 @@ test('bwrap-args: the command runs through flint-sandbox-init with uid, nofile 1
   assert.deepEqual(shell.slice(shell.indexOf('--block-fd'), shell.indexOf('--block-fd') + 2), ['--block-fd', '5']);
 });
 
+test('bwrap-args: flint-sandbox-init is the pid namespace\'s init (no bwrap reaper); the shell init keeps bwrap\'s reaper', () => {
+  assert.ok(bwrapArgs(plan).includes('--as-pid-1'));
+  assert.ok(!bwrapArgs({ ...plan, init: { kind: 'shell' }, fds: { info: 3, seccomp: 4, block: 5 } }).includes('--as-pid-1'));
+});
+
 test('bwrap-args: an interpreter outside /usr is bound at its own path with traversable parents', () => {
   const args = bwrapArgs({ ...plan, extra: ['/opt/node-v20'] });
   assert.deepEqual(binds(args).find(([s]) => s === '/opt/node-v20'), ['/opt/node-v20', '/opt/node-v20']);

@@ -24,6 +24,12 @@ export function fileAndProcessAttempts(secrets: Record<string, string>, hostPid:
     try { process.setuid(0); out['setuid(0)'] = 'ROOT'; } catch (e) { out['setuid(0)'] = e.code; }
     try { require('child_process').execFileSync('/usr/bin/mknod', ['/tmp/dev-sda', 'b', '8', '0'], { stdio: 'pipe' }); out['mknod a block device'] = 'CREATED'; }
     catch (e) { out['mknod a block device'] = 'refused: ' + String(e.stderr || e.message).trim().split('\\n').pop().replace(/^.*: /, ''); }
+    // The sandbox's pid 1 (its init and Runtime API relay): not readable, and a signal sent from
+    // inside cannot end it (had SIGKILL landed, the whole sandbox would be gone, this output too).
+    out['read the init environment (/proc/1/environ)'] = tryRead('/proc/1/environ');
+    for (const sig of ['SIGKILL', 'SIGTERM', 'SIGSTOP']) {
+      try { process.kill(1, sig); out[sig + ' to the init'] = 'ignored: init still ' + fs.readFileSync('/proc/1/stat', 'utf8').split(' ')[2]; } catch (e) { out[sig + ' to the init'] = e.code; }
+    }
     console.log(JSON.stringify(out));`;
 }
 

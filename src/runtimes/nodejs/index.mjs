@@ -3,19 +3,15 @@
 // contract of Lambda's Node.js runtimes: async and callback handlers, the context object,
 // callbackWaitsForEmptyEventLoop, console lines `<time>\t<requestId>\t<LEVEL>\t<message>`, and
 // Lambda's error types and messages for init and invocation failures.
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import util from 'node:util';
 import Module, { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { RuntimeApiClient } from './runtime-api-client.mjs';
 
 const RUNTIME_FILE = path.join(process.env.LAMBDA_RUNTIME_DIR ?? path.dirname(new URL(import.meta.url).pathname), 'index.mjs');
 const api = process.env.AWS_LAMBDA_RUNTIME_API ?? '127.0.0.1:9001';
-const colon = api.lastIndexOf(':');
-const API_HOST = api.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-const API_PORT = Number(api.slice(colon + 1));
-const agent = new http.Agent({ keepAlive: true });
 
 let currentRequestId; // undefined while initializing: Lambda prints "undefined" there too
 let initializing = true;
@@ -30,6 +26,7 @@ function logLine(level, args) {
 // everything the invocation printed is handed to the kernel before its reply is posted, so the
 // log shows it before END.
 function flushOutput() {
+  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) return undefined;
   return Promise.all(
     [process.stdout, process.stderr].map((s) => (s.writableLength > 0 ? new Promise((resolve) => s.write('', resolve)) : undefined)),
   );
@@ -41,25 +38,15 @@ console.error = (...a) => logLine('ERROR', a);
 console.debug = (...a) => logLine('DEBUG', a);
 console.trace = (...a) => logLine('TRACE', a);
 
-// ---- Runtime API client ----
-function call(method, urlPath, body, headers = {}) {
-  return request(method, `/2018-06-01/runtime/${urlPath}`, body, headers);
+// ---- Runtime API client (runtime-api-client.mjs) ----
+const client = new RuntimeApiClient(api);
+
+function call(method, urlPath, body, errorType) {
+  return client.request(method, `/2018-06-01/runtime/${urlPath}`, body, errorType);
 }
 
-function request(method, fullPath, body, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: API_HOST, port: API_PORT, method, path: fullPath, agent, headers: body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } : headers },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+function request(method, fullPath, body) {
+  return client.request(method, fullPath, body);
 }
 
 function fatal(message) {
@@ -95,13 +82,13 @@ async function postInitError(err) {
   const body = errorBody(err);
   logError('Uncaught Exception', body);
   await flushOutput();
-  await call('POST', 'init/error', JSON.stringify(body), { 'lambda-runtime-function-error-type': body.errorType }).catch(() => {});
+  await call('POST', 'init/error', JSON.stringify(body), body.errorType).catch(() => {});
 }
 
 async function postError(requestId, err) {
   const body = errorBody(err);
   await flushOutput();
-  await call('POST', `invocation/${requestId}/error`, JSON.stringify(body), { 'lambda-runtime-function-error-type': body.errorType });
+  await call('POST', `invocation/${encodeURIComponent(requestId)}/error`, JSON.stringify(body), body.errorType);
 }
 
 // An exception nobody caught ends the environment, as on Lambda: reported against the invocation in
@@ -253,18 +240,30 @@ function runHandler(handler, event, headers) {
 // a cold start would have had: the function's variables replace Flint's start variables (what the
 // sandbox itself added, such as TMPDIR, stays, as it would on a cold start), the working directory
 // becomes the task root and NODE_PATH is read again. Only then is the handler loaded.
+async function warmUpModuleLoaders() {
+  try {
+    await import(new URL('./warm-up/warm-up.mjs', import.meta.url).href);
+    createRequire(import.meta.url)('./warm-up/warm-up.cjs');
+  } catch {
+    // Only a warm-up: without it the bind is slower, nothing else.
+  }
+}
+
 async function bindFunction() {
   const startKeys = new Set(process.env.FLINT_STEM_KEYS.split(','));
   let res;
   try {
-    // A first round trip, dynamic import and handler run while nothing waits on them: the HTTP
-    // client's, the module loader's and the invocation path's code is compiled now, not during
-    // the bind and first invocation a caller waits for.
+    // A first round trip, a file import of each module kind, a handler run and the lazily made
+    // stdio streams while nothing waits on them: the HTTP client's, the module loaders' and the
+    // invocation path's code is compiled now, not during the bind and first invocation a caller
+    // waits for.
     await request('POST', '/2018-06-01/flint/ping', JSON.stringify({ warm: true }));
-    await import('data:text/javascript,export default 0');
+    await warmUpModuleLoaders();
     await runHandler(async () => null, {}, {});
     util.format('%s %d %j %o', { a: [1, 'x', { b: null }] }, 1, { c: 2 }, new Error('warm-up'));
     new Date().toISOString();
+    void process.stdout.writableLength;
+    void process.stderr.writableLength;
     res = await request('GET', '/2018-06-01/flint/bind');
   } catch (err) {
     fatal(`the Runtime API went away: ${err.message}`);
@@ -327,7 +326,7 @@ async function main() {
         await postError(requestId, outcome.error);
       } else {
         await flushOutput();
-        await call('POST', `invocation/${requestId}/response`, body);
+        await call('POST', `invocation/${encodeURIComponent(requestId)}/response`, body);
       }
     } catch (err) {
       fatal(`posting the reply failed: ${err.message}`);

@@ -1,0 +1,3 @@
+// Required once by a pre-initialized runtime before it is bound (see bindFunction in ../index.mjs):
+// loading a file module compiles the CommonJS loader's file path before a caller waits on it.
+module.exports = 0;
