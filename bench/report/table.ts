@@ -51,8 +51,8 @@ export function renderTable(r: BenchResults): string {
 
   if (isFigure(r.async)) {
     const a = r.async;
-    rows.push(['async', `Event enqueue, c=${a.concurrency}, ${a.events} events`, `${fmtInt(a.enqueuePerSec)} events/s accepted (202), server ${fixed(a.serverCpuMsPerEvent)} CPU-ms/event${a.enqueueErrors ? `, ${a.enqueueErrors} errors: ${a.firstError}` : ''}`, '', targetCell(targets.get('async-enqueue-rate'))]);
-    rows.push(['async', 'enqueue → delivered (executed)', `${fmtInt(a.deliveredPerSec)} events/s, ${a.delivered}/${a.events} delivered, drain tail ${a.drainTailSec} s`, '', '']);
+    rows.push(['async', `Event enqueue, c=${a.concurrency}, ${a.events} events`, `${fmtInt(a.enqueuePerSec)} events/s accepted (202), server ${fixed(a.serverCpuMsPerEvent)} CPU-ms/event${a.frontCpuMsPerEvent !== undefined ? ` (front ${fixed(a.frontCpuMsPerEvent)})` : ''}${a.enqueueErrors ? `, ${a.enqueueErrors} errors: ${a.firstError}` : ''}`, '', targetCell(targets.get('async-enqueue-rate'))]);
+    rows.push(['async', 'enqueue → delivered (executed)', `${fmtInt(a.deliveredPerSec)} events/s, ${a.delivered}/${a.events} delivered${a.deliveredDuringEnqueue !== undefined ? ` (${a.deliveredDuringEnqueue} during the enqueue)` : ''}, drain tail ${a.drainTailSec} s`, '', '']);
   } else rows.push(['async', 'async Invoke', r.async.skipped, '', '']);
 
   if (isFigure(r.memory)) {

@@ -20,6 +20,10 @@ export interface AsyncResults {
   drainTailSec: number;
   /** CPU ms of the server tree per accepted event while enqueuing (deliveries running meanwhile included). */
   serverCpuMsPerEvent: number;
+  /** The same for the server process alone (the API side and the pollers, without the environments). */
+  frontCpuMsPerEvent?: number;
+  /** Events the pollers finished while the enqueue measurement ran (they are held back during a burst). */
+  deliveredDuringEnqueue?: number;
 }
 
 const FUNCTION = 'bench-async';
@@ -49,6 +53,7 @@ export async function runAsync(deps: { opts: BenchOptions; runner: LoadRunner; f
     serverPids: [flintPid],
   });
   const enqueued = performance.now();
+  const duringEnqueue = await metrics(flint);
   // The load generators start 150 ms after the call (a common start time): not part of the figure.
   const start = t0 + 150;
   // Events whose first run failed come back after Lambda's one-minute retry delay: not waited for.
@@ -65,6 +70,8 @@ export async function runAsync(deps: { opts: BenchOptions; runner: LoadRunner; f
     firstError: m.firstError,
     drainTailSec: round((delivered - enqueued) / 1000, 2),
     serverCpuMsPerEvent: m.serverCpuMsPerReq,
+    frontCpuMsPerEvent: m.frontCpuMsPerReq,
+    deliveredDuringEnqueue: duringEnqueue.succeeded - before.succeeded,
   };
 }
 

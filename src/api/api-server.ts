@@ -130,10 +130,9 @@ export class ApiServer {
     const rawQuery = q >= 0 ? rawUrl.slice(q + 1) : '';
     const method = req.method ?? 'GET';
     const host = req.headers.host ?? 'localhost';
-    const url = new URL(rawUrl, `http://${host}`);
 
     for (const route of this.#plain) {
-      if (route.method === method && rawPath.startsWith(route.prefix)) return route.handle(req, res, url);
+      if (route.method === method && rawPath.startsWith(route.prefix)) return route.handle(req, res, new URL(rawUrl, `http://${host}`));
     }
 
     const query = new URLSearchParams(rawQuery);

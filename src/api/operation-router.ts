@@ -22,6 +22,8 @@ export interface RouteMatch {
  */
 export class OperationRouter {
   readonly #routes: Route[] = [];
+  /** Routes by method and segment count (in #routes order): a request is matched against a handful, not all. */
+  readonly #byShape = new Map<string, Route[]>();
 
   constructor(model: ServiceModel) {
     for (const [name, op] of Object.entries(model.operations)) {
@@ -33,13 +35,18 @@ export class OperationRouter {
       this.#routes.push({ operation: { ...op, name }, method: op.http.method, segments, query });
     }
     this.#routes.sort((a, b) => b.query.length - a.query.length);
+    for (const r of this.#routes) {
+      const k = `${r.method} ${r.segments.length}`;
+      const list = this.#byShape.get(k);
+      if (list) list.push(r);
+      else this.#byShape.set(k, [r]);
+    }
   }
 
   /** `rawPath` is the path as received (still percent-encoded). */
   match(method: string, rawPath: string, query: URLSearchParams): RouteMatch | undefined {
     const parts = rawPath.split('/').filter(Boolean);
-    for (const route of this.#routes) {
-      if (route.method !== method || route.segments.length !== parts.length) continue;
+    for (const route of this.#byShape.get(`${method} ${parts.length}`) ?? []) {
       if (!route.query.every(([k, v]) => query.get(k) === v)) continue;
       const params: Record<string, string> = {};
       let ok = true;

@@ -9,13 +9,15 @@ import { ValidationException } from '../domain/errors.js';
 export class ShapeValidator {
   readonly #model: ServiceModel;
   readonly #regexes = new Map<string, RegExp>();
+  /** Each structure's members with their camelCase names, listed once per shape rather than per request. */
+  readonly #members = new Map<Shape, Array<{ name: string; ref: MemberRef; camel: string; required: boolean }>>();
 
   constructor(model: ServiceModel) {
     this.#model = model;
   }
 
   /** Throws ValidationException listing every violation; `skip` holds member paths validated elsewhere. */
-  validate(shapeName: string, value: Record<string, unknown>, skip: ReadonlySet<string> = new Set()): void {
+  validate(shapeName: string, value: Record<string, unknown>, skip: ReadonlySet<string> = NO_SKIPS): void {
     const errors: string[] = [];
     this.#structure(this.#model.shapes[shapeName]!, value, '', errors, skip);
     if (errors.length > 0) {
@@ -25,16 +27,25 @@ export class ShapeValidator {
   }
 
   #structure(shape: Shape, value: Record<string, unknown>, path: string, errors: string[], skip: ReadonlySet<string>): void {
-    for (const [name, ref] of Object.entries(shape.members ?? {})) {
-      const memberPath = path + (path ? '.' : '') + camel(name);
-      if (skip.has(memberPath)) continue;
-      const v = value[name];
+    for (const m of this.#membersOf(shape)) {
+      const memberPath = path ? `${path}.${m.camel}` : m.camel;
+      if (skip.size > 0 && skip.has(memberPath)) continue;
+      const v = value[m.name];
       if (v === undefined || v === null) {
-        if (shape.required?.includes(name)) errors.push(`Value null at '${memberPath}' failed to satisfy constraint: Member must not be null`);
+        if (m.required) errors.push(`Value null at '${memberPath}' failed to satisfy constraint: Member must not be null`);
         continue;
       }
-      this.#member(ref, v, memberPath, errors, skip);
+      this.#member(m.ref, v, memberPath, errors, skip);
     }
+  }
+
+  #membersOf(shape: Shape): Array<{ name: string; ref: MemberRef; camel: string; required: boolean }> {
+    let list = this.#members.get(shape);
+    if (!list) {
+      list = Object.entries(shape.members ?? {}).map(([name, ref]) => ({ name, ref, camel: camel(name), required: shape.required?.includes(name) ?? false }));
+      this.#members.set(shape, list);
+    }
+    return list;
   }
 
   #member(ref: MemberRef, v: unknown, path: string, errors: string[], skip: ReadonlySet<string>): void {
@@ -134,6 +145,7 @@ export class ShapeValidator {
 }
 
 const uniq = (x: string, i: number, a: string[]) => a.indexOf(x) === i;
+const NO_SKIPS: ReadonlySet<string> = new Set();
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -127,14 +127,13 @@ export class InvokeService implements Invoker {
       outcome: outcomeClass(outcome.functionError, outcome.errorType),
       async: req.async === true,
     });
-    const log = Buffer.from(outcome.log);
     return {
       requestId,
       startType: outcome.startType,
       statusCode: 200,
       payload: outcome.payload,
       ...(outcome.functionError ? { functionError: outcome.functionError } : {}),
-      ...(req.logType === 'Tail' ? { logResult: log.subarray(Math.max(0, log.length - TAIL_BYTES)).toString('base64') } : {}),
+      ...(req.logType === 'Tail' ? { logResult: logTail(outcome.log) } : {}),
       executedVersion: version,
       functionArn: target.resolvedArn,
     };
@@ -160,6 +159,12 @@ export class InvokeService implements Invoker {
     if (!this.#committed || now - this.#committed.at > COMMITTED_TTL_MS) this.#committed = { value: this.#d.committed(), at: now };
     return this.#committed.value;
   }
+}
+
+/** LogResult: the last 4 KB of the invocation's log, base64 (built only when the caller asked for it). */
+function logTail(log: string): string {
+  const bytes = Buffer.from(log);
+  return bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)).toString('base64');
 }
 
 /** The metrics' outcome label, from the platform's error types (function-errors.ts). */

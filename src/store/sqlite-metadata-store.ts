@@ -5,10 +5,17 @@ import { MIGRATIONS } from './migrations.js';
 /**
  * MetadataStore on SQLite (WAL). Documents are JSON text in one table keyed by (collection, key);
  * prefix listing uses the primary-key index. Migrations run in order, each once, each in a transaction.
+ *
+ * `get` keeps the JSON text of the documents it read (and which keys are absent): every Invoke
+ * reads the same few documents (function, version, alias, concurrency, async config), and the
+ * SQLite lookup costs ~4× the parse. Each get still parses, so callers get their own object. The
+ * text is replaced on every put/insert/delete through this store, and all of it is dropped when a
+ * transaction rolls back. It assumes, as Flint does, that one process owns the data directory:
+ * nothing else writes the `documents` table (the event queue's connection writes only its own).
  */
 export class SqliteMetadataStore implements MetadataStore {
   readonly db: Database.Database;
-  readonly #collections = new Map<string, Collection<unknown>>();
+  readonly #collections = new Map<string, SqliteCollection<unknown>>();
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -40,7 +47,13 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   transaction<R>(fn: () => R): R {
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (err) {
+      // Rolled back (this level, or all of it): what the cache learnt from its writes is void.
+      for (const c of this.#collections.values()) c.forget();
+      throw err;
+    }
   }
 
   close(): void {
@@ -48,8 +61,13 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 }
 
+/** Bound on the cached document texts of one collection (a safety net: Flint reads few documents per invoke). */
+const MAX_CACHED_PER_COLLECTION = 10_000;
+
 class SqliteCollection<T> implements Collection<T> {
   readonly #name: string;
+  /** Key → the document's JSON text, or null when it is known to be absent. */
+  readonly #texts = new Map<string, string | null>();
   readonly #get: Database.Statement;
   readonly #put: Database.Statement;
   readonly #insert: Database.Statement;
@@ -68,20 +86,36 @@ class SqliteCollection<T> implements Collection<T> {
   }
 
   get(key: string): T | undefined {
-    const row = this.#get.get(this.#name, key) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as T) : undefined;
+    let text = this.#texts.get(key);
+    if (text === undefined) {
+      const row = this.#get.get(this.#name, key) as { value: string } | undefined;
+      text = row ? row.value : null;
+      if (this.#texts.size >= MAX_CACHED_PER_COLLECTION) this.#texts.clear();
+      this.#texts.set(key, text);
+    }
+    return text === null ? undefined : (JSON.parse(text) as T);
   }
 
   put(key: string, value: T): void {
-    this.#put.run(this.#name, key, JSON.stringify(value));
+    const text = JSON.stringify(value);
+    this.#texts.delete(key);
+    this.#put.run(this.#name, key, text);
+    this.#texts.set(key, text);
   }
 
   insert(key: string, value: T): boolean {
+    this.#texts.delete(key);
     return this.#insert.run(this.#name, key, JSON.stringify(value)).changes === 1;
   }
 
   delete(key: string): boolean {
+    this.#texts.delete(key);
     return this.#delete.run(this.#name, key).changes === 1;
+  }
+
+  /** Drops every cached document text (after a rollback). */
+  forget(): void {
+    this.#texts.clear();
   }
 
   list(prefix = '', opts: { after?: string; limit?: number } = {}): Array<{ key: string; value: T }> {

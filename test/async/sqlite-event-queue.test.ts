@@ -173,3 +173,19 @@ test('event-queue: opening the queue on a database without its migration fails w
   const bare = join(dir, 'bare.db');
   assert.throws(() => new SqliteEventQueue({ file: bare, clock }), /no async_events table/);
 });
+
+test('event-queue: writes issued together settle together, and close() settles writes whose flush is still running', async () => {
+  const q = open();
+  // Issued in one turn: one transaction and one flush of the log; every caller hears back.
+  const ids = await Promise.all(['a', 'b', 'c'].map((id) => q.enqueue(ev(id))));
+  assert.deepEqual(ids.map((r) => r.requestId), ['a', 'b', 'c']);
+  // Not awaited before close: close() commits and flushes them itself, and their promises resolve.
+  const late = [q.enqueue(ev('d')), q.enqueue(ev('e'))];
+  q.close();
+  assert.deepEqual((await Promise.all(late)).map((r) => r.requestId), ['d', 'e']);
+  await assert.rejects(q.enqueue(ev('f')), /closed/);
+  const reopened = open();
+  const leased = (await reopened.lease({ max: 10, visibilityMs: 1000 })).map((l) => l.event.requestId).sort();
+  assert.deepEqual(leased, ['a', 'b', 'c', 'd', 'e']);
+  reopened.close();
+});

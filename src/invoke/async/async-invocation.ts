@@ -15,6 +15,10 @@ export const DEFAULT_ASYNC_POLLER_OPTIONS: Omit<AsyncPollerOptions, 'pollers'> =
   visibilityMs: 30_000,
   idlePollMs: 1_000,
   stopGraceMs: 2_000,
+  // Above ~1,000 accepted events/s the API side needs the CPU (a server delivers a few hundred
+  // per second): deliveries drop to one in flight per poller until the burst ends.
+  burstRatePerSec: 1_000,
+  burstBatchSize: 1,
 };
 
 export interface AsyncInvocation {

@@ -16,7 +16,20 @@ export interface AsyncPollerOptions {
   idlePollMs: number;
   /** How long stop() waits for running invocations before leaving their leases to expire. */
   stopGraceMs: number;
+  /**
+   * Enqueue burst: while events are accepted faster than this (per second, over 100 ms windows),
+   * each poller keeps at most `burstBatchSize` events in flight, so the API side keeps the CPU for
+   * accepting them. Deliveries continue meanwhile (never fewer than one per poller), and the full
+   * batch size returns with the first window below the rate. Absent: never throttled.
+   */
+  burstRatePerSec?: number;
+  burstBatchSize?: number;
 }
+
+/** Length of the window enqueue bursts are measured over. */
+const BURST_WINDOW_MS = 100;
+/** During a burst, idle pollers are woken at most this often (each enqueue would wake them all). */
+const BURST_WAKE_INTERVAL_MS = 5;
 
 export interface AsyncQueueMetrics extends EventQueueStats {
   /** Invocations this process is running now. */
@@ -47,6 +60,13 @@ export class AsyncPollerPool {
   #started = false;
   #stopping = false;
   #heartbeat: NodeJS.Timeout | undefined;
+  /** Enqueues counted in the current window, and when it started (clock.monotonic). */
+  #windowCount = 0;
+  #windowStart = 0;
+  /** Until when (clock.monotonic) the pollers run at the burst batch size. */
+  #burstUntil = -Infinity;
+  #lastWake = -Infinity;
+  #trailingWake: NodeJS.Timeout | undefined;
 
   constructor(deps: { queue: EventQueue; handler: AsyncEventHandler; clock: Clock; log: AsyncLog; options: AsyncPollerOptions }) {
     this.#queue = deps.queue;
@@ -69,9 +89,36 @@ export class AsyncPollerPool {
     this.#heartbeat.unref();
   }
 
-  /** New work may be waiting (called after an enqueue). */
+  /** New work may be waiting (called after each enqueue). */
   wake(): void {
+    const now = this.#clock.monotonic();
+    const rate = this.#opts.burstRatePerSec;
+    if (rate !== undefined) {
+      if (now - this.#windowStart >= BURST_WINDOW_MS) {
+        this.#windowStart = now;
+        this.#windowCount = 0;
+      }
+      // Over the rate within this window: a burst until the end of the next one.
+      if (++this.#windowCount > (rate * BURST_WINDOW_MS) / 1000) this.#burstUntil = this.#windowStart + 2 * BURST_WINDOW_MS;
+      if (now < this.#burstUntil && now - this.#lastWake < BURST_WAKE_INTERVAL_MS) {
+        // Skipped, but not lost: a poller that just went idle hears of it within the interval.
+        this.#trailingWake ??= setTimeout(() => {
+          this.#trailingWake = undefined;
+          this.#lastWake = this.#clock.monotonic();
+          this.#signal.notify();
+        }, BURST_WAKE_INTERVAL_MS).unref();
+        return;
+      }
+    }
+    this.#lastWake = now;
     this.#signal.notify();
+  }
+
+  /** Events each poller may keep in flight now. */
+  #batchSize(): number {
+    const burst = this.#opts.burstBatchSize;
+    if (burst === undefined || this.#clock.monotonic() >= this.#burstUntil) return this.#opts.batchSize;
+    return Math.max(1, Math.min(burst, this.#opts.batchSize));
   }
 
   async metrics(): Promise<AsyncQueueMetrics> {
@@ -89,6 +136,7 @@ export class AsyncPollerPool {
     await Promise.race([Promise.allSettled([...this.#running]), grace]);
     clearTimeout(timer);
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#trailingWake);
     if (this.#held.size > 0) this.#log('info', `async: stopping with ${this.#held.size} event(s) still running; they will be delivered again after restart`);
   }
 
@@ -96,7 +144,7 @@ export class AsyncPollerPool {
     const mine = new Set<string>();
     while (!this.#stopping) {
       const gen = this.#signal.generation;
-      const free = this.#opts.batchSize - mine.size;
+      const free = this.#batchSize() - mine.size;
       if (free > 0) {
         let leases: LeasedEvent[] = [];
         try {
