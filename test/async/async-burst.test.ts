@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { arns, createFixture, ok, type Fixture } from './helpers/async-fixture.js';
 import { createAsyncInvocation, type AsyncInvocation } from '../../src/invoke/async/async-invocation.js';
+import { until } from '../helpers/until.js';
 
 let fx: Fixture;
 let path: AsyncInvocation | undefined;
@@ -12,13 +13,6 @@ afterEach(async () => {
   fx.close();
 });
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await sleep(5);
-  }
-}
 
 let seq = 0;
 const uuid = () => `00000000-0000-4000-9000-${String(++seq).padStart(12, '0')}`;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { arns, createFixture, ok, unhandled, type Fixture } from './helpers/async-fixture.js';
 import type { AsyncInvocation } from '../../src/invoke/async/async-invocation.js';
+import { until } from '../helpers/until.js';
 
 let fx: Fixture;
 let path: AsyncInvocation | undefined;
@@ -13,13 +14,6 @@ afterEach(async () => {
   fx.close();
 });
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await sleep(5);
-  }
-}
 
 test('async pollers: every enqueued event is invoked once, concurrently, and the queue drains', async () => {
   fx.addFunction('echo');

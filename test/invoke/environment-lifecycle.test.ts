@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { startHarness, type Harness } from '../helpers/flint-harness.js';
 import { body, deploy, fixtureZip, invoke, tail, waitActive } from './fixture-functions.js';
+import { until } from '../helpers/until.js';
 
 /** Idle environments are reaped after this long in this file's server. */
 const IDLE_MS = 600;
@@ -27,13 +28,6 @@ after(async () => {
 
 const envs = (name: string, version = '$LATEST') => h.app.dataPlane.pool.environments(name, version);
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) assert.fail('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('lifecycle: a warm environment keeps module state and /tmp between invocations', async () => {
   await deploy(h, { name: 'warm', scenario: 'tmp-persistence', runtime: 'nodejs' });
