@@ -182,8 +182,19 @@ export class ApiServer {
   }
 
   #send(res: ServerResponse, requestId: string, r: EncodedResponse): void {
+    // r.headers is built afresh for each response (encoder, error serializer): completed in place.
+    const headers = r.headers;
+    headers['x-amzn-requestid'] = requestId;
+    if (typeof r.body === 'string' ? r.body.length === 0 : r.body.length === 0) {
+      // Empty bodies (Event's 202, DryRun's 204): headers alone, one socket write.
+      headers['content-length'] = '0';
+      res.writeHead(r.status, headers);
+      res.end();
+      return;
+    }
     const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
-    res.writeHead(r.status, { ...r.headers, 'x-amzn-requestid': requestId, 'content-length': body.length });
+    headers['content-length'] = String(body.length);
+    res.writeHead(r.status, headers);
     res.end(body);
   }
 }

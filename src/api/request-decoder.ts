@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Operation, ServiceModel, Shape } from './service-model.js';
+import type { MemberRef, Operation, ServiceModel, Shape } from './service-model.js';
 import { camel } from './shape-validator.js';
 import { InvalidRequestContentException, ValidationException } from '../domain/errors.js';
 
@@ -9,9 +9,17 @@ import { InvalidRequestContentException, ValidationException } from '../domain/e
  */
 export class RequestDecoder {
   readonly #model: ServiceModel;
+  /** Each input shape's members as entries, listed once (the model does not change). */
+  readonly #members = new Map<string, Array<[string, MemberRef]>>();
 
   constructor(model: ServiceModel) {
     this.#model = model;
+  }
+
+  #entries(shapeName: string, shape: Shape): Array<[string, MemberRef]> {
+    let e = this.#members.get(shapeName);
+    if (!e) this.#members.set(shapeName, (e = Object.entries(shape.members ?? {})));
+    return e;
   }
 
   decode(
@@ -24,9 +32,9 @@ export class RequestDecoder {
     const input: Record<string, unknown> = {};
     if (!op.input) return input;
     const shape = this.#model.shapes[op.input.shape]!;
-    const members = shape.members ?? {};
+    const members = this.#entries(op.input.shape, shape);
     let bodyMembers = false;
-    for (const [name, ref] of Object.entries(members)) {
+    for (const [name, ref] of members) {
       const target = this.#model.shapes[ref.shape]!;
       const wireName = ref.locationName ?? name;
       switch (ref.location) {
@@ -61,7 +69,7 @@ export class RequestDecoder {
       if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
         throw new InvalidRequestContentException('Could not parse request body into json: the body must be a JSON object');
       }
-      for (const [name, ref] of Object.entries(members)) {
+      for (const [name, ref] of members) {
         if (ref.location || shape.payload === name) continue;
         const v = (doc as Record<string, unknown>)[name];
         if (v !== undefined) input[name] = this.#coerce(ref.shape, v, camel(name));

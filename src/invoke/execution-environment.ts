@@ -394,8 +394,8 @@ export class ExecutionEnvironment {
     );
     const lines = this.#current?.lines ?? [];
     this.#current = undefined;
-    // The invocation's lines go to the file together, now.
-    this.#stream.flush();
+    // The invocation's lines reach the file with the store's next batched write (LogStore BATCH_MS);
+    // LogType Tail is served from `lines`, not the file.
     return {
       log: lines.map((l) => l + '\n').join(''),
       durationMs,

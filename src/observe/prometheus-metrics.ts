@@ -15,6 +15,8 @@ export class PrometheusMetrics implements Metrics {
   readonly #init: Histogram<string>;
   readonly #billedMs: Counter<string>;
   readonly #gbSeconds: Counter<string>;
+  /** Label-bound children per label set: a warm invocation then hashes no label objects. */
+  readonly #bound = new Map<string, BoundSeries>();
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.#registry, prefix: 'flint_process_' });
@@ -35,13 +37,27 @@ export class PrometheusMetrics implements Metrics {
   }
 
   invocation(r: InvocationRecord): void {
-    const base = { function_name: r.functionName, version: r.version, start_type: r.startType };
-    this.#invocations.inc({ ...base, outcome: r.outcome, async: String(r.async) });
-    if (r.outcome !== 'success') this.#errors.inc({ function_name: r.functionName, version: r.version, outcome: r.outcome });
-    this.#duration.observe(base, r.durationMs);
-    if (r.initDurationMs !== undefined) this.#init.observe(base, r.initDurationMs);
-    this.#billedMs.inc({ function_name: r.functionName, version: r.version }, r.billedDurationMs);
-    this.#gbSeconds.inc({ function_name: r.functionName, version: r.version }, (r.billedDurationMs / 1000) * (r.memorySizeMb / 1024));
+    const k = `${r.functionName}\0${r.version}\0${r.startType}\0${r.outcome}\0${r.async}`;
+    let b = this.#bound.get(k);
+    if (!b) {
+      const base = { function_name: r.functionName, version: r.version, start_type: r.startType };
+      const fv = { function_name: r.functionName, version: r.version };
+      b = {
+        invocations: this.#invocations.labels({ ...base, outcome: r.outcome, async: String(r.async) }),
+        errors: r.outcome !== 'success' ? this.#errors.labels({ ...fv, outcome: r.outcome }) : undefined,
+        duration: this.#duration.labels(base),
+        init: this.#init.labels(base),
+        billedMs: this.#billedMs.labels(fv),
+        gbSeconds: this.#gbSeconds.labels(fv),
+      };
+      this.#bound.set(k, b);
+    }
+    b.invocations.inc();
+    b.errors?.inc();
+    b.duration.observe(r.durationMs);
+    if (r.initDurationMs !== undefined) b.init.observe(r.initDurationMs);
+    b.billedMs.inc(r.billedDurationMs);
+    b.gbSeconds.inc((r.billedDurationMs / 1000) * (r.memorySizeMb / 1024));
   }
 
   throttle(functionName: string, reason: string): void {
@@ -62,4 +78,13 @@ export class PrometheusMetrics implements Metrics {
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.#registry.contentType, body: await this.#registry.metrics() };
   }
+}
+
+interface BoundSeries {
+  invocations: { inc(value?: number): void };
+  errors: { inc(value?: number): void } | undefined;
+  duration: { observe(value: number): void };
+  init: { observe(value: number): void };
+  billedMs: { inc(value?: number): void };
+  gbSeconds: { inc(value?: number): void };
 }

@@ -82,16 +82,17 @@ export class RuntimeApiServer {
       get closed() { return closed; },
       deliver(event: InvocationEvent) {
         delivered = true;
-        const headers: Record<string, string | number> = {
-          'content-type': 'application/json',
-          'lambda-runtime-aws-request-id': event.requestId,
-          'lambda-runtime-deadline-ms': String(event.deadlineMs),
-          'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,
-          'lambda-runtime-trace-id': event.traceId,
-          'content-length': event.payload.length,
-        };
-        if (event.clientContext !== undefined) headers['lambda-runtime-client-context'] = event.clientContext;
-        if (event.cognitoIdentity !== undefined) headers['lambda-runtime-cognito-identity'] = event.cognitoIdentity;
+        // A flat [name, value, ...] list: Node writes it as given, without its per-header bookkeeping.
+        const headers: string[] = [
+          'content-type', 'application/json',
+          'lambda-runtime-aws-request-id', event.requestId,
+          'lambda-runtime-deadline-ms', String(event.deadlineMs),
+          'lambda-runtime-invoked-function-arn', event.invokedFunctionArn,
+          'lambda-runtime-trace-id', event.traceId,
+          'content-length', String(event.payload.length),
+        ];
+        if (event.clientContext !== undefined) headers.push('lambda-runtime-client-context', event.clientContext);
+        if (event.cognitoIdentity !== undefined) headers.push('lambda-runtime-cognito-identity', event.cognitoIdentity);
         res.writeHead(200, headers);
         res.end(event.payload);
       },
@@ -113,10 +114,11 @@ export class RuntimeApiServer {
     });
   }
 
-  #answer(res: ServerResponse, action: () => void, status = 202, body: unknown = { status: 'OK' }): void {
+  #answer(res: ServerResponse, action: () => void, status = 202, body?: unknown): void {
     try {
       action();
-      sendJson(res, status, body);
+      if (body === undefined) sendAccepted(res);
+      else sendJson(res, status, body);
     } catch (err) {
       this.#fail(res, err);
     }
@@ -131,6 +133,16 @@ export class RuntimeApiServer {
 function errorTypeHeader(req: IncomingMessage): string | undefined {
   const v = req.headers['lambda-runtime-function-error-type'];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** The 202 `{"status":"OK"}` every accepted reply gets, its bytes and headers built once. */
+const ACCEPTED_BODY = Buffer.from(JSON.stringify({ status: 'OK' }) + '\n');
+const ACCEPTED_HEADERS = ['content-type', 'application/json', 'content-length', String(ACCEPTED_BODY.length)];
+
+function sendAccepted(res: ServerResponse): void {
+  if (res.headersSent) return;
+  res.writeHead(202, ACCEPTED_HEADERS);
+  res.end(ACCEPTED_BODY);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -40,7 +40,8 @@ test('async pollers: during an enqueue burst each poller keeps one event in flig
     uuid,
     log: () => {},
     timeScale: 0.001,
-    options: { pollers: 2, batchSize: 5, visibilityMs: 60_000, idlePollMs: 20, stopGraceMs: 1_000, burstRatePerSec: 10, burstBatchSize: 1 },
+    // burstInFlight above pollers × burstBatchSize: the per-poller limit is the one that binds.
+    options: { pollers: 2, batchSize: 5, visibilityMs: 60_000, idlePollMs: 20, stopGraceMs: 1_000, burstRatePerSec: 10, burstBatchSize: 1, burstInFlight: 10 },
   });
   // 30 accepted at once through the API side: far above 10/s.
   await Promise.all(Array.from({ length: 30 }, (_, i) => path!.invoker.enqueue({ functionName: 'echo', payload: Buffer.from(`{"i":${i}}`) })));
@@ -55,4 +56,33 @@ test('async pollers: during an enqueue burst each poller keeps one event in flig
   await Promise.all(Array.from({ length: 10 }, (_, i) => fx.queue.enqueue({ requestId: uuid(), functionName: 'echo', qualifier: '$LATEST', payload: Buffer.from(`{"j":${i}}`), origin: 'invoke', enqueuedAt: fx.clock.now() })));
   await until(async () => (await path!.pollers.metrics()).succeeded === 40);
   assert.ok(peak >= 5, `a poller leases up to its batch size (5) after the burst, peak ${peak}`);
+});
+
+test('async pollers: with burstInFlight 1 the whole pool keeps one event in flight during an enqueue burst and still delivers them all', async () => {
+  fx = createFixture({ manualClock: true });
+  fx.addFunction('echo');
+  let running = 0;
+  let peak = 0;
+  fx.invoker.behaviours.set('echo', async (req) => {
+    peak = Math.max(peak, ++running);
+    await sleep(5);
+    running--;
+    return ok(req, req.payload);
+  });
+  path = createAsyncInvocation({
+    queue: fx.queue,
+    store: fx.store,
+    targets: fx.functions,
+    invoker: fx.invoker,
+    arns,
+    clock: fx.clock,
+    uuid,
+    log: () => {},
+    timeScale: 0.001,
+    options: { pollers: 3, batchSize: 5, visibilityMs: 60_000, idlePollMs: 20, stopGraceMs: 1_000, burstRatePerSec: 10, burstBatchSize: 1, burstInFlight: 1 },
+  });
+  await Promise.all(Array.from({ length: 20 }, (_, i) => path!.invoker.enqueue({ functionName: 'echo', payload: Buffer.from(`{"i":${i}}`) })));
+  path.pollers.start();
+  await until(async () => (await path!.pollers.metrics()).succeeded === 20);
+  assert.equal(peak, 1, 'one event in flight for the whole pool during the burst, never none');
 });

@@ -16,9 +16,11 @@ export const DEFAULT_ASYNC_POLLER_OPTIONS: Omit<AsyncPollerOptions, 'pollers'> =
   idlePollMs: 1_000,
   stopGraceMs: 2_000,
   // Above ~1,000 accepted events/s the API side needs the CPU (a server delivers a few hundred
-  // per second): deliveries drop to one in flight per poller until the burst ends.
+  // per second): deliveries drop to one in flight for the whole server until the burst ends (each
+  // delivery runs the function on the same core the API side needs).
   burstRatePerSec: 1_000,
   burstBatchSize: 1,
+  burstInFlight: 1,
 };
 
 export interface AsyncInvocation {

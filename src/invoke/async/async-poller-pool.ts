@@ -24,6 +24,13 @@ export interface AsyncPollerOptions {
    */
   burstRatePerSec?: number;
   burstBatchSize?: number;
+  /**
+   * During a burst, the whole pool keeps at most this many events in flight (never fewer than
+   * one, so deliveries continue): each delivery costs the server's core an invocation on the
+   * sync path plus the function's own run, which the API side would rather spend accepting.
+   * Absent: only the per-poller `burstBatchSize` applies.
+   */
+  burstInFlight?: number;
 }
 
 /** Length of the window enqueue bursts are measured over. */
@@ -67,6 +74,8 @@ export class AsyncPollerPool {
   #burstUntil = -Infinity;
   #lastWake = -Infinity;
   #trailingWake: NodeJS.Timeout | undefined;
+  /** Slots pollers have asked the queue for and not yet received (counted against burstInFlight). */
+  #leasing = 0;
 
   constructor(deps: { queue: EventQueue; handler: AsyncEventHandler; clock: Clock; log: AsyncLog; options: AsyncPollerOptions }) {
     this.#queue = deps.queue;
@@ -114,11 +123,14 @@ export class AsyncPollerPool {
     this.#signal.notify();
   }
 
-  /** Events each poller may keep in flight now. */
-  #batchSize(): number {
+  /** Events a poller holding `mine` may lease now. */
+  #room(mine: number): number {
+    if (this.#clock.monotonic() >= this.#burstUntil) return this.#opts.batchSize - mine;
     const burst = this.#opts.burstBatchSize;
-    if (burst === undefined || this.#clock.monotonic() >= this.#burstUntil) return this.#opts.batchSize;
-    return Math.max(1, Math.min(burst, this.#opts.batchSize));
+    const perPoller = (burst === undefined ? this.#opts.batchSize : Math.max(1, Math.min(burst, this.#opts.batchSize))) - mine;
+    const total = this.#opts.burstInFlight;
+    if (total === undefined) return perPoller;
+    return Math.min(perPoller, Math.max(1, total) - this.#held.size - this.#leasing);
   }
 
   async metrics(): Promise<AsyncQueueMetrics> {
@@ -144,14 +156,18 @@ export class AsyncPollerPool {
     const mine = new Set<string>();
     while (!this.#stopping) {
       const gen = this.#signal.generation;
-      const free = this.#batchSize() - mine.size;
+      const free = this.#room(mine.size);
       if (free > 0) {
         let leases: LeasedEvent[] = [];
+        // Reserved while the lease is under way, so pollers leasing at once respect burstInFlight.
+        this.#leasing += free;
         try {
           leases = await this.#queue.lease({ max: free, visibilityMs: this.#opts.visibilityMs });
         } catch (err) {
           if (this.#stopping) break;
           this.#log('error', `async: leasing failed: ${(err as Error)?.stack ?? String(err)}`);
+        } finally {
+          this.#leasing -= free;
         }
         for (const lease of leases) this.#run(lease, mine);
         if (leases.length > 0) continue;
