@@ -35,23 +35,24 @@ def fail(event, context):
 
 const RUNTIME_PREFIX = '/2018-06-01/runtime/';
 
-for (const kind of ['node', 'python'] as const) {
-  async function withRuntime(handler: string, body: (api: FakeRuntimeApi, rt: ReturnType<typeof startRuntime>) => Promise<void>): Promise<void> {
-    const api = await FakeRuntimeApi.start();
-    const rt = startRuntime(kind, api.address, HANDLERS[kind], handler);
-    try {
-      await body(api, rt);
-    } catch (err) {
-      (err as Error).message += `\nruntime stderr:\n${rt.stderr()}`;
-      throw err;
-    } finally {
-      rt.cleanup();
-      await api.close();
-    }
+/** A fake Runtime API and a runtime of `kind` against it, torn down after `body`; failures carry the runtime's stderr. */
+async function withRuntime(kind: 'node' | 'python', handler: string, body: (api: FakeRuntimeApi, rt: ReturnType<typeof startRuntime>) => Promise<void>): Promise<void> {
+  const api = await FakeRuntimeApi.start();
+  const rt = startRuntime(kind, api.address, HANDLERS[kind], handler);
+  try {
+    await body(api, rt);
+  } catch (err) {
+    (err as Error).message += `\nruntime stderr:\n${rt.stderr()}`;
+    throw err;
+  } finally {
+    rt.cleanup();
+    await api.close();
   }
+}
 
+for (const kind of ['node', 'python'] as const) {
   test(`runtime http client (${kind}): a /next response split into 1-byte TCP segments reaches the handler intact, and the reply follows on the same connection`, async () => {
-    await withRuntime('index.handler', async (api) => {
+    await withRuntime(kind, 'index.handler', async (api) => {
       const next = await api.request();
       assert.equal(next.method, 'GET');
       assert.equal(next.path, `${RUNTIME_PREFIX}invocation/next`);
@@ -73,7 +74,7 @@ for (const kind of ['node', 'python'] as const) {
   });
 
   test(`runtime http client (${kind}): a chunked /next response with extensions and trailers is decoded`, async () => {
-    await withRuntime('index.handler', async (api) => {
+    await withRuntime(kind, 'index.handler', async (api) => {
       const next = await api.request();
       const event = { items: Array.from({ length: 200 }, (_, i) => `item-${i}-ä`) };
       await api.reply(next, eventReply('req-chunked', JSON.stringify(event), { chunked: 97, split: 50 }));
@@ -84,7 +85,7 @@ for (const kind of ['node', 'python'] as const) {
   });
 
   test(`runtime http client (${kind}): a 6 MB event with non-ASCII text comes in and goes back out byte for byte`, async () => {
-    await withRuntime('index.handler', async (api) => {
+    await withRuntime(kind, 'index.handler', async (api) => {
       const next = await api.request();
       // 6 MB of UTF-8 (multi-byte characters straddle every TCP segment boundary somewhere).
       const text = 'ab€𝄞ü'.repeat(Math.floor(6_000_000 / 11));
@@ -101,7 +102,7 @@ for (const kind of ['node', 'python'] as const) {
   });
 
   test(`runtime http client (${kind}): after a response with Connection: close, the next call opens a new connection`, async () => {
-    await withRuntime('index.handler', async (api) => {
+    await withRuntime(kind, 'index.handler', async (api) => {
       const next = await api.request();
       await api.reply(next, eventReply('req-a', '{"a":1}'));
       const post = await api.request();
@@ -117,7 +118,7 @@ for (const kind of ['node', 'python'] as const) {
   });
 
   test(`runtime http client (${kind}): the error type header is sent when it is plain ASCII and left to the body otherwise`, async () => {
-    await withRuntime('index.ascii', async (api) => {
+    await withRuntime(kind, 'index.ascii', async (api) => {
       const next = await api.request();
       await api.reply(next, eventReply('req-e1', '{}'));
       const post = await api.request();
@@ -125,7 +126,7 @@ for (const kind of ['node', 'python'] as const) {
       assert.equal(post.headers['lambda-runtime-function-error-type'], 'PlainError');
       assert.equal(JSON.parse(post.body.toString('utf8')).errorType, 'PlainError');
     });
-    await withRuntime('index.fail', async (api) => {
+    await withRuntime(kind, 'index.fail', async (api) => {
       const next = await api.request();
       await api.reply(next, eventReply('req-e2', '{}'));
       const post = await api.request();
@@ -139,23 +140,16 @@ for (const kind of ['node', 'python'] as const) {
 }
 
 test('runtime http client (node): a connection reset while waiting in /next ends the runtime with exit 1 and says why', async () => {
-  const api = await FakeRuntimeApi.start();
-  const rt = startRuntime('node', api.address, HANDLERS.node);
-  try {
+  await withRuntime('node', 'index.handler', async (api, rt) => {
     const next = await api.request();
     next.socket.resetAndDestroy();
     assert.equal(await rt.exit, 1);
     assert.match(rt.stderr(), /^flint runtime: the Runtime API went away: /m);
-  } finally {
-    rt.cleanup();
-    await api.close();
-  }
+  });
 });
 
 test('runtime http client (node): a kept-alive connection that dies before any answer is retried once on a new connection', async () => {
-  const api = await FakeRuntimeApi.start();
-  const rt = startRuntime('node', api.address, HANDLERS.node);
-  try {
+  await withRuntime('node', 'index.handler', async (api) => {
     const next = await api.request();
     await api.reply(next, eventReply('req-k', '{"k":1}'));
     const post = await api.request();
@@ -169,32 +163,22 @@ test('runtime http client (node): a kept-alive connection that dies before any a
     assert.notEqual(retry.conn, next.conn);
     await api.reply(retry, eventReply('req-k2', '{"k":2}'));
     assert.deepEqual(JSON.parse((await api.request()).body.toString('utf8')), { k: 2 });
-  } finally {
-    rt.cleanup();
-    await api.close();
-  }
+  });
 });
 
 test('runtime http client (node): a reset in the middle of a response ends the runtime with exit 1', async () => {
-  const api = await FakeRuntimeApi.start();
-  const rt = startRuntime('node', api.address, HANDLERS.node);
-  try {
+  await withRuntime('node', 'index.handler', async (api, rt) => {
     const next = await api.request();
     next.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\nLambda-Runtime-Aws-Request-Id: x\r\n\r\n{"partial":');
     await new Promise((r) => setTimeout(r, 50));
     next.socket.resetAndDestroy();
     assert.equal(await rt.exit, 1);
     assert.match(rt.stderr(), /the Runtime API went away/);
-  } finally {
-    rt.cleanup();
-    await api.close();
-  }
+  });
 });
 
 test('runtime http client (python): a connection reset while waiting in /next is retried once on a new connection', async () => {
-  const api = await FakeRuntimeApi.start();
-  const rt = startRuntime('python', api.address, HANDLERS.python);
-  try {
+  await withRuntime('python', 'index.handler', async (api, rt) => {
     const next = await api.request();
     next.socket.resetAndDestroy();
     const retry = await api.request();
@@ -210,23 +194,15 @@ test('runtime http client (python): a connection reset while waiting in /next is
     const n3 = await api.request();
     n3.socket.resetAndDestroy();
     assert.equal(await rt.exit, 1);
-  } finally {
-    rt.cleanup();
-    await api.close();
-  }
+  });
 });
 
 test('runtime http client: a malformed status line ends the runtime instead of being misread', async () => {
   for (const kind of ['node', 'python'] as const) {
-    const api = await FakeRuntimeApi.start();
-    const rt = startRuntime(kind, api.address, HANDLERS[kind]);
-    try {
+    await withRuntime(kind, 'index.handler', async (api, rt) => {
       // Python retries a failed call once on a new connection; both attempts get garbage.
       for (let i = 0; i < (kind === 'python' ? 2 : 1); i++) (await api.request()).socket.write('SPDY/9 what\r\n\r\n');
       assert.equal(await rt.exit, 1, `${kind}: ${rt.stderr()}`);
-    } finally {
-      rt.cleanup();
-      await api.close();
-    }
+    });
   }
 });
