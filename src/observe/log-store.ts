@@ -19,9 +19,8 @@ export interface LogStreamInfo {
 export interface LogStreamWriter {
   readonly functionName: string;
   readonly streamName: string;
+  /** Queues an event; the store writes it with its next batch (BATCH_MS), or on close. */
   append(timestamp: number, message: string): void;
-  /** Hands what was appended to the file now (appends are otherwise batched, see BATCH_MS). */
-  flush(): void;
   close(): Promise<void>;
 }
 
@@ -77,7 +76,6 @@ export class LogStore {
           this.#timer ??= setTimeout(() => this.flush(), BATCH_MS).unref();
         }
       },
-      flush: () => writeOut(buf),
       close: () => {
         writeOut(buf);
         dirty.delete(buf);

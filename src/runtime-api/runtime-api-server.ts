@@ -60,9 +60,9 @@ export class RuntimeApiServer {
           if (m[2] === 'error') return this.#answer(res, () => this.#channel.error(requestId, body, errorTypeHeader(req)));
           if (!tooLarge) return this.#answer(res, () => this.#channel.response(requestId, body));
           // rapid: the invocation fails with Function.ResponseSizeTooLarge and the runtime gets 413.
-          this.#answer(res, () => this.#channel.response(requestId, undefined), 413, {
-            errorMessage: `Exceeded maximum allowed payload size (${MAX_RUNTIME_PAYLOAD_BYTES} bytes).`,
-            errorType: 'RequestEntityTooLarge',
+          this.#answer(res, () => this.#channel.response(requestId, undefined), {
+            status: 413,
+            body: { errorMessage: `Exceeded maximum allowed payload size (${MAX_RUNTIME_PAYLOAD_BYTES} bytes).`, errorType: 'RequestEntityTooLarge' },
           });
         }, () => res.destroy());
       }
@@ -74,51 +74,36 @@ export class RuntimeApiServer {
   }
 
   #next(req: IncomingMessage, res: ServerResponse): void {
-    req.resume();
-    let delivered = false;
-    let closed = false;
-    res.on('close', () => { if (!delivered) closed = true; });
-    this.#channel.next({
-      get closed() { return closed; },
-      deliver(event: InvocationEvent) {
-        delivered = true;
-        // A flat [name, value, ...] list: Node writes it as given, without its per-header bookkeeping.
-        const headers: string[] = [
-          'content-type', 'application/json',
-          'lambda-runtime-aws-request-id', event.requestId,
-          'lambda-runtime-deadline-ms', String(event.deadlineMs),
-          'lambda-runtime-invoked-function-arn', event.invokedFunctionArn,
-          'lambda-runtime-trace-id', event.traceId,
-          'content-length', String(event.payload.length),
-        ];
-        if (event.clientContext !== undefined) headers.push('lambda-runtime-client-context', event.clientContext);
-        if (event.cognitoIdentity !== undefined) headers.push('lambda-runtime-cognito-identity', event.cognitoIdentity);
-        res.writeHead(200, headers);
-        res.end(event.payload);
-      },
-    });
+    this.#channel.next(longPoll(req, res, (event: InvocationEvent) => {
+      // A flat [name, value, ...] list: Node writes it as given, without its per-header bookkeeping.
+      const headers: string[] = [
+        'content-type', 'application/json',
+        'lambda-runtime-aws-request-id', event.requestId,
+        'lambda-runtime-deadline-ms', String(event.deadlineMs),
+        'lambda-runtime-invoked-function-arn', event.invokedFunctionArn,
+        'lambda-runtime-trace-id', event.traceId,
+        'content-length', String(event.payload.length),
+      ];
+      if (event.clientContext !== undefined) headers.push('lambda-runtime-client-context', event.clientContext);
+      if (event.cognitoIdentity !== undefined) headers.push('lambda-runtime-cognito-identity', event.cognitoIdentity);
+      res.writeHead(200, headers);
+      res.end(event.payload);
+    }));
   }
 
   #bind(req: IncomingMessage, res: ServerResponse): void {
-    req.resume();
-    let delivered = false;
-    let closed = false;
-    res.on('close', () => { if (!delivered) closed = true; });
-    this.#channel.awaitBind({
-      get closed() { return closed; },
-      deliver(doc: Buffer) {
-        delivered = true;
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': doc.length });
-        res.end(doc);
-      },
-    });
+    this.#channel.awaitBind(longPoll(req, res, (doc: Buffer) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': doc.length });
+      res.end(doc);
+    }));
   }
 
-  #answer(res: ServerResponse, action: () => void, status = 202, body?: unknown): void {
+  /** Runs `action`, then answers 202 `{"status":"OK"}`, or `reply` when given; a refusal answers its error. */
+  #answer(res: ServerResponse, action: () => void, reply?: { status: number; body: unknown }): void {
     try {
       action();
-      if (body === undefined) sendAccepted(res);
-      else sendJson(res, status, body);
+      if (reply === undefined) sendAccepted(res);
+      else sendJson(res, reply.status, reply.body);
     } catch (err) {
       this.#fail(res, err);
     }
@@ -133,6 +118,24 @@ export class RuntimeApiServer {
 function errorTypeHeader(req: IncomingMessage): string | undefined {
   const v = req.headers['lambda-runtime-function-error-type'];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * A waiting long poll (/next, /flint/bind): `closed` once the runtime hung up before anything was
+ * delivered, so the channel does not hand anything to a socket nobody reads.
+ */
+function longPoll<T>(req: IncomingMessage, res: ServerResponse, write: (value: T) => void): { readonly closed: boolean; deliver(value: T): void } {
+  req.resume();
+  let delivered = false;
+  let closed = false;
+  res.on('close', () => { if (!delivered) closed = true; });
+  return {
+    get closed() { return closed; },
+    deliver(value: T) {
+      delivered = true;
+      write(value);
+    },
+  };
 }
 
 /** The 202 `{"status":"OK"}` every accepted reply gets, its bytes and headers built once. */
