@@ -1,10 +1,12 @@
 /**
- * Typed errors of the Lambda API. Each class names the AWS error type (`__type` / x-amzn-ErrorType)
- * it stands for; HTTP status and the body's message key are decided in one place, the API's
- * error serializer (src/api/error-serializer.ts), from the service model.
+ * Typed errors of every AWS service Flint serves. Each names the error shape of its service model
+ * (`ResourceNotFoundException`, IAM's `NoSuchEntityException`, …); the wire code (`__type`,
+ * x-amzn-ErrorType, or the query protocol's `<Code>` — `NoSuchEntity` for IAM), the HTTP status and
+ * the body's message key are decided in one place, the front door's error encoding of each
+ * protocol (src/api/protocols/), from the model.
  */
-export class LambdaError extends Error {
-  /** The AWS error type, e.g. "ResourceNotFoundException". */
+export class AwsError extends Error {
+  /** The model's error shape name (or a protocol-level type), e.g. "ResourceNotFoundException". */
   readonly type: string;
   /** Extra members of the error body (e.g. Reason on TooManyRequestsException). */
   readonly fields: Record<string, unknown>;
@@ -27,8 +29,11 @@ export class LambdaError extends Error {
   }
 }
 
+/** The Lambda API's errors are AwsErrors; the older name stays for the Lambda services. */
+export { AwsError as LambdaError };
+
 const typed = (type: string, status?: number) =>
-  class extends LambdaError {
+  class extends AwsError {
     constructor(message: string, opts: { fields?: Record<string, unknown>; headers?: Record<string, string> } = {}) {
       super(type, message, { ...opts, status });
     }
@@ -65,3 +70,5 @@ export const IncompleteSignatureException = typed('IncompleteSignatureException'
 export const UnrecognizedClientException = typed('UnrecognizedClientException', 403);
 export const InvalidSignatureException = typed('InvalidSignatureException', 403);
 export const AccessDeniedException = typed('AccessDeniedException', 403);
+/** A session token past its expiry (STS-issued or an execution environment's). */
+export const ExpiredTokenException = typed('ExpiredTokenException', 403);
