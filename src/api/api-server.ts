@@ -1,38 +1,25 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import { lambdaModel, type Operation } from './service-model.js';
-import { OperationRouter } from './operation-router.js';
-import { RequestDecoder } from './request-decoder.js';
-import { ResponseEncoder, type EncodedResponse } from './response-encoder.js';
-import { ErrorSerializer } from './error-serializer.js';
-import { ShapeValidator } from './shape-validator.js';
-import type { SigV4Verifier, SigningIdentity } from './sigv4-verifier.js';
+import type { TLSSocket } from 'node:tls';
+import type { Operation } from './service-model.js';
+import { AwsService, type AwsServiceDefinition } from './aws-service.js';
+import type { EncodedResponse, OperationMatch, Protocol, ProtocolRequest } from './protocols/protocol.js';
+import { internalFailure } from './protocols/internal-failure.js';
+import { credentialScope, type SigV4Verifier } from './sigv4-verifier.js';
+import type { RequestContext } from './request-context.js';
 import type { ControlPlaneCall } from '../ports/audit-log.js';
+import type { Credential, Principal } from '../domain/principal.js';
 import {
-  LambdaError,
+  AwsError,
   RequestEntityTooLargeException,
-  RequestTooLargeException,
   UnknownOperationException,
   UnsupportedOperationException,
 } from '../domain/errors.js';
 
-export interface RequestContext {
-  requestId: string;
-  operation: string;
-  identity: SigningIdentity;
-  /** Base URL of this endpoint as the client reached it (for Code.Location links). */
-  endpoint: string;
-  /** Raw request headers (lower-case names). */
-  headers: Record<string, string | string[] | undefined>;
-  /** Size of the raw body in bytes. */
-  bodySize: number;
-}
-
-/** What an operation returns: its output members, keyed by model member name. */
-export type OperationOutput = Record<string, unknown> | void;
-export type OperationHandler = (input: any, ctx: RequestContext) => OperationOutput | Promise<OperationOutput>;
-export type OperationHandlers = Partial<Record<string, OperationHandler>>;
+export type { RequestContext, OperationHandler, OperationHandlers, OperationOutput } from './request-context.js';
+export type { ValidationSkips, AwsServiceDefinition } from './aws-service.js';
 
 /** An unsigned route served beside the API (health, presigned code downloads). */
 export interface PlainRoute {
@@ -42,69 +29,74 @@ export interface PlainRoute {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void | Promise<void>;
 }
 
-/**
- * Request-size ceilings per operation, as AWS enforces them before the operation runs.
- * CreateFunction and friends: 70,167,211 bytes (the 50 MB zip, base64-encoded, plus JSON).
- * Invoke: 6 MB synchronous payload.
- */
-const BODY_LIMITS: Record<string, { bytes: number; error: (op: string, n: number) => LambdaError }> = {
-  CreateFunction: { bytes: 70_167_211, error: codeTooLarge },
-  UpdateFunctionCode: { bytes: 70_167_211, error: codeTooLarge },
-  PublishLayerVersion: { bytes: 70_167_211, error: codeTooLarge },
-  Invoke: { bytes: 6_291_456, error: (_op, n) => new RequestTooLargeException(`Request must be smaller than ${n} bytes for the InvokeFunction operation`) },
-  InvokeAsync: { bytes: 262_144, error: (_op, n) => new RequestTooLargeException(`Request must be smaller than ${n} bytes for the InvokeFunction operation`) },
-};
-const DEFAULT_BODY_LIMIT = 1_048_576;
-
-function codeTooLarge(op: string, n: number): LambdaError {
-  return new RequestEntityTooLargeException(`Request must be smaller than ${n} bytes for the ${op} operation`);
+/** What the front door asks the authorizer about every request, after validation. */
+export interface AuthorizationInput {
+  principal: Principal;
+  service: string;
+  operation: string;
+  input: Record<string, unknown>;
+  sourceIp: string;
+  secureTransport: boolean;
 }
 
-/** Operations that skip the model's constraint check on some members (their service validates them with AWS's own wording). */
-export type ValidationSkips = Partial<Record<string, ReadonlySet<string>>>;
+const DEFAULT_BODY_LIMIT = 1_048_576;
+const EMPTY = Buffer.alloc(0);
 
 /**
- * The front door: route → read body (bounded) → SigV4 → decode → validate → handler → encode.
- * Every response carries x-amzn-RequestId; every failure goes through the ErrorSerializer.
+ * The front door: one port, many AWS services (../shared/DESIGN.md §10). For each request:
+ * service from the SigV4 credential scope (or, unsigned, from X-Amz-Target / the form's Version /
+ * the default service) → its protocol from what the client sent → bounded body → SigV4 →
+ * operation → decode → validate → authorize → handler → encode, every failure in that protocol's
+ * error shape, every response with `x-amzn-RequestId`.
  */
 export class ApiServer {
-  readonly #router: OperationRouter;
-  readonly #decoder: RequestDecoder;
-  readonly #encoder: ResponseEncoder;
-  readonly #errors: ErrorSerializer;
-  readonly #validator: ShapeValidator;
-  readonly #handlers: OperationHandlers;
+  readonly #services: AwsService[];
+  readonly #bySigningName = new Map<string, AwsService>();
+  readonly #default: AwsService;
   readonly #verifier: SigV4Verifier;
+  readonly #authorize: (req: AuthorizationInput) => void;
+  readonly #checkAccess: (principal: Principal, action: string, resource: string, context?: Record<string, string>) => void;
   readonly #plain: PlainRoute[];
-  readonly #skips: ValidationSkips;
   readonly #onCall: (rec: ControlPlaneCall) => void;
+  readonly #logError: (err: unknown) => void;
   readonly #server: Server;
 
   constructor(opts: {
-    handlers: OperationHandlers;
+    /** The first is the default service for requests that name none (Lambda). */
+    services: AwsServiceDefinition[];
     verifier: SigV4Verifier;
+    authorize?: (req: AuthorizationInput) => void;
+    /** In-operation checks (iam:PassRole): throws AccessDeniedException unless allowed. */
+    checkAccess?: (principal: Principal, action: string, resource: string, context?: Record<string, string>) => void;
     plainRoutes?: PlainRoute[];
-    validationSkips?: ValidationSkips;
     onCall?: (rec: ControlPlaneCall) => void;
     logError: (err: unknown) => void;
   }) {
-    const model = lambdaModel();
-    this.#router = new OperationRouter(model);
-    this.#decoder = new RequestDecoder(model);
-    this.#encoder = new ResponseEncoder(model);
-    this.#errors = new ErrorSerializer(model, opts.logError);
-    this.#validator = new ShapeValidator(model);
-    this.#handlers = opts.handlers;
+    this.#services = opts.services.map((d) => new AwsService(d));
+    this.#default = this.#services[0]!;
+    for (const s of this.#services) this.#bySigningName.set(s.signingName, s);
     this.#verifier = opts.verifier;
+    this.#authorize = opts.authorize ?? (() => {});
+    this.#checkAccess = opts.checkAccess ?? (() => {});
     this.#plain = opts.plainRoutes ?? [];
-    this.#skips = opts.validationSkips ?? {};
     this.#onCall = opts.onCall ?? (() => {});
+    this.#logError = opts.logError;
     this.#server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
       this.#handle(req, res).catch((err) => {
         opts.logError(err);
-        if (!res.headersSent) this.#send(res, randomUUID(), this.#errors.serialize(err));
+        if (!res.headersSent) this.#send(res, randomUUID(), { status: 500, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' }, body: '{"__type":"InternalFailure","message":"An internal error occurred in Flint."}' });
       });
     });
+  }
+
+  /** The HTTP server, for guards that attach to it (malformed HTTP). */
+  get server(): Server {
+    return this.#server;
+  }
+
+  /** Signing names of the services served, in registration order. */
+  get signingNames(): string[] {
+    return this.#services.map((s) => s.signingName);
   }
 
   async listen(port: number, host: string): Promise<AddressInfo> {
@@ -136,53 +128,103 @@ export class ApiServer {
     }
 
     const query = new URLSearchParams(rawQuery);
-    // AWS CLI v2 2.9 and botocore 1.29 send ListFunctions as `/2015-03-31/functions/`: match without
-    // the trailing slash but sign with the path as received.
-    const routePath = rawPath.length > 1 && rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath;
-    const match = this.#router.match(method, routePath, query);
+    const scope = credentialScope(req.headers, rawQuery);
+    const preq: ProtocolRequest = { method, rawPath, query, headers: req.headers, body: EMPTY };
+    const service = scope ? this.#bySigningName.get(scope.service) : this.#guessService(preq);
+    if (!service) {
+      req.resume();
+      this.#send(res, requestId, unknownService(scope!.service, this.signingNames));
+      return;
+    }
+    const protocol = service.protocolFor(preq);
+    // Every protocol but query names its operation before the body (path, target header): its own
+    // body limit applies while reading.
+    let match: OperationMatch | undefined = protocol.name === 'query' ? undefined : protocol.match(preq);
     let operation: Operation | undefined = match?.operation;
     let input: Record<string, unknown> = {};
-    let identity: SigningIdentity | undefined;
+    let credential: Credential | undefined;
     try {
-      const limit = BODY_LIMITS[operation?.name ?? ''];
-      const body = await readBody(req, limit?.bytes ?? DEFAULT_BODY_LIMIT);
+      const limit = service.definition.bodyLimits?.[operation?.name ?? ''];
+      const max = limit?.bytes ?? service.definition.defaultBodyLimit ?? DEFAULT_BODY_LIMIT;
+      const body = await readBody(req, max);
       if (body === undefined) {
         res.setHeader('connection', 'close');
-        throw limit ? limit.error(operation!.name, limit.bytes) : new RequestEntityTooLargeException(`Request must be smaller than ${DEFAULT_BODY_LIMIT} bytes for the ${operation?.name ?? 'requested'} operation`);
+        throw limit ? limit.error(operation!.name, max) : new RequestEntityTooLargeException(`Request must be smaller than ${max} bytes for the ${operation?.name ?? 'requested'} operation`);
       }
-      identity = this.#verifier.verify({ method, rawPath, rawQuery, headers: req.headers, body });
-      if (!match || !operation) {
-        throw new UnknownOperationException(`Flint does not serve ${method} ${rawPath}: no Lambda API operation has this method and path.`);
+      credential = this.#verifier.verify({ method, rawPath, rawQuery, headers: req.headers, body }).credential;
+      // Request compression (CloudWatch PutMetricData: `requestcompression` gzip in the model): the
+      // signature covers the compressed bytes; the operation reads them inflated, within the same limit.
+      preq.body = req.headers['content-encoding'] === 'gzip' ? inflate(body, max) : body;
+      if (protocol.name === 'query') {
+        match = protocol.match(preq);
+        operation = match?.operation;
       }
-      const handler = this.#handlers[operation.name];
-      if (!handler) throw new UnsupportedOperationException(`The ${operation.name} operation is not supported by Flint.`);
-      input = this.#decoder.decode(operation, match.params, query, req.headers, body);
-      if (operation.input) this.#validator.validate(operation.input.shape, input, this.#skips[operation.name]);
+      if (!match || !operation) throw this.#unknownOperation(service, protocol, preq);
+      const handler = service.definition.handlers[operation.name];
+      if (!handler) throw new UnsupportedOperationException(`The ${operation.name} operation${service === this.#default ? '' : ` of ${service.model.metadata.serviceId}`} is not supported by Flint.`);
+      input = protocol.decode(match, preq);
+      if (operation.input) service.validator.validate(operation.input.shape, input, service.definition.validationSkips?.[operation.name]);
+      const principal = credential.principal;
+      const sourceIp = req.socket.remoteAddress ?? '';
+      const secureTransport = (req.socket as TLSSocket).encrypted === true;
+      this.#authorize({ principal: credential.principal, service: service.signingName, operation: operation.name, input, sourceIp, secureTransport });
       const ctx: RequestContext = {
         requestId,
+        service: service.signingName,
         operation: operation.name,
-        identity,
+        principal: credential.principal,
+        credential,
+        sourceIp,
+        secureTransport,
         endpoint: `http://${host}`,
         headers: req.headers,
-        bodySize: body.length,
+        bodySize: preq.body.length,
+        checkAccess: (action, resource, context) => this.#checkAccess(principal, action, resource, context),
       };
       const output = await handler(input, ctx);
-      const encoded = this.#encoder.encode(operation, output ?? undefined);
+      const encoded = protocol.encode(operation, output ?? undefined, requestId);
       this.#send(res, requestId, encoded);
-      this.#record(requestId, operation, identity, input, encoded.status);
-    } catch (err) {
-      const encoded = this.#errors.serialize(err);
+      this.#record(requestId, service, operation, credential, input, encoded.status);
+    } catch (thrown) {
+      let err: AwsError;
+      if (thrown instanceof AwsError) err = thrown;
+      else {
+        this.#logError(thrown);
+        err = internalFailure();
+      }
+      const encoded = protocol.encodeError(err, requestId);
       this.#send(res, requestId, encoded);
-      if (operation && identity) this.#record(requestId, operation, identity, input, encoded.status, (err as LambdaError).type ?? 'ServiceException');
+      if (operation && credential) this.#record(requestId, service, operation, credential, input, encoded.status, err.type);
     }
   }
 
-  #record(requestId: string, op: Operation, identity: SigningIdentity, input: Record<string, unknown>, status: number, errorType?: string): void {
-    this.#onCall({ requestId, operation: op.name, principal: identity.principalArn, input, status, ...(errorType ? { errorType } : {}) });
+  /** Unsigned requests name no service: find the one whose target prefix, CBOR path or query Version they carry; else the default. */
+  #guessService(req: ProtocolRequest): AwsService {
+    const type = req.headers['content-type'];
+    const form = req.method === 'GET' && req.query.has('Action') ? req.query : undefined;
+    const looksQuery = typeof type === 'string' && type.startsWith('application/x-www-form-urlencoded');
+    if (req.headers['x-amz-target'] === undefined && !req.rawPath.startsWith('/service/') && !form && !looksQuery) return this.#default;
+    return this.#services.find((s) => s.claims(req, form ?? req.query)) ?? this.#default;
+  }
+
+  #unknownOperation(service: AwsService, protocol: Protocol, req: ProtocolRequest): AwsError {
+    const asked = protocol.requestedName(req);
+    switch (protocol.name) {
+      case 'rest-json':
+        return new UnknownOperationException(`Flint does not serve ${req.method} ${req.rawPath}: no ${service.model.metadata.serviceId} API operation has this method and path.`);
+      case 'query':
+        return new UnknownOperationException(asked ? `The action ${asked} is not valid for this web service.` : 'Missing Action parameter: the request names no operation.');
+      default:
+        return new UnknownOperationException(asked ? `${service.model.metadata.serviceId} has no operation ${asked}.` : `The request names no ${service.model.metadata.serviceId} operation.`);
+    }
+  }
+
+  #record(requestId: string, service: AwsService, op: Operation, credential: Credential, input: Record<string, unknown>, status: number, errorType?: string): void {
+    this.#onCall({ requestId, service: service.signingName, operation: op.name, principal: credential.principal.arn, input, status, ...(errorType ? { errorType } : {}) });
   }
 
   #send(res: ServerResponse, requestId: string, r: EncodedResponse): void {
-    // r.headers is built afresh for each response (encoder, error serializer): completed in place.
+    // r.headers is built afresh for each response (encoders, error encoders): completed in place.
     const headers = r.headers;
     headers['x-amzn-requestid'] = requestId;
     if (typeof r.body === 'string' ? r.body.length === 0 : r.body.length === 0) {
@@ -196,6 +238,25 @@ export class ApiServer {
     headers['content-length'] = String(body.length);
     res.writeHead(r.status, headers);
     res.end(body);
+  }
+}
+
+/** A credential scope naming a service Flint does not serve: said plainly, with what it does serve. */
+function unknownService(name: string, served: string[]): EncodedResponse {
+  const message = `Flint does not serve the AWS service '${name}' named in the request's credential scope. It serves: ${served.join(', ')}.`;
+  return {
+    status: 400,
+    headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownServiceException' },
+    body: JSON.stringify({ __type: 'UnknownServiceException', message }),
+  };
+}
+
+function inflate(body: Buffer, max: number): Buffer {
+  try {
+    return gunzipSync(body, { maxOutputLength: max });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new RequestEntityTooLargeException(`Request must be smaller than ${max} bytes once decompressed`);
+    throw new AwsError('SerializationException', 'The request body is not valid gzip data (Content-Encoding: gzip).', { status: 400 });
   }
 }
 
@@ -221,7 +282,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
       }
       chunks.push(c);
     });
-    req.on('end', () => { if (!over) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)); });
+    req.on('end', () => { if (!over) resolve(chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks)); });
     req.on('error', reject);
   });
 }

@@ -22,6 +22,11 @@ export interface RequestContext {
   headers: IncomingHttpHeaders;
   /** Size of the raw body in bytes. */
   bodySize: number;
+  /**
+   * Checks one more action inside an operation, as AWS does for `iam:PassRole` in CreateFunction:
+   * throws AccessDeniedException (audited with the call) unless the caller's policies allow it.
+   */
+  checkAccess(action: string, resource: string, context?: Record<string, string>): void;
 }
 
 /** What an operation returns: its output members, keyed by model member name. Timestamps may be `Date`s. */

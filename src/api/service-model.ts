@@ -14,8 +14,16 @@ export interface Shape {
   enum?: string[];
   payload?: string;
   sensitive?: boolean;
-  error?: { httpStatusCode: number; senderFault?: boolean };
+  /** Query/XML protocols: lists without a `<member>` wrapper (`Name.1`, repeated elements). */
+  flattened?: boolean;
+  timestampFormat?: 'iso8601' | 'unixTimestamp' | 'rfc822';
+  /** Error shapes: `code` is the query protocol's wire code when it differs from the shape name (IAM's `NoSuchEntity`). */
+  error?: { code?: string; httpStatusCode: number; senderFault?: boolean };
   exception?: boolean;
+  /** A server-side error (5xx) when the model gives no status. */
+  fault?: boolean;
+  /** Timestamp shapes can override the protocol's default format. */
+  locationName?: string;
 }
 
 export interface MemberRef {
@@ -23,27 +31,57 @@ export interface MemberRef {
   location?: 'uri' | 'querystring' | 'header' | 'headers' | 'statusCode';
   locationName?: string;
   jsonvalue?: boolean;
+  flattened?: boolean;
+  timestampFormat?: 'iso8601' | 'unixTimestamp' | 'rfc822';
+  /** The query protocol's name for a member when it differs (`queryName`, EC2 only). */
+  queryName?: string;
 }
 
 export interface Operation {
   name: string;
   http: { method: string; requestUri: string; responseCode?: number };
   input?: { shape: string };
-  output?: { shape: string };
+  /** `resultWrapper`: the query protocol's `<XResult>` element. */
+  output?: { shape: string; resultWrapper?: string };
   errors?: Array<{ shape: string }>;
 }
 
+export interface ServiceMetadata {
+  protocol: string;
+  protocols?: string[];
+  apiVersion: string;
+  endpointPrefix: string;
+  signingName?: string;
+  serviceId: string;
+  jsonVersion?: string;
+  targetPrefix?: string;
+  xmlNamespace?: string;
+  awsQueryCompatible?: Record<string, unknown>;
+}
+
 export interface ServiceModel {
+  metadata: ServiceMetadata;
   operations: Record<string, Operation>;
   shapes: Record<string, Shape>;
 }
 
-let cached: ServiceModel | undefined;
+const loaded = new Map<string, ServiceModel>();
 
-/** The Lambda 2015-03-31 model (botocore, Apache-2.0), trimmed of documentation. */
+/**
+ * A botocore model (Apache-2.0, documentation stripped) from src/api/model/, parsed once on first
+ * use: a service nobody calls costs nothing at start.
+ */
+export function serviceModel(file: string): ServiceModel {
+  let m = loaded.get(file);
+  if (!m) {
+    m = JSON.parse(readFileSync(new URL(`../../src/api/model/${file}.json`, import.meta.url), 'utf8')) as ServiceModel;
+    for (const [name, op] of Object.entries(m.operations)) op.name = name;
+    loaded.set(file, m);
+  }
+  return m;
+}
+
+/** The Lambda 2015-03-31 model. */
 export function lambdaModel(): ServiceModel {
-  cached ??= JSON.parse(
-    readFileSync(new URL('../../src/api/model/lambda-2015-03-31.json', import.meta.url), 'utf8'),
-  ) as ServiceModel;
-  return cached;
+  return serviceModel('lambda-2015-03-31');
 }

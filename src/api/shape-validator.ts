@@ -29,12 +29,14 @@ export class ShapeValidator {
   #structure(shape: Shape, value: Record<string, unknown>, path: string, errors: string[], skip: ReadonlySet<string>): void {
     for (const m of this.#membersOf(shape)) {
       const memberPath = path ? `${path}.${m.camel}` : m.camel;
-      if (skip.size > 0 && skip.has(memberPath)) continue;
       const v = value[m.name];
+      // A skip hands a member's constraint wording to its service, never its presence: a required
+      // member that is absent is refused here (a signed `?find=LayerVersion` without Arn was a 500).
       if (v === undefined || v === null) {
         if (m.required) errors.push(`Value null at '${memberPath}' failed to satisfy constraint: Member must not be null`);
         continue;
       }
+      if (skip.size > 0 && skip.has(memberPath)) continue;
       this.#member(m.ref, v, memberPath, errors, skip);
     }
   }

@@ -8,6 +8,9 @@ import { InProcessEvents } from './in-process-events.js';
 import { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
 import { EncryptedCodeStore } from '../store/encrypted-code-store.js';
 import { ApiServer, type OperationHandlers } from '../api/api-server.js';
+import { LAMBDA_BODY_LIMITS } from '../api/handlers/lambda-body-limits.js';
+import { servedServices } from './served-services.js';
+import type { Credential } from '../domain/principal.js';
 import { SigV4Verifier } from '../api/sigv4-verifier.js';
 import { Arns } from '../domain/function-name.js';
 import type { ControlContext } from '../control/control-context.js';
@@ -144,21 +147,33 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     ...invokeHandlers({ invoke: dataPlane.invoke, events: asyncInvocation.invoker }),
   };
 
+  const rootCredential: Credential = {
+    accessKeyId: credentials.accessKeyId,
+    secretAccessKey: credentials.secretAccessKey,
+    principal: { type: 'Account', arn: arns.rootPrincipal(), accountId: config.accountId, userId: config.accountId },
+  };
   const verifier = new SigV4Verifier({
     region: config.region,
-    service: 'lambda',
     now: () => clock.now(),
     lookup: (id) => {
-      if (id === credentials.accessKeyId) return { accessKeyId: id, secretAccessKey: credentials.secretAccessKey, principalArn: arns.rootPrincipal() };
+      if (id === credentials.accessKeyId) return rootCredential;
       // Execution environments' temporary credentials, valid with their session token.
       const s = dataPlane.sessions.lookup(id);
-      return s ? { accessKeyId: id, secretAccessKey: s.secretAccessKey, principalArn: s.principalArn, sessionToken: s.sessionToken } : undefined;
+      return s ? { accessKeyId: id, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken, expiresAt: s.expiresAt, principal: { type: 'AssumedRole', arn: s.principalArn, accountId: config.accountId, userId: `AROA:${id}` } } : undefined;
     },
   });
   const api = new ApiServer({
-    handlers,
+    services: servedServices({
+      lambda: {
+        model: 'lambda-2015-03-31',
+        handlers,
+        validationSkips: { ...FUNCTION_VALIDATION_SKIPS, ...layerValidationSkips, ...eventInvokeConfigValidationSkips, ...tagValidationSkips },
+        bodyLimits: LAMBDA_BODY_LIMITS,
+      },
+      iam: {},
+      sts: {},
+    }),
     verifier,
-    validationSkips: { ...FUNCTION_VALIDATION_SKIPS, ...layerValidationSkips, ...eventInvokeConfigValidationSkips, ...tagValidationSkips },
     onCall: (call) => auditTrail.onCall(call),
     logError: (err) => log(`flint: internal error: ${(err as Error)?.stack ?? String(err)}`),
     plainRoutes: [

@@ -6,6 +6,8 @@ export interface AuditEvent {
   requestId: string;
   /** ARN of the caller. */
   principal: string;
+  /** The service's signing name; absent on events recorded before Flint served more than Lambda. */
+  service?: string;
   operation: string;
   /** The function or layer the call addressed, when it named one. */
   resource?: string;
@@ -24,6 +26,8 @@ export interface AuditLog {
 /** A finished control-plane call, as the front door reports it to the audit trail. */
 export interface ControlPlaneCall {
   requestId: string;
+  /** The service's signing name (`lambda`, `iam`, `sts`, …). */
+  service: string;
   operation: string;
   principal: string;
   input: Record<string, unknown>;

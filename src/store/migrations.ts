@@ -67,4 +67,10 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
     // last upload of the same bytes; rows from before this migration count as long ago.
     sql: `ALTER TABLE code_objects ADD COLUMN last_put_at INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    id: 6,
+    name: 'audit service',
+    // The front door serves IAM and STS beside Lambda: each audit event names its service.
+    sql: `ALTER TABLE audit_events ADD COLUMN service TEXT;`,
+  },
 ];

@@ -9,18 +9,18 @@ export class SqliteAuditLog implements AuditLog {
   constructor(db: Database.Database) {
     this.#db = db;
     this.#insert = db.prepare(
-      'INSERT INTO audit_events (time, request_id, principal, operation, resource, status, error_type, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO audit_events (time, request_id, principal, service, operation, resource, status, error_type, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
   }
 
   record(e: AuditEvent): void {
-    this.#insert.run(e.time, e.requestId, e.principal, e.operation, e.resource ?? null, e.status, e.errorType ?? null, e.detail ? JSON.stringify(e.detail) : null);
+    this.#insert.run(e.time, e.requestId, e.principal, e.service ?? null, e.operation, e.resource ?? null, e.status, e.errorType ?? null, e.detail ? JSON.stringify(e.detail) : null);
   }
 
   list(opts: { afterSeq?: number; limit?: number; resource?: string } = {}): AuditEvent[] {
     const rows = this.#db
       .prepare(
-        `SELECT seq, time, request_id, principal, operation, resource, status, error_type, detail FROM audit_events
+        `SELECT seq, time, request_id, principal, service, operation, resource, status, error_type, detail FROM audit_events
          WHERE seq > ? ${opts.resource ? 'AND resource = ?' : ''} ORDER BY seq LIMIT ?`,
       )
       .all(...[opts.afterSeq ?? 0, ...(opts.resource ? [opts.resource] : []), opts.limit ?? 1000]) as Array<Record<string, unknown>>;
@@ -29,6 +29,7 @@ export class SqliteAuditLog implements AuditLog {
       time: r['time'] as string,
       requestId: r['request_id'] as string,
       principal: r['principal'] as string,
+      ...(r['service'] ? { service: r['service'] as string } : {}),
       operation: r['operation'] as string,
       ...(r['resource'] ? { resource: r['resource'] as string } : {}),
       status: r['status'] as number,

@@ -1,4 +1,4 @@
-import type { Operation, ServiceModel } from './service-model.js';
+import type { Operation, ServiceModel } from '../service-model.js';
 
 interface Route {
   operation: Operation;

@@ -1,10 +1,6 @@
-import type { Operation, ServiceModel } from './service-model.js';
-
-export interface EncodedResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer | string;
-}
+import type { Operation, ServiceModel } from '../service-model.js';
+import type { EncodedResponse } from './protocol.js';
+import { jsonText } from './json-values.js';
 
 /**
  * Places an operation's output members where the model says: statusCode, headers, a raw payload,
@@ -29,11 +25,11 @@ export class ResponseEncoder {
       if (v === undefined || v === null) continue;
       if (ref.location === 'statusCode') status = v as number;
       else if (ref.location === 'header') headers[(ref.locationName ?? name).toLowerCase()] = String(v);
-      else if (shape.payload === name) payload = Buffer.isBuffer(v) ? v : typeof v === 'string' ? v : JSON.stringify(v);
+      else if (shape.payload === name) payload = Buffer.isBuffer(v) ? v : typeof v === 'string' ? v : jsonText(v);
       else json[name] = v;
     }
     if (payload !== undefined) return { status, headers, body: payload };
     headers['content-type'] = 'application/json';
-    return { status, headers, body: JSON.stringify(json) };
+    return { status, headers, body: jsonText(json) };
   }
 }

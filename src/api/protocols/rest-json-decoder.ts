@@ -1,7 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { MemberRef, Operation, ServiceModel, Shape } from './service-model.js';
-import { camel } from './shape-validator.js';
-import { InvalidRequestContentException, ValidationException } from '../domain/errors.js';
+import type { MemberRef, Operation, ServiceModel, Shape } from '../service-model.js';
+import { camel } from '../shape-validator.js';
+import { AwsError, InvalidRequestContentException, ValidationException } from '../../domain/errors.js';
+import { timestampInput } from './json-values.js';
+
+/** How a body that is not the JSON the model wants is refused: Lambda's InvalidRequestContentException, the json protocol's SerializationException. */
+export type BodyError = (message: string) => AwsError;
+const lambdaBodyError: BodyError = (m) => new InvalidRequestContentException(m);
 
 /**
  * Turns an HTTP request into the operation's input object, member by member, from where the
@@ -9,11 +14,34 @@ import { InvalidRequestContentException, ValidationException } from '../domain/e
  */
 export class RequestDecoder {
   readonly #model: ServiceModel;
+  readonly #bodyError: BodyError;
   /** Each input shape's members as entries, listed once (the model does not change). */
   readonly #members = new Map<string, Array<[string, MemberRef]>>();
 
-  constructor(model: ServiceModel) {
+  constructor(model: ServiceModel, bodyError: BodyError = lambdaBodyError) {
     this.#model = model;
+    this.#bodyError = bodyError;
+  }
+
+  /** The json protocols: the whole body is the input structure (an empty body is an empty input). */
+  decodeJsonBody(shapeName: string, body: Buffer): Record<string, unknown> {
+    if (body.length === 0) return {};
+    const doc = this.#parseJson(body);
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw this.#bodyError('Start of structure or map found where not expected.');
+    return this.#coerce(shapeName, doc, '') as Record<string, unknown>;
+  }
+
+  /** Checks an already-parsed value (CBOR) against the model. */
+  coerceValue(shapeName: string, value: unknown): Record<string, unknown> {
+    return (this.#coerce(shapeName, value, '') ?? {}) as Record<string, unknown>;
+  }
+
+  #parseJson(body: Buffer): unknown {
+    try {
+      return JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      throw this.#bodyError(`Could not parse request body into json: ${(err as Error).message}`);
+    }
   }
 
   #entries(shapeName: string, shape: Shape): Array<[string, MemberRef]> {
@@ -58,16 +86,16 @@ export class RequestDecoder {
           break;
         default:
           if (shape.payload === name) {
-            input[name] = target.type === 'blob' ? body : parseJson(body);
+            input[name] = target.type === 'blob' ? body : this.#parseJson(body);
           } else {
             bodyMembers = true;
           }
       }
     }
     if (bodyMembers && body.length > 0) {
-      const doc = parseJson(body);
+      const doc = this.#parseJson(body);
       if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-        throw new InvalidRequestContentException('Could not parse request body into json: the body must be a JSON object');
+        throw this.#bodyError('Could not parse request body into json: the body must be a JSON object');
       }
       for (const [name, ref] of members) {
         if (ref.location || shape.payload === name) continue;
@@ -83,7 +111,7 @@ export class RequestDecoder {
     if (v === null) return undefined;
     const shape = this.#model.shapes[shapeName]!;
     const fail = (want: string): never => {
-      throw new InvalidRequestContentException(
+      throw this.#bodyError(
         `Could not parse request body into json: Cannot deserialize value of type \`${want}\` from ${describe(v)} at '${path}'`,
       );
     };
@@ -101,10 +129,14 @@ export class RequestDecoder {
         if (typeof v !== 'boolean') fail('java.lang.Boolean');
         return v;
       case 'blob':
+        if (Buffer.isBuffer(v) || v instanceof Uint8Array) return Buffer.from(v as Uint8Array);
         if (typeof v !== 'string') fail('java.nio.ByteBuffer');
         return Buffer.from(v as string, 'base64');
-      case 'timestamp':
-        return v;
+      case 'timestamp': {
+        const d = timestampInput(v);
+        if (!d) fail('java.util.Date');
+        return d;
+      }
       case 'list':
         if (!Array.isArray(v)) fail('java.util.ArrayList');
         return (v as unknown[]).map((x, i) => (x === null ? null : this.#coerce(shape.member!.shape, x, `${path}.${i + 1}.member`)));
@@ -119,7 +151,7 @@ export class RequestDecoder {
         const out: Record<string, unknown> = {};
         for (const [name, ref] of Object.entries(shape.members ?? {})) {
           const x = (v as Record<string, unknown>)[name];
-          if (x !== undefined) out[name] = this.#coerce(ref.shape, x, `${path}.${camel(name)}`);
+          if (x !== undefined) out[name] = this.#coerce(ref.shape, x, path ? `${path}.${camel(name)}` : camel(name));
         }
         return out;
       }
@@ -135,13 +167,6 @@ function describe(v: unknown): string {
   return `${typeof v} value (${String(v)})`;
 }
 
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new InvalidRequestContentException(`Could not parse request body into json: ${(err as Error).message}`);
-  }
-}
 
 /** Query strings and headers carry text; convert to the member's type or fail like AWS. */
 function scalar(shape: Shape, raw: string, path: string): unknown {
