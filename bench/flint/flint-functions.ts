@@ -2,6 +2,7 @@ import yazl from 'yazl';
 import { Agent } from 'node:http';
 import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { NODE_HELLO, PYTHON_HELLO } from './hello-function.js';
 
 /** What the Flint server child reports once it listens. */
@@ -18,7 +19,8 @@ export interface FlintReady {
 export type HelloRuntime = 'node' | 'python';
 
 export const RUNTIME_IDS: Record<HelloRuntime, Runtime> = { node: 'nodejs20.x', python: 'python3.11' };
-const ROLE = 'arn:aws:iam::000000000000:role/flint-bench';
+// The role Flint creates on a data dir's first start (trusts Lambda, may write logs).
+const ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
 
 export function clientFor(server: FlintReady, maxSockets = 64): LambdaClient {
   return new LambdaClient({
@@ -80,4 +82,22 @@ async function zipOf(files: Record<string, string>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of zip.outputStream) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** An IAM user allowed exactly lambda:InvokeFunction on one function, for the authorization-cost row. */
+export async function createInvokerUser(server: FlintReady, functionName: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const iam = new IAMClient({ endpoint: server.endpoint, region: server.region, credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey }, maxAttempts: 1 });
+  try {
+    const name = `bench-invoker-${Date.now()}`;
+    await iam.send(new CreateUserCommand({ UserName: name }));
+    await iam.send(new PutUserPolicyCommand({
+      UserName: name,
+      PolicyName: 'invoke',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: `arn:aws:lambda:${server.region}:000000000000:function:${functionName}` }] }),
+    }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
+    return { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
+  } finally {
+    iam.destroy();
+  }
 }

@@ -25,6 +25,10 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetResult[
   out.push(atMost('warm-latency-vs-floor', 'warm Invoke p50 at c=1 ≤ 1.5 × the two-hop floor', 'warm.c1.flintRaw.p50Ms / warm.c1.twoHop.p50Ms',
     flint1 && two1 ? ratio(flint1.p50Ms, two1.p50Ms) : null, 1.5, '×'));
 
+  const user1 = fig(c1?.flintIamUser);
+  out.push(atMost('authorization-cost', 'warm Invoke front-process CPU per request signed by an IAM user ≤ 1.05 × root\'s (policy evaluation adds ≤ 5 %)', 'warm.c1.flintIamUser.frontCpuMsPerReq / warm.c1.flintRaw.frontCpuMsPerReq',
+    user1 && flint1 ? ratio(user1.frontCpuMsPerReq, flint1.frontCpuMsPerReq) : null, 1.05, '×'));
+
   const asyncFig = fig(r.async);
   out.push(atLeast('async-enqueue-rate', 'async enqueue ≥ 5,000 events/s (each durable before its 202)', 'async.enqueuePerSec', asyncFig?.enqueuePerSec ?? null, 5000, 'events/s'));
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { loadConfig, type FlintConfig } from '../../src/app/config.js';
 import { startFlint, type FlintApp } from '../../src/app/flint-app.js';
+import type { Clock } from '../../src/ports/clock.js';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'AKIATESTFLINT0000001', secretAccessKey: 'test-secret-key-for-flint-tests-only-000' };
 export const TEST_ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
@@ -17,7 +18,7 @@ export interface Harness {
 }
 
 /** A real Flint server on a free 127.0.0.1 port with a fresh data dir, and an SDK v3 client for it. */
-export async function startHarness(overrides: Partial<FlintConfig> = {}): Promise<Harness> {
+export async function startHarness(overrides: Partial<FlintConfig> = {}, opts: { clock?: Clock } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'flint-test-'));
   // Behaviour tests run on the process driver (fast, deterministic on a loaded 2-core machine);
   // the sandbox suites and the escape suite pin the isolated driver themselves.
@@ -26,7 +27,7 @@ export async function startHarness(overrides: Partial<FlintConfig> = {}): Promis
     { host: '127.0.0.1', port: 0, dataDir, sandbox: process.env['FLINT_TEST_SANDBOX'] ?? 'process', accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: TEST_CREDENTIALS.secretAccessKey, quiet: true, ...overrides },
     {},
   );
-  const app = await startFlint(config, { log: () => {} });
+  const app = await startFlint(config, { log: () => {}, ...(opts.clock ? { clock: opts.clock } : {}) });
   const client = new LambdaClient({
     endpoint: app.endpoint,
     region: config.region,
