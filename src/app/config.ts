@@ -42,6 +42,11 @@ export interface FlintConfig {
    * once it has not been uploaded for as long (0 turns the collector off).
    */
   codeCollectionMs: number;
+  /**
+   * `on` (default): every request is authorized by IAM policy evaluation. `off`: signatures are
+   * still verified but any valid credential may do anything — for throwaway local use only.
+   */
+  auth: 'on' | 'off';
   /** Server log verbosity: debug shows each async retry/drop decision. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Quiet mode: no per-request logging. */
@@ -70,11 +75,13 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     asyncVisibilityTimeoutMs: num(env['FLINT_ASYNC_VISIBILITY_TIMEOUT_MS'], 30_000),
     prewarmPerRuntime: num(env['FLINT_PREWARM_PER_RUNTIME'], 1),
     codeCollectionMs: num(env['FLINT_CODE_COLLECTION_MS'], 10 * 60_000),
+    auth: env['FLINT_AUTH'] === 'off' ? 'off' : 'on',
     logLevel: (['debug', 'info', 'warn', 'error'] as const).find((l) => l === env['FLINT_LOG_LEVEL']) ?? 'info',
     quiet: env['FLINT_QUIET'] === '1',
   };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
   cfg.dataDir = resolve(cfg.dataDir);
+  if (env['FLINT_AUTH'] !== undefined && env['FLINT_AUTH'] !== 'on' && env['FLINT_AUTH'] !== 'off') throw new Error(`FLINT_AUTH must be 'on' or 'off', got '${env['FLINT_AUTH']}'`);
   if (!/^\d{12}$/.test(cfg.accountId)) throw new Error(`FLINT_ACCOUNT_ID must be 12 digits, got '${cfg.accountId}'`);
   return cfg;
 }

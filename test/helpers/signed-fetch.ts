@@ -10,7 +10,7 @@ export interface SignedResponse {
 }
 
 /**
- * Sends a raw request signed with SigV4 (the test credentials, service `lambda`), for what the SDK
+ * Sends a raw request signed with SigV4 (the test credentials, service `lambda` unless told), for what the SDK
  * refuses to send: malformed JSON, wrong JSON types, unknown members. `path` is sent as given
  * (already percent-encoded) and signed the way AWS canonicalises non-S3 paths.
  */
@@ -18,9 +18,10 @@ export async function signedFetch(
   endpoint: string,
   method: string,
   path: string,
-  opts: { body?: string | Buffer; query?: string; headers?: Record<string, string>; region?: string } = {},
+  opts: { body?: string | Buffer; query?: string; headers?: Record<string, string>; region?: string; service?: string } = {},
 ): Promise<SignedResponse> {
   const region = opts.region ?? 'us-east-1';
+  const service = opts.service ?? 'lambda';
   const body = opts.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body);
   const url = new URL(endpoint);
   const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -44,10 +45,10 @@ export async function signedFetch(
     .join('&');
   const canonicalUri = path.split('/').map(rfc3986).join('/');
   const canonicalRequest = [method, canonicalUri, canonicalQuery, canonicalHeaders, signedHeaders, payloadHash].join('\n');
-  const scope = `${scopeDate}/${region}/lambda/aws4_request`;
+  const scope = `${scopeDate}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(Buffer.from(canonicalRequest))].join('\n');
   let k: Buffer = hmac('AWS4' + TEST_CREDENTIALS.secretAccessKey, scopeDate);
-  for (const part of [region, 'lambda', 'aws4_request']) k = hmac(k, part);
+  for (const part of [region, service, 'aws4_request']) k = hmac(k, part);
   const signature = createHmac('sha256', k).update(stringToSign).digest('hex');
   const { host: _host, ...sendHeaders } = headers;
   const res = await fetch(`${endpoint}${path}${query ? '?' + query : ''}`, {
