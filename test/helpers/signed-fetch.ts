@@ -5,6 +5,8 @@ export interface SignedResponse {
   status: number;
   headers: Headers;
   text: string;
+  /** The body's bytes (CBOR responses). */
+  bytes: Buffer;
   /** The parsed JSON body, when the body is JSON. */
   json: any;
 }
@@ -59,14 +61,15 @@ export async function signedFetch(
     },
     ...(body.length > 0 ? { body: new Uint8Array(body) } : {}),
   });
-  const text = await res.text();
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const text = bytes.toString('utf8');
   let json: any;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
     json = undefined;
   }
-  return { status: res.status, headers: res.headers, text, json };
+  return { status: res.status, headers: res.headers, text, bytes, json };
 }
 
 function lower(h: Record<string, string>): Record<string, string> {
