@@ -1,4 +1,4 @@
-import { principalArnKey, type Principal } from '../../domain/principal.js';
+import type { Principal } from '../../domain/principal.js';
 import type { CatalogAction } from './action-catalog.js';
 import type { ContextValues, OperationInput, ResourceEnv, ServiceResources } from './service-resources.js';
 
@@ -10,11 +10,11 @@ export interface ConnectionFacts {
 
 /**
  * The request context one action is evaluated with: the global keys AWS sets on every request
- * (aws:SourceIp, aws:SecureTransport, aws:RequestedRegion and the principal's keys), the tags the
+ * (aws:SourceIp, aws:SecureTransport, aws:RequestedRegion), the tags the
  * request carries (aws:RequestTag/<key>, aws:TagKeys), and the service keys the input determines.
  * Service keys — and the tag keys — are kept only when the Service Authorization Reference lists
- * them for the action, as AWS sets them only there. aws:CurrentTime / aws:EpochTime come from the
- * evaluator's clock.
+ * them for the action, as AWS sets them only there. The evaluator derives the principal's keys
+ * (aws:PrincipalArn, aws:userid, aws:username, …) and aws:CurrentTime / aws:EpochTime itself.
  */
 export function requestContext(
   action: CatalogAction,
@@ -29,22 +29,12 @@ export function requestContext(
     'aws:SecureTransport': connection.secureTransport ? 'true' : 'false',
     'aws:RequestedRegion': env.region,
   };
-  principalKeys(principal, ctx);
   const keys = action.conditionKeys;
   if (keys.has('aws:requesttag/${tagkey}') || keys.has('aws:tagkeys')) requestTags(input, keys, ctx);
   const own: ContextValues = {};
   service.context(action, input, principal, env, own);
   for (const k in own) if (keys.has(k.toLowerCase())) ctx[k] = own[k]!;
   return ctx;
-}
-
-/** aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType, aws:userid, aws:username. */
-export function principalKeys(principal: Principal, ctx: ContextValues): void {
-  ctx['aws:PrincipalArn'] = principalArnKey(principal);
-  ctx['aws:PrincipalAccount'] = principal.accountId;
-  ctx['aws:PrincipalType'] = principal.type;
-  ctx['aws:userid'] = principal.userId;
-  if (principal.userName !== undefined) ctx['aws:username'] = principal.userName;
 }
 
 /**

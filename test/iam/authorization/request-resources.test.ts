@@ -16,10 +16,6 @@ const resolver = new RequestResolver({
   eventSourceMappingFunction: (uuid) => (uuid === 'esm-1' ? `${FN}:target` : undefined),
 });
 const alice: Principal = { type: 'User', arn: `arn:aws:iam::${ACCT}:user/alice`, accountId: ACCT, userId: 'AIDAALICE', userName: 'alice' };
-const session: Principal = {
-  type: 'AssumedRole', arn: `arn:aws:sts::${ACCT}:assumed-role/exec/fn`, accountId: ACCT, userId: 'AROAEXEC:fn',
-  roleArn: `arn:aws:iam::${ACCT}:role/service-role/exec`, sessionName: 'fn',
-};
 
 /** [action, resources] for each action of the operation. */
 function resolve(service: string, operation: string, input: Record<string, unknown>, principal: Principal = alice) {
@@ -181,21 +177,11 @@ test('sts resources: GetCallerIdentity and GetSessionToken act on *', () => {
 
 // --- Context keys ----------------------------------------------------------------------------
 
-test('context: every request carries aws:SourceIp, aws:SecureTransport and the principal keys', () => {
+test('context: every request carries aws:SourceIp, aws:SecureTransport and aws:RequestedRegion', () => {
   const ctx = context('lambda', 'Invoke', { FunctionName: 'b' });
   assert.equal(ctx['aws:SourceIp'], '10.1.2.3');
   assert.equal(ctx['aws:SecureTransport'], 'false');
   assert.equal(ctx['aws:RequestedRegion'], 'us-east-1');
-  assert.equal(ctx['aws:PrincipalArn'], alice.arn);
-  assert.equal(ctx['aws:username'], 'alice');
-  assert.equal(ctx['aws:PrincipalType'], 'User');
-});
-
-test('context: a role session\'s aws:PrincipalArn is the role ARN, and it has no aws:username', () => {
-  const ctx = context('lambda', 'Invoke', { FunctionName: 'b' }, session);
-  assert.equal(ctx['aws:PrincipalArn'], session.roleArn);
-  assert.equal(ctx['aws:userid'], 'AROAEXEC:fn');
-  assert.equal(ctx['aws:username'], undefined);
 });
 
 test('context: AddPermission carries lambda:Principal and lambda:FunctionUrlAuthType', () => {
