@@ -37,6 +37,10 @@ class FakeIdentityPolicies implements IdentityPolicySource {
     this.#byArn.set(arn, { identity: documents.map((document, i): NamedPolicy => ({ id: `${arn}/inline/p${i}`, document })) });
     this.revision++;
   }
+  setBoundary(arn: string, document: string): void {
+    this.#byArn.get(arn)!.permissionsBoundary = { id: `${arn}/boundary`, document };
+    this.revision++;
+  }
 }
 
 /** Resource policies by resource ARN, each with its own revision. */
@@ -154,6 +158,23 @@ test('authorizer: a role session acts with its role\'s policies and is named by 
   authorizer.authorize(req(session, 'lambda', 'Invoke', { FunctionName: 'B' }));
   expectDenied(() => authorizer.authorize(req(session, 'lambda', 'DeleteFunction', { FunctionName: 'C' })),
     `User: ${session.arn} is not authorized to perform: lambda:DeleteFunction on resource: ${FN}:C because no identity-based policy allows the lambda:DeleteFunction action`);
+});
+
+test('authorizer: an explicit deny in a function policy is named as a resource-based policy', () => {
+  const { authorizer, identity, resources } = setup();
+  identity.set(alice.arn, doc(allow('lambda:*', '*')));
+  resources.set(`${FN}:B`, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: { AWS: alice.arn }, Action: 'lambda:InvokeFunction', Resource: `${FN}:B` }] }));
+  expectDenied(() => authorizer.authorize(req(alice, 'lambda', 'Invoke', { FunctionName: 'B' })),
+    `User: ${alice.arn} is not authorized to perform: lambda:InvokeFunction on resource: ${FN}:B with an explicit deny in a resource-based policy`);
+});
+
+test('authorizer: a permissions boundary caps what identity policies allow', () => {
+  const { authorizer, identity } = setup();
+  identity.set(alice.arn, doc(allow('lambda:*', '*')));
+  identity.setBoundary(alice.arn, doc(allow('lambda:InvokeFunction', '*')));
+  authorizer.authorize(req(alice, 'lambda', 'Invoke', { FunctionName: 'B' }));
+  expectDenied(() => authorizer.authorize(req(alice, 'lambda', 'DeleteFunction', { FunctionName: 'B' })),
+    `User: ${alice.arn} is not authorized to perform: lambda:DeleteFunction on resource: ${FN}:B because no permissions boundary allows the lambda:DeleteFunction action`);
 });
 
 // --- STS and IAM -----------------------------------------------------------------------------
