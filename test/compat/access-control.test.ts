@@ -140,7 +140,10 @@ test('access: CreateFunction needs iam:PassRole on the execution role', async ()
 test('access: assumed-role sessions carry the role\'s permissions; forged, revoked and expired tokens are refused', async () => {
   await iam.send(new CreateRoleCommand({ RoleName: 'invoke-b', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] }) }));
   await iam.send(new PutRolePolicyCommand({ RoleName: 'invoke-b', PolicyName: 'p', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: fnArn('fn-b') }] }) }));
-  const sts = new STSClient({ endpoint: h.endpoint, region: REGION, credentials: h.client.config.credentials, maxAttempts: 1 });
+  // Root may not assume roles (AWS: "Roles may not be assumed by root accounts"): a user does, with
+  // an identity policy allowing it — the trust policy names only the account.
+  const assumer = await newUser('assumer', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${ACCOUNT}:role/invoke-b` }] });
+  const sts = new STSClient({ endpoint: h.endpoint, region: REGION, credentials: assumer, maxAttempts: 1 });
   const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/invoke-b`, RoleSessionName: 'e2e', DurationSeconds: 900 }));
   const c = assumed.Credentials!;
   const session = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
@@ -163,7 +166,10 @@ test('access: an expired session token is refused with ExpiredTokenException', a
     const iam2 = new IAMClient({ endpoint: h2.endpoint, region: REGION, credentials: h2.client.config.credentials, maxAttempts: 1 });
     await iam2.send(new CreateRoleCommand({ RoleName: 'short', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] }) }));
     await iam2.send(new PutRolePolicyCommand({ RoleName: 'short', PolicyName: 'p', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:ListFunctions', Resource: '*' }] }) }));
-    const sts = new STSClient({ endpoint: h2.endpoint, region: REGION, credentials: h2.client.config.credentials, maxAttempts: 1 });
+    await iam2.send(new CreateUserCommand({ UserName: 'assumer' }));
+    await iam2.send(new PutUserPolicyCommand({ UserName: 'assumer', PolicyName: 'p', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }) }));
+    const key = (await iam2.send(new CreateAccessKeyCommand({ UserName: 'assumer' }))).AccessKey!;
+    const sts = new STSClient({ endpoint: h2.endpoint, region: REGION, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }, maxAttempts: 1 });
     const c = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/short`, RoleSessionName: 'soon-gone', DurationSeconds: 900 }))).Credentials!;
     const session = new LambdaClient({ endpoint: h2.endpoint, region: REGION, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }, maxAttempts: 1 });
     await session.send(new ListFunctionsCommand({}));
