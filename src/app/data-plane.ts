@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readlinkSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -23,16 +23,26 @@ import { Provisioner, type ProvisionedConfig } from '../invoke/provisioner.js';
 import { PrewarmPool } from '../invoke/prewarm-pool.js';
 import { StemCell } from '../invoke/prewarm-stem-cell.js';
 import type { Metrics } from '../ports/metrics.js';
+import type { RoleCredentials } from '../ports/role-credentials.js';
+import { hasFlintApiAccess } from '../sandbox/flint-api-access.js';
+import { prepareNodeRuntime } from '../runtimes/node-runtime-dir.js';
 
 export interface DataPlane {
   readonly invoke: InvokeService;
   readonly pool: EnvironmentPool;
   readonly logs: LogStore;
+  /**
+   * The in-memory execution-role sessions used when no `roleCredentials` was given (the front
+   * door's key lookup reads them); unused otherwise.
+   */
   readonly sessions: SessionCredentials;
   readonly driver: SandboxDriver;
   /** Pre-initialized runtimes (stem cells); disabled when FLINT_PREWARM_PER_RUNTIME is 0 or the driver cannot start them. */
   readonly prewarm: PrewarmPool;
-  /** Tells environments where Flint's API is (AWS_ENDPOINT_URL_LAMBDA), once it listens. */
+  /**
+   * Tells the sandboxes where Flint's API is, once it listens: code inside reaches it at the
+   * address the driver gives (AWS_ENDPOINT_URL and the per-service variables).
+   */
   setEndpoint(endpoint: string): void;
   /** Removes what a crashed server left in the sandboxes, then starts provisioned environments for stored configs. */
   start(): Promise<void>;
@@ -55,6 +65,11 @@ export function createDataPlane(deps: {
   markProvisionedAllocated(functionName: string, qualifier: string, allocated: number, status: 'READY' | 'IN_PROGRESS' | 'FAILED', reason?: string): void;
   /** Another sandbox driver (an isolating one); the process driver otherwise. */
   driver?: SandboxDriver;
+  /**
+   * Issues each execution environment's assumed-role session (the STS service); without it, an
+   * in-memory stand-in that issues for any role (`DataPlane.sessions`).
+   */
+  roleCredentials?: RoleCredentials;
   /** Receives one record per finished invocation (with its start type). */
   metrics?: Pick<Metrics, 'invocation' | 'throttle'>;
   log(line: string): void;
@@ -71,8 +86,12 @@ export function createDataPlane(deps: {
   const logs = new LogStore(join(config.dataDir, 'logs'));
   const sessions = new SessionCredentials({ clock, accountId: config.accountId });
   const pythonPath = config.pythonPath || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : which('python3') ?? 'python3');
+  // The Node.js runtime directory with the AWS SDK v3 in node_modules, as Lambda's /var/runtime.
+  const nodeRuntimeDir = prepareNodeRuntime({ dataDir: config.dataDir, log: deps.log });
+  linkRuntimeNodeModules(config.dataDir, nodeRuntimeDir);
   const runtimes = new RuntimeCatalog({
     runtimeFilesDir: runtimeFilesDir(),
+    nodeRuntimeDir,
     nodePath: process.execPath,
     nodeVersion: process.versions.node,
     pythonPath,
@@ -82,12 +101,13 @@ export function createDataPlane(deps: {
     driver,
     runtimes,
     logs,
-    credentials: sessions,
+    credentials: deps.roleCredentials ?? sessions,
     clock,
     region: config.region,
     initTimeoutMs: config.initTimeoutMs,
-    credentialTtlMs: config.maxLifetimeMs + 3600_000,
-    get lambdaEndpoint() {
+    // Lambda's execution-role sessions last hours; extended while the environment lives.
+    credentialTtlMs: CREDENTIAL_TTL_MS,
+    get apiEndpoint() {
       return endpoint;
     },
   };
@@ -138,7 +158,7 @@ export function createDataPlane(deps: {
     driver,
     prewarm,
     setEndpoint(e) {
-      endpoint = e;
+      endpoint = hasFlintApiAccess(driver) ? driver.connectFlintApi(e) : e;
     },
     async start() {
       await driver.reapOrphans().catch((err: unknown) => deps.log(`flint: cleaning up old sandboxes failed: ${String(err)}`));
@@ -157,6 +177,30 @@ export function createDataPlane(deps: {
 }
 
 const execFileAsync = promisify(execFile);
+
+/**
+ * ES modules ignore NODE_PATH, so an `import '@aws-sdk/client-lambda'` finds the runtime's SDK by
+ * the node_modules lookup through parent directories. Inside a bwrap sandbox `/node_modules`
+ * links to `/var/runtime/node_modules`; with the process driver code and layers live below the
+ * data directory, so `<dataDir>/node_modules` does the same (and ends the lookup there, before any
+ * node_modules of a project the data directory sits in).
+ */
+function linkRuntimeNodeModules(dataDir: string, nodeRuntimeDir: string): void {
+  const link = join(dataDir, 'node_modules');
+  const target = join(nodeRuntimeDir, 'node_modules');
+  if (!existsSync(target)) return;
+  try {
+    if (readlinkSync(link) === target) return;
+    unlinkSync(link);
+  } catch {
+    // absent, or not a link: leave what is not ours alone
+    if (existsSync(link)) return;
+  }
+  symlinkSync(target, link);
+}
+
+/** An execution environment's session lifetime: twice Lambda's longest invocation at least (see EnvironmentSession). */
+const CREDENTIAL_TTL_MS = 3_600_000;
 
 function which(cmd: string): string | undefined {
   for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {

@@ -4,7 +4,7 @@ import type { StartType } from '../ports/metrics.js';
 import type { FunctionConfiguration } from '../domain/records.js';
 import type { LogStore } from '../observe/log-store.js';
 import type { RuntimeCatalog, RuntimeChoice } from './runtime-catalog.js';
-import type { SessionCredentials } from './session-credentials.js';
+import type { RoleCredentials } from '../ports/role-credentials.js';
 
 /*
  * The contract of an execution environment: what binds it to a version, what it is built from,
@@ -29,14 +29,19 @@ export interface EnvironmentDeps {
   driver: SandboxDriver;
   runtimes: RuntimeCatalog;
   logs: LogStore;
-  credentials: SessionCredentials;
+  /** Issues each environment's execution-role session (Lambda assumes the role per environment). */
+  credentials: RoleCredentials;
   clock: Clock;
   region: string;
   /** Lambda's init phase limit (10 s). */
   initTimeoutMs: number;
-  /** Lifetime of the environment's credentials (its maximum lifetime). */
+  /**
+   * Lifetime of an environment's session; it is extended whenever less than half remains, so it
+   * must be at least twice the longest invocation (Lambda's 900 s timeout).
+   */
   credentialTtlMs: number;
-  lambdaEndpoint?: string;
+  /** Flint's API as code inside the sandboxes reaches it (AWS_ENDPOINT_URL); unset until it listens. */
+  apiEndpoint?: string;
 }
 
 export interface InvocationInput {

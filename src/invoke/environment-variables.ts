@@ -16,8 +16,28 @@ export interface EnvironmentVariableInput {
   runtimeVariables: Record<string, string>;
   /** PATH with the host's interpreters where Lambda has /var/lang/bin. */
   path: string;
-  /** Flint's own API endpoint, for SDKs inside the function (AWS_ENDPOINT_URL_LAMBDA). */
-  lambdaEndpoint?: string;
+  /** Flint's API as the code inside reaches it, for its SDKs (AWS_ENDPOINT_URL and per service). */
+  apiEndpoint?: string;
+}
+
+/**
+ * The services Flint's front door serves or will serve, by the suffix the AWS SDKs read in
+ * `AWS_ENDPOINT_URL_<SERVICE>`: the service model's `serviceId` upper-cased with spaces as
+ * underscores (CloudWatch Logs → CLOUDWATCH_LOGS, Config Service → CONFIG_SERVICE).
+ */
+export const FLINT_SERVICE_ENDPOINT_KEYS = [
+  'LAMBDA', 'IAM', 'STS', 'KMS', 'CLOUDWATCH_LOGS', 'CLOUDWATCH', 'SQS', 'EVENTBRIDGE', 'SCHEDULER', 'XRAY', 'CLOUDTRAIL', 'CONFIG_SERVICE',
+] as const;
+
+/**
+ * The SDKs' endpoint variables pointing at Flint: the general `AWS_ENDPOINT_URL` and one per
+ * service Flint serves, so a function that sets `AWS_ENDPOINT_URL` to something else of its own
+ * (an S3-compatible store) still reaches Flint for these.
+ */
+export function endpointVariables(endpoint: string): Record<string, string> {
+  const out: Record<string, string> = { AWS_ENDPOINT_URL: endpoint };
+  for (const key of FLINT_SERVICE_ENDPOINT_KEYS) out[`AWS_ENDPOINT_URL_${key}`] = endpoint;
+  return out;
 }
 
 /**
@@ -34,7 +54,8 @@ export function environmentVariables(i: EnvironmentVariableInput): Record<string
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
     AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-    ...(i.lambdaEndpoint ? { AWS_ENDPOINT_URL_LAMBDA: i.lambdaEndpoint } : {}),
+    // Defaults, not reserved: a function may point its SDK elsewhere, as it may on Lambda.
+    ...(i.apiEndpoint ? endpointVariables(i.apiEndpoint) : {}),
     ...i.runtimeVariables,
   };
   const { AWS_EXECUTION_ENV: executionEnv } = i.runtimeVariables;

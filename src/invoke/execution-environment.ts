@@ -11,13 +11,16 @@ import { OutputLines } from './output-lines.js';
 import type { StemCell } from './prewarm-stem-cell.js';
 import type { EnvironmentBinding, EnvironmentDeps, InvocationInput, InvocationOutcome } from './environment-contract.js';
 import type { StartType } from '../ports/metrics.js';
+import { EnvironmentSession } from './environment-session.js';
 
 type InitResult = { ok: true } | { ok: false; failure: InitProblem };
 type InitProblem =
   | { kind: 'reported'; failure: InitFailure }
   | { kind: 'exit'; exit: SandboxExit }
   | { kind: 'timeout' }
-  | { kind: 'entrypoint'; message: string };
+  | { kind: 'entrypoint'; message: string }
+  /** The execution role could not be assumed: the Invoke call fails (no function error). */
+  | { kind: 'role'; error: Error };
 
 /** The longest wait for output still in the pipe after a reply. */
 const DRAIN_LIMIT_MS = 100;
@@ -60,7 +63,7 @@ export class ExecutionEnvironment {
   readonly #stdout: OutputLines;
   readonly #stderr: OutputLines;
   #sandbox: Sandbox | undefined;
-  #credentialKey: string | undefined;
+  #session: EnvironmentSession | undefined;
   #init: Promise<InitResult> | undefined;
   #initStartedAt = 0;
   #initDurationMs: number | undefined;
@@ -170,6 +173,11 @@ export class ExecutionEnvironment {
     const b = this.binding;
     const sandbox = stem.sandbox;
     this.#initStartedAt = d.clock.monotonic();
+    const role = this.#assumeRole();
+    if (role) {
+      await stem.destroy();
+      return role;
+    }
     let paths: SandboxPaths;
     try {
       paths = await sandbox.bind({ taskRoot: b.codeDir, layers: b.layerDirs });
@@ -211,8 +219,7 @@ export class ExecutionEnvironment {
   #environment(paths: SandboxPaths, runtimeApi: string, runtimeVariables: Record<string, string>): Record<string, string> {
     const d = this.#deps;
     const b = this.binding;
-    const cred = d.credentials.issue(b.config.Role, b.functionName, d.credentialTtlMs);
-    this.#credentialKey = cred.accessKeyId;
+    const cred = this.#session!.credential;
     return environmentVariables({
       config: b.config,
       functionName: b.functionName,
@@ -222,17 +229,36 @@ export class ExecutionEnvironment {
       runtimeApi,
       logStreamName: this.logStreamName,
       initializationType: b.initializationType,
-      credentials: cred,
+      credentials: { accessKeyId: cred.accessKeyId, secretAccessKey: cred.secretAccessKey, sessionToken: cred.sessionToken ?? '' },
       runtimeVariables,
       path: d.runtimes.pathVariable(paths),
-      ...(d.lambdaEndpoint ? { lambdaEndpoint: d.lambdaEndpoint } : {}),
+      ...(d.apiEndpoint ? { apiEndpoint: d.apiEndpoint } : {}),
     });
+  }
+
+  /**
+   * Assumes the execution role for this environment, once (a stem cell that cold-starts after a
+   * failed bind keeps its session). Returns the failure when the role cannot be assumed.
+   */
+  #assumeRole(): InitResult | undefined {
+    if (this.#session) return undefined;
+    const d = this.#deps;
+    try {
+      this.#session = EnvironmentSession.issue({ credentials: d.credentials, clock: d.clock, ttlMs: d.credentialTtlMs }, this.binding.config.Role, this.binding.functionName);
+      return undefined;
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause;
+      this.#stream.append(d.clock.now(), `flint: cannot assume the execution role ${this.binding.config.Role}: ${(cause as Error)?.message ?? String(cause)}`);
+      return { ok: false, failure: { kind: 'role', error: err as Error } };
+    }
   }
 
   async #start(): Promise<InitResult> {
     if (this.#stem) return this.#startFromStem(this.#stem);
     const d = this.#deps;
     const b = this.binding;
+    const role = this.#assumeRole();
+    if (role) return role;
     const api = await this.#server.listen('127.0.0.1');
     const specBase = { id: this.id, taskRoot: b.codeDir, runtimeDir: b.runtime.runtimeDir, layers: b.layerDirs };
     const paths: SandboxPaths = d.driver.paths(specBase);
@@ -285,7 +311,18 @@ export class ExecutionEnvironment {
     this.#invocations++;
     this.#lastUsedAt = clock.now();
     this.#current = { requestId: input.requestId, lines: [], chars: 0 };
+    if (!init.ok && init.failure.kind === 'role') {
+      this.#invocations--;
+      this.#current = undefined;
+      void this.stop();
+      throw init.failure.error;
+    }
     if (!init.ok) return this.#initFailed(input, init.failure, startType);
+    // A session that can no longer be kept fresh (revoked, its role gone) retires the environment;
+    // the pool starts another, whose assumption of the role then succeeds or fails the call.
+    if (this.#machine.state === 'Ready' && this.#session && !this.#session.refresh()) {
+      void this.stop();
+    }
     if (this.#machine.state !== 'Ready' || !this.#channel.waiting) {
       this.#invocations--;
       this.#current = undefined;
@@ -436,7 +473,7 @@ export class ExecutionEnvironment {
     this.#stopped ??= (async () => {
       if (this.#machine.can('Stopping')) this.#machine.to('Stopping');
       this.#channel.close();
-      if (this.#credentialKey) this.#deps.credentials.revoke(this.#credentialKey);
+      this.#session?.close();
       await this.#sandbox?.destroy().catch(() => {});
       await this.#server.close();
       await this.#busy;

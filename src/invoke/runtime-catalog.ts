@@ -8,6 +8,8 @@ import { InvalidRuntimeException } from '../domain/errors.js';
 export interface RuntimeHost {
   /** Host directory holding Flint's bootstraps (`nodejs/index.mjs`, `python/bootstrap.py`). */
   runtimeFilesDir: string;
+  /** The Node.js runtime directory (bootstrap + AWS SDK in node_modules); default `<runtimeFilesDir>/nodejs`. */
+  nodeRuntimeDir?: string;
   nodePath: string;
   /** e.g. `20.20.2`. */
   nodeVersion: string;
@@ -65,7 +67,7 @@ export class RuntimeCatalog {
           `Flint runs ${runtime} on the host's Node.js, which is v${this.#host.nodeVersion}; ${runtime} needs Node.js ${wanted} or later on the Flint host.`,
         );
       }
-      const runtimeDir = join(this.#host.runtimeFilesDir, 'nodejs');
+      const runtimeDir = this.#host.nodeRuntimeDir ?? join(this.#host.runtimeFilesDir, 'nodejs');
       return {
         family: 'nodejs',
         runtime,

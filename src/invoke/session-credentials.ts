@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../ports/clock.js';
+import type { Credential } from '../domain/principal.js';
+import type { RoleCredentials } from '../ports/role-credentials.js';
 
+/** A live session as the front door's key lookup reads it. */
 export interface SessionCredential {
   accessKeyId: string;
   secretAccessKey: string;
@@ -14,14 +17,13 @@ export interface SessionCredential {
 const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 /**
- * Temporary credentials for execution environments, standing in for the execution role's STS
- * session: Lambda hands every environment AWS_ACCESS_KEY_ID (an `ASIA…` key),
- * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. Flint's API accepts them (with their token) until
- * they expire or the environment stops. Kept in memory: they die with the server, as the
- * environments do.
+ * An in-memory `RoleCredentials`: assumed-role sessions for execution environments that Flint's
+ * front door accepts (with their token) until they expire or are revoked. It stands in where no
+ * STS service is wired: it cannot tell whether the role exists or what it allows, so it issues for
+ * any role. Kept in memory: sessions die with the server, as the environments do.
  */
-export class SessionCredentials {
-  readonly #byKey = new Map<string, SessionCredential>();
+export class SessionCredentials implements RoleCredentials {
+  readonly #byKey = new Map<string, Credential>();
   readonly #clock: Clock;
   readonly #accountId: string;
 
@@ -30,31 +32,58 @@ export class SessionCredentials {
     this.#accountId = opts.accountId;
   }
 
-  issue(roleArn: string, sessionName: string, ttlMs: number): SessionCredential {
+  issueForService(roleArn: string, sessionName: string, ttlMs: number): Credential {
     const roleName = roleArn.split('/').pop() || 'lambda-role';
-    const cred: SessionCredential = {
-      accessKeyId: 'ASIA' + [...randomBytes(16)].map((b) => KEY_ALPHABET[b % 32]).join(''),
+    const now = this.#clock.now();
+    const accessKeyId = 'ASIA' + [...randomBytes(16)].map((b) => KEY_ALPHABET[b % 32]).join('');
+    const cred: Credential = {
+      accessKeyId,
       secretAccessKey: randomBytes(30).toString('base64'),
       sessionToken: randomBytes(96).toString('base64'),
-      principalArn: `arn:aws:sts::${this.#accountId}:assumed-role/${roleName}/${sessionName}`,
-      expiresAt: this.#clock.now() + ttlMs,
+      expiresAt: now + ttlMs,
+      principal: {
+        type: 'AssumedRole',
+        arn: `arn:aws:sts::${this.#accountId}:assumed-role/${roleName}/${sessionName}`,
+        accountId: this.#accountId,
+        userId: `AROA${accessKeyId.slice(4, 21)}:${sessionName}`,
+        roleArn,
+        sessionName,
+        tokenIssuedAt: now,
+      },
     };
-    this.#byKey.set(cred.accessKeyId, cred);
+    this.#byKey.set(accessKeyId, cred);
     return cred;
   }
 
-  /** The live credential for an access key id, or undefined (unknown, revoked or expired). */
-  lookup(accessKeyId: string): SessionCredential | undefined {
-    const cred = this.#byKey.get(accessKeyId);
-    if (!cred) return undefined;
-    if (cred.expiresAt <= this.#clock.now()) {
-      this.#byKey.delete(accessKeyId);
-      return undefined;
-    }
-    return cred;
+  extend(accessKeyId: string, ttlMs: number): void {
+    const cred = this.#live(accessKeyId);
+    if (!cred) throw new Error(`no live session ${accessKeyId}`);
+    cred.expiresAt = this.#clock.now() + ttlMs;
   }
 
   revoke(accessKeyId: string): void {
     this.#byKey.delete(accessKeyId);
+  }
+
+  /** The live credential for an access key id (unknown, revoked or expired: undefined). */
+  credential(accessKeyId: string): Credential | undefined {
+    return this.#live(accessKeyId);
+  }
+
+  /** The live session for an access key id, in the shape the front door's key lookup reads. */
+  lookup(accessKeyId: string): SessionCredential | undefined {
+    const cred = this.#live(accessKeyId);
+    if (!cred) return undefined;
+    return { accessKeyId, secretAccessKey: cred.secretAccessKey, sessionToken: cred.sessionToken!, principalArn: cred.principal.arn, expiresAt: cred.expiresAt! };
+  }
+
+  #live(accessKeyId: string): Credential | undefined {
+    const cred = this.#byKey.get(accessKeyId);
+    if (!cred) return undefined;
+    if (cred.expiresAt! <= this.#clock.now()) {
+      this.#byKey.delete(accessKeyId);
+      return undefined;
+    }
+    return cred;
   }
 }

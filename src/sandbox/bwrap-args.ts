@@ -1,4 +1,4 @@
-import { NOFILE, RELAY_PORT, SANDBOX_API_SOCKET, withSandboxInit } from './sandbox-init-script.js';
+import { FLINT_API_PORT, NOFILE, RELAY_PORT, SANDBOX_API_SOCKET, SANDBOX_FLINT_API_SOCKET, withSandboxInit } from './sandbox-init-script.js';
 import { dirname } from 'node:path';
 
 /** Where flint-sandbox-init appears inside. */
@@ -31,7 +31,7 @@ export interface BwrapPlan {
   localtime?: string;
   /** Host directory with generated hosts and resolv.conf.{default,isolated}, shared by all sandboxes. */
   etcDir: string;
-  /** The sandbox's private host directory: passwd, group, and api/ holding the Runtime API socket. */
+  /** The sandbox's private host directory: passwd, group, and api/ holding the Runtime API and Flint API sockets. */
   sandboxDir: string;
   /** The unprivileged host uid (and gid) the function runs as. */
   uid: number;
@@ -40,6 +40,11 @@ export interface BwrapPlan {
   /** Host directory shown as /var/task; undefined: an empty mount point, filled at bind (a pre-initialized sandbox). */
   taskRoot: string | undefined;
   runtimeDir: string;
+  /**
+   * The runtime directory holds node_modules (Node.js's: the AWS SDK): `/node_modules` links to
+   * it, so ES modules anywhere find the SDK after their own node_modules (ESM ignores NODE_PATH).
+   */
+  runtimeNodeModules?: boolean;
   /** Host directory to show as /opt, or undefined for an empty one. */
   opt: string | undefined;
   /** Host directories bound read-only at their own path (an interpreter outside /usr). */
@@ -91,6 +96,7 @@ export function bwrapArgs(p: BwrapPlan): string[] {
   if (p.taskRoot !== undefined) a.push('--ro-bind', p.taskRoot, SANDBOX_PATHS.taskRoot);
   else a.push('--perms', '0755', '--dir', SANDBOX_PATHS.taskRoot);
   a.push('--ro-bind', p.runtimeDir, SANDBOX_PATHS.runtimeDir);
+  if (p.runtimeNodeModules) a.push('--symlink', `${SANDBOX_PATHS.runtimeDir}/node_modules`, '/node_modules');
   if (p.opt !== undefined) a.push('--ro-bind', p.opt, SANDBOX_PATHS.opt);
   for (const dir of p.extra) {
     const parts = dir.split('/').filter(Boolean);
@@ -103,7 +109,7 @@ export function bwrapArgs(p: BwrapPlan): string[] {
   // Everything mounted above is read-only already; this makes the root itself (the tmpfs bwrap
   // builds it on) read-only too, so /tmp is the only writable place.
   a.push('--remount-ro', '/');
-  if (p.init.kind === 'native') a.push('--', NATIVE_INIT_PATH, String(p.uid), String(NOFILE), String(RELAY_PORT), SANDBOX_API_SOCKET, '--', ...p.command);
+  if (p.init.kind === 'native') a.push('--', NATIVE_INIT_PATH, String(p.uid), String(NOFILE), String(RELAY_PORT), SANDBOX_API_SOCKET, String(FLINT_API_PORT), SANDBOX_FLINT_API_SOCKET, '--', ...p.command);
   else a.push('--', ...withSandboxInit(p.uid, p.command));
   return a;
 }

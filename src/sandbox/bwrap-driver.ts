@@ -14,7 +14,8 @@ import type { CgroupLimits } from './cgroups/sandbox-cgroup.js';
 import { LayerViews } from './layer-view.js';
 import { OwnerTag } from './owner-tag.js';
 import { RuntimeApiBridge } from './runtime-api-bridge.js';
-import { RELAY_PORT } from './sandbox-init-script.js';
+import { FLINT_API_PORT, RELAY_PORT } from './sandbox-init-script.js';
+import { loopbackTarget, type FlintApiAccess } from './flint-api-access.js';
 import { ScratchSpace } from './scratch-space.js';
 import { compileSandboxSeccomp } from './seccomp/sandbox-seccomp-profile.js';
 import { SlirpEgress } from './slirp-egress.js';
@@ -60,7 +61,7 @@ export const MB_PER_VCPU = 1769;
  * cgroups (v1 or v2) that Flint manages itself for memory, CPU and process limits; slirp4netns
  * for outbound-only networking; a unix-socket relay for the Runtime API.
  */
-export class BwrapSandboxDriver implements SandboxDriver {
+export class BwrapSandboxDriver implements SandboxDriver, FlintApiAccess {
   readonly name = 'bwrap';
   readonly #opts: Required<Omit<BwrapDriverOptions, 'tools'>>;
   readonly #mountIntoPath: string | undefined;
@@ -84,6 +85,8 @@ export class BwrapSandboxDriver implements SandboxDriver {
   #netns: NetnsPool | undefined;
   #counter = Math.floor(Math.random() * 0x10000);
   readonly #uidsInUse = new Set<number>();
+  /** Flint's front door on the host: every sandbox's API relay connects there and nowhere else. */
+  #flintApi: { host: string; port: number } | undefined;
 
   constructor(opts: BwrapDriverOptions = {}) {
     this.#opts = {
@@ -198,6 +201,15 @@ export class BwrapSandboxDriver implements SandboxDriver {
     return `127.0.0.1:${RELAY_PORT}`;
   }
 
+  /**
+   * Every sandbox (those already running and pre-initialized ones included: the target is read per
+   * connection) reaches `endpoint` at its own 127.0.0.1:9002, relayed like the Runtime API.
+   */
+  connectFlintApi(endpoint: string): string {
+    this.#flintApi = loopbackTarget(endpoint);
+    return `http://127.0.0.1:${FLINT_API_PORT}`;
+  }
+
   async start(spec: SandboxSpec): Promise<Sandbox> {
     const cap = await this.probe();
     if (!cap.available) throw new Error(`bwrap sandbox unavailable: ${cap.reason}`);
@@ -227,7 +239,14 @@ export class BwrapSandboxDriver implements SandboxDriver {
       const dir = this.#scratch.createSandboxDir(`s${uid - this.#opts.uidBase}`, uid);
       parts.dir = dir;
       const applyShare = () => { try { parts.cgroup?.setCpuQuota(share, this.#opts.cpuPeriodUs); } catch { /* gone */ } };
-      parts.bridge = await RuntimeApiBridge.listen(join(dir, 'api', 'runtime-api.sock'), spec.runtimeApi, uid, uid, this.#opts.initCpuBoost ? applyShare : undefined);
+      const [runtimeBridge, apiBridge] = await Promise.allSettled([
+        RuntimeApiBridge.listen(join(dir, 'api', 'runtime-api.sock'), spec.runtimeApi, uid, uid, this.#opts.initCpuBoost ? applyShare : undefined),
+        RuntimeApiBridge.listen(join(dir, 'api', 'flint-api.sock'), () => this.#flintApi, uid, uid),
+      ]);
+      if (runtimeBridge.status === 'fulfilled') parts.bridge = runtimeBridge.value;
+      if (apiBridge.status === 'fulfilled') parts.apiBridge = apiBridge.value;
+      if (runtimeBridge.status === 'rejected') throw runtimeBridge.reason;
+      if (apiBridge.status === 'rejected') throw apiBridge.reason;
       // A pre-initialized sandbox waits for its function for minutes, idle: its boost (and the
       // longest-init timer) starts at bind, so the function's init gets the same boost as a cold one.
       if (this.#opts.initCpuBoost) parts.startInitBoost = () => { parts.boostTimer ??= setTimeout(applyShare, this.#opts.initBoostMaxMs).unref(); };
@@ -251,6 +270,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
         tmpBytes: spec.ephemeralStorageMb * 1024 * 1024,
         taskRoot: spec.taskRoot,
         runtimeDir: spec.runtimeDir,
+        runtimeNodeModules: existsSync(join(spec.runtimeDir, 'node_modules')),
         opt,
         extra: extraHostDirs(spec.argv[0]),
         fds: { info: 3, seccomp: 4, ...(native ? {} : { block: 5 }) },

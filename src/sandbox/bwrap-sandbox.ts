@@ -20,6 +20,8 @@ export interface SandboxParts {
   cgroup?: SandboxCgroup;
   dir?: string;
   bridge?: RuntimeApiBridge;
+  /** The sandbox's way to Flint's own API (127.0.0.1:9002 inside). */
+  apiBridge?: RuntimeApiBridge;
   boostTimer?: NodeJS.Timeout;
   layersAcquired?: boolean;
   child?: ChildProcess;
@@ -149,6 +151,7 @@ export class BwrapSandbox implements Sandbox {
       const errors: unknown[] = [];
       const step = async (fn: () => unknown) => { try { await fn(); } catch (err) { errors.push(err); } };
       await step(() => p.bridge?.close());
+      await step(() => p.apiBridge?.close());
       if (p.cgroup) await step(() => p.tree.release(p.cgroup!));
       if (p.layersAcquired) await step(() => p.layers.release(p.layerList));
       if (p.dir) await step(() => p.scratch.releaseSandboxDir(p.dir!));

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, lstatSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { directEndpoint, type FlintApiAccess } from './flint-api-access.js';
 import type { Sandbox, SandboxCapability, SandboxDriver, SandboxExit, SandboxPaths, SandboxSpec, UnboundSandbox, UnboundSandboxSpec } from '../ports/sandbox-driver.js';
 
 /**
@@ -18,7 +19,7 @@ import type { Sandbox, SandboxCapability, SandboxDriver, SandboxExit, SandboxPat
  * process group when it passes the function's MemorySize — the stand-in for a cgroup limit, so
  * `oomKilled` is the watchdog's own evidence.
  */
-export class ProcessSandboxDriver implements SandboxDriver {
+export class ProcessSandboxDriver implements SandboxDriver, FlintApiAccess {
   readonly name = 'process';
   readonly #scratch: string;
   readonly #memoryPollMs: number;
@@ -35,6 +36,11 @@ export class ProcessSandboxDriver implements SandboxDriver {
   paths(spec: Pick<SandboxSpec, 'id' | 'taskRoot' | 'runtimeDir' | 'layers'>): SandboxPaths {
     const dir = this.#dir(spec.id);
     return { taskRoot: spec.taskRoot, opt: join(dir, 'opt'), runtimeDir: spec.runtimeDir, tmp: join(dir, 'tmp') };
+  }
+
+  /** Nothing isolates the process: it calls Flint's address on the host as it is. */
+  connectFlintApi(endpoint: string): string {
+    return directEndpoint(endpoint);
   }
 
   runtimeApiAddress(spec: Pick<SandboxSpec, 'id' | 'runtimeApi' | 'network'>): string {

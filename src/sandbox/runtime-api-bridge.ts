@@ -3,12 +3,17 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 const NEXT_REQUEST = Buffer.from('GET /2018-06-01/runtime/invocation/next');
 
+/** Where a bridge's connections go: fixed, or looked up per connection (undefined: refused). */
+export type BridgeTarget = { host: string; port: number } | (() => { host: string; port: number } | undefined);
+
 /**
- * Host end of a sandbox's Runtime API path: a unix socket (bind-mounted into the sandbox, where
- * the in-sandbox relay connects to it) whose connections are piped to the environment's Runtime
- * API on the host's loopback. It is the only way out of an `isolated` sandbox.
+ * Host end of a sandbox's way to one host TCP address: a unix socket (bind-mounted into the
+ * sandbox, where the in-sandbox relay connects to it) whose connections are piped to exactly that
+ * address on the host's loopback — the environment's Runtime API, or Flint's own front door. These
+ * are the only ways out of an `isolated` sandbox, and the only host addresses a `default` one can
+ * reach through its loopback.
  *
- * It also notices the runtime's first `GET .../invocation/next`: that request ends the init phase
+ * The Runtime API's bridge also notices the runtime's first `GET .../invocation/next`: that request ends the init phase
  * (Lambda's definition), which is when the driver applies the function's CPU share.
  */
 export class RuntimeApiBridge {
@@ -25,7 +30,7 @@ export class RuntimeApiBridge {
   }
 
   /** Listens on `path`, reachable only by `uid` (and root). */
-  static async listen(path: string, target: { host: string; port: number }, uid: number, gid: number, onFirstNext?: () => void): Promise<RuntimeApiBridge> {
+  static async listen(path: string, target: BridgeTarget, uid: number, gid: number, onFirstNext?: () => void): Promise<RuntimeApiBridge> {
     let bridge: RuntimeApiBridge | undefined;
     const server = createServer({ pauseOnConnect: false }, (inbound) => bridge!.#pipe(inbound, target));
     bridge = new RuntimeApiBridge(server, path, onFirstNext);
@@ -38,15 +43,20 @@ export class RuntimeApiBridge {
     return bridge;
   }
 
-  #pipe(inbound: Socket, target: { host: string; port: number }): void {
-    const outbound = connect(target.port, target.host);
+  #pipe(inbound: Socket, target: BridgeTarget): void {
+    const to = typeof target === 'function' ? target() : target;
+    if (!to) {
+      inbound.destroy();
+      return;
+    }
+    const outbound = connect(to.port, to.host);
     this.#sockets.add(inbound).add(outbound);
     const done = () => { inbound.destroy(); outbound.destroy(); this.#sockets.delete(inbound); this.#sockets.delete(outbound); };
     inbound.on('error', done).on('close', done);
     outbound.on('error', done).on('close', done);
     inbound.setNoDelay(true);
     outbound.setNoDelay(true);
-    if (!this.#sawNext) {
+    if (!this.#sawNext && this.#onFirstNext) {
       inbound.on('data', (chunk: Buffer) => {
         if (!this.#sawNext && chunk.subarray(0, NEXT_REQUEST.length).equals(NEXT_REQUEST)) {
           this.#sawNext = true;

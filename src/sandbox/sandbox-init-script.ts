@@ -7,23 +7,33 @@
  *    each connection to a unix socket the host serves (unix sockets on a bind mount cross network
  *    namespaces; TCP to the host's loopback does not). The relay is double-forked so the sandbox's
  *    pid 1 (bwrap's reaper), not the runtime, reaps it,
- * 3. waits until the listener is up (reading /proc/net/tcp with shell builtins only), so the
+ *    The same for Flint's own API: 127.0.0.1:9002 to the API socket (FLINT_API_PORT below),
+ * 3. waits until both listeners are up (reading /proc/net/tcp with shell builtins only), so the
  *    runtime's first request never races the relay,
  * 4. execs the runtime, which keeps pid 2 and gets the sandbox's stdout/stderr.
  */
 export const RELAY_PORT = 9001;
 export const SANDBOX_API_SOCKET = '/run/flint/runtime-api.sock';
+/**
+ * Flint's own API (its AWS front door) inside every bwrap sandbox: AWS_ENDPOINT_URL is
+ * `http://127.0.0.1:9002`. A fixed port next to the Runtime API's 9001 (Lambda's), so the two
+ * ports a function must leave alone sit together; 9000, the other neighbour, is php-fpm's default.
+ */
+export const FLINT_API_PORT = 9002;
+/** The sandbox's API relay socket (beside the Runtime API's; the host pipes it to Flint's front door only). */
+export const SANDBOX_FLINT_API_SOCKET = '/run/flint/flint-api.sock';
 /** Lambda's open-files limit. */
 export const NOFILE = 1024;
 
-const portHex = RELAY_PORT.toString(16).toUpperCase().padStart(4, '0');
+const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
 
 export const SANDBOX_INIT_SCRIPT = [
   `ulimit -n ${NOFILE} || exit 125`,
-  `( /usr/bin/socat TCP-LISTEN:${RELAY_PORT},bind=127.0.0.1,reuseaddr,fork,backlog=128,nodelay UNIX-CONNECT:${SANDBOX_API_SOCKET} </dev/null >/dev/null 2>&1 & )`,
-  `up() { while read -r _ a _ s _; do [ "$a $s" = "0100007F:${portHex} 0A" ] && return 0; done </proc/net/tcp; return 1; }`,
+  ...([[RELAY_PORT, SANDBOX_API_SOCKET], [FLINT_API_PORT, SANDBOX_FLINT_API_SOCKET]] as const).map(([port, socket]) =>
+    `( /usr/bin/socat TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork,backlog=128,nodelay UNIX-CONNECT:${socket} </dev/null >/dev/null 2>&1 & )`),
+  `up() { while read -r _ a _ s _; do [ "$a $s" = "0100007F:$1 0A" ] && return 0; done </proc/net/tcp; return 1; }`,
   'n=0',
-  'until up; do n=$((n+1)); [ $n -lt 200000 ] || { echo "flint: the Runtime API relay did not start" >&2; exit 125; }; done',
+  `until up ${hex(RELAY_PORT)} && up ${hex(FLINT_API_PORT)}; do n=$((n+1)); [ $n -lt 200000 ] || { echo "flint: the Runtime API relay did not start" >&2; exit 125; }; done`,
   'exec "$@"',
 ].join('\n');
 

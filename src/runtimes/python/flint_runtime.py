@@ -12,6 +12,7 @@ import os
 import sys
 import time
 
+import flint_botocore_endpoints
 import flint_runtime_api
 
 RUNTIME_FILE = __file__  # what the frames of this module carry as their file name
@@ -264,6 +265,7 @@ def main():
     global _current_request_id
     opt_root = _bind_function() if "FLINT_STEM_KEYS" in os.environ else None
     _prepare_logging()
+    flint_botocore_endpoints.install()
     # Where the layers are merged (/opt in an isolated sandbox), passed by Flint as the first argument.
     _setup_path(opt_root or (sys.argv[1] if len(sys.argv) > 1 else "/opt"))
     try:

@@ -5,7 +5,7 @@
  * first use (cc -O2 -static); without a C compiler the driver falls back to the shell version
  * (sandbox-init-script.ts).
  *
- *   flint-sandbox-init UID NOFILE PORT SOCKET -- COMMAND [ARG...]
+ *   flint-sandbox-init UID NOFILE PORT SOCKET [PORT SOCKET]... -- COMMAND [ARG...]
  *   flint-sandbox-init --launch NETNS|- CGROUP_PROCS... -- PROGRAM [ARG...]   (host side)
  *   flint-sandbox-init --hold-netns                                           (host side)
  *
@@ -18,15 +18,17 @@
  *
  * In-sandbox mode (one process per sandbox beside the runtime: an idle warm environment's memory
  * beyond its runtime's is mostly bwrap's and this process's, so it stays small):
- * 1. Listens on 127.0.0.1:PORT inside the sandbox's network namespace, BEFORE the runtime starts,
- *    so the runtime's first connection can never race the relay (it waits in the backlog).
+ * 1. Listens on 127.0.0.1:PORT inside the sandbox's network namespace for each PORT SOCKET pair
+ *    (the Runtime API at 9001; Flint's own API), BEFORE the runtime starts, so the runtime's first
+ *    connection can never race the relay (it waits in the backlog).
  * 2. Drops privileges for good: empty bounding, inheritable and ambient capability sets, no
  *    supplementary groups, real/effective/saved uid and gid = UID, RLIMIT_NOFILE = NOFILE. The
  *    relay below runs with the function's own uid and nothing more (and, having changed uid, is
  *    not dumpable: the function cannot ptrace it).
  * 3. Forks COMMAND (the runtime, with the sandbox's stdout/stderr).
- * 4. Stays as pid 1: reaps every orphan, relays each accepted connection to the unix SOCKET the
- *    host serves (bind-mounted in; the host pipes it to the Runtime API) in one poll loop, and
+ * 4. Stays as pid 1: reaps every orphan, relays each accepted connection to the unix SOCKET paired
+ *    with its port, which the host serves (bind-mounted in; the host pipes it to the Runtime API or
+ *    to Flint's front door, and nowhere else) in one poll loop, and
  *    exits with COMMAND's status when COMMAND ends (128+N for signal N, as bwrap reports it),
  *    which ends every process left in the sandbox.
  * bwrap has already set no_new_privs and installed the seccomp filter.
@@ -136,6 +138,9 @@ static int pump(struct conn *c, int i) {
   return 0;
 }
 
+/* At most this many PORT SOCKET pairs (two are used). */
+#define MAX_RELAYS 4
+
 static void accept_one(int listener, const struct sockaddr_un *un) {
   int t = accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (t < 0) return;
@@ -168,22 +173,21 @@ static void reap(pid_t runtime) {
   }
 }
 
-static void serve(int listener, int sigfd, pid_t runtime, const char *path) {
-  struct sockaddr_un un = {.sun_family = AF_UNIX};
-  strncpy(un.sun_path, path, sizeof un.sun_path - 1);
-  static struct pollfd p[2 + 2 * MAX_CONNS];
+static void serve(const int *listeners, const struct sockaddr_un *uns, int nrelays, int sigfd, pid_t runtime) {
+  static struct pollfd p[1 + MAX_RELAYS + 2 * MAX_CONNS];
+  const int base = 1 + nrelays;
   for (;;) {
     p[0] = (struct pollfd){sigfd, POLLIN, 0};
-    p[1] = (struct pollfd){nconns < MAX_CONNS ? listener : -1, POLLIN, 0};
+    for (int r = 0; r < nrelays; r++) p[1 + r] = (struct pollfd){nconns < MAX_CONNS ? listeners[r] : -1, POLLIN, 0};
     for (int k = 0; k < nconns; k++) {
       struct conn *c = &conns[k];
       for (int s = 0; s < 2; s++) {
         short ev = (short)((c->reading[s] && c->plen[s] == 0 ? POLLIN : 0) | (c->plen[1 - s] > 0 ? POLLOUT : 0));
-        p[2 + 2 * k + s] = (struct pollfd){ev ? c->fd[s] : -1, ev, 0};
+        p[base + 2 * k + s] = (struct pollfd){ev ? c->fd[s] : -1, ev, 0};
       }
     }
     int n = nconns;
-    if (poll(p, (nfds_t)(2 + 2 * n), -1) < 0) {
+    if (poll(p, (nfds_t)(base + 2 * n), -1) < 0) {
       if (errno == EINTR) continue;
       _exit(125);
     }
@@ -198,14 +202,16 @@ static void serve(int listener, int sigfd, pid_t runtime, const char *path) {
       struct conn *c = &conns[k];
       int broken = 0;
       for (int s = 0; s < 2 && !broken; s++) {
-        short r = p[2 + 2 * k + s].revents;
+        short r = p[base + 2 * k + s].revents;
         if (!r) continue;
         if (c->plen[1 - s] > 0 && flush_pending(c, 1 - s) < 0) broken = 1;
         else if (c->reading[s] && c->plen[s] == 0 && (r & (POLLIN | POLLHUP | POLLERR)) && pump(c, s) < 0) broken = 1;
       }
       if (broken || (!c->reading[0] && !c->reading[1] && c->plen[0] == 0 && c->plen[1] == 0)) conn_close(k);
     }
-    if (p[1].revents) accept_one(listener, &un);
+    for (int r = 0; r < nrelays; r++) {
+      if (p[1 + r].revents && nconns < MAX_CONNS) accept_one(listeners[r], &uns[r]);
+    }
   }
 }
 
@@ -298,26 +304,37 @@ static int hold_netns(void) {
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--launch") == 0) return launch(argc, argv);
   if (argc >= 2 && strcmp(argv[1], "--hold-netns") == 0) return hold_netns();
-  if (argc < 7 || strcmp(argv[5], "--") != 0) {
-    fprintf(stderr, "usage: flint-sandbox-init UID NOFILE PORT SOCKET -- COMMAND [ARG...]\n");
+  int sep = 3;
+  while (sep < argc && strcmp(argv[sep], "--") != 0) sep++;
+  int nrelays = (sep - 3) / 2;
+  if (sep >= argc - 1 || (sep - 3) % 2 != 0 || nrelays < 1 || nrelays > MAX_RELAYS) {
+    fprintf(stderr, "usage: flint-sandbox-init UID NOFILE PORT SOCKET [PORT SOCKET]... -- COMMAND [ARG...]\n");
     return 125;
   }
   uid_t uid = (uid_t)strtoul(argv[1], NULL, 10);
   rlim_t nofile = (rlim_t)strtoul(argv[2], NULL, 10);
-  int port = atoi(argv[3]);
   if (uid == 0) {
     fprintf(stderr, "flint-sandbox-init: refusing to run the function as root\n");
     return 125;
   }
 
-  int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (l < 0) die("socket");
-  int one = 1;
-  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(l, (struct sockaddr *)&in, sizeof in) < 0) die("bind 127.0.0.1");
-  if (listen(l, 128) < 0) die("listen");
+  int listeners[MAX_RELAYS];
+  struct sockaddr_un uns[MAX_RELAYS];
+  for (int r = 0; r < nrelays; r++) {
+    int port = atoi(argv[3 + 2 * r]);
+    memset(&uns[r], 0, sizeof uns[r]);
+    uns[r].sun_family = AF_UNIX;
+    strncpy(uns[r].sun_path, argv[4 + 2 * r], sizeof uns[r].sun_path - 1);
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (l < 0) die("socket");
+    int one = 1;
+    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in in = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(l, (struct sockaddr *)&in, sizeof in) < 0) die("bind 127.0.0.1");
+    if (listen(l, 128) < 0) die("listen");
+    listeners[r] = l;
+  }
 
   drop_privileges(uid, nofile);
   /* Changing uids cleared the parent-death signal bwrap's --die-with-parent set: set it again,
@@ -337,12 +354,12 @@ int main(int argc, char **argv) {
   if (pid < 0) die("fork");
   if (pid == 0) {
     sigprocmask(SIG_SETMASK, &old, NULL);
-    execvp(argv[6], argv + 6);
+    execvp(argv[sep + 1], argv + sep + 1);
     int err = errno;
-    fprintf(stderr, "flint-sandbox-init: exec %s: %s\n", argv[6], strerror(err));
+    fprintf(stderr, "flint-sandbox-init: exec %s: %s\n", argv[sep + 1], strerror(err));
     _exit(err == ENOENT ? 127 : 126);
   }
   dl_iterate_phdr(drop_readonly_segments, NULL);
-  serve(l, sigfd, pid, argv[4]);
+  serve(listeners, uns, nrelays, sigfd, pid);
   return 125;
 }
