@@ -1,4 +1,5 @@
 import { AwsError } from '../../domain/errors.js';
+import { parsePolicyDocument, PolicyDocumentError } from '../policy/policy-document.js';
 import type { Tag } from './iam-store.js';
 
 export type DocumentKind = 'identity' | 'trust';
@@ -13,15 +14,13 @@ export function checkPolicyDocument(text: string, kind: DocumentKind, limit: { m
   checkGrammar(text, kind);
 }
 
-function checkGrammar(text: string, _kind: DocumentKind): void {
-  let doc: unknown;
+/** The policy language's grammar check, answered as IAM's MalformedPolicyDocument. */
+export function checkGrammar(text: string, kind: DocumentKind): void {
   try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new AwsError('MalformedPolicyDocumentException', 'This policy contains invalid Json');
-  }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || !('Statement' in doc)) {
-    throw new AwsError('MalformedPolicyDocumentException', 'Syntax errors in policy.');
+    parsePolicyDocument(text, kind);
+  } catch (e) {
+    if (e instanceof PolicyDocumentError) throw new AwsError('MalformedPolicyDocumentException', e.message);
+    throw e;
   }
 }
 

@@ -2,6 +2,7 @@ import { AccessDeniedException, AwsError, ValidationException } from '../../doma
 import type { Credential, Principal } from '../../domain/principal.js';
 import type { IamContext } from '../identity/iam-context.js';
 import { nameKey } from '../identity/iam-store.js';
+import { checkGrammar } from '../identity/iam-validation.js';
 import type { ManagedPolicyService } from '../identity/managed-policy-service.js';
 import type { StsSessions } from './sts-sessions.js';
 
@@ -81,13 +82,7 @@ export class StsService {
       throw new AwsError('PackedPolicyTooLargeException', `Packed policy consumes ${Math.round((100 * plaintext) / SESSION_POLICY_PLAINTEXT)}% of allotted space, please use smaller policy.`);
     }
     if (input.Policy !== undefined) {
-      let doc: unknown;
-      try {
-        doc = JSON.parse(input.Policy);
-      } catch {
-        throw new AwsError('MalformedPolicyDocumentException', 'This policy contains invalid Json');
-      }
-      if (doc === null || typeof doc !== 'object' || !('Statement' in doc)) throw new AwsError('MalformedPolicyDocumentException', 'Syntax errors in policy.');
+      checkGrammar(input.Policy, 'identity');
       out.push({ id: 'session/inline', document: input.Policy });
     }
     for (const p of input.PolicyArns ?? []) {
