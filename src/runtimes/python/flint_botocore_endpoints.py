@@ -47,7 +47,7 @@ def patch(session_module):
                 kwargs["endpoint_url"] = url
         return original(self, service_name, *args, **kwargs)
 
-    create_client.__wrapped__ = original
+    create_client.flint_configured_endpoints = True
     session_class.create_client = create_client
     return True
 
