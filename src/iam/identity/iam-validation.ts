@@ -16,6 +16,16 @@ export function checkPolicyDocument(text: string, kind: DocumentKind, limit: { m
 
 /** The policy language's grammar check, answered as IAM's MalformedPolicyDocument. */
 export function checkGrammar(text: string, kind: DocumentKind): void {
+  // A trust policy that is not JSON at all gets its own words from IAM (CreateRole,
+  // UpdateAssumeRolePolicy: "This policy contains invalid Json"); identity policies get the
+  // policy language's "Syntax errors in policy.".
+  if (kind === 'trust') {
+    try {
+      JSON.parse(text);
+    } catch {
+      throw new AwsError('MalformedPolicyDocumentException', 'This policy contains invalid Json');
+    }
+  }
   try {
     parsePolicyDocument(text, kind);
   } catch (e) {
