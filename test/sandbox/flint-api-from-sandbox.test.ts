@@ -187,6 +187,33 @@ for (const sandbox of ['bwrap', 'process'] as const) {
     if (isolated) {
       assert.equal(out.endpoint, 'http://127.0.0.1:9002');
       assert.equal(out.probe, 'ECONNREFUSED');
+    } else {
+      assert.equal(out.endpoint, h.endpoint);
+    }
+  });
+
+  test(`flint api (${sandbox}): a pre-initialized runtime, started before Flint knew its function, reaches Flint the same way`, async (t) => {
+    if (typeof h === 'string') return t.skip(h);
+    const harness = h;
+    if (!harness.app.dataPlane.prewarm.enabled) return t.skip('this driver offers no pre-initialized runtimes here');
+    for (const [runtime, zip, handler] of [
+      ['nodejs', await makeZip({ 'index.mjs': NODE_ESM }), 'index.handler'],
+      ['python', await makeZip({ 'app.py': PYTHON }), 'app.handler'],
+    ] as const) {
+      // A memory size of its own: the first start is cold and makes the key known, the second takes a waiting runtime.
+      const memory = runtime === 'nodejs' ? 320 : 330;
+      await deploy(harness, { name: `sdk-first-${runtime}-${sandbox}`, scenario: '', runtime, handler, memory, zip });
+      await invoke(harness, `sdk-first-${runtime}-${sandbox}`);
+      await harness.app.dataPlane.prewarm.settled(30_000);
+      const name = `sdk-stem-${runtime}-${sandbox}`;
+      await deploy(harness, { name, scenario: '', runtime, handler, memory, zip });
+      const r = await invoke(harness, name, { probePort: bystanderPort });
+      assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload ?? []).toString());
+      assert.equal(harness.app.dataPlane.pool.environments(name, '$LATEST')[0]?.env.preInitialized, true, 'the start took a waiting runtime');
+      const out = body(r);
+      assert.ok(FROM_FLINT.has(out.getFunction.result), JSON.stringify(out.getFunction));
+      assertCallerIdentity(out.callerIdentity, name);
+      if (isolated) assert.equal(out.probe, 'ECONNREFUSED');
     }
   });
 
