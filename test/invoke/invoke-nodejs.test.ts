@@ -148,14 +148,19 @@ test('invoke/nodejs: the process sees Lambda environment variables, its own vari
   assert.equal(env['AWS_LAMBDA_INITIALIZATION_TYPE'], 'on-demand');
   assert.match(env['AWS_LAMBDA_RUNTIME_API']!, /^127\.0\.0\.1:\d+$/);
   assert.equal(env['LAMBDA_TASK_ROOT'], b.cwd);
-  assert.match(env['LAMBDA_RUNTIME_DIR']!, /src\/runtimes\/nodejs$/);
+  // Flint's runtime directory: the bootstrap and the AWS SDK v3 it provides (built once per content).
+  assert.match(env['LAMBDA_RUNTIME_DIR']!, /flint-runtime\/nodejs-[0-9a-f]{16}$/);
   assert.equal(env['LANG'], 'en_US.UTF-8');
   assert.equal(env['GREETING'], 'hello');
   // A function may set TZ (it is not reserved), like LANG or PATH.
   assert.equal(env['TZ'], 'ignored?');
   assert.match(env['AWS_ACCESS_KEY_ID']!, /^ASIA[A-Z2-7]{16}$/);
   assert.ok(env['AWS_SECRET_ACCESS_KEY'] && env['AWS_SESSION_TOKEN']);
-  assert.equal(env['AWS_ENDPOINT_URL_LAMBDA'], h.endpoint);
+  // SDKs inside reach Flint: the general endpoint and one per service Flint serves.
+  assert.equal(env['AWS_ENDPOINT_URL'], h.endpoint);
+  for (const s of ['LAMBDA', 'IAM', 'STS', 'KMS', 'CLOUDWATCH_LOGS', 'CLOUDWATCH', 'SQS', 'EVENTBRIDGE', 'SCHEDULER', 'XRAY', 'CLOUDTRAIL', 'CONFIG_SERVICE']) {
+    assert.equal(env[`AWS_ENDPOINT_URL_${s}`], h.endpoint, s);
+  }
   const nodePath = env['NODE_PATH']!.split(':');
   assert.ok(nodePath[0]!.endsWith('/opt/nodejs/node20/node_modules') && nodePath[1]!.endsWith('/opt/nodejs/node_modules') && nodePath.at(-1) === b.cwd, env['NODE_PATH']);
   assert.ok(env['TMPDIR'], 'TMPDIR points at the environment /tmp');

@@ -55,9 +55,9 @@ test('bwrap-args: new pid, ipc, uts and cgroup namespaces; the network namespace
   assert.ok(bwrapArgs({ ...plan, netns: 'unshare' }).includes('--unshare-net'));
 });
 
-test('bwrap-args: the command runs through flint-sandbox-init with uid, nofile 1024, port 9001 and the socket', () => {
+test('bwrap-args: the command runs through flint-sandbox-init with uid, nofile 1024, and the relays: 9001 to the Runtime API socket, 9002 to the Flint API socket', () => {
   const args = bwrapArgs(plan);
-  assert.deepEqual(args.slice(args.indexOf('--') + 1), ['/run/flint-init', '1879048200', '1024', '9001', '/run/flint/runtime-api.sock', '--', '/usr/bin/node', '/var/runtime/index.mjs']);
+  assert.deepEqual(args.slice(args.indexOf('--') + 1), ['/run/flint-init', '1879048200', '1024', '9001', '/run/flint/runtime-api.sock', '9002', '/run/flint/flint-api.sock', '--', '/usr/bin/node', '/var/runtime/index.mjs']);
   const shell = bwrapArgs({ ...plan, init: { kind: 'shell' }, fds: { info: 3, seccomp: 4, block: 5 } });
   const cmd = shell.slice(shell.indexOf('--') + 1);
   assert.deepEqual(cmd.slice(0, 7), ['/usr/bin/setpriv', '--reuid=1879048200', '--regid=1879048200', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--']);
@@ -90,4 +90,13 @@ test('bwrap-args: /etc/localtime is the host\'s symlink into /usr/share/zoneinfo
   assert.deepEqual(linked.slice(at - 2, at + 1), ['--symlink', '/usr/share/zoneinfo/Etc/UTC', '/etc/localtime']);
   assert.equal(binds(linked).find(([, d]) => d === '/etc/localtime'), undefined);
   assert.deepEqual(binds(bwrapArgs(plan)).find(([, d]) => d === '/etc/localtime'), ['/etc/localtime', '/etc/localtime']);
+});
+
+test('bwrap-args: with node_modules in the runtime directory, /node_modules links to /var/runtime/node_modules (ES modules find the SDK); otherwise no link', () => {
+  const link = (args: string[]) => args.slice(0, args.indexOf('--')).findIndex((a, i) => a === '--symlink' && args[i + 2] === '/node_modules');
+  const withSdk = bwrapArgs({ ...plan, runtimeNodeModules: true });
+  const at = link(withSdk);
+  assert.ok(at >= 0);
+  assert.equal(withSdk[at + 1], '/var/runtime/node_modules');
+  assert.equal(link(bwrapArgs(plan)), -1);
 });
