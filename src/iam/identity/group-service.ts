@@ -56,7 +56,8 @@ export class GroupService {
       .map((e) => this.#ctx.db.users.get(e.key.slice(e.key.indexOf('\u0000') + 1)))
       .filter((u) => u !== undefined);
     const page = paginate(members, (u) => nameKey(u.UserName), input);
-    return { Group: groupOutput(group), ...pageOutput('Users', page, (u) => userOutput(u, false)) };
+    return { Group: groupOutput(group), ...pageOutput('Users', page, (u) => userOutput(u, false)) } as
+      { Group: ReturnType<typeof groupOutput>; Users: Array<ReturnType<typeof userOutput>>; IsTruncated: boolean; Marker?: string };
   }
 
   list(input: { PathPrefix?: string; Marker?: string; MaxItems?: number }) {

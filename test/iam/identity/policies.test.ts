@@ -53,7 +53,7 @@ test('managed policies: CreatePolicy gives v1, ANPA id, AttachmentCount 0; GetPo
   assert.equal(Policy.Arn, local('p', '/team/'));
   assert.equal(Policy.DefaultVersionId, 'v1');
   assert.equal(Policy.AttachmentCount, 0);
-  assert.equal(kit.iam.policies.get({ PolicyArn: Policy.Arn }).Policy.Description, 'desc');
+  assert.equal((kit.iam.policies.get({ PolicyArn: Policy.Arn }).Policy as { Description?: string }).Description, 'desc');
   throwsAws(() => kit.iam.policies.create({ PolicyName: 'p', PolicyDocument: allow('s3:*') }), 'EntityAlreadyExistsException', 'A policy called p already exists. Duplicate names are not allowed.');
   throwsAws(() => kit.iam.policies.get({ PolicyArn: local('none') }), 'NoSuchEntityException', `Policy ${local('none')} was not found.`);
 });
