@@ -13,6 +13,7 @@ import { SessionCredentials } from '../../src/invoke/session-credentials.js';
 import { LogStore } from '../../src/observe/log-store.js';
 import { ProcessSandboxDriver } from '../../src/sandbox/process-driver.js';
 import { runtimeFilesDir } from '../../src/runtimes/runtime-files.js';
+import { until } from '../helpers/until.js';
 
 const HOUR = 3_600_000;
 const ROLE = 'arn:aws:iam::000000000000:role/service-role/exec';
@@ -142,6 +143,8 @@ test('execution role: an environment runs on its session, extends it at an invoc
     assert.ok(creds.inner.lookup(key), 'the function sees the live session key');
     assert.deepEqual(creds.calls.map((c) => c.split(' ')[0]), ['issue']);
     clock.advance(HOUR * 0.6);
+    // The pool hands an environment out only once its runtime is back in /next.
+    await until(() => env.state === 'Ready');
     await env.invoke(input(2));
     assert.deepEqual(creds.calls.map((c) => c.split(' ')[0]), ['issue', 'extend']);
     await env.stop();
