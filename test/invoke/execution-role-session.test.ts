@@ -25,7 +25,7 @@ function movableClock(start = Date.UTC(2026, 0, 1)) {
 }
 
 /** The in-memory port, recording what the data plane asks of it. */
-function recording(clock: { now(): number }, fail: { issue?: boolean; extend?: boolean } = {}) {
+function recording(clock: { now(): number; monotonic(): number }, fail: { issue?: boolean; extend?: boolean } = {}) {
   const inner = new SessionCredentials({ clock, accountId: '000000000000' });
   const calls: string[] = [];
   const port: RoleCredentials & { calls: string[]; inner: SessionCredentials } = {
