@@ -130,6 +130,12 @@ export class ApiServer {
     const query = new URLSearchParams(rawQuery);
     const scope = credentialScope(req.headers, rawQuery);
     const preq: ProtocolRequest = { method, rawPath, query, headers: req.headers, body: EMPTY };
+    // An unsigned form post names its service only in the body (Version): read it first.
+    let early: Buffer | undefined;
+    if (!scope && method === 'POST' && isForm(req.headers['content-type'])) {
+      early = await readBody(req, DEFAULT_BODY_LIMIT);
+      preq.body = early ?? EMPTY;
+    }
     const service = scope ? this.#bySigningName.get(scope.service) : this.#guessService(preq);
     if (!service) {
       req.resume();
@@ -146,7 +152,7 @@ export class ApiServer {
     try {
       const limit = service.definition.bodyLimits?.[operation?.name ?? ''];
       const max = limit?.bytes ?? service.definition.defaultBodyLimit ?? DEFAULT_BODY_LIMIT;
-      const body = await readBody(req, max);
+      const body = early ?? (await readBody(req, max));
       if (body === undefined) {
         res.setHeader('connection', 'close');
         throw limit ? limit.error(operation!.name, max) : new RequestEntityTooLargeException(`Request must be smaller than ${max} bytes for the ${operation?.name ?? 'requested'} operation`);
@@ -200,11 +206,9 @@ export class ApiServer {
 
   /** Unsigned requests name no service: find the one whose target prefix, CBOR path or query Version they carry; else the default. */
   #guessService(req: ProtocolRequest): AwsService {
-    const type = req.headers['content-type'];
-    const form = req.method === 'GET' && req.query.has('Action') ? req.query : undefined;
-    const looksQuery = typeof type === 'string' && type.startsWith('application/x-www-form-urlencoded');
-    if (req.headers['x-amz-target'] === undefined && !req.rawPath.startsWith('/service/') && !form && !looksQuery) return this.#default;
-    return this.#services.find((s) => s.claims(req, form ?? req.query)) ?? this.#default;
+    const form = req.method === 'GET' && req.query.has('Action') ? req.query : req.body.length > 0 && isForm(req.headers['content-type']) ? new URLSearchParams(req.body.toString('utf8')) : undefined;
+    if (req.headers['x-amz-target'] === undefined && !req.rawPath.startsWith('/service/') && !form) return this.#default;
+    return this.#services.find((s) => s.claims(req, form)) ?? this.#default;
   }
 
   #unknownOperation(service: AwsService, protocol: Protocol, req: ProtocolRequest): AwsError {
@@ -249,6 +253,10 @@ function unknownService(name: string, served: string[]): EncodedResponse {
     headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownServiceException' },
     body: JSON.stringify({ __type: 'UnknownServiceException', message }),
   };
+}
+
+function isForm(type: string | string[] | undefined): boolean {
+  return typeof type === 'string' && type.startsWith('application/x-www-form-urlencoded');
 }
 
 function inflate(body: Buffer, max: number): Buffer {

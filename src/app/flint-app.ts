@@ -10,7 +10,10 @@ import { EncryptedCodeStore } from '../store/encrypted-code-store.js';
 import { ApiServer, type OperationHandlers } from '../api/api-server.js';
 import { LAMBDA_BODY_LIMITS } from '../api/handlers/lambda-body-limits.js';
 import { servedServices } from './served-services.js';
-import type { Credential } from '../domain/principal.js';
+import { createIdentityAndAccess } from './identity-and-access.js';
+import { iamHandlers } from '../api/handlers/iam-handlers.js';
+import { stsHandlers } from '../api/handlers/sts-handlers.js';
+import { guardHttpServer } from '../api/malformed-http.js';
 import { SigV4Verifier } from '../api/sigv4-verifier.js';
 import { Arns } from '../domain/function-name.js';
 import type { ControlContext } from '../control/control-context.js';
@@ -86,6 +89,9 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const metrics = new PrometheusMetrics();
   const auditTrail = new AuditTrail(audit, clock);
   const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID };
+  const access = createIdentityAndAccess({ config, clock, store, root: credentials });
+  if (access.bootstrapped) log(`flint: created the IAM role arn:aws:iam::${config.accountId}:role/lambda-role (trusts Lambda; AWSLambdaBasicExecutionRole) for the quick start`);
+  if (config.auth === 'off') log('flint: WARNING: FLINT_AUTH=off — IAM policies are NOT enforced; any valid credential may do anything');
 
   // Download links must verify across restarts: their key derives from the master key.
   const codeLocations = new CodeLocations(createHmac('sha256', masterKey).update('flint code locations').digest(), clock);
@@ -116,6 +122,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     committed: () => concurrency.committed(),
     provisionedConfigs: (fn) => provisioned.configs(fn),
     markProvisionedAllocated: (fn, q, allocated, status, reason) => provisioned.markProvisionedAllocated(fn, q, allocated, status, reason),
+    roleCredentials: access.iam.roleCredentials,
     log,
   });
   // The async queue shares flint.db (its table comes with the store's migrations) through its own
@@ -135,7 +142,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     options: { pollers: config.asyncPollers, visibilityMs: config.asyncVisibilityTimeoutMs },
   });
   const handlers: OperationHandlers = {
-    ...functionHandlers(functions),
+    ...functionHandlers(functions, access.iam.roleDirectory),
     ...versionHandlers(new VersionService(ctx)),
     ...aliasHandlers(new AliasService(ctx)),
     ...layerHandlers(layers, layerPolicies),
@@ -147,20 +154,11 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     ...invokeHandlers({ invoke: dataPlane.invoke, events: asyncInvocation.invoker }),
   };
 
-  const rootCredential: Credential = {
-    accessKeyId: credentials.accessKeyId,
-    secretAccessKey: credentials.secretAccessKey,
-    principal: { type: 'Account', arn: arns.rootPrincipal(), accountId: config.accountId, userId: config.accountId },
-  };
   const verifier = new SigV4Verifier({
     region: config.region,
     now: () => clock.now(),
-    lookup: (id) => {
-      if (id === credentials.accessKeyId) return rootCredential;
-      // Execution environments' temporary credentials, valid with their session token.
-      const s = dataPlane.sessions.lookup(id);
-      return s ? { accessKeyId: id, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken, expiresAt: s.expiresAt, principal: { type: 'AssumedRole', arn: s.principalArn, accountId: config.accountId, userId: `AROA:${id}` } } : undefined;
-    },
+    // Root, IAM users' active keys, STS sessions and execution environments' role sessions.
+    lookup: (id) => access.iam.credentials.lookup(id),
   });
   const api = new ApiServer({
     services: servedServices({
@@ -170,10 +168,12 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
         validationSkips: { ...FUNCTION_VALIDATION_SKIPS, ...layerValidationSkips, ...eventInvokeConfigValidationSkips, ...tagValidationSkips },
         bodyLimits: LAMBDA_BODY_LIMITS,
       },
-      iam: {},
-      sts: {},
+      iam: iamHandlers(access.iam),
+      sts: stsHandlers(access.iam),
     }),
     verifier,
+    authorize: (req) => access.authorize(req),
+    checkAccess: (principal, action, resource, context) => access.checkAccess(principal, action, resource, context),
     onCall: (call) => auditTrail.onCall(call),
     logError: (err) => log(`flint: internal error: ${(err as Error)?.stack ?? String(err)}`),
     plainRoutes: [
@@ -202,6 +202,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       },
     ],
   });
+  guardHttpServer(api.server, { requestId: randomUUID, log });
   metrics.gauge('flint_async_events', 'Queued async events by state', ['state'], async () => {
     const m = await asyncInvocation.pollers.metrics();
     return Object.entries(m).filter(([, v]) => typeof v === 'number').map(([state, value]) => ({ labels: { state }, value: value as number }));

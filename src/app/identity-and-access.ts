@@ -1,0 +1,57 @@
+import type { FlintConfig } from './config.js';
+import type { RootCredentials } from './secrets.js';
+import type { Clock } from '../ports/clock.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import type { ResourcePolicySource } from '../ports/access-policies.js';
+import type { AuthorizationInput } from '../api/api-server.js';
+import type { Principal } from '../domain/principal.js';
+import { createIamServices, type IamServices } from '../iam/identity/iam-services.js';
+import { bootstrapIam } from '../iam/identity/iam-bootstrap.js';
+import { Authorizer } from '../iam/authorization/authorizer.js';
+import { LambdaResourcePolicies } from '../control/lambda-resource-policies.js';
+
+export interface IdentityAndAccess {
+  iam: IamServices;
+  /** Every request's authorization (a no-op with FLINT_AUTH=off). */
+  authorize(req: AuthorizationInput): void;
+  /** In-operation checks such as iam:PassRole (a no-op with FLINT_AUTH=off). */
+  checkAccess(principal: Principal, action: string, resource: string, context?: Record<string, string>): void;
+  /** True when this start created the quick-start role. */
+  bootstrapped: boolean;
+}
+
+/**
+ * Wires IAM and STS (state, credentials, role sessions) and the Authorizer over their policies and
+ * the resource policies of every service: Lambda's function and layer policies, IAM role trust
+ * policies (for sts:AssumeRole).
+ */
+export function createIdentityAndAccess(deps: { config: FlintConfig; clock: Clock; store: MetadataStore; root: RootCredentials }): IdentityAndAccess {
+  const { config, clock } = deps;
+  const iam = createIamServices({
+    store: deps.store,
+    clock,
+    accountId: config.accountId,
+    region: config.region,
+    root: { accessKeyId: deps.root.accessKeyId, secretAccessKey: deps.root.secretAccessKey },
+  });
+  const { created } = bootstrapIam(iam);
+  const lambdaPolicies = new LambdaResourcePolicies(deps.store);
+  const resourcePolicies: ResourcePolicySource = {
+    resourcePolicy: (action, arn) => (arn.startsWith('arn:aws:lambda:') ? lambdaPolicies.resourcePolicy(action, arn) : iam.roleDirectory.resourcePolicy(action, arn)),
+  };
+  const authorizer = new Authorizer({
+    identityPolicies: iam.identityPolicies,
+    resourcePolicies,
+    region: config.region,
+    accountId: config.accountId,
+    now: () => clock.now(),
+    paths: iam.roleDirectory.paths,
+  });
+  const enforced = config.auth === 'on';
+  return {
+    iam,
+    bootstrapped: created,
+    authorize: enforced ? (req) => authorizer.authorize(req) : () => {},
+    checkAccess: enforced ? (principal, action, resource, context) => authorizer.checkAccess(principal, action, resource, context) : () => {},
+  };
+}
