@@ -53,7 +53,7 @@ export function deployCommand(): Command {
     .requiredOption('--handler <handler>', 'handler, e.g. index.handler')
     .option('--memory <mb>', 'memory size in MB', (v) => Number(v))
     .option('--timeout <s>', 'timeout in seconds', (v) => Number(v))
-    .option('--role <arn>', 'execution role ARN', 'arn:aws:iam::000000000000:role/flint-default')
+    .option('--role <arn>', 'execution role ARN (default: the lambda-role Flint creates on first start)', 'arn:aws:iam::000000000000:role/lambda-role')
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
     .option('--endpoint <url>', 'Flint endpoint (default from FLINT_ENDPOINT or http://127.0.0.1:9000)')

@@ -14,6 +14,7 @@ import { startHarness, TEST_ROLE, type Harness } from '../helpers/flint-harness.
 import { makeZip } from '../helpers/zip.js';
 import { expectAwsError } from '../helpers/expect-error.js';
 import { waitSettled } from '../helpers/functions.js';
+import { createLambdaRole } from '../helpers/iam.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function';
 const REVISION_MISMATCH =
@@ -23,6 +24,7 @@ let h: Harness;
 let zip: Buffer;
 before(async () => {
   h = await startHarness();
+  await createLambdaRole(h.endpoint, 'other');
   zip = await makeZip({ 'index.js': 'exports.handler = async (e) => e;' });
 });
 after(async () => { await h.stop(); });
