@@ -13,7 +13,6 @@ import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
 import { runtimeFilesDir } from '../runtimes/runtime-files.js';
 import { LogStore } from '../observe/log-store.js';
 import { RuntimeCatalog } from '../invoke/runtime-catalog.js';
-import { SessionCredentials } from '../invoke/session-credentials.js';
 import { EnvironmentPool } from '../invoke/environment-pool.js';
 import { ExecutionEnvironment } from '../invoke/execution-environment.js';
 import type { EnvironmentDeps } from '../invoke/environment-contract.js';
@@ -24,18 +23,12 @@ import { PrewarmPool } from '../invoke/prewarm-pool.js';
 import { StemCell } from '../invoke/prewarm-stem-cell.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { RoleCredentials } from '../ports/role-credentials.js';
-import { hasFlintApiAccess } from '../sandbox/flint-api-access.js';
 import { prepareNodeRuntime } from '../runtimes/node-runtime-dir.js';
 
 export interface DataPlane {
   readonly invoke: InvokeService;
   readonly pool: EnvironmentPool;
   readonly logs: LogStore;
-  /**
-   * The in-memory execution-role sessions used when no `roleCredentials` was given (the front
-   * door's key lookup reads them); unused otherwise.
-   */
-  readonly sessions: SessionCredentials;
   readonly driver: SandboxDriver;
   /** Pre-initialized runtimes (stem cells); disabled when FLINT_PREWARM_PER_RUNTIME is 0 or the driver cannot start them. */
   readonly prewarm: PrewarmPool;
@@ -65,11 +58,8 @@ export function createDataPlane(deps: {
   markProvisionedAllocated(functionName: string, qualifier: string, allocated: number, status: 'READY' | 'IN_PROGRESS' | 'FAILED', reason?: string): void;
   /** Another sandbox driver (an isolating one); the process driver otherwise. */
   driver?: SandboxDriver;
-  /**
-   * Issues each execution environment's assumed-role session (the STS service); without it, an
-   * in-memory stand-in that issues for any role (`DataPlane.sessions`).
-   */
-  roleCredentials?: RoleCredentials;
+  /** Issues each execution environment's assumed-role session (the STS service). */
+  roleCredentials: RoleCredentials;
   /** Receives one record per finished invocation (with its start type). */
   metrics?: Pick<Metrics, 'invocation' | 'throttle'>;
   log(line: string): void;
@@ -84,7 +74,6 @@ export function createDataPlane(deps: {
   if (!existsSync(boundary)) writeFileSync(boundary, JSON.stringify({ private: true, type: 'commonjs', description: "Ends Node.js's package scope lookup for function code kept below this directory." }, null, 2) + '\n');
   const driver = deps.driver ?? new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process') });
   const logs = new LogStore(join(config.dataDir, 'logs'));
-  const sessions = new SessionCredentials({ clock, accountId: config.accountId });
   const pythonPath = config.pythonPath || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : which('python3') ?? 'python3');
   // The Node.js runtime directory with the AWS SDK v3 in node_modules, as Lambda's /var/runtime.
   const nodeRuntimeDir = prepareNodeRuntime({ dataDir: config.dataDir, log: deps.log });
@@ -101,7 +90,7 @@ export function createDataPlane(deps: {
     driver,
     runtimes,
     logs,
-    credentials: deps.roleCredentials ?? sessions,
+    credentials: deps.roleCredentials,
     clock,
     region: config.region,
     initTimeoutMs: config.initTimeoutMs,
@@ -154,11 +143,10 @@ export function createDataPlane(deps: {
     invoke,
     pool,
     logs,
-    sessions,
     driver,
     prewarm,
     setEndpoint(e) {
-      endpoint = hasFlintApiAccess(driver) ? driver.connectFlintApi(e) : e;
+      endpoint = driver.connectFlintApi(e);
     },
     async start() {
       await driver.reapOrphans().catch((err: unknown) => deps.log(`flint: cleaning up old sandboxes failed: ${String(err)}`));

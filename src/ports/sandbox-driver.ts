@@ -82,6 +82,12 @@ export interface SandboxDriver {
   paths(spec: Pick<SandboxSpec, 'id' | 'taskRoot' | 'runtimeDir' | 'layers'>): SandboxPaths;
   /** The value of AWS_LAMBDA_RUNTIME_API inside, for this spec. */
   runtimeApiAddress(spec: Pick<SandboxSpec, 'id' | 'runtimeApi' | 'network'>): string;
+  /**
+   * Gives code in this driver's sandboxes a way to Flint's own API (its AWS front door), so SDKs
+   * inside reach Flint with no code change. `endpoint` is Flint's API as listened on the host;
+   * returns the URL the code uses inside (AWS_ENDPOINT_URL and the per-service variables).
+   */
+  connectFlintApi(endpoint: string): string;
   start(spec: SandboxSpec): Promise<Sandbox>;
   /**
    * Optional: starts a sandbox before its function is known (a pre-initialized runtime, a "stem

@@ -15,7 +15,7 @@ import { LayerViews } from './layer-view.js';
 import { OwnerTag } from './owner-tag.js';
 import { RuntimeApiBridge } from './runtime-api-bridge.js';
 import { FLINT_API_PORT, RELAY_PORT } from './sandbox-init-script.js';
-import { loopbackTarget, type FlintApiAccess } from './flint-api-access.js';
+import { loopbackTarget } from './flint-api-access.js';
 import { ScratchSpace } from './scratch-space.js';
 import { compileSandboxSeccomp } from './seccomp/sandbox-seccomp-profile.js';
 import { SlirpEgress } from './slirp-egress.js';
@@ -61,7 +61,7 @@ export const MB_PER_VCPU = 1769;
  * cgroups (v1 or v2) that Flint manages itself for memory, CPU and process limits; slirp4netns
  * for outbound-only networking; a unix-socket relay for the Runtime API.
  */
-export class BwrapSandboxDriver implements SandboxDriver, FlintApiAccess {
+export class BwrapSandboxDriver implements SandboxDriver {
   readonly name = 'bwrap';
   readonly #opts: Required<Omit<BwrapDriverOptions, 'tools'>>;
   readonly #mountIntoPath: string | undefined;

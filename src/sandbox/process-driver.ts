@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, lstatSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { directEndpoint, type FlintApiAccess } from './flint-api-access.js';
+import { directEndpoint } from './flint-api-access.js';
 import type { Sandbox, SandboxCapability, SandboxDriver, SandboxExit, SandboxPaths, SandboxSpec, UnboundSandbox, UnboundSandboxSpec } from '../ports/sandbox-driver.js';
 
 /**
@@ -19,7 +19,7 @@ import type { Sandbox, SandboxCapability, SandboxDriver, SandboxExit, SandboxPat
  * process group when it passes the function's MemorySize — the stand-in for a cgroup limit, so
  * `oomKilled` is the watchdog's own evidence.
  */
-export class ProcessSandboxDriver implements SandboxDriver, FlintApiAccess {
+export class ProcessSandboxDriver implements SandboxDriver {
   readonly name = 'process';
   readonly #scratch: string;
   readonly #memoryPollMs: number;

@@ -9,7 +9,7 @@ import type { FunctionConfiguration } from '../../src/domain/records.js';
 import { EnvironmentSession, ROLE_CANNOT_BE_ASSUMED } from '../../src/invoke/environment-session.js';
 import { ExecutionEnvironment } from '../../src/invoke/execution-environment.js';
 import { RuntimeCatalog } from '../../src/invoke/runtime-catalog.js';
-import { SessionCredentials } from '../../src/invoke/session-credentials.js';
+import { SessionCredentials } from '../helpers/in-memory-role-credentials.js';
 import { LogStore } from '../../src/observe/log-store.js';
 import { ProcessSandboxDriver } from '../../src/sandbox/process-driver.js';
 import { runtimeFilesDir } from '../../src/runtimes/runtime-files.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../ports/clock.js';
-import type { Credential } from '../domain/principal.js';
-import type { RoleCredentials } from '../ports/role-credentials.js';
+import type { Clock } from '../../src/ports/clock.js';
+import type { Credential } from '../../src/domain/principal.js';
+import type { RoleCredentials } from '../../src/ports/role-credentials.js';
 
 /** A live session as the front door's key lookup reads it. */
 export interface SessionCredential {
