@@ -233,12 +233,15 @@ class Generator {
     return b;
   }
 
+  /** This case's Host header: now and then one that is no valid URL authority. */
+  #host = `127.0.0.1:${port}`;
+
   next(): Case {
+    this.#host = this.chance(0.05) ? this.pick(['[', 'a b', '', 'x:99999', '%', '@', '\u00e9vil', 'a/b', 'user:pw@x', 'x'.repeat(300)]) : `127.0.0.1:${port}`;
     const roll = this.#r();
-    if (roll < 0.22) return this.rawGarbage();
-    if (roll < 0.34) return this.unsigned();
-    if (roll < 0.5) return this.forged();
-    return this.signed();
+    const c = roll < 0.22 ? this.rawGarbage() : roll < 0.34 ? this.unsigned() : roll < 0.5 ? this.forged() : this.signed();
+    if (this.#host !== `127.0.0.1:${port}` && !c.label.startsWith('raw:')) c.label += ` (Host: ${JSON.stringify(this.#host.slice(0, 20))})`;
+    return c;
   }
 
   segment(): string {
@@ -377,7 +380,7 @@ class Generator {
 
   /** Host, Content-Length and Connection: close around a request's own headers. */
   frame(method: string, path: string, query: string, headers: Array<[string, string]>, body: Buffer): Buffer {
-    const all: Array<[string, string]> = [['Host', `127.0.0.1:${port}`], ...headers];
+    const all: Array<[string, string]> = [['Host', this.#host], ...headers];
     if (body.length > 0 || method === 'POST' || method === 'PUT') all.push(['Content-Length', String(body.length)]);
     all.push(['Connection', 'close']);
     return serialize(method, `${path}${query ? '?' + query : ''}`, all, body);
@@ -387,7 +390,7 @@ class Generator {
     const service = this.service();
     const t = this.target(service);
     const presign = this.chance(0.15);
-    const signedHeaders: Array<[string, string]> = [['host', `127.0.0.1:${port}`], ...t.headers];
+    const signedHeaders: Array<[string, string]> = [['host', this.#host], ...t.headers];
     const s = sign({ ...t, headers: signedHeaders, service, ...(presign ? { presignExpires: this.pick(['60', '300', '604800', null]) } : {}) });
     const headers = s.headers.filter(([k]) => k !== 'host');
     return { label: `signed ${service} ${t.method} ${t.path.slice(0, 80)}`, parts: [this.frame(t.method, t.path, s.query, headers, t.body)], head: t.method === 'HEAD' };
@@ -398,7 +401,7 @@ class Generator {
     const t = this.target(service);
     const now = Date.now();
     const day = 24 * 3600_000;
-    const signedHeaders: Array<[string, string]> = [['host', `127.0.0.1:${port}`], ...t.headers];
+    const signedHeaders: Array<[string, string]> = [['host', this.#host], ...t.headers];
     const variant = this.pick([
       'wrong-secret', 'unknown-key', 'other-region', 'past-day-scope', 'stale', 'future', 'flipped-signature', 'body-changed',
       'expires-nan', 'expires-huge', 'expires-negative', 'presign-expired', 'garbage-authorization', 'no-date', 'bad-date', 'no-host-signed', 'sha-mismatch', 'scope-parts',
