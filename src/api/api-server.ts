@@ -55,6 +55,7 @@ export class ApiServer {
   readonly #default: AwsService;
   readonly #verifier: SigV4Verifier;
   readonly #authorize: (req: AuthorizationInput) => void;
+  readonly #onVerified: (credential: Credential, service: string, region: string) => void;
   readonly #checkAccess: (principal: Principal, action: string, resource: string, context?: Record<string, string>) => void;
   readonly #plain: PlainRoute[];
   readonly #onCall: (rec: ControlPlaneCall) => void;
@@ -66,6 +67,8 @@ export class ApiServer {
     services: AwsServiceDefinition[];
     verifier: SigV4Verifier;
     authorize?: (req: AuthorizationInput) => void;
+    /** Told of each verified request (GetAccessKeyLastUsed bookkeeping). */
+    onVerified?: (credential: Credential, service: string, region: string) => void;
     /** In-operation checks (iam:PassRole): throws AccessDeniedException unless allowed. */
     checkAccess?: (principal: Principal, action: string, resource: string, context?: Record<string, string>) => void;
     plainRoutes?: PlainRoute[];
@@ -78,6 +81,7 @@ export class ApiServer {
     this.#verifier = opts.verifier;
     this.#authorize = opts.authorize ?? (() => {});
     this.#checkAccess = opts.checkAccess ?? (() => {});
+    this.#onVerified = opts.onVerified ?? (() => {});
     this.#plain = opts.plainRoutes ?? [];
     this.#onCall = opts.onCall ?? (() => {});
     this.#logError = opts.logError;
@@ -157,7 +161,9 @@ export class ApiServer {
         res.setHeader('connection', 'close');
         throw limit ? limit.error(operation!.name, max) : new RequestEntityTooLargeException(`Request must be smaller than ${max} bytes for the ${operation?.name ?? 'requested'} operation`);
       }
-      credential = this.#verifier.verify({ method, rawPath, rawQuery, headers: req.headers, body }).credential;
+      const verified = this.#verifier.verify({ method, rawPath, rawQuery, headers: req.headers, body });
+      credential = verified.credential;
+      this.#onVerified(credential, verified.service, verified.region);
       // Request compression (CloudWatch PutMetricData: `requestcompression` gzip in the model): the
       // signature covers the compressed bytes; the operation reads them inflated, within the same limit.
       preq.body = req.headers['content-encoding'] === 'gzip' ? inflate(body, max) : body;

@@ -173,6 +173,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     }),
     verifier,
     authorize: (req) => access.authorize(req),
+    // IAM users' long-term keys only: root and session keys have no last-used record.
+    onVerified: (credential, service, region) => { if (credential.principal.type === 'User' && credential.sessionToken === undefined) access.iam.accessKeys.recordUse(credential.accessKeyId, service, region); },
     checkAccess: (principal, action, resource, context) => access.checkAccess(principal, action, resource, context),
     onCall: (call) => auditTrail.onCall(call),
     logError: (err) => log(`flint: internal error: ${(err as Error)?.stack ?? String(err)}`),

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand, CreateRoleCommand, PutRolePolicyCommand, DeleteAccessKeyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { IAMClient, GetAccessKeyLastUsedCommand, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand, CreateRoleCommand, PutRolePolicyCommand, DeleteAccessKeyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { STSClient, AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { LambdaClient, InvokeCommand, ListFunctionsCommand, AddPermissionCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { startHarness, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
@@ -199,4 +199,13 @@ test('access: a denied call appears in the audit trail with its principal and er
   assert.ok(denied.length >= 1);
   assert.equal(denied.at(-1)!.status, 403);
   assert.equal(denied.at(-1)!.service, 'lambda');
+});
+
+test('access: GetAccessKeyLastUsed reports when and where a user\'s key last signed a request', async () => {
+  await lambdaAs(invoker).send(new InvokeCommand({ FunctionName: 'fn-b' }));
+  const used = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: invoker.accessKeyId }));
+  assert.equal(used.UserName, 'invoker-b');
+  assert.equal(used.AccessKeyLastUsed?.ServiceName, 'lambda');
+  assert.equal(used.AccessKeyLastUsed?.Region, 'us-east-1');
+  assert.ok(used.AccessKeyLastUsed?.LastUsedDate instanceof Date);
 });
