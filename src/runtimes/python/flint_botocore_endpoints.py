@@ -10,7 +10,8 @@ AWS_ENDPOINT_URL, unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true. (The confi
 `endpoint_url` settings are not added.) A newer botocore bundled by the function is left alone.
 """
 import os
-import sys
+
+from flint_import_hook import after_import
 
 _SESSION_MODULE = "botocore.session"
 
@@ -52,33 +53,6 @@ def patch(session_module):
     return True
 
 
-class _PatchOnImport:
-    """A meta path finder that only wraps the import of botocore.session to patch it right after."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name != _SESSION_MODULE:
-            return None
-        sys.meta_path.remove(self)
-        for finder in sys.meta_path:
-            find = getattr(finder, "find_spec", None)
-            spec = find(name, path, target) if find is not None else None
-            if spec is not None:
-                break
-        else:
-            return None
-        exec_module = spec.loader.exec_module
-
-        def exec_then_patch(module):
-            exec_module(module)
-            patch(module)
-
-        spec.loader.exec_module = exec_then_patch
-        return spec
-
-
 def install():
     """Patches botocore.session when it is imported (at once if it already is)."""
-    if _SESSION_MODULE in sys.modules:
-        patch(sys.modules[_SESSION_MODULE])
-    else:
-        sys.meta_path.insert(0, _PatchOnImport())
+    after_import(_SESSION_MODULE, patch)

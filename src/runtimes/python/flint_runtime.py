@@ -13,6 +13,7 @@ import sys
 import time
 
 import flint_botocore_endpoints
+from flint_import_hook import after_import
 import flint_runtime_api
 
 RUNTIME_FILE = __file__  # what the frames of this module carry as their file name
@@ -60,35 +61,8 @@ def _setup_logging(logging):
     root.setLevel(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "WARNING").upper())
 
 
-class _LoggingSetup:
-    """A meta path finder that only wraps the import of `logging` to run _setup_logging after it."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name != "logging":
-            return None
-        sys.meta_path.remove(self)
-        for finder in sys.meta_path:
-            find = getattr(finder, "find_spec", None)
-            spec = find(name, path, target) if find is not None else None
-            if spec is not None:
-                break
-        else:
-            return None
-        exec_module = spec.loader.exec_module
-
-        def exec_then_setup(module):
-            exec_module(module)
-            _setup_logging(module)
-
-        spec.loader.exec_module = exec_then_setup
-        return spec
-
-
 def _prepare_logging():
-    if "logging" in sys.modules:
-        _setup_logging(sys.modules["logging"])
-    else:
-        sys.meta_path.insert(0, _LoggingSetup())
+    after_import("logging", _setup_logging)
 
 
 # ---- the context object ----
