@@ -40,6 +40,8 @@ export interface AuthorizationInput {
 }
 
 const DEFAULT_BODY_LIMIT = 1_048_576;
+/** host[:port], a bracketed IPv6 literal included. */
+const SAFE_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -125,10 +127,14 @@ export class ApiServer {
     const rawPath = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
     const rawQuery = q >= 0 ? rawUrl.slice(q + 1) : '';
     const method = req.method ?? 'GET';
-    const host = req.headers.host ?? 'localhost';
+    // The client's Host is echoed into links (Code.Location) only when it is a plain authority.
+    const host = req.headers.host !== undefined && SAFE_HOST.test(req.headers.host) ? req.headers.host : 'localhost';
 
     for (const route of this.#plain) {
-      if (route.method === method && rawPath.startsWith(route.prefix)) return route.handle(req, res, new URL(rawUrl, `http://${host}`));
+      if (route.method === method && rawPath.startsWith(route.prefix)) {
+        res.setHeader('x-amzn-RequestId', requestId);
+        return route.handle(req, res, new URL(rawUrl, 'http://localhost'));
+      }
     }
 
     const query = new URLSearchParams(rawQuery);
@@ -200,7 +206,10 @@ export class ApiServer {
     } catch (thrown) {
       let err: AwsError;
       if (thrown instanceof AwsError) err = thrown;
-      else {
+      else if (req.destroyed && !res.headersSent) {
+        // The client went away mid-request (reset, aborted upload): nobody to answer, nothing to log.
+        return;
+      } else {
         this.#logError(thrown);
         err = internalFailure();
       }

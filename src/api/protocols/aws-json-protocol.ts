@@ -3,7 +3,7 @@ import { AwsError } from '../../domain/errors.js';
 import { RequestDecoder } from './rest-json-decoder.js';
 import { jsonText } from './json-values.js';
 import { rpcError } from './rpc-errors.js';
-import type { EncodedResponse, OperationMatch, Protocol, ProtocolRequest } from './protocol.js';
+import { namedOperation, type EncodedResponse, type OperationMatch, type Protocol, type ProtocolRequest } from './protocol.js';
 
 /**
  * The json 1.0/1.1 protocol (KMS, CloudWatch Logs, CloudTrail, Config, EventBridge; SQS and
@@ -31,10 +31,7 @@ export class AwsJsonProtocol implements Protocol {
   }
 
   match(req: ProtocolRequest): OperationMatch | undefined {
-    const name = this.#target(req);
-    if (name === undefined || req.method !== 'POST') return undefined;
-    const operation = Object.hasOwn(this.#model.operations, name) ? this.#model.operations[name] : undefined;
-    return operation ? { operation } : undefined;
+    return namedOperation(this.#model, this.#target(req), req.method);
   }
 
   requestedName(req: ProtocolRequest): string | undefined {

@@ -3,7 +3,7 @@ import type { AwsError } from '../../domain/errors.js';
 import { QueryDecoder } from './query-decoder.js';
 import { QueryXmlEncoder } from './query-xml-encoder.js';
 import { INTERNAL_FAILURE } from './internal-failure.js';
-import type { EncodedResponse, OperationMatch, Protocol, ProtocolRequest } from './protocol.js';
+import { namedOperation, type EncodedResponse, type OperationMatch, type Protocol, type ProtocolRequest } from './protocol.js';
 
 /**
  * The front door's own error types, as the query protocol services (IAM, STS, SQS/CloudWatch for
@@ -57,9 +57,8 @@ export class AwsQueryProtocol implements Protocol {
   }
 
   match(req: ProtocolRequest): OperationMatch | undefined {
-    const action = this.#params(req).get('Action');
-    if (!action || !Object.hasOwn(this.#model.operations, action)) return undefined;
-    return { operation: this.#model.operations[action]! };
+    // Query requests may also be GETs: the method does not decide here.
+    return namedOperation(this.#model, this.#params(req).get('Action'));
   }
 
   requestedName(req: ProtocolRequest): string | undefined {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Operation } from '../service-model.js';
+import type { Operation, ServiceModel } from '../service-model.js';
 import type { AwsError } from '../../domain/errors.js';
 
 export interface EncodedResponse {
@@ -40,4 +40,14 @@ export interface Protocol {
   encode(op: Operation, output: Record<string, unknown> | undefined, requestId: string): EncodedResponse;
   /** Every failure of a request in this protocol becomes a response here, in the protocol's shape. */
   encodeError(err: AwsError, requestId: string): EncodedResponse;
+}
+
+/**
+ * The RPC protocols (json, rpc-v2-cbor, query) name an operation by its model name: only the
+ * model's own operations count (never an inherited property such as `constructor`), and the
+ * json and CBOR forms only by POST.
+ */
+export function namedOperation(model: ServiceModel, name: string | undefined | null, method = 'POST'): OperationMatch | undefined {
+  if (!name || method !== 'POST' || !Object.hasOwn(model.operations, name)) return undefined;
+  return { operation: model.operations[name]! };
 }

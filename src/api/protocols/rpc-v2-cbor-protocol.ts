@@ -3,7 +3,7 @@ import type { ServiceModel, Operation } from '../service-model.js';
 import { AwsError } from '../../domain/errors.js';
 import { RequestDecoder } from './rest-json-decoder.js';
 import { rpcError } from './rpc-errors.js';
-import type { EncodedResponse, OperationMatch, Protocol, ProtocolRequest } from './protocol.js';
+import { namedOperation, type EncodedResponse, type OperationMatch, type Protocol, type ProtocolRequest } from './protocol.js';
 
 /** Smithy RPC v2 CBOR requests and responses say so in this header. */
 const PROTOCOL_HEADER = 'smithy-protocol';
@@ -37,10 +37,7 @@ export class RpcV2CborProtocol implements Protocol {
   }
 
   match(req: ProtocolRequest): OperationMatch | undefined {
-    const name = this.#operationName(req);
-    if (name === undefined || req.method !== 'POST') return undefined;
-    const operation = Object.hasOwn(this.#model.operations, name) ? this.#model.operations[name] : undefined;
-    return operation ? { operation } : undefined;
+    return namedOperation(this.#model, this.#operationName(req), req.method);
   }
 
   requestedName(req: ProtocolRequest): string | undefined {
