@@ -211,7 +211,10 @@ export class ExecutionEnvironment {
     const r = await result;
     clearTimeout(timer);
     this.#initResolve = undefined;
-    this.#initDurationMs = d.clock.monotonic() - this.#initStartedAt;
+    const measured = d.clock.monotonic() - this.#initStartedAt;
+    // A timed-out init lasted the whole limit (Lambda reports the limit), even when the timer's
+    // millisecond clock fired a fraction early against the monotonic one.
+    this.#initDurationMs = !r.ok && r.failure.kind === 'timeout' ? Math.max(measured, d.initTimeoutMs) : measured;
     return r;
   }
 
