@@ -14,13 +14,14 @@ const ALLOWED: Record<string, string[]> = {
   control: ['domain', 'ports', 'control'],
   observe: ['domain', 'ports', 'observe'],
   iam: ['domain', 'ports', 'iam'],
+  kms: ['domain', 'ports', 'kms'],
   'runtime-api': ['domain', 'ports', 'runtime-api', 'observe'],
   invoke: ['domain', 'ports', 'invoke', 'runtime-api', 'observe', 'control'],
-  api: ['domain', 'ports', 'api', 'control', 'invoke', 'observe', 'iam'],
+  api: ['domain', 'ports', 'api', 'control', 'invoke', 'observe', 'iam', 'kms'],
   store: ['domain', 'ports', 'store'],
   sandbox: ['domain', 'ports', 'sandbox'],
   runtimes: ['domain', 'ports', 'runtimes'],
-  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'api', 'store', 'sandbox', 'runtimes', 'app'],
+  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'api', 'store', 'sandbox', 'runtimes', 'app'],
   cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api'],
 };
 
