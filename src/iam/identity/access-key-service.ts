@@ -13,6 +13,7 @@ const noSuchKey = (id: string) => new AwsError('NoSuchEntityException', `The Acc
 export class AccessKeyService {
   readonly #ctx: IamContext;
   readonly #users: UserService;
+  readonly #lastUse = new Map<string, { at: number; service: string }>();
 
   constructor(ctx: IamContext, users: UserService) {
     this.#ctx = ctx;
@@ -109,9 +110,16 @@ export class AccessKeyService {
    * at most once a minute per key is enough and keeps the hot path free of writes.
    */
   recordUse(accessKeyId: string, service: string, region: string): void {
-    const k = this.#ctx.db.accessKeys.get(accessKeyId);
     const now = this.#ctx.clock.now();
-    if (!k || (k.LastUsedDate !== undefined && now - k.LastUsedDate < 60_000 && k.LastUsedService === service)) return;
+    // Every signed request comes here: the last write per key is remembered in memory, so the
+    // hot path reads nothing from the store within the minute.
+    const last = this.#lastUse.get(accessKeyId);
+    if (last && now - last.at < 60_000 && last.service === service) return;
+    const k = this.#ctx.db.accessKeys.get(accessKeyId);
+    if (!k) return;
+    if (this.#lastUse.size > 10_000) this.#lastUse.clear();
+    this.#lastUse.set(accessKeyId, { at: now, service });
+    if (k.LastUsedDate !== undefined && now - k.LastUsedDate < 60_000 && k.LastUsedService === service) return;
     this.#ctx.db.accessKeys.put(accessKeyId, { ...k, LastUsedDate: now, LastUsedService: service, LastUsedRegion: region });
   }
 }
