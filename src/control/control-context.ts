@@ -2,6 +2,7 @@ import type { Clock } from '../ports/clock.js';
 import type { CodeStore } from '../ports/code-store.js';
 import type { FunctionEvents } from '../ports/function-events.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
+import type { KeyService } from '../ports/key-service.js';
 import type { Arns } from '../domain/function-name.js';
 
 /** What every control-plane service is built from. */
@@ -11,6 +12,11 @@ export interface ControlContext {
   clock: Clock;
   arns: Arns;
   events: FunctionEvents;
+  /**
+   * The KMS key service: functions' environment variables and code bindings are sealed under their
+   * keys. Absent only where a test exercises other parts; records then stay as given.
+   */
+  keys?: KeyService;
   /** Random UUIDs (RevisionId, request ids); injectable for tests. */
   uuid(): string;
 }

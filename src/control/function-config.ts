@@ -3,6 +3,7 @@ import type { FunctionConfiguration, FunctionVersionRecord } from '../domain/rec
 import { CODE_LIMITS } from '../domain/code-limits.js';
 import { InvalidParameterValueException } from '../domain/errors.js';
 import { mergeLoggingConfig } from './function-validation.js';
+import type { StoredVersionRecord } from './function-secrets.js';
 
 /**
  * The configuration members a function's create/update requests carry (CreateFunction minus Code,
@@ -128,10 +129,12 @@ export function withState(config: FunctionConfiguration, state: Partial<Pick<Fun
  * member except identity, timestamps, revision and state. PublishVersion with an unchanged
  * fingerprint returns the last version instead of creating one (Lambda's behaviour).
  */
-export function publishFingerprint(rec: FunctionVersionRecord): string {
+export function publishFingerprint(rec: StoredVersionRecord): string {
   const { FunctionArn: _a, Version: _v, RevisionId: _r, LastModified: _m, ...rest } = rec.config;
   for (const k of STATE_MEMBERS) delete (rest as Record<string, unknown>)[k];
-  const stable = JSON.stringify(sortKeys({ config: rest, code: rec.codeSha256Hex, layers: rec.layerSha256Hex }));
+  // A sealed environment counts by its ciphertext, which a re-seal of the same variables keeps.
+  const env = rec.sealed ? { key: rec.sealed.keyArn, env: rec.sealed.environment ?? null } : undefined;
+  const stable = JSON.stringify(sortKeys({ config: rest, code: rec.codeSha256Hex, layers: rec.layerSha256Hex, ...(env ? { sealed: env } : {}) }));
   return createHash('sha256').update(stable).digest('hex');
 }
 

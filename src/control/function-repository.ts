@@ -11,6 +11,7 @@ import {
 } from '../domain/records.js';
 import { parseFunctionName, resolveQualifier } from '../domain/function-name.js';
 import { PreconditionFailedException, ResourceNotFoundException } from '../domain/errors.js';
+import { FunctionSecrets, type StoredVersionRecord } from './function-secrets.js';
 
 /** What a function name plus qualifier designates. */
 export interface ResolvedTarget {
@@ -39,17 +40,36 @@ export const isVersionNumber = (q: string): boolean => /^[1-9][0-9]*$/.test(q);
  */
 export class FunctionRepository {
   readonly #ctx: ControlContext;
+  /** Environment variables and code bindings, sealed under each function's KMS key. */
+  readonly secrets: FunctionSecrets;
 
   constructor(ctx: ControlContext) {
     this.#ctx = ctx;
+    this.secrets = new FunctionSecrets(ctx.keys);
   }
 
   get functions() {
     return this.#ctx.store.collection<FunctionRecord>(COLLECTIONS.functions);
   }
 
+  /** Version documents as stored: sealed secrets (StoredVersionRecord), or plaintext from before sealing existed. */
   get versions() {
-    return this.#ctx.store.collection<FunctionVersionRecord>(COLLECTIONS.functionVersions);
+    return this.#ctx.store.collection<StoredVersionRecord>(COLLECTIONS.functionVersions);
+  }
+
+  /** The record to store for `rec`: its Environment (given plaintext, or carried over) sealed under the function's key. */
+  seal(rec: StoredVersionRecord): StoredVersionRecord {
+    return this.secrets.seal(rec, this.#ctx.arns.function(rec.config.FunctionName));
+  }
+
+  /** A stored version's configuration as the API shows it: Environment decrypted (or its Error). */
+  shown(rec: StoredVersionRecord): FunctionConfiguration {
+    return this.secrets.show(rec, this.#ctx.arns.function(rec.config.FunctionName));
+  }
+
+  /** What an environment of this version starts from (plaintext Environment); Lambda's KMS* errors when its key is unusable. */
+  opened(rec: StoredVersionRecord): FunctionVersionRecord {
+    return this.secrets.open(rec, this.#ctx.arns.function(rec.config.FunctionName));
   }
 
   get aliases() {
@@ -74,11 +94,11 @@ export class FunctionRepository {
     return fn;
   }
 
-  latest(name: string): FunctionVersionRecord | undefined {
+  latest(name: string): StoredVersionRecord | undefined {
     return this.versions.get(key(name, versionKey('$LATEST')));
   }
 
-  version(name: string, version: string): FunctionVersionRecord | undefined {
+  version(name: string, version: string): StoredVersionRecord | undefined {
     if (version !== '$LATEST' && !isVersionNumber(version)) return undefined;
     return this.versions.get(key(name, versionKey(version)));
   }
@@ -121,7 +141,7 @@ export class FunctionRepository {
    * `:$LATEST` ARN when $LATEST is named, the alias ARN (with the target's Version) for an alias.
    */
   configFor(target: ResolvedTarget): FunctionConfiguration {
-    const config = target.record.config;
+    const config = this.shown(target.record);
     if (target.qualifier === undefined || isVersionNumber(target.qualifier)) return config;
     return { ...config, FunctionArn: this.#ctx.arns.function(target.name, target.qualifier) };
   }

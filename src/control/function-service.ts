@@ -3,6 +3,7 @@ import type { ControlContext } from './control-context.js';
 import { lastModified } from './control-context.js';
 import { CodeLocations } from './code-location.js';
 import { FunctionRepository, checkRevision } from './function-repository.js';
+import type { StoredVersionRecord } from './function-secrets.js';
 import { VersionService, checkSettled } from './version-service.js';
 import { page } from './pagination.js';
 import { layersUnzippedSize, resolveLayers } from './layer-references.js';
@@ -97,19 +98,20 @@ export class FunctionService {
     checkLimits(input);
     checkEnvironment(input.Environment?.Variables);
     checkUnsupportedAttachments(input);
+    if (input.KMSKeyArn) this.#repo.secrets.checkConfigurableKey(input.KMSKeyArn);
     if (input.Tags) checkTags(input.Tags);
     const layers = resolveLayers(this.#ctx.store, input.Layers ?? [], this.#ctx.arns.region, this.#ctx.arns.accountId);
     if (this.#repo.fn(name)) throw this.#exists(name);
-    const stored = await this.#ctx.code.put(zip);
-    checkUnzippedTotal(stored.unzippedSize, layers.unzippedSize);
+    const code = await this.#ctx.code.put(zip);
+    checkUnzippedTotal(code.unzippedSize, layers.unzippedSize);
 
     const now = this.#ctx.clock.now();
     const config = baseConfig({
       name,
       arn: this.#ctx.arns.function(name),
       role: input.Role,
-      codeSize: stored.size,
-      codeSha256: stored.codeSha256,
+      codeSize: code.size,
+      codeSha256: code.codeSha256,
       lastModified: lastModified(now),
       revisionId: this.#ctx.uuid(),
       architectures: input.Architectures,
@@ -118,15 +120,17 @@ export class FunctionService {
     if (layers.layers.length > 0) config.Layers = layers.layers;
     const record: FunctionVersionRecord = {
       config,
-      codeSha256Hex: stored.sha256Hex,
+      codeSha256Hex: code.sha256Hex,
       layerSha256Hex: layers.sha256Hex,
-      unzippedSize: stored.unzippedSize,
+      unzippedSize: code.unzippedSize,
       createdAt: now,
     };
+    // Sealed before the transaction: the key service's work (and its audit) is not a store write.
+    const stored = this.#repo.seal(record);
     const published = this.#ctx.store.transaction(() => {
       const fn: FunctionRecord = { name, arn: config.FunctionArn, createdAt: now, lastVersion: 0, tags: input.Tags ?? {} };
       if (!this.#repo.functions.insert(name, fn)) throw this.#exists(name);
-      this.#repo.versions.put(key(name, versionKey('$LATEST')), record);
+      this.#repo.versions.put(key(name, versionKey('$LATEST')), stored);
       return input.Publish ? this.#versions.publishLatest(name, { pending: true }).config : undefined;
     });
     // Lambda answers Pending and turns the function Active once its environment is prepared.
@@ -151,6 +155,42 @@ export class FunctionService {
     return this.#repo.configFor(this.#repo.resolve(input.FunctionName, input.Qualifier));
   }
 
+  /**
+   * What an environment of a version starts from: its record with the Environment decrypted, once
+   * the version's code binding opened under the function's key. Called at every cold start (never
+   * cached), so a disabled key stops new environments and re-enabling it brings them back; Lambda's
+   * KMSDisabledException / KMSInvalidStateException / KMSNotFoundException / KMSAccessDeniedException
+   * (502) otherwise.
+   */
+  openForStart(record: FunctionVersionRecord): FunctionVersionRecord {
+    return this.#repo.opened(record);
+  }
+
+  /**
+   * Seals every version record still holding plaintext environment variables (data directories
+   * from before they were encrypted at rest). Records whose key cannot be used stay readable as
+   * they were and are counted in `failed`; the next run tries them again.
+   */
+  sealPlaintextRecords(): { sealed: number; failed: number } {
+    let sealed = 0;
+    let failed = 0;
+    if (!this.#repo.secrets.enabled) return { sealed, failed };
+    for (const { key: k, value } of this.#repo.versions.list()) {
+      if (value.sealed) continue;
+      try {
+        const stored = this.#repo.seal(value);
+        this.#ctx.store.transaction(() => {
+          // Only if unchanged meanwhile (an update seals on its own).
+          if (!this.#repo.versions.get(k)?.sealed) this.#repo.versions.put(k, stored);
+        });
+        sealed++;
+      } catch {
+        failed++;
+      }
+    }
+    return { sealed, failed };
+  }
+
   /** The version record a name (+ qualifier) designates; aliases resolve to their primary version. */
   getVersion(functionName: string, qualifier?: string): FunctionVersionRecord {
     return this.#repo.resolve(functionName, qualifier).record;
@@ -162,15 +202,16 @@ export class FunctionService {
     let next: string | undefined;
     if (input.FunctionVersion === 'ALL') {
       const { items, nextMarker } = page(this.#repo.versions, '', { marker: input.Marker, maxItems: input.MaxItems });
-      Functions = items.map(({ value: { config } }) =>
-        listView(config.Version === '$LATEST' ? { ...config, FunctionArn: this.#ctx.arns.function(config.FunctionName, '$LATEST') } : config),
-      );
+      Functions = items.map(({ value }) => {
+        const config = this.#repo.shown(value);
+        return listView(config.Version === '$LATEST' ? { ...config, FunctionArn: this.#ctx.arns.function(config.FunctionName, '$LATEST') } : config);
+      });
       next = nextMarker;
     } else {
       const { items, nextMarker } = page(this.#repo.functions, '', { marker: input.Marker, maxItems: input.MaxItems });
       Functions = items.flatMap(({ key: name }) => {
         const latest = this.#repo.latest(name);
-        return latest ? [listView(latest.config)] : [];
+        return latest ? [listView(this.#repo.shown(latest))] : [];
       });
       next = nextMarker;
     }
@@ -194,11 +235,11 @@ export class FunctionService {
         ...(input.Architectures ? { Architectures: input.Architectures } : {}),
       };
       // DryRun validates the request and shows the outcome without changing the function.
-      if (input.DryRun) return { config, dryRun: true };
-      const updated = this.#markUpdating(config);
-      this.#repo.versions.put(key(name, versionKey('$LATEST')), { ...latest, config: updated, codeSha256Hex: stored.sha256Hex, unzippedSize: stored.unzippedSize });
-      const published = input.Publish ? this.#versions.publishLatest(name, { pending: true }).config : undefined;
-      return { config: published ?? updated, dryRun: false };
+      if (input.DryRun) return { config: this.#repo.shown({ ...latest, config }), dryRun: true };
+      const updated = this.#repo.seal({ ...latest, config: this.#markUpdating(config), codeSha256Hex: stored.sha256Hex, unzippedSize: stored.unzippedSize });
+      this.#repo.versions.put(key(name, versionKey('$LATEST')), updated);
+      const published = input.Publish ? this.#versions.publishLatest(name, { pending: true }).record : undefined;
+      return { config: this.#repo.shown(published ?? updated), dryRun: false };
     });
     if (!result.dryRun) this.#changed(name);
     return result.config;
@@ -211,6 +252,7 @@ export class FunctionService {
     checkLimits(input);
     checkEnvironment(input.Environment?.Variables);
     checkUnsupportedAttachments(input);
+    if (input.KMSKeyArn) this.#repo.secrets.checkConfigurableKey(input.KMSKeyArn);
     const layers = input.Layers && resolveLayers(this.#ctx.store, input.Layers, this.#ctx.arns.region, this.#ctx.arns.accountId);
     const config = this.#ctx.store.transaction(() => {
       const latest = this.#repo.latest(this.#repo.requireFunction(name).name)!;
@@ -219,7 +261,7 @@ export class FunctionService {
       const config: FunctionConfiguration = structuredClone(latest.config);
       applyConfigInput(config, input, this.#ctx.arns.region);
       checkHandlerAndRuntime(config.Runtime, config.Handler);
-      const rec: FunctionVersionRecord = { ...latest };
+      const rec: StoredVersionRecord = { ...latest };
       if (layers) {
         checkUnzippedTotal(latest.unzippedSize ?? 0, layers.unzippedSize);
         if (layers.layers.length > 0) config.Layers = layers.layers;
@@ -227,8 +269,9 @@ export class FunctionService {
         rec.layerSha256Hex = layers.sha256Hex;
       }
       rec.config = this.#markUpdating(config);
-      this.#repo.versions.put(key(name, versionKey('$LATEST')), rec);
-      return rec.config;
+      const stored = this.#repo.seal(rec);
+      this.#repo.versions.put(key(name, versionKey('$LATEST')), stored);
+      return this.#repo.shown(stored);
     });
     this.#changed(name);
     return config;

@@ -1,6 +1,7 @@
 import type { ControlContext } from './control-context.js';
 import { lastModified } from './control-context.js';
 import { FunctionRepository, checkRevision } from './function-repository.js';
+import type { StoredVersionRecord } from './function-secrets.js';
 import { CREATING, listView, publishFingerprint, withState } from './function-config.js';
 import { page } from './pagination.js';
 import { SEP, key, versionKey, type FunctionConfiguration, type FunctionVersionRecord } from '../domain/records.js';
@@ -48,22 +49,23 @@ export class VersionService {
         );
       }
       checkRevision(input.RevisionId, latest.config.RevisionId);
-      return this.publishLatest(name, { description: input.Description, pending: false }).config;
+      return this.#repo.shown(this.publishLatest(name, { description: input.Description, pending: false }).record);
     });
   }
 
   /**
    * Publishes $LATEST as the next version, or returns the last version when nothing changed since it
    * was published. Must run inside a store transaction. A version published while its code is still
-   * being set up (create/update with Publish) starts Pending, as in Lambda.
+   * being set up (create/update with Publish) starts Pending, as in Lambda. The record is the stored
+   * one (sealed secrets: show it through the repository).
    */
-  publishLatest(name: string, opts: { description?: string; pending: boolean }): { config: FunctionConfiguration; created: boolean } {
+  publishLatest(name: string, opts: { description?: string; pending: boolean }): { config: FunctionConfiguration; record: StoredVersionRecord; created: boolean } {
     const fn = this.#repo.requireFunction(name);
     const latest = this.#repo.latest(name)!;
     const fingerprint = publishFingerprint(latest);
     if (fn.lastVersion > 0 && fn.publishedFingerprint === fingerprint) {
       const existing = this.#repo.version(name, String(fn.lastVersion));
-      if (existing) return { config: existing.config, created: false };
+      if (existing) return { config: existing.config, record: existing, created: false };
     }
     const version = String(fn.lastVersion + 1);
     const now = this.#ctx.clock.now();
@@ -78,22 +80,25 @@ export class VersionService {
     const config = opts.pending
       ? withState(base, { State: 'Pending', StateReason: CREATING.reason, StateReasonCode: CREATING.code })
       : withState(base, { State: 'Active', LastUpdateStatus: 'Successful' });
-    this.#repo.versions.put(key(name, versionKey(version)), { ...latest, config, createdAt: now });
+    // The version keeps $LATEST's sealed secrets: their encryption contexts name the function, not the version.
+    const record: StoredVersionRecord = { ...latest, config, createdAt: now };
+    this.#repo.versions.put(key(name, versionKey(version)), record);
     // Publishing gives $LATEST a new RevisionId too (recorded: GetFunction after PublishVersion).
     latest.config = { ...latest.config, RevisionId: this.#ctx.uuid() };
     this.#repo.versions.put(key(name, versionKey('$LATEST')), latest);
     this.#repo.functions.put(name, { ...fn, lastVersion: Number(version), publishedFingerprint: fingerprint });
     if (opts.pending) this.#settle(name, [version]);
-    return { config, created: true };
+    return { config, record, created: true };
   }
 
   list(input: { FunctionName: string; Marker?: string; MaxItems?: number }): { Versions: FunctionConfiguration[]; NextMarker?: string } {
     const { name } = this.#repo.ref(input.FunctionName);
     this.#repo.requireFunction(name);
     const { items, nextMarker } = page(this.#repo.versions, name + SEP, { marker: input.Marker, maxItems: input.MaxItems });
-    const Versions = items.map(({ value }) =>
-      listView(value.config.Version === '$LATEST' ? { ...value.config, FunctionArn: this.#ctx.arns.function(name, '$LATEST') } : value.config),
-    );
+    const Versions = items.map(({ value }) => {
+      const config = this.#repo.shown(value);
+      return listView(config.Version === '$LATEST' ? { ...config, FunctionArn: this.#ctx.arns.function(name, '$LATEST') } : config);
+    });
     return nextMarker ? { Versions, NextMarker: nextMarker } : { Versions };
   }
 }

@@ -24,6 +24,12 @@ export interface InvocationTarget {
 export interface InvocationTargets {
   /** Alias weighted routing, 404s and the Pending → 409 rule live here (FunctionService). */
   resolveInvocationTarget(functionName: string, qualifier: string | undefined, random: () => number): InvocationTarget;
+  /**
+   * The record an environment starts from: the stored one's sealed environment variables decrypted
+   * and its code binding opened under the function's KMS key; throws Lambda's KMS* errors (502)
+   * when the key cannot be used. Absent: records are used as stored.
+   */
+  openForStart?(record: FunctionVersionRecord): FunctionVersionRecord;
 }
 
 export interface InvokeServiceDeps {
@@ -139,8 +145,14 @@ export class InvokeService implements Invoker {
     };
   }
 
-  /** Everything an environment of `record` needs: extracted code and layers, and its runtime. */
-  async binding(record: FunctionVersionRecord, initializationType: EnvironmentBinding['initializationType']): Promise<EnvironmentBinding> {
+  /**
+   * Everything an environment of `record` needs: its secrets opened, extracted code and layers, and
+   * its runtime. Only a cold start (or provisioning) asks for a binding: environments already
+   * running keep their decrypted environment, as Lambda's do when their key is disabled later.
+   */
+  async binding(stored: FunctionVersionRecord, initializationType: EnvironmentBinding['initializationType']): Promise<EnvironmentBinding> {
+    // Before the code is touched: a key that cannot be used stops the start here.
+    const record = this.#d.targets.openForStart ? this.#d.targets.openForStart(stored) : stored;
     const codeDir = await this.#d.code.extracted(record.codeSha256Hex);
     const layerDirs = await Promise.all(record.layerSha256Hex.map((h) => this.#d.code.extracted(h)));
     return {
