@@ -1,3 +1,4 @@
+import { AwsError } from '../domain/errors.js';
 import type { FunctionEvents } from '../ports/function-events.js';
 import type { EnvironmentPool } from './environment-pool.js';
 import type { ExecutionEnvironment } from './execution-environment.js';
@@ -88,9 +89,20 @@ export class Provisioner {
     }
     const requested = config.RequestedProvisionedConcurrentExecutions;
     const target = this.#d.targets.resolveInvocationTarget(functionName, config.version, () => 1);
-    const { allocated, failed } = await this.#d.pool.provision(functionName, config.version, qualifier, requested, () =>
-      this.#d.invoke.binding(target.record, 'provisioned-concurrency'),
-    );
+    let outcome: { allocated: number; failed: boolean };
+    try {
+      outcome = await this.#d.pool.provision(functionName, config.version, qualifier, requested, () =>
+        this.#d.invoke.binding(target.record, 'provisioned-concurrency'),
+      );
+    } catch (err) {
+      // The function's KMS key cannot be used (Lambda's KMS* errors): no environment can start, so the
+      // config fails with that reason, and a later sync (the key enabled again) retries.
+      if (!(err instanceof AwsError)) throw err;
+      this.#failed.add(k);
+      this.#d.markAllocated(functionName, qualifier, 0, 'FAILED', err.message);
+      return;
+    }
+    const { allocated, failed } = outcome;
     if (failed) {
       this.#failed.add(k);
       this.#d.markAllocated(functionName, qualifier, allocated, 'FAILED', 'FUNCTION_ERROR_INIT_FAILURE');
