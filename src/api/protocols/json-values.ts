@@ -1,14 +1,18 @@
 /**
  * JSON text for the JSON-based protocols: `Date` values (how services hand back timestamps) become
- * epoch seconds, the JSON protocols' default timestamp format; everything else as JSON.stringify.
+ * epoch seconds, the JSON protocols' default timestamp format; `Buffer`s (blobs: KMS ciphertexts
+ * and plaintexts) become base64 strings, the JSON protocols' blob encoding; everything else as
+ * JSON.stringify.
  */
 export function jsonText(value: unknown): string {
-  return JSON.stringify(value, dateAsEpochSeconds);
+  return JSON.stringify(value, jsonProtocolValue);
 }
 
-function dateAsEpochSeconds(this: Record<string, unknown>, key: string, v: unknown): unknown {
+function jsonProtocolValue(this: Record<string, unknown>, key: string, v: unknown): unknown {
   const raw = this[key];
-  return raw instanceof Date ? raw.getTime() / 1000 : v;
+  if (raw instanceof Date) return raw.getTime() / 1000;
+  if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
+  return v;
 }
 
 /** A JSON/CBOR timestamp input (epoch seconds, or an ISO 8601 string some clients send) as a Date. */

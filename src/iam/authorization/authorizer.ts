@@ -9,6 +9,7 @@ import { PolicyCache, type PolicyKind } from './policy-cache.js';
 import type { ConnectionFacts } from './request-context.js';
 import { RequestResolver } from './request-resolver.js';
 import type { ContextValues, EntityPaths, OperationInput } from './service-resources.js';
+import type { KmsKeyLookup } from './kms-resources.js';
 
 export type { Decision };
 
@@ -25,6 +26,8 @@ export interface AuthorizerOptions {
   paths: EntityPaths;
   /** The function ARN of an event source mapping, for `lambda:FunctionArn` on Get/Update/Delete. */
   eventSourceMappingFunction?: (uuid: string) => string | undefined;
+  /** KMS: the key an alias or ciphertext names, so alias uses are authorized against the key. */
+  kms?: KmsKeyLookup;
   partition?: string;
   /** Context-free decisions kept (default 10,000). */
   cacheSize?: number;
@@ -52,6 +55,15 @@ const NEVER_DENIED = new Set(['sts:GetCallerIdentity', 'sts:GetSessionToken']);
 
 /** Actions whose resource policy is the role's trust policy, which must itself allow the call. */
 const TRUST_ACTIONS = new Set(['sts:AssumeRole', 'sts:AssumeRoleWithSAML', 'sts:AssumeRoleWithWebIdentity']);
+
+/**
+ * KMS key policies must themselves allow, like trust policies: "Unless the key policy explicitly
+ * allows it, you cannot use IAM policies to allow access to a KMS key" (KMS developer guide, key
+ * policies); a statement naming the account root delegates to IAM policies.
+ */
+function isKeyPolicy(action: string, resource: string): boolean {
+  return action.startsWith('kms:') && resource.includes(':key/') && resource.startsWith('arn:');
+}
 
 const NO_IDENTITY: IdentityPolicies = { identity: [] };
 
@@ -81,6 +93,7 @@ export class Authorizer {
       accountId: opts.accountId,
       paths: opts.paths,
       eventSourceMappingFunction: opts.eventSourceMappingFunction,
+      kms: opts.kms,
     }, opts.catalog);
     this.#decisions = new DecisionCache(opts.cacheSize);
   }
@@ -150,6 +163,8 @@ export class Authorizer {
       ? this.#resolver.context(catalogAction, req.input, req.principal, req)
       : this.#explicitContext(explicit ?? {});
     const trust = TRUST_ACTIONS.has(action);
+    // Only a key that exists has a policy; an unknown key is then the operation's NotFoundException.
+    const keyPolicy = rp !== undefined && isKeyPolicy(action, resource);
     const ip = caller.type === 'Service' ? NO_IDENTITY : this.#identity.identityPolicies(caller);
     const parse = (p: NamedPolicy, kind: PolicyKind) => ({ id: p.id, document: this.#policies.parse(p.document, kind) });
     const decision = evaluatePolicies(
@@ -159,7 +174,7 @@ export class Authorizer {
         resource: rp && parse(rp, trust ? 'trust' : 'resource'),
         permissionsBoundary: ip.permissionsBoundary && parse(ip.permissionsBoundary, 'identity'),
         sessionPolicies: ip.sessionPolicies?.map((p) => parse(p, 'identity')),
-        requireResourcePolicy: trust,
+        requireResourcePolicy: trust || keyPolicy,
       },
     );
     if (decision.contextFree) this.#decisions.set(key, identityRevision, rp?.revision, decision);

@@ -33,13 +33,27 @@ export function requestContext(
   if (keys.has('aws:requesttag/${tagkey}') || keys.has('aws:tagkeys')) requestTags(input, keys, ctx);
   const own: ContextValues = {};
   service.context(action, input, principal, env, own);
-  for (const k in own) if (keys.has(k.toLowerCase())) ctx[k] = own[k]!;
+  for (const k in own) if (listed(keys, k)) ctx[k] = own[k]!;
   return ctx;
 }
 
 /**
+ * Whether the action lists a key, directly or through a templated key: `kms:EncryptionContext:purpose`
+ * is listed as `kms:EncryptionContext:${EncryptionContextKey}`.
+ */
+function listed(keys: ReadonlySet<string>, key: string): boolean {
+  const lower = key.toLowerCase();
+  if (keys.has(lower)) return true;
+  for (const k of keys) {
+    const at = k.indexOf('${');
+    if (at > 0 && k.endsWith('}') && lower.length > at && lower.startsWith(k.slice(0, at))) return true;
+  }
+  return false;
+}
+
+/**
  * Tags in the request: Lambda sends a map (`Tags: {k: v}`), IAM and STS a list
- * (`Tags: [{Key, Value}]`); untagging sends `TagKeys: [k]`.
+ * (`Tags: [{Key, Value}]`), KMS `[{TagKey, TagValue}]`; untagging sends `TagKeys: [k]`.
  */
 function requestTags(input: OperationInput, keys: ReadonlySet<string>, ctx: ContextValues): void {
   const tags = input.Tags;
@@ -49,7 +63,8 @@ function requestTags(input: OperationInput, keys: ReadonlySet<string>, ctx: Cont
     names.push(k);
     if (keys.has('aws:requesttag/${tagkey}') && typeof v === 'string') ctx[`aws:RequestTag/${k}`] = v;
   };
-  if (Array.isArray(tags)) for (const t of tags) setTag(t?.Key, t?.Value);
+  // KMS lists tags as [{TagKey, TagValue}].
+  if (Array.isArray(tags)) for (const t of tags) setTag(t?.Key ?? t?.TagKey, t?.Value ?? t?.TagValue);
   else if (tags && typeof tags === 'object') for (const [k, v] of Object.entries(tags)) setTag(k, v);
   if (Array.isArray(input.TagKeys)) for (const k of input.TagKeys) if (typeof k === 'string') names.push(k);
   if (names.length > 0 && keys.has('aws:tagkeys')) ctx['aws:TagKeys'] = names;

@@ -6,12 +6,14 @@ import { lambdaResources } from './lambda-resources.js';
 import { requestContext, type ConnectionFacts } from './request-context.js';
 import type { ContextValues, OperationInput, ResourceEnv, ServiceResources } from './service-resources.js';
 import { stsResources } from './sts-resources.js';
+import { kmsResources } from './kms-resources.js';
 
 /** Services with their own knowledge of how inputs name resources; the rest use the generic rule. */
 const SERVICES: Readonly<Record<string, ServiceResources>> = {
   lambda: lambdaResources,
   iam: iamResources,
   sts: stsResources,
+  kms: kmsResources,
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { Principal } from '../../domain/principal.js';
 import type { CatalogAction, CatalogResourceType } from './action-catalog.js';
+import type { KmsKeyLookup } from './kms-resources.js';
 
 /** The decoded input of an operation, keyed by model member name. */
 export type OperationInput = Record<string, unknown>;
@@ -23,6 +24,8 @@ export interface ResourceEnv {
   paths: EntityPaths;
   /** The function ARN an event source mapping invokes (for `lambda:FunctionArn` on Get/Delete/Update). */
   eventSourceMappingFunction?(uuid: string): string | undefined;
+  /** KMS: the key an alias or ciphertext names (KMS authorizes alias use against the key). */
+  kms?: KmsKeyLookup;
 }
 
 /** One service's knowledge of how its inputs name resources and condition-key values. */
