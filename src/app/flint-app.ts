@@ -13,6 +13,9 @@ import { servedServices } from './served-services.js';
 import { createIdentityAndAccess } from './identity-and-access.js';
 import { iamHandlers } from '../api/handlers/iam-handlers.js';
 import { stsHandlers } from '../api/handlers/sts-handlers.js';
+import { kmsHandlers } from '../api/handlers/kms-handlers.js';
+import { createKmsServices } from '../kms/kms-services.js';
+import { interimMasterKeyring } from './interim-master-keyring.js';
 import { guardHttpServer } from '../api/malformed-http.js';
 import { SigV4Verifier } from '../api/sigv4-verifier.js';
 import { Arns } from '../domain/function-name.js';
@@ -89,7 +92,9 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const metrics = new PrometheusMetrics();
   const auditTrail = new AuditTrail(audit, clock);
   const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID };
-  const access = createIdentityAndAccess({ config, clock, store, root: credentials });
+  // KMS keys' material is wrapped by the master keyring (interim: until src/store's MasterKeyring is wired).
+  const kms = createKmsServices({ store, keyring: interimMasterKeyring(masterKey), clock, audit, region: config.region, accountId: config.accountId });
+  const access = createIdentityAndAccess({ config, clock, store, root: credentials, kms: { keyPolicies: kms.keyPolicies, lookup: kms.lookup } });
   if (access.bootstrapped) log(`flint: created the IAM role arn:aws:iam::${config.accountId}:role/lambda-role (trusts Lambda; AWSLambdaBasicExecutionRole) for the quick start`);
   if (config.auth === 'off') log('flint: WARNING: FLINT_AUTH=off — IAM policies are NOT enforced; any valid credential may do anything');
 
@@ -170,6 +175,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       },
       iam: iamHandlers(access.iam),
       sts: stsHandlers(access.iam),
+      kms: kmsHandlers(kms),
     }),
     verifier,
     authorize: (req) => access.authorize(req),
@@ -214,6 +220,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const endpoint = `http://${addr.address}:${addr.port}`;
   dataPlane.setEndpoint(endpoint);
   asyncInvocation.pollers.start();
+  // KMS: keys past their deletion window are deleted and due rotations happen (also lazily on use).
+  kms.startSweeper(60_000, (err) => log(`flint: kms sweep failed: ${String(err)}`));
   const codeCollector = new CodeCollector(ctx, { graceMs: config.codeCollectionMs });
   if (config.codeCollectionMs > 0) {
     codeCollector.start(
@@ -235,6 +243,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     codeCollector,
     async stop() {
       await codeCollector.stop();
+      kms.stop();
       await api.close();
       // Pollers stop before the data plane they invoke through and the store they ack into.
       await asyncInvocation.pollers.stop();

@@ -9,6 +9,7 @@ import { createIamServices, type IamServices } from '../iam/identity/iam-service
 import { bootstrapIam } from '../iam/identity/iam-bootstrap.js';
 import { Authorizer } from '../iam/authorization/authorizer.js';
 import { LambdaResourcePolicies } from '../control/lambda-resource-policies.js';
+import type { KmsKeyLookup } from '../iam/authorization/kms-resources.js';
 
 export interface IdentityAndAccess {
   iam: IamServices;
@@ -23,9 +24,13 @@ export interface IdentityAndAccess {
 /**
  * Wires IAM and STS (state, credentials, role sessions) and the Authorizer over their policies and
  * the resource policies of every service: Lambda's function and layer policies, IAM role trust
- * policies (for sts:AssumeRole).
+ * policies (for sts:AssumeRole), KMS key policies.
  */
-export function createIdentityAndAccess(deps: { config: FlintConfig; clock: Clock; store: MetadataStore; root: RootCredentials }): IdentityAndAccess {
+export function createIdentityAndAccess(deps: {
+  config: FlintConfig; clock: Clock; store: MetadataStore; root: RootCredentials;
+  /** KMS key policies and key lookups (aliases, ciphertexts) for authorizing KMS requests. */
+  kms?: { keyPolicies: ResourcePolicySource; lookup: KmsKeyLookup };
+}): IdentityAndAccess {
   const { config, clock } = deps;
   const iam = createIamServices({
     store: deps.store,
@@ -37,7 +42,9 @@ export function createIdentityAndAccess(deps: { config: FlintConfig; clock: Cloc
   const { created } = bootstrapIam(iam);
   const lambdaPolicies = new LambdaResourcePolicies(deps.store);
   const resourcePolicies: ResourcePolicySource = {
-    resourcePolicy: (action, arn) => (arn.startsWith('arn:aws:lambda:') ? lambdaPolicies.resourcePolicy(action, arn) : iam.roleDirectory.resourcePolicy(action, arn)),
+    resourcePolicy: (action, arn) => (arn.startsWith('arn:aws:lambda:') ? lambdaPolicies.resourcePolicy(action, arn)
+      : arn.startsWith('arn:aws:kms:') ? deps.kms?.keyPolicies.resourcePolicy(action, arn)
+      : iam.roleDirectory.resourcePolicy(action, arn)),
   };
   const authorizer = new Authorizer({
     identityPolicies: iam.identityPolicies,
@@ -46,6 +53,7 @@ export function createIdentityAndAccess(deps: { config: FlintConfig; clock: Cloc
     accountId: config.accountId,
     now: () => clock.now(),
     paths: iam.roleDirectory.paths,
+    kms: deps.kms?.lookup,
   });
   const enforced = config.auth === 'on';
   return {

@@ -6,7 +6,6 @@ import type { AwsServiceDefinition, OperationHandlers } from '../api/api-server.
  * operation and service until its issue implements handlers for it.
  */
 const OTHER_MODELS = [
-  'kms-2014-11-01',
   'logs-2014-03-28',
   'cloudwatch-2010-08-01',
   'cloudtrail-2013-11-01',
@@ -17,12 +16,13 @@ const OTHER_MODELS = [
   'scheduler-2021-06-30',
 ];
 
-export function servedServices(opts: { lambda: AwsServiceDefinition; iam: OperationHandlers; sts: OperationHandlers }): AwsServiceDefinition[] {
+export function servedServices(opts: { lambda: AwsServiceDefinition; iam: OperationHandlers; sts: OperationHandlers; kms?: OperationHandlers }): AwsServiceDefinition[] {
   return [
     // First: the default for requests that carry no credential scope.
     opts.lambda,
     { model: 'iam-2010-05-08', handlers: opts.iam },
     { model: 'sts-2011-06-15', handlers: opts.sts },
+    { model: 'kms-2014-11-01', handlers: opts.kms ?? {} },
     ...OTHER_MODELS.map((model) => ({ model, handlers: {} })),
   ];
 }
