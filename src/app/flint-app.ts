@@ -91,9 +91,10 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const audit = new SqliteAuditLog(store.db);
   const metrics = new PrometheusMetrics();
   const auditTrail = new AuditTrail(audit, clock);
-  const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID };
   // KMS keys' material is wrapped by the master keyring (interim: until src/store's MasterKeyring is wired).
   const kms = createKmsServices({ store, keyring: interimMasterKeyring(masterKey), clock, audit, region: config.region, accountId: config.accountId });
+  // Lambda seals environment variables and binds code to each function's KMS key through `keys`.
+  const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID, keys: kms.keyService };
   const access = createIdentityAndAccess({ config, clock, store, root: credentials, kms: { keyPolicies: kms.keyPolicies, lookup: kms.lookup } });
   if (access.bootstrapped) log(`flint: created the IAM role arn:aws:iam::${config.accountId}:role/lambda-role (trusts Lambda; AWSLambdaBasicExecutionRole) for the quick start`);
   if (config.auth === 'off') log('flint: WARNING: FLINT_AUTH=off — IAM policies are NOT enforced; any valid credential may do anything');
@@ -101,6 +102,9 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   // Download links must verify across restarts: their key derives from the master key.
   const codeLocations = new CodeLocations(createHmac('sha256', masterKey).update('flint code locations').digest(), clock);
   const functions = new FunctionService(ctx, { codeLocations });
+  // Data dirs from before encryption at rest keep plaintext variables until sealed here.
+  const sealing = functions.sealPlaintextRecords();
+  if (sealing.sealed + sealing.failed > 0) log(`flint: sealed ${sealing.sealed} function version(s) under their KMS keys${sealing.failed ? `; ${sealing.failed} could not be sealed (key unusable) and stay as they were` : ''}`);
   const layers = new LayerService(ctx, codeLocations);
   const layerPolicies = new LayerPolicyService(ctx, layers);
   const policies = new PolicyService(ctx);

@@ -61,10 +61,10 @@ test('front door: a bad signature on an IAM request is SignatureDoesNotMatch in 
 });
 
 test('front door: a json-protocol service Flint models but has not built answers UnsupportedOperationException naming operation and service', async () => {
-  const r = await signedFetch(h.endpoint, 'POST', '/', { service: 'kms', body: '{}', headers: { 'x-amz-target': 'TrentService.ListKeys', 'content-type': 'application/x-amz-json-1.1' } });
+  const r = await signedFetch(h.endpoint, 'POST', '/', { service: 'kms', body: '{}', headers: { 'x-amz-target': 'TrentService.DescribeCustomKeyStores', 'content-type': 'application/x-amz-json-1.1' } });
   assert.equal(r.status, 501);
   assert.equal(r.json.__type, 'UnsupportedOperationException');
-  assert.match(r.json.message, /ListKeys operation of KMS is not supported/);
+  assert.match(r.json.message, /DescribeCustomKeyStores operation of KMS is not supported/);
   const unknown = await signedFetch(h.endpoint, 'POST', '/', { service: 'kms', body: '{}', headers: { 'x-amz-target': 'TrentService.Brew', 'content-type': 'application/x-amz-json-1.1' } });
   assert.equal(unknown.status, 400);
   assert.equal(unknown.json.__type, 'UnknownOperationException');

@@ -75,14 +75,7 @@ before(async () => {
   if (skip) return;
   home = mkdtempSync(join(tmpdir(), 'flint-kms-cli-'));
   h = await startHarness();
-  try {
-    keyArn = (await aws('kms', 'create-key', '--description', 'functions under a customer key')).KeyMetadata.Arn;
-  } catch (err) {
-    // Until the KMS handlers are wired on the front door (src/app/flint-app.ts); remove once they are.
-    if (!String((err as { stderr?: string }).stderr).includes('(UnsupportedOperationException) when calling the CreateKey operation')) throw err;
-    skip = 'KMS is not served by the front door yet';
-    return;
-  }
+  keyArn = (await aws('kms', 'create-key', '--description', 'functions under a customer key')).KeyMetadata.Arn;
   const iam = new IAMClient({ endpoint: h.endpoint, region: REGION, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
   await iam.send(new CreateRoleCommand({ RoleName: 'decrypter', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
   await iam.send(new PutRolePolicyCommand({ RoleName: 'decrypter', PolicyName: 'decrypt', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn }] }) }));
