@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import type { SecureContextOptions, TLSSocket, TlsOptions } from 'node:tls';
 import type { Operation } from './service-model.js';
 import { AwsService, type AwsServiceDefinition } from './aws-service.js';
 import type { EncodedResponse, OperationMatch, Protocol, ProtocolRequest } from './protocols/protocol.js';
@@ -63,6 +64,8 @@ export class ApiServer {
   readonly #onCall: (rec: ControlPlaneCall) => void;
   readonly #logError: (err: unknown) => void;
   readonly #server: Server;
+  /** With TLS: a plain HTTP listener for development, bound to the loopback only (`listenPlain`). */
+  readonly #plainServer: Server | undefined;
 
   constructor(opts: {
     /** The first is the default service for requests that name none (Lambda). */
@@ -76,6 +79,10 @@ export class ApiServer {
     plainRoutes?: PlainRoute[];
     onCall?: (rec: ControlPlaneCall) => void;
     logError: (err: unknown) => void;
+    /** Serve HTTPS with these options (src/api/tls/tls-server-options.ts); plain HTTP otherwise. */
+    tls?: TlsOptions;
+    /** With `tls`: also make a plain HTTP server for `listenPlain` (loopback development access). */
+    plainLoopback?: boolean;
   }) {
     this.#services = opts.services.map((d) => new AwsService(d));
     this.#default = this.#services[0]!;
@@ -87,17 +94,35 @@ export class ApiServer {
     this.#plain = opts.plainRoutes ?? [];
     this.#onCall = opts.onCall ?? (() => {});
     this.#logError = opts.logError;
-    this.#server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    const handle = (req: IncomingMessage, res: ServerResponse): void => {
       this.#handle(req, res).catch((err) => {
         opts.logError(err);
         if (!res.headersSent) this.#send(res, randomUUID(), { status: 500, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' }, body: '{"__type":"InternalFailure","message":"An internal error occurred in Flint."}' });
       });
-    });
+    };
+    // https.Server is an http.Server over TLS sockets: the same request and clientError events, so
+    // the malformed-HTTP guard attaches to either.
+    this.#server = opts.tls ? createHttpsServer({ ...opts.tls, keepAliveTimeout: 65_000 }, handle) : createServer({ keepAliveTimeout: 65_000 }, handle);
+    this.#plainServer = opts.tls && opts.plainLoopback ? createServer({ keepAliveTimeout: 65_000 }, handle) : undefined;
   }
 
-  /** The HTTP server, for guards that attach to it (malformed HTTP). */
+  /** The HTTP(S) server, for guards that attach to it (malformed HTTP). */
   get server(): Server {
     return this.#server;
+  }
+
+  /** Every server of this front door (the main one, and the loopback plain one when made). */
+  get servers(): Server[] {
+    return this.#plainServer ? [this.#server, this.#plainServer] : [this.#server];
+  }
+
+  /**
+   * Swaps the certificate and key (SIGHUP): new handshakes use them, connections already open keep
+   * theirs, nothing is dropped.
+   */
+  setSecureContext(options: SecureContextOptions): void {
+    if (!('setSecureContext' in this.#server)) throw new Error('the API server does not serve TLS');
+    (this.#server as unknown as HttpsServer).setSecureContext(options);
   }
 
   /** Signing names of the services served, in registration order. */
@@ -113,11 +138,26 @@ export class ApiServer {
     return this.#server.address() as AddressInfo;
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
+  /**
+   * The plain HTTP listener beside a TLS one, on the loopback only: development tools that cannot
+   * be told a CA still reach Flint, and nothing off the host can.
+   */
+  async listenPlain(port: number): Promise<AddressInfo> {
+    const server = this.#plainServer;
+    if (!server) throw new Error('the API server was made without a plain loopback listener');
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
     });
+    return server.address() as AddressInfo;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    })));
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -194,7 +234,7 @@ export class ApiServer {
         credential,
         sourceIp,
         secureTransport,
-        endpoint: `http://${host}`,
+        endpoint: `${secureTransport ? 'https' : 'http'}://${host}`,
         headers: req.headers,
         bodySize: preq.body.length,
         checkAccess: (action, resource, context) => this.#checkAccess(principal, action, resource, context),

@@ -51,6 +51,19 @@ export interface FlintConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Quiet mode: no per-request logging. */
   quiet: boolean;
+  /**
+   * Serve the API over HTTPS with a certificate from Flint's local CA (made in `<dataDir>/tls/`).
+   * Implied by `tlsCert`/`tlsKey`, which take precedence.
+   */
+  tls: boolean;
+  /** PEM certificate chain to serve (with `tlsKey`), used as given. */
+  tlsCert?: string;
+  /** PEM private key of `tlsCert`. */
+  tlsKey?: string;
+  /** With `tlsCert`: a CA bundle clients and sandboxes should trust (a private CA); unset: the system roots. */
+  tlsCa?: string;
+  /** With TLS: also serve plain HTTP on 127.0.0.1 at this port, for development (unset: no plain listener; 0: any free port). */
+  plainPort?: number;
 }
 
 export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.ProcessEnv = process.env): FlintConfig {
@@ -78,10 +91,18 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     auth: env['FLINT_AUTH'] === 'off' ? 'off' : 'on',
     logLevel: (['debug', 'info', 'warn', 'error'] as const).find((l) => l === env['FLINT_LOG_LEVEL']) ?? 'info',
     quiet: env['FLINT_QUIET'] === '1',
+    tls: env['FLINT_TLS'] === '1' || env['FLINT_TLS'] === 'on',
+    tlsCert: env['FLINT_TLS_CERT'] || undefined,
+    tlsKey: env['FLINT_TLS_KEY'] || undefined,
+    tlsCa: env['FLINT_TLS_CA'] || undefined,
+    plainPort: env['FLINT_PLAIN_PORT'] ? num(env['FLINT_PLAIN_PORT'], 0) : undefined,
   };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
   cfg.dataDir = resolve(cfg.dataDir);
   if (env['FLINT_AUTH'] !== undefined && env['FLINT_AUTH'] !== 'on' && env['FLINT_AUTH'] !== 'off') throw new Error(`FLINT_AUTH must be 'on' or 'off', got '${env['FLINT_AUTH']}'`);
+  if ((cfg.tlsCert === undefined) !== (cfg.tlsKey === undefined)) throw new Error('FLINT_TLS_CERT and FLINT_TLS_KEY (--tls-cert/--tls-key) must be given together');
+  if (cfg.tlsCert !== undefined) cfg.tls = true;
+  if (cfg.plainPort !== undefined && !cfg.tls) throw new Error('FLINT_PLAIN_PORT (--plain-port) adds a plain loopback listener beside TLS: it needs TLS on (without TLS the API is plain already)');
   if (!/^\d{12}$/.test(cfg.accountId)) throw new Error(`FLINT_ACCOUNT_ID must be 12 digits, got '${cfg.accountId}'`);
   return cfg;
 }

@@ -17,6 +17,9 @@ import { kmsHandlers } from '../api/handlers/kms-handlers.js';
 import { createKmsServices } from '../kms/kms-services.js';
 import { interimMasterKeyring } from './interim-master-keyring.js';
 import { guardHttpServer } from '../api/malformed-http.js';
+import { TlsCertificates } from '../api/tls/tls-certificates.js';
+import { isLoopbackHost, tlsSourceFor } from '../api/tls/tls-setup.js';
+import { secureContextOptions, tlsServerOptions } from '../api/tls/tls-server-options.js';
 import { SigV4Verifier } from '../api/sigv4-verifier.js';
 import { Arns } from '../domain/function-name.js';
 import type { ControlContext } from '../control/control-context.js';
@@ -59,8 +62,14 @@ import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/asy
 export interface FlintApp {
   readonly config: FlintConfig;
   readonly credentials: RootCredentials;
-  /** `http://host:port` once started. */
+  /** `http://host:port` once started (`https://` with TLS). */
   readonly endpoint: string;
+  /** With TLS and `plainPort`: the plain loopback listener for development. */
+  readonly plainEndpoint?: string;
+  /** With TLS: the bundle clients set as AWS_CA_BUNDLE (undefined: the system roots verify the certificate). */
+  readonly caBundle?: string;
+  /** SIGHUP: re-reads the certificate and key (renewing the local CA's when due); open connections are kept. */
+  reloadTls(): Promise<{ serial: string; notAfter: Date } | undefined>;
   readonly functions: FunctionService;
   /** The invoke side reports provisioned environments through `markProvisionedAllocated`. */
   readonly provisionedConcurrency: ProvisionedConcurrencyService;
@@ -84,6 +93,12 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const credentials = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
   const masterKey = loadMasterKey(config.dataDir, config.masterKey);
+  // TLS first: the sandboxes bind its CA. Plain HTTP off the loopback is allowed but said loudly.
+  const tlsSource = tlsSourceFor(config);
+  const tls = tlsSource ? await TlsCertificates.open(tlsSource, () => clock.now()) : undefined;
+  TlsCertificates.recordServing(config.dataDir, tls);
+  const flintCa = tls?.caBundle && tls.caCert ? { bundle: tls.caBundle, cert: tls.caCert } : undefined;
+  if (!tls && !isLoopbackHost(config.host)) log(`flint: WARNING: listening on ${config.host} without TLS: credentials' signatures and every payload cross the network in clear; use --tls or --tls-cert/--tls-key`);
   const store = new SqliteMetadataStore(join(config.dataDir, 'flint.db'));
   const code = new EncryptedCodeStore({ dataDir: config.dataDir, masterKey, db: store.db, now: () => clock.now() });
   const arns = new Arns(config.region, config.accountId);
@@ -115,8 +130,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const accountSettings = new AccountSettingsService(ctx, concurrency);
   // FLINT_SANDBOX: the strongest available driver unless told otherwise (src/sandbox/select-driver.ts).
   const sandbox = await selectSandboxDriver(config.sandbox, {
-    bwrap: () => new BwrapSandboxDriver(),
-    process: () => new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process') }),
+    bwrap: () => new BwrapSandboxDriver(flintCa ? { flintCa } : {}),
+    process: () => new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process'), ...(flintCa ? { flintCa } : {}) }),
   });
   log(sandbox.summary);
   const dataPlane = createDataPlane({
@@ -182,6 +197,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       kms: kmsHandlers(kms),
     }),
     verifier,
+    ...(tls ? { tls: tlsServerOptions(await tls.load()), plainLoopback: config.plainPort !== undefined } : {}),
     authorize: (req) => access.authorize(req),
     // IAM users' long-term keys only: root and session keys have no last-used record.
     onVerified: (credential, service, region) => { if (credential.principal.type === 'User' && credential.sessionToken === undefined) access.iam.accessKeys.recordUse(credential.accessKeyId, service, region); },
@@ -214,14 +230,15 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       },
     ],
   });
-  guardHttpServer(api.server, { requestId: randomUUID, log });
+  for (const server of api.servers) guardHttpServer(server, { requestId: randomUUID, log });
   metrics.gauge('flint_async_events', 'Queued async events by state', ['state'], async () => {
     const m = await asyncInvocation.pollers.metrics();
     return Object.entries(m).filter(([, v]) => typeof v === 'number').map(([state, value]) => ({ labels: { state }, value: value as number }));
   });
   await dataPlane.start();
   const addr = await api.listen(config.port, config.host);
-  const endpoint = `http://${addr.address}:${addr.port}`;
+  const endpoint = `${tls ? 'https' : 'http'}://${addr.address}:${addr.port}`;
+  const plain = tls && config.plainPort !== undefined ? await api.listenPlain(config.plainPort) : undefined;
   dataPlane.setEndpoint(endpoint);
   asyncInvocation.pollers.start();
   // KMS: keys past their deletion window are deleted and due rotations happen (also lazily on use).
@@ -239,6 +256,14 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     config,
     credentials,
     endpoint,
+    ...(plain ? { plainEndpoint: `http://127.0.0.1:${plain.port}` } : {}),
+    ...(tls?.caBundle ? { caBundle: tls.caBundle } : {}),
+    async reloadTls() {
+      if (!tls) return undefined;
+      const loaded = await tls.load();
+      api.setSecureContext(secureContextOptions(loaded));
+      return { serial: loaded.serial, notAfter: loaded.notAfter };
+    },
     functions,
     provisionedConcurrency: provisioned,
     audit,

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '../app/config.js';
 import { loadRootCredentials } from '../app/secrets.js';
+import { TlsCertificates } from '../api/tls/tls-certificates.js';
 
 /** Prints the variables that point the AWS CLI and SDKs at this Flint. */
 export function envCommand(): Command {
@@ -12,13 +13,18 @@ export function envCommand(): Command {
     .action((opts: { dataDir?: string; host?: string; port?: number }) => {
       const config = loadConfig({ dataDir: opts.dataDir, host: opts.host, port: opts.port });
       const creds = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
+      // What the server last started with in this data dir: HTTPS, and the bundle that verifies it.
+      const serving = TlsCertificates.readServing(config.dataDir);
       process.stdout.write(
         [
           `export AWS_ACCESS_KEY_ID=${creds.accessKeyId}`,
           `export AWS_SECRET_ACCESS_KEY=${creds.secretAccessKey}`,
           `export AWS_REGION=${config.region}`,
           `export AWS_DEFAULT_REGION=${config.region}`,
-          `export AWS_ENDPOINT_URL=http://${config.host}:${config.port}`,
+          `export AWS_ENDPOINT_URL=${serving ? 'https' : 'http'}://${config.host}:${config.port}`,
+          // botocore (AWS CLI, boto3) reads AWS_CA_BUNDLE; Node.js (SDK v3) NODE_EXTRA_CA_CERTS.
+          ...(serving?.caBundle ? [`export AWS_CA_BUNDLE=${serving.caBundle}`] : []),
+          ...(serving?.caCert ? [`export NODE_EXTRA_CA_CERTS=${serving.caCert}`] : []),
           // Older clients (AWS CLI < 2.13, boto3 < 1.28 — Debian 12 ships 2.9 and 1.26) ignore it.
           `# AWS CLI < 2.13 and boto3 < 1.28 ignore AWS_ENDPOINT_URL: pass --endpoint-url "$AWS_ENDPOINT_URL" / endpoint_url=...`,
         ].join('\n') + '\n',

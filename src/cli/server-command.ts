@@ -8,8 +8,13 @@ export function serverCommand(): Command {
     .option('--host <host>', 'address to listen on (default 127.0.0.1, env FLINT_HOST)')
     .option('--port <port>', 'port to listen on (default 9000, env FLINT_PORT)', (v) => Number(v))
     .option('--data-dir <dir>', 'data directory (default ./.flint, env FLINT_DATA_DIR)')
-    .action(async (opts: { host?: string; port?: number; dataDir?: string }) => {
-      const config = loadConfig({ host: opts.host, port: opts.port, dataDir: opts.dataDir });
+    .option('--tls', 'serve HTTPS with a certificate from a local CA made in <data-dir>/tls (env FLINT_TLS=1); `flint env` prints AWS_CA_BUNDLE')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate chain (env FLINT_TLS_CERT); with --tls-key')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert (env FLINT_TLS_KEY)')
+    .option('--tls-ca <file>', 'with --tls-cert: the CA bundle clients and functions should trust (env FLINT_TLS_CA)')
+    .option('--plain-port <port>', 'with TLS: also serve plain HTTP on 127.0.0.1:<port> for development (env FLINT_PLAIN_PORT)', (v) => Number(v))
+    .action(async (opts: { host?: string; port?: number; dataDir?: string; tls?: boolean; tlsCert?: string; tlsKey?: string; tlsCa?: string; plainPort?: number }) => {
+      const config = loadConfig({ host: opts.host, port: opts.port, dataDir: opts.dataDir, tls: opts.tls, tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, tlsCa: opts.tlsCa, plainPort: opts.plainPort });
       const app = await startFlint(config);
       if (app.credentials.generated) {
         process.stdout.write(
@@ -18,6 +23,8 @@ export function serverCommand(): Command {
         );
       }
       process.stdout.write(`flint: listening on ${app.endpoint} (region ${config.region}, account ${config.accountId}, data ${config.dataDir})\n`);
+      if (app.caBundle) process.stdout.write(`flint: TLS certificate verifies with AWS_CA_BUNDLE=${app.caBundle} (\`flint env\` prints it); SIGHUP reloads the certificate\n`);
+      if (app.plainEndpoint) process.stdout.write(`flint: plain HTTP for development on ${app.plainEndpoint} (loopback only)\n`);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
@@ -33,5 +40,13 @@ export function serverCommand(): Command {
       });
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+      // SIGHUP re-reads the certificate and key (a renewed certificate, a rotated key): new
+      // handshakes use them, open connections keep theirs.
+      process.on('SIGHUP', () => {
+        app.reloadTls().then(
+          (r) => process.stdout.write(r ? `flint: SIGHUP: TLS certificate reloaded (serial ${r.serial}, valid until ${r.notAfter.toISOString()})\n` : 'flint: SIGHUP: TLS is off, nothing to reload\n'),
+          (err: unknown) => process.stderr.write(`flint: SIGHUP: TLS reload failed, the previous certificate stays in use: ${(err as Error).message}\n`),
+        );
+      });
     });
 }

@@ -4,6 +4,9 @@ import { dirname } from 'node:path';
 /** Where flint-sandbox-init appears inside. */
 export const NATIVE_INIT_PATH = '/run/flint-init';
 
+/** Where Flint's CA appears inside (AWS_CA_BUNDLE, NODE_EXTRA_CA_CERTS). */
+export const FLINT_CA_IN_SANDBOX = { bundle: '/etc/flint/ca-bundle.pem', cert: '/etc/flint/ca.pem' } as const;
+
 /** Where things appear inside a bwrap sandbox (Lambda's layout). */
 export const SANDBOX_PATHS = { taskRoot: '/var/task', opt: '/opt', runtimeDir: '/var/runtime', tmp: '/tmp' } as const;
 
@@ -47,6 +50,8 @@ export interface BwrapPlan {
   runtimeNodeModules?: boolean;
   /** Host directory to show as /opt, or undefined for an empty one. */
   opt: string | undefined;
+  /** Flint's CA on the host, when its API is HTTPS: bound read-only at FLINT_CA_IN_SANDBOX. */
+  flintCa?: { bundle: string; cert: string };
   /** Host directories bound read-only at their own path (an interpreter outside /usr). */
   extra: readonly string[];
   /** File descriptor numbers in the bwrap process (stdio indexes); no block fd: start at once. */
@@ -90,6 +95,10 @@ export function bwrapArgs(p: BwrapPlan): string[] {
   }
   a.push('--ro-bind', `${p.sandboxDir}/passwd`, '/etc/passwd', '--ro-bind', `${p.sandboxDir}/group`, '/etc/group');
   a.push('--ro-bind', `${p.etcDir}/hosts`, '/etc/hosts');
+  if (p.flintCa) {
+    a.push('--perms', '0755', '--dir', '/etc/flint');
+    a.push('--ro-bind', p.flintCa.bundle, FLINT_CA_IN_SANDBOX.bundle, '--ro-bind', p.flintCa.cert, FLINT_CA_IN_SANDBOX.cert);
+  }
   a.push('--ro-bind', `${p.etcDir}/resolv.conf.${p.network}`, '/etc/resolv.conf');
   a.push('--proc', '/proc', '--dev', '/dev', '--remount-ro', '/dev');
   a.push('--perms', '1777', '--size', String(p.tmpBytes), '--tmpfs', SANDBOX_PATHS.tmp);

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Sandbox, SandboxCapability, SandboxDriver, SandboxPaths, SandboxSpec, UnboundSandbox, UnboundSandboxSpec } from '../ports/sandbox-driver.js';
-import { bwrapArgs, SANDBOX_PATHS, type RootEntry } from './bwrap-args.js';
+import { bwrapArgs, FLINT_CA_IN_SANDBOX, SANDBOX_PATHS, type RootEntry } from './bwrap-args.js';
 import { BwrapSandbox, type SandboxParts } from './bwrap-sandbox.js';
 import { UnboundBwrapSandbox } from './bwrap-unbound-sandbox.js';
 import { MountInto } from './mount-into.js';
@@ -15,7 +15,7 @@ import { LayerViews } from './layer-view.js';
 import { OwnerTag } from './owner-tag.js';
 import { RuntimeApiBridge } from './runtime-api-bridge.js';
 import { FLINT_API_PORT, RELAY_PORT } from './sandbox-init-script.js';
-import { loopbackTarget } from './flint-api-access.js';
+import { loopbackTarget, withFlintCa, type FlintCaFiles } from './flint-api-access.js';
 import { ScratchSpace } from './scratch-space.js';
 import { compileSandboxSeccomp } from './seccomp/sandbox-seccomp-profile.js';
 import { SlirpEgress } from './slirp-egress.js';
@@ -46,6 +46,8 @@ export interface BwrapDriverOptions {
    * prebuilt flint-mount-into instead of building it from source.
    */
   tools?: { bwrap?: string; socat?: string; slirp4netns?: string; mountInto?: string };
+  /** Flint's CA on the host when its API is HTTPS: bound into every sandbox, trusted by the SDKs inside. */
+  flintCa?: FlintCaFiles;
 }
 
 /** The trial sandbox of probe(): it must not start a pool of namespaces nobody may use. */
@@ -63,7 +65,8 @@ export const MB_PER_VCPU = 1769;
  */
 export class BwrapSandboxDriver implements SandboxDriver {
   readonly name = 'bwrap';
-  readonly #opts: Required<Omit<BwrapDriverOptions, 'tools'>>;
+  readonly #opts: Required<Omit<BwrapDriverOptions, 'tools' | 'flintCa'>>;
+  readonly #flintCa: FlintCaFiles | undefined;
   readonly #mountIntoPath: string | undefined;
   #mountInto: MountInto | undefined;
   /**
@@ -101,6 +104,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
       netnsPool: opts.netnsPool ?? 2,
       preInitialized: opts.preInitialized ?? true,
     };
+    this.#flintCa = opts.flintCa;
     this.#mountIntoPath = opts.tools?.mountInto;
     this.#tools = {
       bwrap: opts.tools?.bwrap ?? '/usr/bin/bwrap',
@@ -207,7 +211,9 @@ export class BwrapSandboxDriver implements SandboxDriver {
    */
   connectFlintApi(endpoint: string): string {
     this.#flintApi = loopbackTarget(endpoint);
-    return `http://127.0.0.1:${FLINT_API_PORT}`;
+    // The relay carries bytes: over HTTPS the TLS session runs end to end, from the SDK inside to
+    // Flint's listener, and the server certificate names 127.0.0.1 (the local CA's always does).
+    return `${new URL(endpoint).protocol}//127.0.0.1:${FLINT_API_PORT}`;
   }
 
   async start(spec: SandboxSpec): Promise<Sandbox> {
@@ -273,6 +279,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
         runtimeNodeModules: existsSync(join(spec.runtimeDir, 'node_modules')),
         opt,
         extra: extraHostDirs(spec.argv[0]),
+        ...(this.#flintCa ? { flintCa: this.#flintCa } : {}),
         fds: { info: 3, seccomp: 4, ...(native ? {} : { block: 5 }) },
         init: this.#init,
         command: spec.argv,
@@ -283,7 +290,7 @@ export class BwrapSandboxDriver implements SandboxDriver {
         ? [this.#init.path, ['--launch', parts.netns!.path, ...parts.cgroup.procsFiles(), '--', this.#tools.bwrap, ...args]]
         : [this.#tools.bwrap, args];
       // Exactly the environment the runtime gets: nothing of Flint's leaks in.
-      const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', native ? 'ignore' : 'pipe'], env: spec.env });
+      const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', native ? 'ignore' : 'pipe'], env: withFlintCa(spec.env, this.#flintCa ? FLINT_CA_IN_SANDBOX : undefined) });
       parts.child = child;
       (child.stdio as unknown as Writable[])[4]!.on('error', () => {}).end(this.#seccomp);
       child.stdout!.on('data', (c: Buffer) => spec.onOutput(c, 'stdout'));

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, lstatSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { directEndpoint } from './flint-api-access.js';
+import { directEndpoint, withFlintCa, type FlintCaFiles } from './flint-api-access.js';
 import type { Sandbox, SandboxCapability, SandboxDriver, SandboxExit, SandboxPaths, SandboxSpec, UnboundSandbox, UnboundSandboxSpec } from '../ports/sandbox-driver.js';
 
 /**
@@ -23,10 +23,13 @@ export class ProcessSandboxDriver implements SandboxDriver {
   readonly name = 'process';
   readonly #scratch: string;
   readonly #memoryPollMs: number;
+  readonly #flintCa: FlintCaFiles | undefined;
 
-  constructor(opts: { scratchDir: string; memoryPollMs?: number }) {
+  /** `flintCa`: Flint's CA when its API is HTTPS; the code reads it at its host path. */
+  constructor(opts: { scratchDir: string; memoryPollMs?: number; flintCa?: FlintCaFiles }) {
     this.#scratch = opts.scratchDir;
     this.#memoryPollMs = opts.memoryPollMs ?? 100;
+    this.#flintCa = opts.flintCa;
   }
 
   async probe(): Promise<SandboxCapability> {
@@ -80,7 +83,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
     const child = spawn(file, args, {
       cwd,
       // A clean environment: nothing of Flint's own leaks in (NODE_OPTIONS, NODE_EXTRA_CA_CERTS, ...).
-      env: { ...spec.env, TMPDIR: paths.tmp },
+      env: { ...withFlintCa(spec.env, this.#flintCa), TMPDIR: paths.tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so destroy() reaches every process the function started.
       detached: true,
