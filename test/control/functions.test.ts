@@ -10,21 +10,26 @@ import {
   UpdateFunctionConfigurationCommand,
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
-import { startHarness, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
+import { startHarness, TEST_CREDENTIALS, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
 import { makeZip } from '../helpers/zip.js';
 import { expectAwsError } from '../helpers/expect-error.js';
 import { waitSettled } from '../helpers/functions.js';
 import { createLambdaRole } from '../helpers/iam.js';
+import { KMSClient, CreateKeyCommand } from '@aws-sdk/client-kms';
 
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function';
 const REVISION_MISMATCH =
   'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id';
 
 let h: Harness;
+let keyArn: string;
 let zip: Buffer;
 before(async () => {
   h = await startHarness();
   await createLambdaRole(h.endpoint, 'other');
+  const kms = new KMSClient({ endpoint: h.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+  keyArn = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+  kms.destroy();
   zip = await makeZip({ 'index.js': 'exports.handler = async (e) => e;' });
 });
 after(async () => { await h.stop(); });
@@ -326,7 +331,7 @@ test('update-function-configuration: every mutable member changes, with the same
       Environment: { Variables: { ENV_A: 'a' } },
       TracingConfig: { Mode: 'Active' },
       DeadLetterConfig: { TargetArn: 'arn:aws:sqs:us-east-1:000000000000:dlq' },
-      KMSKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/k',
+      KMSKeyArn: keyArn,
       EphemeralStorage: { Size: 1024 },
       LoggingConfig: { LogFormat: 'JSON' },
     }),
@@ -339,7 +344,7 @@ test('update-function-configuration: every mutable member changes, with the same
   assert.deepEqual(updated.Environment, { Variables: { ENV_A: 'a' } });
   assert.deepEqual(updated.TracingConfig, { Mode: 'Active' });
   assert.deepEqual(updated.DeadLetterConfig, { TargetArn: 'arn:aws:sqs:us-east-1:000000000000:dlq' });
-  assert.equal(updated.KMSKeyArn, 'arn:aws:kms:us-east-1:000000000000:key/k');
+  assert.equal(updated.KMSKeyArn, keyArn);
   assert.deepEqual(updated.EphemeralStorage, { Size: 1024 });
   assert.deepEqual(updated.LoggingConfig, { LogFormat: 'JSON', LogGroup: '/aws/lambda/fn-config', ApplicationLogLevel: 'INFO', SystemLogLevel: 'INFO' });
   const settledConfig = await settled('fn-config');
