@@ -11,6 +11,8 @@ export interface FlintConfig {
   secretAccessKey?: string;
   /** 64 hex chars (32 bytes); generated into the data dir when absent. */
   masterKey?: string;
+  /** FLINT_MASTER_KEY_FILE: the master keyring (or one hex key) in a file outside the data dir. */
+  masterKeyFile?: string;
   /** Account concurrency limit (Lambda's default quota: 1000). */
   concurrencyLimit: number;
   /** Sandbox driver: auto | process | <driver name>. */
@@ -77,6 +79,7 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     accessKeyId: env['FLINT_ACCESS_KEY_ID'] || undefined,
     secretAccessKey: env['FLINT_SECRET_ACCESS_KEY'] || undefined,
     masterKey: env['FLINT_MASTER_KEY'] || undefined,
+    masterKeyFile: env['FLINT_MASTER_KEY_FILE'] ? resolve(env['FLINT_MASTER_KEY_FILE']) : undefined,
     concurrencyLimit: num(env['FLINT_CONCURRENCY_LIMIT'], 1000),
     sandbox: env['FLINT_SANDBOX'] ?? 'auto',
     idleTimeoutMs: num(env['FLINT_IDLE_TIMEOUT_MS'], 10 * 60_000),

@@ -1,8 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FlintConfig } from './config.js';
-import { loadMasterKey, loadRootCredentials, type RootCredentials } from './secrets.js';
+import { loadMasterKeyring, loadRootCredentials, type RootCredentials } from './secrets.js';
+import { makeDataDirPrivate } from '../store/private-data-dir.js';
+import { MasterKeyRotation } from '../store/master-key-rotation.js';
+import { keysAdminRoutes } from '../store/keys-admin-route.js';
 import { systemClock } from './system-clock.js';
 import { InProcessEvents } from './in-process-events.js';
 import { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
@@ -15,7 +17,6 @@ import { iamHandlers } from '../api/handlers/iam-handlers.js';
 import { stsHandlers } from '../api/handlers/sts-handlers.js';
 import { kmsHandlers } from '../api/handlers/kms-handlers.js';
 import { createKmsServices } from '../kms/kms-services.js';
-import { interimMasterKeyring } from './interim-master-keyring.js';
 import { guardHttpServer } from '../api/malformed-http.js';
 import { TlsCertificates } from '../api/tls/tls-certificates.js';
 import { isLoopbackHost, tlsSourceFor } from '../api/tls/tls-setup.js';
@@ -80,6 +81,8 @@ export interface FlintApp {
   readonly asyncInvocation: AsyncInvocation;
   /** Removes stored code nothing references (on a schedule; `sweep()` runs one now). */
   readonly codeCollector: CodeCollector;
+  /** Master key rotation (`flint keys`): `rotate()`, `status()`, `idle()`. */
+  readonly keyRotation: MasterKeyRotation;
   stop(): Promise<void>;
 }
 
@@ -90,9 +93,11 @@ export interface FlintApp {
 export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log?: (line: string) => void } = {}): Promise<FlintApp> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const clock = opts.clock ?? systemClock;
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Closed to other users whatever modes an older Flint (or a user) left (src/store/private-data-dir.ts).
+  const privacy = makeDataDirPrivate(config.dataDir);
+  if (privacy.changed.length > 0) log(`flint: closed ${privacy.changed.length} path(s) in ${config.dataDir} to other users (directories 0700, files 0600)`);
   const credentials = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
-  const masterKey = loadMasterKey(config.dataDir, config.masterKey);
+  const keyring = loadMasterKeyring(config.dataDir, { masterKey: config.masterKey, masterKeyFile: config.masterKeyFile }, () => clock.now());
   // TLS first: the sandboxes bind its CA. Plain HTTP off the loopback is allowed but said loudly.
   const tlsSource = tlsSourceFor(config);
   const tls = tlsSource ? await TlsCertificates.open(tlsSource, () => clock.now()) : undefined;
@@ -100,22 +105,24 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const flintCa = tls?.caBundle && tls.caCert ? { bundle: tls.caBundle, cert: tls.caCert } : undefined;
   if (!tls && !isLoopbackHost(config.host)) log(`flint: WARNING: listening on ${config.host} without TLS: credentials' signatures and every payload cross the network in clear; use --tls or --tls-cert/--tls-key`);
   const store = new SqliteMetadataStore(join(config.dataDir, 'flint.db'));
-  const code = new EncryptedCodeStore({ dataDir: config.dataDir, masterKey, db: store.db, now: () => clock.now() });
+  const code = new EncryptedCodeStore({ dataDir: config.dataDir, keyring, db: store.db, now: () => clock.now() });
   const arns = new Arns(config.region, config.accountId);
   const events = new InProcessEvents();
   const audit = new SqliteAuditLog(store.db);
   const metrics = new PrometheusMetrics();
   const auditTrail = new AuditTrail(audit, clock);
-  // KMS keys' material is wrapped by the master keyring (interim: until src/store's MasterKeyring is wired).
-  const kms = createKmsServices({ store, keyring: interimMasterKeyring(masterKey), clock, audit, region: config.region, accountId: config.accountId });
+  // KMS keys' material is wrapped by the master keyring, like the code store's data keys.
+  const kms = createKmsServices({ store, keyring, clock, audit, region: config.region, accountId: config.accountId });
   // Lambda seals environment variables and binds code to each function's KMS key through `keys`.
   const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID, keys: kms.keyService };
   const access = createIdentityAndAccess({ config, clock, store, root: credentials, kms: { keyPolicies: kms.keyPolicies, lookup: kms.lookup } });
   if (access.bootstrapped) log(`flint: created the IAM role arn:aws:iam::${config.accountId}:role/lambda-role (trusts Lambda; AWSLambdaBasicExecutionRole) for the quick start`);
   if (config.auth === 'off') log('flint: WARNING: FLINT_AUTH=off — IAM policies are NOT enforced; any valid credential may do anything');
 
-  // Download links must verify across restarts: their key derives from the master key.
-  const codeLocations = new CodeLocations(createHmac('sha256', masterKey).update('flint code locations').digest(), clock);
+  // Download links must verify across restarts: their key derives from the current master key.
+  const codeLocations = new CodeLocations(keyring.derive('flint code locations'), clock);
+  // Every store holding master-wrapped blobs: a rotation retires a key only when none needs it.
+  const keyRotation = new MasterKeyRotation({ keyring, stores: [code, kms.keys], log });
   const functions = new FunctionService(ctx, { codeLocations });
   // Data dirs from before encryption at rest keep plaintext variables until sealed here.
   const sealing = functions.sealPlaintextRecords();
@@ -206,6 +213,20 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     logError: (err) => log(`flint: internal error: ${(err as Error)?.stack ?? String(err)}`),
     plainRoutes: [
       codeDownloadRoute(codeLocations, code),
+      // `flint keys status|rotate`: root-signed only.
+      ...keysAdminRoutes({
+        rotation: keyRotation,
+        isRoot: (req, body) => {
+          const raw = req.url ?? '/';
+          const q = raw.indexOf('?');
+          try {
+            const v = verifier.verify({ method: req.method ?? 'GET', rawPath: q >= 0 ? raw.slice(0, q) : raw, rawQuery: q >= 0 ? raw.slice(q + 1) : '', headers: req.headers, body });
+            return v.credential.principal.type === 'Account';
+          } catch {
+            return false;
+          }
+        },
+      }),
       { method: 'GET', prefix: '/health', handle: (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); } },
       {
         method: 'GET',
@@ -241,6 +262,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const plain = tls && config.plainPort !== undefined ? await api.listenPlain(config.plainPort) : undefined;
   dataPlane.setEndpoint(endpoint);
   asyncInvocation.pollers.start();
+  // A rotation a previous run left unfinished carries on in the background.
+  keyRotation.start();
   // KMS: keys past their deletion window are deleted and due rotations happen (also lazily on use).
   kms.startSweeper(60_000, (err) => log(`flint: kms sweep failed: ${String(err)}`));
   const codeCollector = new CodeCollector(ctx, { graceMs: config.codeCollectionMs });
@@ -270,7 +293,9 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     dataPlane,
     asyncInvocation,
     codeCollector,
+    keyRotation,
     async stop() {
+      await keyRotation.stop();
       await codeCollector.stop();
       kms.stop();
       await api.close();

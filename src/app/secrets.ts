@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { FileMasterKeyring } from '../store/file-master-keyring.js';
 
 export interface RootCredentials {
   accessKeyId: string;
@@ -30,7 +31,19 @@ export function loadRootCredentials(dataDir: string, fromEnv?: { accessKeyId?: s
   return { accessKeyId: id, secretAccessKey: secret, generated: true };
 }
 
-/** The code store's master key: FLINT_MASTER_KEY (64 hex chars), or generated into `<dataDir>/master.key` (0600). */
+/**
+ * The master keyring: FLINT_MASTER_KEY (one fixed key, 64 hex), else FLINT_MASTER_KEY_FILE (a
+ * keyring file outside the data directory; rotation writes new keys there), else the data dir's
+ * `master-keys.json` (older data dirs: `master.key`, which becomes key 0). Generated when absent.
+ */
+export function loadMasterKeyring(dataDir: string, from: { masterKey?: string; masterKeyFile?: string } = {}, now: () => number = Date.now): FileMasterKeyring {
+  if (from.masterKey) return FileMasterKeyring.open({ kind: 'env', hex: from.masterKey }, now);
+  if (from.masterKeyFile) return FileMasterKeyring.open({ kind: 'file', path: from.masterKeyFile }, now);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  return FileMasterKeyring.open({ kind: 'data-dir', dataDir }, now);
+}
+
+/** The code store's master key (before rotation; kept for tools): FLINT_MASTER_KEY (64 hex chars), or generated into `<dataDir>/master.key` (0600). */
 export function loadMasterKey(dataDir: string, fromEnv?: string): Buffer {
   if (fromEnv) {
     if (!/^[0-9a-fA-F]{64}$/.test(fromEnv)) throw new Error('FLINT_MASTER_KEY must be 64 hex characters (32 bytes)');
