@@ -90,6 +90,8 @@ export class MasterKeyRotation {
   async #run(): Promise<void> {
     const started = performance.now();
     let emptyPasses = 0;
+    // The caller (an HTTP answer, the start sequence) goes first; the work starts on a later turn.
+    await yieldToEventLoop();
     for (;;) {
       if (this.#stopped) return;
       let done = 0;

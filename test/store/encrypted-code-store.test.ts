@@ -47,3 +47,33 @@ test('code store: a different master key cannot open the objects', async () => {
   await assert.rejects(other.get(stored.sha256Hex), /unable to authenticate data|Unsupported state/);
   s.done();
 });
+
+test('code store: a stored archive leaves no plaintext tree behind; an acquired tree lives until its last environment releases it', async () => {
+  const s = fresh();
+  const stored = await s.code.put(await makeZip({ 'index.js': 'exports.handler = 1;' }));
+  const tree = join(s.dir, 'cache', 'code', stored.sha256Hex);
+  const { existsSync } = await import('node:fs');
+  assert.deepEqual(readdirSync(join(s.dir, 'cache', 'code')), [], 'validation extracts into a staging tree that is removed');
+  const a = await s.code.acquireExtracted(stored.sha256Hex);
+  const b = await s.code.acquireExtracted(stored.sha256Hex);
+  assert.equal(a.dir, tree);
+  assert.equal(readFileSync(join(tree, 'index.js'), 'utf8'), 'exports.handler = 1;');
+  await a.release();
+  await a.release(); // twice is once
+  assert.ok(existsSync(tree), 'still used by b');
+  await b.release();
+  assert.ok(!existsSync(tree), 'removed with its last user');
+  const c = await s.code.acquireExtracted(stored.sha256Hex);
+  assert.ok(existsSync(join(c.dir, 'index.js')), 'extracted again on the next use');
+  await c.release();
+  s.done();
+});
+
+test('code store: trees extracted by an earlier run are removed when the store opens', async () => {
+  const s = fresh();
+  const stored = await s.code.put(await makeZip({ 'index.js': 'x' }));
+  await s.code.extracted(stored.sha256Hex);
+  new EncryptedCodeStore({ dataDir: s.dir, masterKey: randomBytes(32), db: s.meta.db });
+  assert.deepEqual(readdirSync(join(s.dir, 'cache', 'code')), []);
+  s.done();
+});
