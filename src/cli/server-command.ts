@@ -17,9 +17,10 @@ export function serverCommand(): Command {
       const config = loadConfig({ host: opts.host, port: opts.port, dataDir: opts.dataDir, tls: opts.tls, tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, tlsCa: opts.tlsCa, plainPort: opts.plainPort });
       const app = await startFlint(config);
       if (app.credentials.generated) {
+        // Not the secret itself: a server's output often ends up in a log others read (journald,
+        // CI, a terminal multiplexer's scrollback). `flint env` prints it to the user who asks.
         process.stdout.write(
-          `flint: generated root credentials (saved to ${config.dataDir}/credentials.json, mode 0600):\n` +
-            `  AWS_ACCESS_KEY_ID=${app.credentials.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${app.credentials.secretAccessKey}\n`,
+          `flint: generated root credentials ${app.credentials.accessKeyId}; the secret is in ${config.dataDir}/credentials.json (mode 0600): \`flint env --data-dir ${config.dataDir}\` prints it\n`,
         );
       }
       process.stdout.write(`flint: listening on ${app.endpoint} (region ${config.region}, account ${config.accountId}, data ${config.dataDir})\n`);

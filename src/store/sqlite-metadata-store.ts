@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { closeSync, openSync } from 'node:fs';
 import type { Collection, MetadataStore } from '../ports/metadata-store.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -18,6 +19,8 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly #collections = new Map<string, SqliteCollection<unknown>>();
 
   constructor(file: string) {
+    // Created 0600 before SQLite opens it: its -wal and -shm files take the database file's mode.
+    if (file !== ':memory:') closeSync(openSync(file, 'a', 0o600));
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,9 +37,27 @@ after(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('cli: first start generates root credentials, prints them once and saves them 0600', () => {
-  assert.match(firstOutput, /AWS_ACCESS_KEY_ID=AKIA[A-Z2-7]{16}/);
+test('cli: first start generates root credentials, saves them 0600 and prints where they are, never the secret', () => {
+  assert.match(firstOutput, /generated root credentials AKIA[A-Z2-7]{16}; the secret is in .*credentials\.json \(mode 0600\): `flint env --data-dir .*` prints it/);
+  const { secretAccessKey } = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as { secretAccessKey: string };
+  assert.ok(!firstOutput.includes(secretAccessKey), 'the secret is not in the server output');
   assert.equal(statSync(join(dataDir, 'credentials.json')).mode & 0o777, 0o600);
+});
+
+test('cli: the data directory is private: 0700, the database 0600', () => {
+  assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+  assert.equal(statSync(join(dataDir, 'flint.db')).mode & 0o077, 0);
+});
+
+test('cli: flint keys rotate --wait re-wraps through the running server and flint keys status says where it stands', async () => {
+  const before = await flint('keys', 'status');
+  assert.match(before.stdout, /^current key: 1$/m);
+  assert.match(before.stdout, /^stale blobs: code objects 0, kms keys 0$/m);
+  const rotated = await flint('keys', 'rotate', '--wait');
+  assert.match(rotated.stdout, /master key 2 is current/);
+  assert.match(rotated.stdout, /^keys in use: 2 \(current, created [^)]+\)$/m);
+  assert.match(rotated.stdout, /^retired keys: 1 /m);
+  assert.ok(!/[0-9a-f]{64}/.test(rotated.stdout + before.stdout), 'no key material is printed');
 });
 
 test('cli: flint env prints exports for the AWS CLI and SDKs', async () => {

@@ -1,0 +1,120 @@
+import { Command } from 'commander';
+import { createHash, createHmac } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig, type FlintConfig } from '../app/config.js';
+import { loadMasterKeyring, loadRootCredentials } from '../app/secrets.js';
+
+interface KeysOptions {
+  dataDir?: string;
+  endpoint?: string;
+  wait?: boolean;
+}
+
+/** What the server answers on /flint/keys/* (src/store/master-key-rotation.ts RotationStatus). */
+interface Status {
+  source: string;
+  current: number;
+  keys: Array<{ id: number; state: string; createdAt: string }>;
+  retired: Array<{ id: number; retiredAt: string }>;
+  rewrapping?: boolean;
+  rewrapped?: number;
+  stale?: Array<{ store: string; count: number }>;
+  error?: string;
+}
+
+/**
+ * `flint keys status|rotate`: through the running server (root-signed `/flint/keys/*`), which
+ * re-wraps while it serves; with the server stopped, on the data dir's keyring directly — a rotate
+ * then only introduces the new key, and the server re-wraps at its next start.
+ */
+export function keysCommand(): Command {
+  const keys = new Command('keys').description("Flint's master keys (they wrap code data keys and KMS key material)");
+  const common = (c: Command) =>
+    c
+      .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
+      .option('--endpoint <url>', 'Flint endpoint (default from FLINT_ENDPOINT or http://127.0.0.1:9000)');
+  common(keys.command('status').description('current master key, keys still in use, stale blobs per store')).action(async (opts: KeysOptions) => {
+    const config = loadConfig({ dataDir: opts.dataDir });
+    const answer = await call(config, opts, 'GET', '/flint/keys/status');
+    process.stdout.write(answer ? render(answer) : render(offline(config), 'the server is not running: stale counts are computed by the server'));
+  });
+  common(keys.command('rotate').description('introduce a new master key and re-wrap everything under it in the background'))
+    .option('--wait', 'wait until the old keys are retired')
+    .action(async (opts: KeysOptions) => {
+      const config = loadConfig({ dataDir: opts.dataDir });
+      let answer = await call(config, opts, 'POST', '/flint/keys/rotate');
+      if (!answer) {
+        const ring = loadMasterKeyring(config.dataDir, { masterKey: config.masterKey, masterKeyFile: config.masterKeyFile });
+        const id = ring.rotate();
+        process.stdout.write(render(ring.status(), `master key ${id} is current; the server re-wraps stale blobs when it starts`));
+        return;
+      }
+      process.stdout.write(`master key ${answer.current} is current; re-wrapping in the background\n`);
+      while (opts.wait && (answer.rewrapping || answer.keys.some((k) => k.state === 'retiring'))) {
+        if (answer.error) throw new Error(`rotation paused: ${answer.error}`);
+        await sleep(250);
+        answer = (await call(config, opts, 'GET', '/flint/keys/status'))!;
+      }
+      process.stdout.write(render(answer));
+    });
+  return keys;
+}
+
+function offline(config: FlintConfig): Status {
+  if (!existsSync(config.dataDir) && !config.masterKey && !config.masterKeyFile) throw new Error(`no data directory at ${config.dataDir}`);
+  return loadMasterKeyring(config.dataDir, { masterKey: config.masterKey, masterKeyFile: config.masterKeyFile }).status();
+}
+
+function render(s: Status, note?: string): string {
+  const lines = [
+    `master keys: ${s.source}`,
+    `current key: ${s.current}`,
+    `keys in use: ${s.keys.map((k) => `${k.id} (${k.state}, created ${k.createdAt})`).join(', ')}`,
+    `retired keys: ${s.retired.length ? s.retired.map((r) => `${r.id} (${r.retiredAt})`).join(', ') : 'none'}`,
+  ];
+  if (s.stale) lines.push(`stale blobs: ${s.stale.map((x) => `${x.store} ${x.count}`).join(', ')}`);
+  if (s.rewrapping !== undefined) lines.push(`re-wrapping: ${s.rewrapping ? 'yes' : 'no'} (${s.rewrapped ?? 0} re-wrapped since the server started)`);
+  if (s.error) lines.push(`paused: ${s.error}`);
+  if (note) lines.push(note);
+  return lines.join('\n') + '\n';
+}
+
+/** A root-signed request to the server; undefined when no server listens there. */
+async function call(config: FlintConfig, opts: KeysOptions, method: string, path: string): Promise<Status | undefined> {
+  const creds = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
+  const url = new URL(path, opts.endpoint ?? process.env['FLINT_ENDPOINT'] ?? `http://${config.host}:${config.port}`);
+  const headers = sign({ method, url, region: config.region, accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey });
+  const ca = process.env['AWS_CA_BUNDLE'] ? readFileSync(process.env['AWS_CA_BUNDLE']) : undefined;
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, ...(ca ? { ca } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Status & { message?: string };
+        if ((res.statusCode ?? 500) >= 300) reject(new Error(`${url.origin}: ${res.statusCode} ${body.message ?? ''}`));
+        else resolve(body);
+      });
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(undefined) : reject(err)));
+    req.end();
+  });
+}
+
+/** SigV4 (header form, empty body, service `flint`): what the front door's verifier checks. */
+function sign(p: { method: string; url: URL; region: string; accessKeyId: string; secretAccessKey: string }): Record<string, string> {
+  const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const date = amzDate.slice(0, 8);
+  const payload = createHash('sha256').update('').digest('hex');
+  const headers: Record<string, string> = { host: p.url.host, 'x-amz-content-sha256': payload, 'x-amz-date': amzDate };
+  const names = Object.keys(headers).sort();
+  const canonical = [p.method, p.url.pathname, '', ...names.map((n) => `${n}:${headers[n]}`), '', names.join(';'), payload].join('\n');
+  const scope = `${date}/${p.region}/flint/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+  const kSigning = hmac(hmac(hmac(hmac(`AWS4${p.secretAccessKey}`, date), p.region), 'flint'), 'aws4_request');
+  const signature = createHmac('sha256', kSigning).update(toSign).digest('hex');
+  return { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${p.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}` };
+}
