@@ -13,6 +13,8 @@ export interface FlintConfig {
   masterKey?: string;
   /** FLINT_MASTER_KEY_FILE: the master keyring (or one hex key) in a file outside the data dir. */
   masterKeyFile?: string;
+  /** Master key rotation re-wraps this many blobs per store between turns of the event loop. */
+  keyRotationBatch: number;
   /** Account concurrency limit (Lambda's default quota: 1000). */
   concurrencyLimit: number;
   /** Sandbox driver: auto | process | <driver name>. */
@@ -80,6 +82,7 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     secretAccessKey: env['FLINT_SECRET_ACCESS_KEY'] || undefined,
     masterKey: env['FLINT_MASTER_KEY'] || undefined,
     masterKeyFile: env['FLINT_MASTER_KEY_FILE'] ? resolve(env['FLINT_MASTER_KEY_FILE']) : undefined,
+    keyRotationBatch: Math.max(1, num(env['FLINT_KEY_ROTATION_BATCH'], 100)),
     concurrencyLimit: num(env['FLINT_CONCURRENCY_LIMIT'], 1000),
     sandbox: env['FLINT_SANDBOX'] ?? 'auto',
     idleTimeoutMs: num(env['FLINT_IDLE_TIMEOUT_MS'], 10 * 60_000),

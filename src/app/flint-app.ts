@@ -122,7 +122,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   // Download links must verify across restarts: their key derives from the current master key.
   const codeLocations = new CodeLocations(keyring.derive('flint code locations'), clock);
   // Every store holding master-wrapped blobs: a rotation retires a key only when none needs it.
-  const keyRotation = new MasterKeyRotation({ keyring, stores: [code, kms.keys], log });
+  const keyRotation = new MasterKeyRotation({ keyring, stores: [code, kms.keys], batchSize: config.keyRotationBatch, log });
   const functions = new FunctionService(ctx, { codeLocations });
   // Data dirs from before encryption at rest keep plaintext variables until sealed here.
   const sealing = functions.sealPlaintextRecords();
@@ -266,6 +266,12 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   keyRotation.start();
   // KMS: keys past their deletion window are deleted and due rotations happen (also lazily on use).
   kms.startSweeper(60_000, (err) => log(`flint: kms sweep failed: ${String(err)}`));
+  // The local CA's server certificate is renewed when under 30 days remain: check daily, not only
+  // at start and on SIGHUP, so a long-running server never serves an expired certificate.
+  const tlsRenewal = tls ? setInterval(() => {
+    tls.load().then((loaded) => api.setSecureContext(secureContextOptions(loaded)), (err: unknown) => log(`flint: TLS certificate renewal failed (the current one stays): ${String(err)}`));
+  }, 24 * 3600_000) : undefined;
+  tlsRenewal?.unref();
   const codeCollector = new CodeCollector(ctx, { graceMs: config.codeCollectionMs });
   if (config.codeCollectionMs > 0) {
     codeCollector.start(
@@ -295,6 +301,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     codeCollector,
     keyRotation,
     async stop() {
+      if (tlsRenewal) clearInterval(tlsRenewal);
       await keyRotation.stop();
       await codeCollector.stop();
       kms.stop();

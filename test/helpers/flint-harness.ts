@@ -18,8 +18,12 @@ export interface Harness {
 }
 
 /** A real Flint server on a free 127.0.0.1 port with a fresh data dir, and an SDK v3 client for it. */
-export async function startHarness(overrides: Partial<FlintConfig> = {}, opts: { clock?: Clock } = {}): Promise<Harness> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'flint-test-'));
+/**
+ * `opts.log` collects the server's log lines (default: dropped); `opts.dataDir` starts on an existing
+ * data dir (a restart), which `stop()` then leaves in place.
+ */
+export async function startHarness(overrides: Partial<FlintConfig> = {}, opts: { clock?: Clock; log?: (line: string) => void; dataDir?: string } = {}): Promise<Harness> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'flint-test-'));
   // Behaviour tests run on the process driver (fast, deterministic on a loaded 2-core machine);
   // the sandbox suites and the escape suite pin the isolated driver themselves.
   // FLINT_TEST_SANDBOX=auto runs everything isolated.
@@ -27,7 +31,7 @@ export async function startHarness(overrides: Partial<FlintConfig> = {}, opts: {
     { host: '127.0.0.1', port: 0, dataDir, sandbox: process.env['FLINT_TEST_SANDBOX'] ?? 'process', accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: TEST_CREDENTIALS.secretAccessKey, quiet: true, ...overrides },
     {},
   );
-  const app = await startFlint(config, { log: () => {}, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const app = await startFlint(config, { log: opts.log ?? (() => {}), ...(opts.clock ? { clock: opts.clock } : {}) });
   const client = new LambdaClient({
     endpoint: app.endpoint,
     region: config.region,
@@ -42,7 +46,7 @@ export async function startHarness(overrides: Partial<FlintConfig> = {}, opts: {
     async stop() {
       client.destroy();
       await app.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
