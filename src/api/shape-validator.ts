@@ -54,7 +54,9 @@ export class ShapeValidator {
     const shape = this.#model.shapes[ref.shape]!;
     const problems = this.#constraints(shape, v);
     if (problems.length > 0) {
-      errors.push(`Value ${render(v)} at '${path}' failed to satisfy constraint: ${problems.join(', ')}`);
+      // Sensitive members (environment variables, secrets) are named but never echoed, as AWS
+      // words it: "Value at 'environment.variables' failed to satisfy constraint: …".
+      errors.push(`${shape.sensitive ? 'Value' : `Value ${render(v)}`} at '${path}' failed to satisfy constraint: ${problems.join(', ')}`);
       return;
     }
     if (shape.type === 'structure' && isObject(v)) this.#structure(shape, v, path, errors, skip);

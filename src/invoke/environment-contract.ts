@@ -23,6 +23,8 @@ export interface EnvironmentBinding {
   codeDir: string;
   layerDirs: string[];
   initializationType: 'on-demand' | 'provisioned-concurrency';
+  /** Gives back what the binding holds (extracted code); called once its environment has stopped. */
+  release?(): Promise<void>;
 }
 
 export interface EnvironmentDeps {

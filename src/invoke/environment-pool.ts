@@ -136,9 +136,9 @@ export class EnvironmentPool {
     for (const id of plan.retire) this.#retireEntry(mine().find((e) => e.env.id === id)!);
     const starting: Array<Promise<boolean>> = [];
     if (plan.start > 0) {
-      const b = await binding();
       for (let i = 0; i < plan.start; i++) {
-        const env = this.#opts.create(b);
+        // One binding per environment: each holds (and at its stop releases) its extracted code.
+        const env = this.#opts.create(await binding());
         this.#add(functionName, version, env, qualifier);
         starting.push(env.start().then((r) => r.ok));
       }

@@ -478,6 +478,7 @@ export class ExecutionEnvironment {
       this.#channel.close();
       this.#session?.close();
       await this.#sandbox?.destroy().catch(() => {});
+      await this.binding.release?.().catch(() => {});
       await this.#server.close();
       await this.#busy;
       this.#stdout.flush();

@@ -153,8 +153,11 @@ export class InvokeService implements Invoker {
   async binding(stored: FunctionVersionRecord, initializationType: EnvironmentBinding['initializationType']): Promise<EnvironmentBinding> {
     // Before the code is touched: a key that cannot be used stops the start here.
     const record = this.#d.targets.openForStart ? this.#d.targets.openForStart(stored) : stored;
-    const codeDir = await this.#d.code.extracted(record.codeSha256Hex);
-    const layerDirs = await Promise.all(record.layerSha256Hex.map((h) => this.#d.code.extracted(h)));
+    // Each binding holds its own extracted trees: they are removed when the last environment
+    // holding them stops, so plaintext code lies on disk only while something runs it.
+    const trees = await Promise.all([record.codeSha256Hex, ...record.layerSha256Hex].map((h) => this.#d.code.acquireExtracted(h)));
+    const [codeDir, ...layerDirs] = trees.map((t) => t.dir) as [string, ...string[]];
+    let released: Promise<void> | undefined;
     return {
       functionName: record.config.FunctionName,
       version: record.config.Version,
@@ -163,6 +166,7 @@ export class InvokeService implements Invoker {
       codeDir,
       layerDirs,
       initializationType,
+      release: () => (released ??= Promise.all(trees.map((t) => t.release())).then(() => undefined)),
     };
   }
 

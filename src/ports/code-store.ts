@@ -27,6 +27,11 @@ export interface CodeStore {
   has(sha256Hex: string): boolean;
   /** A directory holding the extracted archive (created on first use, then reused). */
   extracted(sha256Hex: string): Promise<string>;
+  /**
+   * The extracted archive for one user (an execution environment): the plaintext tree exists
+   * only while someone holds it and is removed at the last `release()`.
+   */
+  acquireExtracted(sha256Hex: string): Promise<{ dir: string; release(): Promise<void> }>;
   /** Every stored archive. */
   list(): StoredObject[];
   /**

@@ -223,6 +223,8 @@ describe('sandbox escape suite (bwrap)', () => {
         exports.handler = async (e) => JSON.parse(execFileSync(e.argv[0], e.argv.slice(1), { encoding: 'utf8' }).trim().split('\\n').pop());`;
       await deploy(h, { name: 'escape-artist', scenario: 'escape', runtime: 'nodejs', memory: 256, timeout: 30, zip: await makeZip({ 'index.js': handler }) });
       await deploy(h, { name: 'bystander', scenario: 'escape', runtime: 'nodejs', zip: await makeZip({ 'index.js': 'exports.handler = async () => "bystander secret";' }) });
+      // Extracted code exists on the host only while an environment of it lives: start one.
+      await invoke(h, 'bystander', {});
       const bystanderCode = findFile(h.dataDir, 'index.js', 'bystander secret');
       assert.ok(bystanderCode, "the other function's extracted code is on the host");
       const secrets = { "Flint's data dir (flint.db)": join(h.dataDir, 'flint.db'), "another function's code": bystanderCode! };
