@@ -91,12 +91,23 @@ for (const sandbox of ['bwrap', 'process'] as const) {
     if (typeof h === 'string') return t.skip(h);
     const name = `tls-own-bundle-${sandbox}`;
     // A memory size no earlier function used: its first start is cold (no pre-initialized runtime
-    // waits for it). A pre-initialized runtime keeps the sandbox's value (a known gap: the Python bind keeps what the sandbox added over the function's values).
+    // waits for it); the next test covers the pre-initialized start.
     await deploy(h, { name, scenario: '', runtime: 'python', handler: 'app.handler', memory: 333, timeout: 30, zip: await makeZip({ 'app.py': PYTHON }), env: { AWS_CA_BUNDLE: '/nonexistent/bundle.pem' } });
     const r = await invoke(h, name);
     assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload ?? []).toString());
     const out = body(r);
     assert.equal(out.bundle, '/nonexistent/bundle.pem');
     assert.ok(out.identity.error, 'with a bundle that does not exist, verification cannot succeed');
+  });
+
+  test(`tls sandbox (${sandbox}): on a pre-initialized start too, a function's own AWS_CA_BUNDLE wins`, async (t) => {
+    if (typeof h === 'string') return t.skip(h);
+    if (!h.app.dataPlane.prewarm.enabled) return t.skip('no pre-initialized runtimes on this driver');
+    // The cold start above (python, 333 MB) asked the pool for a runtime of that kind: wait for it.
+    await h.app.dataPlane.prewarm.settled();
+    const name = `tls-own-bundle-warm-${sandbox}`;
+    await deploy(h, { name, scenario: '', runtime: 'python', handler: 'app.handler', memory: 333, timeout: 30, zip: await makeZip({ 'app.py': PYTHON }), env: { AWS_CA_BUNDLE: '/nonexistent/other.pem' } });
+    const r = await invoke(h, name, {}, { LogType: 'Tail' });
+    assert.equal(body(r).bundle, '/nonexistent/other.pem');
   });
 }

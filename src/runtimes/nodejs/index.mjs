@@ -273,10 +273,15 @@ async function bindFunction() {
   const kept = {};
   for (const k of Object.keys(process.env)) if (!startKeys.has(k)) kept[k] = process.env[k];
   for (const k of Object.keys(process.env)) delete process.env[k];
+  // Flint's CA variables are defaults the sandbox adds: a function's own value wins, as on a cold start.
+  for (const k of SANDBOX_DEFAULTS) if (doc.env[k] !== undefined) delete kept[k];
   Object.assign(process.env, doc.env, kept);
   process.chdir(doc.taskRoot);
   Module._initPaths();
 }
+
+/** Variables the sandbox sets only when the function does not (Flint's CA for TLS). */
+const SANDBOX_DEFAULTS = ['AWS_CA_BUNDLE', 'NODE_EXTRA_CA_CERTS'];
 
 async function main() {
   if (process.env.FLINT_STEM_KEYS !== undefined) await bindFunction();

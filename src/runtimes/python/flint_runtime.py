@@ -61,6 +61,10 @@ def _setup_logging(logging):
     root.setLevel(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "WARNING").upper())
 
 
+# Variables the sandbox sets only when the function does not (Flint's CA for TLS).
+_SANDBOX_DEFAULTS = ("AWS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS")
+
+
 def _prepare_logging():
     after_import("logging", _setup_logging)
 
@@ -218,7 +222,8 @@ def _bind_function():
         sys.stderr.write(f"flint runtime: GET /2018-06-01/flint/bind answered {status}: {body!r}\n")
         sys.exit(1)
     doc = json.loads(body)
-    kept = {k: v for k, v in os.environ.items() if k not in start_keys}
+    # Flint's CA variables are defaults the sandbox adds: a function's own value wins, as on a cold start.
+    kept = {k: v for k, v in os.environ.items() if k not in start_keys and not (k in _SANDBOX_DEFAULTS and k in doc["env"])}
     old_path = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     os.environ.clear()
     os.environ.update(doc["env"])
