@@ -1,32 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AwsError } from '../../src/domain/errors.js';
-import { ACCOUNT, REGION, openKmsKit, type KmsKit } from './kms-fixture.js';
+import { ACCOUNT, REGION, throwsKms, withKey } from './kms-fixture.js';
 
 const ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/`;
 const ALIAS = `arn:aws:kms:${REGION}:${ACCOUNT}:`;
 const FN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:app`;
 const use = { service: 'lambda', reason: FN };
 
-function throwsKms(fn: () => unknown, type: string, message?: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof AwsError, `expected AwsError, got ${String(err)}`);
-    assert.equal(err.type, type, `type (message: ${err.message})`);
-    if (message !== undefined) assert.equal(err.message, message);
-    return true;
-  });
-}
-
-function withKey(fn: (kit: KmsKit, keyId: string) => void) {
-  return () => {
-    const kit = openKmsKit();
-    try {
-      fn(kit, kit.kms.admin.createKey({}).KeyMetadata.KeyId as string);
-    } finally {
-      kit.close();
-    }
-  };
-}
 
 test('CreateAlias: ListAliases shows it with its ARN, target and dates; a second one with the name is AlreadyExistsException', withKey(({ kms, clock }, id) => {
   kms.aliases.createAlias({ AliasName: 'alias/app', TargetKeyId: ARN + id });

@@ -1,29 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AwsError } from '../../src/domain/errors.js';
-import { ACCOUNT, DAY, REGION, openKmsKit, type KmsKit } from './kms-fixture.js';
+import { ACCOUNT, DAY, REGION, throwsKms, withKey } from './kms-fixture.js';
 
 const ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/`;
 
-function throwsKms(fn: () => unknown, type: string, message?: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof AwsError, `expected AwsError, got ${String(err)}`);
-    assert.equal(err.type, type, `type (message: ${err.message})`);
-    if (message !== undefined) assert.equal(err.message, message);
-    return true;
-  });
-}
-
-function withKey(fn: (kit: KmsKit, keyId: string) => void) {
-  return () => {
-    const kit = openKmsKit();
-    try {
-      fn(kit, kit.kms.admin.createKey({}).KeyMetadata.KeyId as string);
-    } finally {
-      kit.close();
-    }
-  };
-}
 
 const ctx = { purpose: 'test', tenant: 'a' };
 

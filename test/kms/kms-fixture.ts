@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { AwsError } from '../../src/domain/errors.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,4 +94,26 @@ export function openKmsKit(): KmsKit {
   };
   kit.kms = open(kit.store);
   return kit;
+}
+
+/** Asserts that `fn` throws the KMS error `type` (and `message`, when given). */
+export function throwsKms(fn: () => unknown, type: string, message?: string): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof AwsError, `expected AwsError, got ${String(err)}`);
+    assert.equal(err.type, type, `type (message: ${err.message})`);
+    if (message !== undefined) assert.equal(err.message, message);
+    return true;
+  });
+}
+
+/** A test body run against a fresh KMS with one new key. */
+export function withKey(fn: (kit: KmsKit, keyId: string) => void) {
+  return () => {
+    const kit = openKmsKit();
+    try {
+      fn(kit, kit.kms.admin.createKey({}).KeyMetadata.KeyId as string);
+    } finally {
+      kit.close();
+    }
+  };
 }
