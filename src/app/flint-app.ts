@@ -16,6 +16,9 @@ import { createIdentityAndAccess } from './identity-and-access.js';
 import { iamHandlers } from '../api/handlers/iam-handlers.js';
 import { stsHandlers } from '../api/handlers/sts-handlers.js';
 import { kmsHandlers } from '../api/handlers/kms-handlers.js';
+import { configHandlers } from '../api/handlers/config-handlers.js';
+import { ConfigurationRecorder } from '../history/configuration-recorder.js';
+import { readFunctionState } from '../history/function-state-reader.js';
 import { createKmsServices } from '../kms/kms-services.js';
 import { guardHttpServer } from '../api/malformed-http.js';
 import { TlsCertificates } from '../api/tls/tls-certificates.js';
@@ -172,10 +175,14 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     timeScale: config.asyncRetryScale,
     options: { pollers: config.asyncPollers, visibilityMs: config.asyncVisibilityTimeoutMs },
   });
+  const aliases = new AliasService(ctx);
+  // AWS Config's history of functions: a snapshot after each successful Lambda write (src/history).
+  const controlReaders = { functions, aliases, policies, tags, concurrency, eventInvokeConfigs };
+  const configRecorder = new ConfigurationRecorder({ store, clock, accountId: config.accountId, region: config.region, read: (fn) => readFunctionState(controlReaders, fn) });
   const handlers: OperationHandlers = {
     ...functionHandlers(functions, access.iam.roleDirectory),
     ...versionHandlers(new VersionService(ctx)),
-    ...aliasHandlers(new AliasService(ctx)),
+    ...aliasHandlers(aliases),
     ...layerHandlers(layers, layerPolicies),
     ...policyHandlers(policies),
     ...concurrencyHandlers(concurrency, provisioned),
@@ -202,6 +209,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       iam: iamHandlers(access.iam),
       sts: stsHandlers(access.iam),
       kms: kmsHandlers(kms),
+      config: configHandlers(configRecorder),
     }),
     verifier,
     ...(tls ? { tls: tlsServerOptions(await tls.load()), plainLoopback: config.plainPort !== undefined } : {}),
@@ -209,7 +217,14 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     // IAM users' long-term keys only: root and session keys have no last-used record.
     onVerified: (credential, service, region) => { if (credential.principal.type === 'User' && credential.sessionToken === undefined) access.iam.accessKeys.recordUse(credential.accessKeyId, service, region); },
     checkAccess: (principal, action, resource, context) => access.checkAccess(principal, action, resource, context),
-    onCall: (call) => auditTrail.onCall(call),
+    onCall: (call) => {
+      auditTrail.onCall(call);
+      try {
+        configRecorder.onCall(call);
+      } catch (err) {
+        log(`flint: configuration history not recorded for ${call.operation}: ${String(err)}`);
+      }
+    },
     logError: (err) => log(`flint: internal error: ${(err as Error)?.stack ?? String(err)}`),
     plainRoutes: [
       codeDownloadRoute(codeLocations, code),
