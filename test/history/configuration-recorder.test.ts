@@ -12,7 +12,7 @@ function fixture() {
   const store = new SqliteMetadataStore(join(dir, 'flint.db'));
   let now = 1_700_000_000_000;
   const states = new Map<string, FunctionState>();
-  const recorder = new ConfigurationRecorder({ store, clock: { now: () => now }, accountId: '000000000000', region: 'us-east-1', read: (fn) => states.get(fn) });
+  const recorder = new ConfigurationRecorder({ store, clock: { now: () => now, monotonic: () => now }, accountId: '000000000000', region: 'us-east-1', read: (fn) => states.get(fn) });
   const state = (memory: number, tags: Record<string, string> = {}): FunctionState => ({ configuration: { FunctionName: 'fn', MemorySize: memory }, aliases: [], tags });
   return {
     recorder, states, state,
