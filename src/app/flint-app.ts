@@ -19,6 +19,10 @@ import { kmsHandlers } from '../api/handlers/kms-handlers.js';
 import { configHandlers } from '../api/handlers/config-handlers.js';
 import { ConfigurationRecorder } from '../history/configuration-recorder.js';
 import { readFunctionState } from '../history/function-state-reader.js';
+import { UsageMeter } from '../history/usage-meter.js';
+import { usageRoute } from '../history/usage-route.js';
+import { loadPriceTable } from '../history/price-table.js';
+import { readFileSync } from 'node:fs';
 import { createKmsServices } from '../kms/kms-services.js';
 import { guardHttpServer } from '../api/malformed-http.js';
 import { TlsCertificates } from '../api/tls/tls-certificates.js';
@@ -144,6 +148,13 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     process: () => new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process'), ...(flintCa ? { flintCa } : {}) }),
   });
   log(sandbox.summary);
+  // Billed usage per function and minute, durable across restarts (`flint usage`, /metrics).
+  const usage = new UsageMeter({
+    store,
+    clock,
+    prices: loadPriceTable(process.env['FLINT_PRICE_TABLE'], (f) => readFileSync(f, 'utf8')),
+    architectureOf: (fn, version) => functions.getVersion(fn, version).config.Architectures[0] ?? 'x86_64',
+  });
   const dataPlane = createDataPlane({
     config,
     clock,
@@ -151,7 +162,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     code,
     events,
     driver: sandbox.driver,
-    metrics,
+    metrics: usage.wrap(metrics),
     targets: functions,
     committed: () => concurrency.committed(),
     provisionedConfigs: (fn) => provisioned.configs(fn),
@@ -242,6 +253,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
           }
         },
       }),
+      usageRoute({ usage, verifier }),
       { method: 'GET', prefix: '/health', handle: (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); } },
       {
         method: 'GET',
@@ -271,6 +283,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     const m = await asyncInvocation.pollers.metrics();
     return Object.entries(m).filter(([, v]) => typeof v === 'number').map(([state, value]) => ({ labels: { state }, value: value as number }));
   });
+  usage.expose(metrics);
   await dataPlane.start();
   const addr = await api.listen(config.port, config.host);
   const endpoint = `${tls ? 'https' : 'http'}://${addr.address}:${addr.port}`;

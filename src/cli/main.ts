@@ -5,6 +5,8 @@ import { deployCommand } from './deploy-command.js';
 import { invokeCommand } from './invoke-command.js';
 import { logsCommand } from './logs-command.js';
 import { keysCommand } from './keys-command.js';
+import { historyCommand } from './history-command.js';
+import { usageCommand } from './usage-command.js';
 
 const program = new Command('flint').description('Flint: a self-hosted, AWS Lambda-compatible function platform');
 program.addCommand(serverCommand());
@@ -13,4 +15,6 @@ program.addCommand(deployCommand());
 program.addCommand(invokeCommand());
 program.addCommand(logsCommand());
 program.addCommand(keysCommand());
+program.addCommand(historyCommand());
+program.addCommand(usageCommand());
 await program.parseAsync(process.argv);

@@ -1,0 +1,62 @@
+import { Command } from 'commander';
+import { loadConfig } from '../app/config.js';
+import { signedCall } from './history-command.js';
+
+interface UsageOptions {
+  since?: string;
+  function?: string;
+  dataDir?: string;
+  endpoint?: string;
+}
+
+export interface UsageRow {
+  functionName: string;
+  architecture: string;
+  requests: number;
+  gbSeconds: number;
+  costUsd: number;
+}
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since`: an ISO 8601 time, or a duration back from `now` (`90s`, `15m`, `24h`, `7d`). */
+export function parseSince(text: string, now: number): number {
+  const d = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim());
+  if (d) return now - Number(d[1]) * UNITS[d[2]!]!;
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new Error(`--since: expected an ISO time or a duration like 24h, not '${text}'`);
+  return t;
+}
+
+/**
+ * `flint usage`: requests, GB-seconds and cost per function from the server's durable usage
+ * record (root-signed `GET /flint/usage`), priced by its table (FLINT_PRICE_TABLE on the server).
+ */
+export function usageCommand(): Command {
+  return new Command('usage')
+    .description('requests, billed GB-seconds and cost per function')
+    .option('--since <when>', 'an ISO time or a duration back from now (24h, 30m, 7d); default: all recorded usage')
+    .option('--function <name>', 'one function only')
+    .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
+    .option('--endpoint <url>', 'Flint endpoint (default from FLINT_ENDPOINT or the configured host:port)')
+    .action(async (opts: UsageOptions) => {
+      const config = loadConfig({ dataDir: opts.dataDir });
+      const params = new URLSearchParams();
+      if (opts.since !== undefined) params.set('since', String(parseSince(opts.since, Date.now())));
+      if (opts.function !== undefined) params.set('function', opts.function);
+      const q = params.toString();
+      const answer = (await signedCall(config, opts.endpoint, { method: 'GET', path: `/flint/usage${q ? `?${q}` : ''}`, service: 'flint' })) as { functions: UsageRow[] };
+      process.stdout.write(renderUsage(answer.functions));
+    });
+}
+
+export function renderUsage(rows: UsageRow[]): string {
+  const total = rows.reduce((t, r) => ({ requests: t.requests + r.requests, gbSeconds: t.gbSeconds + r.gbSeconds, costUsd: t.costUsd + r.costUsd }), { requests: 0, gbSeconds: 0, costUsd: 0 });
+  const table = [
+    ['FUNCTION', 'ARCH', 'REQUESTS', 'GB-SECONDS', 'COST (USD)'],
+    ...rows.map((r) => [r.functionName, r.architecture, String(r.requests), r.gbSeconds.toFixed(6), r.costUsd.toFixed(8)]),
+    ['TOTAL', '', String(total.requests), total.gbSeconds.toFixed(6), total.costUsd.toFixed(8)],
+  ];
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
+  return table.map((row) => row.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd()).join('\n') + '\n';
+}
