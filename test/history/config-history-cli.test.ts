@@ -5,9 +5,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DeleteFunctionCommand, PutFunctionConcurrencyCommand, TagResourceCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { DeleteFunctionCommand, PutFunctionConcurrencyCommand, TagResourceCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { startHarness, TEST_CREDENTIALS, type Harness } from '../helpers/flint-harness.js';
 import { createFunction, waitSettled } from '../helpers/functions.js';
+import { makeZip } from '../helpers/zip.js';
 
 const run = promisify(execFile);
 const AWS_CLI = '/usr/bin/aws';
@@ -28,6 +29,8 @@ test('AWS CLI: get-resource-config-history lists a function\'s changes newest fi
   await h.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'hist-fn', ReservedConcurrentExecutions: 3 }));
   const arn = (await waitSettled(h.client, 'hist-fn')).FunctionArn!;
   await h.client.send(new TagResourceCommand({ Resource: arn, Tags: { team: 'blue' } }));
+  await h.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'hist-fn', ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => 2;' }) }));
+  await waitSettled(h.client, 'hist-fn');
 
   const live = await aws(h, home, ['configservice', 'list-discovered-resources', '--resource-type', 'AWS::Lambda::Function']);
   assert.deepEqual(live.resourceIdentifiers.map((r: any) => r.resourceId), ['hist-fn']);
@@ -35,8 +38,9 @@ test('AWS CLI: get-resource-config-history lists a function\'s changes newest fi
   await h.client.send(new DeleteFunctionCommand({ FunctionName: 'hist-fn' }));
   const out = await aws(h, home, ['configservice', 'get-resource-config-history', '--resource-type', 'AWS::Lambda::Function', '--resource-id', 'hist-fn']);
   const items = out.configurationItems as any[];
-  assert.deepEqual(items.map((i) => i.configurationItemStatus), ['ResourceDeleted', 'OK', 'OK', 'OK', 'ResourceDiscovered']);
-  const [deleted, tagged, reserved, resized, created] = items;
+  assert.deepEqual(items.map((i) => i.configurationItemStatus), ['ResourceDeleted', 'OK', 'OK', 'OK', 'OK', 'ResourceDiscovered']);
+  const [deleted, recoded, tagged, reserved, resized, created] = items;
+  assert.notEqual(JSON.parse(recoded.configuration).configuration.CodeSha256, JSON.parse(tagged.configuration).configuration.CodeSha256);
   assert.equal(deleted.configuration, undefined);
   assert.deepEqual(tagged.tags, { team: 'blue' });
   assert.equal(JSON.parse(reserved.configuration).reservedConcurrentExecutions, 3);
