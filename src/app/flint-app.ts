@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { FlintConfig } from './config.js';
 import { loadMasterKeyring, loadRootCredentials, type RootCredentials } from './secrets.js';
 import { makeDataDirPrivate } from '../store/private-data-dir.js';
@@ -189,7 +189,9 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const aliases = new AliasService(ctx);
   // AWS Config's history of functions: a snapshot after each successful Lambda write (src/history).
   const controlReaders = { functions, aliases, policies, tags, concurrency, eventInvokeConfigs };
-  const configRecorder = new ConfigurationRecorder({ store, clock, accountId: config.accountId, region: config.region, read: (fn) => readFunctionState(controlReaders, fn) });
+  const historyKey = keyring.derive('flint config history');
+  const historyFingerprint = (v: string) => createHmac('sha256', historyKey).update(v).digest('hex').slice(0, 12);
+  const configRecorder = new ConfigurationRecorder({ store, clock, accountId: config.accountId, region: config.region, read: (fn) => readFunctionState(controlReaders, fn, historyFingerprint) });
   const handlers: OperationHandlers = {
     ...functionHandlers(functions, access.iam.roleDirectory),
     ...versionHandlers(new VersionService(ctx)),

@@ -22,8 +22,13 @@ const VOLATILE = new Set(['RevisionId', 'State', 'StateReason', 'StateReasonCode
 
 const isNotFound = (err: unknown) => (err as { type?: string })?.type === 'ResourceNotFoundException';
 
-/** Reads a function's whole state; undefined when the function does not exist (deleted). */
-export function readFunctionState(r: ControlReaders, functionName: string): FunctionState | undefined {
+/**
+ * Reads a function's whole state; undefined when the function does not exist (deleted).
+ * Environment variable values never enter the history in clear (Flint seals them at rest under
+ * the function's KMS key): each is replaced by `fingerprint(value)`, a keyed hash, so a change
+ * still shows as a change without the value being recoverable from the metadata store.
+ */
+export function readFunctionState(r: ControlReaders, functionName: string, fingerprint: (value: string) => string): FunctionState | undefined {
   let configuration: Record<string, unknown>;
   try {
     configuration = { ...(r.functions.getConfiguration({ FunctionName: functionName }) as Record<string, unknown>) };
@@ -32,6 +37,11 @@ export function readFunctionState(r: ControlReaders, functionName: string): Func
     throw err;
   }
   for (const k of VOLATILE) delete configuration[k];
+  const env = configuration['Environment'] as { Variables?: Record<string, string> } | undefined;
+  if (env?.Variables) {
+    const variables = Object.fromEntries(Object.entries(env.Variables).map(([k, v]) => [k, `(hidden ${fingerprint(v)})`]));
+    configuration['Environment'] = { ...env, Variables: variables };
+  }
   const aliases: Array<Record<string, unknown>> = [];
   let marker: string | undefined;
   do {
