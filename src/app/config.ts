@@ -51,6 +51,8 @@ export interface FlintConfig {
    * still verified but any valid credential may do anything — for throwaway local use only.
    */
   auth: 'on' | 'off';
+  /** A JSON price table for `flint usage` (FLINT_PRICE_TABLE); Lambda's public prices when absent. */
+  priceTable?: string;
   /** Server log verbosity: debug shows each async retry/drop decision. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Quiet mode: no per-request logging. */
@@ -95,6 +97,7 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     prewarmPerRuntime: num(env['FLINT_PREWARM_PER_RUNTIME'], 1),
     codeCollectionMs: num(env['FLINT_CODE_COLLECTION_MS'], 10 * 60_000),
     auth: env['FLINT_AUTH'] === 'off' ? 'off' : 'on',
+    priceTable: env['FLINT_PRICE_TABLE'] || undefined,
     logLevel: (['debug', 'info', 'warn', 'error'] as const).find((l) => l === env['FLINT_LOG_LEVEL']) ?? 'info',
     quiet: env['FLINT_QUIET'] === '1',
     tls: env['FLINT_TLS'] === '1' || env['FLINT_TLS'] === 'on',

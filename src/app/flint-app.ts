@@ -152,7 +152,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const usage = new UsageMeter({
     store,
     clock,
-    prices: loadPriceTable(process.env['FLINT_PRICE_TABLE'], (f) => readFileSync(f, 'utf8')),
+    prices: loadPriceTable(config.priceTable, (f) => readFileSync(f, 'utf8')),
     architectureOf: (fn, version) => functions.getVersion(fn, version).config.Architectures[0] ?? 'x86_64',
   });
   const dataPlane = createDataPlane({

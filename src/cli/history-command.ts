@@ -1,10 +1,6 @@
 import { Command } from 'commander';
-import { createHash, createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { loadConfig, type FlintConfig } from '../app/config.js';
-import { loadRootCredentials } from '../app/secrets.js';
+import { rootSignedRequest } from './signed-request.js';
 
 interface HistoryOptions {
   dataDir?: string;
@@ -79,56 +75,25 @@ function flatten(v: unknown, prefix = '', out = new Map<string, string>()): Map<
 }
 
 /**
- * A SigV4-signed call to the running Flint with the root credentials; rejects with the server's
- * error type and message. Used by `flint history` and `flint usage`.
+ * A root-signed call to the running Flint; rejects with the server's error type and message.
+ * Used by `flint history` and `flint usage`.
  */
 export async function signedCall(
   config: FlintConfig,
   endpoint: string | undefined,
   p: { method: string; path: string; service: string; body?: string; headers?: Record<string, string> },
 ): Promise<unknown> {
-  const creds = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
-  const url = new URL(p.path, endpoint ?? process.env['FLINT_ENDPOINT'] ?? `http://${config.host}:${config.port}`);
-  const body = p.body ?? '';
-  const headers = sign({ method: p.method, url, region: config.region, service: p.service, body, headers: p.headers ?? {}, accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey });
-  const ca = process.env['AWS_CA_BUNDLE'] ? readFileSync(process.env['AWS_CA_BUNDLE']) : undefined;
-  return new Promise((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: p.method, headers, ...(ca ? { ca } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: Record<string, unknown> = {};
-        try {
-          parsed = JSON.parse(text || '{}') as Record<string, unknown>;
-        } catch {
-          parsed = { message: text };
-        }
-        if ((res.statusCode ?? 500) >= 300) {
-          const type = String(parsed['__type'] ?? res.statusCode).split('#').pop();
-          reject(new Error(`${type}: ${String(parsed['message'] ?? parsed['Message'] ?? '')}`));
-        } else {
-          resolve(parsed);
-        }
-      });
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ECONNREFUSED' ? new Error(`no Flint server at ${url.origin} (start it with \`flint server\`)`) : err));
-    req.end(body);
-  });
-}
-
-function sign(p: { method: string; url: URL; region: string; service: string; body: string; headers: Record<string, string>; accessKeyId: string; secretAccessKey: string }): Record<string, string> {
-  const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-  const date = amzDate.slice(0, 8);
-  const payload = createHash('sha256').update(p.body).digest('hex');
-  const headers: Record<string, string> = { ...p.headers, host: p.url.host, 'x-amz-content-sha256': payload, 'x-amz-date': amzDate };
-  const names = Object.keys(headers).sort();
-  const query = [...p.url.searchParams].map(([k, v]) => [encodeURIComponent(k), encodeURIComponent(v)]).sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : a[1]! < b[1]! ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join('&');
-  const canonical = [p.method, p.url.pathname, query, ...names.map((n) => `${n}:${headers[n]}`), '', names.join(';'), payload].join('\n');
-  const scope = `${date}/${p.region}/${p.service}/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
-  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-  const kSigning = hmac(hmac(hmac(hmac(`AWS4${p.secretAccessKey}`, date), p.region), p.service), 'aws4_request');
-  const signature = createHmac('sha256', kSigning).update(toSign).digest('hex');
-  return { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${p.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}` };
+  const answer = await rootSignedRequest(config, endpoint, p);
+  if (!answer) throw new Error(`no Flint server at ${endpoint ?? process.env['FLINT_ENDPOINT'] ?? `http://${config.host}:${config.port}`} (start it with \`flint server\`)`);
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(answer.body || '{}') as Record<string, unknown>;
+  } catch {
+    parsed = { message: answer.body };
+  }
+  if (answer.status >= 300) {
+    const type = String(parsed['__type'] ?? answer.status).split('#').pop();
+    throw new Error(`${type}: ${String(parsed['message'] ?? parsed['Message'] ?? '')}`);
+  }
+  return parsed;
 }

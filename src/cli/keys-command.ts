@@ -1,11 +1,9 @@
 import { Command } from 'commander';
-import { createHash, createHmac } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { existsSync } from 'node:fs';
+import { rootSignedRequest } from './signed-request.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type FlintConfig } from '../app/config.js';
-import { loadMasterKeyring, loadRootCredentials } from '../app/secrets.js';
+import { loadMasterKeyring } from '../app/secrets.js';
 
 interface KeysOptions {
   dataDir?: string;
@@ -82,39 +80,11 @@ function render(s: Status, note?: string): string {
   return lines.join('\n') + '\n';
 }
 
-/** A root-signed request to the server; undefined when no server listens there. */
+/** A root-signed request to the server (service `flint`); undefined when no server listens there. */
 async function call(config: FlintConfig, opts: KeysOptions, method: string, path: string): Promise<Status | undefined> {
-  const creds = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
-  const url = new URL(path, opts.endpoint ?? process.env['FLINT_ENDPOINT'] ?? `http://${config.host}:${config.port}`);
-  const headers = sign({ method, url, region: config.region, accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey });
-  const ca = process.env['AWS_CA_BUNDLE'] ? readFileSync(process.env['AWS_CA_BUNDLE']) : undefined;
-  return new Promise((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, ...(ca ? { ca } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Status & { message?: string };
-        if ((res.statusCode ?? 500) >= 300) reject(new Error(`${url.origin}: ${res.statusCode} ${body.message ?? ''}`));
-        else resolve(body);
-      });
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' ? resolve(undefined) : reject(err)));
-    req.end();
-  });
-}
-
-/** SigV4 (header form, empty body, service `flint`): what the front door's verifier checks. */
-function sign(p: { method: string; url: URL; region: string; accessKeyId: string; secretAccessKey: string }): Record<string, string> {
-  const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-  const date = amzDate.slice(0, 8);
-  const payload = createHash('sha256').update('').digest('hex');
-  const headers: Record<string, string> = { host: p.url.host, 'x-amz-content-sha256': payload, 'x-amz-date': amzDate };
-  const names = Object.keys(headers).sort();
-  const canonical = [p.method, p.url.pathname, '', ...names.map((n) => `${n}:${headers[n]}`), '', names.join(';'), payload].join('\n');
-  const scope = `${date}/${p.region}/flint/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
-  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-  const kSigning = hmac(hmac(hmac(hmac(`AWS4${p.secretAccessKey}`, date), p.region), 'flint'), 'aws4_request');
-  const signature = createHmac('sha256', kSigning).update(toSign).digest('hex');
-  return { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${p.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}` };
+  const answer = await rootSignedRequest(config, opts.endpoint, { method, path, service: 'flint' });
+  if (!answer) return undefined;
+  const body = JSON.parse(answer.body || '{}') as Status & { message?: string };
+  if (answer.status >= 300) throw new Error(`${opts.endpoint ?? 'flint'}: ${answer.status} ${body.message ?? ''}`);
+  return body;
 }
