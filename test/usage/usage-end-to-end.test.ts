@@ -18,16 +18,12 @@ test('flint usage: N invocations show N requests and the GB-seconds their REPORT
   // A price table file overriding the GB-second rate: the cost shown follows it.
   const prices = join(dataDir, '..', `prices-${process.pid}.json`);
   writeFileSync(prices, JSON.stringify({ requestsPerMillion: 1_000_000, gbSecond: { x86_64: 1 } }));
-  const saved = process.env['FLINT_PRICE_TABLE'];
-  process.env['FLINT_PRICE_TABLE'] = prices;
   t.after(() => {
-    if (saved === undefined) delete process.env['FLINT_PRICE_TABLE'];
-    else process.env['FLINT_PRICE_TABLE'] = saved;
     rmSync(prices, { force: true });
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  let h = await startHarness({}, { dataDir });
+  let h = await startHarness({ priceTable: prices }, { dataDir });
   await createFunction(h.client, 'metered', { MemorySize: 256 });
   await createFunction(h.client, 'other');
   let mbMs = 0;
@@ -48,7 +44,7 @@ test('flint usage: N invocations show N requests and the GB-seconds their REPORT
 
   // Restarted on the same data dir: the record is durable.
   await h.stop();
-  h = await startHarness({}, { dataDir });
+  h = await startHarness({ priceTable: prices }, { dataDir });
   t.after(() => h.stop());
   const env = { ...process.env, FLINT_ENDPOINT: h.endpoint, FLINT_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, FLINT_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey };
   const { stdout } = await run(process.execPath, ['--import', 'tsx', MAIN, 'usage', '--since', '1h', '--function', 'metered', '--data-dir', dataDir], { env });
