@@ -245,24 +245,21 @@ export class ManagedPolicyService {
     return n;
   }
 
+  /** A customer managed policy as IAM shows it (Description only where GetPolicy shows it). */
   #output(doc: ManagedPolicyDoc, withDescription: boolean) {
     return {
-      PolicyName: doc.PolicyName,
-      PolicyId: doc.PolicyId,
-      Arn: doc.Arn,
-      Path: doc.Path,
-      DefaultVersionId: doc.DefaultVersionId,
-      AttachmentCount: this.#ctx.db.attachments.count(attachmentPrefix(doc.Arn)),
-      PermissionsBoundaryUsageCount: this.#boundaryUses(doc.Arn),
-      IsAttachable: true,
+      ...this.#common(doc, new Date(doc.CreateDate), new Date(doc.UpdateDate)),
       ...(withDescription && doc.Description !== undefined ? { Description: doc.Description } : {}),
-      CreateDate: new Date(doc.CreateDate),
-      UpdateDate: new Date(doc.UpdateDate),
       ...tagsMember(doc.Tags),
     };
   }
 
+  /** An AWS managed policy: the same members, no description or tags. */
   #awsOutput(p: ReturnType<AwsManagedPolicies['all']>[number]) {
+    return this.#common(p, p.CreateDate, p.UpdateDate);
+  }
+
+  #common(p: { PolicyName: string; PolicyId: string; Arn: string; Path: string; DefaultVersionId: string }, created: Date, updated: Date) {
     return {
       PolicyName: p.PolicyName,
       PolicyId: p.PolicyId,
@@ -272,8 +269,8 @@ export class ManagedPolicyService {
       AttachmentCount: this.#ctx.db.attachments.count(attachmentPrefix(p.Arn)),
       PermissionsBoundaryUsageCount: this.#boundaryUses(p.Arn),
       IsAttachable: true,
-      CreateDate: p.CreateDate,
-      UpdateDate: p.UpdateDate,
+      CreateDate: created,
+      UpdateDate: updated,
     };
   }
 }
