@@ -1,7 +1,7 @@
 import { AwsError } from '../../domain/errors.js';
 import type { IamContext } from './iam-context.js';
 import { membershipKey, membershipPrefix, nameKey, type GroupDoc } from './iam-store.js';
-import { paginate, pageOutput, underPath } from './iam-validation.js';
+import { paginate, pageOutput, underPath, deleteConflict, refuseWhilePoliciesRemain } from './iam-validation.js';
 import { userOutput, type UserService } from './user-service.js';
 
 export const noSuchGroup = (name: string) => new AwsError('NoSuchEntityException', `The group with name ${name} cannot be found.`);
@@ -70,10 +70,8 @@ export class GroupService {
     const { db } = this.#ctx;
     db.transaction(() => {
       const g = this.require(input.GroupName);
-      const conflict = (m: string) => new AwsError('DeleteConflictException', m);
-      if (db.memberships.count(membershipPrefix(g.GroupName)) > 0) throw conflict('Cannot delete entity, must remove users from group first.');
-      if (Object.keys(g.inline).length) throw conflict('Cannot delete entity, must delete policies first.');
-      if (g.attached.length) throw conflict('Cannot delete entity, must detach all policies first.');
+      if (db.memberships.count(membershipPrefix(g.GroupName)) > 0) throw deleteConflict('Cannot delete entity, must remove users from group first.');
+      refuseWhilePoliciesRemain(g);
       db.groups.delete(nameKey(g.GroupName));
     });
     this.#ctx.revision.bump();

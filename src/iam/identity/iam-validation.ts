@@ -1,6 +1,6 @@
 import { AwsError } from '../../domain/errors.js';
 import { parsePolicyDocument, PolicyDocumentError } from '../policy/policy-document.js';
-import type { Tag } from './iam-store.js';
+import type { PolicyHolder, Tag } from './iam-store.js';
 
 export type DocumentKind = 'identity' | 'trust';
 
@@ -103,3 +103,12 @@ export function pageOutput<T, R>(member: string, page: Page<T>, map: (t: T) => R
 
 /** `PathPrefix` filtering as IAM does it: a plain string prefix of the entity's path. */
 export const underPath = (path: string, prefix: string | undefined): boolean => !prefix || path.startsWith(prefix);
+
+/** IAM's DeleteConflictException, with its message. */
+export const deleteConflict = (message: string): AwsError => new AwsError('DeleteConflictException', message);
+
+/** A user, group or role is deleted only once its inline and attached policies are gone (IAM checks in that order). */
+export function refuseWhilePoliciesRemain(holder: PolicyHolder): void {
+  if (Object.keys(holder.inline).length) throw deleteConflict('Cannot delete entity, must delete policies first.');
+  if (holder.attached.length) throw deleteConflict('Cannot delete entity, must detach all policies first.');
+}

@@ -1,7 +1,7 @@
 import { AwsError, ValidationException } from '../../domain/errors.js';
 import type { IamContext } from './iam-context.js';
 import { nameKey, type RoleDoc, type Tag } from './iam-store.js';
-import { checkPolicyDocument, encodeDocument, mergeTags, paginate, pageOutput, removeTags, tagsMember, underPath } from './iam-validation.js';
+import { checkPolicyDocument, encodeDocument, mergeTags, paginate, pageOutput, removeTags, tagsMember, underPath, refuseWhilePoliciesRemain } from './iam-validation.js';
 
 export const noSuchRole = (name: string) => new AwsError('NoSuchEntityException', `The role with name ${name} cannot be found.`);
 
@@ -125,9 +125,7 @@ export class RoleService {
   delete(input: { RoleName: string }) {
     this.#ctx.db.transaction(() => {
       const r = this.require(input.RoleName);
-      const conflict = (m: string) => new AwsError('DeleteConflictException', m);
-      if (Object.keys(r.inline).length) throw conflict('Cannot delete entity, must delete policies first.');
-      if (r.attached.length) throw conflict('Cannot delete entity, must detach all policies first.');
+      refuseWhilePoliciesRemain(r);
       this.#ctx.db.roles.delete(nameKey(r.RoleName));
     });
     this.#ctx.revision.bump({ kind: 'role-deleted', roleName: input.RoleName });

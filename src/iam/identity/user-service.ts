@@ -2,7 +2,7 @@ import { AwsError, ValidationException } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import type { IamContext } from './iam-context.js';
 import { nameKey, type Tag, type UserDoc } from './iam-store.js';
-import { mergeTags, paginate, pageOutput, removeTags, tagsMember, underPath } from './iam-validation.js';
+import { mergeTags, paginate, pageOutput, removeTags, tagsMember, underPath, deleteConflict, refuseWhilePoliciesRemain } from './iam-validation.js';
 
 export const noSuchUser = (name: string) => new AwsError('NoSuchEntityException', `The user with name ${name} cannot be found.`);
 
@@ -117,11 +117,9 @@ export class UserService {
     const { db } = this.#ctx;
     db.transaction(() => {
       const user = this.require(input.UserName);
-      const conflict = (m: string) => new AwsError('DeleteConflictException', m);
-      if (user.keys.length) throw conflict('Cannot delete entity, must delete access keys first.');
-      if (Object.keys(user.inline).length) throw conflict('Cannot delete entity, must delete policies first.');
-      if (user.attached.length) throw conflict('Cannot delete entity, must detach all policies first.');
-      if (user.groups.length) throw conflict('Cannot delete entity, must remove users from group first.');
+      if (user.keys.length) throw deleteConflict('Cannot delete entity, must delete access keys first.');
+      refuseWhilePoliciesRemain(user);
+      if (user.groups.length) throw deleteConflict('Cannot delete entity, must remove users from group first.');
       db.users.delete(nameKey(user.UserName));
     });
     this.#ctx.revision.bump({ kind: 'user-deleted', userName: input.UserName });
