@@ -88,6 +88,9 @@ export class ProcessSandboxDriver implements SandboxDriver {
       // Its own process group, so destroy() reaches every process the function started.
       detached: true,
     });
+    // Watched from the moment it exists: a runtime that fails its init can exit (and its pipes
+    // close) during the awaits below, and a 'close' listened for afterwards would never come.
+    const watched = watchChild(child, spec.onOutput);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);
@@ -96,7 +99,7 @@ export class ProcessSandboxDriver implements SandboxDriver {
       throw err;
     });
     await writeFile(join(dir, 'pid'), `${child.pid} ${processStartTime(child.pid!) ?? ''}\n`);
-    return new ProcessSandbox(spec, child, dir, this.#memoryPollMs);
+    return new ProcessSandbox(spec, child.pid!, watched, dir, this.#memoryPollMs);
   }
 
   /** Kills process groups a crashed server left running (checked by start time, so a reused pid is safe) and removes their scratch dirs. */
@@ -132,30 +135,16 @@ class ProcessSandbox implements Sandbox {
   #alive = true;
   #watchdog: NodeJS.Timeout;
 
-  constructor(spec: SandboxSpec, child: ChildProcess, dir: string, pollMs: number) {
+  constructor(spec: SandboxSpec, pid: number, closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>, dir: string, pollMs: number) {
     this.id = spec.id;
-    this.pid = child.pid!;
+    this.pid = pid;
     this.runtimeApiAddress = `${spec.runtimeApi.host}:${spec.runtimeApi.port}`;
     this.#dir = dir;
     this.#limitBytes = spec.memoryMb * 1024 * 1024;
-    child.stdout!.on('data', (c: Buffer) => spec.onOutput(c, 'stdout'));
-    child.stderr!.on('data', (c: Buffer) => spec.onOutput(c, 'stderr'));
-    // Lambda ends the whole environment when the runtime exits: take its leftover children with it
-    // (they would otherwise hold the output pipes open).
-    child.once('exit', () => {
-      try {
-        process.kill(-this.pid, 'SIGKILL');
-      } catch {
-        // The group is already empty.
-      }
-    });
-    this.exited = new Promise((resolve) => {
-      // 'close' (not 'exit'): every byte of output has been delivered by then.
-      child.once('close', (code, signal) => {
-        this.#alive = false;
-        clearInterval(this.#watchdog);
-        resolve({ code, signal, oomKilled: this.#oomKilled });
-      });
+    this.exited = closed.then(({ code, signal }) => {
+      this.#alive = false;
+      clearInterval(this.#watchdog);
+      return { code, signal, oomKilled: this.#oomKilled };
     });
     this.#watchdog = setInterval(() => this.#checkMemory(), pollMs);
     this.#watchdog.unref();
@@ -202,6 +191,25 @@ class ProcessSandbox implements Sandbox {
       }
     }
   }
+}
+
+/**
+ * Forwards the child's output and resolves once it has closed. Lambda ends the whole environment
+ * when the runtime exits, so its leftover children are killed with it (they would otherwise hold
+ * the output pipes open and 'close' would never come).
+ */
+function watchChild(child: ChildProcess, onOutput: SandboxSpec['onOutput']): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  child.stdout!.on('data', (c: Buffer) => onOutput(c, 'stdout'));
+  child.stderr!.on('data', (c: Buffer) => onOutput(c, 'stderr'));
+  child.once('exit', () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // The group is already empty.
+    }
+  });
+  // 'close' (not 'exit'): every byte of output has been delivered by then.
+  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
 }
 
 const PAGE_SIZE = 4096;
