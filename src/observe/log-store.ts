@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import type { LogEventFeed, LogEventRecord } from '../ports/log-events.js';
 
 /** One log event, as CloudWatch Logs keeps it. */
 export interface LogEvent {
@@ -44,14 +45,20 @@ interface StreamBuffer {
  * line of a file is one event, `{"t": epochMs, "m": message}`, so a message may hold any text.
  * Nothing is expired: like a CloudWatch log group without a retention setting.
  */
-export class LogStore {
+export class LogStore implements LogEventFeed {
   readonly #root: string;
+  readonly #listeners = new Set<(event: LogEventRecord) => void>();
   /** Streams with appended events not yet written. */
   readonly #dirty = new Set<StreamBuffer>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(root: string) {
     this.#root = root;
+  }
+
+  subscribe(listener: (event: LogEventRecord) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   get root(): string {
@@ -64,11 +71,14 @@ export class LogStore {
     // Opened now so the stream is listed from the start, as a CloudWatch stream is once created.
     const buf: StreamBuffer = { fd: openSync(path, 'a'), pending: '' };
     const dirty = this.#dirty;
+    const listeners = this.#listeners;
+    const logGroupName = `/aws/lambda/${functionName}`;
     return {
       functionName,
       streamName,
       append: (timestamp: number, message: string) => {
         if (buf.fd === undefined) return;
+        for (const l of listeners) l({ logGroupName, logStreamName: streamName, timestamp, message });
         // Same text as JSON.stringify({ t, m }), without building the object.
         buf.pending += '{"t":' + JSON.stringify(timestamp) + ',"m":' + JSON.stringify(message) + '}\n';
         if (!dirty.has(buf)) {
