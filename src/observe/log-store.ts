@@ -19,6 +19,7 @@ export interface LogStreamInfo {
 
 export interface LogStreamWriter {
   readonly functionName: string;
+  readonly logGroupName: string;
   readonly streamName: string;
   /** Queues an event; the store writes it with its next batch (BATCH_MS), or on close. */
   append(timestamp: number, message: string): void;
@@ -65,16 +66,20 @@ export class LogStore implements LogEventFeed {
     return this.#root;
   }
 
-  openStream(functionName: string, streamName: string): LogStreamWriter {
+  /**
+   * A stream of the function's directory. `logGroupName` names the group its events belong to for
+   * subscribers (a function's LoggingConfig.LogGroup, else `/aws/lambda/<function>`).
+   */
+  openStream(functionName: string, streamName: string, logGroupName = `/aws/lambda/${functionName}`): LogStreamWriter {
     const path = this.#path(functionName, streamName);
     mkdirSync(dirname(path), { recursive: true });
     // Opened now so the stream is listed from the start, as a CloudWatch stream is once created.
     const buf: StreamBuffer = { fd: openSync(path, 'a'), pending: '' };
     const dirty = this.#dirty;
     const listeners = this.#listeners;
-    const logGroupName = `/aws/lambda/${functionName}`;
     return {
       functionName,
+      logGroupName,
       streamName,
       append: (timestamp: number, message: string) => {
         if (buf.fd === undefined) return;

@@ -105,7 +105,7 @@ test('logging-config: levels with Text are refused with InvalidParameterValueExc
   await expectAwsError(create('lc-bad-2', { LoggingConfig: { SystemLogLevel: 'WARN' } }), {
     name: 'InvalidParameterValueException', status: 400, message: LEVEL_NEEDS_JSON,
   });
-  await expectAwsError(h.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'lc-bad-2' })), { name: 'ResourceNotFoundException', status: 404 });
+  await expectAwsError(h.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'lc-bad-2' })), { name: 'ResourceNotFoundException', status: 404, message: /lc-bad-2/ });
   await create('lc-bad-3');
   await waitSettled(h.client, 'lc-bad-3');
   await expectAwsError(update('lc-bad-3', { ApplicationLogLevel: 'DEBUG' }), { name: 'InvalidParameterValueException', status: 400, message: LEVEL_NEEDS_JSON });
@@ -115,13 +115,13 @@ test('logging-config: levels with Text are refused with InvalidParameterValueExc
 });
 
 test('logging-config: the model checks values — format and level enums, the LogGroup pattern and length', async () => {
-  await expectAwsError(create('lc-enum-1', { LoggingConfig: { LogFormat: 'Yaml' as any } }), { name: 'ValidationException', status: 400 });
-  await expectAwsError(create('lc-enum-2', { LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'VERBOSE' as any } }), { name: 'ValidationException', status: 400 });
-  await expectAwsError(create('lc-enum-3', { LoggingConfig: { LogFormat: 'JSON', SystemLogLevel: 'ERROR' as any } }), { name: 'ValidationException', status: 400 });
+  await expectAwsError(create('lc-enum-1', { LoggingConfig: { LogFormat: 'Yaml' as any } }), { name: 'ValidationException', status: 400, message: /at 'loggingConfig.logFormat' failed to satisfy constraint: Member must satisfy enum value set/ });
+  await expectAwsError(create('lc-enum-2', { LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'VERBOSE' as any } }), { name: 'ValidationException', status: 400, message: /at 'loggingConfig.applicationLogLevel' failed to satisfy constraint/ });
+  await expectAwsError(create('lc-enum-3', { LoggingConfig: { LogFormat: 'JSON', SystemLogLevel: 'ERROR' as any } }), { name: 'ValidationException', status: 400, message: /at 'loggingConfig.systemLogLevel' failed to satisfy constraint/ });
   await expectAwsError(create('lc-group-1', { LoggingConfig: { LogGroup: 'bad group' } }), {
     name: 'ValidationException',
     status: 400,
     message: "1 validation error detected: Value 'bad group' at 'loggingConfig.logGroup' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+",
   });
-  await expectAwsError(create('lc-group-2', { LoggingConfig: { LogGroup: 'g'.repeat(513) } }), { name: 'ValidationException', status: 400 });
+  await expectAwsError(create('lc-group-2', { LoggingConfig: { LogGroup: 'g'.repeat(513) } }), { name: 'ValidationException', status: 400, message: /at 'loggingConfig.logGroup' failed to satisfy constraint: Member must have length less than or equal to 512/ });
 });

@@ -1,0 +1,199 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, type Harness } from '../helpers/flint-harness.js';
+import { body, deploy, invoke, tail, type DeployOptions } from './fixture-functions.js';
+import type { LogEventRecord } from '../../src/ports/log-events.js';
+
+/*
+ * LoggingConfig applied end to end, in the unisolated process sandbox and in bwrap, for Flint's
+ * Node.js and Python runtimes. The shapes are those of Lambda's managed runtimes and platform:
+ * Node.js records {timestamp, level, requestId, message} (+ errorType/errorMessage/stackTrace),
+ * Python records {timestamp, level, message, logger, [stackTrace, errorType, errorMessage],
+ * requestId, [location], extras} (the runtime interface clients' LogPatch.js and
+ * lambda_runtime_log_utils.py), platform events {time, type, record} with the Telemetry API's
+ * record fields, filtered by SystemLogLevel; AWS_LAMBDA_LOG_FORMAT / AWS_LAMBDA_LOG_LEVEL set
+ * for JSON functions only.
+ */
+
+const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+type Runtime = 'nodejs' | 'python';
+const RUNTIMES: Runtime[] = ['nodejs', 'python'];
+
+for (const sandbox of ['process', 'bwrap'] as const) describe(`logging-config in the ${sandbox} sandbox`, () => {
+  let h: Harness | undefined;
+  let skip: string | false = false;
+  const events: LogEventRecord[] = [];
+
+  const fn = (runtime: Runtime, what: string) => `lc-${sandbox}-${runtime}-${what}`;
+
+  before(async () => {
+    try {
+      h = await startHarness({ sandbox });
+    } catch (err) {
+      if (sandbox === 'process' || (process.env['CI'] === 'true' && process.getuid?.() === 0)) throw err;
+      skip = `the bwrap sandbox is not available here: ${(err as Error).message}`;
+      return;
+    }
+    h.app.dataPlane.logs.subscribe((e) => events.push(e));
+    const deployments: DeployOptions[] = [];
+    for (const runtime of RUNTIMES) {
+      deployments.push(
+        { name: fn(runtime, 'json'), scenario: 'log-levels', runtime, logging: { LogFormat: 'JSON' } },
+        { name: fn(runtime, 'debug'), scenario: 'log-levels', runtime, logging: { LogFormat: 'JSON', ApplicationLogLevel: 'TRACE', SystemLogLevel: 'DEBUG' } },
+        { name: fn(runtime, 'quiet'), scenario: 'log-levels', runtime, logging: { LogFormat: 'JSON', ApplicationLogLevel: 'ERROR', SystemLogLevel: 'WARN' } },
+        { name: fn(runtime, 'text'), scenario: 'log-levels', runtime },
+        { name: fn(runtime, 'group'), scenario: 'log-levels', runtime, logging: { LogFormat: 'JSON', LogGroup: `custom/${sandbox}-${runtime}` } },
+      );
+    }
+    for (const d of deployments) await deploy(h, d);
+  });
+  after(async () => { await h?.stop(); });
+
+  /** The invocation's lines (LogType Tail), each JSON line parsed. */
+  const records = (log: string) => log.split('\n').filter(Boolean).map((l) => (l.startsWith('{') ? JSON.parse(l) : l));
+  const app = (rs: any[]) => rs.filter((r) => typeof r === 'string' || (r.type === undefined));
+
+  for (const runtime of RUNTIMES) {
+    test(`logging-config/${sandbox}/${runtime}: JSON at INFO — JSON records, platform.start and platform.report, the variables`, async (t) => {
+      if (skip) return t.skip(skip);
+      const name = fn(runtime, 'json');
+      const r = await invoke(h!, name, {}, { LogType: 'Tail' });
+      const id = r.$metadata.requestId!;
+      assert.deepEqual(body(r), { format: 'JSON', level: 'INFO', group: `/aws/lambda/${name}` });
+      const rs = records(tail(r));
+      assert.deepEqual(Object.keys(rs[0]), ['time', 'type', 'record']);
+      assert.match(rs[0].time, ISO_MS);
+      assert.deepEqual([rs[0].type, rs[0].record], ['platform.start', { requestId: id, version: '$LATEST' }]);
+      const report = rs.at(-1);
+      assert.equal(report.type, 'platform.report');
+      assert.deepEqual(Object.keys(report.record), ['requestId', 'metrics', 'status']);
+      assert.equal(report.record.requestId, id);
+      assert.equal(report.record.status, 'success');
+      assert.deepEqual(Object.keys(report.record.metrics), ['durationMs', 'billedDurationMs', 'memorySizeMB', 'maxMemoryUsedMB', 'initDurationMs']);
+      assert.equal(report.record.metrics.memorySizeMB, 128);
+      assert.ok(Number.isInteger(report.record.metrics.billedDurationMs));
+      // No END line and no DEBUG-level platform.runtimeDone at the default SystemLogLevel INFO.
+      assert.ok(!rs.some((x) => x === `END RequestId: ${id}` || x.type === 'platform.runtimeDone'));
+      const lines = app(rs);
+      if (runtime === 'nodejs') {
+        assert.deepEqual(lines.map((x) => (typeof x === 'string' ? x : x.level)), ['INFO', 'INFO', 'WARN', 'ERROR', 'FATAL', 'raw stdout line']);
+        const [info, log, warn, error, fatal] = lines;
+        assert.deepEqual(Object.keys(info), ['timestamp', 'level', 'requestId', 'message']);
+        assert.match(info.timestamp, ISO_MS);
+        assert.deepEqual({ ...info, timestamp: 0 }, { timestamp: 0, level: 'INFO', requestId: id, message: 'info-msg' });
+        assert.equal(log.message, 'log-msg 42 { a: 1 }');
+        // A single object argument stays a JSON value.
+        assert.deepEqual(warn.message, { warned: true, list: [1, 2] });
+        assert.deepEqual(Object.keys(error), ['timestamp', 'level', 'requestId', 'message', 'errorType', 'errorMessage', 'stackTrace']);
+        assert.match(error.message, /^error-msg TypeError: bad type\n {4}at /);
+        assert.deepEqual([error.errorType, error.errorMessage, error.stackTrace[0]], ['TypeError', 'bad type', 'TypeError: bad type']);
+        assert.equal(fatal.message, 'fatal-msg');
+      } else {
+        assert.deepEqual(lines.map((x) => (typeof x === 'string' ? x : x.level)), ['INFO', 'WARNING', 'ERROR', 'plain print']);
+        const [info, warn, error] = lines;
+        assert.deepEqual(Object.keys(info), ['timestamp', 'level', 'message', 'logger', 'requestId']);
+        assert.match(info.timestamp, ISO_MS);
+        assert.deepEqual({ ...info, timestamp: 0 }, { timestamp: 0, level: 'INFO', message: 'info-msg 42', logger: 'app', requestId: id });
+        // `extra` fields follow the standard ones.
+        assert.deepEqual(Object.keys(warn), ['timestamp', 'level', 'message', 'logger', 'requestId', 'orderId']);
+        assert.equal(warn.orderId, 'o-1');
+        assert.deepEqual(Object.keys(error), ['timestamp', 'level', 'message', 'logger', 'stackTrace', 'errorType', 'errorMessage', 'requestId', 'location']);
+        assert.deepEqual([error.message, error.errorType, error.errorMessage], ['error-msg', 'ValueError', 'bad value']);
+        assert.match(error.stackTrace[0], /handler\.py", line \d+, in handler/);
+        assert.match(error.location, /handler\.py:handler:\d+$/);
+      }
+    });
+
+    test(`logging-config/${sandbox}/${runtime}: the stream starts with platform.initStart; a warm invocation reports no initDurationMs`, async (t) => {
+      if (skip) return t.skip(skip);
+      const name = fn(runtime, 'json');
+      const warm = records(tail(await invoke(h!, name, {}, { LogType: 'Tail' })));
+      assert.deepEqual(Object.keys(warm.at(-1).record.metrics), ['durationMs', 'billedDurationMs', 'memorySizeMB', 'maxMemoryUsedMB']);
+      const init = events.find((e) => e.logGroupName === `/aws/lambda/${name}` && e.message.includes('platform.initStart'));
+      assert.ok(init, 'platform.initStart written');
+      const rec = JSON.parse(init.message);
+      assert.equal(rec.type, 'platform.initStart');
+      assert.deepEqual(Object.keys(rec.record), ['initializationType', 'phase', 'runtimeVersion', 'runtimeVersionArn', 'functionName', 'functionVersion']);
+      assert.deepEqual([rec.record.initializationType, rec.record.phase, rec.record.functionName, rec.record.functionVersion], ['on-demand', 'init', name, '$LATEST']);
+    });
+
+    test(`logging-config/${sandbox}/${runtime}: TRACE/DEBUG levels show debug records and platform.runtimeDone`, async (t) => {
+      if (skip) return t.skip(skip);
+      const r = await invoke(h!, fn(runtime, 'debug'), {}, { LogType: 'Tail' });
+      assert.deepEqual(body(r).level, 'TRACE');
+      const rs = records(tail(r));
+      const levels = app(rs).map((x) => (typeof x === 'string' ? 'text' : x.level));
+      // Python has no TRACE: Lambda's Python runtime maps it to DEBUG.
+      assert.deepEqual(levels, runtime === 'nodejs' ? ['TRACE', 'DEBUG', 'INFO', 'INFO', 'WARN', 'ERROR', 'FATAL', 'text'] : ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'text']);
+      const done = rs.find((x) => x.type === 'platform.runtimeDone');
+      assert.ok(done, 'platform.runtimeDone at DEBUG');
+      assert.deepEqual([done.record.requestId, done.record.status], [r.$metadata.requestId, 'success']);
+      assert.deepEqual(rs.filter((x) => x.type).map((x) => x.type), ['platform.start', 'platform.runtimeDone', 'platform.report']);
+    });
+
+    test(`logging-config/${sandbox}/${runtime}: ERROR application and WARN system levels leave only errors`, async (t) => {
+      if (skip) return t.skip(skip);
+      const r = await invoke(h!, fn(runtime, 'quiet'), {}, { LogType: 'Tail' });
+      assert.equal(body(r).level, 'ERROR');
+      const rs = records(tail(r));
+      // No platform record at WARN; plain output counts as INFO and is filtered too.
+      assert.deepEqual(rs.map((x) => x.level), runtime === 'nodejs' ? ['ERROR', 'FATAL'] : ['ERROR']);
+      // A failure is still logged (ERROR) and reported to the caller.
+      const failed = await invoke(h!, fn(runtime, 'quiet'), { fail: true }, { LogType: 'Tail' });
+      assert.equal(failed.FunctionError, 'Unhandled');
+      const last = records(tail(failed)).at(-1);
+      if (runtime === 'nodejs') {
+        assert.equal(last.level, 'ERROR');
+        assert.deepEqual([last.message.errorType, last.message.errorMessage, last.message.stackTrace[0]], ['RangeError', 'boom', 'RangeError: boom']);
+      } else {
+        assert.deepEqual(Object.keys(last), ['timestamp', 'log_level', 'errorMessage', 'errorType', 'requestId', 'stackTrace']);
+        assert.deepEqual([last.log_level, last.errorType, last.errorMessage, last.requestId], ['ERROR', 'RuntimeError', 'boom', failed.$metadata.requestId]);
+        assert.match(last.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      }
+    });
+
+    test(`logging-config/${sandbox}/${runtime}: a JSON function's failure is an ERROR record and a report with status error`, async (t) => {
+      if (skip) return t.skip(skip);
+      const r = await invoke(h!, fn(runtime, 'json'), { fail: true }, { LogType: 'Tail' });
+      const rs = records(tail(r));
+      const report = rs.at(-1);
+      assert.deepEqual([report.type, report.record.status, report.record.errorType], ['platform.report', 'error', runtime === 'nodejs' ? 'RangeError' : 'RuntimeError']);
+      const logged = rs.at(-2);
+      if (runtime === 'nodejs') assert.deepEqual([logged.level, logged.message.errorType, logged.message.errorMessage], ['ERROR', 'RangeError', 'boom']);
+      else assert.deepEqual([logged.log_level, logged.errorType], ['ERROR', 'RuntimeError']);
+    });
+
+    test(`logging-config/${sandbox}/${runtime}: Text stays Lambda's text format with no log-format variables`, async (t) => {
+      if (skip) return t.skip(skip);
+      const r = await invoke(h!, fn(runtime, 'text'), {}, { LogType: 'Tail' });
+      const id = r.$metadata.requestId!;
+      assert.deepEqual(body(r), { format: null, level: null, group: `/aws/lambda/${fn(runtime, 'text')}` });
+      const lines = tail(r).split('\n');
+      assert.equal(lines[0], `START RequestId: ${id} Version: $LATEST`);
+      assert.equal(lines.at(-3), `END RequestId: ${id}`);
+      assert.match(lines.at(-2)!, new RegExp(`^REPORT RequestId: ${id}\\tDuration: `));
+      assert.ok(!lines.some((l) => l.startsWith('{')));
+      if (runtime === 'nodejs') {
+        // Every console level is written in Text (no AWS_LAMBDA_LOG_LEVEL).
+        assert.deepEqual(lines.slice(1, 8).map((l) => l.split('\t')[2]), ['TRACE', 'DEBUG', 'INFO', 'INFO', 'WARN', 'ERROR', 'FATAL']);
+        assert.match(lines[2]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${id}\\tDEBUG\\tdebug-msg$`));
+      } else {
+        // The root logger stays at WARNING in Text.
+        assert.match(lines[1]!, new RegExp(`^\\[WARNING\\]\\t[\\dT:.-]+Z\\t${id}\\twarn-msg$`));
+        assert.match(lines[2]!, /^\[ERROR\]\t.*\terror-msg\rTraceback \(most recent call last\):/);
+        assert.equal(lines[3], 'plain print');
+      }
+    });
+
+    test(`logging-config/${sandbox}/${runtime}: a custom LogGroup is the function's group`, async (t) => {
+      if (skip) return t.skip(skip);
+      const name = fn(runtime, 'group');
+      const group = `custom/${sandbox}-${runtime}`;
+      const r = await invoke(h!, name, {});
+      assert.equal(body(r).group, group);
+      const mine = events.filter((e) => e.message.includes(r.$metadata.requestId!));
+      assert.ok(mine.length > 0);
+      assert.deepEqual([...new Set(mine.map((e) => e.logGroupName))], [group]);
+    });
+  }
+});
