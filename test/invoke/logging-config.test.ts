@@ -195,5 +195,21 @@ for (const sandbox of ['process', 'bwrap'] as const) describe(`logging-config in
       assert.ok(mine.length > 0);
       assert.deepEqual([...new Set(mine.map((e) => e.logGroupName))], [group]);
     });
+
+    test(`logging-config/${sandbox}/${runtime}: a pre-initialized runtime bound to a JSON function logs JSON at its level`, async (t) => {
+      if (skip) return t.skip(skip);
+      if (!h!.app.dataPlane.driver.startUnbound) return t.skip('this driver offers no pre-initialized runtimes');
+      // A cold start of a Text function makes the key (runtime, 256 MB) known; the pool then starts a runtime for it.
+      await deploy(h!, { name: fn(runtime, 'stem-text'), scenario: 'log-levels', runtime, memory: 256 });
+      await invoke(h!, fn(runtime, 'stem-text'), {});
+      await h!.app.dataPlane.prewarm.settled();
+      const name = fn(runtime, 'stem-json');
+      await deploy(h!, { name, scenario: 'log-levels', runtime, memory: 256, logging: { LogFormat: 'JSON', ApplicationLogLevel: 'DEBUG' } });
+      const r = await invoke(h!, name, {}, { LogType: 'Tail' });
+      assert.equal(h!.app.dataPlane.pool.environments(name, '$LATEST')[0]!.env.preInitialized, true);
+      assert.deepEqual(body(r), { format: 'JSON', level: 'DEBUG', group: `/aws/lambda/${name}` });
+      const levels = app(records(tail(r))).map((x) => (typeof x === 'string' ? 'text' : x.level));
+      assert.deepEqual(levels, runtime === 'nodejs' ? ['DEBUG', 'INFO', 'INFO', 'WARN', 'ERROR', 'FATAL', 'text'] : ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'text']);
+    });
   }
 });
