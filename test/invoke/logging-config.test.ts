@@ -53,6 +53,40 @@ for (const sandbox of ['process', 'bwrap'] as const) describe(`logging-config in
   const records = (log: string) => log.split('\n').filter(Boolean).map((l) => (l.startsWith('{') ? JSON.parse(l) : l));
   const app = (rs: any[]) => rs.filter((r) => typeof r === 'string' || (r.type === undefined));
 
+  test(`logging-config/${sandbox}: timeouts, crashes and failed inits of a JSON function are platform records, not text lines`, async (t) => {
+    if (skip) return t.skip(skip);
+    const logging = { LogFormat: 'JSON' as const };
+    const timeout = fn('nodejs', 'timeout');
+    await deploy(h!, { name: timeout, scenario: 'timeout', runtime: 'nodejs', timeout: 1, logging });
+    const timedOut = records(tail(await invoke(h!, timeout, { ms: 5000 }, { LogType: 'Tail' })));
+    assert.ok(timedOut.every((x) => typeof x === 'object'), 'only JSON lines');
+    assert.deepEqual([timedOut.at(-1).type, timedOut.at(-1).record.status, timedOut.at(-1).record.errorType], ['platform.report', 'timeout', 'Sandbox.Timedout']);
+
+    const crash = fn('nodejs', 'crash');
+    await deploy(h!, { name: crash, scenario: 'crash', runtime: 'nodejs', logging });
+    const exited = records(tail(await invoke(h!, crash, { how: 'exit', code: 3 }, { LogType: 'Tail' })));
+    assert.ok(exited.every((x) => typeof x === 'object'), 'only JSON lines');
+    assert.deepEqual([exited.at(-1).record.status, exited.at(-1).record.errorType], ['error', 'Runtime.ExitError']);
+    const uncaught = records(tail(await invoke(h!, crash, { how: 'uncaught' }, { LogType: 'Tail' })));
+    const logged = uncaught.find((x) => x.level === 'ERROR');
+    assert.deepEqual([logged.message.errorType, logged.message.errorMessage], ['Error', 'thrown from a timer']);
+    const rejected = records(tail(await invoke(h!, crash, { how: 'rejection' }, { LogType: 'Tail' })));
+    const rejection = rejected.find((x) => x.level === 'ERROR');
+    assert.deepEqual([rejection.message.errorType, rejection.message.errorMessage], ['UnhandledPromiseRejection', 'Error: nobody handles this']);
+
+    const init = fn('nodejs', 'init');
+    await deploy(h!, { name: init, scenario: 'init-error', runtime: 'nodejs', handler: 'throws.handler', logging });
+    const failed = await invoke(h!, init, {}, { LogType: 'Tail' });
+    assert.equal(failed.FunctionError, 'Unhandled');
+    const initReport = events.find((e) => e.logGroupName === `/aws/lambda/${init}` && e.message.includes('platform.initReport'));
+    assert.ok(initReport);
+    const rec = JSON.parse(initReport.message).record;
+    assert.deepEqual([rec.initializationType, rec.phase, rec.status, rec.errorType], ['on-demand', 'init', 'error', 'Error']);
+    assert.deepEqual(Object.keys(rec.metrics), ['durationMs']);
+    const initLog = events.find((e) => e.logGroupName === `/aws/lambda/${init}` && e.message.includes('Runtime startup fails'));
+    assert.deepEqual(JSON.parse(initLog!.message).message.errorMessage, 'Runtime startup fails');
+  });
+
   for (const runtime of RUNTIMES) {
     test(`logging-config/${sandbox}/${runtime}: JSON at INFO — JSON records, platform.start and platform.report, the variables`, async (t) => {
       if (skip) return t.skip(skip);

@@ -93,14 +93,15 @@ function flushOutput() {
 function patchConsole() {
   jsonFormat = process.env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON';
   const min = LEVELS[process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase()] ?? LEVELS.TRACE;
-  const method = (level) => (LEVELS[level] >= min ? (...a) => logLine(level, a) : () => {});
+  // (msg, ...params): console.log() logs `undefined`, as Lambda's runtime does.
+  const method = (level) => (LEVELS[level] >= min ? (msg, ...params) => logLine(level, [msg, ...params]) : () => {});
   console.trace = method('TRACE');
   console.debug = method('DEBUG');
   console.info = method('INFO');
   console.log = console.info;
   console.warn = method('WARN');
   console.error = method('ERROR');
-  console.fatal = (...a) => logLine('FATAL', a);
+  console.fatal = (msg, ...params) => logLine('FATAL', [msg, ...params]);
 }
 patchConsole();
 
