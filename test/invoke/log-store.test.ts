@@ -43,3 +43,24 @@ test('logs: a stream can be listed, read from an offset and followed until abort
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('logs: subscribers see the stream’s log group — the function’s LoggingConfig.LogGroup, else /aws/lambda/<fn>', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'flint-logs-'));
+  try {
+    const store = new LogStore(root);
+    const seen: string[] = [];
+    store.subscribe((e) => seen.push(`${e.logGroupName} ${e.logStreamName} ${e.message}`));
+    const plain = store.openStream('fn', 's/1');
+    const custom = store.openStream('fn', 's/2', 'custom/group');
+    assert.deepEqual([plain.logGroupName, custom.logGroupName], ['/aws/lambda/fn', 'custom/group']);
+    plain.append(1, 'a');
+    custom.append(2, 'b');
+    await plain.close();
+    await custom.close();
+    assert.deepEqual(seen, ['/aws/lambda/fn s/1 a', 'custom/group s/2 b']);
+    // The files stay under the function's directory.
+    assert.deepEqual((await store.listStreams('fn')).map((s) => s.name).sort(), ['s/1', 's/2']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
