@@ -57,6 +57,10 @@ import { accountHandlers } from '../api/handlers/account-handlers.js';
 import type { Clock } from '../ports/clock.js';
 import { SqliteAuditLog } from '../store/sqlite-audit-log.js';
 import { AuditTrail } from '../observe/audit-trail.js';
+import { DigestSigner } from '../observe/audit-chain.js';
+import { parseAuditSelector } from '../observe/audit-selector.js';
+import { loadAuditSigningKey } from './audit-signing-key.js';
+import { cloudTrailHandlers, cloudTrailValidationSkips } from '../api/handlers/cloudtrail-handlers.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import { PrometheusMetrics } from '../observe/prometheus-metrics.js';
 import { createDataPlane, type DataPlane } from './data-plane.js';
@@ -115,9 +119,24 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const code = new EncryptedCodeStore({ dataDir: config.dataDir, keyring, db: store.db, now: () => clock.now() });
   const arns = new Arns(config.region, config.accountId);
   const events = new InProcessEvents();
-  const audit = new SqliteAuditLog(store.db);
   const metrics = new PrometheusMetrics();
-  const auditTrail = new AuditTrail(audit, clock);
+  // The hash-chained, digest-signed audit trail (src/observe/audit-trail.ts); rows an older Flint
+  // wrote are sealed into the chain here, once.
+  const auditTrail = new AuditTrail({
+    store: new SqliteAuditLog(store.db),
+    clock,
+    signer: new DigestSigner(loadAuditSigningKey(config.dataDir)),
+    region: config.region,
+    accountId: config.accountId,
+    selector: parseAuditSelector(config.auditEvents),
+    digestEvery: config.auditDigestEvery,
+    digestIntervalMs: config.auditDigestIntervalMs,
+    retentionDays: config.auditRetentionDays,
+  });
+  const sealedAudit = auditTrail.open();
+  if (sealedAudit.sealed > 0) log(`flint: sealed ${sealedAudit.sealed} audit record(s) from before the hash chain into it (signed by a digest)`);
+  auditTrail.prune();
+  const audit: AuditLog = auditTrail;
   // KMS keys' material is wrapped by the master keyring, like the code store's data keys.
   const kms = createKmsServices({ store, keyring, clock, audit, region: config.region, accountId: config.accountId });
   // Lambda seals environment variables and binds code to each function's KMS key through `keys`.
@@ -223,6 +242,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       sts: stsHandlers(access.iam),
       kms: kmsHandlers(kms),
       config: configHandlers(configRecorder),
+      cloudtrail: { handlers: cloudTrailHandlers(auditTrail), validationSkips: cloudTrailValidationSkips },
     }),
     verifier,
     ...(tls ? { tls: tlsServerOptions(await tls.load()), plainLoopback: config.plainPort !== undefined } : {}),
@@ -302,6 +322,15 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     tls.load().then((loaded) => api.setSecureContext(secureContextOptions(loaded)), (err: unknown) => log(`flint: TLS certificate renewal failed (the current one stays): ${String(err)}`));
   }, 24 * 3600_000) : undefined;
   tlsRenewal?.unref();
+  // Digests on an interval when records are pending (CloudTrail delivers digest files hourly) and retention.
+  const auditTimer = setInterval(() => {
+    try {
+      auditTrail.tick();
+    } catch (err) {
+      log(`flint: audit digest/retention failed: ${String(err)}`);
+    }
+  }, Math.max(1000, Math.min(config.auditDigestIntervalMs, 3600_000)));
+  auditTimer.unref();
   const codeCollector = new CodeCollector(ctx, { graceMs: config.codeCollectionMs });
   if (config.codeCollectionMs > 0) {
     codeCollector.start(
@@ -336,6 +365,9 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await codeCollector.stop();
       kms.stop();
       await api.close();
+      // The last records are signed before the store closes: a clean stop leaves no unsigned tail.
+      clearInterval(auditTimer);
+      auditTrail.digest();
       // Pollers stop before the data plane they invoke through and the store they ack into.
       await asyncInvocation.pollers.stop();
       await dataPlane.stop();
