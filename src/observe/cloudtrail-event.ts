@@ -51,6 +51,10 @@ export function userIdentityOf(caller: Principal | undefined, arn: string, acces
   const accountId = caller?.accountId ?? arn.split(':')[4] ?? '';
   const key = accessKeyId ? { accessKeyId } : {};
   const issued = caller?.tokenIssuedAt !== undefined ? { attributes: { creationDate: new Date(caller.tokenIssuedAt).toISOString(), mfaAuthenticated: 'false' as const } } : undefined;
+  // Rows sealed from before the chain kept only the ARN: the identity type follows from it.
+  const type = caller?.type ?? (arn.includes(':user/') ? 'User' : arn.includes(':assumed-role/') ? 'AssumedRole' : 'Account');
+  if (!caller && type === 'User') return { type: 'IAMUser', arn, accountId, userName: arn.split('/').pop()! };
+  if (!caller && type === 'AssumedRole') return { type: 'AssumedRole', arn, accountId };
   switch (caller?.type) {
     case 'User':
       return { type: 'IAMUser', principalId: caller.userId, arn, accountId, ...key, userName: caller.userName ?? arn.split('/').pop()!, ...(issued ? { sessionContext: issued } : {}) };
