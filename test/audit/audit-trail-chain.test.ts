@@ -115,3 +115,21 @@ test('role sessions: userIdentity is AssumedRole with the session issuer; secret
   assert.deepEqual(r.responseElements, { Credentials: { AccessKeyId: 'ASIANEW', SecretAccessKey: '(redacted)', SessionToken: '(redacted)' }, Blob: '(binary, 3 bytes)' });
   assert.ok(!JSON.stringify(k.rows.rows()).includes('secret'));
 });
+
+test('a restart continues the chain: records left unsigned by a crash are covered by the next digest', () => {
+  const k = kit();
+  k.trail.open();
+  k.trail.onCall(call('a'));
+  k.trail.digest();
+  k.trail.onCall(call('b'));
+  k.trail.onCall(call('c'));
+  // A crash: no digest at stop. The next process opens the same store.
+  const again = new AuditTrail({ store: k.rows, clock: { now: () => Date.now(), monotonic: () => 0 }, signer: k.signer, region: 'us-east-1', accountId: '000000000000' });
+  assert.deepEqual(again.open(), { sealed: 0 });
+  again.onCall(call('d'));
+  const digest = again.digest()!;
+  const d = JSON.parse(digest.record) as { digestStartSeq: number; digestEndSeq: number; recordCount: number; previousDigestSeq: number };
+  assert.deepEqual([d.digestStartSeq, d.digestEndSeq, d.recordCount, d.previousDigestSeq], [3, 5, 3, 2]);
+  const report = k.verify();
+  assert.deepEqual([report.ok, report.records, report.digests, report.warnings], [true, 4, 2, []]);
+});
