@@ -1,6 +1,25 @@
 import { Command } from 'commander';
 import { loadConfig } from '../app/config.js';
 import { auditPublicKey, verifyAuditTrail } from '../app/audit-verify.js';
+import { signedCall } from './history-command.js';
+import { parseSince } from './usage-command.js';
+
+interface ListOptions {
+  dataDir?: string;
+  endpoint?: string;
+  attribute?: string;
+  since?: string;
+  limit: string;
+}
+
+interface WireEvent {
+  EventTime: number;
+  EventName: string;
+  EventSource: string;
+  Username?: string;
+  Resources?: Array<{ ResourceName: string }>;
+  CloudTrailEvent: string;
+}
 
 interface VerifyOptions {
   dataDir?: string;
@@ -36,6 +55,39 @@ export function auditCommand(): Command {
         process.stdout.write(lines.join('\n') + '\n');
       }
       if (!report.ok) process.exitCode = 1;
+    });
+  audit
+    .command('list')
+    .description('recent audit records, newest first (LookupEvents, root-signed, on the running server)')
+    .option('--attribute <Key=Value>', 'one LookupEvents attribute, e.g. EventName=CreateFunction or Username=alice')
+    .option('--since <when>', 'an ISO time or a duration back from now (24h, 30m, 7d)')
+    .option('--limit <n>', 'at most this many records', '50')
+    .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
+    .option('--endpoint <url>', 'Flint endpoint (default from FLINT_ENDPOINT or the configured host:port)')
+    .action(async (opts: ListOptions) => {
+      const config = loadConfig({ dataDir: opts.dataDir });
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit: expected a positive integer, not '${opts.limit}'`);
+      const eq = opts.attribute?.indexOf('=') ?? -1;
+      if (opts.attribute !== undefined && eq < 1) throw new Error(`--attribute: expected Key=Value, not '${opts.attribute}'`);
+      const events: WireEvent[] = [];
+      let nextToken: string | undefined;
+      do {
+        const body = JSON.stringify({
+          MaxResults: Math.min(50, limit - events.length),
+          ...(opts.attribute ? { LookupAttributes: [{ AttributeKey: opts.attribute.slice(0, eq), AttributeValue: opts.attribute.slice(eq + 1) }] } : {}),
+          ...(opts.since ? { StartTime: parseSince(opts.since, Date.now()) / 1000 } : {}),
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        });
+        const page = (await signedCall(config, opts.endpoint, { method: 'POST', path: '/', service: 'cloudtrail', body, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents' } })) as { Events: WireEvent[]; NextToken?: string };
+        events.push(...page.Events);
+        nextToken = page.NextToken;
+      } while (nextToken && events.length < limit);
+      const lines = events.map((e) => {
+        const r = JSON.parse(e.CloudTrailEvent) as { errorCode?: string };
+        return [new Date(e.EventTime * 1000).toISOString(), e.EventSource.replace('.amazonaws.com', ''), e.EventName, e.Username ?? '-', (e.Resources ?? []).map((x) => x.ResourceName).join(',') || '-', r.errorCode ?? 'ok'].join('  ');
+      });
+      process.stdout.write((lines.length ? lines.join('\n') : 'no audit records') + '\n');
     });
   audit
     .command('public-key')

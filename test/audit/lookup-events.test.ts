@@ -181,3 +181,13 @@ test('the event selector: by default reads and Invoke are not recorded; all,data
     await h2.stop();
   }
 });
+
+test('flint audit list: the records through LookupEvents, root-signed, one line each with the outcome', async () => {
+  const env = { ...process.env, FLINT_ENDPOINT: h.endpoint, FLINT_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, FLINT_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey };
+  const main = join(process.cwd(), 'src/cli/main.ts');
+  const denied = await run(process.execPath, ['--import', 'tsx', main, 'audit', 'list', '--attribute', 'Username=narrow', '--since', '1h', '--data-dir', h.dataDir], { env });
+  assert.match(denied.stdout, /^\d{4}-\d\d-\d\dT\S+Z  lambda  CreateFunction  narrow  not-allowed  AccessDeniedException$/m);
+  const two = await run(process.execPath, ['--import', 'tsx', main, 'audit', 'list', '--limit', '2', '--data-dir', h.dataDir], { env });
+  assert.equal(two.stdout.trim().split('\n').length, 2);
+  await assert.rejects(run(process.execPath, ['--import', 'tsx', main, 'audit', 'list', '--attribute', 'Colour=red', '--data-dir', h.dataDir], { env }), (e: { stderr: string }) => /InvalidLookupAttributesException/.test(e.stderr));
+});
