@@ -10,9 +10,10 @@ import { AUDIT_PUBLIC_KEY_FILE } from './audit-signing-key.js';
  * `flint audit verify`: checks the trail in `<dataDir>/flint.db` offline, read-only (a running
  * server may keep writing; SQLite's WAL gives this reader a consistent snapshot). Digests are
  * checked with the given public key files, else the data dir's own public key — give a copy kept
- * elsewhere (`flint audit public-key`) to catch a trail re-signed with a replaced key.
+ * elsewhere (`flint audit public-key`) to catch a trail re-signed with a replaced key. With
+ * `retention`, a trail starting at a digest younger than the retention window is a deletion.
  */
-export function verifyAuditTrail(dataDir: string, publicKeyFiles: string[] = []): ChainReport & { keys: string[] } {
+export function verifyAuditTrail(dataDir: string, publicKeyFiles: string[] = [], retention?: { now: number; retentionDays: number }): ChainReport & { keys: string[] } {
   const file = join(dataDir, 'flint.db');
   if (!existsSync(file)) throw new Error(`no Flint data in ${dataDir} (no flint.db)`);
   const keyFiles = publicKeyFiles.length ? publicKeyFiles : [join(dataDir, AUDIT_PUBLIC_KEY_FILE)];
@@ -22,7 +23,7 @@ export function verifyAuditTrail(dataDir: string, publicKeyFiles: string[] = [])
     const columns = new Set((db.prepare('PRAGMA table_info(audit_events)').all() as Array<{ name: string }>).map((c) => c.name));
     if (!columns.has('hash')) throw new Error(`the audit trail in ${dataDir} is not hash-chained yet: start this Flint version once to seal it`);
     const rows = db.transaction(() => new SqliteAuditLog(db).rows())();
-    return { ...verifyChain(rows, keys), keys: keys.map(publicKeyFingerprint) };
+    return { ...verifyChain(rows, keys, retention), keys: keys.map(publicKeyFingerprint) };
   } finally {
     db.close();
   }

@@ -43,7 +43,8 @@ export function auditCommand(): Command {
     .option('--json', 'print the report as JSON')
     .action((opts: VerifyOptions) => {
       const config = loadConfig({ dataDir: opts.dataDir });
-      const report = verifyAuditTrail(config.dataDir, opts.publicKey ?? []);
+      // The server's retention (FLINT_AUDIT_RETENTION_DAYS) tells pruning from deletion at the start.
+      const report = verifyAuditTrail(config.dataDir, opts.publicKey ?? [], { now: Date.now(), retentionDays: config.auditRetentionDays });
       if (opts.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       } else {

@@ -97,7 +97,7 @@ export interface ChainReport {
  * Links after the last digest are unsigned: a warning, as a CloudTrail log file not yet covered by
  * a digest file is.
  */
-export function verifyChain(rows: AuditRow[], trustedKeys: KeyObject[]): ChainReport {
+export function verifyChain(rows: AuditRow[], trustedKeys: KeyObject[], retention?: { now: number; retentionDays: number }): ChainReport {
   const keys = new Map(trustedKeys.map((k) => [publicKeyFingerprint(k), k]));
   const byHash = new Map<string, number>();
   rows.forEach((r, i) => { if (!byHash.has(r.hash)) byHash.set(r.hash, i); });
@@ -119,6 +119,13 @@ export function verifyChain(rows: AuditRow[], trustedKeys: KeyObject[]): ChainRe
     if (i === 0) {
       if (r.prevHash === GENESIS) return;
       if (r.kind === 'digest' && signedOk) {
+        // Retention prunes only up to a digest already older than its window: a start at a younger
+        // digest means records were deleted that retention would have kept.
+        const at = Date.parse((JSON.parse(r.record) as DigestRecord).digestEndTime);
+        if (retention && retention.retentionDays > 0 && at > retention.now - retention.retentionDays * 86_400_000) {
+          add('deleted', r.seq, `the trail starts at digest ${r.seq} of ${new Date(at).toISOString()}, inside the ${retention.retentionDays}-day retention window: the records before it were deleted`);
+          return;
+        }
         warnings.push(`the trail starts at digest ${r.seq}: earlier records were removed by retention; the digest's signature anchors what follows`);
         return;
       }

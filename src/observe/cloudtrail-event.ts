@@ -17,7 +17,7 @@ const READ_ONLY = /^(Get|List|Describe|Lookup|BatchGet|Search|Filter|Select|Head
  */
 const REDACT = new Set([
   'ZipFile', 'Content', 'Code', 'Environment', 'Variables', 'Payload', 'Policy', 'PolicyDocument', 'AssumeRolePolicyDocument',
-  'Plaintext', 'SecretAccessKey', 'SessionToken', 'Password', 'NewPassword', 'OldPassword', 'PrivateKey', 'SecretString', 'SecretBinary',
+  'Plaintext', 'SecretAccessKey', 'SessionToken', 'Password', 'NewPassword', 'OldPassword', 'ServicePassword', 'PrivateKey', 'SecretString', 'SecretBinary',
 ]);
 /** CloudTrail omits large response elements; Flint does beyond this many bytes. */
 const MAX_RESPONSE_BYTES = 64 * 1024;

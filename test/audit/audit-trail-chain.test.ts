@@ -75,6 +75,13 @@ test('retention removes records older than the window up to a digest, which stay
   assert.equal(report.ok, true, JSON.stringify(report.problems));
   assert.match(report.warnings[0]!, /starts at digest \d+: earlier records were removed by retention/);
   assert.equal(report.records, 4);
+  // With the retention window known (flint audit verify reads FLINT_AUDIT_RETENTION_DAYS), an anchor
+  // older than the window is retention; a start at a younger digest is a deletion.
+  const now = Date.parse('2026-01-01T00:00:00Z') + 100 * DAY;
+  assert.equal(verifyChain(k.rows.rows(), [k.signer.publicKey], { now, retentionDays: 90 }).ok, true);
+  const young = verifyChain(k.rows.rows(), [k.signer.publicKey], { now, retentionDays: 120 });
+  assert.deepEqual(young.problems.map((p) => p.kind), ['deleted']);
+  assert.match(young.problems[0]!.message, /inside the 120-day retention window: the records before it were deleted/);
   // Deleting the anchor digest itself is not retention: the chain no longer starts anywhere signed.
   k.rows.pruneBefore(k.rows.rows()[1]!.seq);
   assert.equal(k.verify().problems[0]!.kind, 'deleted');
