@@ -22,18 +22,25 @@ const REDACT = new Set([
 /** CloudTrail omits large response elements; Flint does beyond this many bytes. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-/** Redacted copy: secret-bearing members become '(redacted)', binary becomes a length, at any depth. */
-export function redact(v: unknown): unknown {
+/**
+ * Redacted copy: secret-bearing members become '(redacted)', binary becomes a length, at any depth.
+ * Only plain data is walked: anything else (a response stream, a class instance) is named, not
+ * copied, and nesting stops at a depth no AWS shape reaches.
+ */
+export function redact(v: unknown, depth = 0): unknown {
   if (v === null || v === undefined) return v;
   if (Buffer.isBuffer(v) || v instanceof Uint8Array) return `(binary, ${v.length} bytes)`;
   if (v instanceof Date) return v.toISOString();
-  if (Array.isArray(v)) return v.map(redact);
-  if (typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = REDACT.has(k) ? '(redacted)' : redact(x);
-    return out;
-  }
-  return v;
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'function' || typeof v === 'symbol') return undefined;
+  if (typeof v !== 'object') return v;
+  if (depth > 32) return '(nested too deep)';
+  if (Array.isArray(v)) return v.map((x) => redact(x, depth + 1));
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return `(${(v as object).constructor?.name ?? 'object'})`;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = REDACT.has(k) ? '(redacted)' : redact(x, depth + 1);
+  return out;
 }
 
 export function isReadOnly(operation: string): boolean {

@@ -108,7 +108,7 @@ test('role sessions: userIdentity is AssumedRole with the session issuer; secret
   k.trail.onCall(call('s', {
     principal: 'arn:aws:sts::000000000000:assumed-role/admin/sess', service: 'iam', operation: 'CreateLoginProfile', input: { UserName: 'bob', Password: 'hunter2-secret' }, status: 200, accessKeyId: 'ASIAEXAMPLE',
     caller: { type: 'AssumedRole', arn: 'arn:aws:sts::000000000000:assumed-role/admin/sess', accountId: '000000000000', userId: 'AROAEXAMPLE:sess', roleArn: 'arn:aws:iam::000000000000:role/admin', sessionName: 'sess', tokenIssuedAt: Date.parse('2026-01-01T00:00:00Z') },
-    output: { Credentials: { AccessKeyId: 'ASIANEW', SecretAccessKey: 'sk-secret', SessionToken: 'tok-secret' }, Blob: Buffer.from('abc') },
+    output: { Credentials: { AccessKeyId: 'ASIANEW', SecretAccessKey: 'sk-secret', SessionToken: 'tok-secret' }, Blob: Buffer.from('abc'), Stream: new (class Feed { secret = 'in-a-stream' })() },
     sourceIp: '::ffff:10.0.0.9', userAgent: 'aws-cli/2.9.19',
   }));
   const r = k.trail.lookup({ limit: 1 })[0]!.record;
@@ -119,7 +119,7 @@ test('role sessions: userIdentity is AssumedRole with the session issuer; secret
   assert.equal(r.sourceIPAddress, '10.0.0.9');
   assert.equal(r.eventSource, 'iam.amazonaws.com');
   assert.deepEqual(r.requestParameters, { UserName: 'bob', Password: '(redacted)' });
-  assert.deepEqual(r.responseElements, { Credentials: { AccessKeyId: 'ASIANEW', SecretAccessKey: '(redacted)', SessionToken: '(redacted)' }, Blob: '(binary, 3 bytes)' });
+  assert.deepEqual(r.responseElements, { Credentials: { AccessKeyId: 'ASIANEW', SecretAccessKey: '(redacted)', SessionToken: '(redacted)' }, Blob: '(binary, 3 bytes)', Stream: '(Feed)' });
   assert.ok(!JSON.stringify(k.rows.rows()).includes('secret'));
 });
 
