@@ -13,7 +13,9 @@ import { SqliteMetadataStore } from '../src/store/sqlite-metadata-store.js';
 import { SqliteAuditLog } from '../src/store/sqlite-audit-log.js';
 import { systemClock } from '../src/app/system-clock.js';
 import { AuditTrail } from '../src/observe/audit-trail.js';
-import { canonicalJson, DigestSigner, linkHash, verifyChain } from '../src/observe/audit-chain.js';
+import { canonicalJson, linkHash } from '../src/observe/audit-chain.js';
+import { verifyChain } from '../src/observe/audit-chain-verifier.js';
+import { DigestSigner } from '../src/observe/digest-signer.js';
 import { callEvent } from '../src/observe/cloudtrail-event.js';
 import type { ControlPlaneCall } from '../src/ports/audit-log.js';
 

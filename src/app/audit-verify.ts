@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteAuditLog } from '../store/sqlite-audit-log.js';
-import { publicKeyFingerprint, verifyChain, type ChainReport } from '../observe/audit-chain.js';
+import { verifyChain, type ChainReport } from '../observe/audit-chain-verifier.js';
+import { publicKeyFingerprint } from '../observe/digest-signer.js';
 import { AUDIT_PUBLIC_KEY_FILE } from './audit-signing-key.js';
 
 /**

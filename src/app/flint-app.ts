@@ -57,7 +57,7 @@ import { accountHandlers } from '../api/handlers/account-handlers.js';
 import type { Clock } from '../ports/clock.js';
 import { SqliteAuditLog } from '../store/sqlite-audit-log.js';
 import { AuditTrail } from '../observe/audit-trail.js';
-import { DigestSigner } from '../observe/audit-chain.js';
+import { DigestSigner } from '../observe/digest-signer.js';
 import { parseAuditSelector } from '../observe/audit-selector.js';
 import { loadAuditSigningKey } from './audit-signing-key.js';
 import { cloudTrailHandlers, cloudTrailValidationSkips } from '../api/handlers/cloudtrail-handlers.js';

@@ -3,7 +3,8 @@ import type { AuditEvent, AuditLog, ControlPlaneCall } from '../ports/audit-log.
 import type { AuditRow, AuditRowIndex, AuditStore, LookupKey } from '../ports/audit-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { CloudTrailRecord } from '../domain/cloudtrail-record.js';
-import { canonicalJson, DIGEST_FORMAT, GENESIS, linkHash, type DigestRecord, type DigestSigner } from './audit-chain.js';
+import { canonicalJson, DIGEST_FORMAT, GENESIS, linkHash, type DigestRecord } from './audit-chain.js';
+import type { DigestSigner } from './digest-signer.js';
 import { DEFAULT_AUDIT_SELECTOR, selects, type AuditSelector } from './audit-selector.js';
 import { callEvent, categoryOf, isReadOnly, serviceEvent, type BuiltEvent } from './cloudtrail-event.js';
 

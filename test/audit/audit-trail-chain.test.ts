@@ -4,7 +4,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { SqliteMetadataStore } from '../../src/store/sqlite-metadata-store.js';
 import { SqliteAuditLog } from '../../src/store/sqlite-audit-log.js';
 import { AuditTrail } from '../../src/observe/audit-trail.js';
-import { DigestSigner, verifyChain } from '../../src/observe/audit-chain.js';
+import { verifyChain } from '../../src/observe/audit-chain-verifier.js';
+import { DigestSigner } from '../../src/observe/digest-signer.js';
 import { parseAuditSelector } from '../../src/observe/audit-selector.js';
 import type { ControlPlaneCall } from '../../src/ports/audit-log.js';
 
