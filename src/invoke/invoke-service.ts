@@ -75,11 +75,11 @@ export class InvokeService implements Invoker {
   }
 
   /** Lambda's Throttles metric: every 429 a lease refusal produces, by its Reason. */
-  async #countThrottles<T>(functionName: string, run: () => Promise<T>): Promise<T> {
+  async #countThrottles<T>(functionName: string, qualifier: string | undefined, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {
-      if (err instanceof TooManyRequestsException) this.#d.metrics?.throttle(functionName, String(err.fields['Reason'] ?? 'unknown'));
+      if (err instanceof TooManyRequestsException) this.#d.metrics?.throttle(functionName, String(err.fields['Reason'] ?? 'unknown'), qualifier);
       throw err;
     }
   }
@@ -101,7 +101,7 @@ export class InvokeService implements Invoker {
     const provisioned = target.qualifier !== undefined && target.qualifier !== '$LATEST'
       ? d.store.collection<ProvisionedConcurrencyRecord>(COLLECTIONS.provisionedConcurrency).get(key(name, target.qualifier))
       : undefined;
-    const outcome = await this.#countThrottles(name, () => d.leases.withLease(
+    const outcome = await this.#countThrottles(name, target.qualifier, () => d.leases.withLease(
       {
         functionName: name,
         ...(target.qualifier !== undefined ? { qualifier: target.qualifier } : {}),
@@ -129,6 +129,7 @@ export class InvokeService implements Invoker {
       billedDurationMs: outcome.billedDurationMs,
       ...(outcome.initDurationMs !== undefined ? { initDurationMs: outcome.initDurationMs } : {}),
       memorySizeMb: config.MemorySize,
+      ...(target.qualifier !== undefined ? { qualifier: target.qualifier } : {}),
       ...(outcome.maxMemoryUsedMb !== undefined ? { maxMemoryUsedMb: outcome.maxMemoryUsedMb } : {}),
       outcome: outcomeClass(outcome.functionError, outcome.errorType),
       async: req.async === true,
