@@ -81,18 +81,18 @@ export function parseMetricMath(src: string): MathNode {
     }
     if (t.v === '(') { const e = expr(); expect(')'); return e; }
     if (t.v === '[') return { kind: 'array', items: list(']') };
-    if (t.v === '-') return { kind: 'neg', arg: unary() };
     throw new MetricMathError(`Unexpected '${t.v}'`);
   };
-  const unary = (): MathNode => (isOp('-') ? (pos++, { kind: 'neg', arg: unary() }) : primary());
+  // Unary minus binds looser than `^` (-2^2 is -4), as in ordinary arithmetic.
   const power = (): MathNode => {
-    const left = unary();
-    if (isOp('^')) { pos++; return { kind: 'binary', op: '^', left, right: power() }; }
+    const left = primary();
+    if (isOp('^')) { pos++; return { kind: 'binary', op: '^', left, right: unary() }; }
     return left;
   };
+  const unary = (): MathNode => (isOp('-') ? (pos++, { kind: 'neg', arg: unary() }) : power());
   const term = (): MathNode => {
-    let left = power();
-    while (isOp('*') || isOp('/')) { const op = (toks[pos++] as { v: '*' | '/' }).v; left = { kind: 'binary', op, left, right: power() }; }
+    let left = unary();
+    while (isOp('*') || isOp('/')) { const op = (toks[pos++] as { v: '*' | '/' }).v; left = { kind: 'binary', op, left, right: unary() }; }
     return left;
   };
   const expr = (): MathNode => {
