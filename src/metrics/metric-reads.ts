@@ -44,7 +44,8 @@ export function getMetricStatistics(recorder: MetricRecorder, i: Record<string, 
   if (startTime >= endTime) throw invalidValue('The parameter StartTime must be less than the parameter EndTime.');
   const now = recorder.clock.now();
   const { start, served } = alignStart(startTime, period, now);
-  const requested = Math.ceil((endTime - start) / (period * 1000));
+  // Whole seconds of range (AWS counts 86,400 one-second datapoints in a day however many ms the times carry).
+  const requested = Math.ceil(Math.floor((endTime - start) / 1000) / period);
   if (requested > MAX_STATISTICS_DATAPOINTS) {
     throw invalidCombination(`You have requested up to ${requested} datapoints, which exceeds the limit of ${MAX_STATISTICS_DATAPOINTS}. You may reduce the datapoints requested by increasing Period, or decreasing the time range.`);
   }
