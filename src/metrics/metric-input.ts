@@ -34,7 +34,7 @@ export function sortedDimensions(dims: unknown): MetricDimension[] {
 export function offsetOf(token: unknown): number {
   if (token === undefined || token === null || token === '') return 0;
   const n = Number(Buffer.from(String(token), 'base64url').toString('utf8'));
-  if (!Number.isInteger(n) || n < 0) throw new AwsError('InvalidNextToken', 'The service returned an error: Invalid NextToken.', { status: 400 });
+  if (!Number.isInteger(n) || n < 0 || tokenFor(n) !== String(token)) throw new AwsError('InvalidNextToken', 'The service returned an error: Invalid NextToken.', { status: 400 });
   return n;
 }
 export const tokenFor = (n: number) => Buffer.from(String(n), 'utf8').toString('base64url');

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricDataCommand, type ListMetricsCommandOutput } from '@aws-sdk/client-cloudwatch';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { startHarness, TEST_CREDENTIALS, type Harness } from '../helpers/flint-harness.js';
 import { createFunction } from '../helpers/functions.js';
@@ -51,7 +51,7 @@ test('SDK v3: PutMetricData, then GetMetricData with MetricStat, metric math, Re
     ],
   }));
   const r = Object.fromEntries(out.MetricDataResults!.map((x) => [x.Id, x]));
-  const offsets = (id: string) => r[id]!.Timestamps!.map((d) => (d.getTime() - m0) / MIN);
+  const offsets = (id: string) => r[id]!.Timestamps!.map((d: Date) => (d.getTime() - m0) / MIN);
   assert.deepEqual(Object.keys(r), ['b', 'plus', 'total', 'filled', 'share', 'mixed']);
   assert.ok(out.MetricDataResults!.every((x) => x.StatusCode === 'Complete'));
   assert.equal(r['b']!.Label, 'bees');
@@ -125,7 +125,7 @@ exports.handler = async (event) => {
     assert.equal(r.FunctionError, undefined, Buffer.from(r.LogResult ?? '', 'base64').toString());
   }
   const dims = [{ Name: 'environment', Value: 'test' }, { Name: 'service', Value: 'orders' }];
-  let listed: Awaited<ReturnType<typeof cw.send<ListMetricsCommand>>> | undefined;
+  let listed: ListMetricsCommandOutput | undefined;
   for (let i = 0; i < 50; i++) {
     listed = await cw.send(new ListMetricsCommand({ Namespace: 'PowertoolsShop' }));
     if ((listed.Metrics ?? []).length >= 2) break;
