@@ -70,17 +70,55 @@ export class MetricAggregate {
     return Math.min(this.max, Math.max(this.min, v));
   }
 
-  /** Serialized sketch (DDSketch's protobuf form; min, max, count and sum travel beside it). */
+  /**
+   * The sketch's non-empty bins as float64s: zero count, then (key, count) pairs of the positive and
+   * of the negative store. DDSketch's own protobuf form writes its dense bin arrays whole (~2 KB
+   * and ~60 µs per sketch); a minute of one series usually fills a handful of bins (tens of bytes).
+   */
   encodeSketch(): Buffer {
-    return Buffer.from(this.sketch.toProto());
+    const pos = nonEmptyBins(this.sketch.store);
+    const neg = nonEmptyBins(this.sketch.negativeStore);
+    const out = new Float64Array(3 + pos.length + neg.length);
+    out[0] = this.sketch.zeroCount;
+    out[1] = pos.length / 2;
+    out.set(pos, 2);
+    out[2 + pos.length] = neg.length / 2;
+    out.set(neg, 3 + pos.length);
+    return Buffer.from(out.buffer);
   }
 
   static decode(row: { count: number; sum: number; min: number; max: number; sketch: Uint8Array | null }): MetricAggregate {
-    const a = new MetricAggregate(row.sketch && row.sketch.length > 0 ? DDSketch.fromProto(row.sketch) : undefined);
+    const a = new MetricAggregate();
     a.count = row.count;
     a.sum = row.sum;
     a.min = row.min;
     a.max = row.max;
+    const bytes = row.sketch;
+    if (!bytes || bytes.length < 24 || bytes.length % 8 !== 0) return a;
+    const f = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    const sk = a.sketch;
+    sk.zeroCount = f[0]!;
+    let i = 1;
+    let total = sk.zeroCount;
+    for (const store of [sk.store, sk.negativeStore]) {
+      const n = f[i++]!;
+      for (let j = 0; j < n; j++, i += 2) {
+        store.add(f[i]!, f[i + 1]!);
+        total += f[i + 1]!;
+      }
+    }
+    sk.count = total;
+    if (total > 0) {
+      sk.min = a.min;
+      sk.max = a.max;
+    }
     return a;
   }
+}
+
+function nonEmptyBins(store: { bins: number[]; offset: number }): number[] {
+  const out: number[] = [];
+  const bins = store.bins;
+  for (let i = 0; i < bins.length; i++) if (bins[i]! > 0) out.push(store.offset + i, bins[i]!);
+  return out;
 }

@@ -31,6 +31,7 @@ export class SqliteMetricStore implements MetricStore {
   readonly #series = new Map<number, MetricSeries>();
   readonly #insertPoint: Database.Statement;
   readonly #touch: Database.Statement;
+  readonly #insertSeries: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -58,6 +59,7 @@ export class SqliteMetricStore implements MetricStore {
       CREATE INDEX IF NOT EXISTS metric_points_age ON metric_points (resolution, ts);
     `);
     this.#insertPoint = db.prepare('INSERT INTO metric_points (series_id, ts, resolution, count, sum, min, max, sketch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.#insertSeries = db.prepare('INSERT INTO metric_series (namespace, metric_name, dims, unit, last_write) VALUES (?, ?, ?, ?, ?)');
     this.#touch = db.prepare('UPDATE metric_series SET last_write = MAX(last_write, ?) WHERE id = ?');
     for (const r of db.prepare('SELECT id, namespace, metric_name, dims, unit FROM metric_series').all() as SeriesRow[]) this.#remember(r);
   }
@@ -73,7 +75,7 @@ export class SqliteMetricStore implements MetricStore {
     const key = keyOf(s.namespace, s.metricName, dims, s.unit);
     let id = this.#ids.get(key);
     if (id === undefined) {
-      const info = this.#db.prepare('INSERT INTO metric_series (namespace, metric_name, dims, unit, last_write) VALUES (?, ?, ?, ?, ?)').run(s.namespace, s.metricName, dims, s.unit, at);
+      const info = this.#insertSeries.run(s.namespace, s.metricName, dims, s.unit, at);
       id = Number(info.lastInsertRowid);
       this.#remember({ id, namespace: s.namespace, metric_name: s.metricName, dims, unit: s.unit });
     }
