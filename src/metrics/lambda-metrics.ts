@@ -33,6 +33,8 @@ export class LambdaMetrics implements AsyncEventMetrics {
   readonly #clock: Clock;
   readonly #bound = new Map<string, InvocationSeries>();
   readonly #counters = new Map<string, SeriesBuffer[]>();
+  /** Allocated provisioned concurrency last seen per `function NUL qualifier` (for ProvisionedConcurrencyUtilization). */
+  readonly #allocated = new Map<string, number>();
   #sampler: NodeJS.Timeout | undefined;
 
   constructor(opts: { recorder: MetricRecorder; clock: Clock }) {
@@ -94,6 +96,11 @@ export class LambdaMetrics implements AsyncEventMetrics {
     for (const b of s.invocations) b.add(now, 1);
     for (const b of s.errors) b.add(now, error);
     for (const b of s.duration) b.add(now, rec.durationMs);
+    if (rec.provisionedAllocated !== undefined && rec.qualifier !== undefined) {
+      this.#allocated.set(`${rec.functionName}\0${rec.qualifier}`, rec.provisionedAllocated);
+      const metric = rec.onProvisioned ? 'ProvisionedConcurrencyInvocations' : 'ProvisionedConcurrencySpilloverInvocations';
+      for (const b of this.#counter(metric, 'Count', rec.functionName, rec.qualifier, rec.version)) b.add(now, 1);
+    }
   }
 
   throttle(functionName: string, qualifier?: string): void {
@@ -128,8 +135,8 @@ export class LambdaMetrics implements AsyncEventMetrics {
 
   /**
    * Samples concurrency (ConcurrentExecutions per function and for the account,
-   * UnreservedConcurrentExecutions for the account, ProvisionedConcurrentExecutions per
-   * FunctionName + Resource) once per interval while anything runs: Maximum over a period is its peak.
+   * UnreservedConcurrentExecutions for the account, ProvisionedConcurrentExecutions and
+   * ProvisionedConcurrencyUtilization per FunctionName + Resource) once per interval while anything runs: Maximum over a period is its peak.
    */
   sample(snapshot: ConcurrencySnapshot): void {
     let total = 0;
@@ -142,7 +149,11 @@ export class LambdaMetrics implements AsyncEventMetrics {
     for (const [fn, n] of snapshot.byFunction) buf('ConcurrentExecutions', [{ Name: 'FunctionName', Value: fn }]).add(now, n);
     for (const [key, n] of snapshot.provisioned) {
       const [fn, qualifier] = key.split('\0') as [string, string];
-      buf('ProvisionedConcurrentExecutions', [{ Name: 'FunctionName', Value: fn }, { Name: 'Resource', Value: `${fn}:${qualifier}` }]).add(now, n);
+      const dims = [{ Name: 'FunctionName', Value: fn }, { Name: 'Resource', Value: `${fn}:${qualifier}` }];
+      buf('ProvisionedConcurrentExecutions', dims).add(now, n);
+      const allocated = this.#allocated.get(key);
+      // Lambda's ratio: in-use provisioned executions over the allocation (0.5 is half used).
+      if (allocated) this.#recorder.buffer({ namespace: LAMBDA_NAMESPACE, metricName: 'ProvisionedConcurrencyUtilization', dimensions: dims, unit: 'None' }).add(now, n / allocated);
     }
   }
 

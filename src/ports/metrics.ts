@@ -12,6 +12,10 @@ export interface InvocationRecord {
   memorySizeMb: number;
   /** The qualifier the caller addressed (alias, version or `$LATEST`), if any: Lambda's Resource dimension. */
   qualifier?: string;
+  /** Provisioned concurrency allocated to the addressed qualifier, when it has some. */
+  provisionedAllocated?: number;
+  /** Whether a provisioned environment served it (else it spilled over to on-demand). */
+  onProvisioned?: boolean;
   maxMemoryUsedMb?: number;
   /** `success`, or the error class: `function-error`, `timeout`, `runtime-exit`, `out-of-memory`, `init-error`. */
   outcome: string;

@@ -52,17 +52,23 @@ test('AWS/Lambda: Errors is 0 or 1 per invocation (Average = error rate), thrott
   assert.deepEqual([d.units, d.agg.min, d.agg.max, d.agg.sum], [['Milliseconds'], 10, 30, 60]);
 });
 
-test('AWS/Lambda: concurrency samples give ConcurrentExecutions (account and function), UnreservedConcurrentExecutions and ProvisionedConcurrentExecutions; idle samples publish nothing', () => {
+test('AWS/Lambda: concurrency samples give ConcurrentExecutions (account and function), UnreservedConcurrentExecutions and ProvisionedConcurrentExecutions and Utilization; provisioned and spillover invocations; idle samples publish nothing', () => {
   const f = fixture();
   f.lambda.sample({ unreserved: 0, byFunction: new Map(), provisioned: new Map() });
   assert.equal(f.read('ConcurrentExecutions', []), undefined);
+  f.lambda.invocation(rec({ qualifier: 'live', provisionedAllocated: 4, onProvisioned: true }));
+  f.lambda.invocation(rec({ qualifier: 'live', provisionedAllocated: 4, onProvisioned: false }));
   f.lambda.sample({ unreserved: 2, byFunction: new Map([['fn', 3], ['other', 1]]), provisioned: new Map([['fn\0live', 2]]) });
   f.advance(1000);
   f.lambda.sample({ unreserved: 1, byFunction: new Map([['fn', 1]]), provisioned: new Map() });
   assert.equal(f.read('ConcurrentExecutions', [])!.agg.max, 4);
   assert.equal(f.read('ConcurrentExecutions', [fn])!.agg.max, 3);
   assert.equal(f.read('UnreservedConcurrentExecutions', [])!.agg.max, 2);
-  assert.equal(f.read('ProvisionedConcurrentExecutions', [fn, { Name: 'Resource', Value: 'fn:live' }])!.agg.max, 2);
+  const live = [fn, { Name: 'Resource', Value: 'fn:live' }];
+  assert.equal(f.read('ProvisionedConcurrentExecutions', live)!.agg.max, 2);
+  assert.equal(f.read('ProvisionedConcurrencyUtilization', live)!.agg.max, 0.5);
+  assert.equal(f.read('ProvisionedConcurrencyInvocations', live)!.agg.sum, 1);
+  assert.equal(f.read('ProvisionedConcurrencySpilloverInvocations', live)!.agg.sum, 1);
 });
 
 test('AWS/Lambda async metrics end to end: AsyncEventsReceived, AsyncEventAge, AsyncEventsDropped, DestinationDeliveryFailures and DeadLetterErrors', async (t) => {
