@@ -96,6 +96,15 @@ test('AWS CLI: put-metric-data and its validation errors; get-metric-statistics 
     '--start-time', iso(minute), '--end-time', iso(minute + 120_000), '--period', '60', '--statistics', 'Sum', 'SampleCount', 'Maximum', 'Minimum', 'Average']);
   const dps = out.Datapoints.sort((a: any, b: any) => Date.parse(a.Timestamp) - Date.parse(b.Timestamp));
   assert.deepEqual(dps.map((x: any) => [Date.parse(x.Timestamp) - minute, x.SampleCount, x.Sum, x.Minimum, x.Maximum, x.Unit]), [[0, 7, 22, 1, 10, 'Count'], [60_000, 2, 7, 3, 4, 'Count']]);
+  // GetMetricData over the query protocol: a MetricStat and an expression on it.
+  const gmd = await cw.json(['get-metric-data', '--start-time', iso(minute), '--end-time', iso(minute + 120_000), '--scan-by', 'TimestampAscending', '--metric-data-queries', JSON.stringify([
+    { Id: 'orders', MetricStat: { Metric: { Namespace: 'Shop', MetricName: 'Orders', Dimensions: [{ Name: 'Store', Value: 'north' }] }, Period: 60, Stat: 'Sum' } },
+    { Id: 'doubled', Expression: 'FILL(orders, 0) * 2', Label: 'twice' },
+  ])]);
+  assert.deepEqual(gmd.MetricDataResults.map((r: any) => [r.Id, r.Label, r.StatusCode, r.Values, r.Timestamps.map((x: string) => Date.parse(x) - minute)]), [
+    ['orders', 'Orders', 'Complete', [22, 7], [0, 60_000]],
+    ['doubled', 'twice', 'Complete', [44, 14], [0, 60_000]],
+  ]);
   // The unit filter: nothing was published in Seconds.
   const none = await cw.json(['get-metric-statistics', '--namespace', 'Shop', '--metric-name', 'Orders', '--dimensions', 'Name=Store,Value=north',
     '--start-time', iso(minute), '--end-time', iso(minute + 120_000), '--period', '60', '--statistics', 'Sum', '--unit', 'Seconds']);
