@@ -17,6 +17,7 @@ import { EnvironmentPool } from '../invoke/environment-pool.js';
 import { ExecutionEnvironment } from '../invoke/execution-environment.js';
 import type { EnvironmentDeps } from '../invoke/environment-contract.js';
 import { ConcurrencyLeases } from '../invoke/concurrency-leases.js';
+import type { ConcurrencyUsage } from '../invoke/concurrency-policy.js';
 import { InvokeService, type InvocationTargets } from '../invoke/invoke-service.js';
 import { Provisioner, type ProvisionedConfig } from '../invoke/provisioner.js';
 import { PrewarmPool } from '../invoke/prewarm-pool.js';
@@ -27,6 +28,8 @@ import { prepareNodeRuntime } from '../runtimes/node-runtime-dir.js';
 
 export interface DataPlane {
   readonly invoke: InvokeService;
+  /** Invocations running now, by pool (CloudWatch's ConcurrentExecutions and UnreservedConcurrentExecutions). */
+  concurrency(): ConcurrencyUsage;
   readonly pool: EnvironmentPool;
   readonly logs: LogStore;
   readonly driver: SandboxDriver;
@@ -115,13 +118,14 @@ export function createDataPlane(deps: {
     maxLifetimeMs: config.maxLifetimeMs,
     onStopped: (env, provisionedFor) => provisioner?.environmentStopped(env, provisionedFor),
   });
+  const leases = new ConcurrencyLeases();
   const invoke = new InvokeService({
     targets: deps.targets,
     store: deps.store,
     code: deps.code,
     events: deps.events,
     pool,
-    leases: new ConcurrencyLeases(),
+    leases,
     runtimes,
     clock,
     uuid: randomUUID,
@@ -141,6 +145,7 @@ export function createDataPlane(deps: {
   });
   return {
     invoke,
+    concurrency: () => leases.usage(),
     pool,
     logs,
     driver,

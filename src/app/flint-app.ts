@@ -17,6 +17,11 @@ import { iamHandlers } from '../api/handlers/iam-handlers.js';
 import { stsHandlers } from '../api/handlers/sts-handlers.js';
 import { kmsHandlers } from '../api/handlers/kms-handlers.js';
 import { configHandlers } from '../api/handlers/config-handlers.js';
+import { cloudWatchHandlers } from '../api/handlers/cloudwatch-handlers.js';
+import { MetricRecorder } from '../metrics/metric-recorder.js';
+import { LambdaMetrics } from '../metrics/lambda-metrics.js';
+import { EmfExtractor } from '../metrics/emf-extractor.js';
+import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
 import { ConfigurationRecorder } from '../history/configuration-recorder.js';
 import { readFunctionState } from '../history/function-state-reader.js';
 import { UsageMeter } from '../history/usage-meter.js';
@@ -174,6 +179,10 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     prices: loadPriceTable(config.priceTable, (f) => readFileSync(f, 'utf8')),
     architectureOf: (fn, version) => functions.getVersion(fn, version).config.Architectures[0] ?? 'x86_64',
   });
+  // CloudWatch metrics (src/metrics): AWS/Lambda from the invoke path, custom namespaces from
+  // PutMetricData and Embedded Metric Format log lines; aggregated in memory, flushed per minute.
+  const metricRecorder = new MetricRecorder({ store: new SqliteMetricStore(store.db), clock });
+  const lambdaMetrics = new LambdaMetrics({ recorder: metricRecorder, clock });
   const dataPlane = createDataPlane({
     config,
     clock,
@@ -181,7 +190,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     code,
     events,
     driver: sandbox.driver,
-    metrics: usage.wrap(metrics),
+    metrics: lambdaMetrics.wrap(usage.wrap(metrics)),
     targets: functions,
     committed: () => concurrency.committed(),
     provisionedConfigs: (fn) => provisioned.configs(fn),
@@ -204,7 +213,12 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     log: (level, message) => { if (LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(config.logLevel)) log(`flint: ${level}: ${message}`); },
     timeScale: config.asyncRetryScale,
     options: { pollers: config.asyncPollers, visibilityMs: config.asyncVisibilityTimeoutMs },
+    metrics: lambdaMetrics,
   });
+  const emf = new EmfExtractor(metricRecorder);
+  emf.subscribe(dataPlane.logs);
+  metricRecorder.start();
+  lambdaMetrics.startSampling(() => dataPlane.concurrency());
   const aliases = new AliasService(ctx);
   // AWS Config's history of functions: a snapshot after each successful Lambda write (src/history).
   const controlReaders = { functions, aliases, policies, tags, concurrency, eventInvokeConfigs };
@@ -243,6 +257,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       kms: kmsHandlers(kms),
       config: configHandlers(configRecorder),
       cloudtrail: { handlers: cloudTrailHandlers(auditTrail), validationSkips: cloudTrailValidationSkips },
+      cloudwatch: cloudWatchHandlers(metricRecorder),
     }),
     verifier,
     ...(tls ? { tls: tlsServerOptions(await tls.load()), plainLoopback: config.plainPort !== undefined } : {}),
@@ -371,6 +386,9 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       // Pollers stop before the data plane they invoke through and the store they ack into.
       await asyncInvocation.pollers.stop();
       await dataPlane.stop();
+      lambdaMetrics.stop();
+      emf.close();
+      metricRecorder.stop();
       eventQueue.close();
       store.close();
     },
