@@ -53,6 +53,17 @@ export interface FlintConfig {
   auth: 'on' | 'off';
   /** A JSON price table for `flint usage` (FLINT_PRICE_TABLE); Lambda's public prices when absent. */
   priceTable?: string;
+  /**
+   * FLINT_OTLP_ENDPOINT: an OTLP/HTTP collector (base URL, `/v1/traces` appended, or the full
+   * traces URL) that receives invocations' trace segments as OpenTelemetry spans. Unset: traces
+   * are only stored (X-Ray API).
+   */
+  otlpEndpoint?: string;
+  /**
+   * FLINT_TRACE_SAMPLE_RATE: for Active functions invoked without a sampling decision, the share
+   * of requests traced beyond the first each second (X-Ray's default rule: 0.05).
+   */
+  traceSampleRate: number;
   /** Server log verbosity: debug shows each async retry/drop decision. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Quiet mode: no per-request logging. */
@@ -98,6 +109,8 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     codeCollectionMs: num(env['FLINT_CODE_COLLECTION_MS'], 10 * 60_000),
     auth: env['FLINT_AUTH'] === 'off' ? 'off' : 'on',
     priceTable: env['FLINT_PRICE_TABLE'] || undefined,
+    otlpEndpoint: env['FLINT_OTLP_ENDPOINT'] || undefined,
+    traceSampleRate: Math.min(1, Math.max(0, num(env['FLINT_TRACE_SAMPLE_RATE'], 0.05))),
     logLevel: (['debug', 'info', 'warn', 'error'] as const).find((l) => l === env['FLINT_LOG_LEVEL']) ?? 'info',
     quiet: env['FLINT_QUIET'] === '1',
     tls: env['FLINT_TLS'] === '1' || env['FLINT_TLS'] === 'on',

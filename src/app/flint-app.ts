@@ -64,6 +64,8 @@ import { selectSandboxDriver } from '../sandbox/select-driver.js';
 import { BwrapSandboxDriver } from '../sandbox/bwrap-driver.js';
 import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
 import { invokeHandlers } from '../api/handlers/invoke-handlers.js';
+import { xrayHandlers } from '../api/handlers/xray-handlers.js';
+import { createTracing, type Tracing } from './tracing.js';
 import { SqliteEventQueue } from '../store/sqlite-event-queue.js';
 import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/async-invocation.js';
 
@@ -86,6 +88,8 @@ export interface FlintApp {
   readonly dataPlane: DataPlane;
   /** The async (`Event`) path: `invoker.enqueue` and the queue pollers (`pollers.metrics()`). */
   readonly asyncInvocation: AsyncInvocation;
+  /** X-Ray traces: the store behind the X-Ray API and the OTLP exporter. */
+  readonly tracing: Tracing;
   /** Removes stored code nothing references (on a schedule; `sweep()` runs one now). */
   readonly codeCollector: CodeCollector;
   /** Master key rotation (`flint keys`): `rotate()`, `status()`, `idle()`. */
@@ -155,7 +159,9 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     prices: loadPriceTable(config.priceTable, (f) => readFileSync(f, 'utf8')),
     architectureOf: (fn, version) => functions.getVersion(fn, version).config.Architectures[0] ?? 'x86_64',
   });
+  const tracing = createTracing({ config, clock, log });
   const dataPlane = createDataPlane({
+    tracing: tracing.tracer,
     config,
     clock,
     store,
@@ -223,6 +229,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       sts: stsHandlers(access.iam),
       kms: kmsHandlers(kms),
       config: configHandlers(configRecorder),
+      xray: xrayHandlers(tracing.xray),
     }),
     verifier,
     ...(tls ? { tls: tlsServerOptions(await tls.load()), plainLoopback: config.plainPort !== undefined } : {}),
@@ -328,6 +335,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     audit,
     dataPlane,
     asyncInvocation,
+    tracing,
     codeCollector,
     keyRotation,
     async stop() {
@@ -339,6 +347,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       // Pollers stop before the data plane they invoke through and the store they ack into.
       await asyncInvocation.pollers.stop();
       await dataPlane.stop();
+      await tracing.close();
       eventQueue.close();
       store.close();
     },
