@@ -11,8 +11,8 @@ export interface EventInvoker {
 const EMPTY = Buffer.alloc(0);
 
 /** The caller's X-Ray header, passed on to the invocation (malformed ones are ignored further in, as Lambda does). */
-function traceHeaderOf(headers: Record<string, string | string[] | undefined>): { traceId: string } | Record<string, never> {
-  const h = headers['x-amzn-trace-id'];
+function traceHeaderOf(headers: Record<string, string | string[] | undefined> | undefined): { traceId: string } | Record<string, never> {
+  const h = headers?.['x-amzn-trace-id'];
   const v = Array.isArray(h) ? h[0] : h;
   return v !== undefined && v !== '' ? { traceId: v } : {};
 }
