@@ -40,7 +40,7 @@ export class SegmentSpans {
       const resource = this.#resource(seg);
       const walk = (doc: SegmentDocument, parent: string | undefined, top: boolean) => {
         out.push(this.#span(doc, otelId, parent, resource, top, seg));
-        for (const child of doc.subsegments ?? []) if (/^[0-9a-f]{16}$/.test(child.id)) walk(child, doc.id, false);
+        if (Array.isArray(doc.subsegments)) for (const child of doc.subsegments) if (typeof child === 'object' && child !== null && typeof child.id === 'string' && /^[0-9a-f]{16}$/.test(child.id)) walk(child, doc.id, false);
       };
       walk(seg, seg.parent_id, true);
     }
@@ -75,8 +75,8 @@ export class SegmentSpans {
   }
 
   #span(doc: SegmentDocument, traceId: string, parent: string | undefined, resource: Resource, top: boolean, seg: SegmentDocument): ReadableSpan {
-    const startTime = hr(doc.start_time);
-    const endTime = hr(doc.end_time ?? doc.start_time);
+    const startTime = hr(Number(doc.start_time) || 0);
+    const endTime = hr(Number(doc.end_time ?? doc.start_time) || 0);
     const attributes: Attributes = {};
     if (top && seg.origin !== undefined) attributes['aws.xray.origin'] = seg.origin;
     const aws = doc.aws ?? {};
@@ -89,7 +89,7 @@ export class SegmentSpans {
       attributes['faas.trigger'] = aws['invocation_type'] === 'Event' ? 'pubsub' : 'other';
       if (typeof doc.resource_arn === 'string') attributes['aws.lambda.invoked_arn'] = doc.resource_arn;
     }
-    for (const [k, v] of Object.entries(doc.annotations ?? {})) {
+    for (const [k, v] of Object.entries(typeof doc.annotations === 'object' && doc.annotations !== null ? doc.annotations : {})) {
       attributes[`aws.xray.annotations.${k}`] = v;
       if (k === 'ColdStart' && typeof v === 'boolean') attributes['faas.coldstart'] = v;
     }
@@ -98,7 +98,7 @@ export class SegmentSpans {
     if (doc.error) attributes['aws.xray.error'] = true;
     if (doc.fault) attributes['aws.xray.fault'] = true;
     if (doc.throttle) attributes['aws.xray.throttle'] = true;
-    const exception = doc.cause?.exceptions?.[0];
+    const exception = Array.isArray(doc.cause?.exceptions) ? doc.cause.exceptions[0] : undefined;
     if (exception?.type) attributes['error.type'] = exception.type;
     const failed = doc.fault === true || doc.error === true;
     const ctx: SpanContext = { traceId, spanId: doc.id, traceFlags: TraceFlags.SAMPLED, isRemote: false };

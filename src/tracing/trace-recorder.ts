@@ -49,7 +49,11 @@ export class TraceRecorder {
       // Tracing never fails an invocation: X-Ray's daemon drops segments it cannot send, too.
       this.#log(`flint: trace segments not stored: ${String(err)}`);
     }
-    this.#sink?.export(segments);
+    try {
+      this.#sink?.export(segments);
+    } catch (err) {
+      this.#log(`flint: trace spans not exported: ${String(err)}`);
+    }
     if (++this.#sincePrune >= PRUNE_EVERY) this.prune();
   }
 

@@ -27,7 +27,8 @@ function arnAccount(arn: string | undefined): string | undefined {
 
 function walk(s: SegmentDocument, visit: (d: SegmentDocument) => void): void {
   visit(s);
-  for (const c of s.subsegments ?? []) walk(c, visit);
+  // Documents from PutTraceSegments are validated at the top only: skip what is not a subsegment.
+  if (Array.isArray(s.subsegments)) for (const c of s.subsegments) if (typeof c === 'object' && c !== null) walk(c, visit);
 }
 
 function annotationValue(v: Value): Record<string, Value> {
@@ -64,7 +65,8 @@ export function summarizeTrace(traceId: string, stored: ReadonlyArray<StoredSegm
       fault ||= d.fault === true;
       throttle ||= d.throttle === true;
       partial ||= d.in_progress === true;
-      for (const [k, v] of Object.entries(d.annotations ?? {})) {
+      for (const [k, v] of Object.entries(typeof d.annotations === 'object' && d.annotations !== null ? d.annotations : {})) {
+        if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') continue;
         let list = annotations.get(k);
         if (!list) annotations.set(k, (list = []));
         list.push({ value: v, service: sid });
@@ -76,7 +78,7 @@ export function summarizeTrace(traceId: string, stored: ReadonlyArray<StoredSegm
             Names: sid.Names,
             ...(sid.Type ? { Type: sid.Type } : {}),
             ...(sid.AccountId ? { AccountId: sid.AccountId } : {}),
-            EntityPath: [{ Name: d.name, Exceptions: (d.cause?.exceptions ?? []).map((e) => ({ ...(e.type ? { Name: e.type } : {}), ...(e.message ? { Message: e.message } : {}) })), Remote: false }],
+            EntityPath: [{ Name: d.name, Exceptions: (Array.isArray(d.cause?.exceptions) ? d.cause.exceptions : []).map((e) => ({ ...(e.type ? { Name: e.type } : {}), ...(e.message ? { Message: e.message } : {}) })), Remote: false }],
             Inferred: false,
           }],
           ClientImpacting: d === entry,

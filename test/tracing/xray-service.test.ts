@@ -126,3 +126,12 @@ test('xray: traces older than the 30-day retention are pruned', (t) => {
   const left = xray.traceSummaries({ startTime: T0 - 1, endTime: T0 + 40 * 86400 }) as any;
   assert.deepEqual(left.TraceSummaries.map((s: any) => s.Id), [traceId(T0 + 20 * 86400, 2)]);
 });
+
+test('xray: odd but valid-at-the-top documents from PutTraceSegments do not break summaries', (t) => {
+  const { xray } = setup(t);
+  const doc = { id: segId(90), trace_id: traceId(T0, 90), name: 'odd', start_time: T0, end_time: T0 + 1, fault: true, subsegments: { not: 'a list' }, cause: { exceptions: 'nope' }, annotations: { ok: 1, nested: { x: 1 } } };
+  assert.deepEqual((xray.putTraceSegments([JSON.stringify(doc)]) as any).UnprocessedTraceSegments, []);
+  const s = (xray.traceSummaries({ startTime: T0 - 1, endTime: T0 + 2 }) as any).TraceSummaries[0];
+  assert.equal(s.HasFault, true);
+  assert.deepEqual(Object.keys(s.Annotations), ['ok']);
+});
