@@ -12,8 +12,8 @@ export interface SegmentSink {
 
 /** X-Ray keeps traces for 30 days. */
 export const TRACE_RETENTION_DAYS = 30;
-/** Pruning runs after this many recorded batches (and on start), so the store stays bounded without a timer per write. */
-const PRUNE_EVERY = 1000;
+/** Pruning runs after this many recorded segments (and on start), so the store stays bounded without a timer per write. */
+const PRUNE_EVERY = 5000;
 
 /**
  * Records finished segments: into the trace store (what GetTraceSummaries and BatchGetTraces
@@ -26,6 +26,8 @@ export class TraceRecorder {
   readonly #retentionMs: number;
   readonly #log: (line: string) => void;
   #sincePrune = 0;
+  #pending: SegmentDocument[] = [];
+  #scheduled = false;
 
   constructor(opts: { store: TraceStore; clock: Clock; sink?: SegmentSink; retentionDays?: number; log?: (line: string) => void }) {
     this.#store = opts.store;
@@ -35,7 +37,24 @@ export class TraceRecorder {
     this.#log = opts.log ?? (() => {});
   }
 
+  /**
+   * Queues segments; they are written (one transaction for all queued) and exported on the next
+   * turn of the event loop, after the invocation's response has been sent.
+   */
   record(segments: ReadonlyArray<SegmentDocument>): void {
+    for (const s of segments) this.#pending.push(s);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.writePending());
+    }
+  }
+
+  /** Writes what is queued now (readers call this first, so a query sees every finished invocation). */
+  writePending(): void {
+    this.#scheduled = false;
+    if (this.#pending.length === 0) return;
+    const segments = this.#pending;
+    this.#pending = [];
     const rows: StoredSegment[] = segments.map((s) => ({
       traceId: String(s.trace_id),
       id: s.id,
@@ -54,12 +73,14 @@ export class TraceRecorder {
     } catch (err) {
       this.#log(`flint: trace spans not exported: ${String(err)}`);
     }
-    if (++this.#sincePrune >= PRUNE_EVERY) this.prune();
+    this.#sincePrune += segments.length;
+    if (this.#sincePrune >= PRUNE_EVERY) this.prune();
   }
 
   /** Removes traces past the retention; returns how many. */
   prune(): number {
     this.#sincePrune = 0;
+    if (this.#pending.length > 0) this.writePending();
     try {
       return this.#store.prune((this.#clock.now() - this.#retentionMs) / 1000);
     } catch (err) {
@@ -69,10 +90,12 @@ export class TraceRecorder {
   }
 
   async flush(): Promise<void> {
+    this.writePending();
     await this.#sink?.flush();
   }
 
   async close(): Promise<void> {
+    this.writePending();
     await this.#sink?.shutdown();
   }
 }

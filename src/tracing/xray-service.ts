@@ -58,6 +58,7 @@ export class XRayService {
       }
     }
     const after = q.nextToken !== undefined && q.nextToken !== '' ? decodeToken(q.nextToken) : undefined;
+    this.#recorder.writePending();
     const refs = this.#store.traces({ by, start: q.startTime, end: q.endTime, limit: PAGE, ...(after ? { after } : {}) });
     const segments = this.#store.segments(refs.map((r) => r.traceId));
     const summaries: unknown[] = [];
@@ -80,6 +81,7 @@ export class XRayService {
   batchGetTraces(traceIds: string[], nextToken: string | undefined): Record<string, unknown> {
     const offset = nextToken !== undefined && nextToken !== '' ? offsetOf(nextToken) : 0;
     const page = traceIds.slice(offset, offset + BATCH);
+    this.#recorder.writePending();
     const found = this.#store.segments(page.filter(isTraceRoot));
     const traces: unknown[] = [];
     const unprocessed: string[] = [];
@@ -125,7 +127,10 @@ export class XRayService {
       else if (typeof doc.end_time !== 'number' && doc.in_progress !== true) problem(id, 'Invalid segment. end_time or in_progress is required');
       else accepted.push(doc);
     }
-    if (accepted.length > 0) this.#recorder.record(accepted);
+    if (accepted.length > 0) {
+      this.#recorder.record(accepted);
+      this.#recorder.writePending();
+    }
     return { UnprocessedTraceSegments: unprocessed };
   }
 }
