@@ -38,6 +38,7 @@ const AWS_CLI = '/usr/bin/aws';
 const ROOT = '1-5759e988-bd862e3fe1be46a994272793';
 const ROOT_WARM = '1-5759e989-00000000000000000000abcd';
 const ROOT_ASYNC = '1-5759e990-0000000000000000000a5e0c';
+const ROOT_PY = '1-5759e992-00000000000000000000000b';
 const CALLER_PARENT = '53995c3f42cd8ad8';
 const ARN = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
 
@@ -128,6 +129,10 @@ before(async () => {
     Runtime: 'provided.al2023', Handler: 'x', TracingConfig: { Mode: 'Active' },
     Code: { ZipFile: await makeZip({ bootstrap: { data: HEADER_BOOTSTRAP, mode: 0o100755 } }) },
   });
+  await createFunction(h.client, 'traced-python', {
+    Runtime: 'python3.12', Handler: 'handler.handler',
+    Code: { ZipFile: await makeZip({ 'handler.py': 'import os\ndef handler(event, context):\n    return {"env": os.environ.get("_X_AMZN_TRACE_ID")}\n' }) },
+  });
   await createFunction(h.client, 'async-src', { Code: { ZipFile: envZip } });
   await createFunction(h.client, 'async-dest', { Code: { ZipFile: envZip } });
   await h.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'async-src', DestinationConfig: { OnSuccess: { Destination: ARN('async-dest') } } }));
@@ -194,6 +199,13 @@ test('tracing: without a header a PassThrough function gets an unsampled header 
   assert.match(bad.body.env, /^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/);
   await h.app.tracing.recorder.flush();
   assert.equal(spans.length, before);
+});
+
+test('tracing: Flint\'s Python runtime sets _X_AMZN_TRACE_ID from the invocation\'s header too', async () => {
+  const r = await invoke('traced-python', `Root=${ROOT_PY};Parent=${CALLER_PARENT};Sampled=1`);
+  assert.match(r.body.env, new RegExp(`^Root=${ROOT_PY};Parent=[0-9a-f]{16};Sampled=1$`));
+  const plain = await invoke('traced-python', undefined);
+  assert.match(plain.body.env, /^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/);
 });
 
 test('tracing: an Active function starts a trace; the runtime gets it as Lambda-Runtime-Trace-Id', async () => {
