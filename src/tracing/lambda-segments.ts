@@ -90,7 +90,7 @@ export function lambdaSegments(t: InvocationTimings, o: TracedOutcome): SegmentD
   const fn: SegmentDocument = {
     id: t.functionSegmentId,
     name: t.functionName,
-    start_time: sec(Math.max(t.startedAt, initStart ?? invocationStart)),
+    start_time: sec(initStart ?? invocationStart),
     end_time: sec(t.endedAt),
     trace_id: t.traceId,
     parent_id: t.serviceSegmentId,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetFunctionConfigurationCommand, InvokeCommand, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
+import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { startHarness, TEST_CREDENTIALS, type Harness } from '../helpers/flint-harness.js';
 import { createFunction } from '../helpers/functions.js';
 import { makeZip } from '../helpers/zip.js';
@@ -98,6 +99,19 @@ async function invoke(name: string, header: string | undefined, type: 'RequestRe
   return { out, body: out.Payload && out.Payload.length ? JSON.parse(Buffer.from(out.Payload).toString('utf8')) : undefined };
 }
 
+// Sends a subsegment under the function segment named in _X_AMZN_TRACE_ID with boto3's X-Ray client.
+const SENDER_PY = `import json, os, time, boto3
+def handler(event, context):
+    h = dict(p.split('=', 1) for p in os.environ['_X_AMZN_TRACE_ID'].split(';'))
+    now = time.time()
+    doc = {'id': 'bbbbbbbbbbbbbbbb', 'trace_id': h['Root'], 'parent_id': h['Parent'], 'type': 'subsegment', 'name': 'sdk-call', 'start_time': now, 'end_time': now + 0.001, 'annotations': {'from_sdk': True}}
+    try:
+        out = boto3.client('xray').put_trace_segments(TraceSegmentDocuments=[json.dumps(doc)])
+        return {'unprocessed': out['UnprocessedTraceSegments'], 'parent': h['Parent']}
+    except Exception as e:
+        return {'error': type(e).__name__ + ':' + str(e)}
+`;
+
 // A custom runtime answering with the Lambda-Runtime-Trace-Id header of its /invocation/next.
 const HEADER_BOOTSTRAP = `#!/usr/bin/env node
 const http = require('node:http');
@@ -133,6 +147,15 @@ before(async () => {
     Runtime: 'python3.12', Handler: 'handler.handler',
     Code: { ZipFile: await makeZip({ 'handler.py': 'import os\ndef handler(event, context):\n    return {"env": os.environ.get("_X_AMZN_TRACE_ID")}\n' }) },
   });
+  // A function sending its own subsegment through the X-Ray API, as daemon-less X-Ray clients do,
+  // under a role with the AWS managed AWSXRayDaemonWriteAccess policy.
+  const iam = new IAMClient({ endpoint: h.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+  await iam.send(new CreateRoleCommand({ RoleName: 'xray-writer', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
+  await iam.send(new AttachRolePolicyCommand({ RoleName: 'xray-writer', PolicyArn: 'arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess' }));
+  iam.destroy();
+  const sender = await makeZip({ 'handler.py': SENDER_PY });
+  await createFunction(h.client, 'xray-sender', { Runtime: 'python3.12', Handler: 'handler.handler', Timeout: 30, Role: 'arn:aws:iam::000000000000:role/xray-writer', Code: { ZipFile: sender } });
+  await createFunction(h.client, 'xray-sender-denied', { Runtime: 'python3.12', Handler: 'handler.handler', Timeout: 30, Code: { ZipFile: sender } });
   await createFunction(h.client, 'async-src', { Code: { ZipFile: envZip } });
   await createFunction(h.client, 'async-dest', { Code: { ZipFile: envZip } });
   await h.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'async-src', DestinationConfig: { OnSuccess: { Destination: ARN('async-dest') } } }));
@@ -253,6 +276,17 @@ test('tracing: an Active function\'s async event gets one trace at acceptance', 
   for (let i = 0; i < 300 && !spans.some((s) => !before.has(s.traceId) && s.name === 'Dwell Time'); i++) await sleep(50);
   const dwell = spans.find((s) => !before.has(s.traceId) && s.name === 'Dwell Time');
   assert.ok(dwell);
+});
+
+test('tracing: a function whose role allows xray:PutTraceSegments adds its own subsegment to its trace; without it the call is denied', async () => {
+  const root = '1-5759e993-0000000000000000000000cc';
+  const r = await invoke('xray-sender', `Root=${root};Sampled=1`);
+  assert.deepEqual(r.body.unprocessed, [], JSON.stringify(r.body));
+  const got = await spansOf(root, (s) => s.some((x) => x.name === 'sdk-call'));
+  assert.equal(got.find((x) => x.name === 'sdk-call')!.parentSpanId, r.body.parent);
+  assert.equal(got.find((x) => x.attributes['aws.xray.origin'] === 'AWS::Lambda::Function')!.spanId, r.body.parent);
+  const denied = await invoke('xray-sender-denied', `Root=${root};Sampled=1`);
+  assert.match(denied.body.error, /AccessDenied.*xray:PutTraceSegments/);
 });
 
 test('tracing: the AWS CLI finds the traces with get-trace-summaries and reads them with batch-get-traces', { skip: !existsSync(AWS_CLI) && 'no /usr/bin/aws' }, async (t) => {
