@@ -8,6 +8,9 @@ import { InvocationTracer } from '../tracing/invocation-tracer.js';
 import { OtlpSegmentSink } from '../tracing/otlp-segment-sink.js';
 import { XRayService } from '../tracing/xray-service.js';
 
+/** How long stopping waits for buffered spans to reach the collector. */
+const SHUTDOWN_EXPORT_MS = 3000;
+
 export interface Tracing {
   readonly tracer: InvocationTracer;
   readonly xray: XRayService;
@@ -33,7 +36,11 @@ export function createTracing(deps: { config: FlintConfig; clock: Clock; log(lin
     recorder,
     xray: new XRayService({ store, recorder, clock }),
     async close() {
-      await recorder.close().catch((err: unknown) => deps.log(`flint: trace export at shutdown failed: ${String(err)}`));
+      // An unreachable collector must not hold the shutdown for the exporter's timeout and retries.
+      let timer: NodeJS.Timeout | undefined;
+      const bounded = new Promise<void>((r) => (timer = setTimeout(() => { deps.log('flint: trace export at shutdown timed out; unsent spans dropped'); r(); }, SHUTDOWN_EXPORT_MS)));
+      await Promise.race([recorder.close().catch((err: unknown) => deps.log(`flint: trace export at shutdown failed: ${String(err)}`)), bounded]);
+      clearTimeout(timer);
       store.close();
     },
   };
