@@ -7,9 +7,8 @@ import type { InvokeRequest, InvokeResult, Invoker } from '../ports/invoker.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { InvocationTracing, TracedInvocation } from '../ports/invocation-tracing.js';
-import { AwsError } from '../domain/errors.js';
 import { COLLECTIONS, key, type FunctionRecord, type FunctionVersionRecord, type ProvisionedConcurrencyRecord } from '../domain/records.js';
-import { InvalidRequestContentException } from '../domain/errors.js';
+import { AwsError, InvalidRequestContentException } from '../domain/errors.js';
 import type { ConcurrencyLeases } from './concurrency-leases.js';
 import type { EnvironmentPool } from './environment-pool.js';
 import type { EnvironmentBinding, InvocationOutcome } from './environment-contract.js';
@@ -54,11 +53,6 @@ export interface InvokeServiceDeps {
   tracing?: InvocationTracing;
 }
 
-/** A service error for the trace's service segment (throttles, 5xx, ...). */
-function serviceErrorOf(err: unknown): { type: string; status: number; message: string } {
-  if (err instanceof AwsError) return { type: err.type, status: err.status ?? (err.type === 'TooManyRequestsException' ? 429 : 500), message: err.message };
-  return { type: 'ServiceException', status: 500, message: err instanceof Error ? err.message : String(err) };
-}
 
 /** LogResult carries the last 4 KB of the invocation's log. */
 const TAIL_BYTES = 4096;
@@ -117,24 +111,24 @@ export class InvokeService implements Invoker {
     let outcome: InvocationOutcome;
     try {
       outcome = await this.#countThrottles(name, () => d.leases.withLease(
-      {
-        functionName: name,
-        ...(target.qualifier !== undefined ? { qualifier: target.qualifier } : {}),
-        ...(fn?.reservedConcurrency !== undefined ? { reserved: fn.reservedConcurrency } : {}),
-        provisionedAllocated: provisioned?.AllocatedProvisionedConcurrentExecutions ?? 0,
-        accountLimit: d.accountLimit,
-        committed: this.#committedNow(),
-      },
-      (lease) =>
-        d.pool.run(name, version, () => this.binding(target.record, 'on-demand'), { provisioned: lease.kind === 'provisioned' }, (env) =>
-          env.invoke({
-            requestId,
-            payload: req.payload.length === 0 ? Buffer.from('{}') : req.payload,
-            invokedFunctionArn: target.resolvedArn,
-            traceId: traced?.header ?? req.traceId ?? newTraceId(d.clock.now()),
-            ...(clientContext !== undefined ? { clientContext } : {}),
-          }),
-        ),
+        {
+          functionName: name,
+          ...(target.qualifier !== undefined ? { qualifier: target.qualifier } : {}),
+          ...(fn?.reservedConcurrency !== undefined ? { reserved: fn.reservedConcurrency } : {}),
+          provisionedAllocated: provisioned?.AllocatedProvisionedConcurrentExecutions ?? 0,
+          accountLimit: d.accountLimit,
+          committed: this.#committedNow(),
+        },
+        (lease) =>
+          d.pool.run(name, version, () => this.binding(target.record, 'on-demand'), { provisioned: lease.kind === 'provisioned' }, (env) =>
+            env.invoke({
+              requestId,
+              payload: req.payload.length === 0 ? Buffer.from('{}') : req.payload,
+              invokedFunctionArn: target.resolvedArn,
+              traceId: traced?.header ?? req.traceId ?? newTraceId(d.clock.now()),
+              ...(clientContext !== undefined ? { clientContext } : {}),
+            }),
+          ),
       ));
     } catch (err) {
       if (traced?.sampled) traced.finish({ serviceError: serviceErrorOf(err) });
@@ -209,6 +203,12 @@ export class InvokeService implements Invoker {
     if (!this.#committed || now - this.#committed.at > COMMITTED_TTL_MS) this.#committed = { value: this.#d.committed(), at: now };
     return this.#committed.value;
   }
+}
+
+/** A service error for the trace's service segment (throttles, 5xx, ...). */
+function serviceErrorOf(err: unknown): { type: string; status: number; message: string } {
+  if (err instanceof AwsError) return { type: err.type, status: err.status ?? (err.type === 'TooManyRequestsException' ? 429 : 500), message: err.message };
+  return { type: 'ServiceException', status: 500, message: err instanceof Error ? err.message : String(err) };
 }
 
 /** LogResult: the last 4 KB of the invocation's log, base64 (built only when the caller asked for it). */
