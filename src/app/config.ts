@@ -66,6 +66,17 @@ export interface FlintConfig {
   auditDigestIntervalMs: number;
   /** FLINT_AUDIT_RETENTION_DAYS: records older are removed up to a digest (CloudTrail's event history: 90; 0 keeps all). */
   auditRetentionDays: number;
+  /**
+   * FLINT_OTLP_ENDPOINT: an OTLP/HTTP collector (base URL, `/v1/traces` appended, or the full
+   * traces URL) that receives invocations' trace segments as OpenTelemetry spans. Unset: traces
+   * are only stored (X-Ray API).
+   */
+  otlpEndpoint?: string;
+  /**
+   * FLINT_TRACE_SAMPLE_RATE: for Active functions invoked without a sampling decision, the share
+   * of requests traced beyond the first each second (X-Ray's default rule: 0.05).
+   */
+  traceSampleRate: number;
   /** Server log verbosity: debug shows each async retry/drop decision. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Quiet mode: no per-request logging. */
@@ -115,6 +126,8 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     auditDigestEvery: Math.max(1, num(env['FLINT_AUDIT_DIGEST_EVERY'], 1000)),
     auditDigestIntervalMs: num(env['FLINT_AUDIT_DIGEST_INTERVAL_MS'], 3600_000),
     auditRetentionDays: num(env['FLINT_AUDIT_RETENTION_DAYS'], 90),
+    otlpEndpoint: env['FLINT_OTLP_ENDPOINT'] || undefined,
+    traceSampleRate: Math.min(1, Math.max(0, num(env['FLINT_TRACE_SAMPLE_RATE'], 0.05))),
     logLevel: (['debug', 'info', 'warn', 'error'] as const).find((l) => l === env['FLINT_LOG_LEVEL']) ?? 'info',
     quiet: env['FLINT_QUIET'] === '1',
     tls: env['FLINT_TLS'] === '1' || env['FLINT_TLS'] === 'on',

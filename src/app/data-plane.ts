@@ -23,6 +23,7 @@ import { Provisioner, type ProvisionedConfig } from '../invoke/provisioner.js';
 import { PrewarmPool } from '../invoke/prewarm-pool.js';
 import { StemCell } from '../invoke/prewarm-stem-cell.js';
 import type { Metrics } from '../ports/metrics.js';
+import type { InvocationTracing } from '../ports/invocation-tracing.js';
 import type { RoleCredentials } from '../ports/role-credentials.js';
 import { prepareNodeRuntime } from '../runtimes/node-runtime-dir.js';
 
@@ -65,6 +66,8 @@ export function createDataPlane(deps: {
   roleCredentials: RoleCredentials;
   /** Receives one record per finished invocation (with its start type). */
   metrics?: Pick<Metrics, 'invocation' | 'throttle'>;
+  /** X-Ray segments of traced invocations. */
+  tracing?: InvocationTracing;
   log(line: string): void;
 }): DataPlane {
   const { config, clock } = deps;
@@ -133,6 +136,7 @@ export function createDataPlane(deps: {
     accountLimit: config.concurrencyLimit,
     committed: deps.committed,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.tracing ? { tracing: deps.tracing } : {}),
   });
   provisioner = new Provisioner({
     pool,

@@ -73,6 +73,8 @@ import { selectSandboxDriver } from '../sandbox/select-driver.js';
 import { BwrapSandboxDriver } from '../sandbox/bwrap-driver.js';
 import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
 import { invokeHandlers } from '../api/handlers/invoke-handlers.js';
+import { xrayHandlers } from '../api/handlers/xray-handlers.js';
+import { createTracing, type Tracing } from './tracing.js';
 import { SqliteEventQueue } from '../store/sqlite-event-queue.js';
 import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/async-invocation.js';
 
@@ -95,6 +97,8 @@ export interface FlintApp {
   readonly dataPlane: DataPlane;
   /** The async (`Event`) path: `invoker.enqueue` and the queue pollers (`pollers.metrics()`). */
   readonly asyncInvocation: AsyncInvocation;
+  /** X-Ray traces: the store behind the X-Ray API and the OTLP exporter. */
+  readonly tracing: Tracing;
   /** Removes stored code nothing references (on a schedule; `sweep()` runs one now). */
   readonly codeCollector: CodeCollector;
   /** Master key rotation (`flint keys`): `rotate()`, `status()`, `idle()`. */
@@ -183,7 +187,9 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   // PutMetricData and Embedded Metric Format log lines; aggregated in memory, flushed per minute.
   const metricRecorder = new MetricRecorder({ store: new SqliteMetricStore(store.db), clock });
   const lambdaMetrics = new LambdaMetrics({ recorder: metricRecorder, clock });
+  const tracing = createTracing({ config, clock, log });
   const dataPlane = createDataPlane({
+    tracing: tracing.tracer,
     config,
     clock,
     store,
@@ -258,6 +264,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       config: configHandlers(configRecorder),
       cloudtrail: { handlers: cloudTrailHandlers(auditTrail), validationSkips: cloudTrailValidationSkips },
       cloudwatch: cloudWatchHandlers(metricRecorder),
+      xray: xrayHandlers(tracing.xray),
     }),
     verifier,
     ...(tls ? { tls: tlsServerOptions(await tls.load()), plainLoopback: config.plainPort !== undefined } : {}),
@@ -372,6 +379,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     audit,
     dataPlane,
     asyncInvocation,
+    tracing,
     codeCollector,
     keyRotation,
     async stop() {
@@ -389,6 +397,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       lambdaMetrics.stop();
       emf.close();
       metricRecorder.stop();
+      await tracing.close();
       eventQueue.close();
       store.close();
     },

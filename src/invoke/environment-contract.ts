@@ -63,6 +63,8 @@ export interface InvocationOutcome {
   /** This invocation's log: START … REPORT. */
   log: string;
   durationMs: number;
+  /** Platform time after the runtime's reply until the outcome was ready (the trace's Overhead subsegment). */
+  overheadMs?: number;
   /** Set on the invocation that paid for the environment's initialization. */
   initDurationMs?: number;
   /** cold (a new runtime), pre-initialized (a runtime started ahead, bound now) or warm. */

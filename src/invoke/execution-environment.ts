@@ -379,7 +379,7 @@ export class ExecutionEnvironment {
     this.#invoking = false;
     done();
     this.#maybeReady();
-    return { ...outcome, payload: result.payload, ...(result.error ? { functionError: 'Unhandled' as const } : {}), ...(result.error?.errorType ? { errorType: result.error.errorType } : {}) };
+    return { ...outcome, overheadMs: clock.monotonic() - started - durationMs, payload: result.payload, ...(result.error ? { functionError: 'Unhandled' as const } : {}), ...(result.error?.errorType ? { errorType: result.error.errorType } : {}) };
   }
 
   /**

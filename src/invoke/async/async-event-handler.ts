@@ -83,7 +83,7 @@ export class AsyncEventHandler {
         requestId: e.requestId,
         async: true,
         ...(e.clientContext !== undefined ? { clientContext: e.clientContext } : {}),
-        ...(e.traceId !== undefined ? { traceId: e.traceId } : {}),
+        ...(e.traceId !== undefined ? { traceId: e.traceId, enqueuedAt: e.enqueuedAt } : {}),
       });
     } catch (err) {
       return this.#afterInvokeError(lease, settings, rs, err);
@@ -96,6 +96,8 @@ export class AsyncEventHandler {
       ...(result.functionError !== undefined ? { functionError: result.functionError } : {}),
       payloadBase64: result.payload.toString('base64'),
     };
+    // A destination continues the trace the function ran in (its header names the function segment as parent).
+    if (result.traceId !== undefined) e.traceId = result.traceId;
     if (result.functionError === undefined) return this.#succeed(lease, settings, outcome, attempts);
 
     const d = afterFunctionError(attempts, this.#clock.now(), rs);
@@ -182,7 +184,7 @@ export class AsyncEventHandler {
       timestamp: now,
     });
     const f = this.#router.followUp(arn, Buffer.from(JSON.stringify(record)), 'destination', now);
-    if ('event' in f) into.push(f.event);
+    if ('event' in f) into.push(e.traceId !== undefined ? { ...f.event, traceId: e.traceId } : f.event);
     else {
       this.#metrics?.destinationDeliveryFailure(e.functionName, e.qualifier);
       this.#log('error', `async ${e.requestId}: cannot deliver the ${condition} record to ${arn}: ${f.error}`);

@@ -3,6 +3,7 @@ import type { EventQueue } from '../../ports/event-queue.js';
 import type { AsyncEventMetrics } from '../../ports/metrics.js';
 import { RequestTooLargeException } from '../../domain/errors.js';
 import type { InvocationTargets } from '../invoke-service.js';
+import { queuedTraceHeader } from './queued-trace-header.js';
 
 /**
  * Lambda's limit for an asynchronous invocation's payload: 1 MB since October 2025 (it was 256 KB
@@ -76,7 +77,7 @@ export class AsyncInvoker {
       qualifier,
       payload: req.payload,
       ...(req.clientContext !== undefined ? { clientContext: req.clientContext } : {}),
-      ...(req.traceId !== undefined ? { traceId: req.traceId } : {}),
+      ...queuedTraceHeader(req.traceId, target.record.config.TracingConfig?.Mode, this.#clock.now()),
       origin: 'invoke',
       enqueuedAt: this.#clock.now(),
     });
