@@ -16,13 +16,14 @@ const ALLOWED: Record<string, string[]> = {
   iam: ['domain', 'ports', 'iam'],
   kms: ['domain', 'ports', 'kms'],
   history: ['domain', 'ports', 'history'],
+  logs: ['domain', 'ports', 'logs'],
   'runtime-api': ['domain', 'ports', 'runtime-api', 'observe'],
   invoke: ['domain', 'ports', 'invoke', 'runtime-api', 'observe', 'control'],
-  api: ['domain', 'ports', 'api', 'control', 'invoke', 'observe', 'iam', 'kms', 'history'],
+  api: ['domain', 'ports', 'api', 'control', 'invoke', 'observe', 'iam', 'kms', 'history', 'logs'],
   store: ['domain', 'ports', 'store'],
   sandbox: ['domain', 'ports', 'sandbox'],
   runtimes: ['domain', 'ports', 'runtimes'],
-  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'api', 'store', 'sandbox', 'runtimes', 'app'],
+  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'logs', 'api', 'store', 'sandbox', 'runtimes', 'app'],
   cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api'],
 };
 

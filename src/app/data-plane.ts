@@ -11,7 +11,8 @@ import type { MetadataStore } from '../ports/metadata-store.js';
 import type { SandboxDriver } from '../ports/sandbox-driver.js';
 import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
 import { runtimeFilesDir } from '../runtimes/runtime-files.js';
-import { LogStore } from '../observe/log-store.js';
+import { FileLogStorage } from '../store/file-log-storage.js';
+import type { LogStorage } from '../ports/log-storage.js';
 import { RuntimeCatalog } from '../invoke/runtime-catalog.js';
 import { EnvironmentPool } from '../invoke/environment-pool.js';
 import { ExecutionEnvironment } from '../invoke/execution-environment.js';
@@ -28,7 +29,8 @@ import { prepareNodeRuntime } from '../runtimes/node-runtime-dir.js';
 export interface DataPlane {
   readonly invoke: InvokeService;
   readonly pool: EnvironmentPool;
-  readonly logs: LogStore;
+  /** CloudWatch Logs' storage: function environments write their streams here; the logs API reads it. */
+  readonly logs: LogStorage;
   readonly driver: SandboxDriver;
   /** Pre-initialized runtimes (stem cells); disabled when FLINT_PREWARM_PER_RUNTIME is 0 or the driver cannot start them. */
   readonly prewarm: PrewarmPool;
@@ -73,7 +75,7 @@ export function createDataPlane(deps: {
   const boundary = join(config.dataDir, 'package.json');
   if (!existsSync(boundary)) writeFileSync(boundary, JSON.stringify({ private: true, type: 'commonjs', description: "Ends Node.js's package scope lookup for function code kept below this directory." }, null, 2) + '\n');
   const driver = deps.driver ?? new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process') });
-  const logs = new LogStore(join(config.dataDir, 'logs'));
+  const logs = new FileLogStorage(join(config.dataDir, 'log-groups'), () => clock.now());
   const pythonPath = config.pythonPath || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : which('python3') ?? 'python3');
   // The Node.js runtime directory with the AWS SDK v3 in node_modules, as Lambda's /var/runtime.
   const nodeRuntimeDir = prepareNodeRuntime({ dataDir: config.dataDir, log: deps.log });
@@ -160,6 +162,7 @@ export function createDataPlane(deps: {
       provisioner!.close();
       await prewarm.close();
       await pool.close();
+      await logs.close();
     },
   };
 }
