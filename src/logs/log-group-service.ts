@@ -127,11 +127,14 @@ export class LogGroupService {
     };
   }
 
-  putRetentionPolicy(name: string, days: number): void {
+  /** Answers once the group's older events are removed (AWS removes them within days; here at once). */
+  async putRetentionPolicy(name: string, days: number): Promise<void> {
     if (!(RETENTION_DAYS as readonly number[]).includes(days)) throw invalidParameter(`1 validation error detected: Value '${days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`);
     if (!this.#storage.group(name)) throw groupNotFound();
     this.#storage.updateGroup(name, { retentionInDays: days });
-    void this.applyRetention();
+    // A sweep already under way may have passed this group: wait for it, then run one that sees it.
+    await this.#sweeping?.catch(() => {});
+    await this.applyRetention();
   }
 
   deleteRetentionPolicy(name: string): void {
@@ -164,17 +167,17 @@ export class LogGroupService {
 
   /** Removes events past each group's retention and compacts its files (also on a timer: `start`). */
   applyRetention(): Promise<void> {
-    this.#sweeping ??= (async () => {
-      try {
-        for (const g of this.#storage.groups()) {
-          const cutoff = this.retentionCutoff(g);
-          if (cutoff !== undefined) await this.#storage.expire(g.logGroupName, cutoff);
-        }
-      } finally {
-        this.#sweeping = undefined;
+    if (this.#sweeping) return this.#sweeping;
+    const sweep = (async () => {
+      for (const g of this.#storage.groups()) {
+        const cutoff = this.retentionCutoff(g);
+        if (cutoff !== undefined) await this.#storage.expire(g.logGroupName, cutoff);
       }
-    })();
-    return this.#sweeping;
+    })().finally(() => {
+      if (this.#sweeping === sweep) this.#sweeping = undefined;
+    });
+    this.#sweeping = sweep;
+    return sweep;
   }
 
   start(intervalMs: number, onError: (err: unknown) => void): void {
