@@ -18,6 +18,7 @@ import { EnvironmentPool } from '../invoke/environment-pool.js';
 import { ExecutionEnvironment } from '../invoke/execution-environment.js';
 import type { EnvironmentDeps } from '../invoke/environment-contract.js';
 import { ConcurrencyLeases } from '../invoke/concurrency-leases.js';
+import type { ConcurrencyUsage } from '../invoke/concurrency-policy.js';
 import { InvokeService, type InvocationTargets } from '../invoke/invoke-service.js';
 import { Provisioner, type ProvisionedConfig } from '../invoke/provisioner.js';
 import { PrewarmPool } from '../invoke/prewarm-pool.js';
@@ -28,6 +29,8 @@ import { prepareNodeRuntime } from '../runtimes/node-runtime-dir.js';
 
 export interface DataPlane {
   readonly invoke: InvokeService;
+  /** Invocations running now, by pool (CloudWatch's ConcurrentExecutions and UnreservedConcurrentExecutions). */
+  concurrency(): ConcurrencyUsage;
   readonly pool: EnvironmentPool;
   /** CloudWatch Logs' storage: function environments write their streams here; the logs API reads it. */
   readonly logs: LogStorage;
@@ -117,13 +120,14 @@ export function createDataPlane(deps: {
     maxLifetimeMs: config.maxLifetimeMs,
     onStopped: (env, provisionedFor) => provisioner?.environmentStopped(env, provisionedFor),
   });
+  const leases = new ConcurrencyLeases();
   const invoke = new InvokeService({
     targets: deps.targets,
     store: deps.store,
     code: deps.code,
     events: deps.events,
     pool,
-    leases: new ConcurrencyLeases(),
+    leases,
     runtimes,
     clock,
     uuid: randomUUID,
@@ -143,6 +147,7 @@ export function createDataPlane(deps: {
   });
   return {
     invoke,
+    concurrency: () => leases.usage(),
     pool,
     logs,
     driver,

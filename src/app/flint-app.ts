@@ -20,6 +20,11 @@ import { configHandlers } from '../api/handlers/config-handlers.js';
 import { logsHandlers } from '../api/handlers/logs-handlers.js';
 import { LogGroupService } from '../logs/log-group-service.js';
 import { LogEventService } from '../logs/log-event-service.js';
+import { cloudWatchHandlers } from '../api/handlers/cloudwatch-handlers.js';
+import { MetricRecorder } from '../metrics/metric-recorder.js';
+import { LambdaMetrics } from '../metrics/lambda-metrics.js';
+import { EmfExtractor } from '../metrics/emf-extractor.js';
+import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
 import { ConfigurationRecorder } from '../history/configuration-recorder.js';
 import { readFunctionState } from '../history/function-state-reader.js';
 import { UsageMeter } from '../history/usage-meter.js';
@@ -60,6 +65,10 @@ import { accountHandlers } from '../api/handlers/account-handlers.js';
 import type { Clock } from '../ports/clock.js';
 import { SqliteAuditLog } from '../store/sqlite-audit-log.js';
 import { AuditTrail } from '../observe/audit-trail.js';
+import { DigestSigner } from '../observe/digest-signer.js';
+import { parseAuditSelector } from '../observe/audit-selector.js';
+import { loadAuditSigningKey } from './audit-signing-key.js';
+import { cloudTrailHandlers, cloudTrailValidationSkips } from '../api/handlers/cloudtrail-handlers.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import { PrometheusMetrics } from '../observe/prometheus-metrics.js';
 import { createDataPlane, type DataPlane } from './data-plane.js';
@@ -118,9 +127,24 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const code = new EncryptedCodeStore({ dataDir: config.dataDir, keyring, db: store.db, now: () => clock.now() });
   const arns = new Arns(config.region, config.accountId);
   const events = new InProcessEvents();
-  const audit = new SqliteAuditLog(store.db);
   const metrics = new PrometheusMetrics();
-  const auditTrail = new AuditTrail(audit, clock);
+  // The hash-chained, digest-signed audit trail (src/observe/audit-trail.ts); rows an older Flint
+  // wrote are sealed into the chain here, once.
+  const auditTrail = new AuditTrail({
+    store: new SqliteAuditLog(store.db),
+    clock,
+    signer: new DigestSigner(loadAuditSigningKey(config.dataDir)),
+    region: config.region,
+    accountId: config.accountId,
+    selector: parseAuditSelector(config.auditEvents),
+    digestEvery: config.auditDigestEvery,
+    digestIntervalMs: config.auditDigestIntervalMs,
+    retentionDays: config.auditRetentionDays,
+  });
+  const sealedAudit = auditTrail.open();
+  if (sealedAudit.sealed > 0) log(`flint: sealed ${sealedAudit.sealed} audit record(s) from before the hash chain into it (signed by a digest)`);
+  auditTrail.prune();
+  const audit: AuditLog = auditTrail;
   // KMS keys' material is wrapped by the master keyring, like the code store's data keys.
   const kms = createKmsServices({ store, keyring, clock, audit, region: config.region, accountId: config.accountId });
   // Lambda seals environment variables and binds code to each function's KMS key through `keys`.
@@ -158,6 +182,10 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     prices: loadPriceTable(config.priceTable, (f) => readFileSync(f, 'utf8')),
     architectureOf: (fn, version) => functions.getVersion(fn, version).config.Architectures[0] ?? 'x86_64',
   });
+  // CloudWatch metrics (src/metrics): AWS/Lambda from the invoke path, custom namespaces from
+  // PutMetricData and Embedded Metric Format log lines; aggregated in memory, flushed per minute.
+  const metricRecorder = new MetricRecorder({ store: new SqliteMetricStore(store.db), clock });
+  const lambdaMetrics = new LambdaMetrics({ recorder: metricRecorder, clock });
   const dataPlane = createDataPlane({
     config,
     clock,
@@ -165,7 +193,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     code,
     events,
     driver: sandbox.driver,
-    metrics: usage.wrap(metrics),
+    metrics: lambdaMetrics.wrap(usage.wrap(metrics)),
     targets: functions,
     committed: () => concurrency.committed(),
     provisionedConfigs: (fn) => provisioned.configs(fn),
@@ -188,7 +216,12 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     log: (level, message) => { if (LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(config.logLevel)) log(`flint: ${level}: ${message}`); },
     timeScale: config.asyncRetryScale,
     options: { pollers: config.asyncPollers, visibilityMs: config.asyncVisibilityTimeoutMs },
+    metrics: lambdaMetrics,
   });
+  const emf = new EmfExtractor(metricRecorder);
+  emf.subscribe(dataPlane.logs);
+  metricRecorder.start();
+  lambdaMetrics.startSampling(() => dataPlane.concurrency());
   const aliases = new AliasService(ctx);
   // AWS Config's history of functions: a snapshot after each successful Lambda write (src/history).
   const controlReaders = { functions, aliases, policies, tags, concurrency, eventInvokeConfigs };
@@ -230,6 +263,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       kms: kmsHandlers(kms),
       config: configHandlers(configRecorder),
       logs: logsHandlers(logGroups, logEvents),
+      cloudtrail: { handlers: cloudTrailHandlers(auditTrail), validationSkips: cloudTrailValidationSkips },
+      cloudwatch: cloudWatchHandlers(metricRecorder),
     }),
     verifier,
     ...(tls ? { tls: tlsServerOptions(await tls.load()), plainLoopback: config.plainPort !== undefined } : {}),
@@ -310,6 +345,15 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     tls.load().then((loaded) => api.setSecureContext(secureContextOptions(loaded)), (err: unknown) => log(`flint: TLS certificate renewal failed (the current one stays): ${String(err)}`));
   }, 24 * 3600_000) : undefined;
   tlsRenewal?.unref();
+  // Digests on an interval when records are pending (CloudTrail delivers digest files hourly) and retention.
+  const auditTimer = setInterval(() => {
+    try {
+      auditTrail.tick();
+    } catch (err) {
+      log(`flint: audit digest/retention failed: ${String(err)}`);
+    }
+  }, Math.max(1000, Math.min(config.auditDigestIntervalMs, 3600_000)));
+  auditTimer.unref();
   const codeCollector = new CodeCollector(ctx, { graceMs: config.codeCollectionMs });
   if (config.codeCollectionMs > 0) {
     codeCollector.start(
@@ -344,10 +388,16 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await codeCollector.stop();
       kms.stop();
       await api.close();
+      // The last records are signed before the store closes: a clean stop leaves no unsigned tail.
+      clearInterval(auditTimer);
+      auditTrail.digest();
       // Pollers stop before the data plane they invoke through and the store they ack into.
       await asyncInvocation.pollers.stop();
       await logGroups.stop();
       await dataPlane.stop();
+      lambdaMetrics.stop();
+      emf.close();
+      metricRecorder.stop();
       eventQueue.close();
       store.close();
     },

@@ -75,11 +75,11 @@ export class InvokeService implements Invoker {
   }
 
   /** Lambda's Throttles metric: every 429 a lease refusal produces, by its Reason. */
-  async #countThrottles<T>(functionName: string, run: () => Promise<T>): Promise<T> {
+  async #countThrottles<T>(functionName: string, qualifier: string | undefined, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {
-      if (err instanceof TooManyRequestsException) this.#d.metrics?.throttle(functionName, String(err.fields['Reason'] ?? 'unknown'));
+      if (err instanceof TooManyRequestsException) this.#d.metrics?.throttle(functionName, String(err.fields['Reason'] ?? 'unknown'), qualifier);
       throw err;
     }
   }
@@ -101,7 +101,8 @@ export class InvokeService implements Invoker {
     const provisioned = target.qualifier !== undefined && target.qualifier !== '$LATEST'
       ? d.store.collection<ProvisionedConcurrencyRecord>(COLLECTIONS.provisionedConcurrency).get(key(name, target.qualifier))
       : undefined;
-    const outcome = await this.#countThrottles(name, () => d.leases.withLease(
+    let onProvisioned = false;
+    const outcome = await this.#countThrottles(name, target.qualifier, () => d.leases.withLease(
       {
         functionName: name,
         ...(target.qualifier !== undefined ? { qualifier: target.qualifier } : {}),
@@ -110,8 +111,10 @@ export class InvokeService implements Invoker {
         accountLimit: d.accountLimit,
         committed: this.#committedNow(),
       },
-      (lease) =>
-        d.pool.run(name, version, () => this.binding(target.record, 'on-demand'), { provisioned: lease.kind === 'provisioned' }, (env) =>
+      (lease) => {
+        // CloudWatch's ProvisionedConcurrencyInvocations / …SpilloverInvocations tell the two apart.
+        onProvisioned = lease.kind === 'provisioned';
+        return d.pool.run(name, version, () => this.binding(target.record, 'on-demand'), { provisioned: lease.kind === 'provisioned' }, (env) =>
           env.invoke({
             requestId,
             payload: req.payload.length === 0 ? Buffer.from('{}') : req.payload,
@@ -119,7 +122,8 @@ export class InvokeService implements Invoker {
             traceId: req.traceId ?? newTraceId(d.clock.now()),
             ...(clientContext !== undefined ? { clientContext } : {}),
           }),
-        ),
+        );
+      },
     ));
     d.metrics?.invocation({
       functionName: name,
@@ -129,6 +133,8 @@ export class InvokeService implements Invoker {
       billedDurationMs: outcome.billedDurationMs,
       ...(outcome.initDurationMs !== undefined ? { initDurationMs: outcome.initDurationMs } : {}),
       memorySizeMb: config.MemorySize,
+      ...(target.qualifier !== undefined ? { qualifier: target.qualifier } : {}),
+      ...(provisioned?.AllocatedProvisionedConcurrentExecutions ? { provisionedAllocated: provisioned.AllocatedProvisionedConcurrentExecutions, onProvisioned } : {}),
       ...(outcome.maxMemoryUsedMb !== undefined ? { maxMemoryUsedMb: outcome.maxMemoryUsedMb } : {}),
       outcome: outcomeClass(outcome.functionError, outcome.errorType),
       async: req.async === true,

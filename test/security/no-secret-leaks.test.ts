@@ -100,6 +100,10 @@ async function scenario(h: Harness, serverLog: string[]): Promise<Scenario> {
 
   put('metrics', await (await fetch(`${h.endpoint}/metrics`)).text());
   put('audit', h.app.audit.list({ limit: 10_000 }));
+  // The full CloudTrail records (request parameters, response elements, identities) and digests.
+  const trailDb = new Database(join(h.dataDir, 'flint.db'), { readonly: true });
+  put('audit records', trailDb.prepare('SELECT record, signature FROM audit_events').all());
+  trailDb.close();
 
   const env = { ...process.env, FLINT_ENDPOINT: h.endpoint, FLINT_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, FLINT_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey };
   for (const args of [['invoke', 'leaky', '{"n":2}'], ['logs', 'leaky'], ['keys', 'status'], ['keys', 'rotate', '--wait']]) {

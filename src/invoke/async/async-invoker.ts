@@ -1,5 +1,6 @@
 import type { Clock } from '../../ports/clock.js';
 import type { EventQueue } from '../../ports/event-queue.js';
+import type { AsyncEventMetrics } from '../../ports/metrics.js';
 import { RequestTooLargeException } from '../../domain/errors.js';
 import type { InvocationTargets } from '../invoke-service.js';
 
@@ -36,6 +37,7 @@ export class AsyncInvoker {
   readonly #clock: Clock;
   readonly #uuid: () => string;
   readonly #onEnqueued: () => void;
+  readonly #metrics: AsyncEventMetrics | undefined;
 
   constructor(deps: {
     queue: EventQueue;
@@ -45,7 +47,9 @@ export class AsyncInvoker {
     uuid: () => string;
     /** Called after each commit (wakes idle pollers so delivery does not wait for a poll interval). */
     onEnqueued?: () => void;
+    metrics?: AsyncEventMetrics;
   }) {
+    this.#metrics = deps.metrics;
     this.#queue = deps.queue;
     this.#targets = deps.targets;
     this.#clock = deps.clock;
@@ -76,6 +80,7 @@ export class AsyncInvoker {
       origin: 'invoke',
       enqueuedAt: this.#clock.now(),
     });
+    this.#metrics?.received(name, qualifier);
     this.#onEnqueued();
     return { requestId };
   }
