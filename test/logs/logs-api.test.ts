@@ -228,3 +228,19 @@ exports.handler = async () => {
   const got = await logs.send(new GetLogEventsCommand({ logGroupName: '/aws/lambda/writer', logStreamName: 'custom' }));
   assert.deepEqual(got.events!.map((e) => e.message), ['written by the function']);
 });
+
+test('logs API: an Embedded Metric Format record sent with PutLogEvents becomes a custom metric (the log event feed)', async () => {
+  const { CloudWatchClient, ListMetricsCommand } = await import('@aws-sdk/client-cloudwatch');
+  await logs.send(new CreateLogGroupCommand({ logGroupName: 'emf' }));
+  await logs.send(new CreateLogStreamCommand({ logGroupName: 'emf', logStreamName: 's' }));
+  const now = Date.now();
+  const emf = { _aws: { Timestamp: now, CloudWatchMetrics: [{ Namespace: 'LogsApiTest', Dimensions: [['Service']], Metrics: [{ Name: 'Orders', Unit: 'Count' }] }] }, Service: 'shop', Orders: 3 };
+  await logs.send(new PutLogEventsCommand({ logGroupName: 'emf', logStreamName: 's', logEvents: [{ timestamp: now, message: JSON.stringify(emf) }] }));
+  const cw = new CloudWatchClient({ endpoint: h.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+  try {
+    const listed = await cw.send(new ListMetricsCommand({ Namespace: 'LogsApiTest' }));
+    assert.deepEqual(listed.Metrics?.map((m) => m.MetricName), ['Orders']);
+  } finally {
+    cw.destroy();
+  }
+});
