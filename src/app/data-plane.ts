@@ -12,6 +12,7 @@ import type { SandboxDriver } from '../ports/sandbox-driver.js';
 import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
 import { runtimeFilesDir } from '../runtimes/runtime-files.js';
 import { FileLogStorage } from '../store/file-log-storage.js';
+import { importLegacyLogs } from '../store/legacy-log-import.js';
 import type { LogStorage } from '../ports/log-storage.js';
 import { RuntimeCatalog } from '../invoke/runtime-catalog.js';
 import { EnvironmentPool } from '../invoke/environment-pool.js';
@@ -79,6 +80,11 @@ export function createDataPlane(deps: {
   if (!existsSync(boundary)) writeFileSync(boundary, JSON.stringify({ private: true, type: 'commonjs', description: "Ends Node.js's package scope lookup for function code kept below this directory." }, null, 2) + '\n');
   const driver = deps.driver ?? new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process') });
   const logs = new FileLogStorage(join(config.dataDir, 'log-groups'), () => clock.now());
+  // Logs of a Flint from before the logs API (files under <data>/logs) join their groups once.
+  if (existsSync(join(config.dataDir, 'logs'))) {
+    const imported = importLegacyLogs(join(config.dataDir, 'logs'), logs);
+    deps.log(`flint: imported ${imported.events} log event(s) in ${imported.streams} stream(s) from ${join(config.dataDir, 'logs')} into /aws/lambda/* log groups (the old directory is now logs.imported)`);
+  }
   const pythonPath = config.pythonPath || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : which('python3') ?? 'python3');
   // The Node.js runtime directory with the AWS SDK v3 in node_modules, as Lambda's /var/runtime.
   const nodeRuntimeDir = prepareNodeRuntime({ dataDir: config.dataDir, log: deps.log });

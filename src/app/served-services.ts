@@ -20,7 +20,7 @@ export function servedServices(opts: { lambda: AwsServiceDefinition; iam: Operat
     { model: 'sts-2011-06-15', handlers: opts.sts },
     { model: 'kms-2014-11-01', handlers: opts.kms ?? {} },
     { model: 'config-2014-11-12', handlers: opts.config ?? {} },
-    { model: 'logs-2014-03-28', handlers: opts.logs ?? {} },
+    { model: 'logs-2014-03-28', handlers: opts.logs ?? {}, validationErrorType: 'InvalidParameterException' },
     { model: 'cloudtrail-2013-11-01', handlers: {}, ...opts.cloudtrail },
     { model: 'cloudwatch-2010-08-01', handlers: opts.cloudwatch ?? {} },
     ...OTHER_MODELS.map((model) => ({ model, handlers: {} })),

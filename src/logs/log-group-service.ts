@@ -52,6 +52,7 @@ export class LogGroupService {
   }
 
   createLogGroup(name: string, tags: Record<string, string> = {}): void {
+    if (name.toLowerCase().startsWith('aws/')) throw invalidParameter('Log groups starting with AWS/ are reserved for AWS.');
     if (Object.keys(tags).length > MAX_TAGS) throw logsError('TooManyTagsException', `A resource can have no more than ${MAX_TAGS} tags.`);
     if (!this.#storage.createGroup(name, tags)) throw groupExists();
   }

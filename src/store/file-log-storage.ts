@@ -1,9 +1,10 @@
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { LogEventRecord } from '../ports/log-events.js';
 import type { LogGroupRecord, LogStorage, LogStreamRecord, LogStreamWriter, StoredLogEvent } from '../ports/log-storage.js';
+import { countEvents, eventLine, parseEvents, scanStreamFile, writeAll } from './log-stream-file.js';
 
 /**
  * Lines appended outside an invocation (init output, output a function writes after its reply) are
@@ -14,8 +15,6 @@ const BATCH_MS = 100;
 /** Everything written reaches the disk (fdatasync, off the event loop) within this. */
 export const LOG_SYNC_INTERVAL_MS = 1000;
 
-/** Files up to this size are read whole at start-up (exact first/last timestamps); larger ones by their ends. */
-const SCAN_WHOLE_BYTES = 256 * 1024;
 
 interface GroupState {
   name: string;
@@ -68,6 +67,8 @@ export class FileLogStorage implements LogStorage {
   readonly #dirty = new Set<StreamState>();
   /** Streams written since their last fdatasync. */
   readonly #unsynced = new Set<StreamState>();
+  /** Files being flushed and closed. */
+  readonly #closing = new Set<Promise<void>>();
   #batchTimer: NodeJS.Timeout | undefined;
   readonly #syncTimer: NodeJS.Timeout;
 
@@ -208,7 +209,7 @@ export class FileLogStorage implements LogStorage {
     for (const s of [...g.streams.values()]) {
       const newest = s.last ?? s.creationTime;
       if (newest < before && s.writers === 0 && s.pending === '') {
-        removedEvents += s.nextSeq > 0 ? countEvents(s) : 0;
+        removedEvents += s.nextSeq > 0 ? countEvents(s.file) : 0;
         this.deleteStream(g.name, s.name);
         removedStreams++;
       } else if (s.first !== undefined && s.first < before) {
@@ -231,6 +232,7 @@ export class FileLogStorage implements LogStorage {
     this.#batchTimer = undefined;
     await this.sync();
     for (const g of this.#groups.values()) for (const s of g.streams.values()) this.#closeFd(s);
+    await Promise.all([...this.#closing]);
   }
 
   #groupRecord(g: GroupState): LogGroupRecord {
@@ -280,8 +282,7 @@ export class FileLogStorage implements LogStorage {
 
   #append(s: StreamState, timestamp: number, message: string, ingestion: number): void {
     const seq = s.nextSeq++;
-    // Same text as JSON.stringify({ t, n, m }), without building the object (the warm path).
-    const line = '{"t":' + JSON.stringify(timestamp) + (ingestion !== timestamp ? ',"i":' + JSON.stringify(ingestion) : '') + ',"n":' + seq + ',"m":' + JSON.stringify(message) + '}\n';
+    const line = eventLine(timestamp, ingestion, seq, message);
     s.pending += line;
     s.bytes += line.length;
     if (s.first === undefined || timestamp < s.first) s.first = timestamp;
@@ -342,9 +343,17 @@ export class FileLogStorage implements LogStorage {
     const fd = s.fd;
     if (fd === undefined) return;
     s.fd = undefined;
-    this.#unsynced.delete(s);
-    if (s.syncing) void s.syncing.then(() => closeSync(fd));
-    else closeSync(fd);
+    // Written since the last fdatasync: flushed before the close, so closing keeps the 1 s promise.
+    const unsynced = this.#unsynced.delete(s) && !s.deleted;
+    if (!unsynced && !s.syncing) {
+      closeSync(fd);
+      return;
+    }
+    const closing: Promise<void> = (s.syncing ?? Promise.resolve())
+      .then(() => (unsynced ? new Promise<void>((resolve) => fdatasync(fd, () => resolve())) : undefined))
+      .then(() => closeSync(fd))
+      .finally(() => this.#closing.delete(closing));
+    this.#closing.add(closing);
   }
 
   #retire(s: StreamState): void {
@@ -365,7 +374,7 @@ export class FileLogStorage implements LogStorage {
     const tmp = s.file + '.tmp';
     const fd = openSync(tmp, 'w', 0o600);
     let body = '';
-    for (const e of kept) body += '{"t":' + e.timestamp + (e.ingestionTime !== e.timestamp ? ',"i":' + e.ingestionTime : '') + ',"n":' + e.seq + ',"m":' + JSON.stringify(e.message) + '}\n';
+    for (const e of kept) body += eventLine(e.timestamp, e.ingestionTime, e.seq, e.message);
     try {
       writeAll(fd, text.slice(0, nl + 1) + body);
       fdatasyncSync(fd);
@@ -396,80 +405,10 @@ export class FileLogStorage implements LogStorage {
       this.#groups.set(g.name, g);
       for (const f of readdirSync(dir)) {
         if (!f.endsWith('.log')) continue;
-        const s = loadStream(g, join(dir, f));
-        if (s) g.streams.set(s.name, s);
+        const file = join(dir, f);
+        const scanned = scanStreamFile(file);
+        if (scanned) g.streams.set(scanned.name, { ...scanned, group: g, file, fd: undefined, pending: '', syncing: undefined, writers: 0, deleted: false });
       }
     }
-  }
-}
-
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text);
-  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
-}
-
-function parseEvents(text: string): StoredLogEvent[] {
-  const out: StoredLogEvent[] = [];
-  let at = text.indexOf('\n') + 1; // past the header
-  if (at === 0) return out;
-  while (at < text.length) {
-    const end = text.indexOf('\n', at);
-    if (end < 0) break; // an unfinished line: not yet an event
-    const line = text.slice(at, end);
-    at = end + 1;
-    try {
-      const e = JSON.parse(line) as { t: number; i?: number; n: number; m: string };
-      out.push({ timestamp: e.t, ingestionTime: e.i ?? e.t, message: e.m, seq: e.n });
-    } catch {
-      // Unreadable line: skip it, keep the rest.
-    }
-  }
-  return out;
-}
-
-function countEvents(s: StreamState): number {
-  try {
-    return parseEvents(readFileSync(s.file, 'utf8')).length;
-  } catch {
-    return 0;
-  }
-}
-
-function loadStream(g: GroupState, file: string): StreamState | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r+');
-  } catch {
-    return undefined;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const headLen = Math.min(size, size <= SCAN_WHOLE_BYTES ? size : 64 * 1024);
-    const head = Buffer.alloc(headLen);
-    readSync(fd, head, 0, headLen, 0);
-    const headText = head.toString('utf8');
-    const nl = headText.indexOf('\n');
-    if (nl < 0) return undefined;
-    const header = JSON.parse(headText.slice(0, nl)) as { logStreamName: string; creationTime: number };
-    // Cut a torn last line (a crash mid-write) so the next append starts on a line of its own.
-    const tailLen = Math.min(size, 64 * 1024);
-    const tail = Buffer.alloc(tailLen);
-    readSync(fd, tail, 0, tailLen, size - tailLen);
-    const lastNl = tail.lastIndexOf(0x0a);
-    const end = size - tailLen + lastNl + 1;
-    if (end < size) ftruncateSync(fd, end);
-    const s: StreamState = { group: g, name: header.logStreamName, file, creationTime: header.creationTime, bytes: end - (nl + 1), nextSeq: 0, fd: undefined, pending: '', syncing: undefined, writers: 0, deleted: false };
-    const sample = size <= SCAN_WHOLE_BYTES ? parseEvents(headText.slice(0, end)) : [...parseEvents(headText.slice(0, headText.lastIndexOf('\n') + 1)).slice(0, 1), ...parseEvents('\n' + tail.subarray(tail.indexOf(0x0a) + 1, lastNl + 1).toString('utf8'))];
-    for (const e of sample) {
-      if (s.first === undefined || e.timestamp < s.first) s.first = e.timestamp;
-      if (s.last === undefined || e.timestamp > s.last) s.last = e.timestamp;
-      if (s.lastIngestion === undefined || e.ingestionTime > s.lastIngestion) s.lastIngestion = e.ingestionTime;
-      if (e.seq >= s.nextSeq) s.nextSeq = e.seq + 1;
-    }
-    return s;
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
   }
 }

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileLogStorage } from '../../src/store/file-log-storage.js';
+import { importLegacyLogs } from '../../src/store/legacy-log-import.js';
 import { logStreamName, reportLine } from '../../src/observe/log-lines.js';
 import type { LogEventRecord } from '../../src/ports/log-events.js';
 
@@ -150,5 +151,17 @@ test('log storage: expire() drops events older than the cut-off, compacts files 
   w.append(300, 'still writing');
   await w.close();
   assert.deepEqual((await store.read('g', 'mixed')).map((e) => e.message), ['new', 'still writing']);
+  await store.close();
+}));
+
+test('log storage: logs of a Flint from before the logs API are imported once into /aws/lambda/<fn> groups', withStorage(async (root, clock) => {
+  const old = join(root, 'old-logs');
+  mkdirSync(join(old, 'fn', '2026', '11', '28'), { recursive: true });
+  writeFileSync(join(old, 'fn', '2026', '11', '28', '[$LATEST]abc'), '{"t":1,"m":"START RequestId: r"}\n{"t":2,"m":"hello"}\n{"t":3,"m":"tor');
+  const store = new FileLogStorage(join(root, 'groups'), () => clock.t);
+  assert.deepEqual(importLegacyLogs(old, store), { streams: 1, events: 2 });
+  assert.deepEqual((await store.read('/aws/lambda/fn', '2026/11/28/[$LATEST]abc')).map((e) => [e.timestamp, e.message]), [[1, 'START RequestId: r'], [2, 'hello']]);
+  assert.equal(existsSync(old), false);
+  assert.equal(existsSync(old + '.imported'), true);
   await store.close();
 }));

@@ -65,6 +65,9 @@ test('logs API: create and delete groups and streams, with AWS errors', async ()
   await expectError(logs.send(new DeleteLogStreamCommand({ logGroupName: 'app/one', logStreamName: 'nope' })), 'ResourceNotFoundException', 400, 'The specified log stream does not exist.');
   await logs.send(new DeleteLogStreamCommand({ logGroupName: 'app/one', logStreamName: 'web/1' }));
   await logs.send(new DeleteLogGroupCommand({ logGroupName: 'app/one' }));
+  // Model validation answers InvalidParameterException in CloudWatch Logs (not ValidationException).
+  await expectError(logs.send(new CreateLogGroupCommand({ logGroupName: 'bad name!' })), 'InvalidParameterException', 400, /^1 validation error detected: Value 'bad name!' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: /);
+  await expectError(logs.send(new CreateLogGroupCommand({ logGroupName: 'aws/mine' })), 'InvalidParameterException', 400, 'Log groups starting with AWS/ are reserved for AWS.');
   await expectError(logs.send(new DeleteLogGroupCommand({ logGroupName: 'app/one' })), 'ResourceNotFoundException', 400, 'The specified log group does not exist.');
 });
 

@@ -57,3 +57,22 @@ test('logs tail: --filter-pattern and --since select events', { skip }, async ()
   const none = await promisify(execFile)(AWS_CLI, ['--endpoint-url', h.endpoint, 'logs', 'tail', '/aws/lambda/tailed', '--since', '1h', '--filter-pattern', '"no such text"'], { env: env() });
   assert.equal(none.stdout.trim(), '');
 });
+
+test('logs tail: `flint logs <fn> --follow` prints new lines live through the logs API', async () => {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'logs', 'tailed', '--follow', '--data-dir', h.dataDir], {
+    env: { ...process.env, FLINT_ENDPOINT: h.endpoint, FLINT_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, FLINT_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  try {
+    await until(() => /tail me 1/.test(out), 20_000, 100).catch(() => assert.fail(`old lines not shown: stdout=${out} stderr=${err}`));
+    const r = await h.client.send(new InvokeCommand({ FunctionName: 'tailed', Payload: Buffer.from('{"n":3}') }));
+    await until(() => out.includes(`REPORT RequestId: ${r.$metadata.requestId}`), 20_000, 100).catch(() => assert.fail(`not shown: stdout=${out} stderr=${err}`));
+    assert.equal(out.match(/tail me 3/g)?.length, 1, 'no event printed twice');
+  } finally {
+    proc.kill('SIGINT');
+  }
+});
