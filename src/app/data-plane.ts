@@ -82,8 +82,12 @@ export function createDataPlane(deps: {
   const logs = new FileLogStorage(join(config.dataDir, 'log-groups'), () => clock.now());
   // Logs of a Flint from before the logs API (files under <data>/logs) join their groups once.
   if (existsSync(join(config.dataDir, 'logs'))) {
-    const imported = importLegacyLogs(join(config.dataDir, 'logs'), logs);
-    deps.log(`flint: imported ${imported.events} log event(s) in ${imported.streams} stream(s) from ${join(config.dataDir, 'logs')} into /aws/lambda/* log groups (the old directory is now logs.imported)`);
+    try {
+      const imported = importLegacyLogs(join(config.dataDir, 'logs'), logs);
+      deps.log(`flint: imported ${imported.events} log event(s) in ${imported.streams} stream(s) from ${join(config.dataDir, 'logs')} into /aws/lambda/* log groups (the old directory is now logs.imported)`);
+    } catch (err) {
+      deps.log(`flint: warning: the logs in ${join(config.dataDir, 'logs')} could not be imported (${String(err)}); they stay there`);
+    }
   }
   const pythonPath = config.pythonPath || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : which('python3') ?? 'python3');
   // The Node.js runtime directory with the AWS SDK v3 in node_modules, as Lambda's /var/runtime.
