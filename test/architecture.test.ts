@@ -16,15 +16,16 @@ const ALLOWED: Record<string, string[]> = {
   iam: ['domain', 'ports', 'iam'],
   kms: ['domain', 'ports', 'kms'],
   history: ['domain', 'ports', 'history'],
+  logs: ['domain', 'ports', 'logs'],
   metrics: ['domain', 'ports', 'metrics'],
   tracing: ['domain', 'ports', 'tracing'],
   'runtime-api': ['domain', 'ports', 'runtime-api', 'observe'],
   invoke: ['domain', 'ports', 'invoke', 'runtime-api', 'observe', 'control'],
-  api: ['domain', 'ports', 'api', 'control', 'invoke', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing'],
+  api: ['domain', 'ports', 'api', 'control', 'invoke', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs'],
   store: ['domain', 'ports', 'store'],
   sandbox: ['domain', 'ports', 'sandbox'],
   runtimes: ['domain', 'ports', 'runtimes'],
-  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'api', 'store', 'sandbox', 'runtimes', 'app'],
+  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'api', 'store', 'sandbox', 'runtimes', 'app'],
   cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api'],
 };
 

@@ -221,7 +221,7 @@ export class ApiServer {
       const handler = service.definition.handlers[operation.name];
       if (!handler) throw new UnsupportedOperationException(`The ${operation.name} operation${service === this.#default ? '' : ` of ${service.model.metadata.serviceId}`} is not supported by Flint.`);
       input = protocol.decode(match, preq);
-      if (operation.input) service.validator.validate(operation.input.shape, input, service.definition.validationSkips?.[operation.name]);
+      if (operation.input) validateAs(service.definition.validationErrorType, () => service.validator.validate(operation!.input!.shape, input, service.definition.validationSkips?.[operation!.name]));
       const principal = credential.principal;
       const sourceIp = req.socket.remoteAddress ?? '';
       const secureTransport = (req.socket as TLSSocket).encrypted === true;
@@ -357,4 +357,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     req.on('end', () => { if (!over) resolve(chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks)); });
     req.on('error', reject);
   });
+}
+
+/** Runs a model validation, re-typing its ValidationException for services that name it otherwise. */
+function validateAs(type: string | undefined, validate: () => void): void {
+  try {
+    validate();
+  } catch (err) {
+    if (type && err instanceof AwsError && err.type === 'ValidationException') throw new AwsError(type, err.message, { status: 400 });
+    throw err;
+  }
 }

@@ -17,6 +17,9 @@ import { iamHandlers } from '../api/handlers/iam-handlers.js';
 import { stsHandlers } from '../api/handlers/sts-handlers.js';
 import { kmsHandlers } from '../api/handlers/kms-handlers.js';
 import { configHandlers } from '../api/handlers/config-handlers.js';
+import { logsHandlers } from '../api/handlers/logs-handlers.js';
+import { LogGroupService } from '../logs/log-group-service.js';
+import { LogEventService } from '../logs/log-event-service.js';
 import { cloudWatchHandlers } from '../api/handlers/cloudwatch-handlers.js';
 import { MetricRecorder } from '../metrics/metric-recorder.js';
 import { LambdaMetrics } from '../metrics/lambda-metrics.js';
@@ -231,6 +234,9 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const historyKey = keyring.derive('flint config history');
   const historyFingerprint = (v: string) => createHmac('sha256', historyKey).update(v).digest('hex').slice(0, 12);
   const configRecorder = new ConfigurationRecorder({ store, clock, accountId: config.accountId, region: config.region, read: (fn) => readFunctionState(controlReaders, fn, historyFingerprint) });
+  // CloudWatch Logs over the storage the execution environments write (src/logs); retention hourly.
+  const logGroups = new LogGroupService({ storage: dataPlane.logs, clock, region: config.region, accountId: config.accountId });
+  const logEvents = new LogEventService({ storage: dataPlane.logs, groups: logGroups, clock });
   const handlers: OperationHandlers = {
     ...functionHandlers(functions, access.iam.roleDirectory),
     ...versionHandlers(new VersionService(ctx)),
@@ -262,6 +268,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       sts: stsHandlers(access.iam),
       kms: kmsHandlers(kms),
       config: configHandlers(configRecorder),
+      logs: logsHandlers(logGroups, logEvents),
       cloudtrail: { handlers: cloudTrailHandlers(auditTrail), validationSkips: cloudTrailValidationSkips },
       cloudwatch: cloudWatchHandlers(metricRecorder),
       xray: xrayHandlers(tracing.xray),
@@ -329,6 +336,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   });
   usage.expose(metrics);
   await dataPlane.start();
+  logGroups.start(3_600_000, (err) => log(`flint: log retention sweep failed: ${String(err)}`));
   const addr = await api.listen(config.port, config.host);
   const endpoint = `${tls ? 'https' : 'http'}://${addr.address}:${addr.port}`;
   const plain = tls && config.plainPort !== undefined ? await api.listenPlain(config.plainPort) : undefined;
@@ -393,6 +401,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       auditTrail.digest();
       // Pollers stop before the data plane they invoke through and the store they ack into.
       await asyncInvocation.pollers.stop();
+      await logGroups.stop();
       await dataPlane.stop();
       lambdaMetrics.stop();
       emf.close();

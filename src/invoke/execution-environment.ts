@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Sandbox, SandboxExit, SandboxPaths } from '../ports/sandbox-driver.js';
 import { RuntimeChannel, type InitFailure, type RuntimeChannelListener, type RuntimeReply } from '../runtime-api/runtime-channel.js';
 import { RuntimeApiServer } from '../runtime-api/runtime-api-server.js';
-import type { LogStreamWriter } from '../observe/log-store.js';
+import type { LogStreamWriter } from '../ports/log-storage.js';
 import { endLine, initReportLine, initStartLine, logStreamName, reportLine, startLine, timeoutLine } from '../observe/log-lines.js';
 import { EnvironmentStateMachine, type EnvironmentState } from './environment-state.js';
 import { environmentVariables } from './environment-variables.js';
@@ -103,7 +103,7 @@ export class ExecutionEnvironment {
       },
     };
     this.#listener = listener;
-    this.#stream = deps.logs.openStream(binding.functionName, this.logStreamName);
+    this.#stream = deps.logs.openStream(binding.config.LoggingConfig?.LogGroup || `/aws/lambda/${binding.functionName}`, this.logStreamName);
     this.#stdout = new OutputLines((l) => this.#line(l));
     this.#stderr = new OutputLines((l) => this.#line(l));
     if (stem) {
@@ -434,8 +434,9 @@ export class ExecutionEnvironment {
     );
     const lines = this.#current?.lines ?? [];
     this.#current = undefined;
-    // The invocation's lines reach the file with the store's next batched write (LogStore BATCH_MS);
-    // LogType Tail is served from `lines`, not the file.
+    // One write of the invocation's lines before its response is sent: they survive a kill -9 of
+    // the server from here on (LogType Tail is served from `lines`).
+    this.#stream.commit();
     return {
       log: lines.map((l) => l + '\n').join(''),
       durationMs,

@@ -110,7 +110,7 @@ async function scenario(h: Harness, serverLog: string[]): Promise<Scenario> {
     const r = await run(process.execPath, ['--import', 'tsx', MAIN, ...args, '--data-dir', h.dataDir], { env }).catch((err: { stdout: string; stderr: string }) => err);
     put(`flint ${args.join(' ')}`, r.stdout + r.stderr);
   }
-  outputs['data dir logs'] = readTree(join(h.dataDir, 'logs')).join('\n');
+  outputs['data dir logs'] = readTree(join(h.dataDir, 'log-groups')).join('\n');
   outputs['server log'] = serverLog.join('\n');
 
   // A plaintext data key of the stored code, opened here with the data dir's keyring.
