@@ -4,7 +4,6 @@ import type { FlintConfig } from './config.js';
 import { loadMasterKeyring, loadRootCredentials, type RootCredentials } from './secrets.js';
 import { makeDataDirPrivate } from '../store/private-data-dir.js';
 import { MasterKeyRotation } from '../store/master-key-rotation.js';
-import { keysAdminRoutes } from '../store/keys-admin-route.js';
 import { systemClock } from './system-clock.js';
 import { InProcessEvents } from './in-process-events.js';
 import { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
@@ -28,7 +27,6 @@ import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
 import { ConfigurationRecorder } from '../history/configuration-recorder.js';
 import { readFunctionState } from '../history/function-state-reader.js';
 import { UsageMeter } from '../history/usage-meter.js';
-import { usageRoute } from '../history/usage-route.js';
 import { loadPriceTable } from '../history/price-table.js';
 import { readFileSync } from 'node:fs';
 import { createKmsServices } from '../kms/kms-services.js';
@@ -45,7 +43,6 @@ import { VersionService } from '../control/version-service.js';
 import { AliasService } from '../control/alias-service.js';
 import { versionHandlers } from '../api/handlers/version-handlers.js';
 import { aliasHandlers } from '../api/handlers/alias-handlers.js';
-import { codeDownloadRoute } from '../api/code-download-route.js';
 import { CodeLocations } from '../control/code-location.js';
 import { LayerService } from '../control/layer-service.js';
 import { LayerPolicyService } from '../control/layer-policy-service.js';
@@ -63,11 +60,8 @@ import { eventInvokeConfigHandlers, eventInvokeConfigValidationSkips } from '../
 import { tagHandlers, tagValidationSkips } from '../api/handlers/tag-handlers.js';
 import { accountHandlers } from '../api/handlers/account-handlers.js';
 import type { Clock } from '../ports/clock.js';
-import { SqliteAuditLog } from '../store/sqlite-audit-log.js';
-import { AuditTrail } from '../observe/audit-trail.js';
-import { DigestSigner } from '../observe/digest-signer.js';
-import { parseAuditSelector } from '../observe/audit-selector.js';
-import { loadAuditSigningKey } from './audit-signing-key.js';
+import { createAudit } from './audit.js';
+import { plainRoutes } from './plain-routes.js';
 import { cloudTrailHandlers, cloudTrailValidationSkips } from '../api/handlers/cloudtrail-handlers.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import { PrometheusMetrics } from '../observe/prometheus-metrics.js';
@@ -132,25 +126,10 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const arns = new Arns(config.region, config.accountId);
   const events = new InProcessEvents();
   const metrics = new PrometheusMetrics();
-  // The hash-chained, digest-signed audit trail (src/observe/audit-trail.ts); rows an older Flint
-  // wrote are sealed into the chain here, once.
-  const auditTrail = new AuditTrail({
-    store: new SqliteAuditLog(store.db),
-    clock,
-    signer: new DigestSigner(loadAuditSigningKey(config.dataDir)),
-    region: config.region,
-    accountId: config.accountId,
-    selector: parseAuditSelector(config.auditEvents),
-    digestEvery: config.auditDigestEvery,
-    digestIntervalMs: config.auditDigestIntervalMs,
-    retentionDays: config.auditRetentionDays,
-  });
-  const sealedAudit = auditTrail.open();
-  if (sealedAudit.sealed > 0) log(`flint: sealed ${sealedAudit.sealed} audit record(s) from before the hash chain into it (signed by a digest)`);
-  auditTrail.prune();
-  const audit: AuditLog = auditTrail;
+  const audit = createAudit({ config, store, clock, log });
+  const auditTrail = audit.trail;
   // KMS keys' material is wrapped by the master keyring, like the code store's data keys.
-  const kms = createKmsServices({ store, keyring, clock, audit, region: config.region, accountId: config.accountId });
+  const kms = createKmsServices({ store, keyring, clock, audit: auditTrail, region: config.region, accountId: config.accountId });
   // Lambda seals environment variables and binds code to each function's KMS key through `keys`.
   const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID, keys: kms.keyService };
   const access = createIdentityAndAccess({ config, clock, store, root: credentials, kms: { keyPolicies: kms.keyPolicies, lookup: kms.lookup } });
@@ -288,46 +267,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       }
     },
     logError: (err) => log(`flint: internal error: ${(err as Error)?.stack ?? String(err)}`),
-    plainRoutes: [
-      codeDownloadRoute(codeLocations, code),
-      // `flint keys status|rotate`: root-signed only.
-      ...keysAdminRoutes({
-        rotation: keyRotation,
-        isRoot: (req, body) => {
-          const raw = req.url ?? '/';
-          const q = raw.indexOf('?');
-          try {
-            const v = verifier.verify({ method: req.method ?? 'GET', rawPath: q >= 0 ? raw.slice(0, q) : raw, rawQuery: q >= 0 ? raw.slice(q + 1) : '', headers: req.headers, body });
-            return v.credential.principal.type === 'Account';
-          } catch {
-            return false;
-          }
-        },
-      }),
-      usageRoute({ usage, verifier }),
-      { method: 'GET', prefix: '/health', handle: (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); } },
-      {
-        method: 'GET',
-        prefix: '/metrics/async-queue',
-        handle: (_req, res) => {
-          asyncInvocation.pollers.metrics().then(
-            (m) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify(m)); },
-            (err: unknown) => { log(`flint: internal error: ${String(err)}`); res.writeHead(500); res.end(); },
-          );
-        },
-      },
-      // Last: '/metrics' is a prefix of the routes above.
-      {
-        method: 'GET',
-        prefix: '/metrics',
-        handle: (_req, res) => {
-          metrics.render().then(
-            (m) => { res.writeHead(200, { 'content-type': m.contentType }); res.end(m.body); },
-            (err: unknown) => { log(`flint: internal error: ${String(err)}`); res.writeHead(500); res.end(); },
-          );
-        },
-      },
-    ],
+    plainRoutes: plainRoutes({ codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log }),
   });
   for (const server of api.servers) guardHttpServer(server, { requestId: randomUUID, log });
   metrics.gauge('flint_async_events', 'Queued async events by state', ['state'], async () => {
@@ -352,15 +292,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     tls.load().then((loaded) => api.setSecureContext(secureContextOptions(loaded)), (err: unknown) => log(`flint: TLS certificate renewal failed (the current one stays): ${String(err)}`));
   }, 24 * 3600_000) : undefined;
   tlsRenewal?.unref();
-  // Digests on an interval when records are pending (CloudTrail delivers digest files hourly) and retention.
-  const auditTimer = setInterval(() => {
-    try {
-      auditTrail.tick();
-    } catch (err) {
-      log(`flint: audit digest/retention failed: ${String(err)}`);
-    }
-  }, Math.max(1000, Math.min(config.auditDigestIntervalMs, 3600_000)));
-  auditTimer.unref();
+  audit.start();
   const codeCollector = new CodeCollector(ctx, { graceMs: config.codeCollectionMs });
   if (config.codeCollectionMs > 0) {
     codeCollector.start(
@@ -384,7 +316,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     },
     functions,
     provisionedConcurrency: provisioned,
-    audit,
+    audit: auditTrail,
     dataPlane,
     asyncInvocation,
     tracing,
@@ -397,8 +329,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       kms.stop();
       await api.close();
       // The last records are signed before the store closes: a clean stop leaves no unsigned tail.
-      clearInterval(auditTimer);
-      auditTrail.digest();
+      audit.stop();
       // Pollers stop before the data plane they invoke through and the store they ack into.
       await asyncInvocation.pollers.stop();
       await logGroups.stop();
