@@ -5,7 +5,7 @@ import { join, relative, dirname, resolve } from 'node:path';
 
 /**
  * The dependency rule of docs/design.md, checked on every import in src/:
- * domain ← ports ← services (control, invoke, runtime-api, observe, iam) ← api ← app ← cli,
+ * domain ← ports ← services (control, invoke, runtime-api, observe, iam, metrics) ← api ← app ← cli,
  * with drivers (store, sandbox) implementing ports and imported only by the app.
  */
 const ALLOWED: Record<string, string[]> = {
@@ -16,13 +16,16 @@ const ALLOWED: Record<string, string[]> = {
   iam: ['domain', 'ports', 'iam'],
   kms: ['domain', 'ports', 'kms'],
   history: ['domain', 'ports', 'history'],
+  logs: ['domain', 'ports', 'logs'],
+  metrics: ['domain', 'ports', 'metrics'],
+  tracing: ['domain', 'ports', 'tracing'],
   'runtime-api': ['domain', 'ports', 'runtime-api', 'observe'],
   invoke: ['domain', 'ports', 'invoke', 'runtime-api', 'observe', 'control'],
-  api: ['domain', 'ports', 'api', 'control', 'invoke', 'observe', 'iam', 'kms', 'history'],
+  api: ['domain', 'ports', 'api', 'control', 'invoke', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs'],
   store: ['domain', 'ports', 'store'],
   sandbox: ['domain', 'ports', 'sandbox'],
   runtimes: ['domain', 'ports', 'runtimes'],
-  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'api', 'store', 'sandbox', 'runtimes', 'app'],
+  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'api', 'store', 'sandbox', 'runtimes', 'app'],
   cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api'],
 };
 

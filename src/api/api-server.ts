@@ -221,7 +221,7 @@ export class ApiServer {
       const handler = service.definition.handlers[operation.name];
       if (!handler) throw new UnsupportedOperationException(`The ${operation.name} operation${service === this.#default ? '' : ` of ${service.model.metadata.serviceId}`} is not supported by Flint.`);
       input = protocol.decode(match, preq);
-      if (operation.input) service.validator.validate(operation.input.shape, input, service.definition.validationSkips?.[operation.name]);
+      if (operation.input) validateAs(service.definition.validationErrorType, () => service.validator.validate(operation!.input!.shape, input, service.definition.validationSkips?.[operation!.name]));
       const principal = credential.principal;
       const sourceIp = req.socket.remoteAddress ?? '';
       const secureTransport = (req.socket as TLSSocket).encrypted === true;
@@ -242,7 +242,7 @@ export class ApiServer {
       const output = await handler(input, ctx);
       const encoded = protocol.encode(operation, output ?? undefined, requestId);
       this.#send(res, requestId, encoded);
-      this.#record(requestId, service, operation, credential, input, encoded.status);
+      this.#record(requestId, service, operation, credential, input, encoded.status, undefined, { req, ...(output ? { output } : {}) });
     } catch (thrown) {
       let err: AwsError;
       if (thrown instanceof AwsError) err = thrown;
@@ -255,7 +255,7 @@ export class ApiServer {
       }
       const encoded = protocol.encodeError(err, requestId);
       this.#send(res, requestId, encoded);
-      if (operation && credential) this.#record(requestId, service, operation, credential, input, encoded.status, err.type);
+      if (operation && credential) this.#record(requestId, service, operation, credential, input, encoded.status, err.type, { req, errorMessage: err.message });
     }
   }
 
@@ -278,8 +278,17 @@ export class ApiServer {
     }
   }
 
-  #record(requestId: string, service: AwsService, op: Operation, credential: Credential, input: Record<string, unknown>, status: number, errorType?: string): void {
-    this.#onCall({ requestId, service: service.signingName, operation: op.name, principal: credential.principal.arn, input, status, ...(errorType ? { errorType } : {}) });
+  #record(requestId: string, service: AwsService, op: Operation, credential: Credential, input: Record<string, unknown>, status: number, errorType: string | undefined, seen: { req: IncomingMessage; output?: Record<string, unknown>; errorMessage?: string }): void {
+    this.#onCall({
+      requestId, service: service.signingName, operation: op.name, principal: credential.principal.arn, input, status, ...(errorType ? { errorType } : {}),
+      // What CloudTrail records beside the call: who (key, identity), from where, with what, and the answer.
+      caller: credential.principal,
+      accessKeyId: credential.accessKeyId,
+      sourceIp: seen.req.socket.remoteAddress ?? '',
+      userAgent: String(seen.req.headers['user-agent'] ?? ''),
+      ...(seen.output ? { output: seen.output } : {}),
+      ...(seen.errorMessage !== undefined ? { errorMessage: seen.errorMessage } : {}),
+    });
   }
 
   #send(res: ServerResponse, requestId: string, r: EncodedResponse): void {
@@ -348,4 +357,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     req.on('end', () => { if (!over) resolve(chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks)); });
     req.on('error', reject);
   });
+}
+
+/** Runs a model validation, re-typing its ValidationException for services that name it otherwise. */
+function validateAs(type: string | undefined, validate: () => void): void {
+  try {
+    validate();
+  } catch (err) {
+    if (type && err instanceof AwsError && err.type === 'ValidationException') throw new AwsError(type, err.message, { status: 400 });
+    throw err;
+  }
 }

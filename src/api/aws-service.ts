@@ -25,6 +25,11 @@ export interface AwsServiceDefinition {
   bodyLimits?: BodyLimits;
   /** Body ceiling for operations without their own limit (1 MiB). */
   defaultBodyLimit?: number;
+  /**
+   * The error type the service answers model-validation failures with (default ValidationException):
+   * CloudWatch Logs says `InvalidParameterException` "1 validation error detected: …".
+   */
+  validationErrorType?: string;
 }
 
 const PROTOCOLS = {

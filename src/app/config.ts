@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseAuditSelector } from '../observe/audit-selector.js';
 
 /** Everything Flint can be told at start, from flags and environment (flags win). */
 export interface FlintConfig {
@@ -53,6 +54,29 @@ export interface FlintConfig {
   auth: 'on' | 'off';
   /** A JSON price table for `flint usage` (FLINT_PRICE_TABLE); Lambda's public prices when absent. */
   priceTable?: string;
+  /**
+   * FLINT_AUDIT_EVENTS: which calls the audit trail records (src/observe/audit-selector.ts):
+   * `write` (default: management writes, plus every denial), `read`, `all`, `none`, and `data`
+   * for Lambda Invoke data events, comma-separated (e.g. `all,data`).
+   */
+  auditEvents: string;
+  /** FLINT_AUDIT_DIGEST_EVERY: a signed digest closes the audit chain after this many records. */
+  auditDigestEvery: number;
+  /** FLINT_AUDIT_DIGEST_INTERVAL_MS: and after this long with records pending (CloudTrail: hourly). */
+  auditDigestIntervalMs: number;
+  /** FLINT_AUDIT_RETENTION_DAYS: records older are removed up to a digest (CloudTrail's event history: 90; 0 keeps all). */
+  auditRetentionDays: number;
+  /**
+   * FLINT_OTLP_ENDPOINT: an OTLP/HTTP collector (base URL, `/v1/traces` appended, or the full
+   * traces URL) that receives invocations' trace segments as OpenTelemetry spans. Unset: traces
+   * are only stored (X-Ray API).
+   */
+  otlpEndpoint?: string;
+  /**
+   * FLINT_TRACE_SAMPLE_RATE: for Active functions invoked without a sampling decision, the share
+   * of requests traced beyond the first each second (X-Ray's default rule: 0.05).
+   */
+  traceSampleRate: number;
   /** Server log verbosity: debug shows each async retry/drop decision. */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Quiet mode: no per-request logging. */
@@ -98,6 +122,12 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     codeCollectionMs: num(env['FLINT_CODE_COLLECTION_MS'], 10 * 60_000),
     auth: env['FLINT_AUTH'] === 'off' ? 'off' : 'on',
     priceTable: env['FLINT_PRICE_TABLE'] || undefined,
+    auditEvents: env['FLINT_AUDIT_EVENTS'] ?? 'write',
+    auditDigestEvery: Math.max(1, num(env['FLINT_AUDIT_DIGEST_EVERY'], 1000)),
+    auditDigestIntervalMs: num(env['FLINT_AUDIT_DIGEST_INTERVAL_MS'], 3600_000),
+    auditRetentionDays: num(env['FLINT_AUDIT_RETENTION_DAYS'], 90),
+    otlpEndpoint: env['FLINT_OTLP_ENDPOINT'] || undefined,
+    traceSampleRate: Math.min(1, Math.max(0, num(env['FLINT_TRACE_SAMPLE_RATE'], 0.05))),
     logLevel: (['debug', 'info', 'warn', 'error'] as const).find((l) => l === env['FLINT_LOG_LEVEL']) ?? 'info',
     quiet: env['FLINT_QUIET'] === '1',
     tls: env['FLINT_TLS'] === '1' || env['FLINT_TLS'] === 'on',
@@ -108,6 +138,7 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
   };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
   cfg.dataDir = resolve(cfg.dataDir);
+  parseAuditSelector(cfg.auditEvents);
   if (env['FLINT_AUTH'] !== undefined && env['FLINT_AUTH'] !== 'on' && env['FLINT_AUTH'] !== 'off') throw new Error(`FLINT_AUTH must be 'on' or 'off', got '${env['FLINT_AUTH']}'`);
   if ((cfg.tlsCert === undefined) !== (cfg.tlsKey === undefined)) throw new Error('FLINT_TLS_CERT and FLINT_TLS_KEY (--tls-cert/--tls-key) must be given together');
   if (cfg.tlsCert !== undefined) cfg.tls = true;

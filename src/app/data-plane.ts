@@ -11,24 +11,31 @@ import type { MetadataStore } from '../ports/metadata-store.js';
 import type { SandboxDriver } from '../ports/sandbox-driver.js';
 import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
 import { runtimeFilesDir } from '../runtimes/runtime-files.js';
-import { LogStore } from '../observe/log-store.js';
+import { FileLogStorage } from '../store/file-log-storage.js';
+import { importLegacyLogs } from '../store/legacy-log-import.js';
+import type { LogStorage } from '../ports/log-storage.js';
 import { RuntimeCatalog } from '../invoke/runtime-catalog.js';
 import { EnvironmentPool } from '../invoke/environment-pool.js';
 import { ExecutionEnvironment } from '../invoke/execution-environment.js';
 import type { EnvironmentDeps } from '../invoke/environment-contract.js';
 import { ConcurrencyLeases } from '../invoke/concurrency-leases.js';
+import type { ConcurrencyUsage } from '../invoke/concurrency-policy.js';
 import { InvokeService, type InvocationTargets } from '../invoke/invoke-service.js';
 import { Provisioner, type ProvisionedConfig } from '../invoke/provisioner.js';
 import { PrewarmPool } from '../invoke/prewarm-pool.js';
 import { StemCell } from '../invoke/prewarm-stem-cell.js';
 import type { Metrics } from '../ports/metrics.js';
+import type { InvocationTracing } from '../ports/invocation-tracing.js';
 import type { RoleCredentials } from '../ports/role-credentials.js';
 import { prepareNodeRuntime } from '../runtimes/node-runtime-dir.js';
 
 export interface DataPlane {
   readonly invoke: InvokeService;
+  /** Invocations running now, by pool (CloudWatch's ConcurrentExecutions and UnreservedConcurrentExecutions). */
+  concurrency(): ConcurrencyUsage;
   readonly pool: EnvironmentPool;
-  readonly logs: LogStore;
+  /** CloudWatch Logs' storage: function environments write their streams here; the logs API reads it. */
+  readonly logs: LogStorage;
   readonly driver: SandboxDriver;
   /** Pre-initialized runtimes (stem cells); disabled when FLINT_PREWARM_PER_RUNTIME is 0 or the driver cannot start them. */
   readonly prewarm: PrewarmPool;
@@ -62,6 +69,8 @@ export function createDataPlane(deps: {
   roleCredentials: RoleCredentials;
   /** Receives one record per finished invocation (with its start type). */
   metrics?: Pick<Metrics, 'invocation' | 'throttle'>;
+  /** X-Ray segments of traced invocations. */
+  tracing?: InvocationTracing;
   log(line: string): void;
 }): DataPlane {
   const { config, clock } = deps;
@@ -73,7 +82,16 @@ export function createDataPlane(deps: {
   const boundary = join(config.dataDir, 'package.json');
   if (!existsSync(boundary)) writeFileSync(boundary, JSON.stringify({ private: true, type: 'commonjs', description: "Ends Node.js's package scope lookup for function code kept below this directory." }, null, 2) + '\n');
   const driver = deps.driver ?? new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process') });
-  const logs = new LogStore(join(config.dataDir, 'logs'));
+  const logs = new FileLogStorage(join(config.dataDir, 'log-groups'), () => clock.now());
+  // Logs of a Flint from before the logs API (files under <data>/logs) join their groups once.
+  if (existsSync(join(config.dataDir, 'logs'))) {
+    try {
+      const imported = importLegacyLogs(join(config.dataDir, 'logs'), logs);
+      deps.log(`flint: imported ${imported.events} log event(s) in ${imported.streams} stream(s) from ${join(config.dataDir, 'logs')} into /aws/lambda/* log groups (the old directory is now logs.imported)`);
+    } catch (err) {
+      deps.log(`flint: warning: the logs in ${join(config.dataDir, 'logs')} could not be imported (${String(err)}); they stay there`);
+    }
+  }
   const pythonPath = config.pythonPath || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : which('python3') ?? 'python3');
   // The Node.js runtime directory with the AWS SDK v3 in node_modules, as Lambda's /var/runtime.
   const nodeRuntimeDir = prepareNodeRuntime({ dataDir: config.dataDir, log: deps.log });
@@ -115,13 +133,14 @@ export function createDataPlane(deps: {
     maxLifetimeMs: config.maxLifetimeMs,
     onStopped: (env, provisionedFor) => provisioner?.environmentStopped(env, provisionedFor),
   });
+  const leases = new ConcurrencyLeases();
   const invoke = new InvokeService({
     targets: deps.targets,
     store: deps.store,
     code: deps.code,
     events: deps.events,
     pool,
-    leases: new ConcurrencyLeases(),
+    leases,
     runtimes,
     clock,
     uuid: randomUUID,
@@ -129,6 +148,7 @@ export function createDataPlane(deps: {
     accountLimit: config.concurrencyLimit,
     committed: deps.committed,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.tracing ? { tracing: deps.tracing } : {}),
   });
   provisioner = new Provisioner({
     pool,
@@ -141,6 +161,7 @@ export function createDataPlane(deps: {
   });
   return {
     invoke,
+    concurrency: () => leases.usage(),
     pool,
     logs,
     driver,
@@ -160,6 +181,7 @@ export function createDataPlane(deps: {
       provisioner!.close();
       await prewarm.close();
       await pool.close();
+      await logs.close();
     },
   };
 }

@@ -4,7 +4,6 @@ import type { FlintConfig } from './config.js';
 import { loadMasterKeyring, loadRootCredentials, type RootCredentials } from './secrets.js';
 import { makeDataDirPrivate } from '../store/private-data-dir.js';
 import { MasterKeyRotation } from '../store/master-key-rotation.js';
-import { keysAdminRoutes } from '../store/keys-admin-route.js';
 import { systemClock } from './system-clock.js';
 import { InProcessEvents } from './in-process-events.js';
 import { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
@@ -17,10 +16,17 @@ import { iamHandlers } from '../api/handlers/iam-handlers.js';
 import { stsHandlers } from '../api/handlers/sts-handlers.js';
 import { kmsHandlers } from '../api/handlers/kms-handlers.js';
 import { configHandlers } from '../api/handlers/config-handlers.js';
+import { logsHandlers } from '../api/handlers/logs-handlers.js';
+import { LogGroupService } from '../logs/log-group-service.js';
+import { LogEventService } from '../logs/log-event-service.js';
+import { cloudWatchHandlers } from '../api/handlers/cloudwatch-handlers.js';
+import { MetricRecorder } from '../metrics/metric-recorder.js';
+import { LambdaMetrics } from '../metrics/lambda-metrics.js';
+import { EmfExtractor } from '../metrics/emf-extractor.js';
+import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
 import { ConfigurationRecorder } from '../history/configuration-recorder.js';
 import { readFunctionState } from '../history/function-state-reader.js';
 import { UsageMeter } from '../history/usage-meter.js';
-import { usageRoute } from '../history/usage-route.js';
 import { loadPriceTable } from '../history/price-table.js';
 import { readFileSync } from 'node:fs';
 import { createKmsServices } from '../kms/kms-services.js';
@@ -37,7 +43,6 @@ import { VersionService } from '../control/version-service.js';
 import { AliasService } from '../control/alias-service.js';
 import { versionHandlers } from '../api/handlers/version-handlers.js';
 import { aliasHandlers } from '../api/handlers/alias-handlers.js';
-import { codeDownloadRoute } from '../api/code-download-route.js';
 import { CodeLocations } from '../control/code-location.js';
 import { LayerService } from '../control/layer-service.js';
 import { LayerPolicyService } from '../control/layer-policy-service.js';
@@ -55,8 +60,9 @@ import { eventInvokeConfigHandlers, eventInvokeConfigValidationSkips } from '../
 import { tagHandlers, tagValidationSkips } from '../api/handlers/tag-handlers.js';
 import { accountHandlers } from '../api/handlers/account-handlers.js';
 import type { Clock } from '../ports/clock.js';
-import { SqliteAuditLog } from '../store/sqlite-audit-log.js';
-import { AuditTrail } from '../observe/audit-trail.js';
+import { createAudit } from './audit.js';
+import { plainRoutes } from './plain-routes.js';
+import { cloudTrailHandlers, cloudTrailValidationSkips } from '../api/handlers/cloudtrail-handlers.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import { PrometheusMetrics } from '../observe/prometheus-metrics.js';
 import { createDataPlane, type DataPlane } from './data-plane.js';
@@ -64,6 +70,8 @@ import { selectSandboxDriver } from '../sandbox/select-driver.js';
 import { BwrapSandboxDriver } from '../sandbox/bwrap-driver.js';
 import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
 import { invokeHandlers } from '../api/handlers/invoke-handlers.js';
+import { xrayHandlers } from '../api/handlers/xray-handlers.js';
+import { createTracing, type Tracing } from './tracing.js';
 import { SqliteEventQueue } from '../store/sqlite-event-queue.js';
 import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/async-invocation.js';
 
@@ -86,6 +94,8 @@ export interface FlintApp {
   readonly dataPlane: DataPlane;
   /** The async (`Event`) path: `invoker.enqueue` and the queue pollers (`pollers.metrics()`). */
   readonly asyncInvocation: AsyncInvocation;
+  /** X-Ray traces: the store behind the X-Ray API and the OTLP exporter. */
+  readonly tracing: Tracing;
   /** Removes stored code nothing references (on a schedule; `sweep()` runs one now). */
   readonly codeCollector: CodeCollector;
   /** Master key rotation (`flint keys`): `rotate()`, `status()`, `idle()`. */
@@ -115,11 +125,11 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const code = new EncryptedCodeStore({ dataDir: config.dataDir, keyring, db: store.db, now: () => clock.now() });
   const arns = new Arns(config.region, config.accountId);
   const events = new InProcessEvents();
-  const audit = new SqliteAuditLog(store.db);
   const metrics = new PrometheusMetrics();
-  const auditTrail = new AuditTrail(audit, clock);
+  const audit = createAudit({ config, store, clock, log });
+  const auditTrail = audit.trail;
   // KMS keys' material is wrapped by the master keyring, like the code store's data keys.
-  const kms = createKmsServices({ store, keyring, clock, audit, region: config.region, accountId: config.accountId });
+  const kms = createKmsServices({ store, keyring, clock, audit: auditTrail, region: config.region, accountId: config.accountId });
   // Lambda seals environment variables and binds code to each function's KMS key through `keys`.
   const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID, keys: kms.keyService };
   const access = createIdentityAndAccess({ config, clock, store, root: credentials, kms: { keyPolicies: kms.keyPolicies, lookup: kms.lookup } });
@@ -155,14 +165,20 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     prices: loadPriceTable(config.priceTable, (f) => readFileSync(f, 'utf8')),
     architectureOf: (fn, version) => functions.getVersion(fn, version).config.Architectures[0] ?? 'x86_64',
   });
+  // CloudWatch metrics (src/metrics): AWS/Lambda from the invoke path, custom namespaces from
+  // PutMetricData and Embedded Metric Format log lines; aggregated in memory, flushed per minute.
+  const metricRecorder = new MetricRecorder({ store: new SqliteMetricStore(store.db), clock });
+  const lambdaMetrics = new LambdaMetrics({ recorder: metricRecorder, clock });
+  const tracing = createTracing({ config, clock, log });
   const dataPlane = createDataPlane({
+    tracing: tracing.tracer,
     config,
     clock,
     store,
     code,
     events,
     driver: sandbox.driver,
-    metrics: usage.wrap(metrics),
+    metrics: lambdaMetrics.wrap(usage.wrap(metrics)),
     targets: functions,
     committed: () => concurrency.committed(),
     provisionedConfigs: (fn) => provisioned.configs(fn),
@@ -185,13 +201,21 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     log: (level, message) => { if (LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(config.logLevel)) log(`flint: ${level}: ${message}`); },
     timeScale: config.asyncRetryScale,
     options: { pollers: config.asyncPollers, visibilityMs: config.asyncVisibilityTimeoutMs },
+    metrics: lambdaMetrics,
   });
+  const emf = new EmfExtractor(metricRecorder);
+  emf.subscribe(dataPlane.logs);
+  metricRecorder.start();
+  lambdaMetrics.startSampling(() => dataPlane.concurrency());
   const aliases = new AliasService(ctx);
   // AWS Config's history of functions: a snapshot after each successful Lambda write (src/history).
   const controlReaders = { functions, aliases, policies, tags, concurrency, eventInvokeConfigs };
   const historyKey = keyring.derive('flint config history');
   const historyFingerprint = (v: string) => createHmac('sha256', historyKey).update(v).digest('hex').slice(0, 12);
   const configRecorder = new ConfigurationRecorder({ store, clock, accountId: config.accountId, region: config.region, read: (fn) => readFunctionState(controlReaders, fn, historyFingerprint) });
+  // CloudWatch Logs over the storage the execution environments write (src/logs); retention hourly.
+  const logGroups = new LogGroupService({ storage: dataPlane.logs, clock, region: config.region, accountId: config.accountId });
+  const logEvents = new LogEventService({ storage: dataPlane.logs, groups: logGroups, clock });
   const handlers: OperationHandlers = {
     ...functionHandlers(functions, access.iam.roleDirectory),
     ...versionHandlers(new VersionService(ctx)),
@@ -223,6 +247,10 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       sts: stsHandlers(access.iam),
       kms: kmsHandlers(kms),
       config: configHandlers(configRecorder),
+      logs: logsHandlers(logGroups, logEvents),
+      cloudtrail: { handlers: cloudTrailHandlers(auditTrail), validationSkips: cloudTrailValidationSkips },
+      cloudwatch: cloudWatchHandlers(metricRecorder),
+      xray: xrayHandlers(tracing.xray),
     }),
     verifier,
     ...(tls ? { tls: tlsServerOptions(await tls.load()), plainLoopback: config.plainPort !== undefined } : {}),
@@ -239,46 +267,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       }
     },
     logError: (err) => log(`flint: internal error: ${(err as Error)?.stack ?? String(err)}`),
-    plainRoutes: [
-      codeDownloadRoute(codeLocations, code),
-      // `flint keys status|rotate`: root-signed only.
-      ...keysAdminRoutes({
-        rotation: keyRotation,
-        isRoot: (req, body) => {
-          const raw = req.url ?? '/';
-          const q = raw.indexOf('?');
-          try {
-            const v = verifier.verify({ method: req.method ?? 'GET', rawPath: q >= 0 ? raw.slice(0, q) : raw, rawQuery: q >= 0 ? raw.slice(q + 1) : '', headers: req.headers, body });
-            return v.credential.principal.type === 'Account';
-          } catch {
-            return false;
-          }
-        },
-      }),
-      usageRoute({ usage, verifier }),
-      { method: 'GET', prefix: '/health', handle: (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); } },
-      {
-        method: 'GET',
-        prefix: '/metrics/async-queue',
-        handle: (_req, res) => {
-          asyncInvocation.pollers.metrics().then(
-            (m) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify(m)); },
-            (err: unknown) => { log(`flint: internal error: ${String(err)}`); res.writeHead(500); res.end(); },
-          );
-        },
-      },
-      // Last: '/metrics' is a prefix of the routes above.
-      {
-        method: 'GET',
-        prefix: '/metrics',
-        handle: (_req, res) => {
-          metrics.render().then(
-            (m) => { res.writeHead(200, { 'content-type': m.contentType }); res.end(m.body); },
-            (err: unknown) => { log(`flint: internal error: ${String(err)}`); res.writeHead(500); res.end(); },
-          );
-        },
-      },
-    ],
+    plainRoutes: plainRoutes({ codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log }),
   });
   for (const server of api.servers) guardHttpServer(server, { requestId: randomUUID, log });
   metrics.gauge('flint_async_events', 'Queued async events by state', ['state'], async () => {
@@ -287,6 +276,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   });
   usage.expose(metrics);
   await dataPlane.start();
+  logGroups.start(3_600_000, (err) => log(`flint: log retention sweep failed: ${String(err)}`));
   const addr = await api.listen(config.port, config.host);
   const endpoint = `${tls ? 'https' : 'http'}://${addr.address}:${addr.port}`;
   const plain = tls && config.plainPort !== undefined ? await api.listenPlain(config.plainPort) : undefined;
@@ -302,6 +292,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     tls.load().then((loaded) => api.setSecureContext(secureContextOptions(loaded)), (err: unknown) => log(`flint: TLS certificate renewal failed (the current one stays): ${String(err)}`));
   }, 24 * 3600_000) : undefined;
   tlsRenewal?.unref();
+  audit.start();
   const codeCollector = new CodeCollector(ctx, { graceMs: config.codeCollectionMs });
   if (config.codeCollectionMs > 0) {
     codeCollector.start(
@@ -325,9 +316,10 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     },
     functions,
     provisionedConcurrency: provisioned,
-    audit,
+    audit: auditTrail,
     dataPlane,
     asyncInvocation,
+    tracing,
     codeCollector,
     keyRotation,
     async stop() {
@@ -336,9 +328,16 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await codeCollector.stop();
       kms.stop();
       await api.close();
+      // The last records are signed before the store closes: a clean stop leaves no unsigned tail.
+      audit.stop();
       // Pollers stop before the data plane they invoke through and the store they ack into.
       await asyncInvocation.pollers.stop();
+      await logGroups.stop();
       await dataPlane.stop();
+      lambdaMetrics.stop();
+      emf.close();
+      metricRecorder.stop();
+      await tracing.close();
       eventQueue.close();
       store.close();
     },

@@ -6,16 +6,12 @@ import type { AwsServiceDefinition, OperationHandlers } from '../api/api-server.
  * operation and service until its issue implements handlers for it.
  */
 const OTHER_MODELS = [
-  'logs-2014-03-28',
-  'cloudwatch-2010-08-01',
-  'cloudtrail-2013-11-01',
-  'xray-2016-04-12',
   'sqs-2012-11-05',
   'events-2015-10-07',
   'scheduler-2021-06-30',
 ];
 
-export function servedServices(opts: { lambda: AwsServiceDefinition; iam: OperationHandlers; sts: OperationHandlers; kms?: OperationHandlers; config?: OperationHandlers }): AwsServiceDefinition[] {
+export function servedServices(opts: { lambda: AwsServiceDefinition; iam: OperationHandlers; sts: OperationHandlers; kms?: OperationHandlers; config?: OperationHandlers; cloudtrail?: Omit<AwsServiceDefinition, 'model'>; cloudwatch?: OperationHandlers; xray?: OperationHandlers; logs?: OperationHandlers }): AwsServiceDefinition[] {
   return [
     // First: the default for requests that carry no credential scope.
     opts.lambda,
@@ -23,6 +19,10 @@ export function servedServices(opts: { lambda: AwsServiceDefinition; iam: Operat
     { model: 'sts-2011-06-15', handlers: opts.sts },
     { model: 'kms-2014-11-01', handlers: opts.kms ?? {} },
     { model: 'config-2014-11-12', handlers: opts.config ?? {} },
+    { model: 'logs-2014-03-28', handlers: opts.logs ?? {}, validationErrorType: 'InvalidParameterException' },
+    { model: 'cloudtrail-2013-11-01', handlers: {}, ...opts.cloudtrail },
+    { model: 'cloudwatch-2010-08-01', handlers: opts.cloudwatch ?? {} },
+    { model: 'xray-2016-04-12', handlers: opts.xray ?? {} },
     ...OTHER_MODELS.map((model) => ({ model, handlers: {} })),
   ];
 }

@@ -7,6 +7,7 @@ import { logsCommand } from './logs-command.js';
 import { keysCommand } from './keys-command.js';
 import { historyCommand } from './history-command.js';
 import { usageCommand } from './usage-command.js';
+import { auditCommand } from './audit-command.js';
 
 const program = new Command('flint').description('Flint: a self-hosted, AWS Lambda-compatible function platform');
 program.addCommand(serverCommand());
@@ -17,4 +18,5 @@ program.addCommand(logsCommand());
 program.addCommand(keysCommand());
 program.addCommand(historyCommand());
 program.addCommand(usageCommand());
+program.addCommand(auditCommand());
 await program.parseAsync(process.argv);

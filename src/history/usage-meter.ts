@@ -48,7 +48,7 @@ export class UsageMeter {
         inner.invocation(rec);
         this.record(rec);
       },
-      throttle: (fn, reason) => inner.throttle(fn, reason),
+      throttle: (fn, reason, qualifier) => inner.throttle(fn, reason, qualifier),
     };
   }
 

@@ -2,7 +2,7 @@ import type { Clock } from '../ports/clock.js';
 import type { SandboxDriver } from '../ports/sandbox-driver.js';
 import type { StartType } from '../ports/metrics.js';
 import type { FunctionConfiguration } from '../domain/records.js';
-import type { LogStore } from '../observe/log-store.js';
+import type { LogStreams } from '../ports/log-storage.js';
 import type { RuntimeCatalog, RuntimeChoice } from './runtime-catalog.js';
 import type { RoleCredentials } from '../ports/role-credentials.js';
 
@@ -32,7 +32,7 @@ export interface EnvironmentBinding {
 export interface EnvironmentDeps {
   driver: SandboxDriver;
   runtimes: RuntimeCatalog;
-  logs: LogStore;
+  logs: LogStreams;
   /** Issues each environment's execution-role session (Lambda assumes the role per environment). */
   credentials: RoleCredentials;
   clock: Clock;
@@ -65,6 +65,8 @@ export interface InvocationOutcome {
   /** This invocation's log: START … REPORT. */
   log: string;
   durationMs: number;
+  /** Platform time after the runtime's reply until the outcome was ready (the trace's Overhead subsegment). */
+  overheadMs?: number;
   /** Set on the invocation that paid for the environment's initialization. */
   initDurationMs?: number;
   /** cold (a new runtime), pre-initialized (a runtime started ahead, bound now) or warm. */

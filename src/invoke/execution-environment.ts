@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Sandbox, SandboxExit, SandboxPaths } from '../ports/sandbox-driver.js';
 import { RuntimeChannel, type InitFailure, type RuntimeChannelListener, type RuntimeReply } from '../runtime-api/runtime-channel.js';
 import { RuntimeApiServer } from '../runtime-api/runtime-api-server.js';
-import type { LogStreamWriter } from '../observe/log-store.js';
+import type { LogStreamWriter } from '../ports/log-storage.js';
 import { logStreamName } from '../observe/log-lines.js';
 import { PlatformLogLines } from './platform-log-lines.js';
 import { EnvironmentStateMachine, type EnvironmentState } from './environment-state.js';
@@ -107,7 +107,7 @@ export class ExecutionEnvironment {
     };
     this.#listener = listener;
     this.#platform = new PlatformLogLines(binding.config.LoggingConfig);
-    this.#stream = deps.logs.openStream(binding.functionName, this.logStreamName, logGroupOf(binding));
+    this.#stream = deps.logs.openStream(logGroupOf(binding), this.logStreamName);
     this.#stdout = new OutputLines((l) => this.#appLine(l));
     this.#stderr = new OutputLines((l) => this.#appLine(l));
     if (stem) {
@@ -382,7 +382,7 @@ export class ExecutionEnvironment {
     this.#invoking = false;
     done();
     this.#maybeReady();
-    return { ...outcome, payload: result.payload, ...(result.error ? { functionError: 'Unhandled' as const } : {}), ...(result.error?.errorType ? { errorType: result.error.errorType } : {}) };
+    return { ...outcome, overheadMs: clock.monotonic() - started - durationMs, payload: result.payload, ...(result.error ? { functionError: 'Unhandled' as const } : {}), ...(result.error?.errorType ? { errorType: result.error.errorType } : {}) };
   }
 
   /**
@@ -440,8 +440,9 @@ export class ExecutionEnvironment {
     );
     const lines = this.#current?.lines ?? [];
     this.#current = undefined;
-    // The invocation's lines reach the file with the store's next batched write (LogStore BATCH_MS);
-    // LogType Tail is served from `lines`, not the file.
+    // One write of the invocation's lines before its response is sent: they survive a kill -9 of
+    // the server from here on (LogType Tail is served from `lines`).
+    this.#stream.commit();
     return {
       log: lines.map((l) => l + '\n').join(''),
       durationMs,

@@ -6,11 +6,12 @@ import type { FunctionEvents } from '../ports/function-events.js';
 import type { InvokeRequest, InvokeResult, Invoker } from '../ports/invoker.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { Metrics } from '../ports/metrics.js';
+import type { InvocationTracing, TracedInvocation } from '../ports/invocation-tracing.js';
 import { COLLECTIONS, key, type FunctionRecord, type FunctionVersionRecord, type ProvisionedConcurrencyRecord } from '../domain/records.js';
-import { InvalidRequestContentException } from '../domain/errors.js';
+import { AwsError, InvalidRequestContentException } from '../domain/errors.js';
 import type { ConcurrencyLeases } from './concurrency-leases.js';
 import type { EnvironmentPool } from './environment-pool.js';
-import type { EnvironmentBinding } from './environment-contract.js';
+import type { EnvironmentBinding, InvocationOutcome } from './environment-contract.js';
 import type { RuntimeCatalog } from './runtime-catalog.js';
 
 /** What an Invoke of `name[:qualifier]` runs: FunctionService.resolveInvocationTarget's answer. */
@@ -48,7 +49,10 @@ export interface InvokeServiceDeps {
   committed(): number;
   /** Receives one record per finished invocation (start type, durations, outcome). */
   metrics?: Pick<Metrics, 'invocation' | 'throttle'>;
+  /** X-Ray: asked only when a trace header came or the function's TracingConfig is Active. */
+  tracing?: InvocationTracing;
 }
+
 
 /** LogResult carries the last 4 KB of the invocation's log. */
 const TAIL_BYTES = 4096;
@@ -75,11 +79,11 @@ export class InvokeService implements Invoker {
   }
 
   /** Lambda's Throttles metric: every 429 a lease refusal produces, by its Reason. */
-  async #countThrottles<T>(functionName: string, run: () => Promise<T>): Promise<T> {
+  async #countThrottles<T>(functionName: string, qualifier: string | undefined, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {
-      if (err instanceof TooManyRequestsException) this.#d.metrics?.throttle(functionName, String(err.fields['Reason'] ?? 'unknown'));
+      if (err instanceof TooManyRequestsException) this.#d.metrics?.throttle(functionName, String(err.fields['Reason'] ?? 'unknown'), qualifier);
       throw err;
     }
   }
@@ -101,26 +105,40 @@ export class InvokeService implements Invoker {
     const provisioned = target.qualifier !== undefined && target.qualifier !== '$LATEST'
       ? d.store.collection<ProvisionedConcurrencyRecord>(COLLECTIONS.provisionedConcurrency).get(key(name, target.qualifier))
       : undefined;
-    const outcome = await this.#countThrottles(name, () => d.leases.withLease(
-      {
-        functionName: name,
-        ...(target.qualifier !== undefined ? { qualifier: target.qualifier } : {}),
-        ...(fn?.reservedConcurrency !== undefined ? { reserved: fn.reservedConcurrency } : {}),
-        provisionedAllocated: provisioned?.AllocatedProvisionedConcurrentExecutions ?? 0,
-        accountLimit: d.accountLimit,
-        committed: this.#committedNow(),
-      },
-      (lease) =>
-        d.pool.run(name, version, () => this.binding(target.record, 'on-demand'), { provisioned: lease.kind === 'provisioned' }, (env) =>
-          env.invoke({
-            requestId,
-            payload: req.payload.length === 0 ? Buffer.from('{}') : req.payload,
-            invokedFunctionArn: target.resolvedArn,
-            traceId: req.traceId ?? newTraceId(d.clock.now()),
-            ...(clientContext !== undefined ? { clientContext } : {}),
-          }),
-        ),
-    ));
+    let onProvisioned = false;
+    const mode = config.TracingConfig?.Mode;
+    // The untraced path (no header, PassThrough) asks nothing of tracing and allocates nothing.
+    const traced = d.tracing !== undefined && (req.traceId !== undefined || mode === 'Active') ? this.#beginTrace(d.tracing, req, target, requestId, mode) : undefined;
+    let outcome: InvocationOutcome;
+    try {
+      outcome = await this.#countThrottles(name, target.qualifier, () => d.leases.withLease(
+        {
+          functionName: name,
+          ...(target.qualifier !== undefined ? { qualifier: target.qualifier } : {}),
+          ...(fn?.reservedConcurrency !== undefined ? { reserved: fn.reservedConcurrency } : {}),
+          provisionedAllocated: provisioned?.AllocatedProvisionedConcurrentExecutions ?? 0,
+          accountLimit: d.accountLimit,
+          committed: this.#committedNow(),
+        },
+        (lease) => {
+          // CloudWatch's ProvisionedConcurrencyInvocations / …SpilloverInvocations tell the two apart.
+          onProvisioned = lease.kind === 'provisioned';
+          return d.pool.run(name, version, () => this.binding(target.record, 'on-demand'), { provisioned: lease.kind === 'provisioned' }, (env) =>
+            env.invoke({
+              requestId,
+              payload: req.payload.length === 0 ? Buffer.from('{}') : req.payload,
+              invokedFunctionArn: target.resolvedArn,
+              traceId: traced?.header ?? req.traceId ?? newTraceId(d.clock.now()),
+              ...(clientContext !== undefined ? { clientContext } : {}),
+            }),
+          );
+        },
+      ));
+    } catch (err) {
+      if (traced?.sampled) traced.finish({ serviceError: serviceErrorOf(err) });
+      throw err;
+    }
+    if (traced?.sampled) traced.finish(outcome);
     d.metrics?.invocation({
       functionName: name,
       version,
@@ -129,6 +147,8 @@ export class InvokeService implements Invoker {
       billedDurationMs: outcome.billedDurationMs,
       ...(outcome.initDurationMs !== undefined ? { initDurationMs: outcome.initDurationMs } : {}),
       memorySizeMb: config.MemorySize,
+      ...(target.qualifier !== undefined ? { qualifier: target.qualifier } : {}),
+      ...(provisioned?.AllocatedProvisionedConcurrentExecutions ? { provisionedAllocated: provisioned.AllocatedProvisionedConcurrentExecutions, onProvisioned } : {}),
       ...(outcome.maxMemoryUsedMb !== undefined ? { maxMemoryUsedMb: outcome.maxMemoryUsedMb } : {}),
       outcome: outcomeClass(outcome.functionError, outcome.errorType),
       async: req.async === true,
@@ -142,7 +162,21 @@ export class InvokeService implements Invoker {
       ...(req.logType === 'Tail' ? { logResult: logTail(outcome.log) } : {}),
       executedVersion: version,
       functionArn: target.resolvedArn,
+      ...(traced ? { traceId: traced.header } : {}),
     };
+  }
+
+  #beginTrace(tracing: InvocationTracing, req: InvokeRequest, target: InvocationTarget, requestId: string, mode: string | undefined): TracedInvocation {
+    return tracing.begin({
+      functionName: target.record.config.FunctionName,
+      version: target.executedVersion,
+      functionArn: target.resolvedArn,
+      requestId,
+      header: req.traceId,
+      mode: mode ?? 'PassThrough',
+      async: req.async === true,
+      ...(req.enqueuedAt !== undefined ? { enqueuedAt: req.enqueuedAt } : {}),
+    });
   }
 
   /**
@@ -177,6 +211,12 @@ export class InvokeService implements Invoker {
     if (!this.#committed || now - this.#committed.at > COMMITTED_TTL_MS) this.#committed = { value: this.#d.committed(), at: now };
     return this.#committed.value;
   }
+}
+
+/** A service error for the trace's service segment (throttles, 5xx, ...). */
+function serviceErrorOf(err: unknown): { type: string; status: number; message: string } {
+  if (err instanceof AwsError) return { type: err.type, status: err.status ?? (err.type === 'TooManyRequestsException' ? 429 : 500), message: err.message };
+  return { type: 'ServiceException', status: 500, message: err instanceof Error ? err.message : String(err) };
 }
 
 /** LogResult: the last 4 KB of the invocation's log, base64 (built only when the caller asked for it). */

@@ -1,3 +1,5 @@
+import type { Principal } from '../domain/principal.js';
+
 /** One control-plane call, as the audit trail keeps it (CloudTrail's management events, reduced). */
 export interface AuditEvent {
   seq?: number;
@@ -33,4 +35,16 @@ export interface ControlPlaneCall {
   input: Record<string, unknown>;
   status: number;
   errorType?: string;
+  /** The error's message, as the client received it (CloudTrail's errorMessage). */
+  errorMessage?: string;
+  /** aws:SourceIp of the request (CloudTrail's sourceIPAddress). */
+  sourceIp?: string;
+  /** The client's User-Agent header. */
+  userAgent?: string;
+  /** The signing key; with the principal it makes CloudTrail's userIdentity. */
+  accessKeyId?: string;
+  /** The verified caller in full (type, user id, role session) for userIdentity. */
+  caller?: Principal;
+  /** The operation's output (successful calls), for CloudTrail's responseElements. */
+  output?: Record<string, unknown>;
 }

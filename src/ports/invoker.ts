@@ -12,7 +12,10 @@ export interface InvokeRequest {
   logType?: 'Tail' | 'None';
   /** Set by the async path so the invocation keeps the request id returned with the 202. */
   requestId?: string;
+  /** The X-Amzn-Trace-Id header that came with the request (or was queued with the event). */
   traceId?: string;
+  /** Epoch ms an async event was accepted (the trace's queue dwell time starts there). */
+  enqueuedAt?: number;
   /** True when delivered by the async queue (throttles then become retriable, not 429s to a caller). */
   async?: boolean;
 }
@@ -29,6 +32,8 @@ export interface InvokeResult {
   functionArn: string;
   /** How the environment came to serve it: cold, pre-initialized (a pre-started runtime bound now) or warm. */
   startType?: 'cold' | 'pre-initialized' | 'warm';
+  /** The trace header the function ran with, when the invocation was traced (a destination continues it). */
+  traceId?: string;
 }
 
 export interface Invoker {

@@ -10,6 +10,12 @@ export interface InvocationRecord {
   billedDurationMs: number;
   initDurationMs?: number;
   memorySizeMb: number;
+  /** The qualifier the caller addressed (alias, version or `$LATEST`), if any: Lambda's Resource dimension. */
+  qualifier?: string;
+  /** Provisioned concurrency allocated to the addressed qualifier, when it has some. */
+  provisionedAllocated?: number;
+  /** Whether a provisioned environment served it (else it spilled over to on-demand). */
+  onProvisioned?: boolean;
   maxMemoryUsedMb?: number;
   /** `success`, or the error class: `function-error`, `timeout`, `runtime-exit`, `out-of-memory`, `init-error`. */
   outcome: string;
@@ -23,9 +29,23 @@ export interface GaugeSample {
 
 export interface Metrics {
   invocation(rec: InvocationRecord): void;
-  throttle(functionName: string, reason: string): void;
+  /** `qualifier` as addressed, if any (Lambda's Resource dimension). */
+  throttle(functionName: string, reason: string, qualifier?: string): void;
   /** A value read when metrics are scraped (pool sizes, queue depth). */
   gauge(name: string, help: string, labelNames: string[], read: () => GaugeSample[] | Promise<GaugeSample[]>): void;
   /** Prometheus text exposition. */
   render(): Promise<{ contentType: string; body: string }>;
+}
+
+/**
+ * Lambda's asynchronous-invocation metrics, reported by the async pipeline: AsyncEventsReceived
+ * (queued), AsyncEventAge (queue to invocation), AsyncEventsDropped, DeadLetterErrors and
+ * DestinationDeliveryFailures. `qualifier` is the one the event was queued for (`$LATEST` if none).
+ */
+export interface AsyncEventMetrics {
+  received(functionName: string, qualifier: string): void;
+  invoked(functionName: string, qualifier: string, ageMs: number): void;
+  dropped(functionName: string, qualifier: string): void;
+  deadLetterError(functionName: string, qualifier: string): void;
+  destinationDeliveryFailure(functionName: string, qualifier: string): void;
 }

@@ -73,4 +73,24 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
     // The front door serves IAM and STS beside Lambda: each audit event names its service.
     sql: `ALTER TABLE audit_events ADD COLUMN service TEXT;`,
   },
+  {
+    id: 12,
+    name: 'audit hash chain',
+    // CloudTrail-format records chained by hash, with signed digests (src/observe/audit-chain.ts).
+    // Rows from before keep their columns; the trail seals them into the chain at the next start.
+    // (Id 12, not 7: leaves room for the other observability migrations landing beside it.)
+    sql: `ALTER TABLE audit_events ADD COLUMN kind TEXT NOT NULL DEFAULT 'event';
+    ALTER TABLE audit_events ADD COLUMN event_id TEXT;
+    ALTER TABLE audit_events ADD COLUMN event_source TEXT;
+    ALTER TABLE audit_events ADD COLUMN read_only INTEGER;
+    ALTER TABLE audit_events ADD COLUMN username TEXT;
+    ALTER TABLE audit_events ADD COLUMN access_key_id TEXT;
+    ALTER TABLE audit_events ADD COLUMN resources TEXT;
+    ALTER TABLE audit_events ADD COLUMN record TEXT;
+    ALTER TABLE audit_events ADD COLUMN prev_hash TEXT;
+    ALTER TABLE audit_events ADD COLUMN hash TEXT;
+    ALTER TABLE audit_events ADD COLUMN signature TEXT;
+    CREATE INDEX audit_events_time ON audit_events (time);
+    CREATE INDEX audit_events_operation ON audit_events (operation);`,
+  },
 ];

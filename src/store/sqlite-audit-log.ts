@@ -1,40 +1,160 @@
 import type Database from 'better-sqlite3';
-import type { AuditEvent, AuditLog } from '../ports/audit-log.js';
+import type { AuditEvent } from '../ports/audit-log.js';
+import type { AuditRow, AuditRowIndex, AuditStore, LegacyAuditRow, LookupKey } from '../ports/audit-store.js';
 
-/** Append-only audit trail in the `audit_events` table. */
-export class SqliteAuditLog implements AuditLog {
-  readonly #insert: Database.Statement;
+/** LookupEvents attribute → the indexed column it filters (resources go through json_each). */
+const COLUMN: Record<Exclude<LookupKey, 'ResourceType' | 'ResourceName'>, string> = {
+  EventId: 'event_id',
+  EventName: 'operation',
+  ReadOnly: 'read_only',
+  Username: 'username',
+  EventSource: 'event_source',
+  AccessKeyId: 'access_key_id',
+};
+
+const LINK = 'seq, kind, record, prev_hash, hash, signature';
+
+/**
+ * The audit trail in the `audit_events` table of flint.db: one row per link of the hash chain
+ * (events and digests), written once and never updated — except the one-time sealing of rows an
+ * older Flint wrote before the chain existed. Lookup columns are copies for indexing; the hashed
+ * `record` is what LookupEvents returns.
+ */
+export class SqliteAuditLog implements AuditStore {
   readonly #db: Database.Database;
+  readonly #insert: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#db = db;
     this.#insert = db.prepare(
-      'INSERT INTO audit_events (time, request_id, principal, service, operation, resource, status, error_type, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO audit_events (seq, kind, time, request_id, principal, service, operation, resource, status, error_type, detail,
+         event_id, event_source, read_only, username, access_key_id, resources, record, prev_hash, hash, signature)
+       VALUES (@seq, @kind, @time, @requestId, @principal, @service, @operation, @resource, @status, @errorType, @detail,
+         @eventId, @eventSource, @readOnly, @username, @accessKeyId, @resources, @record, @prevHash, @hash, @signature)`,
     );
   }
 
-  record(e: AuditEvent): void {
-    this.#insert.run(e.time, e.requestId, e.principal, e.service ?? null, e.operation, e.resource ?? null, e.status, e.errorType ?? null, e.detail ? JSON.stringify(e.detail) : null);
+  append(row: AuditRow, index?: AuditRowIndex): void {
+    this.#insert.run(this.#params(row, index));
+  }
+
+  seal(row: AuditRow, index: AuditRowIndex): void {
+    const p = this.#params(row, index);
+    this.#db
+      .prepare(
+        `UPDATE audit_events SET kind = @kind, event_id = @eventId, event_source = @eventSource, read_only = @readOnly, username = @username,
+           access_key_id = @accessKeyId, resources = @resources, record = @record, prev_hash = @prevHash, hash = @hash WHERE seq = @seq AND hash IS NULL`,
+      )
+      .run({ seq: p['seq'], kind: p['kind'], eventId: p['eventId'], eventSource: p['eventSource'], readOnly: p['readOnly'], username: p['username'], accessKeyId: p['accessKeyId'], resources: p['resources'], record: p['record'], prevHash: p['prevHash'], hash: p['hash'] });
+  }
+
+  head(): AuditRow | undefined {
+    const r = this.#db.prepare(`SELECT ${LINK} FROM audit_events WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1`).get() as Record<string, unknown> | undefined;
+    return r ? toRow(r) : undefined;
+  }
+
+  rows(opts: { fromSeq?: number; limit?: number } = {}): AuditRow[] {
+    return (this.#db.prepare(`SELECT ${LINK} FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?`).all(opts.fromSeq ?? Number.MIN_SAFE_INTEGER, opts.limit ?? -1) as Array<Record<string, unknown>>).map(toRow);
+  }
+
+  lookup(q: { attribute?: { key: LookupKey; value: string }; startTime?: string; endTime?: string; beforeSeq?: number; limit: number }): AuditRow[] {
+    const where = ["kind = 'event'", 'record IS NOT NULL'];
+    const args: unknown[] = [];
+    if (q.attribute) {
+      const { key, value } = q.attribute;
+      if (key === 'ResourceType' || key === 'ResourceName') {
+        where.push(`EXISTS (SELECT 1 FROM json_each(audit_events.resources) WHERE json_extract(value, '$.${key === 'ResourceType' ? 'type' : 'name'}') = ?)`);
+        args.push(value);
+      } else if (key === 'ReadOnly') {
+        where.push('read_only = ?');
+        args.push(value === 'true' ? 1 : 0);
+      } else {
+        where.push(`${COLUMN[key]} = ?`);
+        args.push(value);
+      }
+    }
+    if (q.startTime !== undefined) { where.push('time >= ?'); args.push(q.startTime); }
+    if (q.endTime !== undefined) { where.push('time <= ?'); args.push(q.endTime); }
+    if (q.beforeSeq !== undefined) { where.push('seq < ?'); args.push(q.beforeSeq); }
+    const sql = `SELECT ${LINK} FROM audit_events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`;
+    return (this.#db.prepare(sql).all(...args, q.limit) as Array<Record<string, unknown>>).map(toRow);
+  }
+
+  lastDigestBefore(time: string): AuditRow | undefined {
+    const r = this.#db.prepare(`SELECT ${LINK} FROM audit_events WHERE kind = 'digest' AND time < ? ORDER BY seq DESC LIMIT 1`).get(time) as Record<string, unknown> | undefined;
+    return r ? toRow(r) : undefined;
+  }
+
+  pruneBefore(seq: number): number {
+    return this.#db.prepare('DELETE FROM audit_events WHERE seq < ?').run(seq).changes;
+  }
+
+  unsealed(): LegacyAuditRow[] {
+    const rows = this.#db.prepare('SELECT seq, time, request_id, principal, service, operation, resource, status, error_type, detail FROM audit_events WHERE hash IS NULL ORDER BY seq').all() as Array<Record<string, unknown>>;
+    return rows.map((r) => toEvent(r) as LegacyAuditRow);
   }
 
   list(opts: { afterSeq?: number; limit?: number; resource?: string } = {}): AuditEvent[] {
     const rows = this.#db
       .prepare(
         `SELECT seq, time, request_id, principal, service, operation, resource, status, error_type, detail FROM audit_events
-         WHERE seq > ? ${opts.resource ? 'AND resource = ?' : ''} ORDER BY seq LIMIT ?`,
+         WHERE kind = 'event' AND seq > ? ${opts.resource ? 'AND resource = ?' : ''} ORDER BY seq LIMIT ?`,
       )
       .all(...[opts.afterSeq ?? 0, ...(opts.resource ? [opts.resource] : []), opts.limit ?? 1000]) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({
-      seq: r['seq'] as number,
-      time: r['time'] as string,
-      requestId: r['request_id'] as string,
-      principal: r['principal'] as string,
-      ...(r['service'] ? { service: r['service'] as string } : {}),
-      operation: r['operation'] as string,
-      ...(r['resource'] ? { resource: r['resource'] as string } : {}),
-      status: r['status'] as number,
-      ...(r['error_type'] ? { errorType: r['error_type'] as string } : {}),
-      ...(r['detail'] ? { detail: JSON.parse(r['detail'] as string) as Record<string, unknown> } : {}),
-    }));
+    return rows.map(toEvent);
   }
+
+  #params(row: AuditRow, index?: AuditRowIndex): Record<string, unknown> {
+    const digestTime = row.kind === 'digest' ? (JSON.parse(row.record) as { digestEndTime?: string }).digestEndTime : undefined;
+    return {
+      seq: row.seq,
+      kind: row.kind,
+      time: index?.eventTime ?? digestTime ?? new Date(0).toISOString(),
+      requestId: index?.requestId ?? '',
+      principal: index?.principal ?? 'flint',
+      service: index?.service ?? null,
+      operation: index?.eventName ?? 'Digest',
+      resource: index?.resource ?? null,
+      status: index?.status ?? 0,
+      errorType: index?.errorType ?? null,
+      detail: row.kind === 'event' ? JSON.stringify((JSON.parse(row.record) as { requestParameters?: unknown }).requestParameters ?? null) : null,
+      eventId: index?.eventId ?? null,
+      eventSource: index?.eventSource ?? null,
+      readOnly: index ? (index.readOnly ? 1 : 0) : null,
+      username: index?.username ?? null,
+      accessKeyId: index?.accessKeyId ?? null,
+      resources: index ? JSON.stringify(index.resources) : null,
+      record: row.record,
+      prevHash: row.prevHash,
+      hash: row.hash,
+      signature: row.signature ?? null,
+    };
+  }
+}
+
+function toRow(r: Record<string, unknown>): AuditRow {
+  return {
+    seq: r['seq'] as number,
+    kind: r['kind'] === 'digest' ? 'digest' : 'event',
+    record: (r['record'] as string | null) ?? '',
+    prevHash: (r['prev_hash'] as string | null) ?? '',
+    hash: (r['hash'] as string | null) ?? '',
+    ...(r['signature'] ? { signature: r['signature'] as string } : {}),
+  };
+}
+
+function toEvent(r: Record<string, unknown>): AuditEvent {
+  const detail = r['detail'] ? (JSON.parse(r['detail'] as string) as Record<string, unknown> | null) : null;
+  return {
+    seq: r['seq'] as number,
+    time: r['time'] as string,
+    requestId: r['request_id'] as string,
+    principal: r['principal'] as string,
+    ...(r['service'] ? { service: r['service'] as string } : {}),
+    operation: r['operation'] as string,
+    ...(r['resource'] ? { resource: r['resource'] as string } : {}),
+    status: r['status'] as number,
+    ...(r['error_type'] ? { errorType: r['error_type'] as string } : {}),
+    ...(detail ? { detail } : {}),
+  };
 }

@@ -86,10 +86,15 @@ test('cli: deploy zips a directory and creates, then updates, the function; invo
   assert.match(updated.stdout, /deployed .*cli-fn/);
   assert.equal((await flint('invoke', 'cli-fn', '{"n":2}')).stdout.trim(), '{"tripled":6}');
 
+  // `flint logs` reads through the CloudWatch Logs API (FilterLogEvents), not the files.
   const logs = await flint('logs', 'cli-fn');
   assert.match(logs.stdout, /START RequestId/);
   assert.match(logs.stdout, /got 21/);
   assert.match(logs.stdout, /END RequestId/);
+  const reports = await flint('logs', 'cli-fn', '--since', '1h', '--filter-pattern', 'REPORT');
+  const lines = reports.stdout.trim().split('\n');
+  assert.equal(lines.length, 2, reports.stdout);
+  assert.ok(lines.every((l) => l.startsWith('REPORT RequestId: ')), reports.stdout);
 });
 
 test('cli: the server stops cleanly on SIGTERM', async () => {

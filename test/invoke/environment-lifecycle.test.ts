@@ -63,8 +63,7 @@ test('lifecycle: a timeout answers Sandbox.Timedout and replaces the environment
   const next = await invoke(h, 'slow', { ms: 1 }, { LogType: 'Tail' });
   assert.equal(body(next), 'woke up');
   assert.match(tail(next), /Init Duration/, 'the next invocation starts a new environment');
-  const streams = await h.app.dataPlane.logs.listStreams('slow');
-  assert.equal(streams.length, 2);
+  assert.equal(h.app.dataPlane.logs.streams('/aws/lambda/slow')!.length, 2);
 });
 
 test('lifecycle: a runtime that crashes mid-invocation is Runtime.ExitError; the environment is replaced', async () => {
@@ -198,16 +197,16 @@ test('concurrency: a provisioned environment that fails to initialize marks the 
 test('logs: each environment writes a log stream the reader lists and reads back', async () => {
   await deploy(h, { name: 'logged', scenario: 'echo', runtime: 'nodejs' });
   const r = await invoke(h, 'logged', { line: 'one' });
-  const streams = await h.app.dataPlane.logs.listStreams('logged');
+  const streams = h.app.dataPlane.logs.streams('/aws/lambda/logged')!;
   assert.equal(streams.length, 1);
-  assert.match(streams[0]!.name, /^\d{4}\/\d\d\/\d\d\/\[\$LATEST\][0-9a-f]{32}$/);
-  await until(async () => (await h.app.dataPlane.logs.read('logged', streams[0]!.name)).events.some((e) => e.message.startsWith('REPORT')));
-  const { events } = await h.app.dataPlane.logs.read('logged', streams[0]!.name);
+  assert.match(streams[0]!.logStreamName, /^\d{4}\/\d\d\/\d\d\/\[\$LATEST\][0-9a-f]{32}$/);
+  const events = await h.app.dataPlane.logs.read('/aws/lambda/logged', streams[0]!.logStreamName);
+  assert.match(events[4]!.message, /^REPORT RequestId: /);
   const messages = events.map((e) => e.message);
   assert.match(messages[0]!, /^INIT_START Runtime Version: flint:nodejs20\.x$/);
   assert.equal(messages[1], `START RequestId: ${r.$metadata.requestId} Version: $LATEST`);
   assert.match(messages[2]!, /\tINFO\t\{ line: 'one' \}$/);
   assert.equal(messages[3], `END RequestId: ${r.$metadata.requestId}`);
   assert.ok(events.every((e) => typeof e.timestamp === 'number' && e.timestamp > 0));
-  assert.deepEqual(await h.app.dataPlane.logs.listFunctions().then((fns) => fns.includes('logged')), true);
+  assert.ok(h.app.dataPlane.logs.group('/aws/lambda/logged'), "the function's first line created its log group");
 });

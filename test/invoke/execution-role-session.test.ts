@@ -10,7 +10,7 @@ import { EnvironmentSession, ROLE_CANNOT_BE_ASSUMED } from '../../src/invoke/env
 import { ExecutionEnvironment } from '../../src/invoke/execution-environment.js';
 import { RuntimeCatalog } from '../../src/invoke/runtime-catalog.js';
 import { SessionCredentials } from '../helpers/in-memory-role-credentials.js';
-import { LogStore } from '../../src/observe/log-store.js';
+import { FileLogStorage } from '../../src/store/file-log-storage.js';
 import { ProcessSandboxDriver } from '../../src/sandbox/process-driver.js';
 import { runtimeFilesDir } from '../../src/runtimes/runtime-files.js';
 import { until } from '../helpers/until.js';
@@ -124,7 +124,7 @@ function environment(credentials: RoleCredentials, clock: ReturnType<typeof mova
   writeFileSync(join(code, 'index.js'), 'exports.handler = async () => ({ key: process.env.AWS_ACCESS_KEY_ID });');
   const runtimes = new RuntimeCatalog({ runtimeFilesDir: runtimeFilesDir(), nodePath: process.execPath, nodeVersion: process.versions.node, pythonPath: '/usr/bin/python3' });
   const config = { FunctionName: 'role-fn', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: ROLE, MemorySize: 128, Timeout: 5 } as unknown as FunctionConfiguration;
-  const logs = new LogStore(join(root, 'logs'));
+  const logs = new FileLogStorage(join(root, 'logs'), () => clock.now());
   const env = new ExecutionEnvironment(
     { functionName: 'role-fn', version: '$LATEST', config, runtime: runtimes.resolve(config, code, []), codeDir: code, layerDirs: [], initializationType: 'on-demand' },
     { driver: new ProcessSandboxDriver({ scratchDir: join(root, 'sandboxes') }), runtimes, logs, credentials, clock, region: 'us-east-1', initTimeoutMs: 10_000, credentialTtlMs: HOUR },

@@ -100,13 +100,17 @@ async function scenario(h: Harness, serverLog: string[]): Promise<Scenario> {
 
   put('metrics', await (await fetch(`${h.endpoint}/metrics`)).text());
   put('audit', h.app.audit.list({ limit: 10_000 }));
+  // The full CloudTrail records (request parameters, response elements, identities) and digests.
+  const trailDb = new Database(join(h.dataDir, 'flint.db'), { readonly: true });
+  put('audit records', trailDb.prepare('SELECT record, signature FROM audit_events').all());
+  trailDb.close();
 
   const env = { ...process.env, FLINT_ENDPOINT: h.endpoint, FLINT_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, FLINT_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey };
   for (const args of [['invoke', 'leaky', '{"n":2}'], ['logs', 'leaky'], ['keys', 'status'], ['keys', 'rotate', '--wait']]) {
     const r = await run(process.execPath, ['--import', 'tsx', MAIN, ...args, '--data-dir', h.dataDir], { env }).catch((err: { stdout: string; stderr: string }) => err);
     put(`flint ${args.join(' ')}`, r.stdout + r.stderr);
   }
-  outputs['data dir logs'] = readTree(join(h.dataDir, 'logs')).join('\n');
+  outputs['data dir logs'] = readTree(join(h.dataDir, 'log-groups')).join('\n');
   outputs['server log'] = serverLog.join('\n');
 
   // A plaintext data key of the stored code, opened here with the data dir's keyring.

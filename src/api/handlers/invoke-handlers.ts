@@ -5,10 +5,17 @@ import { UnsupportedOperationException } from '../../domain/errors.js';
 
 /** The async (`Event`) side of Invoke: writes the event durably and returns its request id. */
 export interface EventInvoker {
-  enqueue(req: { functionName: string; qualifier?: string; payload: Buffer; clientContext?: string; requestId?: string }): Promise<{ requestId: string }>;
+  enqueue(req: { functionName: string; qualifier?: string; payload: Buffer; clientContext?: string; requestId?: string; traceId?: string }): Promise<{ requestId: string }>;
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** The caller's X-Ray header, passed on to the invocation (malformed ones are ignored further in, as Lambda does). */
+function traceHeaderOf(headers: Record<string, string | string[] | undefined> | undefined): { traceId: string } | Record<string, never> {
+  const h = headers?.['x-amzn-trace-id'];
+  const v = Array.isArray(h) ? h[0] : h;
+  return v !== undefined && v !== '' ? { traceId: v } : {};
+}
 
 /**
  * Invoke and the deprecated InvokeAsync. The payload arrives as raw bytes with or without a
@@ -37,6 +44,7 @@ export function invokeHandlers(deps: { invoke: InvokeService; events?: EventInvo
           ...(input.ClientContext !== undefined ? { clientContext: input.ClientContext } : {}),
           // The queued invocation keeps the API request's id, so the 202's x-amzn-RequestId names it (as on AWS).
           requestId: ctx.requestId,
+          ...traceHeaderOf(ctx.headers),
         });
         return { StatusCode: 202, Payload: EMPTY };
       }
@@ -48,6 +56,7 @@ export function invokeHandlers(deps: { invoke: InvokeService; events?: EventInvo
         ...(input.LogType !== undefined ? { logType: input.LogType } : {}),
         // The invocation runs with the API request's id, so x-amzn-RequestId names it (as on AWS).
         requestId: ctx.requestId,
+        ...traceHeaderOf(ctx.headers),
       });
       return {
         StatusCode: r.statusCode,
@@ -60,7 +69,7 @@ export function invokeHandlers(deps: { invoke: InvokeService; events?: EventInvo
     InvokeAsync: async (input, ctx) => {
       const payload: Buffer = input.InvokeArgs ?? EMPTY;
       checkPayloadJson(payload);
-      await enqueue({ functionName: input.FunctionName, payload, requestId: ctx.requestId });
+      await enqueue({ functionName: input.FunctionName, payload, requestId: ctx.requestId, ...traceHeaderOf(ctx.headers) });
       return { Status: 202 };
     },
   };

@@ -15,19 +15,26 @@ export class AwsJsonProtocol implements Protocol {
   readonly #model: ServiceModel;
   readonly #decoder: RequestDecoder;
   readonly #contentType: string;
-  readonly #prefix: string;
+  readonly #prefixes: string[];
 
   constructor(model: ServiceModel) {
     this.#model = model;
     // A body that is not JSON: the json protocol's SerializationException, as AWS's Coral answers it.
     this.#decoder = new RequestDecoder(model, (m) => new AwsError('SerializationException', m, { status: 400 }));
     this.#contentType = `application/x-amz-json-${model.metadata.jsonVersion ?? '1.0'}`;
-    this.#prefix = `${model.metadata.targetPrefix}.`;
+    // Current SDKs name the target by the Smithy service shape alone (`CloudTrail_20131101.LookupEvents`)
+    // where botocore sends the model's full prefix (`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.`);
+    // CloudTrail's endpoint takes both.
+    const prefix = model.metadata.targetPrefix ?? '';
+    const short = prefix.split('.').pop()!;
+    this.#prefixes = short !== prefix ? [`${prefix}.`, `${short}.`] : [`${prefix}.`];
   }
 
   #target(req: ProtocolRequest): string | undefined {
     const t = req.headers['x-amz-target'];
-    return typeof t === 'string' && t.startsWith(this.#prefix) ? t.slice(this.#prefix.length) : undefined;
+    if (typeof t !== 'string') return undefined;
+    const p = this.#prefixes.find((x) => t.startsWith(x));
+    return p ? t.slice(p.length) : undefined;
   }
 
   match(req: ProtocolRequest): OperationMatch | undefined {

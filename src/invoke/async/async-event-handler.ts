@@ -5,6 +5,7 @@ import { LambdaError } from '../../domain/errors.js';
 import type { Arns } from '../../domain/function-name.js';
 import type { AsyncFunctionLookup, AsyncSettings } from './async-function-lookup.js';
 import type { DestinationRouter } from './destination-router.js';
+import type { AsyncEventMetrics } from '../../ports/metrics.js';
 import { invocationRecord } from './invocation-record.js';
 import {
   afterFunctionError,
@@ -35,6 +36,7 @@ export class AsyncEventHandler {
   readonly #clock: Clock;
   readonly #timeScale: number;
   readonly #log: AsyncLog;
+  readonly #metrics: AsyncEventMetrics | undefined;
 
   constructor(deps: {
     queue: EventQueue;
@@ -45,7 +47,9 @@ export class AsyncEventHandler {
     clock: Clock;
     timeScale: number;
     log: AsyncLog;
+    metrics?: AsyncEventMetrics;
   }) {
+    this.#metrics = deps.metrics;
     this.#queue = deps.queue;
     this.#invoker = deps.invoker;
     this.#lookup = deps.lookup;
@@ -67,6 +71,9 @@ export class AsyncEventHandler {
       return this.#fail(lease, settings, 'EventAgeExceeded', e.lastOutcome, e.attempts);
     }
 
+    // AsyncEventAge: from queueing to each invocation attempt (Lambda's "time between when Lambda
+    // successfully queues the event and when the function is invoked").
+    this.#metrics?.invoked(e.functionName, e.qualifier, this.#clock.now() - e.enqueuedAt);
     let result: InvokeResult;
     try {
       result = await this.#invoker.invoke({
@@ -76,7 +83,7 @@ export class AsyncEventHandler {
         requestId: e.requestId,
         async: true,
         ...(e.clientContext !== undefined ? { clientContext: e.clientContext } : {}),
-        ...(e.traceId !== undefined ? { traceId: e.traceId } : {}),
+        ...(e.traceId !== undefined ? { traceId: e.traceId, enqueuedAt: e.enqueuedAt } : {}),
       });
     } catch (err) {
       return this.#afterInvokeError(lease, settings, rs, err);
@@ -89,6 +96,8 @@ export class AsyncEventHandler {
       ...(result.functionError !== undefined ? { functionError: result.functionError } : {}),
       payloadBase64: result.payload.toString('base64'),
     };
+    // A destination continues the trace the function ran in (its header names the function segment as parent).
+    if (result.traceId !== undefined) e.traceId = result.traceId;
     if (result.functionError === undefined) return this.#succeed(lease, settings, outcome, attempts);
 
     const d = afterFunctionError(attempts, this.#clock.now(), rs);
@@ -107,6 +116,7 @@ export class AsyncEventHandler {
       // The function (or the alias/version) was deleted while the event waited: nothing can run it,
       // and its async configuration went with it.
       this.#log('warn', `async ${e.requestId}: discarded, ${e.functionName}:${e.qualifier} no longer exists (${message})`);
+      this.#metrics?.dropped(e.functionName, e.qualifier);
       return (await this.#queue.ack(lease)) ? 'discarded' : this.#leaseLost(lease);
     }
     const errorOutcome: AttemptOutcome = { statusCode: statusOf(type, kind), errorType: type ?? 'ServiceException', errorMessage: message };
@@ -140,8 +150,13 @@ export class AsyncEventHandler {
     if (dlq) {
       const f = this.#router.followUp(dlq, e.payload, 'dead-letter', this.#clock.now());
       if ('event' in f) followUps.push(f.event);
-      else this.#log('error', `async ${e.requestId}: cannot deliver to dead-letter target ${dlq}: ${f.error}; the event is lost`);
+      else {
+        this.#metrics?.deadLetterError(e.functionName, e.qualifier);
+        this.#log('error', `async ${e.requestId}: cannot deliver to dead-letter target ${dlq}: ${f.error}; the event is lost`);
+      }
     }
+    // AsyncEventsDropped: the event failed for good (age, retries, or a permanent error), DLQ or not.
+    this.#metrics?.dropped(e.functionName, e.qualifier);
     this.#log(
       'debug',
       `async ${e.requestId}: dropped (${condition}) after ${attempts} invocation(s) of ${e.functionName}:${e.qualifier}` +
@@ -169,8 +184,11 @@ export class AsyncEventHandler {
       timestamp: now,
     });
     const f = this.#router.followUp(arn, Buffer.from(JSON.stringify(record)), 'destination', now);
-    if ('event' in f) into.push(f.event);
-    else this.#log('error', `async ${e.requestId}: cannot deliver the ${condition} record to ${arn}: ${f.error}`);
+    if ('event' in f) into.push(e.traceId !== undefined ? { ...f.event, traceId: e.traceId } : f.event);
+    else {
+      this.#metrics?.destinationDeliveryFailure(e.functionName, e.qualifier);
+      this.#log('error', `async ${e.requestId}: cannot deliver the ${condition} record to ${arn}: ${f.error}`);
+    }
   }
 
   #leaseLost(lease: LeasedEvent): HandleOutcome {

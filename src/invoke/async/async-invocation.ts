@@ -2,6 +2,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { EventQueue } from '../../ports/event-queue.js';
 import type { Invoker } from '../../ports/invoker.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
+import type { AsyncEventMetrics } from '../../ports/metrics.js';
 import type { Arns } from '../../domain/function-name.js';
 import type { InvocationTargets } from '../invoke-service.js';
 import { AsyncFunctionLookup } from './async-function-lookup.js';
@@ -43,6 +44,8 @@ export function createAsyncInvocation(deps: {
   /** config.asyncRetryScale: multiplies every retry delay and the maximum event age. */
   timeScale: number;
   options: Partial<AsyncPollerOptions> & Pick<AsyncPollerOptions, 'pollers'>;
+  /** CloudWatch's async metrics (AsyncEventsReceived, AsyncEventAge, …). */
+  metrics?: AsyncEventMetrics;
 }): AsyncInvocation {
   const lookup = new AsyncFunctionLookup(deps.store);
   const router = new DestinationRouter({ lookup, region: deps.arns.region, uuid: deps.uuid });
@@ -55,6 +58,7 @@ export function createAsyncInvocation(deps: {
     clock: deps.clock,
     timeScale: deps.timeScale,
     log: deps.log,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
   const pollers = new AsyncPollerPool({
     queue: deps.queue,
@@ -69,6 +73,7 @@ export function createAsyncInvocation(deps: {
     clock: deps.clock,
     uuid: deps.uuid,
     onEnqueued: () => pollers.wake(),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
   return { invoker, pollers };
 }

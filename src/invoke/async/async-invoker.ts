@@ -1,7 +1,9 @@
 import type { Clock } from '../../ports/clock.js';
 import type { EventQueue } from '../../ports/event-queue.js';
+import type { AsyncEventMetrics } from '../../ports/metrics.js';
 import { RequestTooLargeException } from '../../domain/errors.js';
 import type { InvocationTargets } from '../invoke-service.js';
+import { queuedTraceHeader } from './queued-trace-header.js';
 
 /**
  * Lambda's limit for an asynchronous invocation's payload: 1 MB since October 2025 (it was 256 KB
@@ -36,6 +38,7 @@ export class AsyncInvoker {
   readonly #clock: Clock;
   readonly #uuid: () => string;
   readonly #onEnqueued: () => void;
+  readonly #metrics: AsyncEventMetrics | undefined;
 
   constructor(deps: {
     queue: EventQueue;
@@ -45,7 +48,9 @@ export class AsyncInvoker {
     uuid: () => string;
     /** Called after each commit (wakes idle pollers so delivery does not wait for a poll interval). */
     onEnqueued?: () => void;
+    metrics?: AsyncEventMetrics;
   }) {
+    this.#metrics = deps.metrics;
     this.#queue = deps.queue;
     this.#targets = deps.targets;
     this.#clock = deps.clock;
@@ -72,10 +77,11 @@ export class AsyncInvoker {
       qualifier,
       payload: req.payload,
       ...(req.clientContext !== undefined ? { clientContext: req.clientContext } : {}),
-      ...(req.traceId !== undefined ? { traceId: req.traceId } : {}),
+      ...queuedTraceHeader(req.traceId, target.record.config.TracingConfig?.Mode, this.#clock.now()),
       origin: 'invoke',
       enqueuedAt: this.#clock.now(),
     });
+    this.#metrics?.received(name, qualifier);
     this.#onEnqueued();
     return { requestId };
   }
