@@ -1,6 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, type Harness } from '../helpers/flint-harness.js';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { startHarness, TEST_CREDENTIALS, type Harness } from '../helpers/flint-harness.js';
 import { UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { body, deploy, invoke, tail, waitActive, type DeployOptions } from './fixture-functions.js';
 import type { LogEventRecord } from '../../src/ports/log-events.js';
@@ -218,6 +219,16 @@ for (const sandbox of ['process', 'bwrap'] as const) describe(`logging-config in
       const mine = events.filter((e) => e.message.includes(r.$metadata.requestId!));
       assert.ok(mine.length > 0);
       assert.deepEqual([...new Set(mine.map((e) => e.logGroupName))], [group]);
+      // Through the CloudWatch Logs API: the lines are in the custom group, none in /aws/lambda/<fn>.
+      const logs = new CloudWatchLogsClient({ endpoint: h!.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+      try {
+        const found = await logs.send(new FilterLogEventsCommand({ logGroupName: group, filterPattern: `"${r.$metadata.requestId}"` }));
+        assert.ok(found.events!.some((e) => e.message!.includes('"type":"platform.report"')));
+        const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/lambda/${name}` }));
+        assert.deepEqual(groups.logGroups, []);
+      } finally {
+        logs.destroy();
+      }
     });
 
     test(`logging-config/${sandbox}/${runtime}: UpdateFunctionConfiguration to JSON takes effect at the next invocation`, async (t) => {
