@@ -212,6 +212,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     timeScale: config.asyncRetryScale,
     options: { pollers: config.asyncPollers, visibilityMs: config.asyncVisibilityTimeoutMs },
     metrics: lambdaMetrics,
+    queues: sqs.port,
   });
   const emf = new EmfExtractor(metricRecorder);
   emf.subscribe(dataPlane.logs);
