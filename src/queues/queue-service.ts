@@ -7,6 +7,8 @@ import { initialAttributes, isKnownAttribute, validated, READ_ONLY_ATTRIBUTES } 
 import { sqsErrors } from './sqs-errors.js';
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
+/** FIFO deduplication interval. */
+const DEDUP_MS = 5 * 60_000;
 
 /**
  * The queues of Flint's one account: create, find, list, delete, attributes, tags, purge. Queues
@@ -18,6 +20,8 @@ export class QueueService {
   readonly region: string;
   readonly accountId: string;
   readonly #queues = new Map<string, LiveQueue>();
+  /** Names deleted in the last 60 seconds (epoch ms of the deletion). */
+  readonly #recentlyDeleted = new Map<string, number>();
 
   constructor(opts: { store: QueueStore; clock: Clock; region: string; accountId: string }) {
     this.#store = opts.store;
@@ -25,7 +29,19 @@ export class QueueService {
     this.region = opts.region;
     this.accountId = opts.accountId;
     for (const q of this.#store.loadQueues()) this.#queues.set(q.name, new LiveQueue(q, this.arnOf(q.name)));
-    for (const m of this.#store.loadMessages()) this.#queues.get(m.queue)?.messages.set(m.seq, m);
+    const now = this.#clock.now();
+    for (const m of this.#store.loadMessages()) {
+      const q = this.#queues.get(m.queue);
+      if (!q) continue;
+      q.messages.set(m.seq, m);
+      // FIFO deduplication survives a restart for the messages still stored (deleted ones' ids are
+      // kept in memory only: after a restart a resend of a deleted message within 5 minutes is new).
+      const d = m.message;
+      if (q.fifo && d.deduplicationId && d.sequenceNumber && d.sentAt + DEDUP_MS > now) {
+        const key = (q.stored.attributes['DeduplicationScope'] === 'messageGroup' ? d.groupId + '\n' : '') + d.deduplicationId;
+        q.dedup.set(key, { messageId: d.id, sequenceNumber: d.sequenceNumber, expiresAt: d.sentAt + DEDUP_MS });
+      }
+    }
   }
 
   get store(): QueueStore {
@@ -92,6 +108,13 @@ export class QueueService {
       }
       return existing;
     }
+    // "You must wait 60 seconds after deleting a queue before you can create another queue with the
+    // same name" (CreateQueue API reference).
+    const deletedAt = this.#recentlyDeleted.get(name);
+    if (deletedAt !== undefined && this.#clock.now() - deletedAt < 60_000) {
+      throw new AwsError('QueueDeletedRecently', 'You must wait 60 seconds after deleting a queue before you can create another with the same name.');
+    }
+    this.#recentlyDeleted.delete(name);
     const now = Math.floor(this.#clock.now() / 1000);
     const stored: StoredQueue = { name, attributes: attrs, tags: { ...tags }, createdAt: now, lastModifiedAt: now };
     this.#store.putQueue(stored);
@@ -103,6 +126,7 @@ export class QueueService {
   delete(q: LiveQueue): void {
     this.#store.deleteQueue(q.name);
     this.#queues.delete(q.name);
+    this.#recentlyDeleted.set(q.name, this.#clock.now());
     q.deleted = true;
     q.wake();
   }
