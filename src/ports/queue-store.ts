@@ -40,9 +40,9 @@ export interface StoredMessage {
 }
 
 /**
- * Durable storage for the SQS-compatible queues. Every write has reached the disk when the call
- * returns: SendMessage answers only after that, so an acknowledged message survives kill -9 and
- * power loss.
+ * Durable storage for the SQS-compatible queues. A write survives the process being killed once
+ * its call returns, and a power cut once a later `durable()` has resolved: SendMessage answers
+ * only after both.
  */
 export interface QueueStore {
   loadQueues(): StoredQueue[];
@@ -59,5 +59,7 @@ export interface QueueStore {
   /** Moves a message to another queue (dead-letter redrive) as a fresh, never-received message. */
   moveMessage(seq: number, toQueue: string, message: StoredMessageBody, visibleAt: number): void;
   purge(queue: string): void;
+  /** Resolves once every write committed before the call is on disk (group-committed flushes). */
+  durable(): Promise<void>;
   close(): void;
 }

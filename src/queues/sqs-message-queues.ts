@@ -76,7 +76,10 @@ export class SqsMessageQueues implements MessageQueues {
       ...(opts.delaySeconds !== undefined ? { delaySeconds: opts.delaySeconds } : {}),
     };
     this.#messages.validate(q, m);
-    return this.#messages.sendAll(q, [m])[0]!.messageId;
+    const id = this.#messages.sendAll(q, [m])[0]!.messageId;
+    // Committed (kept across kill -9) now; on disk at the next group flush.
+    this.#queues.store.durable().catch(() => {});
+    return id;
   }
 
   #queue(arn: string): LiveQueue {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import type { QueueStore, StoredMessage, StoredMessageBody, StoredQueue } from '../ports/queue-store.js';
 
 interface MessageRow {
@@ -13,18 +14,27 @@ interface MessageRow {
 
 /**
  * QueueStore on the metadata store's SQLite file (tables of migration 40) through its own
- * connection with `synchronous = FULL`: every commit syncs the write-ahead log before it returns,
- * so a SendMessage that answered has its message on disk (kill -9 or power loss keeps it).
- * Writes are synchronous calls: a batch is one transaction and one flush.
+ * connection. Commits are synchronous calls that write the write-ahead log without syncing it
+ * (`synchronous = NORMAL`): once a call returns, the write survives the process being killed
+ * (kill -9: the log is in the kernel's page cache). `durable()` then fdatasyncs the log on libuv's
+ * thread pool — what `synchronous = FULL` does in every commit, without stopping the event loop
+ * and with one flush for every write committed meanwhile — so SendMessage answers only once its
+ * message would also survive a power cut. (Outside WAL mode every commit syncs itself.)
  */
 export class SqliteQueueStore implements QueueStore {
   readonly #db: Database.Database;
   readonly #stmt: Record<string, Database.Statement>;
+  readonly #walPath: string | undefined;
+  #walFd: number | undefined;
+  /** The flush running now, and the one that will start after it (shared by every caller meanwhile). */
+  #flushing: Promise<void> | undefined;
+  #nextFlush: Promise<void> | undefined;
 
   constructor(file: string) {
     this.#db = new Database(file);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = FULL');
+    const wal = String(this.#db.pragma('journal_mode = WAL', { simple: true })).toLowerCase() === 'wal';
+    this.#db.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
+    this.#walPath = wal ? `${file}-wal` : undefined;
     this.#db.pragma('busy_timeout = 5000');
     const table = this.#db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sqs_messages'").get();
     if (!table) {
@@ -99,7 +109,38 @@ export class SqliteQueueStore implements QueueStore {
     this.#stmt['purge']!.run(queue);
   }
 
+  durable(): Promise<void> {
+    if (this.#walPath === undefined) return Promise.resolve();
+    if (!this.#flushing) return (this.#flushing = this.#flush());
+    // A flush is running: writes committed after it started need the next one.
+    this.#nextFlush ??= this.#flushing.then(() => {
+      this.#nextFlush = undefined;
+      return (this.#flushing = this.#flush());
+    });
+    return this.#nextFlush;
+  }
+
+  #flush(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let fd: number;
+      try {
+        fd = this.#walFd ??= openSync(this.#walPath!, 'r');
+      } catch (err) {
+        this.#flushing = undefined;
+        reject(err as Error);
+        return;
+      }
+      fdatasync(fd, (err) => {
+        this.#flushing = undefined;
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+  }
+
   close(): void {
     if (this.#db.open) this.#db.close();
+    if (this.#walFd !== undefined) closeSync(this.#walFd);
+    this.#walFd = undefined;
   }
 }

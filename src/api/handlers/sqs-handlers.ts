@@ -72,11 +72,13 @@ export function sqsHandlers(queues: QueueService, messages: MessageService): Ope
     PurgeQueue: (i: Input) => {
       queues.purge(queues.byUrl(i.QueueUrl));
     },
-    SendMessage: (i: Input, ctx) => {
+    SendMessage: async (i: Input, ctx) => {
       const q = queues.byUrl(i.QueueUrl);
       const m = sendInput(i, ctx);
       messages.validate(q, m);
       const [r] = messages.sendAll(q, [m]);
+      // Acknowledged only once on disk (a power cut keeps it too).
+      await queues.store.durable();
       return {
         MD5OfMessageBody: r!.md5OfBody,
         ...(r!.md5OfMessageAttributes ? { MD5OfMessageAttributes: r!.md5OfMessageAttributes } : {}),
@@ -85,7 +87,7 @@ export function sqsHandlers(queues: QueueService, messages: MessageService): Ope
         ...(r!.sequenceNumber ? { SequenceNumber: r!.sequenceNumber } : {}),
       };
     },
-    SendMessageBatch: (i: Input, ctx) => {
+    SendMessageBatch: async (i: Input, ctx) => {
       const q = queues.byUrl(i.QueueUrl);
       const entries = checkBatch(i.Entries, 'SendMessageBatchRequestEntry');
       const total = entries.reduce((n, e) => n + messageSize({ body: e.MessageBody ?? '', messageAttributes: e.MessageAttributes }), 0);
@@ -102,6 +104,7 @@ export function sqsHandlers(queues: QueueService, messages: MessageService): Ope
         }
       }
       const results = messages.sendAll(q, ok.map((o) => o.m));
+      await queues.store.durable();
       return {
         Successful: results.map((r, n) => ({
           Id: ok[n]!.id,
