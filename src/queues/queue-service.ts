@@ -97,7 +97,7 @@ export class QueueService {
         : 'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length');
     }
     const attrs = initialAttributes(name, attributes);
-    this.#checkRedriveTarget(attrs, fifo);
+    this.#checkRedriveTarget(attrs, fifo, this.arnOf(name));
     const existing = this.#queues.get(name);
     if (existing) {
       // "If you provide the name of an existing queue along with the exact names and values of all
@@ -181,7 +181,7 @@ export class QueueService {
 
   setAttributes(q: LiveQueue, attributes: Record<string, string>): void {
     const attrs = validated(attributes, q.fifo);
-    this.#checkRedriveTarget(attrs, q.fifo);
+    this.#checkRedriveTarget(attrs, q.fifo, q.arn);
     const next = { ...q.stored.attributes, ...attrs };
     for (const [k, v] of Object.entries(attrs)) if (v === '' && (k === 'Policy' || k === 'RedrivePolicy' || k === 'RedriveAllowPolicy')) delete next[k];
     this.#save(q, { attributes: next, lastModifiedAt: Math.floor(this.#clock.now() / 1000) });
@@ -223,12 +223,66 @@ export class QueueService {
   }
 
   /** A dead-letter target must exist and be of the same type (FIFO to FIFO). */
-  #checkRedriveTarget(attrs: Record<string, string>, fifo: boolean): void {
+  #checkRedriveTarget(attrs: Record<string, string>, fifo: boolean, sourceArn?: string): void {
     const p = attrs['RedrivePolicy'];
     if (!p) return;
     const target = JSON.parse(p) as { deadLetterTargetArn: string };
     const dlq = this.byArn(target.deadLetterTargetArn);
     if (!dlq) throw sqsErrors.invalidParameterValue(`Value ${p} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.`);
     if (dlq.fifo !== fifo) throw sqsErrors.invalidParameterValue(`Value ${p} for parameter RedrivePolicy is invalid. Reason: Dead-letter target must be of same type as the source.`);
+    if (sourceArn && !redriveAllowed(dlq.stored.attributes['RedriveAllowPolicy'], sourceArn)) {
+      throw sqsErrors.invalidParameterValue(`Value ${p} for parameter RedrivePolicy is invalid. Reason: Queue ${sourceArn} is not allowed to use ${dlq.arn} as its dead-letter queue.`);
+    }
+  }
+
+  /** AddPermission: a statement (Sid = Label) granting the accounts the actions on this queue. */
+  addPermission(q: LiveQueue, label: string, accounts: string[], actions: string[]): void {
+    const policy = this.#policyOf(q);
+    if (policy.Statement.some((st) => st.Sid === label)) {
+      throw sqsErrors.invalidParameterValue(`Value ${label} for parameter Label is invalid. Reason: Already exists.`);
+    }
+    policy.Statement.push({
+      Sid: label,
+      Effect: 'Allow',
+      Principal: { AWS: accounts.map((a) => `arn:aws:iam::${a}:root`) },
+      Action: actions.map((a) => (a === '*' ? 'SQS:*' : `SQS:${a}`)),
+      Resource: q.arn,
+    });
+    this.setAttributes(q, { Policy: JSON.stringify(policy) });
+  }
+
+  /** RemovePermission: removes the statement AddPermission added under the label. */
+  removePermission(q: LiveQueue, label: string): void {
+    const policy = this.#policyOf(q);
+    const kept = policy.Statement.filter((st) => st.Sid !== label);
+    if (kept.length === policy.Statement.length) {
+      throw sqsErrors.invalidParameterValue(`Value ${label} for parameter Label is invalid. Reason: can't find label on existing policy.`);
+    }
+    this.setAttributes(q, { Policy: kept.length > 0 ? JSON.stringify({ ...policy, Statement: kept }) : '' });
+  }
+
+  #policyOf(q: LiveQueue): { Version: string; Id?: string; Statement: Array<Record<string, unknown>> } {
+    const text = q.stored.attributes['Policy'];
+    if (!text) return { Version: '2012-10-17', Id: `${q.arn}/SQSDefaultPolicy`, Statement: [] };
+    const p = JSON.parse(text) as { Version: string; Statement?: unknown };
+    const statements = Array.isArray(p.Statement) ? p.Statement : p.Statement ? [p.Statement] : [];
+    return { ...p, Statement: statements as Array<Record<string, unknown>> };
+  }
+}
+
+/**
+ * A dead-letter queue's RedriveAllowPolicy: `allowAll` (the default), `denyAll`, or `byQueue` with
+ * up to 10 `sourceQueueArns` (SQS developer guide, "Configuring queue permissions for dead-letter
+ * queue redrive").
+ */
+function redriveAllowed(policy: string | undefined, sourceArn: string): boolean {
+  if (!policy) return true;
+  try {
+    const p = JSON.parse(policy) as { redrivePermission?: string; sourceQueueArns?: unknown };
+    if (p.redrivePermission === 'denyAll') return false;
+    if (p.redrivePermission === 'byQueue') return Array.isArray(p.sourceQueueArns) && p.sourceQueueArns.includes(sourceArn);
+    return true;
+  } catch {
+    return true;
   }
 }

@@ -104,3 +104,28 @@ test('long polling: a waiting receive returns the message sent while it waits', 
   assert.deepEqual((await waiting).map((m) => m.Body), ['wake up']);
   await assert.rejects(receive(url, { WaitTimeSeconds: 21 }), (e: Error) => e.name === 'InvalidParameterValue' && /Must be >= 0 and <= 20/.test(e.message));
 });
+
+test('RedriveAllowPolicy: denyAll refuses a source; byQueue admits the listed ones', async () => {
+  const { SetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
+  const closed = await create('closed-dlq', { RedriveAllowPolicy: JSON.stringify({ redrivePermission: 'denyAll' }) });
+  void closed;
+  await assert.rejects(create('to-closed', { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:closed-dlq', maxReceiveCount: 3 }) }),
+    (e: Error) => e.name === 'InvalidParameterValue' && /is not allowed to use/.test(e.message));
+  const picky = await create('picky-dlq', { RedriveAllowPolicy: JSON.stringify({ redrivePermission: 'byQueue', sourceQueueArns: ['arn:aws:sqs:us-east-1:000000000000:chosen'] }) });
+  void picky;
+  const redrive = JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:picky-dlq', maxReceiveCount: 3 });
+  await create('chosen', { RedrivePolicy: redrive });
+  const other = await create('not-chosen');
+  await assert.rejects(sqs.send(new SetQueueAttributesCommand({ QueueUrl: other, Attributes: { RedrivePolicy: redrive } })), (e: Error) => e.name === 'InvalidParameterValue');
+});
+
+test('AddPermission / RemovePermission edit the queue policy by label', async () => {
+  const { AddPermissionCommand, RemovePermissionCommand } = await import('@aws-sdk/client-sqs');
+  const url = await create('perm');
+  await sqs.send(new AddPermissionCommand({ QueueUrl: url, Label: 'let-b-send', AWSAccountIds: ['111122223333'], Actions: ['SendMessage'] }));
+  const policy = JSON.parse((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['Policy'] }))).Attributes!['Policy']!);
+  assert.deepEqual(policy.Statement, [{ Sid: 'let-b-send', Effect: 'Allow', Principal: { AWS: ['arn:aws:iam::111122223333:root'] }, Action: ['SQS:SendMessage'], Resource: 'arn:aws:sqs:us-east-1:000000000000:perm' }]);
+  await assert.rejects(sqs.send(new AddPermissionCommand({ QueueUrl: url, Label: 'let-b-send', AWSAccountIds: ['111122223333'], Actions: ['SendMessage'] })), (e: Error) => e.name === 'InvalidParameterValue');
+  await sqs.send(new RemovePermissionCommand({ QueueUrl: url, Label: 'let-b-send' }));
+  assert.equal((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['Policy'] }))).Attributes, undefined);
+});

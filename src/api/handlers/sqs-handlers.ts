@@ -21,7 +21,7 @@ const ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 /**
  * SQS's operations (src/queues holds their behaviour). Queue URLs are built on the endpoint the
  * client reached, `<endpoint>/<account>/<name>`, as SQS names queues on a custom endpoint.
- * Permission operations (AddPermission/RemovePermission) and message move tasks are not served.
+ * Message move tasks (Start/Cancel/ListMessageMoveTasks) are not served.
  */
 export function sqsHandlers(queues: QueueService, messages: MessageService): OperationHandlers {
   const url = (ctx: RequestContext, q: LiveQueue) => queues.urlOf(ctx.endpoint, q.name);
@@ -68,6 +68,12 @@ export function sqsHandlers(queues: QueueService, messages: MessageService): Ope
     ListQueueTags: (i: Input) => {
       const tags = queues.byUrl(i.QueueUrl).stored.tags;
       return Object.keys(tags).length > 0 ? { Tags: tags } : {};
+    },
+    AddPermission: (i: Input) => {
+      queues.addPermission(queues.byUrl(i.QueueUrl), i.Label, i.AWSAccountIds ?? [], i.Actions ?? []);
+    },
+    RemovePermission: (i: Input) => {
+      queues.removePermission(queues.byUrl(i.QueueUrl), i.Label);
     },
     PurgeQueue: (i: Input) => {
       queues.purge(queues.byUrl(i.QueueUrl));
