@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { SQS_QUERY_ERRORS, SQS_QUERY_NAMES } from './model/sqs-query-compat.js';
+import { SQS_QUERY_ERRORS, SQS_QUERY_NAMES } from './sqs-query-compat.js';
 
 /** The subset of the Smithy/botocore JSON model that Flint reads. */
 export interface Shape {
