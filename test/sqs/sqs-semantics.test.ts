@@ -129,3 +129,13 @@ test('AddPermission / RemovePermission edit the queue policy by label', async ()
   await sqs.send(new RemovePermissionCommand({ QueueUrl: url, Label: 'let-b-send' }));
   assert.equal((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['Policy'] }))).Attributes, undefined);
 });
+
+test('FIFO ReceiveRequestAttemptId: a retried receive returns the same messages while in flight', async () => {
+  const url = await create('attempts.fifo', { FifoQueue: 'true', ContentBasedDeduplication: 'true' });
+  for (const b of ['m1', 'm2']) await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: b, MessageGroupId: 'g' }));
+  const first = await receive(url, { ReceiveRequestAttemptId: 'try-1' });
+  const retry = await receive(url, { ReceiveRequestAttemptId: 'try-1' });
+  assert.deepEqual(retry.map((m) => m.MessageId), first.map((m) => m.MessageId));
+  assert.deepEqual(first.map((m) => m.Body), ['m1', 'm2']);
+  assert.deepEqual(await receive(url, { ReceiveRequestAttemptId: 'try-2' }), []);
+});
