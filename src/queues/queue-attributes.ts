@@ -28,6 +28,8 @@ export function initialAttributes(name: string, given: Record<string, string>): 
   const fifoGiven = given['FifoQueue'];
   if (fifoGiven !== undefined && fifoGiven !== 'true' && fifoGiven !== 'false') throw sqsErrors.invalidAttributeValue('FifoQueue');
   const fifo = fifoGiven === 'true';
+  // FifoQueue=false is refused on a standard queue as an unknown attribute (as SQS answers it).
+  if (fifoGiven === 'false') throw sqsErrors.invalidAttributeName('FifoQueue');
   if (fifo !== name.endsWith('.fifo')) {
     throw sqsErrors.invalidParameterValue(fifo
       ? 'The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.'
