@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { SQS_QUERY_ERRORS, SQS_QUERY_NAMES } from './sqs-query-compat.js';
 
 /** The subset of the Smithy/botocore JSON model that Flint reads. */
 export interface Shape {
@@ -76,6 +77,28 @@ export function serviceModel(file: string): ServiceModel {
   if (!m) {
     m = JSON.parse(readFileSync(new URL(`../../src/api/model/${file}.json`, import.meta.url), 'utf8')) as ServiceModel;
     for (const [name, op] of Object.entries(m.operations)) op.name = name;
+    if (file === 'sqs-2012-11-05') {
+      for (const [name, error] of Object.entries(SQS_QUERY_ERRORS)) {
+        const shape = m.shapes[name];
+        if (shape && !shape.error) shape.error = { ...error, senderFault: true };
+      }
+      for (const [name, item] of Object.entries(SQS_QUERY_NAMES.shapeMembers)) {
+        const shape = m.shapes[name];
+        if (shape?.member && !shape.member.locationName) shape.member.locationName = item;
+      }
+      for (const [name, [k, v]] of Object.entries(SQS_QUERY_NAMES.mapEntries)) {
+        const shape = m.shapes[name];
+        if (shape?.key && shape.value) {
+          shape.key.locationName ??= k;
+          shape.value.locationName ??= v;
+        }
+      }
+      for (const [path, wire] of Object.entries(SQS_QUERY_NAMES.members)) {
+        const [shapeName, member] = path.split('.') as [string, string];
+        const ref = m.shapes[shapeName]?.members?.[member];
+        if (ref && !ref.locationName) ref.locationName = wire;
+      }
+    }
     loaded.set(file, m);
   }
   return m;

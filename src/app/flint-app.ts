@@ -74,6 +74,10 @@ import { xrayHandlers } from '../api/handlers/xray-handlers.js';
 import { createTracing, type Tracing } from './tracing.js';
 import { SqliteEventQueue } from '../store/sqlite-event-queue.js';
 import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/async-invocation.js';
+import { SqliteQueueStore } from '../store/sqlite-queue-store.js';
+import { createSqsQueues } from '../queues/sqs-queues.js';
+import { sqsHandlers } from '../api/handlers/sqs-handlers.js';
+import type { MessageQueues } from '../ports/message-queues.js';
 
 export interface FlintApp {
   readonly config: FlintConfig;
@@ -100,6 +104,8 @@ export interface FlintApp {
   readonly codeCollector: CodeCollector;
   /** Master key rotation (`flint keys`): `rotate()`, `status()`, `idle()`. */
   readonly keyRotation: MasterKeyRotation;
+  /** The SQS-compatible queues, for event source mappings and async destinations. */
+  readonly messageQueues: MessageQueues;
   stop(): Promise<void>;
 }
 
@@ -132,7 +138,11 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const kms = createKmsServices({ store, keyring, clock, audit: auditTrail, region: config.region, accountId: config.accountId });
   // Lambda seals environment variables and binds code to each function's KMS key through `keys`.
   const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID, keys: kms.keyService };
-  const access = createIdentityAndAccess({ config, clock, store, root: credentials, kms: { keyPolicies: kms.keyPolicies, lookup: kms.lookup } });
+  // SQS-compatible queues (src/queues) on flint.db through their own fsync-on-commit connection;
+  // each queue's Policy is its resource policy for the authorizer.
+  const queueStore = new SqliteQueueStore(join(config.dataDir, 'flint.db'));
+  const sqs = createSqsQueues({ store: queueStore, clock, region: config.region, accountId: config.accountId });
+  const access = createIdentityAndAccess({ config, clock, store, root: credentials, kms: { keyPolicies: kms.keyPolicies, lookup: kms.lookup }, queuePolicies: sqs.queues.policies });
   if (access.bootstrapped) log(`flint: created the IAM role arn:aws:iam::${config.accountId}:role/lambda-role (trusts Lambda; AWSLambdaBasicExecutionRole) for the quick start`);
   if (config.auth === 'off') log('flint: WARNING: FLINT_AUTH=off — IAM policies are NOT enforced; any valid credential may do anything');
 
@@ -202,6 +212,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     timeScale: config.asyncRetryScale,
     options: { pollers: config.asyncPollers, visibilityMs: config.asyncVisibilityTimeoutMs },
     metrics: lambdaMetrics,
+    queues: sqs.port,
   });
   const emf = new EmfExtractor(metricRecorder);
   emf.subscribe(dataPlane.logs);
@@ -251,6 +262,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       cloudtrail: { handlers: cloudTrailHandlers(auditTrail), validationSkips: cloudTrailValidationSkips },
       cloudwatch: cloudWatchHandlers(metricRecorder),
       xray: xrayHandlers(tracing.xray),
+      sqs: sqsHandlers(sqs.queues, sqs.messages),
     }),
     verifier,
     ...(tls ? { tls: tlsServerOptions(await tls.load()), plainLoopback: config.plainPort !== undefined } : {}),
@@ -322,6 +334,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     tracing,
     codeCollector,
     keyRotation,
+    messageQueues: sqs.port,
     async stop() {
       if (tlsRenewal) clearInterval(tlsRenewal);
       await keyRotation.stop();
@@ -339,6 +352,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       metricRecorder.stop();
       await tracing.close();
       eventQueue.close();
+      queueStore.close();
       store.close();
     },
   };
