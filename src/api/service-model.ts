@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { SQS_QUERY_ERRORS } from './model/sqs-query-errors.js';
 
 /** The subset of the Smithy/botocore JSON model that Flint reads. */
 export interface Shape {
@@ -76,6 +77,12 @@ export function serviceModel(file: string): ServiceModel {
   if (!m) {
     m = JSON.parse(readFileSync(new URL(`../../src/api/model/${file}.json`, import.meta.url), 'utf8')) as ServiceModel;
     for (const [name, op] of Object.entries(m.operations)) op.name = name;
+    if (file === 'sqs-2012-11-05') {
+      for (const [name, error] of Object.entries(SQS_QUERY_ERRORS)) {
+        const shape = m.shapes[name];
+        if (shape && !shape.error) shape.error = { ...error, senderFault: true };
+      }
+    }
     loaded.set(file, m);
   }
   return m;

@@ -76,6 +76,9 @@ import { SqliteEventQueue } from '../store/sqlite-event-queue.js';
 import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/async-invocation.js';
 import { createEventSources, type EventSources } from './event-sources.js';
 import { eventSourceMappingHandlers } from '../api/handlers/event-source-mapping-handlers.js';
+import { SqliteQueueStore } from '../store/sqlite-queue-store.js';
+import { createSqsQueues } from '../queues/sqs-queues.js';
+import { sqsHandlers } from '../api/handlers/sqs-handlers.js';
 import type { MessageQueues } from '../ports/message-queues.js';
 
 export interface FlintApp {
@@ -105,6 +108,8 @@ export interface FlintApp {
   readonly keyRotation: MasterKeyRotation;
   /** Event source mappings: the control-plane service and the pollers (SQS queues, RabbitMQ). */
   readonly eventSources: EventSources;
+  /** The SQS-compatible queues, for event source mappings and async destinations. */
+  readonly messageQueues: MessageQueues;
   stop(): Promise<void>;
 }
 
@@ -137,7 +142,11 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const kms = createKmsServices({ store, keyring, clock, audit: auditTrail, region: config.region, accountId: config.accountId });
   // Lambda seals environment variables and binds code to each function's KMS key through `keys`.
   const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID, keys: kms.keyService };
-  const access = createIdentityAndAccess({ config, clock, store, root: credentials, kms: { keyPolicies: kms.keyPolicies, lookup: kms.lookup } });
+  // SQS-compatible queues (src/queues) on flint.db through their own fsync-on-commit connection;
+  // each queue's Policy is its resource policy for the authorizer.
+  const queueStore = new SqliteQueueStore(join(config.dataDir, 'flint.db'));
+  const sqs = createSqsQueues({ store: queueStore, clock, region: config.region, accountId: config.accountId });
+  const access = createIdentityAndAccess({ config, clock, store, root: credentials, kms: { keyPolicies: kms.keyPolicies, lookup: kms.lookup }, queuePolicies: sqs.queues.policies });
   if (access.bootstrapped) log(`flint: created the IAM role arn:aws:iam::${config.accountId}:role/lambda-role (trusts Lambda; AWSLambdaBasicExecutionRole) for the quick start`);
   if (config.auth === 'off') log('flint: WARNING: FLINT_AUTH=off — IAM policies are NOT enforced; any valid credential may do anything');
 
@@ -213,7 +222,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     config,
     ctx,
     clock,
-    queues: opts.queues ?? NO_QUEUES,
+    queues: opts.queues ?? sqs.port,
     invoker: dataPlane.invoke,
     checkAccess: (principal, action, resource) => access.checkAccess(principal, action, resource),
     reservedConcurrency: (fn) => {
@@ -274,6 +283,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       cloudtrail: { handlers: cloudTrailHandlers(auditTrail), validationSkips: cloudTrailValidationSkips },
       cloudwatch: cloudWatchHandlers(metricRecorder),
       xray: xrayHandlers(tracing.xray),
+      sqs: sqsHandlers(sqs.queues, sqs.messages),
     }),
     verifier,
     ...(tls ? { tls: tlsServerOptions(await tls.load()), plainLoopback: config.plainPort !== undefined } : {}),
@@ -347,6 +357,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     codeCollector,
     keyRotation,
     eventSources,
+    messageQueues: sqs.port,
     async stop() {
       if (tlsRenewal) clearInterval(tlsRenewal);
       await keyRotation.stop();
@@ -365,19 +376,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       metricRecorder.stop();
       await tracing.close();
       eventQueue.close();
+      queueStore.close();
       store.close();
     },
   };
 }
-
-/** Until the SQS-compatible queue service is wired: no queue exists (mappings answer NonExistentQueue). */
-const NO_QUEUES: MessageQueues = {
-  exists: () => false,
-  visibilityTimeoutSeconds: () => 30,
-  receive: async () => [],
-  delete: () => {},
-  changeVisibility: () => {},
-  send: () => {
-    throw new Error('no queue service');
-  },
-};

@@ -30,6 +30,8 @@ export function createIdentityAndAccess(deps: {
   config: FlintConfig; clock: Clock; store: MetadataStore; root: RootCredentials;
   /** KMS key policies and key lookups (aliases, ciphertexts) for authorizing KMS requests. */
   kms?: { keyPolicies: ResourcePolicySource; lookup: KmsKeyLookup };
+  /** SQS queue policies (the queue's Policy attribute). */
+  queuePolicies?: ResourcePolicySource;
 }): IdentityAndAccess {
   const { config, clock } = deps;
   const iam = createIamServices({
@@ -44,6 +46,7 @@ export function createIdentityAndAccess(deps: {
   const resourcePolicies: ResourcePolicySource = {
     resourcePolicy: (action, arn) => (arn.startsWith('arn:aws:lambda:') ? lambdaPolicies.resourcePolicy(action, arn)
       : arn.startsWith('arn:aws:kms:') ? deps.kms?.keyPolicies.resourcePolicy(action, arn)
+      : arn.startsWith('arn:aws:sqs:') ? deps.queuePolicies?.resourcePolicy(action, arn)
       : iam.roleDirectory.resourcePolicy(action, arn)),
   };
   const authorizer = new Authorizer({

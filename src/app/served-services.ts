@@ -1,4 +1,5 @@
 import type { AwsServiceDefinition, OperationHandlers } from '../api/api-server.js';
+import { SQS_VALIDATION_SKIPS } from '../api/handlers/sqs-handlers.js';
 
 /**
  * The AWS services on Flint's endpoint besides Lambda and IAM/STS, by model. Their operations are
@@ -6,12 +7,11 @@ import type { AwsServiceDefinition, OperationHandlers } from '../api/api-server.
  * operation and service until its issue implements handlers for it.
  */
 const OTHER_MODELS = [
-  'sqs-2012-11-05',
   'events-2015-10-07',
   'scheduler-2021-06-30',
 ];
 
-export function servedServices(opts: { lambda: AwsServiceDefinition; iam: OperationHandlers; sts: OperationHandlers; kms?: OperationHandlers; config?: OperationHandlers; cloudtrail?: Omit<AwsServiceDefinition, 'model'>; cloudwatch?: OperationHandlers; xray?: OperationHandlers; logs?: OperationHandlers }): AwsServiceDefinition[] {
+export function servedServices(opts: { lambda: AwsServiceDefinition; iam: OperationHandlers; sts: OperationHandlers; kms?: OperationHandlers; config?: OperationHandlers; cloudtrail?: Omit<AwsServiceDefinition, 'model'>; cloudwatch?: OperationHandlers; xray?: OperationHandlers; logs?: OperationHandlers; sqs?: OperationHandlers }): AwsServiceDefinition[] {
   return [
     // First: the default for requests that carry no credential scope.
     opts.lambda,
@@ -23,6 +23,7 @@ export function servedServices(opts: { lambda: AwsServiceDefinition; iam: Operat
     { model: 'cloudtrail-2013-11-01', handlers: {}, ...opts.cloudtrail },
     { model: 'cloudwatch-2010-08-01', handlers: opts.cloudwatch ?? {} },
     { model: 'xray-2016-04-12', handlers: opts.xray ?? {} },
+    { model: 'sqs-2012-11-05', handlers: opts.sqs ?? {}, validationSkips: SQS_VALIDATION_SKIPS },
     ...OTHER_MODELS.map((model) => ({ model, handlers: {} })),
   ];
 }

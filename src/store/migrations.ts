@@ -93,4 +93,24 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
     CREATE INDEX audit_events_time ON audit_events (time);
     CREATE INDEX audit_events_operation ON audit_events (operation);`,
   },
+  {
+    id: 40,
+    name: 'sqs queues',
+    // The SQS-compatible queues (src/queues): one row per queue, one per message; a message's
+    // immutable part is JSON, its delivery state columns. (Id 40: clear of other branches' ids.)
+    sql: `CREATE TABLE sqs_queues (
+      name TEXT PRIMARY KEY,
+      record TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE sqs_messages (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      queue TEXT NOT NULL,
+      message TEXT NOT NULL,
+      visible_at INTEGER NOT NULL,
+      receive_count INTEGER NOT NULL DEFAULT 0,
+      first_receive_at INTEGER NOT NULL DEFAULT 0,
+      receipt TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX sqs_messages_queue ON sqs_messages (queue, seq);`,
+  },
 ];

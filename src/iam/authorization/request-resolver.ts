@@ -7,6 +7,7 @@ import { requestContext, type ConnectionFacts } from './request-context.js';
 import type { ContextValues, OperationInput, ResourceEnv, ServiceResources } from './service-resources.js';
 import { stsResources } from './sts-resources.js';
 import { kmsResources } from './kms-resources.js';
+import { sqsResources } from './sqs-resources.js';
 
 /** Services with their own knowledge of how inputs name resources; the rest use the generic rule. */
 const SERVICES: Readonly<Record<string, ServiceResources>> = {
@@ -14,6 +15,7 @@ const SERVICES: Readonly<Record<string, ServiceResources>> = {
   iam: iamResources,
   sts: stsResources,
   kms: kmsResources,
+  sqs: sqsResources,
 };
 
 /**
