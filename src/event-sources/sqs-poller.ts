@@ -94,15 +94,20 @@ export class SqsPoller {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
       let batch: ReceivedQueueMessage[];
+      // Received messages stay invisible from the first receive until they are settled: through
+      // the batching window as well as the invocation.
+      const keep = new VisibilityKeeper(this.#deps.queues, this.#m.EventSourceArn);
       try {
-        batch = await this.#gather();
+        batch = await this.#gather(keep);
       } catch (err) {
+        keep.stop();
         if (signal.aborted) return;
         this.#deps.result('PROBLEM: Error occurred while ReceiveMessage.');
         await sleep(this.#tuning.throttleBackoffMs, signal);
         continue;
       }
       if (batch.length === 0) {
+        keep.stop();
         // Idle: scale down to one poller.
         if (this.#running.size > 1) {
           this.#target = Math.max(1, Math.min(this.#target, this.#running.size) - 1);
@@ -111,7 +116,11 @@ export class SqsPoller {
         continue;
       }
       if (batch.length >= Math.min(this.#m.BatchSize, 10)) this.#scaleUp();
-      await this.#process(batch);
+      try {
+        await this.#process(batch);
+      } finally {
+        keep.stop();
+      }
     }
   }
 
@@ -126,10 +135,11 @@ export class SqsPoller {
   }
 
   /** Receives up to BatchSize messages: the first long poll waits; further ones fill the batching window. */
-  async #gather(): Promise<ReceivedQueueMessage[]> {
+  async #gather(keep: VisibilityKeeper): Promise<ReceivedQueueMessage[]> {
     const signal = this.#abort.signal;
     const arn = this.#m.EventSourceArn;
     const first = await this.#deps.queues.receive(arn, { max: Math.min(10, this.#m.BatchSize), waitMs: this.#tuning.waitMs, signal });
+    keep.add(first);
     if (first.length === 0 || this.#m.MaximumBatchingWindowInSeconds === 0) return first;
     const batch = [...first];
     const deadline = this.#deps.clock.monotonic() + this.#m.MaximumBatchingWindowInSeconds * 1000;
@@ -137,6 +147,7 @@ export class SqsPoller {
       const left = deadline - this.#deps.clock.monotonic();
       if (left <= 0) break;
       const more = await this.#deps.queues.receive(arn, { max: Math.min(10, this.#m.BatchSize - batch.length), waitMs: Math.min(left, this.#tuning.waitMs), signal });
+      keep.add(more);
       batch.push(...more);
     }
     return batch;
@@ -153,13 +164,7 @@ export class SqsPoller {
       wanted = records.filter((r) => !dropped.includes(r));
       if (wanted.length === 0) return;
     }
-    const keep = this.#extendVisibility(wanted);
-    let failed: Set<string> | 'all';
-    try {
-      failed = await this.#invoke(wanted);
-    } finally {
-      keep.stop();
-    }
+    const failed = await this.#invoke(wanted);
     if (failed === 'all') return;
     const ordered = arn.endsWith('.fifo') ? fifoFailures(wanted, failed) : failed;
     const done = wanted.filter((r) => !ordered.has(r.messageId)).map((r) => r.receiptHandle);
@@ -195,22 +200,43 @@ export class SqsPoller {
       }
     }
   }
+}
 
-  /** While the batch runs, its messages' visibility is renewed at half the queue's timeout. */
-  #extendVisibility(records: SqsEventRecord[]): { stop(): void } {
-    const arn = this.#m.EventSourceArn;
-    const seconds = this.#deps.queues.visibilityTimeoutSeconds(arn);
-    const timer = setInterval(() => {
-      for (const r of records) {
+/**
+ * Renews the visibility of received messages at a third of the queue's timeout (to the full
+ * timeout) until stopped, so a long batching window or invocation never lets them reappear.
+ */
+class VisibilityKeeper {
+  readonly #queues: MessageQueues;
+  readonly #arn: string;
+  readonly #handles: string[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(queues: MessageQueues, arn: string) {
+    this.#queues = queues;
+    this.#arn = arn;
+  }
+
+  add(messages: ReceivedQueueMessage[]): void {
+    if (messages.length === 0) return;
+    for (const m of messages) this.#handles.push(m.receiptHandle);
+    if (this.#timer) return;
+    const seconds = this.#queues.visibilityTimeoutSeconds(this.#arn);
+    this.#timer = setInterval(() => {
+      for (const h of this.#handles) {
         try {
-          this.#deps.queues.changeVisibility(arn, r.receiptHandle, seconds);
+          this.#queues.changeVisibility(this.#arn, h, seconds);
         } catch {
-          // a message deleted or expired meanwhile: nothing to keep
+          // deleted or expired meanwhile: nothing to keep
         }
       }
-    }, Math.max(500, (seconds * 1000) / 2));
-    timer.unref();
-    return { stop: () => clearInterval(timer) };
+    }, Math.max(200, (seconds * 1000) / 3));
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 }
 
