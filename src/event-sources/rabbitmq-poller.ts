@@ -42,7 +42,7 @@ export class RabbitMqPoller {
     this.#m = mapping;
     this.#deps = deps;
     this.#filter = EventFilter.parse(mapping.FilterCriteria?.Filters);
-    this.#backoff = deps.backoff ?? { initialMs: 500, maxMs: 30_000 };
+    this.#backoff = deps.backoff ?? { initialMs: 250, maxMs: 5_000 };
     this.#reconnectDelay = this.#backoff.initialMs;
     this.#retryDelay = this.#backoff.initialMs;
     this.#queue = mapping.Queues![0]!;
