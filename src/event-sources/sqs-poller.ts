@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../ports/clock.js';
 import type { Invoker } from '../ports/invoker.js';
 import type { MessageQueues, ReceivedQueueMessage } from '../ports/message-queues.js';
@@ -50,7 +51,7 @@ export class SqsPoller {
   readonly #abort = new AbortController();
   readonly #running = new Set<Promise<void>>();
   #target: number;
-  #scaleWindow = { start: 0, added: 0 };
+  #lastScaleUp = 0;
 
   constructor(mapping: EventSourceMappingRecord, deps: SqsPollerDeps) {
     this.#m = mapping;
@@ -58,6 +59,8 @@ export class SqsPoller {
     this.#tuning = { ...DEFAULT_TUNING, ...deps.tuning };
     this.#filter = EventFilter.parse(mapping.FilterCriteria?.Filters);
     this.#target = Math.min(this.#tuning.initialPollers, this.#cap());
+    // Every poller's long poll and back-off listens on the one stop signal.
+    setMaxListeners(0, this.#abort.signal);
   }
 
   /** Pollers running now (for tests and metrics). */
@@ -124,13 +127,16 @@ export class SqsPoller {
     }
   }
 
-  /** Backlog: one more poller, at most `scaleUpPerMinute` a minute, never above the cap. */
+  /**
+   * Backlog: one more poller, spread evenly over the minute (60 a minute = one a second, as
+   * Lambda's pollers grow), never above the cap.
+   */
   #scaleUp(): void {
     const now = this.#deps.clock.now();
-    if (now - this.#scaleWindow.start >= 60_000) this.#scaleWindow = { start: now, added: 0 };
-    if (this.#target >= this.#cap() || this.#scaleWindow.added >= this.#tuning.scaleUpPerMinute) return;
+    const spacing = 60_000 / this.#tuning.scaleUpPerMinute;
+    if (this.#target >= this.#cap() || now - this.#lastScaleUp < spacing) return;
+    this.#lastScaleUp = now;
     this.#target++;
-    this.#scaleWindow.added++;
     this.#spawn();
   }
 
