@@ -131,8 +131,12 @@ export class EventSourceMappingService {
     if (input.SourceAccessConfigurations !== undefined && current.flint.kind === 'rmq') next.SourceAccessConfigurations = accessConfigurations(input.SourceAccessConfigurations);
     if (current.flint.kind === 'sqs') {
       checkBatchWindow(next.BatchSize, next.MaximumBatchingWindowInSeconds);
-      // A new function must fit the queue's visibility timeout too.
-      if (input.FunctionName !== undefined) this.#checkVisibility(next.EventSourceArn, this.#function(input.FunctionName).config);
+      // A new function must be allowed to read the queue and fit its visibility timeout too.
+      if (input.FunctionName !== undefined) {
+        const config = this.#function(input.FunctionName).config;
+        this.#checkRole(next.EventSourceArn, config);
+        this.#checkVisibility(next.EventSourceArn, config);
+      }
     } else if (next.BatchSize > 10000) {
       throw new InvalidParameterValueException('BatchSize must be less than or equal to 10000.');
     }
@@ -233,12 +237,16 @@ export class EventSourceMappingService {
     if (!this.#deps.queues.exists(rec.EventSourceArn)) {
       throw new InvalidParameterValueException('Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist.');
     }
+    this.#checkRole(rec.EventSourceArn, config);
+    this.#checkVisibility(rec.EventSourceArn, config);
+  }
+
+  #checkRole(queueArn: string, config: FunctionVersionRecord['config']): void {
     for (const action of SQS_ACTIONS) {
-      if (!this.#deps.roleAllows(config.Role, `sqs:${action}`, rec.EventSourceArn)) {
+      if (!this.#deps.roleAllows(config.Role, `sqs:${action}`, queueArn)) {
         throw new InvalidParameterValueException(`The provided execution role does not have permissions to call ${action} on SQS`);
       }
     }
-    this.#checkVisibility(rec.EventSourceArn, config);
   }
 
   #checkVisibility(queueArn: string, config: FunctionVersionRecord['config']): void {

@@ -71,6 +71,12 @@ test('create answers 202 Creating with the recorded shape; the mapping then sett
   assert.equal(updating.BatchSize, 5);
   assert.deepEqual(updating.FunctionResponseTypes, ['ReportBatchItemFailures']);
 
+  // Pointing it at a function whose role may not read the queue is refused, as at create.
+  await expectError(h.client.send(new UpdateEventSourceMappingCommand({ UUID: created.UUID, FunctionName: 'no-sqs-rights' })), 'InvalidParameterValueException', 400,
+    'The provided execution role does not have permissions to call ReceiveMessage on SQS');
+  await expectError(h.client.send(new UpdateEventSourceMappingCommand({ UUID: created.UUID, BatchSize: 50 })), 'InvalidParameterValueException', 400,
+    'Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10');
+
   const listed = await h.client.send(new ListEventSourceMappingsCommand({ FunctionName: 'consumer' }));
   assert.deepEqual(listed.EventSourceMappings?.map((m) => m.UUID), [created.UUID]);
   assert.deepEqual((await h.client.send(new ListEventSourceMappingsCommand({ EventSourceArn: SHORT_QUEUE }))).EventSourceMappings, []);
@@ -142,4 +148,25 @@ test('the AWS CLI v2 creates, gets, lists and deletes a mapping', async () => {
   const listed = await aws('list-event-source-mappings', '--event-source-arn', QUEUE);
   assert.deepEqual((listed['EventSourceMappings'] as Array<{ UUID: string }>).map((m) => m.UUID), [uuid]);
   assert.equal((await aws('delete-event-source-mapping', '--uuid', uuid))['State'], 'Deleting');
+});
+
+test('boto3 (Debian python3-boto3) creates, reads and deletes a mapping', async (t) => {
+  const python = '/usr/bin/python3';
+  const probe = await promisify(execFile)(python, ['-c', 'import boto3']).then(() => true, () => false);
+  if (!probe) return t.skip('/usr/bin/python3 has no boto3 (Debian package python3-boto3)');
+  const script = `
+import boto3, json, sys
+c = boto3.client('lambda', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])
+m = c.create_event_source_mapping(EventSourceArn=sys.argv[4], FunctionName='consumer', BatchSize=3, Enabled=False)
+g = c.get_event_source_mapping(UUID=m['UUID'])
+try:
+    c.create_event_source_mapping(EventSourceArn=sys.argv[4], FunctionName='consumer', BatchSize=50)
+    err = None
+except c.exceptions.InvalidParameterValueException as e:
+    err = e.response['Error']['Message']
+d = c.delete_event_source_mapping(UUID=m['UUID'])
+print(json.dumps({'status': m['ResponseMetadata']['HTTPStatusCode'], 'state': m['State'], 'batch': g['BatchSize'], 'err': err, 'deleted': d['State']}))
+`;
+  const out = JSON.parse((await promisify(execFile)(python, ['-c', script, h.endpoint, TEST_CREDENTIALS.accessKeyId, TEST_CREDENTIALS.secretAccessKey, SHORT_QUEUE])).stdout);
+  assert.deepEqual(out, { status: 202, state: 'Creating', batch: 3, err: 'Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10', deleted: 'Deleting' });
 });
