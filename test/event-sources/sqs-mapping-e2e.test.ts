@@ -77,9 +77,12 @@ before(async () => {
   iam.destroy();
 });
 
+let restartedDir: string | undefined;
+
 after(async () => {
   sqs.destroy();
   await h.stop();
+  if (restartedDir) rmSync(restartedDir, { recursive: true, force: true });
   rmSync(outDir, { recursive: true, force: true });
 });
 
@@ -165,4 +168,21 @@ test('FilterCriteria: only matching messages reach the function; the others are 
   ] }));
   await until(async () => { const c = await counts(url); return c.visible === 0 && c.inFlight === 0; }, 20_000);
   assert.deepEqual(records('filtered').map((r) => r.body), ['{"kind":"order","total":12}']);
+});
+
+test('mappings survive a restart: their pollers start with the server', async () => {
+  await consumer('durable');
+  const url = await queue('durable-queue');
+  const uuid = await map('durable-queue', 'durable');
+  // Stop the server, keep its data directory, start again on it.
+  restartedDir = h.dataDir;
+  h.client.destroy();
+  sqs.destroy();
+  await h.app.stop();
+  h = await startHarness({}, { dataDir: restartedDir });
+  sqs = new SQSClient({ endpoint: h.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+  await until(async () => (await h.client.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State === 'Enabled');
+  const newUrl = url.replace(/^https?:\/\/[^/]+/, h.endpoint);
+  await sqs.send(new SendMessageCommand({ QueueUrl: newUrl, MessageBody: 'after restart' }));
+  await until(() => records('durable').some((r) => r.body === 'after restart'), 20_000);
 });
