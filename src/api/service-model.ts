@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { SQS_QUERY_ERRORS } from './model/sqs-query-errors.js';
+import { SQS_QUERY_ERRORS, SQS_QUERY_NAMES } from './model/sqs-query-compat.js';
 
 /** The subset of the Smithy/botocore JSON model that Flint reads. */
 export interface Shape {
@@ -81,6 +81,22 @@ export function serviceModel(file: string): ServiceModel {
       for (const [name, error] of Object.entries(SQS_QUERY_ERRORS)) {
         const shape = m.shapes[name];
         if (shape && !shape.error) shape.error = { ...error, senderFault: true };
+      }
+      for (const [name, item] of Object.entries(SQS_QUERY_NAMES.shapeMembers)) {
+        const shape = m.shapes[name];
+        if (shape?.member && !shape.member.locationName) shape.member.locationName = item;
+      }
+      for (const [name, [k, v]] of Object.entries(SQS_QUERY_NAMES.mapEntries)) {
+        const shape = m.shapes[name];
+        if (shape?.key && shape.value) {
+          shape.key.locationName ??= k;
+          shape.value.locationName ??= v;
+        }
+      }
+      for (const [path, wire] of Object.entries(SQS_QUERY_NAMES.members)) {
+        const [shapeName, member] = path.split('.') as [string, string];
+        const ref = m.shapes[shapeName]?.members?.[member];
+        if (ref && !ref.locationName) ref.locationName = wire;
       }
     }
     loaded.set(file, m);

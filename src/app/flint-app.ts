@@ -216,6 +216,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     timeScale: config.asyncRetryScale,
     options: { pollers: config.asyncPollers, visibilityMs: config.asyncVisibilityTimeoutMs },
     metrics: lambdaMetrics,
+    queues: sqs.port,
   });
   // Event source mappings poll the queues and brokers and invoke through the same data plane.
   const eventSources = createEventSources({

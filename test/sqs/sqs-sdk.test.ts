@@ -87,7 +87,7 @@ test('sqs (SDK v3): list, tags, set attributes, purge, delete queue', async () =
   assert.deepEqual((await sqs.send(new ListQueueTagsCommand({ QueueUrl: url }))).Tags, { b: '2' });
   await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { DelaySeconds: '0', MaximumMessageSize: '2048' } }));
   await rejects(sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { VisibilityTimeout: '50000' } })), 'InvalidAttributeValue');
-  await rejects(sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { Bogus: '1' } })), 'InvalidAttributeName');
+  await rejects(sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { Bogus: '1' } as Record<string, string> })), 'InvalidAttributeName');
   await rejects(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x'.repeat(2049) })), 'InvalidParameterValue', /Message must be shorter than 2048 bytes/);
   await rejects(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'bad\u0001' })), 'InvalidMessageContents', /#x1/);
   await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x' }));

@@ -29,12 +29,18 @@ export class QueryDecoder {
   #structure(shape: Shape, prefix: string, flat: Map<string, string>, has: (p: string) => boolean, path: string): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [name, ref] of Object.entries(shape.members ?? {})) {
-      const key = prefix + (ref.locationName ?? name);
+      const key = prefix + (ref.locationName ?? this.#flattenedItemName(ref) ?? name);
       if (!has(key)) continue;
       const v = this.#value(ref, key, flat, has, path ? `${path}.${camel(name)}` : camel(name));
       if (v !== undefined) out[name] = v;
     }
     return out;
+  }
+
+  /** A flattened list's items carry the member's name in place of the list's (`AttributeName.1`), as botocore serializes them. */
+  #flattenedItemName(ref: MemberRef): string | undefined {
+    const shape = this.#model.shapes[ref.shape];
+    return shape?.type === 'list' && (ref.flattened || shape.flattened) ? shape.member?.locationName : undefined;
   }
 
   #value(ref: MemberRef, key: string, flat: Map<string, string>, has: (p: string) => boolean, path: string): unknown {

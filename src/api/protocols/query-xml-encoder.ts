@@ -48,6 +48,11 @@ export class QueryXmlEncoder {
       const element = ref.locationName ?? name;
       if (member.type === 'list' && (ref.flattened || member.flattened)) {
         out[member.member!.locationName ?? element] = (v as unknown[]).map((x) => this.#value(member.member!, x));
+      } else if (member.type === 'map' && (ref.flattened || member.flattened)) {
+        // A flattened map repeats the member's element per entry (SQS: <Attribute><Name/><Value/></Attribute>).
+        const k = member.key!.locationName ?? 'key';
+        const val = member.value!.locationName ?? 'value';
+        out[element] = Object.entries(v as Record<string, unknown>).map(([key, x]) => ({ [k]: key, [val]: this.#value(member.value!, x) }));
       } else {
         out[element] = this.#value(ref, v);
       }

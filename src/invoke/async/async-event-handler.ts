@@ -5,6 +5,7 @@ import { LambdaError } from '../../domain/errors.js';
 import type { Arns } from '../../domain/function-name.js';
 import type { AsyncFunctionLookup, AsyncSettings } from './async-function-lookup.js';
 import type { DestinationRouter } from './destination-router.js';
+import type { QueueMessageAttribute } from '../../ports/message-queues.js';
 import type { AsyncEventMetrics } from '../../ports/metrics.js';
 import { invocationRecord } from './invocation-record.js';
 import {
@@ -148,9 +149,9 @@ export class AsyncEventHandler {
     const version = outcome?.executedVersion ?? this.#lookup.versionOf(e.functionName, e.qualifier);
     const dlq = this.#lookup.deadLetterTarget(e.functionName, version);
     if (dlq) {
-      const f = this.#router.followUp(dlq, e.payload, 'dead-letter', this.#clock.now());
+      const f = this.#router.followUp(dlq, e.payload, 'dead-letter', this.#clock.now(), deadLetterAttributes(e.requestId, outcome));
       if ('event' in f) followUps.push(f.event);
-      else {
+      else if ('error' in f) {
         this.#metrics?.deadLetterError(e.functionName, e.qualifier);
         this.#log('error', `async ${e.requestId}: cannot deliver to dead-letter target ${dlq}: ${f.error}; the event is lost`);
       }
@@ -185,7 +186,7 @@ export class AsyncEventHandler {
     });
     const f = this.#router.followUp(arn, Buffer.from(JSON.stringify(record)), 'destination', now);
     if ('event' in f) into.push(e.traceId !== undefined ? { ...f.event, traceId: e.traceId } : f.event);
-    else {
+    else if ('error' in f) {
       this.#metrics?.destinationDeliveryFailure(e.functionName, e.qualifier);
       this.#log('error', `async ${e.requestId}: cannot deliver the ${condition} record to ${arn}: ${f.error}`);
     }
@@ -195,6 +196,29 @@ export class AsyncEventHandler {
     this.#log('warn', `async ${lease.event.requestId}: lease expired before the event finished; it will be delivered again`);
     return 'lease-lost';
   }
+}
+
+/**
+ * The message attributes Lambda puts on a dead-letter message: RequestID, ErrorCode (the
+ * three-digit status) and ErrorMessage (the first 1 KB of the error message) — Lambda developer
+ * guide, "Dead-letter queues".
+ */
+function deadLetterAttributes(requestId: string, outcome: AttemptOutcome | undefined): Record<string, QueueMessageAttribute> {
+  let message = outcome?.errorMessage;
+  if (message === undefined && outcome?.payloadBase64) {
+    try {
+      const body = JSON.parse(Buffer.from(outcome.payloadBase64, 'base64').toString('utf8')) as { errorMessage?: unknown };
+      if (typeof body.errorMessage === 'string') message = body.errorMessage;
+    } catch {
+      // Not JSON: no message.
+    }
+  }
+  const attrs: Record<string, QueueMessageAttribute> = {
+    RequestID: { DataType: 'String', StringValue: requestId },
+    ErrorCode: { DataType: 'Number', StringValue: String(outcome?.statusCode ?? 200) },
+  };
+  if (message) attrs['ErrorMessage'] = { DataType: 'String', StringValue: Buffer.from(message, 'utf8').subarray(0, 1024).toString('utf8') };
+  return attrs;
 }
 
 function statusOf(type: string | undefined, kind: 'system' | 'permanent'): number {

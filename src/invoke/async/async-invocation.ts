@@ -10,6 +10,7 @@ import { AsyncEventHandler, type AsyncLog } from './async-event-handler.js';
 import { AsyncInvoker } from './async-invoker.js';
 import { AsyncPollerPool, type AsyncPollerOptions } from './async-poller-pool.js';
 import { DestinationRouter } from './destination-router.js';
+import type { MessageQueues } from '../../ports/message-queues.js';
 
 export const DEFAULT_ASYNC_POLLER_OPTIONS: Omit<AsyncPollerOptions, 'pollers'> = {
   batchSize: 10,
@@ -46,9 +47,11 @@ export function createAsyncInvocation(deps: {
   options: Partial<AsyncPollerOptions> & Pick<AsyncPollerOptions, 'pollers'>;
   /** CloudWatch's async metrics (AsyncEventsReceived, AsyncEventAge, …). */
   metrics?: AsyncEventMetrics;
+  /** SQS-compatible queues, for destinations and dead-letter targets that name a queue. */
+  queues?: MessageQueues;
 }): AsyncInvocation {
   const lookup = new AsyncFunctionLookup(deps.store);
-  const router = new DestinationRouter({ lookup, region: deps.arns.region, uuid: deps.uuid });
+  const router = new DestinationRouter({ lookup, region: deps.arns.region, uuid: deps.uuid, ...(deps.queues ? { queues: deps.queues } : {}) });
   const handler = new AsyncEventHandler({
     queue: deps.queue,
     invoker: deps.invoker,
