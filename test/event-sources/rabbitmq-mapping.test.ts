@@ -43,7 +43,7 @@ const messages = (fn: string, key: string) => events(fn).flatMap((e) => e.rmqMes
 const decoded = (fn: string, key: string) => messages(fn, key).map((m) => Buffer.from(m.data, 'base64').toString());
 
 async function consumer(name: string): Promise<void> {
-  await createFunction(h.client, name, { Code: { ZipFile: await makeZip({ 'index.js': HANDLER }) }, Environment: { Variables: { OUT: join(outDir, `${name}.jsonl`) } } });
+  await createFunction(h.client, name, { Timeout: 60, Code: { ZipFile: await makeZip({ 'index.js': HANDLER }) }, Environment: { Variables: { OUT: join(outDir, `${name}.jsonl`) } } });
 }
 
 /** A publisher's confirm channel: every publish is confirmed by the broker before the connection closes. */
@@ -109,7 +109,9 @@ test('a message published to RabbitMQ runs the mapped function with the aws:rmq 
     timestamp: 'Nov 14, 2023, 10:13:20 PM', type: null, userId: null, appId: null, clusterId: null, bodySize: 11,
   });
   assert.deepEqual(decoded('rmq-ok', 'orders::/'), ['{"order":1}', 'second']);
-  // Acknowledged: with the consumer gone nothing returns to the queue.
+  // The invocation has returned (the batch is acked right after): then, with the consumer gone,
+  // nothing returns to the queue.
+  await until(async () => (await h.client.send(new GetEventSourceMappingCommand({ UUID: uuid }))).LastProcessingResult === 'OK', 20_000);
   await h.client.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false }));
   await until(async () => (await h.client.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State === 'Disabled');
   assert.equal((await withChannel((ch) => ch.checkQueue('orders'))).messageCount, 0);
@@ -134,12 +136,17 @@ test('the broker goes away and comes back: the consumer reconnects; nothing unac
   const uuid = await mapping('durable-q', 'rmq-restart', { BatchSize: 5 });
   await withChannel(async (ch) => { ch.sendToQueue('durable-q', Buffer.from('before'), { persistent: true }); });
   await until(() => decoded('rmq-restart', 'durable-q::/').includes('before'), 20_000);
+  await until(async () => (await h.client.send(new GetEventSourceMappingCommand({ UUID: uuid }))).LastProcessingResult === 'OK', 20_000);
   await broker.stop();
   await until(async () => /PROBLEM: Connection error/.test((await h.client.send(new GetEventSourceMappingCommand({ UUID: uuid }))).LastProcessingResult ?? ''), 20_000);
   await broker.start();
   await withChannel(async (ch) => { ch.sendToQueue('durable-q', Buffer.from('after'), { persistent: true }); });
   await until(() => decoded('rmq-restart', 'durable-q::/').includes('after'), 30_000);
-  assert.deepEqual(decoded('rmq-restart', 'durable-q::/').filter((d) => d === 'before'), ['before'], 'an acknowledged message is not delivered again');
+  // At least once: 'before' may come again only if its ack had not reached the broker when it
+  // stopped — and then the broker marks it redelivered. Nothing is lost: 'after' arrives.
+  const befores = messages('rmq-restart', 'durable-q::/').filter((m) => Buffer.from(m.data, 'base64').toString() === 'before');
+  assert.equal(befores[0]!.redelivered, false);
+  assert.ok(befores.slice(1).every((m) => m.redelivered), 'a repeated delivery is marked redelivered');
 });
 
 test('control plane: an unknown broker and a missing queue list are refused', { skip: missing }, async () => {

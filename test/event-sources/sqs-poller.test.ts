@@ -41,7 +41,7 @@ class ScriptedInvoker implements Invoker {
 
 const deps = (queues: InMemoryQueues, invoker: Invoker, tuning = {}) => ({
   queues, invoker, clock, region: 'us-east-1', reservedConcurrency: () => undefined, result: () => {}, log: () => {},
-  tuning: { waitMs: 30, throttleBackoffMs: 10, scaleUpPerMinute: 60_000, ...tuning },
+  tuning: { waitMs: 30, throttleBackoffMs: 10, scaleUpPerMinute: Infinity, ...tuning },
 });
 
 test('pollers scale up with the backlog, never past MaximumConcurrency, and back down to one when idle', async () => {
