@@ -120,6 +120,14 @@ test('aws sqs send-message → the mapped function runs with the SQS record form
     WeeksOn: { stringValue: '6', stringListValues: [], binaryListValues: [], dataType: 'Number' },
     Blob: { binaryValue: 'aGk=', stringListValues: [], binaryListValues: [], dataType: 'Binary' },
   });
+
+  // The same through the AWS CLI (query protocol).
+  const viaCli = JSON.parse((await promisify(execFile)('/usr/bin/aws', ['--endpoint-url', h.endpoint, '--output', 'json', 'sqs', 'send-message', '--queue-url', url,
+    '--message-body', 'from the cli', '--message-attributes', JSON.stringify({ Title: { DataType: 'String', StringValue: 'The Whistler' } })], { env })).stdout);
+  await until(() => records('fmt').length === 3, 20_000);
+  const r3 = records('fmt')[2]!;
+  assert.equal(r3.md5OfMessageAttributes, viaCli.MD5OfMessageAttributes);
+  assert.deepEqual(r3.messageAttributes, { Title: { stringValue: 'The Whistler', stringListValues: [], binaryListValues: [], dataType: 'String' } });
   await until(async () => { const c = await counts(url); return c.visible === 0 && c.inFlight === 0; }, 10_000);
 });
 
