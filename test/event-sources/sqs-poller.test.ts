@@ -129,3 +129,28 @@ test('FIFO: order within each message group is kept; after a reported failure th
   }
   assert.deepEqual(['a0', 'a1', 'a2', 'a3'].map((b) => seen.filter((x) => x === b).length), [1, 2, 2, 1], 'a1 and a2 after it came back; a0 and a3 ran once');
 });
+
+test('batching window: receives repeat until BatchSize (above the 10 a receive returns) within MaximumBatchingWindowInSeconds', async () => {
+  const queues = new InMemoryQueues();
+  queues.create(QUEUE);
+  for (let i = 0; i < 25; i++) queues.send(QUEUE, `m${i}`);
+  const invoker = new ScriptedInvoker(async () => ({}));
+  const poller = new SqsPoller(mapping({ BatchSize: 25, MaximumBatchingWindowInSeconds: 2 }), deps(queues, invoker, { initialPollers: 1 }));
+  poller.start();
+  await until(() => queues.size(QUEUE) === 0);
+  await poller.stop();
+  assert.deepEqual(invoker.batches.map((b) => b.length), [25]);
+});
+
+test('FilterCriteria in the poller: rejected messages are deleted without an invocation', async () => {
+  const queues = new InMemoryQueues();
+  queues.create(QUEUE);
+  queues.send(QUEUE, '{"kind":"skip"}');
+  queues.send(QUEUE, 'plain text');
+  const invoker = new ScriptedInvoker(async () => ({}));
+  const poller = new SqsPoller(mapping({ FilterCriteria: { Filters: [{ Pattern: '{"body":{"kind":["keep"]}}' }] } }), deps(queues, invoker, { initialPollers: 1 }));
+  poller.start();
+  await until(() => queues.size(QUEUE) === 0);
+  await poller.stop();
+  assert.equal(invoker.batches.length, 0);
+});
