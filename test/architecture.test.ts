@@ -22,11 +22,13 @@ const ALLOWED: Record<string, string[]> = {
   queues: ['domain', 'ports', 'queues'],
   'runtime-api': ['domain', 'ports', 'runtime-api', 'observe'],
   invoke: ['domain', 'ports', 'invoke', 'runtime-api', 'observe', 'control'],
-  api: ['domain', 'ports', 'api', 'control', 'invoke', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues'],
+  'event-sources': ['domain', 'ports', 'event-sources', 'control'],
+  api: ['domain', 'ports', 'api', 'control', 'invoke', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources'],
   store: ['domain', 'ports', 'store'],
   sandbox: ['domain', 'ports', 'sandbox'],
+  brokers: ['domain', 'ports', 'brokers'],
   runtimes: ['domain', 'ports', 'runtimes'],
-  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'api', 'store', 'sandbox', 'runtimes', 'app'],
+  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'app'],
   cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api'],
 };
 

@@ -92,6 +92,11 @@ export interface FlintConfig {
   tlsKey?: string;
   /** With `tlsCert`: a CA bundle clients and sandboxes should trust (a private CA); unset: the system roots. */
   tlsCa?: string;
+  /**
+   * RabbitMQ brokers for event source mappings with Amazon MQ ARNs (`arn:aws:mq:…:broker:<name>:<id>`):
+   * broker name → AMQP URL with credentials (FLINT_MQ_BROKERS=`name=amqp://user:pass@host:5672,other=…`).
+   */
+  mqBrokers: Record<string, string>;
   /** With TLS: also serve plain HTTP on 127.0.0.1 at this port, for development (unset: no plain listener; 0: any free port). */
   plainPort?: number;
 }
@@ -135,6 +140,7 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     tlsKey: env['FLINT_TLS_KEY'] || undefined,
     tlsCa: env['FLINT_TLS_CA'] || undefined,
     plainPort: env['FLINT_PLAIN_PORT'] ? num(env['FLINT_PLAIN_PORT'], 0) : undefined,
+    mqBrokers: parseBrokers(env['FLINT_MQ_BROKERS'] ?? ''),
   };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
   cfg.dataDir = resolve(cfg.dataDir);
@@ -145,4 +151,17 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
   if (cfg.plainPort !== undefined && !cfg.tls) throw new Error('FLINT_PLAIN_PORT (--plain-port) adds a plain loopback listener beside TLS: it needs TLS on (without TLS the API is plain already)');
   if (!/^\d{12}$/.test(cfg.accountId)) throw new Error(`FLINT_ACCOUNT_ID must be 12 digits, got '${cfg.accountId}'`);
   return cfg;
+}
+
+/** `name=amqp://…,name2=amqps://…` → { name: url }; a malformed entry stops the start with its text. */
+function parseBrokers(value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const eq = entry.indexOf('=');
+    const name = entry.slice(0, eq);
+    const url = entry.slice(eq + 1);
+    if (eq <= 0 || !/^amqps?:\/\//.test(url)) throw new Error(`FLINT_MQ_BROKERS entries are name=amqp://user:password@host:port[/vhost], got '${entry}'`);
+    out[name] = url;
+  }
+  return out;
 }

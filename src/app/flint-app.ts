@@ -74,6 +74,8 @@ import { xrayHandlers } from '../api/handlers/xray-handlers.js';
 import { createTracing, type Tracing } from './tracing.js';
 import { SqliteEventQueue } from '../store/sqlite-event-queue.js';
 import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/async-invocation.js';
+import { createEventSources, type EventSources } from './event-sources.js';
+import { eventSourceMappingHandlers } from '../api/handlers/event-source-mapping-handlers.js';
 import { SqliteQueueStore } from '../store/sqlite-queue-store.js';
 import { createSqsQueues } from '../queues/sqs-queues.js';
 import { sqsHandlers } from '../api/handlers/sqs-handlers.js';
@@ -104,6 +106,8 @@ export interface FlintApp {
   readonly codeCollector: CodeCollector;
   /** Master key rotation (`flint keys`): `rotate()`, `status()`, `idle()`. */
   readonly keyRotation: MasterKeyRotation;
+  /** Event source mappings: the control-plane service and the pollers (SQS queues, RabbitMQ). */
+  readonly eventSources: EventSources;
   /** The SQS-compatible queues, for event source mappings and async destinations. */
   readonly messageQueues: MessageQueues;
   stop(): Promise<void>;
@@ -113,7 +117,7 @@ export interface FlintApp {
  * The composition root: the only module that knows concrete drivers. Start order: data dir →
  * stores → services → API; stop order is the reverse.
  */
-export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log?: (line: string) => void } = {}): Promise<FlintApp> {
+export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log?: (line: string) => void; queues?: MessageQueues } = {}): Promise<FlintApp> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const clock = opts.clock ?? systemClock;
   // Closed to other users whatever modes an older Flint (or a user) left (src/store/private-data-dir.ts).
@@ -214,6 +218,23 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     metrics: lambdaMetrics,
     queues: sqs.port,
   });
+  // Event source mappings poll the queues and brokers and invoke through the same data plane.
+  const eventSources = createEventSources({
+    config,
+    ctx,
+    clock,
+    queues: opts.queues ?? sqs.port,
+    invoker: dataPlane.invoke,
+    checkAccess: (principal, action, resource) => access.checkAccess(principal, action, resource),
+    reservedConcurrency: (fn) => {
+      try {
+        return concurrency.get({ FunctionName: fn }).ReservedConcurrentExecutions;
+      } catch {
+        return undefined; // the function is gone: its invocations fail and the messages stay
+      }
+    },
+    log,
+  });
   const emf = new EmfExtractor(metricRecorder);
   emf.subscribe(dataPlane.logs);
   metricRecorder.start();
@@ -238,6 +259,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     ...tagHandlers(tags),
     ...accountHandlers(accountSettings),
     ...invokeHandlers({ invoke: dataPlane.invoke, events: asyncInvocation.invoker }),
+    ...eventSourceMappingHandlers(eventSources.mappings),
   };
 
   const verifier = new SigV4Verifier({
@@ -294,6 +316,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const plain = tls && config.plainPort !== undefined ? await api.listenPlain(config.plainPort) : undefined;
   dataPlane.setEndpoint(endpoint);
   asyncInvocation.pollers.start();
+  eventSources.pollers.start();
   // A rotation a previous run left unfinished carries on in the background.
   keyRotation.start();
   // KMS: keys past their deletion window are deleted and due rotations happen (also lazily on use).
@@ -334,6 +357,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     tracing,
     codeCollector,
     keyRotation,
+    eventSources,
     messageQueues: sqs.port,
     async stop() {
       if (tlsRenewal) clearInterval(tlsRenewal);
@@ -345,6 +369,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       audit.stop();
       // Pollers stop before the data plane they invoke through and the store they ack into.
       await asyncInvocation.pollers.stop();
+      await eventSources.pollers.stop();
       await logGroups.stop();
       await dataPlane.stop();
       lambdaMetrics.stop();

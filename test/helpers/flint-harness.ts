@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { loadConfig, type FlintConfig } from '../../src/app/config.js';
 import { startFlint, type FlintApp } from '../../src/app/flint-app.js';
+import type { MessageQueues } from '../../src/ports/message-queues.js';
 import type { Clock } from '../../src/ports/clock.js';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'AKIATESTFLINT0000001', secretAccessKey: 'test-secret-key-for-flint-tests-only-000' };
@@ -22,7 +23,7 @@ export interface Harness {
  * `opts.log` collects the server's log lines (default: dropped); `opts.dataDir` starts on an existing
  * data dir (a restart), which `stop()` then leaves in place.
  */
-export async function startHarness(overrides: Partial<FlintConfig> = {}, opts: { clock?: Clock; log?: (line: string) => void; dataDir?: string } = {}): Promise<Harness> {
+export async function startHarness(overrides: Partial<FlintConfig> = {}, opts: { clock?: Clock; log?: (line: string) => void; dataDir?: string; queues?: MessageQueues } = {}): Promise<Harness> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'flint-test-'));
   // Behaviour tests run on the process driver (fast, deterministic on a loaded 2-core machine);
   // the sandbox suites and the escape suite pin the isolated driver themselves.
@@ -31,7 +32,7 @@ export async function startHarness(overrides: Partial<FlintConfig> = {}, opts: {
     { host: '127.0.0.1', port: 0, dataDir, sandbox: process.env['FLINT_TEST_SANDBOX'] ?? 'process', accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: TEST_CREDENTIALS.secretAccessKey, quiet: true, ...overrides },
     {},
   );
-  const app = await startFlint(config, { log: opts.log ?? (() => {}), ...(opts.clock ? { clock: opts.clock } : {}) });
+  const app = await startFlint(config, { log: opts.log ?? (() => {}), ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.queues ? { queues: opts.queues } : {}) });
   const client = new LambdaClient({
     endpoint: app.endpoint,
     region: config.region,
