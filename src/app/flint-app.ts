@@ -20,6 +20,11 @@ import { logsHandlers } from '../api/handlers/logs-handlers.js';
 import { LogGroupService } from '../logs/log-group-service.js';
 import { LogEventService } from '../logs/log-event-service.js';
 import { cloudWatchHandlers } from '../api/handlers/cloudwatch-handlers.js';
+import { schedulerHandlers } from '../api/handlers/scheduler-handlers.js';
+import { eventsHandlers } from '../api/handlers/events-handlers.js';
+import { createSchedules, type Schedules } from '../schedules/schedules.js';
+import { SqliteScheduleStore } from '../store/sqlite-schedule-store.js';
+import { schedulePermissions } from './schedule-permissions.js';
 import { MetricRecorder } from '../metrics/metric-recorder.js';
 import { LambdaMetrics } from '../metrics/lambda-metrics.js';
 import { EmfExtractor } from '../metrics/emf-extractor.js';
@@ -94,6 +99,8 @@ export interface FlintApp {
   readonly dataPlane: DataPlane;
   /** The async (`Event`) path: `invoker.enqueue` and the queue pollers (`pollers.metrics()`). */
   readonly asyncInvocation: AsyncInvocation;
+  /** EventBridge Scheduler and scheduled rules; `runDue()` runs one ticker pass (tests with a clock). */
+  readonly schedules: Schedules;
   /** X-Ray traces: the store behind the X-Ray API and the OTLP exporter. */
   readonly tracing: Tracing;
   /** Removes stored code nothing references (on a schedule; `sweep()` runs one now). */
@@ -216,6 +223,19 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   // CloudWatch Logs over the storage the execution environments write (src/logs); retention hourly.
   const logGroups = new LogGroupService({ storage: dataPlane.logs, clock, region: config.region, accountId: config.accountId });
   const logEvents = new LogEventService({ storage: dataPlane.logs, groups: logGroups, clock });
+  // Schedules (src/schedules): Scheduler's schedules and EventBridge's scheduled rules, fired by one
+  // durable ticker through the async invoke path. Dead-letter queues need the queue service
+  // (MessageQueues); without it a dead-lettered event is logged as lost.
+  const schedules = createSchedules({
+    store: new SqliteScheduleStore(store.db),
+    clock,
+    invoker: asyncInvocation.invoker,
+    permissions: schedulePermissions({ access, store, accountId: config.accountId }),
+    uuid: randomUUID,
+    region: config.region,
+    accountId: config.accountId,
+    log,
+  });
   const handlers: OperationHandlers = {
     ...functionHandlers(functions, access.iam.roleDirectory),
     ...versionHandlers(new VersionService(ctx)),
@@ -251,6 +271,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       cloudtrail: { handlers: cloudTrailHandlers(auditTrail), validationSkips: cloudTrailValidationSkips },
       cloudwatch: cloudWatchHandlers(metricRecorder),
       xray: xrayHandlers(tracing.xray),
+      events: eventsHandlers(schedules.rules),
+      scheduler: schedulerHandlers(schedules.scheduler),
     }),
     verifier,
     ...(tls ? { tls: tlsServerOptions(await tls.load()), plainLoopback: config.plainPort !== undefined } : {}),
@@ -282,6 +304,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const plain = tls && config.plainPort !== undefined ? await api.listenPlain(config.plainPort) : undefined;
   dataPlane.setEndpoint(endpoint);
   asyncInvocation.pollers.start();
+  schedules.start();
   // A rotation a previous run left unfinished carries on in the background.
   keyRotation.start();
   // KMS: keys past their deletion window are deleted and due rotations happen (also lazily on use).
@@ -319,6 +342,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     audit: auditTrail,
     dataPlane,
     asyncInvocation,
+    schedules,
     tracing,
     codeCollector,
     keyRotation,
@@ -330,6 +354,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await api.close();
       // The last records are signed before the store closes: a clean stop leaves no unsigned tail.
       audit.stop();
+      await schedules.stop();
       // Pollers stop before the data plane they invoke through and the store they ack into.
       await asyncInvocation.pollers.stop();
       await logGroups.stop();

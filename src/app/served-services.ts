@@ -7,11 +7,9 @@ import type { AwsServiceDefinition, OperationHandlers } from '../api/api-server.
  */
 const OTHER_MODELS = [
   'sqs-2012-11-05',
-  'events-2015-10-07',
-  'scheduler-2021-06-30',
 ];
 
-export function servedServices(opts: { lambda: AwsServiceDefinition; iam: OperationHandlers; sts: OperationHandlers; kms?: OperationHandlers; config?: OperationHandlers; cloudtrail?: Omit<AwsServiceDefinition, 'model'>; cloudwatch?: OperationHandlers; xray?: OperationHandlers; logs?: OperationHandlers }): AwsServiceDefinition[] {
+export function servedServices(opts: { lambda: AwsServiceDefinition; iam: OperationHandlers; sts: OperationHandlers; kms?: OperationHandlers; config?: OperationHandlers; cloudtrail?: Omit<AwsServiceDefinition, 'model'>; cloudwatch?: OperationHandlers; xray?: OperationHandlers; logs?: OperationHandlers; events?: OperationHandlers; scheduler?: OperationHandlers }): AwsServiceDefinition[] {
   return [
     // First: the default for requests that carry no credential scope.
     opts.lambda,
@@ -23,6 +21,8 @@ export function servedServices(opts: { lambda: AwsServiceDefinition; iam: Operat
     { model: 'cloudtrail-2013-11-01', handlers: {}, ...opts.cloudtrail },
     { model: 'cloudwatch-2010-08-01', handlers: opts.cloudwatch ?? {} },
     { model: 'xray-2016-04-12', handlers: opts.xray ?? {} },
+    { model: 'events-2015-10-07', handlers: opts.events ?? {} },
+    { model: 'scheduler-2021-06-30', handlers: opts.scheduler ?? {} },
     ...OTHER_MODELS.map((model) => ({ model, handlers: {} })),
   ];
 }
