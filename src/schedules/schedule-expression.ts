@@ -44,10 +44,15 @@ export function parseScheduleExpression(text: string, opts: { timezone?: string;
   return cron ? { kind: 'cron', text, cron } : undefined;
 }
 
-/** The first tick strictly after `afterMs` (`rate` ticks are counted from `anchorMs`), or undefined when none is left. */
+/**
+ * The first tick strictly after `afterMs`, or undefined when none is left. `rate` ticks are
+ * `anchorMs + k·period`: a StartDate anchor is itself the first tick; a creation-time anchor is
+ * already counted (ticks start one period after creation).
+ */
 export function nextTick(expr: ScheduleExpression, afterMs: number, anchorMs: number): number | undefined {
   if (expr.kind === 'rate') {
-    const k = Math.max(1, Math.floor((afterMs - anchorMs) / expr.periodMs) + 1);
+    if (afterMs < anchorMs) return anchorMs;
+    const k = Math.floor((afterMs - anchorMs) / expr.periodMs) + 1;
     return anchorMs + k * expr.periodMs;
   }
   if (expr.kind === 'at') return expr.atMs > afterMs ? expr.atMs : undefined;
