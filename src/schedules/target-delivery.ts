@@ -23,7 +23,7 @@ interface Pending { d: Delivery; firstAt: number; retries: number; nextAt: numbe
 
 /**
  * Hands a fired tick to Lambda's async invoke (Scheduler and EventBridge invoke Lambda with
- * InvocationType Event). A refused hand-off (no permission, function missing, throttled) is retried
+ * InvocationType Event). A refused hand-off (function missing, throttled) is retried
  * with exponential backoff (1 s doubling to 60 s) under the target's RetryPolicy; when attempts or
  * event age run out the event goes to the dead-letter queue with AWS Scheduler's message
  * attributes (ERROR_CODE, ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION, RETRY_ATTEMPTS, SCHEDULE_ARN,
@@ -77,6 +77,9 @@ export class TargetDelivery {
     } catch (err) {
       const e = err as Error & { type?: string };
       p.lastError = { code: e.type ?? e.name, message: e.message };
+      // A refused permission is not retried (EventBridge and Scheduler retry only errors that may
+      // pass: throttling, unavailable targets), it goes to the dead-letter queue at once.
+      if (denial !== undefined) return this.#exhausted(p, 'MaximumRetryAttemptsExhausted');
       if (p.retries >= p.d.maximumRetryAttempts) return this.#exhausted(p, 'MaximumRetryAttemptsExhausted');
       p.nextAt = now + Math.min(60_000, 1_000 * 2 ** p.retries);
       this.#pending.push(p);

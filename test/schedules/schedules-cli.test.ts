@@ -1,0 +1,239 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { AddPermissionCommand } from '@aws-sdk/client-lambda';
+import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { startHarness, TEST_CREDENTIALS, type Harness } from '../helpers/flint-harness.js';
+import { createFunction } from '../helpers/functions.js';
+import { makeZip } from '../helpers/zip.js';
+import { until } from '../helpers/until.js';
+import { signedFetch } from '../helpers/signed-fetch.js';
+
+/**
+ * Scheduler and EventBridge scheduled rules end to end with Debian's AWS CLI v2 against a real
+ * Flint whose clock the test moves (a fixed start plus an offset; each pass is run with
+ * `schedules.runDue()`). Functions append each event they receive to a marks file.
+ */
+const run = promisify(execFile);
+const AWS_CLI = '/usr/bin/aws';
+const ACCOUNT = '000000000000';
+const MIN = 60_000;
+const RECORDER = `
+const fs = require('node:fs');
+exports.handler = async (event, context) => {
+  fs.appendFileSync(process.env.MARK_FILE, JSON.stringify({ fn: context.functionName, event }) + '\\n');
+};`;
+
+let h: Harness;
+let home: string;
+let marks: string;
+// Starts 5 minutes behind real time: the tests move it forward by ~13 minutes in all, and SigV4
+// allows 15 minutes of skew between the CLI's signing time and the server's clock.
+const clock = { base: Date.now() - 5 * MIN, offset: 0, now() { return this.base + this.offset; }, monotonic: () => performance.now() };
+const fnArn = (name: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`;
+
+function aws(service: string, args: string[]): Promise<any> {
+  const env = { PATH: process.env['PATH'], HOME: home, AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_EC2_METADATA_DISABLED: 'true' };
+  return run(AWS_CLI, ['--endpoint-url', h.endpoint, '--output', 'json', service, ...args], { env }).then(
+    ({ stdout }) => (stdout.trim() === '' ? {} : JSON.parse(stdout)),
+    (e: { stderr: string }) => { throw new Error(e.stderr.trim()); },
+  );
+}
+
+const received = (fn: string): any[] => (existsSync(marks) ? readFileSync(marks, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((m) => m.fn === fn).map((m) => m.event) : []);
+
+async function advance(ms: number): Promise<void> {
+  clock.offset += ms;
+  const n = await h.app.schedules.runDue();
+  if (process.env['DEBUG_SCHED']) console.error('pass', ms, n, existsSync(marks) ? readFileSync(marks, 'utf8') : '-');
+}
+
+before(async () => {
+  h = await startHarness({}, { clock });
+  home = mkdtempSync(join(tmpdir(), 'flint-aws-home-'));
+  marks = join(home, 'marks.jsonl');
+  const zip = await makeZip({ 'index.js': RECORDER });
+  for (const name of ['sched-fn', 'rule-fn', 'rule-denied']) {
+    await createFunction(h.client, name, { Code: { ZipFile: zip }, Timeout: 30, Environment: { Variables: { MARK_FILE: marks } } });
+  }
+  const iam = new IAMClient({ endpoint: h.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+  await iam.send(new CreateRoleCommand({ RoleName: 'scheduler-role', AssumeRolePolicyDocument: JSON.stringify(trust) }));
+  await iam.send(new PutRolePolicyCommand({ RoleName: 'scheduler-role', PolicyName: 'invoke', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: fnArn('sched-fn') }] }) }));
+  // Trusts Scheduler but may not invoke anything.
+  await iam.send(new CreateRoleCommand({ RoleName: 'powerless-role', AssumeRolePolicyDocument: JSON.stringify(trust) }));
+  iam.destroy();
+});
+
+after(async () => {
+  await h?.stop();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+const skip = !existsSync(AWS_CLI) && 'no /usr/bin/aws';
+
+test('aws scheduler: create-schedule rate(1 minute) → the function gets Input verbatim once per tick; get/list/update/delete', { skip }, async () => {
+  const target = { Arn: fnArn('sched-fn'), RoleArn: `arn:aws:iam::${ACCOUNT}:role/scheduler-role`, Input: '{"hello":"world","n":1}', RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 120 }, DeadLetterConfig: { Arn: `arn:aws:sqs:us-east-1:${ACCOUNT}:sched-dlq` } };
+  const created = await aws('scheduler', ['create-schedule', '--name', 'every-minute', '--schedule-expression', 'rate(1 minute)', '--flexible-time-window', 'Mode=OFF', '--target', JSON.stringify(target)]);
+  assert.equal(created.ScheduleArn, `arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule/default/every-minute`);
+  const got = await aws('scheduler', ['get-schedule', '--name', 'every-minute']);
+  assert.equal(got.GroupName, 'default');
+  assert.equal(got.State, 'ENABLED');
+  assert.equal(got.ScheduleExpression, 'rate(1 minute)');
+  assert.deepEqual(got.FlexibleTimeWindow, { Mode: 'OFF' });
+  assert.deepEqual(got.Target, target);
+  // (The CLI 2.9 model predates ActionAfterCompletion: it drops the member; the at() test reads it raw.)
+  assert.ok(!Number.isNaN(Date.parse(got.CreationDate)));
+
+  await advance(30_000);
+  assert.equal(received('sched-fn').length, 0, 'nothing before the first tick');
+  for (let i = 1; i <= 3; i++) {
+    await advance(30_000);
+    await until(() => received('sched-fn').length === i).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(h.app.schedules.delivery.failures)}`); });
+    await advance(1_000);
+    await advance(0);
+    await advance(29_000);
+  }
+  assert.deepEqual(received('sched-fn'), Array(3).fill({ hello: 'world', n: 1 }));
+
+  const listed = await aws('scheduler', ['list-schedules', '--name-prefix', 'every']);
+  assert.deepEqual(listed.Schedules.map((s: any) => [s.Name, s.GroupName, s.State, s.Target.Arn]), [['every-minute', 'default', 'ENABLED', fnArn('sched-fn')]]);
+  assert.deepEqual((await aws('scheduler', ['list-schedules', '--name-prefix', 'nope'])).Schedules, []);
+  assert.deepEqual((await aws('scheduler', ['list-schedules', '--state', 'DISABLED'])).Schedules, []);
+
+  await aws('scheduler', ['update-schedule', '--name', 'every-minute', '--schedule-expression', 'rate(1 minute)', '--flexible-time-window', 'Mode=OFF', '--state', 'DISABLED', '--target', JSON.stringify(target)]);
+  assert.equal((await aws('scheduler', ['get-schedule', '--name', 'every-minute'])).State, 'DISABLED');
+  await advance(2 * MIN);
+  assert.equal(received('sched-fn').length, 3, 'a disabled schedule does not fire');
+  await aws('scheduler', ['delete-schedule', '--name', 'every-minute']);
+  await assert.rejects(aws('scheduler', ['get-schedule', '--name', 'every-minute']), /ResourceNotFoundException.*Schedule every-minute does not exist\./);
+});
+
+test('aws scheduler: at() fires once and ActionAfterCompletion DELETE removes the schedule', { skip }, async () => {
+  const at = new Date(clock.now() + 2 * MIN).toISOString().slice(0, 19);
+  const target = { Arn: fnArn('sched-fn'), RoleArn: `arn:aws:iam::${ACCOUNT}:role/scheduler-role`, Input: '{"once":true}' };
+  // CLI 2.9 has no --action-after-completion (newer than its model): a signed rest-json request.
+  const res = await signedFetch(h.endpoint, 'POST', '/schedules/one-shot', { service: 'scheduler', body: JSON.stringify({ ScheduleExpression: `at(${at})`, ScheduleExpressionTimezone: 'UTC', FlexibleTimeWindow: { Mode: 'OFF' }, ActionAfterCompletion: 'DELETE', Target: target }) });
+  assert.equal(res.status, 200, res.text);
+  const raw = await signedFetch(h.endpoint, 'GET', '/schedules/one-shot', { service: 'scheduler' });
+  assert.equal(raw.json.ActionAfterCompletion, 'DELETE');
+  assert.equal(raw.json.ScheduleExpression, `at(${at})`);
+  const before = received('sched-fn').length;
+  await advance(MIN);
+  assert.equal(received('sched-fn').length, before);
+  await advance(MIN + 1_000);
+  await until(() => received('sched-fn').length === before + 1);
+  assert.deepEqual(received('sched-fn').at(-1), { once: true });
+  await advance(0);
+  await assert.rejects(aws('scheduler', ['get-schedule', '--name', 'one-shot']), /ResourceNotFoundException/);
+});
+
+test('aws scheduler: a role that may not invoke the function → no invocation; failure logged after the retries', { skip }, async () => {
+  const target = { Arn: fnArn('sched-fn'), RoleArn: `arn:aws:iam::${ACCOUNT}:role/powerless-role`, Input: '{"denied":true}', RetryPolicy: { MaximumRetryAttempts: 0 } };
+  await aws('scheduler', ['create-schedule', '--name', 'denied', '--schedule-expression', 'rate(1 minute)', '--flexible-time-window', 'Mode=OFF', '--target', JSON.stringify(target)]);
+  const failures = h.app.schedules.delivery.failures.length;
+  await advance(MIN);
+  assert.equal(h.app.schedules.delivery.failures.length, failures + 1);
+  assert.equal(h.app.schedules.delivery.failures.at(-1)!.code, 'AccessDeniedException');
+  assert.equal(received('sched-fn').filter((e) => e.denied).length, 0);
+  await aws('scheduler', ['delete-schedule', '--name', 'denied']);
+});
+
+test('aws scheduler: invalid expressions, zones, windows and names are refused with ValidationException; groups', { skip }, async () => {
+  const target = JSON.stringify({ Arn: fnArn('sched-fn'), RoleArn: `arn:aws:iam::${ACCOUNT}:role/scheduler-role` });
+  const create = (name: string, expr: string, extra: string[] = []) => aws('scheduler', ['create-schedule', '--name', name, '--schedule-expression', expr, '--flexible-time-window', 'Mode=OFF', '--target', target, ...extra]);
+  for (const expr of ['cron(* * * * * *)', 'cron(0 12 * * ?)', 'rate(1 minutes)', 'rate(0 hours)', 'at(2026-02-30T00:00:00)', 'every 5 minutes']) {
+    await assert.rejects(create('bad', expr), (e: Error) => e.message.includes('ValidationException') && e.message.includes(`Invalid Schedule Expression ${expr}.`), expr);
+  }
+  await assert.rejects(create('bad', 'rate(5 minutes)', ['--schedule-expression-timezone', 'Mars/Olympus']), /ValidationException.*Invalid ScheduleExpressionTimezone Mars\/Olympus\./);
+  await assert.rejects(aws('scheduler', ['create-schedule', '--name', 'bad', '--schedule-expression', 'rate(5 minutes)', '--flexible-time-window', 'Mode=FLEXIBLE', '--target', target]), /ValidationException/);
+  await assert.rejects(create('bad name', 'rate(5 minutes)'), /ValidationException/);
+  await assert.rejects(create('bad', 'rate(5 minutes)', ['--group-name', 'nogroup']), /ResourceNotFoundException.*Schedule group nogroup does not exist\./);
+  await create('dupe', 'cron(0 12 ? * MON-FRI *)', ['--schedule-expression-timezone', 'Europe/Paris']);
+  await assert.rejects(create('dupe', 'rate(5 minutes)'), /ConflictException.*Schedule dupe already exists\./);
+
+  const g = await aws('scheduler', ['create-schedule-group', '--name', 'team', '--tags', 'Key=owner,Value=ops']);
+  assert.equal(g.ScheduleGroupArn, `arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule-group/team`);
+  await create('in-team', 'rate(5 minutes)', ['--group-name', 'team']);
+  assert.equal((await aws('scheduler', ['get-schedule', '--name', 'in-team', '--group-name', 'team'])).GroupName, 'team');
+  await assert.rejects(aws('scheduler', ['get-schedule', '--name', 'in-team']), /ResourceNotFoundException/);
+  assert.deepEqual((await aws('scheduler', ['list-schedules', '--group-name', 'team'])).Schedules.map((s: any) => s.Name), ['in-team']);
+  assert.deepEqual((await aws('scheduler', ['list-schedule-groups'])).ScheduleGroups.map((x: any) => [x.Name, x.State]), [['default', 'ACTIVE'], ['team', 'ACTIVE']]);
+  assert.deepEqual((await aws('scheduler', ['list-tags-for-resource', '--resource-arn', g.ScheduleGroupArn])).Tags, [{ Key: 'owner', Value: 'ops' }]);
+  await aws('scheduler', ['delete-schedule-group', '--name', 'team']);
+  await assert.rejects(aws('scheduler', ['get-schedule-group', '--name', 'team']), /ResourceNotFoundException/);
+  assert.deepEqual((await aws('scheduler', ['list-schedules'])).Schedules.map((s: any) => s.Name), ['dupe'], 'the group took its schedules with it');
+  // Pagination.
+  for (const n of ['p1', 'p2', 'p3']) await create(n, 'rate(5 minutes)');
+  const page = await aws('scheduler', ['list-schedules', '--name-prefix', 'p', '--max-results', '2', '--no-paginate']);
+  assert.equal(page.Schedules.length, 2);
+  const rest = await aws('scheduler', ['list-schedules', '--name-prefix', 'p', '--max-results', '2', '--no-paginate', '--next-token', page.NextToken]);
+  assert.deepEqual([...page.Schedules, ...rest.Schedules].map((s: any) => s.Name), ['p1', 'p2', 'p3']);
+  assert.equal(rest.NextToken, undefined);
+  for (const n of ['p1', 'p2', 'p3', 'dupe']) await aws('scheduler', ['delete-schedule', '--name', n]);
+});
+
+test('aws events: put-rule rate(1 minute) + put-targets → the exact Scheduled Event, through the resource policy', { skip }, async () => {
+  const rule = await aws('events', ['put-rule', '--name', 'tick', '--schedule-expression', 'rate(1 minute)']);
+  const ruleArn = `arn:aws:events:us-east-1:${ACCOUNT}:rule/tick`;
+  assert.equal(rule.RuleArn, ruleArn);
+  await h.client.send(new AddPermissionCommand({ FunctionName: 'rule-fn', StatementId: 'events', Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: ruleArn }));
+  // rule-denied has a permission for another rule only: EventBridge may not invoke it for `tick`.
+  await h.client.send(new AddPermissionCommand({ FunctionName: 'rule-denied', StatementId: 'events', Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: `arn:aws:events:us-east-1:${ACCOUNT}:rule/other` }));
+  const put = await aws('events', ['put-targets', '--rule', 'tick', '--targets', `Id=1,Arn=${fnArn('rule-fn')}`, `Id=2,Arn=${fnArn('rule-denied')}`]);
+  assert.deepEqual(put, { FailedEntryCount: 0, FailedEntries: [] });
+  const described = await aws('events', ['describe-rule', '--name', 'tick']);
+  assert.deepEqual(described, { Name: 'tick', Arn: ruleArn, ScheduleExpression: 'rate(1 minute)', State: 'ENABLED', EventBusName: 'default', CreatedBy: ACCOUNT });
+  assert.deepEqual((await aws('events', ['list-targets-by-rule', '--rule', 'tick'])).Targets, [{ Id: '1', Arn: fnArn('rule-fn') }, { Id: '2', Arn: fnArn('rule-denied') }]);
+
+  const failures = h.app.schedules.delivery.failures.length;
+  const tickAt = clock.now() + MIN;
+  await advance(MIN);
+  await until(() => received('rule-fn').length === 1);
+  const event = received('rule-fn')[0];
+  assert.match(event.id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  assert.equal(JSON.stringify(event), JSON.stringify({
+    version: '0', id: event.id, 'detail-type': 'Scheduled Event', source: 'aws.events', account: ACCOUNT,
+    time: new Date(Math.floor(tickAt / 1000) * 1000).toISOString().replace('.000Z', 'Z'), region: 'us-east-1', resources: [ruleArn], detail: {},
+  }));
+  assert.equal(received('rule-denied').length, 0);
+  assert.equal(h.app.schedules.delivery.failures.length, failures + 1, 'the denied target is a failed invocation');
+
+  // Input and InputPath.
+  await aws('events', ['put-targets', '--rule', 'tick', '--targets', JSON.stringify([{ Id: '1', Arn: fnArn('rule-fn'), Input: '{"custom":1}' }, { Id: '3', Arn: `${fnArn('rule-fn')}:$LATEST`, InputPath: '$.resources' }])]);
+  await aws('events', ['remove-targets', '--rule', 'tick', '--ids', '2']);
+  await advance(MIN);
+  await until(() => received('rule-fn').length === 3);
+  const latest = received('rule-fn').slice(1);
+  assert.ok(latest.some((e) => JSON.stringify(e) === '{"custom":1}'));
+  assert.ok(latest.some((e) => JSON.stringify(e) === JSON.stringify([ruleArn])));
+
+  // Disabled: no ticks.
+  await aws('events', ['disable-rule', '--name', 'tick']);
+  assert.equal((await aws('events', ['describe-rule', '--name', 'tick'])).State, 'DISABLED');
+  await advance(2 * MIN);
+  assert.equal(received('rule-fn').length, 3);
+  assert.deepEqual((await aws('events', ['list-rules', '--name-prefix', 'ti'])).Rules.map((r: any) => [r.Name, r.State]), [['tick', 'DISABLED']]);
+
+  await assert.rejects(aws('events', ['delete-rule', '--name', 'tick']), /ValidationException.*Rule can't be deleted since it has targets\./);
+  await aws('events', ['remove-targets', '--rule', 'tick', '--ids', '1', '3']);
+  await aws('events', ['delete-rule', '--name', 'tick']);
+  await assert.rejects(aws('events', ['describe-rule', '--name', 'tick']), /ResourceNotFoundException.*Rule tick does not exist on EventBus default\./);
+});
+
+test('aws events: invalid schedule expressions and patterns are refused', { skip }, async () => {
+  for (const expr of ['cron(0 12 * * ?)', 'rate(1 minutes)', 'at(2026-07-01T00:00:00)', 'cron(* * * * * *)']) {
+    await assert.rejects(aws('events', ['put-rule', '--name', 'bad', '--schedule-expression', expr]), /ValidationException.*Parameter ScheduleExpression is not valid\./, expr);
+  }
+  await assert.rejects(aws('events', ['put-rule', '--name', 'bad']), /ValidationException/);
+  await assert.rejects(aws('events', ['put-rule', '--name', 'bad', '--event-pattern', '{not json']), /InvalidEventPatternException/);
+  // A pattern rule is stored (it never matches: Flint has no event sources on the bus).
+  await aws('events', ['put-rule', '--name', 'pattern', '--event-pattern', '{"source":["my.app"]}']);
+  assert.equal((await aws('events', ['describe-rule', '--name', 'pattern'])).EventPattern, '{"source":["my.app"]}');
+  await aws('events', ['delete-rule', '--name', 'pattern']);
+  await assert.rejects(aws('events', ['put-targets', '--rule', 'missing', '--targets', `Id=1,Arn=${fnArn('rule-fn')}`]), /ResourceNotFoundException.*Rule missing does not exist on EventBus default\./);
+});
