@@ -7,8 +7,9 @@ import { Cron } from 'croner';
  * - `cron(minutes hours day-of-month month day-of-week year)`: AWS's six fields, day-of-week 1–7 =
  *   SUN–SAT, one of day-of-month/day-of-week must be `?`, `L`, `W` and `#` as AWS documents;
  * - `at(yyyy-mm-ddThh:mm:ss)` (Scheduler only): one tick, wall-clock time in the schedule's zone.
- * Cron matching is croner's (Quartz weekday numbering, year field, time zones with DST: a local
- * time skipped by a spring-forward gap does not fire, one repeated in the autumn fires once).
+ * Cron matching is croner's (Quartz weekday numbering, year field, time zones), with Scheduler's
+ * daylight saving rules: a local time skipped by a spring-forward gap does not fire, one repeated
+ * in the autumn fires once.
  */
 export type ScheduleExpression =
   | { kind: 'rate'; text: string; periodMs: number }
@@ -56,8 +57,17 @@ export function nextTick(expr: ScheduleExpression, afterMs: number, anchorMs: nu
     return anchorMs + k * expr.periodMs;
   }
   if (expr.kind === 'at') return expr.atMs > afterMs ? expr.atMs : undefined;
-  const next = expr.cron.nextRun(new Date(afterMs));
-  return next ? next.getTime() : undefined;
+  // A local time that a spring-forward gap skips does not fire (croner would move it to the first
+  // time after the gap): "your schedule invocation gets skipped if the cron expression falls on a
+  // non-existent date and time" (Scheduler's daylight saving time notes).
+  let from = new Date(afterMs);
+  for (let i = 0; i < 8; i++) {
+    const next = expr.cron.nextRun(from);
+    if (!next) return undefined;
+    if (expr.cron.match(next)) return next.getTime();
+    from = next;
+  }
+  return undefined;
 }
 
 const FIELD = {

@@ -31,7 +31,7 @@ export interface ScheduleRecord {
   KmsKeyArn?: string;
   CreationDate: number;
   LastModificationDate: number;
-  /** Where `rate()` counts from: StartDate, else the creation or last update. */
+  /** Where `rate()` counts from: StartDate, else the creation (its first tick) or last update. */
   anchor: number;
 }
 
@@ -75,7 +75,9 @@ export class SchedulerService {
     const now = this.#clock.now();
     const record = this.#record(input, group.Name, now, now);
     this.#schedules.put(key(group.Name, name), record);
-    this.#store.resetTick(jobId(record), now);
+    // "If you don't provide a StartDate for a rate-based schedule, your schedule starts invoking
+    // the target immediately": the creation instant is its first tick (counting starts just before).
+    this.#store.resetTick(jobId(record), now - 1);
     return { ScheduleArn: record.Arn };
   }
 

@@ -57,9 +57,11 @@ test("cron(): AWS's six fields, 1-7 = SUN-SAT, ? required on one day field, L W 
   }
 });
 
-test('cron() in a time zone across DST: the spring-forward gap moves to the first valid time, the repeated autumn hour fires once', () => {
-  // 02:00 New York does not exist on 8 March 2026: it runs at 03:00 EDT (07:00Z) that day.
-  assert.deepEqual(ticks('cron(0 2 * * ? *)', '2026-03-07T00:00:00Z', 3, 'America/New_York'), ['2026-03-07T07:00:00.000Z', '2026-03-08T07:00:00.000Z', '2026-03-09T06:00:00.000Z']);
+test('cron() in a time zone across DST: a time in the spring-forward gap is skipped, the repeated autumn hour fires once', () => {
+  // 02:00 New York does not exist on 8 March 2026: no invocation that day (AWS Scheduler skips it).
+  assert.deepEqual(ticks('cron(0 2 * * ? *)', '2026-03-07T00:00:00Z', 3, 'America/New_York'), ['2026-03-07T07:00:00.000Z', '2026-03-09T06:00:00.000Z', '2026-03-10T06:00:00.000Z']);
+  // Every 30 minutes: 02:00 and 02:30 are skipped, 03:00 EDT (07:00Z) follows 01:30 EST (06:30Z).
+  assert.deepEqual(ticks('cron(0/30 * * * ? *)', '2026-03-08T06:15:00Z', 3, 'America/New_York'), ['2026-03-08T06:30:00.000Z', '2026-03-08T07:00:00.000Z', '2026-03-08T07:30:00.000Z']);
   // 01:30 happens twice on 1 November 2026: it fires once (the first, EDT).
   assert.deepEqual(ticks('cron(30 1 * * ? *)', '2026-10-31T00:00:00Z', 3, 'America/New_York'), ['2026-10-31T05:30:00.000Z', '2026-11-01T05:30:00.000Z', '2026-11-02T06:30:00.000Z']);
   // Europe/Berlin: 09:00 local is 08:00Z in winter, 07:00Z after 29 March 2026.

@@ -156,5 +156,6 @@ test('cron in a time zone: the daily 02:00 New York job across the March DST cha
     r.clock.t = T0 + h * 60 * MIN;
     await r.ticker.runDue();
   }
-  assert.deepEqual(r.fired.map((t) => new Date(t).toISOString()), ['2026-03-07T07:00:00.000Z', '2026-03-08T07:00:00.000Z', '2026-03-09T06:00:00.000Z']);
+  // 8 March has no 02:00 in New York: skipped, as AWS Scheduler does.
+  assert.deepEqual(r.fired.map((t) => new Date(t).toISOString()), ['2026-03-07T07:00:00.000Z', '2026-03-09T06:00:00.000Z']);
 });

@@ -54,7 +54,7 @@ test('restart: missed ticks fire once on start within the grace or window, older
   await iam.send(new PutRolePolicyCommand({ RoleName: 'sched', PolicyName: 'invoke', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: '*' }] }) }));
   iam.destroy();
   const created = await signedFetch(h!.endpoint, 'POST', '/schedules/hourly', { service: 'scheduler', body: JSON.stringify({
-    ScheduleExpression: 'rate(1 hour)', FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 15 },
+    ScheduleExpression: 'rate(1 hour)', StartDate: (clock.now() + 60 * MIN) / 1000, FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 15 },
     Target: { Arn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:flex-fn`, RoleArn: `arn:aws:iam::${ACCOUNT}:role/sched`, Input: '{"flex":true}' },
   }) });
   assert.equal(created.status, 200, created.text);
