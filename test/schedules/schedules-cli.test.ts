@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AddPermissionCommand } from '@aws-sdk/client-lambda';
-import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient, CreateRoleCommand, PutRolePolicyCommand, CreateUserCommand, PutUserPolicyCommand, CreateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { startHarness, TEST_CREDENTIALS, type Harness } from '../helpers/flint-harness.js';
 import { createFunction } from '../helpers/functions.js';
 import { makeZip } from '../helpers/zip.js';
@@ -36,8 +36,8 @@ let marks: string;
 const clock = { base: Date.now() - 5 * MIN, offset: 0, now() { return this.base + this.offset; }, monotonic: () => performance.now() };
 const fnArn = (name: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`;
 
-function aws(service: string, args: string[]): Promise<any> {
-  const env = { PATH: process.env['PATH'], HOME: home, AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_EC2_METADATA_DISABLED: 'true' };
+function aws(service: string, args: string[], keys: { accessKeyId: string; secretAccessKey: string } = TEST_CREDENTIALS): Promise<any> {
+  const env = { PATH: process.env['PATH'], HOME: home, AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_EC2_METADATA_DISABLED: 'true' };
   return run(AWS_CLI, ['--endpoint-url', h.endpoint, '--output', 'json', service, ...args], { env }).then(
     ({ stdout }) => (stdout.trim() === '' ? {} : JSON.parse(stdout)),
     (e: { stderr: string }) => { throw new Error(e.stderr.trim()); },
@@ -239,4 +239,19 @@ test('aws events: invalid schedule expressions and patterns are refused', { skip
   assert.equal((await aws('events', ['describe-rule', '--name', 'pattern'])).EventPattern, '{"source":["my.app"]}');
   await aws('events', ['delete-rule', '--name', 'pattern']);
   await assert.rejects(aws('events', ['put-targets', '--rule', 'missing', '--targets', `Id=1,Arn=${fnArn('rule-fn')}`]), /ResourceNotFoundException.*Rule missing does not exist on EventBus default\./);
+});
+
+test('aws scheduler: creating a schedule needs iam:PassRole on its role', { skip }, async () => {
+  const iam = new IAMClient({ endpoint: h.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+  await iam.send(new CreateUserCommand({ UserName: 'scheduler-admin' }));
+  await iam.send(new PutUserPolicyCommand({ UserName: 'scheduler-admin', PolicyName: 'scheduler', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'scheduler:*', Resource: '*' }] }) }));
+  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'scheduler-admin' }))).AccessKey!;
+  const keys = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
+  const target = JSON.stringify({ Arn: fnArn('sched-fn'), RoleArn: `arn:aws:iam::${ACCOUNT}:role/scheduler-role` });
+  const create = () => aws('scheduler', ['create-schedule', '--name', 'passed', '--schedule-expression', 'rate(1 hour)', '--flexible-time-window', 'Mode=OFF', '--target', target], keys);
+  await assert.rejects(create(), /AccessDeniedException.*iam:PassRole/);
+  await iam.send(new PutUserPolicyCommand({ UserName: 'scheduler-admin', PolicyName: 'pass', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:PassRole', Resource: `arn:aws:iam::${ACCOUNT}:role/scheduler-role`, Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } }] }) }));
+  iam.destroy();
+  await create();
+  await aws('scheduler', ['delete-schedule', '--name', 'passed'], keys);
 });
