@@ -4,7 +4,7 @@ import type { TargetPermissions } from '../ports/target-permissions.js';
 import { AwsError } from '../domain/errors.js';
 import { parseScheduleExpression } from './schedule-expression.js';
 import { notFound, validation } from './schedule-errors.js';
-import { paginate } from './scheduler-service.js';
+import { paginate } from './paginate.js';
 import type { TickJob } from './schedule-ticker.js';
 import type { TargetDelivery } from './target-delivery.js';
 import { scheduledEvent, selectInput } from './scheduled-event.js';

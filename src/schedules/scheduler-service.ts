@@ -5,6 +5,7 @@ import { isTimeZone, parseScheduleExpression } from './schedule-expression.js';
 import { conflict, notFound, validation } from './schedule-errors.js';
 import type { TickJob } from './schedule-ticker.js';
 import type { TargetDelivery } from './target-delivery.js';
+import { paginate } from './paginate.js';
 
 export interface ScheduleTarget {
   Arn: string;
@@ -291,16 +292,4 @@ function view(s: ScheduleRecord): Record<string, unknown> {
 
 function groupView(g: ScheduleGroupRecord): Record<string, unknown> {
   return { Arn: g.Arn, Name: g.Name, State: 'ACTIVE', CreationDate: new Date(g.CreationDate), LastModificationDate: new Date(g.LastModificationDate) };
-}
-
-/** NextToken is the offset, opaque to clients (base64). */
-export function paginate<T>(all: T[], maxResults: number | undefined, token: string | undefined): { page: T[]; next?: string } {
-  let offset = 0;
-  if (token !== undefined) {
-    offset = Number(Buffer.from(token, 'base64').toString('utf8'));
-    if (!Number.isInteger(offset) || offset < 0) throw validation('Invalid NextToken.');
-  }
-  const size = maxResults ?? 100;
-  const page = all.slice(offset, offset + size);
-  return offset + size < all.length ? { page, next: Buffer.from(String(offset + size)).toString('base64') } : { page };
 }
