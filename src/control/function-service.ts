@@ -17,6 +17,7 @@ import {
   checkPackageType,
   checkRuntime,
   checkUnsupportedAttachments,
+  mergeLoggingConfig,
   requireZipFile,
   type CodeInput,
 } from './function-validation.js';
@@ -98,6 +99,8 @@ export class FunctionService {
     checkLimits(input);
     checkEnvironment(input.Environment?.Variables);
     checkUnsupportedAttachments(input);
+    // Before the code is stored: a new function's logging starts from Lambda's Text default.
+    mergeLoggingConfig({ LogFormat: 'Text', LogGroup: `/aws/lambda/${name}` }, input.LoggingConfig);
     if (input.KMSKeyArn) this.#repo.secrets.checkConfigurableKey(input.KMSKeyArn);
     if (input.Tags) checkTags(input.Tags);
     const layers = resolveLayers(this.#ctx.store, input.Layers ?? [], this.#ctx.arns.region, this.#ctx.arns.accountId);

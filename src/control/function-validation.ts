@@ -160,21 +160,35 @@ export function checkUnsupportedAttachments(input: {
   }
 }
 
+/** A function's LoggingConfig as Lambda stores and returns it. */
+export interface LoggingConfig {
+  LogFormat: string;
+  LogGroup: string;
+  ApplicationLogLevel?: string;
+  SystemLogLevel?: string;
+}
+
 /**
- * Lambda's advanced logging controls: JSON format carries application and system log levels
- * (defaulting to INFO); switching back to Text drops them. A partial update merges into the current
- * setting (recorded behaviour of UpdateFunctionConfiguration).
+ * Lambda's answer when log levels are set while the function's format stays Text (Lambda's
+ * message, as CloudFormation relays it for AWS::Lambda::Function, aws/aws-cdk#28045).
  */
-export function mergeLoggingConfig(
-  current: { LogFormat: string; LogGroup: string; ApplicationLogLevel?: string; SystemLogLevel?: string },
-  update: { LogFormat?: string; LogGroup?: string; ApplicationLogLevel?: string; SystemLogLevel?: string } | undefined,
-): { LogFormat: string; LogGroup: string; ApplicationLogLevel?: string; SystemLogLevel?: string } {
+export const LOG_LEVEL_NEEDS_JSON =
+  'LogLevel is not supported when LogFormat is set to "Text". Remove LogLevel from your request or change the LogFormat to "Json" and try again.';
+
+/**
+ * Lambda's advanced logging controls. A create or update merges into the current setting (a
+ * partial update keeps what it does not name: recorded in the Lambda API snapshot tests
+ * TestLoggingConfig). JSON carries application and system log levels, INFO unless set; switching
+ * back to Text drops them. Levels on a function whose format is (or stays) Text are refused.
+ * Enum values and the LogGroup pattern/length are the model's checks (front door).
+ */
+export function mergeLoggingConfig(current: LoggingConfig, update: Partial<LoggingConfig> | undefined): LoggingConfig {
   if (!update) return current;
-  const format = update.LogFormat ?? (update.ApplicationLogLevel !== undefined || update.SystemLogLevel !== undefined ? 'JSON' : current.LogFormat);
-  const out: { LogFormat: string; LogGroup: string; ApplicationLogLevel?: string; SystemLogLevel?: string } = {
-    LogFormat: format,
-    LogGroup: update.LogGroup ?? current.LogGroup,
-  };
+  const format = update.LogFormat ?? current.LogFormat;
+  if (format !== 'JSON' && (update.ApplicationLogLevel !== undefined || update.SystemLogLevel !== undefined)) {
+    throw new InvalidParameterValueException(LOG_LEVEL_NEEDS_JSON);
+  }
+  const out: LoggingConfig = { LogFormat: format, LogGroup: update.LogGroup ?? current.LogGroup };
   if (format === 'JSON') {
     out.ApplicationLogLevel = update.ApplicationLogLevel ?? current.ApplicationLogLevel ?? 'INFO';
     out.SystemLogLevel = update.SystemLogLevel ?? current.SystemLogLevel ?? 'INFO';

@@ -23,6 +23,8 @@ export interface EnvironmentBinding {
   codeDir: string;
   layerDirs: string[];
   initializationType: 'on-demand' | 'provisioned-concurrency';
+  /** The log group its stream belongs to; `config.LoggingConfig.LogGroup` (else `/aws/lambda/<function>`) when unset. */
+  logGroupName?: string;
   /** Gives back what the binding holds (extracted code); called once its environment has stopped. */
   release?(): Promise<void>;
 }

@@ -70,6 +70,7 @@ export function environmentVariables(i: EnvironmentVariableInput): Record<string
     AWS_LAMBDA_INITIALIZATION_TYPE: i.initializationType,
     AWS_LAMBDA_LOG_GROUP_NAME: i.config.LoggingConfig?.LogGroup ?? `/aws/lambda/${i.functionName}`,
     AWS_LAMBDA_LOG_STREAM_NAME: i.logStreamName,
+    ...logFormatVariables(i.config),
     AWS_LAMBDA_RUNTIME_API: i.runtimeApi,
     AWS_ACCESS_KEY_ID: i.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: i.credentials.secretAccessKey,
@@ -78,4 +79,17 @@ export function environmentVariables(i: EnvironmentVariableInput): Record<string
     LAMBDA_RUNTIME_DIR: p.runtimeDir,
   };
   return { ...defaults, ...(i.config.Environment?.Variables ?? {}), ...reserved };
+}
+
+/**
+ * With the JSON log format Lambda tells the runtime so, and which application level to keep:
+ * `AWS_LAMBDA_LOG_FORMAT=JSON` and `AWS_LAMBDA_LOG_LEVEL=<ApplicationLogLevel>` (what Lambda's
+ * runtime clients read: LogPatch.js in the Node.js client, bootstrap.py in the Python one). A Text
+ * function gets neither (recorded environments of Text functions carry no AWS_LAMBDA_LOG_*
+ * besides the group and stream names).
+ */
+export function logFormatVariables(config: FunctionConfiguration): Record<string, string> {
+  const logging = config.LoggingConfig;
+  if (logging?.LogFormat !== 'JSON') return {};
+  return { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: logging.ApplicationLogLevel ?? 'INFO' };
 }

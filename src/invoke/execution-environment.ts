@@ -3,7 +3,8 @@ import type { Sandbox, SandboxExit, SandboxPaths } from '../ports/sandbox-driver
 import { RuntimeChannel, type InitFailure, type RuntimeChannelListener, type RuntimeReply } from '../runtime-api/runtime-channel.js';
 import { RuntimeApiServer } from '../runtime-api/runtime-api-server.js';
 import type { LogStreamWriter } from '../ports/log-storage.js';
-import { endLine, initReportLine, initStartLine, logStreamName, reportLine, startLine, timeoutLine } from '../observe/log-lines.js';
+import { logStreamName } from '../observe/log-lines.js';
+import { PlatformLogLines } from './platform-log-lines.js';
 import { EnvironmentStateMachine, type EnvironmentState } from './environment-state.js';
 import { environmentVariables } from './environment-variables.js';
 import { errorTypeOf, exitReason, invalidEntrypoint, responseTooLarge, runtimeExited, timedOut, type PlatformError } from './function-errors.js';
@@ -60,6 +61,8 @@ export class ExecutionEnvironment {
   #server: RuntimeApiServer;
   readonly #listener: RuntimeChannelListener;
   readonly #stream: LogStreamWriter;
+  /** The platform's lines in the function's log format (Text or JSON) and its level filters. */
+  readonly #platform: PlatformLogLines;
   readonly #stdout: OutputLines;
   readonly #stderr: OutputLines;
   #sandbox: Sandbox | undefined;
@@ -103,9 +106,10 @@ export class ExecutionEnvironment {
       },
     };
     this.#listener = listener;
-    this.#stream = deps.logs.openStream(binding.config.LoggingConfig?.LogGroup || `/aws/lambda/${binding.functionName}`, this.logStreamName);
-    this.#stdout = new OutputLines((l) => this.#line(l));
-    this.#stderr = new OutputLines((l) => this.#line(l));
+    this.#platform = new PlatformLogLines(binding.config.LoggingConfig);
+    this.#stream = deps.logs.openStream(logGroupOf(binding), this.logStreamName);
+    this.#stdout = new OutputLines((l) => this.#appLine(l));
+    this.#stderr = new OutputLines((l) => this.#appLine(l));
     if (stem) {
       this.#channel = stem.channel;
       this.#server = stem.server;
@@ -193,7 +197,7 @@ export class ExecutionEnvironment {
       this.#server = new RuntimeApiServer(this.#channel);
       return this.#start();
     }
-    this.#line(initStartLine(b.runtime.runtime));
+    this.#initStartLine();
     const result = new Promise<InitResult>((resolve) => (this.#initResolve = resolve));
     void sandbox.exited.then((exit) => this.#onExit(exit));
     const launch = b.runtime.launch(paths);
@@ -266,7 +270,7 @@ export class ExecutionEnvironment {
     const specBase = { id: this.id, taskRoot: b.codeDir, runtimeDir: b.runtime.runtimeDir, layers: b.layerDirs };
     const paths: SandboxPaths = d.driver.paths(specBase);
     const runtimeApi = d.driver.runtimeApiAddress({ id: this.id, runtimeApi: api, network: 'default' });
-    this.#line(initStartLine(b.runtime.runtime));
+    this.#initStartLine();
     const launch = b.runtime.launch(paths);
     if ('entrypointError' in launch) return { ok: false, failure: { kind: 'entrypoint', message: launch.entrypointError } };
     const env = this.#environment(paths, runtimeApi, launch.env);
@@ -337,7 +341,7 @@ export class ExecutionEnvironment {
     this.#invoking = true;
     this.#runtimeWaiting = false;
     const timeoutSeconds = this.binding.config.Timeout;
-    this.#line(startLine(input.requestId, this.binding.version));
+    this.#sys(this.#platform.start(clock.now(), input.requestId, this.binding.version));
     const started = clock.monotonic();
     const ending = new Promise<Ending>((resolve) => (this.#replyResolve = resolve));
     const timer = setTimeout(() => this.#replyResolve?.({ kind: 'timeout' }), timeoutSeconds * 1000);
@@ -360,7 +364,7 @@ export class ExecutionEnvironment {
       else if (r.kind === 'too-large') result = { payload: responseTooLarge().payload, error: responseTooLarge() };
       else result = { payload: r.payload, error: { errorType: errorTypeOf(r.payload, r.errorType) } };
     } else if (end.kind === 'timeout') {
-      this.#line(timeoutLine(clock.now(), input.requestId, timeoutSeconds));
+      this.#sys(this.#platform.timeout(clock.now(), input.requestId, timeoutSeconds));
       const e = timedOut(input.requestId, timeoutSeconds);
       result = { payload: e.payload, error: e, status: 'timeout' };
       // Lambda ends the environment on a timeout; the next invocation starts a new one.
@@ -368,8 +372,7 @@ export class ExecutionEnvironment {
     } else {
       const e = runtimeExited(input.requestId, end.exit);
       // Lambda's platform lines for a runtime that died mid-invocation.
-      this.#line(`RequestId: ${input.requestId} Error: ${exitReason(end.exit)}`);
-      this.#line(e.errorType);
+      for (const l of this.#platform.runtimeExited(input.requestId, exitReason(end.exit), e.errorType)) this.#line(l);
       result = { payload: e.payload, error: e, status: 'error' };
     }
     await this.#drainOutput();
@@ -403,8 +406,10 @@ export class ExecutionEnvironment {
     else if (problem.kind === 'exit') error = runtimeExited(input.requestId, problem.exit);
     else if (problem.kind === 'entrypoint') error = invalidEntrypoint(input.requestId, problem.message);
     else error = timedOut(input.requestId, this.#deps.initTimeoutMs / 1000);
-    this.#line(problem.kind === 'timeout' ? initReportLine(initMs, 'timeout') : initReportLine(initMs, 'error', error.errorType));
-    this.#line(startLine(input.requestId, this.binding.version));
+    const now = this.#deps.clock.now();
+    const initializationType = this.binding.initializationType;
+    this.#sys(this.#platform.initReport(now, problem.kind === 'timeout' ? { initializationType, durationMs: initMs, status: 'timeout' } : { initializationType, durationMs: initMs, status: 'error', errorType: error.errorType }));
+    this.#sys(this.#platform.start(now, input.requestId, this.binding.version));
     const outcome = this.#finishInvocation(input.requestId, 0, false, startType, error.errorType, problem.kind === 'timeout' ? 'timeout' : 'error');
     void this.stop();
     return { ...outcome, payload: error.payload, functionError: 'Unhandled', ...(error.errorType ? { errorType: error.errorType } : {}) };
@@ -419,9 +424,10 @@ export class ExecutionEnvironment {
     // Since August 2025 Lambda bills the init phase of on-demand cold starts with the invocation.
     const billedDurationMs = Math.ceil(durationMs + (initDurationMs ?? 0));
     const maxMemoryUsedMb = Math.min(memory, Math.ceil(usedBytes / (1024 * 1024)));
-    this.#line(endLine(requestId));
-    this.#line(
-      reportLine({
+    const now = this.#deps.clock.now();
+    this.#sys(this.#platform.end(now, { requestId, durationMs, status: status ?? (errorType ? 'error' : 'success'), ...(errorType ? { errorType } : {}) }));
+    this.#sys(
+      this.#platform.report(now, {
         requestId,
         durationMs,
         billedDurationMs,
@@ -429,7 +435,7 @@ export class ExecutionEnvironment {
         maxMemoryUsedMb,
         ...(initDurationMs !== undefined ? { initDurationMs } : {}),
         ...(status ? { status } : {}),
-        ...(status && errorType ? { errorType } : {}),
+        ...(errorType ? { errorType } : {}),
       }),
     );
     const lines = this.#current?.lines ?? [];
@@ -461,6 +467,30 @@ export class ExecutionEnvironment {
     if (this.#machine.can('Failed') && !this.#machine.ending) this.#machine.to('Failed');
   }
 
+  /** The stream's first line, the runtime the environment starts with. */
+  #initStartLine(): void {
+    const b = this.binding;
+    this.#sys(
+      this.#platform.initStart(this.#deps.clock.now(), {
+        runtime: b.runtime.runtime,
+        ...(b.config.RuntimeVersionConfig?.RuntimeVersionArn ? { runtimeVersionArn: b.config.RuntimeVersionConfig.RuntimeVersionArn } : {}),
+        initializationType: b.initializationType,
+        functionName: b.functionName,
+        version: b.version,
+      }),
+    );
+  }
+
+  /** A platform line, unless the function's SystemLogLevel leaves it out. */
+  #sys(text: string | undefined): void {
+    if (text !== undefined) this.#line(text);
+  }
+
+  /** A line of the function's own output, unless its ApplicationLogLevel leaves it out (JSON format). */
+  #appLine(text: string): void {
+    if (this.#platform.keeps(text)) this.#line(text);
+  }
+
   #line(text: string): void {
     this.#stream.append(this.#deps.clock.now(), text);
     const cur = this.#current;
@@ -489,4 +519,9 @@ export class ExecutionEnvironment {
     })();
     return this.#stopped;
   }
+}
+
+/** The log group an environment writes to: the function's LoggingConfig.LogGroup, else `/aws/lambda/<function>`. */
+function logGroupOf(b: EnvironmentBinding): string {
+  return b.logGroupName ?? b.config.LoggingConfig?.LogGroup ?? `/aws/lambda/${b.functionName}`;
 }

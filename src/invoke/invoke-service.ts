@@ -200,6 +200,8 @@ export class InvokeService implements Invoker {
       codeDir,
       layerDirs,
       initializationType,
+      // Lambda writes to the function's LoggingConfig.LogGroup, `/aws/lambda/<function>` by default.
+      logGroupName: record.config.LoggingConfig?.LogGroup ?? `/aws/lambda/${record.config.FunctionName}`,
       release: () => (released ??= Promise.all(trees.map((t) => t.release())).then(() => undefined)),
     };
   }

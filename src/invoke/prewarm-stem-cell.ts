@@ -144,6 +144,11 @@ export class StemCell {
     if (this.#adopted) throw new Error(`stem cell ${this.id} was already adopted`);
     this.#adopted = true;
     this.channel.attach(listener);
+    // The cell's own listener hears no /flint/bind after this: release whoever waits for it (the
+    // pool counts a starting cell against maxStarting until then, and would otherwise stall).
+    const waiting = this.#onReady;
+    this.#onReady = undefined;
+    waiting?.();
     this.#sink = sink;
     for (const o of this.#early) sink(o.chunk, o.stream);
     this.#early = [];

@@ -1,4 +1,5 @@
 import { AwsError } from '../domain/errors.js';
+import { timestampMemberMs } from '../domain/timestamp-member.js';
 import type { MetricDimension } from '../ports/metric-store.js';
 
 /** CloudWatch's error shapes (query codes InvalidParameterValue, InvalidParameterCombination, MissingParameter). */
@@ -6,16 +7,7 @@ export const invalidValue = (message: string) => new AwsError('InvalidParameterV
 export const invalidCombination = (message: string) => new AwsError('InvalidParameterCombinationException', message, { status: 400 });
 export const missingParameter = (name: string) => new AwsError('MissingRequiredParameterException', `The parameter ${name} is required.`, { status: 400 });
 
-/** A timestamp member as the protocols decode it (Date, epoch seconds, or ISO text) → epoch ms. */
-export function timeOf(v: unknown): number | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  if (v instanceof Date) return v.getTime();
-  if (typeof v === 'number') return v * 1000;
-  const s = String(v);
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
-  const t = Date.parse(s);
-  return Number.isNaN(t) ? undefined : t;
-}
+export const timeOf = timestampMemberMs;
 
 export function requiredTime(v: unknown, name: string): number {
   if (v === undefined || v === null) throw missingParameter(name);

@@ -36,18 +36,7 @@ export interface AuditRowIndex {
 export type LookupKey = 'EventId' | 'EventName' | 'ReadOnly' | 'Username' | 'ResourceType' | 'ResourceName' | 'EventSource' | 'AccessKeyId';
 
 /** A row written by a Flint from before the chain: its old columns, to be sealed into the chain. */
-export interface LegacyAuditRow {
-  seq: number;
-  time: string;
-  requestId: string;
-  principal: string;
-  service?: string;
-  operation: string;
-  resource?: string;
-  status: number;
-  errorType?: string;
-  detail?: Record<string, unknown>;
-}
+export type LegacyAuditRow = AuditEvent & { seq: number };
 
 /** The stored trail: append-only rows in seq order, with the lookups CloudTrail's API needs. */
 export interface AuditStore {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, type InvokeCommandInput, type InvokeCommandOutput, type Runtime } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, GetFunctionConfigurationCommand, type CreateFunctionCommandInput, InvokeCommand, type InvokeCommandInput, type InvokeCommandOutput, type Runtime } from '@aws-sdk/client-lambda';
 import { TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
 import { makeZip } from '../helpers/zip.js';
 
@@ -44,6 +44,8 @@ export interface DeployOptions {
   env?: Record<string, string>;
   zip?: Buffer;
   publish?: boolean;
+  /** LoggingConfig (LogFormat, levels, LogGroup). */
+  logging?: { LogFormat?: 'JSON' | 'Text'; ApplicationLogLevel?: string; SystemLogLevel?: string; LogGroup?: string };
 }
 
 /** Creates a fixture function and waits until it is Active (Lambda refuses to invoke it before). */
@@ -59,6 +61,7 @@ export async function deploy(h: Harness, o: DeployOptions): Promise<void> {
       ...(o.memory !== undefined ? { MemorySize: o.memory } : {}),
       ...(o.env ? { Environment: { Variables: o.env } } : {}),
       ...(o.publish ? { Publish: true } : {}),
+      ...(o.logging ? { LoggingConfig: o.logging as CreateFunctionCommandInput['LoggingConfig'] } : {}),
     }),
   );
   await waitActive(h, o.name);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { timestampMemberMs } from '../../domain/timestamp-member.js';
 import { AwsError } from '../../domain/errors.js';
 import type { OperationHandlers, ValidationSkips } from '../api-server.js';
 import type { AuditTrail } from '../../observe/audit-trail.js';
@@ -17,13 +18,7 @@ export const cloudTrailValidationSkips: ValidationSkips = {
   LookupEvents: new Set(['maxResults', 'lookupAttributes', 'eventCategory']),
 };
 
-function timeOf(v: unknown): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (v instanceof Date) return v.getTime();
-  if (typeof v === 'number') return v * 1000;
-  const t = Date.parse(String(v));
-  return Number.isNaN(t) ? undefined : t;
-}
+const timeOf = timestampMemberMs;
 
 /**
  * CloudTrail's event history over Flint's audit trail (src/observe/audit-trail.ts). LookupEvents

@@ -1,4 +1,5 @@
 import { AwsError } from '../../domain/errors.js';
+import { timestampMemberMs } from '../../domain/timestamp-member.js';
 import type { OperationHandlers } from '../request-context.js';
 import type { ConfigurationRecorder } from '../../history/configuration-recorder.js';
 import { LAMBDA_FUNCTION, type ConfigurationItem } from '../../history/configuration-item.js';
@@ -16,13 +17,7 @@ function limitOf(v: unknown, dflt: number): number {
   return n;
 }
 
-function timeOf(v: unknown): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (v instanceof Date) return v.getTime();
-  if (typeof v === 'number') return v * 1000;
-  const t = Date.parse(String(v));
-  return Number.isNaN(t) ? undefined : t;
-}
+const timeOf = timestampMemberMs;
 
 /** Tokens are the base64 of the position; anything else is InvalidNextTokenException, as in AWS Config. */
 function tokenOf(v: unknown): number | undefined {

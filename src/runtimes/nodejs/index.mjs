@@ -16,10 +16,66 @@ const api = process.env.AWS_LAMBDA_RUNTIME_API ?? '127.0.0.1:9001';
 let currentRequestId; // undefined while initializing: Lambda prints "undefined" there too
 let initializing = true;
 
-// ---- console: Lambda's text format; inner newlines become \r so one call stays one log event ----
-function logLine(level, args) {
+// ---- console: Lambda's text or JSON format (AWS_LAMBDA_LOG_FORMAT), filtered by AWS_LAMBDA_LOG_LEVEL ----
+// Text: `<time>\t<requestId>\t<LEVEL>\t<message>`, inner newlines become \r so one call stays one log
+// event. JSON: one object per call, `{timestamp, level, requestId, message}` — a single argument is
+// the message as a JSON value (an Error as {errorType, errorMessage, stackTrace, ...its own
+// properties}; util.format's text if it cannot be serialized), several arguments are util.format's
+// text plus errorType/errorMessage/stackTrace of the first Error among them (Lambda's Node.js runtime
+// client, LogPatch).
+const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
+let jsonFormat = false;
+
+function textLine(level, args) {
   const msg = util.format(...args).replace(/\n/g, '\r');
-  process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${msg}\n`);
+  return `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${msg}`;
+}
+
+/** An Error as Lambda's JSON records show it; its own enumerable properties follow. */
+function jsonErrorReplacer(_key, value) {
+  if (value instanceof Error) {
+    return Object.assign(
+      {
+        errorType: errorClassName(value),
+        errorMessage: value.message,
+        stackTrace: typeof value.stack === 'string' ? value.stack.split('\n') : value.stack,
+      },
+      value,
+    );
+  }
+  return value;
+}
+
+/** The error's class name, as the runtime client reports it (its Runtime.* errors are classes without the prefix). */
+function errorClassName(err) {
+  if (err instanceof RuntimeError) return err.name.replace(/^Runtime\./, '');
+  return err?.constructor?.name ?? 'UnknownError';
+}
+
+function jsonLine(level, args) {
+  const record = { timestamp: new Date().toISOString(), level, requestId: currentRequestId };
+  if (args.length === 1) {
+    record.message = args[0];
+    try {
+      return JSON.stringify(record, jsonErrorReplacer);
+    } catch {
+      record.message = util.format(args[0]);
+      return JSON.stringify(record);
+    }
+  }
+  record.message = util.format(...args);
+  const err = args.find((a) => a instanceof Error);
+  if (err) {
+    record.errorType = errorClassName(err);
+    record.errorMessage = err.message;
+    record.stackTrace = typeof err.stack === 'string' ? err.stack.split('\n') : [];
+  }
+  return JSON.stringify(record);
+}
+
+function logLine(level, args) {
+  const line = jsonFormat ? jsonLine(level, args).replace(/\n/g, '\r') : textLine(level, args);
+  process.stdout.write(line + '\n');
 }
 
 // Writes to a socket-backed stdout queue in memory when the reader is slower than the function:
@@ -31,12 +87,23 @@ function flushOutput() {
     [process.stdout, process.stderr].map((s) => (s.writableLength > 0 ? new Promise((resolve) => s.write('', resolve)) : undefined)),
   );
 }
-console.log = (...a) => logLine('INFO', a);
-console.info = (...a) => logLine('INFO', a);
-console.warn = (...a) => logLine('WARN', a);
-console.error = (...a) => logLine('ERROR', a);
-console.debug = (...a) => logLine('DEBUG', a);
-console.trace = (...a) => logLine('TRACE', a);
+// Read again after a pre-initialized runtime is bound (its function's variables arrive then).
+// Levels below AWS_LAMBDA_LOG_LEVEL become no-ops (unset: everything is written); console.log is
+// INFO; console.fatal is added, as Lambda's runtime adds it.
+function patchConsole() {
+  jsonFormat = process.env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON';
+  const min = LEVELS[process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase()] ?? LEVELS.TRACE;
+  // (msg, ...params): console.log() logs `undefined`, as Lambda's runtime does.
+  const method = (level) => (LEVELS[level] >= min ? (msg, ...params) => logLine(level, [msg, ...params]) : () => {});
+  console.trace = method('TRACE');
+  console.debug = method('DEBUG');
+  console.info = method('INFO');
+  console.log = console.info;
+  console.warn = method('WARN');
+  console.error = method('ERROR');
+  console.fatal = (msg, ...params) => logLine('FATAL', [msg, ...params]);
+}
+patchConsole();
 
 // ---- Runtime API client (runtime-api-client.mjs) ----
 const client = new RuntimeApiClient(api);
@@ -73,14 +140,20 @@ function errorBody(err) {
   return { errorType: typeof err, errorMessage: String(err), trace: [] };
 }
 
-function logError(prefix, body) {
-  const { errorType, errorMessage, trace } = body;
-  logLine('ERROR', [`${prefix} \t${JSON.stringify({ errorType, errorMessage, stack: trace })}`]);
+// Text: `<prefix> \t{"errorType","errorMessage","stack"}`; JSON: the error itself as the message of
+// an ERROR record (a thrown non-Error becomes an Error of its text), as Lambda's runtime logs them.
+function logError(prefix, err) {
+  if (jsonFormat) {
+    console.error(err instanceof Error ? err : new Error(err));
+    return;
+  }
+  const { errorType, errorMessage, trace } = errorBody(err);
+  console.error(`${prefix} \t${JSON.stringify({ errorType, errorMessage, stack: trace })}`);
 }
 
 async function postInitError(err) {
   const body = errorBody(err);
-  logError('Uncaught Exception', body);
+  logError('Uncaught Exception', err);
   await flushOutput();
   await call('POST', 'init/error', JSON.stringify(body), body.errorType).catch(() => {});
 }
@@ -98,7 +171,7 @@ async function crash(prefix, err, code) {
   try {
     if (initializing) await postInitError(err);
     else {
-      logError(prefix, errorBody(err));
+      logError(prefix, err);
       if (inFlight) await postError(inFlight, err).catch(() => {});
     }
   } finally {
@@ -278,6 +351,7 @@ async function bindFunction() {
   Object.assign(process.env, doc.env, kept);
   process.chdir(doc.taskRoot);
   Module._initPaths();
+  patchConsole();
 }
 
 /** Variables the sandbox sets only when the function does not (Flint's CA for TLS). */
@@ -327,7 +401,7 @@ async function main() {
     }
     try {
       if ('error' in outcome) {
-        logError('Invoke Error', errorBody(outcome.error));
+        logError('Invoke Error', outcome.error);
         await postError(requestId, outcome.error);
       } else {
         await flushOutput();

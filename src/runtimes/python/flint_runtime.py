@@ -3,8 +3,8 @@
 Loads the handler named by _HANDLER ("module.function", the module path may contain "/") from
 LAMBDA_TASK_ROOT and serves invocations over the Lambda Runtime API (2018-06-01) at
 AWS_LAMBDA_RUNTIME_API, with the contract of Lambda's Python runtimes: handler(event, context),
-the LambdaContext object, the root logger's `[LEVEL]\t<time>\t<requestId>\t<message>` format, and
-Lambda's error documents ({errorMessage, errorType, requestId, stackTrace}) and error types.
+the LambdaContext object, the root logger's `[LEVEL]\t<time>\t<requestId>\t<message>` format (or
+JSON records with AWS_LAMBDA_LOG_FORMAT=JSON), and Lambda's error documents ({errorMessage, errorType, requestId, stackTrace}) and error types.
 """
 import importlib
 import json
@@ -34,7 +34,46 @@ def _add_request_id(record):
     return True
 
 
+def _json_log_format():
+    return os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+
+
+# LogRecord attributes that are not "extra" fields of a JSON record (Lambda's runtime client's list).
+_RESERVED_FIELDS = frozenset((
+    "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info", "exc_text",
+    "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated", "thread", "threadName",
+    "processName", "process", "aws_request_id", "tenant_id", "_frame_type",
+))
+
+# Lambda's Python runtimes from 3.12 on write JSON without ASCII escapes.
+_json_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _setup_logging(logging):
+    class JsonFormatter(logging.Formatter):
+        """Lambda's JSON record: timestamp, level, message, logger, exception fields, requestId, location, extras."""
+
+        def format(self, record):
+            import traceback  # only once something is logged as JSON
+
+            # Levels fold to Python's named ones (a custom level 25 logs as INFO), as Lambda's do.
+            record.levelno = min(50, max(0, record.levelno)) // 10 * 10
+            record.levelname = logging.getLevelName(record.levelno)
+            exc = record.exc_info
+            result = {
+                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + ".%03dZ" % int(record.msecs),
+                "level": record.levelname,
+                "message": record.getMessage(),
+                "logger": record.name,
+                "stackTrace": traceback.format_tb(exc[2]) if exc else None,
+                "errorType": exc[0].__name__ if exc else None,
+                "errorMessage": str(exc[1]) if exc else None,
+                "requestId": getattr(record, "aws_request_id", None),
+                "location": f"{record.pathname}:{record.funcName}:{record.lineno}" if exc else None,
+            }
+            result.update((k, v) for k, v in record.__dict__.items() if k not in _RESERVED_FIELDS and k not in result)
+            return _json_encode({k: v for k, v in result.items() if v is not None}) + "\n"
+
     class LambdaFormatter(logging.Formatter):
         converter = time.gmtime
 
@@ -53,12 +92,14 @@ def _setup_logging(logging):
                 self.handleError(record)
 
     handler = StdoutHandler()
-    handler.setFormatter(LambdaFormatter())
+    handler.setFormatter(JsonFormatter() if _json_log_format() else LambdaFormatter())
     handler.addFilter(_add_request_id)
     root = logging.getLogger()
     root.handlers = [handler]
-    # Lambda leaves the root logger at WARNING unless AWS_LAMBDA_LOG_LEVEL says otherwise.
-    root.setLevel(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "WARNING").upper())
+    # Lambda leaves the root logger at WARNING unless AWS_LAMBDA_LOG_LEVEL names a level (TRACE is
+    # Python's DEBUG; FATAL is CRITICAL); an unknown name changes nothing.
+    level = {"TRACE": "DEBUG"}.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper(), os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper())
+    root.setLevel(level if level in logging._nameToLevel else "WARNING")
 
 
 # Variables the sandbox sets only when the function does not (Flint's CA for TLS).
@@ -162,6 +203,12 @@ def _error_document(exc, request_id):
 
 
 def _log_error(doc):
+    if _json_log_format():
+        # Lambda's JSON error record: the error document after a second-precision time and log_level.
+        record = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "log_level": "ERROR", **doc}
+        sys.stdout.write(_json_encode(record) + "\n")
+        sys.stdout.flush()
+        return
     lines = [f"[ERROR] {doc['errorType']}: {doc['errorMessage']}"]
     if doc["stackTrace"]:
         lines.append("Traceback (most recent call last):")
