@@ -215,8 +215,6 @@ export class SchedulerService {
     if (end !== undefined && end <= now) throw validation('The EndDate must be in the future.');
     const target = input['Target'] as ScheduleTarget;
     if (!LAMBDA_ARN.test(target.Arn)) throw validation(`Flint schedules invoke Lambda functions only; the target ARN ${target.Arn} is not a function ARN.`);
-    if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(target.RoleArn)) throw validation(`Invalid RoleArn ${target.RoleArn}.`);
-    if (target.DeadLetterConfig?.Arn !== undefined && !/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:.+$/.test(target.DeadLetterConfig.Arn)) throw validation(`Invalid DeadLetterConfig Arn ${target.DeadLetterConfig.Arn}: it must be an SQS queue ARN.`);
     return {
       Name: name,
       GroupName: group,
