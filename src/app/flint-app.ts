@@ -20,6 +20,11 @@ import { logsHandlers } from '../api/handlers/logs-handlers.js';
 import { LogGroupService } from '../logs/log-group-service.js';
 import { LogEventService } from '../logs/log-event-service.js';
 import { cloudWatchHandlers } from '../api/handlers/cloudwatch-handlers.js';
+import { schedulerHandlers } from '../api/handlers/scheduler-handlers.js';
+import { eventsHandlers } from '../api/handlers/events-handlers.js';
+import { createSchedules, type Schedules } from '../schedules/schedules.js';
+import { SqliteScheduleStore } from '../store/sqlite-schedule-store.js';
+import { schedulePermissions } from './schedule-permissions.js';
 import { MetricRecorder } from '../metrics/metric-recorder.js';
 import { LambdaMetrics } from '../metrics/lambda-metrics.js';
 import { EmfExtractor } from '../metrics/emf-extractor.js';
@@ -100,6 +105,8 @@ export interface FlintApp {
   readonly dataPlane: DataPlane;
   /** The async (`Event`) path: `invoker.enqueue` and the queue pollers (`pollers.metrics()`). */
   readonly asyncInvocation: AsyncInvocation;
+  /** EventBridge Scheduler and scheduled rules; `runDue()` runs one ticker pass (tests with a clock). */
+  readonly schedules: Schedules;
   /** X-Ray traces: the store behind the X-Ray API and the OTLP exporter. */
   readonly tracing: Tracing;
   /** Removes stored code nothing references (on a schedule; `sweep()` runs one now). */
@@ -248,6 +255,19 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   // CloudWatch Logs over the storage the execution environments write (src/logs); retention hourly.
   const logGroups = new LogGroupService({ storage: dataPlane.logs, clock, region: config.region, accountId: config.accountId });
   const logEvents = new LogEventService({ storage: dataPlane.logs, groups: logGroups, clock });
+  // Schedules (src/schedules): Scheduler's schedules and EventBridge's scheduled rules, fired by one
+  // durable ticker through the async invoke path; dead-lettered events go to SQS queues.
+  const schedules = createSchedules({
+    queues: sqs.port,
+    store: new SqliteScheduleStore(store.db),
+    clock,
+    invoker: asyncInvocation.invoker,
+    permissions: schedulePermissions({ access, store, accountId: config.accountId }),
+    uuid: randomUUID,
+    region: config.region,
+    accountId: config.accountId,
+    log,
+  });
   const handlers: OperationHandlers = {
     ...functionHandlers(functions, access.iam.roleDirectory),
     ...versionHandlers(new VersionService(ctx)),
@@ -285,6 +305,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       cloudwatch: cloudWatchHandlers(metricRecorder),
       xray: xrayHandlers(tracing.xray),
       sqs: sqsHandlers(sqs.queues, sqs.messages),
+      events: eventsHandlers(schedules.rules),
+      scheduler: schedulerHandlers(schedules.scheduler),
     }),
     verifier,
     ...(tls ? { tls: tlsServerOptions(await tls.load()), plainLoopback: config.plainPort !== undefined } : {}),
@@ -317,6 +339,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   dataPlane.setEndpoint(endpoint);
   asyncInvocation.pollers.start();
   eventSources.pollers.start();
+  schedules.start();
   // A rotation a previous run left unfinished carries on in the background.
   keyRotation.start();
   // KMS: keys past their deletion window are deleted and due rotations happen (also lazily on use).
@@ -354,6 +377,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     audit: auditTrail,
     dataPlane,
     asyncInvocation,
+    schedules,
     tracing,
     codeCollector,
     keyRotation,
@@ -367,6 +391,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await api.close();
       // The last records are signed before the store closes: a clean stop leaves no unsigned tail.
       audit.stop();
+      await schedules.stop();
       // Pollers stop before the data plane they invoke through and the store they ack into.
       await asyncInvocation.pollers.stop();
       await eventSources.pollers.stop();

@@ -2,16 +2,11 @@ import type { AwsServiceDefinition, OperationHandlers } from '../api/api-server.
 import { SQS_VALIDATION_SKIPS } from '../api/handlers/sqs-handlers.js';
 
 /**
- * The AWS services on Flint's endpoint besides Lambda and IAM/STS, by model. Their operations are
- * routed, decoded and validated already; each answers UnsupportedOperationException naming the
- * operation and service until its issue implements handlers for it.
+ * The AWS services on Flint's endpoint, by model. Every modelled operation is routed, decoded,
+ * validated and authorized; one without a handler answers UnsupportedOperationException naming the
+ * operation and service.
  */
-const OTHER_MODELS = [
-  'events-2015-10-07',
-  'scheduler-2021-06-30',
-];
-
-export function servedServices(opts: { lambda: AwsServiceDefinition; iam: OperationHandlers; sts: OperationHandlers; kms?: OperationHandlers; config?: OperationHandlers; cloudtrail?: Omit<AwsServiceDefinition, 'model'>; cloudwatch?: OperationHandlers; xray?: OperationHandlers; logs?: OperationHandlers; sqs?: OperationHandlers }): AwsServiceDefinition[] {
+export function servedServices(opts: { lambda: AwsServiceDefinition; iam: OperationHandlers; sts: OperationHandlers; kms?: OperationHandlers; config?: OperationHandlers; cloudtrail?: Omit<AwsServiceDefinition, 'model'>; cloudwatch?: OperationHandlers; xray?: OperationHandlers; logs?: OperationHandlers; sqs?: OperationHandlers; events?: OperationHandlers; scheduler?: OperationHandlers }): AwsServiceDefinition[] {
   return [
     // First: the default for requests that carry no credential scope.
     opts.lambda,
@@ -24,6 +19,7 @@ export function servedServices(opts: { lambda: AwsServiceDefinition; iam: Operat
     { model: 'cloudwatch-2010-08-01', handlers: opts.cloudwatch ?? {} },
     { model: 'xray-2016-04-12', handlers: opts.xray ?? {} },
     { model: 'sqs-2012-11-05', handlers: opts.sqs ?? {}, validationSkips: SQS_VALIDATION_SKIPS },
-    ...OTHER_MODELS.map((model) => ({ model, handlers: {} })),
+    { model: 'events-2015-10-07', handlers: opts.events ?? {} },
+    { model: 'scheduler-2021-06-30', handlers: opts.scheduler ?? {} },
   ];
 }

@@ -94,6 +94,22 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
     CREATE INDEX audit_events_operation ON audit_events (operation);`,
   },
   {
+    id: 30,
+    name: 'schedules',
+    // EventBridge Scheduler schedules and groups, EventBridge rules (src/schedules) as JSON
+    // documents, and the last tick claimed per schedule (each tick fires once across restarts).
+    sql: `CREATE TABLE schedule_documents (
+      kind TEXT NOT NULL,
+      key TEXT NOT NULL,
+      value TEXT NOT NULL,
+      PRIMARY KEY (kind, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE schedule_ticks (
+      job TEXT PRIMARY KEY,
+      last_tick INTEGER NOT NULL
+    ) WITHOUT ROWID;`,
+  },
+  {
     id: 40,
     name: 'sqs queues',
     // The SQS-compatible queues (src/queues): one row per queue, one per message; a message's
