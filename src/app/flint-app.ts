@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { FlintConfig } from './config.js';
 import { loadMasterKeyring, loadRootCredentials, type RootCredentials } from './secrets.js';
 import { makeDataDirPrivate } from '../store/private-data-dir.js';
@@ -59,6 +59,9 @@ import { concurrencyHandlers } from '../api/handlers/concurrency-handlers.js';
 import { eventInvokeConfigHandlers, eventInvokeConfigValidationSkips } from '../api/handlers/event-invoke-config-handlers.js';
 import { tagHandlers, tagValidationSkips } from '../api/handlers/tag-handlers.js';
 import { accountHandlers } from '../api/handlers/account-handlers.js';
+import { FunctionUrlService } from '../control/function-url-service.js';
+import { functionUrlHandlers } from '../api/handlers/function-url-handlers.js';
+import { FunctionUrlRoute } from '../api/function-url-route.js';
 import type { Clock } from '../ports/clock.js';
 import { createAudit } from './audit.js';
 import { plainRoutes } from './plain-routes.js';
@@ -208,6 +211,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   metricRecorder.start();
   lambdaMetrics.startSampling(() => dataPlane.concurrency());
   const aliases = new AliasService(ctx);
+  const functionUrls = new FunctionUrlService(ctx, { randomBytes });
   // AWS Config's history of functions: a snapshot after each successful Lambda write (src/history).
   const controlReaders = { functions, aliases, policies, tags, concurrency, eventInvokeConfigs };
   const historyKey = keyring.derive('flint config history');
@@ -226,6 +230,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     ...eventInvokeConfigHandlers(eventInvokeConfigs),
     ...tagHandlers(tags),
     ...accountHandlers(accountSettings),
+    ...functionUrlHandlers(functionUrls),
     ...invokeHandlers({ invoke: dataPlane.invoke, events: asyncInvocation.invoker }),
   };
 
@@ -267,6 +272,18 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       }
     },
     logError: (err) => log(`flint: internal error: ${(err as Error)?.stack ?? String(err)}`),
+    frontRoutes: [new FunctionUrlRoute({
+      region: config.region,
+      accountId: config.accountId,
+      target: (id) => functionUrls.target(id),
+      domainName: (id) => functionUrls.domainName(id),
+      verifier,
+      allowed: (caller, arn, authType) => access.allowsFunctionUrl(caller, arn, authType),
+      invoker: dataPlane.invoke,
+      now: () => clock.now(),
+      uuid: randomUUID,
+      logError: (err) => log(`flint: function URL: internal error: ${(err as Error)?.stack ?? String(err)}`),
+    })],
     plainRoutes: plainRoutes({ codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log }),
   });
   for (const server of api.servers) guardHttpServer(server, { requestId: randomUUID, log });
@@ -281,6 +298,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const endpoint = `${tls ? 'https' : 'http'}://${addr.address}:${addr.port}`;
   const plain = tls && config.plainPort !== undefined ? await api.listenPlain(config.plainPort) : undefined;
   dataPlane.setEndpoint(endpoint);
+  functionUrls.setEndpoint(endpoint);
   asyncInvocation.pollers.start();
   // A rotation a previous run left unfinished carries on in the background.
   keyRotation.start();
