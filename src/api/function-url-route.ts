@@ -134,7 +134,7 @@ export class FunctionUrlRoute {
         traceId,
       });
     } catch (err) {
-      if (err instanceof AwsError && err.status === 429) return void this.#error(req, res, requestId, 429, '{"Message":"Rate Exceeded."}', 'TooManyRequestsException');
+      if (err instanceof AwsError && err.type === 'TooManyRequestsException') return void this.#error(req, res, requestId, 429, '{"Message":"Rate Exceeded."}', 'TooManyRequestsException');
       if (!(err instanceof AwsError)) this.#d.logError(err);
       return void this.#error(req, res, requestId, 502, 'Internal Server Error', err instanceof AwsError ? err.type : 'ServiceException');
     }

@@ -10,6 +10,8 @@ import {
   GetFunctionUrlConfigCommand,
   type CreateFunctionUrlConfigCommandInput,
 } from '@aws-sdk/client-lambda';
+import { IAMClient, CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { startHarness, TEST_CREDENTIALS, type Harness } from '../helpers/flint-harness.js';
 import { createAlias, createFunction, publishVersion } from '../helpers/functions.js';
 import { makeZip } from '../helpers/zip.js';
@@ -280,4 +282,36 @@ test('url/delete function: its URLs go with it', async () => {
   assert.equal((await curl(u)).status, 200);
   await h.client.send(new DeleteFunctionCommand({ FunctionName: 'doomed' }));
   assert.equal((await curl(u)).status, 403);
+});
+
+test('url/auth AWS_IAM: an IAM user needs lambda:InvokeFunctionUrl with FunctionUrlAuthType AWS_IAM in its identity policy', async () => {
+  const u = (await h.client.send(new GetFunctionUrlConfigCommand({ FunctionName: 'iam' }))).FunctionUrl!;
+  const iam = new IAMClient({ endpoint: h.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+  try {
+    await iam.send(new CreateUserCommand({ UserName: 'caller' }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'caller' }))).AccessKey!;
+    const call = () => curl(u, ['--aws-sigv4', 'aws:amz:us-east-1:lambda', '--user', `${key.AccessKeyId}:${key.SecretAccessKey}`]);
+    assert.equal((await call()).status, 403);
+    const policy = (authType: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: `arn:aws:lambda:us-east-1:000000000000:function:iam`, Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': authType } } }] });
+    await iam.send(new PutUserPolicyCommand({ UserName: 'caller', PolicyName: 'url', PolicyDocument: policy('NONE') }));
+    assert.equal((await call()).status, 403);
+    await iam.send(new PutUserPolicyCommand({ UserName: 'caller', PolicyName: 'url', PolicyDocument: policy('AWS_IAM') }));
+    const ok = await call();
+    assert.equal(ok.status, 200);
+    const ctx = JSON.parse(ok.body.toString()).requestContext;
+    assert.equal(ctx.authorizer.iam.userArn, 'arn:aws:iam::000000000000:user/caller');
+    assert.equal(ctx.authorizer.iam.accessKey, key.AccessKeyId);
+    assert.match(ctx.authorizer.iam.userId, /^AIDA/);
+  } finally {
+    iam.destroy();
+  }
+});
+
+test('url/throttle: a throttled invocation answers 429', async () => {
+  await createFunction(h.client, 'throttled');
+  const u = await url('throttled');
+  await h.client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'throttled', ReservedConcurrentExecutions: 0 }));
+  const r = await curl(u);
+  assert.equal(r.status, 429);
+  assert.deepEqual(r.headers['x-amzn-errortype'], ['TooManyRequestsException']);
 });
