@@ -78,6 +78,11 @@ import { createTracing, type Tracing } from './tracing.js';
 import { SqliteEventQueue } from '../store/sqlite-event-queue.js';
 import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/async-invocation.js';
 
+/** The local CA's certificate also covers function URLs' host names (`<url-id>.lambda-url.<region>.localhost`). */
+function withFunctionUrlNames(source: ReturnType<typeof tlsSourceFor>, region: string): ReturnType<typeof tlsSourceFor> {
+  return source?.kind === 'local-ca' ? { ...source, hosts: [...source.hosts, `*.lambda-url.${region}.localhost`] } : source;
+}
+
 export interface FlintApp {
   readonly config: FlintConfig;
   readonly credentials: RootCredentials;
@@ -119,7 +124,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const credentials = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
   const keyring = loadMasterKeyring(config.dataDir, { masterKey: config.masterKey, masterKeyFile: config.masterKeyFile }, () => clock.now());
   // TLS first: the sandboxes bind its CA. Plain HTTP off the loopback is allowed but said loudly.
-  const tlsSource = tlsSourceFor(config);
+  const tlsSource = withFunctionUrlNames(tlsSourceFor(config), config.region);
   const tls = tlsSource ? await TlsCertificates.open(tlsSource, () => clock.now()) : undefined;
   TlsCertificates.recordServing(config.dataDir, tls);
   const flintCa = tls?.caBundle && tls.caCert ? { bundle: tls.caBundle, cert: tls.caCert } : undefined;
