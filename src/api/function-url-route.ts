@@ -194,11 +194,11 @@ function preflightHeaders(cors: FunctionUrlCors, origin: string): Record<string,
 }
 
 /**
- * A URL with CORS configured answers CORS itself: the function's own Access-Control-* headers give
- * way to the configuration's (Lambda: "the CORS headers you configure override those your function returns").
+ * A URL with CORS configured adds its CORS headers to every response; where the function set the
+ * same header, the configuration's wins (Lambda developer guide, "Cross-origin resource sharing":
+ * "If there are conflicting headers, the configured CORS headers on the function URL take precedence").
  */
 function applyCors(headers: Record<string, string | string[]>, cors: FunctionUrlCors, origin: string | undefined): void {
-  for (const k of Object.keys(headers)) if (k.startsWith('access-control-')) delete headers[k];
   const allowed = allowedOrigin(cors, origin);
   if (allowed === undefined) return;
   headers['access-control-allow-origin'] = allowed;

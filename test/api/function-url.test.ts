@@ -233,7 +233,7 @@ test('url/auth AWS_IAM: unsigned → 403; SigV4 (curl --aws-sigv4, host form; si
   assert.equal(forged.status, 403);
 });
 
-test('url/cors: the URL answers preflights from its configuration and adds CORS headers, overriding the function\'s', async () => {
+test('url/cors: the URL answers preflights from its configuration and adds CORS headers; conflicting function headers give way', async () => {
   const u = await url('cors', { Cors: { AllowOrigins: ['https://app.example'], AllowMethods: ['GET', 'POST'], AllowHeaders: ['x-token'], ExposeHeaders: ['x-out'], MaxAge: 600, AllowCredentials: true } });
   const pre = await curl(u, ['-X', 'OPTIONS', '-H', 'Origin: https://app.example', '-H', 'Access-Control-Request-Method: POST', '-H', 'Access-Control-Request-Headers: x-token']);
   assert.equal(pre.status, 200);
@@ -250,6 +250,13 @@ test('url/cors: the URL answers preflights from its configuration and adds CORS 
   assert.deepEqual(get.headers['access-control-allow-origin'], ['https://app.example']);
   assert.deepEqual(get.headers['access-control-expose-headers'], ['x-out']);
   assert.deepEqual(get.headers['access-control-allow-credentials'], ['true']);
+  // Conflicting headers: the configuration's win; the function's others stay.
+  await createFunction(h.client, 'cors-mirror', { Code: { ZipFile: await makeZip({ 'index.js': MIRROR }) } });
+  const m = await url('cors-mirror', { Cors: { AllowOrigins: ['https://app.example'] } });
+  const own = await curl(m, ['-H', 'Origin: https://app.example', '-H', 'content-type: application/json', '--data-binary',
+    JSON.stringify({ statusCode: 200, headers: { 'Access-Control-Allow-Origin': 'https://fn.example', 'Access-Control-Max-Age': '7' }, body: 'x' })]);
+  assert.deepEqual(own.headers['access-control-allow-origin'], ['https://app.example']);
+  assert.deepEqual(own.headers['access-control-max-age'], ['7']);
   // Without CORS configured, OPTIONS goes to the function like any method.
   const id = idOf((await h.client.send(new GetFunctionUrlConfigCommand({ FunctionName: 'echo' }))).FunctionUrl!);
   const passed = await curl(`${h.endpoint}/lambda-url/${id}/`, ['-X', 'OPTIONS', '-H', 'Origin: https://app.example', '-H', 'Access-Control-Request-Method: POST']);
