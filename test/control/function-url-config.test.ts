@@ -7,6 +7,10 @@ import {
   ListFunctionUrlConfigsCommand,
   UpdateFunctionUrlConfigCommand,
 } from '@aws-sdk/client-lambda';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AddPermissionCommand } from '@aws-sdk/client-lambda';
 import { startHarness, type Harness } from '../helpers/flint-harness.js';
 import { createAlias, createFunction, publishVersion } from '../helpers/functions.js';
 import { expectError } from '../helpers/expect-error.js';
@@ -88,4 +92,33 @@ test('url config: Lambda\'s errors (recorded) — missing function, versions and
   await expectError(h.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'fn', AuthType: 'OPEN' as never })), 'ValidationException', 400, /authType/);
   await expectError(h.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'fn', AuthType: 'NONE', Cors: { MaxAge: 86401 } })), 'ValidationException', 400, /maxAge/i);
   await expectError(h.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'fn', AuthType: 'NONE', Cors: { AllowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] } })), 'ValidationException', 400, /allowMethods/i);
+});
+
+test('url config: a URL survives a restart on another port — same url id, FunctionUrl naming the new port, still served', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'flint-url-restart-'));
+  try {
+    const first = await startHarness({}, { dataDir });
+    let id: string;
+    try {
+      await createFunction(first.client, 'kept');
+      const u = (await first.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'kept', AuthType: 'NONE' }))).FunctionUrl!;
+      await first.client.send(new AddPermissionCommand({ FunctionName: 'kept', StatementId: 'url', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' }));
+      id = new URL(u).hostname.split('.')[0]!;
+    } finally {
+      await first.stop();
+    }
+    const second = await startHarness({}, { dataDir });
+    try {
+      const u = new URL((await second.client.send(new GetFunctionUrlConfigCommand({ FunctionName: 'kept' }))).FunctionUrl!);
+      assert.equal(u.hostname.split('.')[0], id);
+      assert.equal(u.port, new URL(second.endpoint).port);
+      const r = await fetch(`${second.endpoint}/lambda-url/${id}/after`);
+      assert.equal(r.status, 200);
+      assert.equal(((await r.json()) as { rawPath: string }).rawPath, '/after');
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
