@@ -144,7 +144,7 @@ export class FunctionUrlRoute {
     if (target.cors) applyCors(headers, target.cors, origin);
     if (response.cookies.length > 0) headers['set-cookie'] = response.cookies;
     headers['x-amzn-trace-id'] = result.traceId ?? traceId;
-    this.#send(res, requestId, undefined, response.statusCode, headers, method === 'HEAD' ? Buffer.alloc(0) : response.body);
+    this.#send(res, requestId, undefined, response.statusCode, headers, response.body, method === 'HEAD');
   }
 
   #error(req: IncomingMessage, res: ServerResponse, requestId: string, status: number, body: string, errorType: string): void {
@@ -153,7 +153,8 @@ export class FunctionUrlRoute {
     this.#send(res, requestId, errorType, status, { 'content-type': 'application/json' }, Buffer.from(body));
   }
 
-  #send(res: ServerResponse, requestId: string, errorType: string | undefined, status: number, headers: Record<string, string | string[]>, body: Buffer): void {
+  /** `head`: a HEAD request's answer — the body's length, not the body. */
+  #send(res: ServerResponse, requestId: string, errorType: string | undefined, status: number, headers: Record<string, string | string[]>, body: Buffer, head = false): void {
     if (res.headersSent) return;
     const out: Record<string, string | string[]> = {
       ...headers,
@@ -163,7 +164,8 @@ export class FunctionUrlRoute {
       'content-length': String(body.length),
     };
     res.writeHead(status, out);
-    res.end(body);
+    if (head) res.end();
+    else res.end(body);
   }
 }
 

@@ -140,6 +140,10 @@ test('url/path form: /lambda-url/<id>/<path> reaches the same URL for clients th
   assert.equal(e.requestContext.http.path, '/a/b');
   assert.equal(e.requestContext.apiId, id);
   const root = JSON.parse((await curl(`${h.endpoint}/lambda-url/${id}`)).body.toString());
+  // HEAD: the function runs; the answer has the body's length and no body.
+  const head = await curl(`${h.endpoint}/lambda-url/${id}/`, ['-I']);
+  assert.equal(head.status, 200);
+  assert.ok(Number(head.headers['content-length']![0]) > 0);
   assert.equal(root.rawPath, '/');
   // An id that is no URL: Lambda's 403.
   const none = await curl(`${h.endpoint}/lambda-url/${'z'.repeat(32)}/`);
