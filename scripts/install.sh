@@ -8,7 +8,7 @@
 # back to the unisolated `process` sandbox and prints why.
 set -eu
 cd "$(dirname "$0")/.."
-PKGS="bubblewrap slirp4netns libc6-dev gcc runc socat g++ make cmake autoconf automake libtool awscli python3-boto3 rabbitmq-server"
+PKGS="curl bubblewrap slirp4netns libc6-dev gcc runc socat g++ make cmake autoconf automake libtool awscli python3-boto3 rabbitmq-server"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   missing=""
   for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done

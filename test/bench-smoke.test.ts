@@ -25,7 +25,7 @@ test('bench: --tiny runs every section, prints the table and writes results JSON
 
     // Every section either measured or says why not; the Flint rows must have measured.
     for (const c of ['c1', 'c32']) {
-      for (const t of ['echo', 'twoHop', 'flintRaw', 'flintIamUser', 'flintSdk']) {
+      for (const t of ['echo', 'twoHop', 'flintRaw', 'flintIamUser', 'flintSdk', 'flintUrl']) {
         assert.ok(typeof results.warm[c][t].rps === 'number', `warm.${c}.${t}: ${JSON.stringify(results.warm[c][t])}`);
         assert.ok('p50Ms' in results.warm[c][t] && 'p99Ms' in results.warm[c][t]);
       }

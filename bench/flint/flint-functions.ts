@@ -1,6 +1,6 @@
 import yazl from 'yazl';
 import { Agent } from 'node:http';
-import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, CreateFunctionCommand, CreateFunctionUrlConfigCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { NODE_HELLO, PYTHON_HELLO } from './hello-function.js';
@@ -100,4 +100,11 @@ export async function createInvokerUser(server: FlintReady, functionName: string
   } finally {
     iam.destroy();
   }
+}
+
+/** A NONE function URL for `functionName`, open to everyone (as `add-permission --function-url-auth-type NONE`); returns its url id. */
+export async function createPublicUrl(client: LambdaClient, functionName: string): Promise<string> {
+  const created = await client.send(new CreateFunctionUrlConfigCommand({ FunctionName: functionName, AuthType: 'NONE' }));
+  await client.send(new AddPermissionCommand({ FunctionName: functionName, StatementId: 'public-url', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' }));
+  return new URL(created.FunctionUrl!).hostname.split('.')[0]!;
 }

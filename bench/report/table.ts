@@ -10,6 +10,7 @@ const LABELS: Record<WarmTarget, string> = {
   flintRaw: 'Flint Invoke, pre-signed raw HTTP',
   flintIamUser: 'Flint Invoke, raw HTTP signed by an IAM user (policy evaluated)',
   flintSdk: 'Flint Invoke, @aws-sdk/client-lambda',
+  flintUrl: 'Flint function URL (NONE, raw HTTP, path form)',
   offline: 'serverless-offline Invoke (raw HTTP)',
 };
 
@@ -111,6 +112,7 @@ function warmFigure(e: WarmEntry, loadWorkers: number, c: string): string {
 function vsTwoHop(t: WarmTarget, e: WarmEntry, two: WarmEntry, flint: WarmEntry): string {
   if (!isFigure(e)) return '';
   if (t === 'offline') return isFigure(flint) ? `Flint raw = ${ratio(flint.rps, e.rps)}× its req/s` : '';
+  if (t === 'flintUrl' && isFigure(flint)) return `URL/Invoke: ${ratio(e.rps, flint.rps)}× Flint raw Invoke's req/s`;
   if (t === 'flintIamUser' && isFigure(flint)) return `authorization: ${ratio(e.frontCpuMsPerReq, flint.frontCpuMsPerReq)}× root's front CPU/req`;
   if (t === 'twoHop' || t === 'echo' || !isFigure(two)) return '';
   return `${ratio(e.rps, two.rps)}× req/s, ${ratio(e.p50Ms, two.p50Ms)}× p50`;

@@ -3,12 +3,12 @@ import type { CpuPlan } from '../lib/machine.js';
 import type { BenchOptions } from '../lib/options.js';
 import { median, round } from '../lib/stats.js';
 import type { JobTemplate, LoadRunner, Measurement } from '../load/load-runner.js';
-import { WARM_MEMORY_MB, createHello, clientFor, createInvokerUser, type FlintReady } from '../flint/flint-functions.js';
+import { WARM_MEMORY_MB, createHello, clientFor, createInvokerUser, createPublicUrl, type FlintReady } from '../flint/flint-functions.js';
 import { HELLO_PAYLOAD } from '../flint/hello-function.js';
 import { sdkInvokeJob, signedInvokeJob } from '../flint/invoke-request.js';
 import type { OfflinePeer } from '../peers/serverless-offline.js';
 
-export const WARM_TARGETS = ['echo', 'twoHop', 'flintRaw', 'flintIamUser', 'flintSdk', 'offline'] as const;
+export const WARM_TARGETS = ['echo', 'twoHop', 'flintRaw', 'flintIamUser', 'flintSdk', 'flintUrl', 'offline'] as const;
 export type WarmTarget = (typeof WARM_TARGETS)[number];
 export const CONCURRENCIES = [1, 32] as const;
 
@@ -66,6 +66,8 @@ export async function runWarm(deps: {
   try {
     const client = clientFor(flint);
     await createHello(client, FUNCTION, 'node', { memoryMb: WARM_MEMORY_MB });
+    // The same function behind a NONE function URL (path form): the URL data plane's row.
+    const urlId = await createPublicUrl(client, FUNCTION);
     client.destroy();
     // The same invoke signed by an IAM user whose policy allows it: the authorization cost row
     // (root's requests skip policy evaluation, as AWS's root is not governed by IAM policies).
@@ -79,6 +81,11 @@ export async function runWarm(deps: {
       { name: 'flintRaw', job: () => signedInvokeJob(flint, FUNCTION, HELLO_PAYLOAD, timing), serverPids: [flint.pid] },
       { name: 'flintIamUser', job: () => signedInvokeJob(user, FUNCTION, HELLO_PAYLOAD, timing), serverPids: [flint.pid] },
       { name: 'flintSdk', job: () => sdkInvokeJob(flint, FUNCTION, HELLO_PAYLOAD, timing), serverPids: [flint.pid] },
+      {
+        name: 'flintUrl',
+        job: () => ({ kind: 'raw', url: `${flint.endpoint}/lambda-url/${urlId}/`, method: 'POST', headers: { 'content-type': 'application/json' }, body: HELLO_PAYLOAD, expectStatus: 200, ...timing }),
+        serverPids: [flint.pid],
+      },
     ];
     if (!('skipped' in offline)) {
       targets.push({

@@ -23,6 +23,15 @@ export type { RequestContext, OperationHandler, OperationHandlers, OperationOutp
 export type { ValidationSkips, AwsServiceDefinition } from './aws-service.js';
 
 /** An unsigned route served beside the API (health, presigned code downloads). */
+/**
+ * A route chosen before AWS API routing by what the request addresses (a function URL's Host or
+ * path form): it answers the request itself, signed or not.
+ */
+export interface FrontRoute<C = unknown> {
+  claims(req: IncomingMessage, rawPath: string): C | undefined;
+  handle(req: IncomingMessage, res: ServerResponse, claim: C): Promise<void>;
+}
+
 export interface PlainRoute {
   method: string;
   /** Matches when the path starts with this. */
@@ -61,6 +70,7 @@ export class ApiServer {
   readonly #onVerified: (credential: Credential, service: string, region: string) => void;
   readonly #checkAccess: (principal: Principal, action: string, resource: string, context?: Record<string, string>) => void;
   readonly #plain: PlainRoute[];
+  readonly #front: FrontRoute[];
   readonly #onCall: (rec: ControlPlaneCall) => void;
   readonly #logError: (err: unknown) => void;
   readonly #server: Server;
@@ -77,6 +87,8 @@ export class ApiServer {
     /** In-operation checks (iam:PassRole): throws AccessDeniedException unless allowed. */
     checkAccess?: (principal: Principal, action: string, resource: string, context?: Record<string, string>) => void;
     plainRoutes?: PlainRoute[];
+    /** Routes by host or path form (function URLs), tried before everything else. */
+    frontRoutes?: FrontRoute<any>[];
     onCall?: (rec: ControlPlaneCall) => void;
     logError: (err: unknown) => void;
     /** Serve HTTPS with these options (src/api/tls/tls-server-options.ts); plain HTTP otherwise. */
@@ -92,6 +104,7 @@ export class ApiServer {
     this.#checkAccess = opts.checkAccess ?? (() => {});
     this.#onVerified = opts.onVerified ?? (() => {});
     this.#plain = opts.plainRoutes ?? [];
+    this.#front = opts.frontRoutes ?? [];
     this.#onCall = opts.onCall ?? (() => {});
     this.#logError = opts.logError;
     const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -170,6 +183,10 @@ export class ApiServer {
     // The client's Host is echoed into links (Code.Location) only when it is a plain authority.
     const host = req.headers.host !== undefined && SAFE_HOST.test(req.headers.host) ? req.headers.host : 'localhost';
 
+    for (const route of this.#front) {
+      const claim = route.claims(req, rawPath);
+      if (claim !== undefined) return route.handle(req, res, claim);
+    }
     for (const route of this.#plain) {
       if (route.method === method && rawPath.startsWith(route.prefix)) {
         res.setHeader('x-amzn-RequestId', requestId);

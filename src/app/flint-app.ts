@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { FlintConfig } from './config.js';
 import { loadMasterKeyring, loadRootCredentials, type RootCredentials } from './secrets.js';
 import { makeDataDirPrivate } from '../store/private-data-dir.js';
@@ -64,6 +64,9 @@ import { concurrencyHandlers } from '../api/handlers/concurrency-handlers.js';
 import { eventInvokeConfigHandlers, eventInvokeConfigValidationSkips } from '../api/handlers/event-invoke-config-handlers.js';
 import { tagHandlers, tagValidationSkips } from '../api/handlers/tag-handlers.js';
 import { accountHandlers } from '../api/handlers/account-handlers.js';
+import { FunctionUrlService } from '../control/function-url-service.js';
+import { functionUrlHandlers } from '../api/handlers/function-url-handlers.js';
+import { FunctionUrlRoute } from '../api/function-url-route.js';
 import type { Clock } from '../ports/clock.js';
 import { createAudit } from './audit.js';
 import { plainRoutes } from './plain-routes.js';
@@ -85,6 +88,11 @@ import { SqliteQueueStore } from '../store/sqlite-queue-store.js';
 import { createSqsQueues } from '../queues/sqs-queues.js';
 import { sqsHandlers } from '../api/handlers/sqs-handlers.js';
 import type { MessageQueues } from '../ports/message-queues.js';
+
+/** The local CA's certificate also covers function URLs' host names (`<url-id>.lambda-url.<region>.localhost`). */
+function withFunctionUrlNames(source: ReturnType<typeof tlsSourceFor>, region: string): ReturnType<typeof tlsSourceFor> {
+  return source?.kind === 'local-ca' ? { ...source, hosts: [...source.hosts, `*.lambda-url.${region}.localhost`] } : source;
+}
 
 export interface FlintApp {
   readonly config: FlintConfig;
@@ -133,7 +141,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const credentials = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
   const keyring = loadMasterKeyring(config.dataDir, { masterKey: config.masterKey, masterKeyFile: config.masterKeyFile }, () => clock.now());
   // TLS first: the sandboxes bind its CA. Plain HTTP off the loopback is allowed but said loudly.
-  const tlsSource = tlsSourceFor(config);
+  const tlsSource = withFunctionUrlNames(tlsSourceFor(config), config.region);
   const tls = tlsSource ? await TlsCertificates.open(tlsSource, () => clock.now()) : undefined;
   TlsCertificates.recordServing(config.dataDir, tls);
   const flintCa = tls?.caBundle && tls.caCert ? { bundle: tls.caBundle, cert: tls.caCert } : undefined;
@@ -247,6 +255,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   metricRecorder.start();
   lambdaMetrics.startSampling(() => dataPlane.concurrency());
   const aliases = new AliasService(ctx);
+  const functionUrls = new FunctionUrlService(ctx, { randomBytes });
   // AWS Config's history of functions: a snapshot after each successful Lambda write (src/history).
   const controlReaders = { functions, aliases, policies, tags, concurrency, eventInvokeConfigs };
   const historyKey = keyring.derive('flint config history');
@@ -278,6 +287,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     ...eventInvokeConfigHandlers(eventInvokeConfigs),
     ...tagHandlers(tags),
     ...accountHandlers(accountSettings),
+    ...functionUrlHandlers(functionUrls),
     ...invokeHandlers({ invoke: dataPlane.invoke, events: asyncInvocation.invoker }),
     ...eventSourceMappingHandlers(eventSources.mappings),
   };
@@ -323,6 +333,18 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       }
     },
     logError: (err) => log(`flint: internal error: ${(err as Error)?.stack ?? String(err)}`),
+    frontRoutes: [new FunctionUrlRoute({
+      region: config.region,
+      accountId: config.accountId,
+      target: (id) => functionUrls.target(id),
+      domainName: (id) => functionUrls.domainName(id),
+      verifier,
+      allowed: (caller, arn, authType) => access.allowsFunctionUrl(caller, arn, authType),
+      invoker: dataPlane.invoke,
+      now: () => clock.now(),
+      uuid: randomUUID,
+      logError: (err) => log(`flint: function URL: internal error: ${(err as Error)?.stack ?? String(err)}`),
+    })],
     plainRoutes: plainRoutes({ codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log }),
   });
   for (const server of api.servers) guardHttpServer(server, { requestId: randomUUID, log });
@@ -337,6 +359,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const endpoint = `${tls ? 'https' : 'http'}://${addr.address}:${addr.port}`;
   const plain = tls && config.plainPort !== undefined ? await api.listenPlain(config.plainPort) : undefined;
   dataPlane.setEndpoint(endpoint);
+  functionUrls.setEndpoint(endpoint);
   asyncInvocation.pollers.start();
   eventSources.pollers.start();
   schedules.start();

@@ -11,12 +11,20 @@ import { Authorizer } from '../iam/authorization/authorizer.js';
 import { LambdaResourcePolicies } from '../control/lambda-resource-policies.js';
 import type { KmsKeyLookup } from '../iam/authorization/kms-resources.js';
 
+/** The caller of a NONE URL: matches only resource-policy principals of `*`. */
+const ANONYMOUS = { type: 'Service', service: 'anonymous.function-url.flint' } as const;
+
 export interface IdentityAndAccess {
   iam: IamServices;
   /** Every request's authorization (a no-op with FLINT_AUTH=off). */
   authorize(req: AuthorizationInput): void;
   /** In-operation checks such as iam:PassRole (a no-op with FLINT_AUTH=off). */
   checkAccess(principal: Principal, action: string, resource: string, context?: Record<string, string>): void;
+  /**
+   * Function URLs: may `caller` (undefined: an anonymous request to a NONE URL) call
+   * lambda:InvokeFunctionUrl on the URL's function? Always true with FLINT_AUTH=off.
+   */
+  allowsFunctionUrl(caller: Principal | undefined, functionArn: string, authType: 'NONE' | 'AWS_IAM'): boolean;
   /** True when this start created the quick-start role. */
   bootstrapped: boolean;
 }
@@ -64,5 +72,10 @@ export function createIdentityAndAccess(deps: {
     bootstrapped: created,
     authorize: enforced ? (req) => authorizer.authorize(req) : () => {},
     checkAccess: enforced ? (principal, action, resource, context) => authorizer.checkAccess(principal, action, resource, context) : () => {},
+    // An anonymous caller has no identity policies: only a resource-policy statement whose
+    // Principal is `*` (AddPermission --principal '*' --function-url-auth-type NONE) lets it in, as on AWS.
+    allowsFunctionUrl: enforced
+      ? (caller, arn, authType) => authorizer.check(caller ?? ANONYMOUS, 'lambda:InvokeFunctionUrl', arn, { 'lambda:FunctionUrlAuthType': authType }).decision === 'Allow'
+      : () => true,
   };
 }

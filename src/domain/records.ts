@@ -95,6 +95,8 @@ export const COLLECTIONS = {
   provisionedConcurrency: 'provisioned-concurrency',
   eventInvokeConfigs: 'event-invoke-configs',
   settings: 'settings',
+  functionUrls: 'function-urls',
+  functionUrlIds: 'function-url-ids',
 } as const;
 
 /** Pads a layer version number so key order is numeric order. */
@@ -172,4 +174,32 @@ export interface EventInvokeConfigRecord {
   MaximumRetryAttempts?: number;
   MaximumEventAgeInSeconds?: number;
   DestinationConfig: { OnSuccess: { Destination?: string }; OnFailure: { Destination?: string } };
+}
+
+/** A function URL's CORS settings, in the wire shape of Lambda's Cors. */
+export interface FunctionUrlCors {
+  AllowCredentials?: boolean;
+  AllowHeaders?: string[];
+  AllowMethods?: string[];
+  AllowOrigins?: string[];
+  ExposeHeaders?: string[];
+  MaxAge?: number;
+}
+
+/**
+ * collection `function-urls`, key `name SEP qualifier` (`$LATEST` for the unqualified function);
+ * collection `function-url-ids` maps `urlId` to that key, for the data plane's lookup by host.
+ */
+export interface FunctionUrlRecord {
+  urlId: string;
+  functionName: string;
+  /** The alias, when the URL is an alias's. */
+  qualifier?: string;
+  FunctionArn: string;
+  AuthType: 'NONE' | 'AWS_IAM';
+  Cors?: FunctionUrlCors;
+  /** As given (Create/Update echo it only once set); BUFFERED when absent. */
+  InvokeMode?: 'BUFFERED' | 'RESPONSE_STREAM';
+  CreationTime: string;
+  LastModifiedTime: string;
 }
