@@ -9,7 +9,6 @@ import { InProcessEvents } from './in-process-events.js';
 import { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
 import { EncryptedCodeStore } from '../store/encrypted-code-store.js';
 import { ApiServer, type OperationHandlers } from '../api/api-server.js';
-import { LAMBDA_BODY_LIMITS } from '../api/handlers/lambda-body-limits.js';
 import { servedServices } from './served-services.js';
 import { createIdentityAndAccess } from './identity-and-access.js';
 import { iamHandlers } from '../api/handlers/iam-handlers.js';
@@ -25,10 +24,8 @@ import { eventsHandlers } from '../api/handlers/events-handlers.js';
 import { createSchedules, type Schedules } from '../schedules/schedules.js';
 import { SqliteScheduleStore } from '../store/sqlite-schedule-store.js';
 import { schedulePermissions } from './schedule-permissions.js';
-import { MetricRecorder } from '../metrics/metric-recorder.js';
-import { LambdaMetrics } from '../metrics/lambda-metrics.js';
-import { EmfExtractor } from '../metrics/emf-extractor.js';
-import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
+import { createCloudWatchMetrics } from './cloudwatch-metrics.js';
+import { lambdaService } from './lambda-service.js';
 import { ConfigurationRecorder } from '../history/configuration-recorder.js';
 import { readFunctionState } from '../history/function-state-reader.js';
 import { UsageMeter } from '../history/usage-meter.js';
@@ -43,11 +40,8 @@ import { SigV4Verifier } from '../api/sigv4-verifier.js';
 import { Arns } from '../domain/function-name.js';
 import type { ControlContext } from '../control/control-context.js';
 import { FunctionService } from '../control/function-service.js';
-import { FUNCTION_VALIDATION_SKIPS, functionHandlers } from '../api/handlers/function-handlers.js';
 import { VersionService } from '../control/version-service.js';
 import { AliasService } from '../control/alias-service.js';
-import { versionHandlers } from '../api/handlers/version-handlers.js';
-import { aliasHandlers } from '../api/handlers/alias-handlers.js';
 import { CodeLocations } from '../control/code-location.js';
 import { LayerService } from '../control/layer-service.js';
 import { LayerPolicyService } from '../control/layer-policy-service.js';
@@ -58,14 +52,7 @@ import { EventInvokeConfigService } from '../control/event-invoke-config-service
 import { TagService } from '../control/tag-service.js';
 import { AccountSettingsService } from '../control/account-settings-service.js';
 import { CodeCollector } from '../control/code-collector.js';
-import { layerHandlers, layerValidationSkips } from '../api/handlers/layer-handlers.js';
-import { policyHandlers } from '../api/handlers/policy-handlers.js';
-import { concurrencyHandlers } from '../api/handlers/concurrency-handlers.js';
-import { eventInvokeConfigHandlers, eventInvokeConfigValidationSkips } from '../api/handlers/event-invoke-config-handlers.js';
-import { tagHandlers, tagValidationSkips } from '../api/handlers/tag-handlers.js';
-import { accountHandlers } from '../api/handlers/account-handlers.js';
 import { FunctionUrlService } from '../control/function-url-service.js';
-import { functionUrlHandlers } from '../api/handlers/function-url-handlers.js';
 import { FunctionUrlRoute } from '../api/function-url-route.js';
 import type { Clock } from '../ports/clock.js';
 import { createAudit } from './audit.js';
@@ -77,13 +64,11 @@ import { createDataPlane, type DataPlane } from './data-plane.js';
 import { selectSandboxDriver } from '../sandbox/select-driver.js';
 import { BwrapSandboxDriver } from '../sandbox/bwrap-driver.js';
 import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
-import { invokeHandlers } from '../api/handlers/invoke-handlers.js';
 import { xrayHandlers } from '../api/handlers/xray-handlers.js';
 import { createTracing, type Tracing } from './tracing.js';
 import { SqliteEventQueue } from '../store/sqlite-event-queue.js';
 import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/async-invocation.js';
 import { createEventSources, type EventSources } from './event-sources.js';
-import { eventSourceMappingHandlers } from '../api/handlers/event-source-mapping-handlers.js';
 import { SqliteQueueStore } from '../store/sqlite-queue-store.js';
 import { createSqsQueues } from '../queues/sqs-queues.js';
 import { sqsHandlers } from '../api/handlers/sqs-handlers.js';
@@ -194,10 +179,9 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     prices: loadPriceTable(config.priceTable, (f) => readFileSync(f, 'utf8')),
     architectureOf: (fn, version) => functions.getVersion(fn, version).config.Architectures[0] ?? 'x86_64',
   });
-  // CloudWatch metrics (src/metrics): AWS/Lambda from the invoke path, custom namespaces from
-  // PutMetricData and Embedded Metric Format log lines; aggregated in memory, flushed per minute.
-  const metricRecorder = new MetricRecorder({ store: new SqliteMetricStore(store.db), clock });
-  const lambdaMetrics = new LambdaMetrics({ recorder: metricRecorder, clock });
+  // CloudWatch metrics: AWS/Lambda, PutMetricData, Embedded Metric Format (src/app/cloudwatch-metrics.ts).
+  const cloudWatch = createCloudWatchMetrics({ store, clock });
+  const lambdaMetrics = cloudWatch.lambda;
   const tracing = createTracing({ config, clock, log });
   const dataPlane = createDataPlane({
     tracing: tracing.tracer,
@@ -250,10 +234,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     },
     log,
   });
-  const emf = new EmfExtractor(metricRecorder);
-  emf.subscribe(dataPlane.logs);
-  metricRecorder.start();
-  lambdaMetrics.startSampling(() => dataPlane.concurrency());
+  cloudWatch.start({ logs: dataPlane.logs, concurrency: () => dataPlane.concurrency() });
   const aliases = new AliasService(ctx);
   const functionUrls = new FunctionUrlService(ctx, { randomBytes });
   // AWS Config's history of functions: a snapshot after each successful Lambda write (src/history).
@@ -277,20 +258,6 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     accountId: config.accountId,
     log,
   });
-  const handlers: OperationHandlers = {
-    ...functionHandlers(functions, access.iam.roleDirectory),
-    ...versionHandlers(new VersionService(ctx)),
-    ...aliasHandlers(aliases),
-    ...layerHandlers(layers, layerPolicies),
-    ...policyHandlers(policies),
-    ...concurrencyHandlers(concurrency, provisioned),
-    ...eventInvokeConfigHandlers(eventInvokeConfigs),
-    ...tagHandlers(tags),
-    ...accountHandlers(accountSettings),
-    ...functionUrlHandlers(functionUrls),
-    ...invokeHandlers({ invoke: dataPlane.invoke, events: asyncInvocation.invoker }),
-    ...eventSourceMappingHandlers(eventSources.mappings),
-  };
 
   const verifier = new SigV4Verifier({
     region: config.region,
@@ -300,19 +267,30 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   });
   const api = new ApiServer({
     services: servedServices({
-      lambda: {
-        model: 'lambda-2015-03-31',
-        handlers,
-        validationSkips: { ...FUNCTION_VALIDATION_SKIPS, ...layerValidationSkips, ...eventInvokeConfigValidationSkips, ...tagValidationSkips },
-        bodyLimits: LAMBDA_BODY_LIMITS,
-      },
+      lambda: lambdaService({
+        functions,
+        roles: access.iam.roleDirectory,
+        versions: new VersionService(ctx),
+        aliases,
+        layers,
+        layerPolicies,
+        policies,
+        concurrency,
+        provisioned,
+        eventInvokeConfigs,
+        tags,
+        accountSettings,
+        functionUrls,
+        invoke: { invoke: dataPlane.invoke, events: asyncInvocation.invoker },
+        eventSourceMappings: eventSources.mappings,
+      }),
       iam: iamHandlers(access.iam),
       sts: stsHandlers(access.iam),
       kms: kmsHandlers(kms),
       config: configHandlers(configRecorder),
       logs: logsHandlers(logGroups, logEvents),
       cloudtrail: { handlers: cloudTrailHandlers(auditTrail), validationSkips: cloudTrailValidationSkips },
-      cloudwatch: cloudWatchHandlers(metricRecorder),
+      cloudwatch: cloudWatchHandlers(cloudWatch.recorder),
       xray: xrayHandlers(tracing.xray),
       sqs: sqsHandlers(sqs.queues, sqs.messages),
       events: eventsHandlers(schedules.rules),
@@ -420,9 +398,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await eventSources.pollers.stop();
       await logGroups.stop();
       await dataPlane.stop();
-      lambdaMetrics.stop();
-      emf.close();
-      metricRecorder.stop();
+      cloudWatch.stop();
       await tracing.close();
       eventQueue.close();
       queueStore.close();
