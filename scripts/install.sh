@@ -3,7 +3,8 @@
 # - bubblewrap, slirp4netns: the isolated sandbox driver and its outbound network; runc: the
 #   cold-start reference; socat: the Runtime API relay fallback; libc6-dev + gcc: the sandbox init;
 #   g++, cmake, autoconf, automake, libtool: to build the official aws-lambda-ric (native) for its tests.
-# - awscli, python3-boto3: the real AWS clients the compatibility tests drive.
+# - awscli, python3-boto3, curl: the real AWS clients (and plain HTTP for function URLs) the
+#   compatibility tests drive; rabbitmq-server: the broker the RabbitMQ event source tests start.
 # Without root or apt it installs only the npm side and says what is missing; Flint then falls
 # back to the unisolated `process` sandbox and prints why.
 set -eu
