@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions, TLSSocket, TlsOptions } from 'node:tls';
 import type { Operation } from './service-model.js';
 import { AwsService, type AwsServiceDefinition } from './aws-service.js';
+import { readBody } from './read-body.js';
 import type { EncodedResponse, OperationMatch, Protocol, ProtocolRequest } from './protocols/protocol.js';
 import { internalFailure } from './protocols/internal-failure.js';
 import { credentialScope, type SigV4Verifier } from './sigv4-verifier.js';
@@ -349,32 +350,6 @@ function inflate(body: Buffer, max: number): Buffer {
   }
 }
 
-/** Reads the whole body, or returns undefined as soon as it passes `limit` bytes. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) {
-    req.resume();
-    return Promise.resolve(undefined);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      if (over) return;
-      size += c.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        resolve(undefined);
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => { if (!over) resolve(chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks)); });
-    req.on('error', reject);
-  });
-}
 
 /** Runs a model validation, re-typing its ValidationException for services that name it otherwise. */
 function validateAs(type: string | undefined, validate: () => void): void {

@@ -6,6 +6,7 @@ import type { Invoker } from '../ports/invoker.js';
 import type { Principal } from '../domain/principal.js';
 import type { FunctionUrlCors } from '../domain/records.js';
 import { AwsError } from '../domain/errors.js';
+import { readBody } from './read-body.js';
 import { buildUrlEvent, inferUrlResponse } from '../invoke/function-url-payload.js';
 
 /** What the route needs to know of a URL id (FunctionUrlService.target). */
@@ -74,7 +75,7 @@ export class FunctionUrlRoute {
     const requestId = this.#d.uuid();
     const target = this.#d.target(claim.urlId);
     if (!target) return void this.#error(req, res, requestId, 403, FORBIDDEN, 'AccessDeniedException');
-    const body = await readLimited(req, URL_BODY_LIMIT);
+    const body = await readBody(req, URL_BODY_LIMIT);
     if (body === undefined) return void this.#error(req, res, requestId, 413, '{"Message":"Request must be smaller than 6291456 bytes for the InvokeFunctionUrl operation"}', 'RequestEntityTooLargeException');
     const method = req.method ?? 'GET';
     const origin = header(req, 'origin');
@@ -214,25 +215,3 @@ function newTraceId(nowMs: number): string {
   return `Root=1-${Math.floor(nowMs / 1000).toString(16).padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
 }
 
-/** The whole body, or undefined past `limit` bytes. */
-function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      if (over) return;
-      size += c.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        resolve(undefined);
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => { if (!over) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)); });
-    req.on('error', reject);
-  });
-}
