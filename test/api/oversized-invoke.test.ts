@@ -85,7 +85,7 @@ test('oversized: a function URL request over 6 MB (7 MB, fetch) is 413 with the 
   const { FunctionUrl } = await h.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'big', AuthType: 'NONE' }));
   await h.client.send(new AddPermissionCommand({ FunctionName: 'big', StatementId: 'url', Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' }));
   const id = new URL(FunctionUrl!).hostname.split('.')[0]!;
-  const r = await fetch(`${h.endpoint}/lambda-url/${id}/`, { method: 'POST', body: jsonOf(7 * MB) });
+  const r = await fetch(`${h.endpoint}/lambda-url/${id}/`, { method: 'POST', body: new Uint8Array(jsonOf(7 * MB)) });
   assert.equal(r.status, 413);
   assert.deepEqual(await r.json(), { Message: 'Request must be smaller than 6291456 bytes for the InvokeFunctionUrl operation' });
 });
