@@ -402,6 +402,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await tracing.close();
       eventQueue.close();
       queueStore.close();
+      usage.flush();
       store.close();
     },
   };
