@@ -16,7 +16,8 @@ import { importLegacyLogs } from '../store/legacy-log-import.js';
 import type { LogStorage } from '../ports/log-storage.js';
 import { RuntimeCatalog } from '../invoke/runtime-catalog.js';
 import { EnvironmentPool } from '../invoke/environment-pool.js';
-import { ExecutionEnvironment } from '../invoke/execution-environment.js';
+import { LocalExecutionEnvironment } from '../invoke/execution-environment.js';
+import { withTimers } from './system-clock.js';
 import type { EnvironmentDeps } from '../invoke/environment-contract.js';
 import { ConcurrencyLeases } from '../invoke/concurrency-leases.js';
 import type { ConcurrencyUsage } from '../invoke/concurrency-policy.js';
@@ -73,7 +74,8 @@ export function createDataPlane(deps: {
   tracing?: InvocationTracing;
   log(line: string): void;
 }): DataPlane {
-  const { config, clock } = deps;
+  const { config } = deps;
+  const clock = withTimers(deps.clock);
   // Node.js decides whether a .js file is CommonJS or ESM from the nearest package.json, looking
   // past the function's code into the directories above it. On Lambda nothing lies above
   // /var/task; here the data directory may sit inside a project with "type": "module", so a
@@ -128,7 +130,7 @@ export function createDataPlane(deps: {
   let provisioner: Provisioner | undefined;
   const pool = new EnvironmentPool({
     clock,
-    create: (binding) => new ExecutionEnvironment(binding, envDeps, prewarm.take(binding)),
+    create: (binding) => new LocalExecutionEnvironment(binding, envDeps, prewarm.take(binding)),
     idleTimeoutMs: config.idleTimeoutMs,
     maxLifetimeMs: config.maxLifetimeMs,
     onStopped: (env, provisionedFor) => provisioner?.environmentStopped(env, provisionedFor),

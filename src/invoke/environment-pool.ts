@@ -1,7 +1,5 @@
-import type { Clock } from '../ports/clock.js';
-import type { ExecutionEnvironment } from './execution-environment.js';
-import type { EnvironmentBinding } from './environment-contract.js';
-import { EnvironmentUnavailableError } from './execution-environment.js';
+import type { Timer, TimerClock } from '../ports/clock.js';
+import { EnvironmentUnavailableError, type EnvironmentBinding, type ExecutionEnvironment } from './environment-contract.js';
 import { expired, place, provisionPlan, type EnvironmentView } from './placement.js';
 
 interface PoolEntry {
@@ -14,7 +12,7 @@ interface PoolEntry {
 }
 
 export interface PoolOptions {
-  clock: Clock;
+  clock: TimerClock;
   /** Creates (does not start) an environment for a binding. */
   create(binding: EnvironmentBinding): ExecutionEnvironment;
   idleTimeoutMs: number;
@@ -36,14 +34,13 @@ const groupKey = (functionName: string, version: string) => `${functionName}\u00
 export class EnvironmentPool {
   readonly #groups = new Map<string, PoolEntry[]>();
   readonly #opts: PoolOptions;
-  readonly #reaper: NodeJS.Timeout;
+  readonly #reaper: Timer;
   #closed = false;
 
   constructor(opts: PoolOptions) {
     this.#opts = opts;
     const every = Math.min(30_000, Math.max(50, Math.floor(Math.min(opts.idleTimeoutMs, opts.maxLifetimeMs) / 4)));
-    this.#reaper = setInterval(() => this.reap(), every);
-    this.#reaper.unref();
+    this.#reaper = opts.clock.setInterval(() => this.reap(), every).unref();
   }
 
   /**
@@ -107,12 +104,13 @@ export class EnvironmentPool {
   #becomesReady(env: ExecutionEnvironment, ms: number): Promise<boolean> {
     if (env.state === 'Ready') return Promise.resolve(true);
     return new Promise((resolve) => {
+      const clock = this.#opts.clock;
       const finish = (ok: boolean) => {
-        clearTimeout(timer);
+        clock.clearTimer(timer);
         unsubscribe();
         resolve(ok);
       };
-      const timer = setTimeout(() => finish(false), ms);
+      const timer = clock.setTimeout(() => finish(false), ms);
       const unsubscribe = env.onStateChange((_e, _from, to) => {
         if (to === 'Ready') finish(true);
         else if (to !== 'Invoking') finish(false);
@@ -181,7 +179,7 @@ export class EnvironmentPool {
   /** Stops everything (server shutdown). */
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#reaper);
+    this.#opts.clock.clearTimer(this.#reaper);
     const all = [...this.#groups.values()].flat();
     await Promise.all(all.map((e) => e.env.stop()));
   }
