@@ -66,9 +66,10 @@ export class EnvironmentPool {
     }
   }
 
-  async #acquire(functionName: string, version: string, binding: () => Promise<EnvironmentBinding>, opts: { provisioned: boolean }): Promise<{ entry: PoolEntry; start: 'warm' | 'cold' }> {
+  async #acquire(functionName: string, version: string, binding: () => Promise<EnvironmentBinding>, opts: { provisioned: boolean }, waited = new Set<string>()): Promise<{ entry: PoolEntry; start: 'warm' | 'cold' }> {
     const group = this.#group(functionName, version);
-    const decision = place(group.map(view), opts);
+    // One the request already waited for in vain is not waited for again: the wait is short, then a new environment.
+    const decision = place(group.map(view).filter((v) => !waited.has(v.id) || v.state === 'Ready'), opts);
     if (decision.kind !== 'cold') {
       const entry = group.find((e) => e.env.id === decision.id)!;
       entry.claimed = true;
@@ -76,7 +77,8 @@ export class EnvironmentPool {
       if (await this.#becomesReady(entry.env, this.#opts.awaitReadyMs ?? 200)) return { entry, start: 'warm' };
       entry.claimed = false;
       if (entry.env.state === 'Failed' || entry.retired) this.#stop(entry);
-      return this.#acquire(functionName, version, binding, opts);
+      waited.add(entry.env.id);
+      return this.#acquire(functionName, version, binding, opts, waited);
     }
     const env = this.#opts.create(await binding());
     const entry = this.#add(functionName, version, env, undefined);
