@@ -5,6 +5,7 @@ import type { ServiceModel } from './service-model.js';
  * the model is brought up to what AWS answers today (recorded Lambda API snapshots, 2025-11):
  * - function names accept the `eusc-` (European Sovereign Cloud) region prefix;
  * - a layer version ARN in `Layers` may have 2048 characters and also be an `awslayer` ARN.
+ * - RecursiveLoop's enum is listed Terminate first (recorded: put_recursion_invalid_value_error).
  * The validation messages then carry AWS's current texts.
  */
 const FUNCTION_NAME_SHAPES = ['FunctionName', 'NamespacedFunctionName', 'UnqualifiedFunctionName'];
@@ -19,6 +20,8 @@ export function applyLambdaServerConstraints(model: ServiceModel): void {
       shape.pattern = shape.pattern.replace('lambda:)?([a-z]{2}((-gov)', 'lambda:)?((eusc-)?[a-z]{2}((-gov)');
     }
   }
+  const loop = model.shapes['RecursiveLoop'];
+  if (loop?.enum) loop.enum = ['Terminate', 'Allow'];
   const layer = model.shapes['LayerVersionArn'];
   if (layer) {
     layer.max = 2048;
