@@ -29,9 +29,13 @@ import type { Metrics } from '../ports/metrics.js';
 import type { InvocationTracing } from '../ports/invocation-tracing.js';
 import type { RoleCredentials } from '../ports/role-credentials.js';
 import { prepareNodeRuntime } from '../runtimes/node-runtime-dir.js';
+import type { FunctionReadModel } from '../ports/function-read-model.js';
+import { StoredFunctionReadModel } from '../control/stored-function-read-model.js';
 
 export interface DataPlane {
   readonly invoke: InvokeService;
+  /** How the data plane reads functions, versions, aliases and their configs. */
+  readonly functions: FunctionReadModel;
   /** Invocations running now, by pool (CloudWatch's ConcurrentExecutions and UnreservedConcurrentExecutions). */
   concurrency(): ConcurrencyUsage;
   readonly pool: EnvironmentPool;
@@ -141,9 +145,10 @@ export function createDataPlane(deps: {
     onStopped: (env, provisionedFor) => provisioner?.environmentStopped(env, provisionedFor),
   });
   const leases = new ConcurrencyLeases();
+  const functions = new StoredFunctionReadModel(deps.store);
   const invoke = new InvokeService({
     targets: deps.targets,
-    store: deps.store,
+    functions,
     code: deps.code,
     events: deps.events,
     pool,
@@ -168,6 +173,7 @@ export function createDataPlane(deps: {
   });
   return {
     invoke,
+    functions,
     concurrency: () => leases.usage(),
     pool,
     logs,

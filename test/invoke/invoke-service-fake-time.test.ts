@@ -6,7 +6,7 @@ import { ConcurrencyLeases } from '../../src/invoke/concurrency-leases.js';
 import type { RuntimeCatalog } from '../../src/invoke/runtime-catalog.js';
 import type { CodeStore } from '../../src/ports/code-store.js';
 import type { FunctionEvents } from '../../src/ports/function-events.js';
-import type { MetadataStore } from '../../src/ports/metadata-store.js';
+import type { FunctionReadModel } from '../../src/ports/function-read-model.js';
 import type { FunctionVersionRecord } from '../../src/domain/records.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeEnvironment } from './fake-environment.js';
@@ -35,7 +35,7 @@ function service(opts: { accountLimit?: number } = {}) {
   let committed = 0;
   const invoke = new InvokeService({
     targets,
-    store: { collection: () => ({ get: () => undefined }) } as unknown as MetadataStore,
+    functions: { function: () => undefined, provisionedConcurrency: () => undefined } as unknown as FunctionReadModel,
     code: { acquireExtracted: async () => ({ dir: '/code', release: async () => {} }) } as unknown as CodeStore,
     events: { subscribe: () => () => {} } as unknown as FunctionEvents,
     pool,
