@@ -40,6 +40,8 @@ import { SigV4Verifier } from '../api/sigv4-verifier.js';
 import { Arns } from '../domain/function-name.js';
 import type { ControlContext } from '../control/control-context.js';
 import { FunctionService } from '../control/function-service.js';
+import { CodeSigningConfigService } from '../control/code-signing-config-service.js';
+import { FunctionRuntimeSettingsService } from '../control/function-runtime-settings-service.js';
 import { VersionService } from '../control/version-service.js';
 import { AliasService } from '../control/alias-service.js';
 import { CodeLocations } from '../control/code-location.js';
@@ -285,6 +287,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
         functionUrls,
         invoke: { invoke: dataPlane.invoke, events: asyncInvocation.invoker },
         eventSourceMappings: eventSources.mappings,
+        codeSigning: new CodeSigningConfigService(ctx),
+        runtimeSettings: new FunctionRuntimeSettingsService(ctx),
       }),
       iam: iamHandlers(access.iam),
       sts: stsHandlers(access.iam),
