@@ -31,6 +31,8 @@ import type { RoleCredentials } from '../ports/role-credentials.js';
 import { prepareNodeRuntime } from '../runtimes/node-runtime-dir.js';
 import type { FunctionReadModel } from '../ports/function-read-model.js';
 import { StoredFunctionReadModel } from '../control/stored-function-read-model.js';
+import { ProcCpuSignals } from '../sandbox/proc-cpu-signals.js';
+import { DEFAULT_HOST_AWARE } from '../invoke/host-aware-placement.js';
 
 export interface DataPlane {
   readonly invoke: InvokeService;
@@ -137,12 +139,15 @@ export function createDataPlane(deps: {
     log: deps.log,
   });
   let provisioner: Provisioner | undefined;
+  const signals = config.placement === 'host-aware' ? new ProcCpuSignals() : undefined;
+  if (signals?.degraded) deps.log(`flint: host-aware placement: ${signals.degraded}`);
   const pool = new EnvironmentPool({
     clock,
     create: (binding) => new LocalExecutionEnvironment(binding, envDeps, prewarm.take(binding)),
     idleTimeoutMs: config.idleTimeoutMs,
     maxLifetimeMs: config.maxLifetimeMs,
     onStopped: (env, provisionedFor) => provisioner?.environmentStopped(env, provisionedFor),
+    ...(signals ? { hostAware: { signals, settings: DEFAULT_HOST_AWARE } } : {}),
   });
   const leases = new ConcurrencyLeases();
   const functions = new StoredFunctionReadModel(deps.store);

@@ -122,7 +122,7 @@ export class InvokeService implements Invoker {
         (lease) => {
           // CloudWatch's ProvisionedConcurrencyInvocations / …SpilloverInvocations tell the two apart.
           onProvisioned = lease.kind === 'provisioned';
-          return d.pool.run(name, version, () => this.binding(target.record, 'on-demand'), { provisioned: lease.kind === 'provisioned' }, (env) =>
+          return d.pool.run(name, version, () => this.binding(target.record, 'on-demand'), { provisioned: lease.kind === 'provisioned', timeoutMs: config.Timeout * 1000 }, (env) =>
             env.invoke({
               requestId,
               payload: req.payload.length === 0 ? Buffer.from('{}') : req.payload,
