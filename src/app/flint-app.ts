@@ -209,6 +209,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const asyncInvocation = createAsyncInvocation({
     queue: eventQueue,
     store,
+    functions: dataPlane.functions,
     targets: functions,
     invoker: dataPlane.invoke,
     arns,
