@@ -8,7 +8,7 @@ import type { Clock } from '../ports/clock.js';
 import type { CodeStore } from '../ports/code-store.js';
 import type { FunctionEvents } from '../ports/function-events.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
-import type { SandboxDriver } from '../ports/sandbox-driver.js';
+import type { SandboxDriver, SandboxFeatures } from '../ports/sandbox-driver.js';
 import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
 import { runtimeFilesDir } from '../runtimes/runtime-files.js';
 import { FileLogStorage } from '../store/file-log-storage.js';
@@ -16,7 +16,8 @@ import { importLegacyLogs } from '../store/legacy-log-import.js';
 import type { LogStorage } from '../ports/log-storage.js';
 import { RuntimeCatalog } from '../invoke/runtime-catalog.js';
 import { EnvironmentPool } from '../invoke/environment-pool.js';
-import { ExecutionEnvironment } from '../invoke/execution-environment.js';
+import { LocalExecutionEnvironment } from '../invoke/execution-environment.js';
+import { withTimers } from './system-clock.js';
 import type { EnvironmentDeps } from '../invoke/environment-contract.js';
 import { ConcurrencyLeases } from '../invoke/concurrency-leases.js';
 import type { ConcurrencyUsage } from '../invoke/concurrency-policy.js';
@@ -37,6 +38,8 @@ export interface DataPlane {
   /** CloudWatch Logs' storage: function environments write their streams here; the logs API reads it. */
   readonly logs: LogStorage;
   readonly driver: SandboxDriver;
+  /** What the driver's sandboxes can do here (its probe's answer). */
+  readonly features: SandboxFeatures;
   /** Pre-initialized runtimes (stem cells); disabled when FLINT_PREWARM_PER_RUNTIME is 0 or the driver cannot start them. */
   readonly prewarm: PrewarmPool;
   /**
@@ -65,6 +68,8 @@ export function createDataPlane(deps: {
   markProvisionedAllocated(functionName: string, qualifier: string, allocated: number, status: 'READY' | 'IN_PROGRESS' | 'FAILED', reason?: string): void;
   /** Another sandbox driver (an isolating one); the process driver otherwise. */
   driver?: SandboxDriver;
+  /** The probed features of `driver` (those of the process driver otherwise). */
+  driverFeatures?: SandboxFeatures;
   /** Issues each execution environment's assumed-role session (the STS service). */
   roleCredentials: RoleCredentials;
   /** Receives one record per finished invocation (with its start type). */
@@ -73,7 +78,8 @@ export function createDataPlane(deps: {
   tracing?: InvocationTracing;
   log(line: string): void;
 }): DataPlane {
-  const { config, clock } = deps;
+  const { config } = deps;
+  const clock = withTimers(deps.clock);
   // Node.js decides whether a .js file is CommonJS or ESM from the nearest package.json, looking
   // past the function's code into the directories above it. On Lambda nothing lies above
   // /var/task; here the data directory may sit inside a project with "type": "module", so a
@@ -82,6 +88,7 @@ export function createDataPlane(deps: {
   const boundary = join(config.dataDir, 'package.json');
   if (!existsSync(boundary)) writeFileSync(boundary, JSON.stringify({ private: true, type: 'commonjs', description: "Ends Node.js's package scope lookup for function code kept below this directory." }, null, 2) + '\n');
   const driver = deps.driver ?? new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process') });
+  const features: SandboxFeatures = deps.driverFeatures ?? PROCESS_FEATURES;
   const logs = new FileLogStorage(join(config.dataDir, 'log-groups'), () => clock.now());
   // Logs of a Flint from before the logs API (files under <data>/logs) join their groups once.
   if (existsSync(join(config.dataDir, 'logs'))) {
@@ -121,14 +128,14 @@ export function createDataPlane(deps: {
   const nodeMajor = process.versions.node.split('.')[0];
   const prewarm = new PrewarmPool({
     clock,
-    perRuntime: driver.startUnbound ? config.prewarmPerRuntime : 0,
+    perRuntime: features.preInitialized ? config.prewarmPerRuntime : 0,
     startCell: (key) => StemCell.start({ driver, runtimes, clock, runtimeId: key.family === 'nodejs' ? `nodejs${nodeMajor}.x` : 'python3.12' }, key),
     log: deps.log,
   });
   let provisioner: Provisioner | undefined;
   const pool = new EnvironmentPool({
     clock,
-    create: (binding) => new ExecutionEnvironment(binding, envDeps, prewarm.take(binding)),
+    create: (binding) => new LocalExecutionEnvironment(binding, envDeps, prewarm.take(binding)),
     idleTimeoutMs: config.idleTimeoutMs,
     maxLifetimeMs: config.maxLifetimeMs,
     onStopped: (env, provisionedFor) => provisioner?.environmentStopped(env, provisionedFor),
@@ -165,6 +172,7 @@ export function createDataPlane(deps: {
     pool,
     logs,
     driver,
+    features,
     prewarm,
     setEndpoint(e) {
       endpoint = driver.connectFlintApi(e);
@@ -187,6 +195,9 @@ export function createDataPlane(deps: {
 }
 
 const execFileAsync = promisify(execFile);
+
+/** The process driver's features (it needs no probe to know them). */
+const PROCESS_FEATURES: SandboxFeatures = { preInitialized: true, networkModes: ['default'], outbound: true };
 
 /**
  * ES modules ignore NODE_PATH, so an `import '@aws-sdk/client-lambda'` finds the runtime's SDK by

@@ -193,6 +193,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     code,
     events,
     driver: sandbox.driver,
+    driverFeatures: sandbox.features,
     metrics: lambdaMetrics.wrap(usage.wrap(metrics)),
     targets: functions,
     committed: () => concurrency.committed(),

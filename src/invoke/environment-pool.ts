@@ -1,7 +1,5 @@
-import type { Clock } from '../ports/clock.js';
-import type { ExecutionEnvironment } from './execution-environment.js';
-import type { EnvironmentBinding } from './environment-contract.js';
-import { EnvironmentUnavailableError } from './execution-environment.js';
+import type { Timer, TimerClock } from '../ports/clock.js';
+import { EnvironmentUnavailableError, type EnvironmentBinding, type ExecutionEnvironment } from './environment-contract.js';
 import { expired, place, provisionPlan, type EnvironmentView } from './placement.js';
 
 interface PoolEntry {
@@ -14,7 +12,7 @@ interface PoolEntry {
 }
 
 export interface PoolOptions {
-  clock: Clock;
+  clock: TimerClock;
   /** Creates (does not start) an environment for a binding. */
   create(binding: EnvironmentBinding): ExecutionEnvironment;
   idleTimeoutMs: number;
@@ -36,14 +34,13 @@ const groupKey = (functionName: string, version: string) => `${functionName}\u00
 export class EnvironmentPool {
   readonly #groups = new Map<string, PoolEntry[]>();
   readonly #opts: PoolOptions;
-  readonly #reaper: NodeJS.Timeout;
+  readonly #reaper: Timer;
   #closed = false;
 
   constructor(opts: PoolOptions) {
     this.#opts = opts;
     const every = Math.min(30_000, Math.max(50, Math.floor(Math.min(opts.idleTimeoutMs, opts.maxLifetimeMs) / 4)));
-    this.#reaper = setInterval(() => this.reap(), every);
-    this.#reaper.unref();
+    this.#reaper = opts.clock.setInterval(() => this.reap(), every).unref();
   }
 
   /**
@@ -69,9 +66,10 @@ export class EnvironmentPool {
     }
   }
 
-  async #acquire(functionName: string, version: string, binding: () => Promise<EnvironmentBinding>, opts: { provisioned: boolean }): Promise<{ entry: PoolEntry; start: 'warm' | 'cold' }> {
+  async #acquire(functionName: string, version: string, binding: () => Promise<EnvironmentBinding>, opts: { provisioned: boolean }, waited = new Set<string>()): Promise<{ entry: PoolEntry; start: 'warm' | 'cold' }> {
     const group = this.#group(functionName, version);
-    const decision = place(group.map(view), opts);
+    // One the request already waited for in vain is not waited for again: the wait is short, then a new environment.
+    const decision = place(group.map(view).filter((v) => !waited.has(v.id) || v.state === 'Ready'), opts);
     if (decision.kind !== 'cold') {
       const entry = group.find((e) => e.env.id === decision.id)!;
       entry.claimed = true;
@@ -79,7 +77,8 @@ export class EnvironmentPool {
       if (await this.#becomesReady(entry.env, this.#opts.awaitReadyMs ?? 200)) return { entry, start: 'warm' };
       entry.claimed = false;
       if (entry.env.state === 'Failed' || entry.retired) this.#stop(entry);
-      return this.#acquire(functionName, version, binding, opts);
+      waited.add(entry.env.id);
+      return this.#acquire(functionName, version, binding, opts, waited);
     }
     const env = this.#opts.create(await binding());
     const entry = this.#add(functionName, version, env, undefined);
@@ -107,12 +106,13 @@ export class EnvironmentPool {
   #becomesReady(env: ExecutionEnvironment, ms: number): Promise<boolean> {
     if (env.state === 'Ready') return Promise.resolve(true);
     return new Promise((resolve) => {
+      const clock = this.#opts.clock;
       const finish = (ok: boolean) => {
-        clearTimeout(timer);
+        clock.clearTimer(timer);
         unsubscribe();
         resolve(ok);
       };
-      const timer = setTimeout(() => finish(false), ms);
+      const timer = clock.setTimeout(() => finish(false), ms);
       const unsubscribe = env.onStateChange((_e, _from, to) => {
         if (to === 'Ready') finish(true);
         else if (to !== 'Invoking') finish(false);
@@ -181,7 +181,7 @@ export class EnvironmentPool {
   /** Stops everything (server shutdown). */
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#reaper);
+    this.#opts.clock.clearTimer(this.#reaper);
     const all = [...this.#groups.values()].flat();
     await Promise.all(all.map((e) => e.env.stop()));
   }

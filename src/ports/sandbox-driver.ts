@@ -66,11 +66,25 @@ export interface UnboundSandbox extends Sandbox {
   bind(code: Pick<SandboxSpec, 'taskRoot' | 'layers'>): Promise<SandboxPaths>;
 }
 
+/** What a driver's sandboxes can do on this host, as its probe found it. */
+export interface SandboxFeatures {
+  /** `startUnbound` works: runtimes can start before their function is known (pre-initialized). */
+  preInitialized: boolean;
+  /** The network modes sandboxes start in (`SandboxSpec.network`). */
+  networkModes: ReadonlyArray<SandboxSpec['network']>;
+  /** Mode `default` reaches beyond the host (false: it gets no outbound access either). */
+  outbound: boolean;
+  /** The cgroup version limits are applied with; absent when the driver uses no cgroups. */
+  cgroupVersion?: 1 | 2;
+}
+
 export interface SandboxCapability {
   available: boolean;
   /** Why not, when unavailable. */
   reason?: string;
   isolated: boolean;
+  /** What the sandboxes can do (decided by the probe; callers never test for methods). */
+  features: SandboxFeatures;
   /** What an operator should know when it is available (e.g. cgroup version, a degraded feature). */
   notes?: string[];
 }
@@ -90,8 +104,9 @@ export interface SandboxDriver {
   connectFlintApi(endpoint: string): string;
   start(spec: SandboxSpec): Promise<Sandbox>;
   /**
-   * Optional: starts a sandbox before its function is known (a pre-initialized runtime, a "stem
-   * cell"). Code and layers are made visible later by `bind`; drivers without it only cold-start.
+   * Starts a sandbox before its function is known (a pre-initialized runtime, a "stem cell"). Code
+   * and layers are made visible later by `bind`. Usable only where the probe's
+   * `features.preInitialized` says so; drivers without it only cold-start.
    */
   startUnbound?(spec: UnboundSandboxSpec): Promise<UnboundSandbox>;
   /** Remove what a previous (crashed) server left behind: cgroups, mounts, scratch dirs, processes. */
