@@ -212,3 +212,56 @@ test('sam: what left the template is listed as stale, and deleted with --prune',
   // The function that stayed is untouched by the prune.
   assert.equal((await h.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'demo-HelloFunction' }))).Layers, undefined);
 });
+
+test('sam: an SQS queue and an SQS event become a queue and an event source mapping; removing the event deletes the mapping', async () => {
+  const qdir = mkdtempSync(join(tmpdir(), 'flint-sam-sqs-'));
+  mkdirSync(join(qdir, 'worker'));
+  writeFileSync(join(qdir, 'worker/index.js'), 'exports.handler = async () => ({ batchItemFailures: [] });\n');
+  const withEvent = (events: string) => `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 60
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: worker/
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Environment:
+        Variables:
+          QUEUE_URL: !Ref Jobs
+${events}`;
+  const events = `      Events:
+        Work:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Jobs.Arn
+            BatchSize: 5
+`;
+  writeFileSync(join(qdir, 'template.yaml'), withEvent(events));
+  const run = async (prune = false) => {
+    const lines: string[] = [];
+    await deployTemplate({ template: join(qdir, 'template.yaml'), stackName: 'jobs', prune }, c, (l) => lines.push(l));
+    return lines;
+  };
+  try {
+    const first = await run();
+    assert.ok(first.includes('  + create AWS::SQS::Queue Jobs jobs-Jobs'), first.join('\n'));
+    assert.ok(first.includes('  + create AWS::Lambda::EventSourceMapping Worker.Work jobs-Worker ← arn:aws:sqs:us-east-1:000000000000:jobs-Jobs'));
+    const { ListEventSourceMappingsCommand } = await import('@aws-sdk/client-lambda');
+    const mappings = (await h.client.send(new ListEventSourceMappingsCommand({ FunctionName: 'jobs-Worker' }))).EventSourceMappings!;
+    assert.deepEqual(mappings.map((m) => [m.EventSourceArn, m.BatchSize]), [['arn:aws:sqs:us-east-1:000000000000:jobs-Jobs', 5]]);
+    const env = (await h.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'jobs-Worker' }))).Environment?.Variables;
+    assert.equal(env?.['QUEUE_URL'], `${h.endpoint}/000000000000/jobs-Jobs`);
+    assert.ok((await c.iam.send(new ListRolePoliciesCommand({ RoleName: 'jobs-WorkerRole' }))).PolicyNames!.includes('WorkerRoleSQSPolicy'));
+
+    writeFileSync(join(qdir, 'template.yaml'), withEvent(''));
+    const second = await run(true);
+    assert.ok(second.includes('  - delete AWS::Lambda::EventSourceMapping - jobs-Worker ← arn:aws:sqs:us-east-1:000000000000:jobs-Jobs (not in the template)'), second.join('\n'));
+    assert.deepEqual((await h.client.send(new ListEventSourceMappingsCommand({ FunctionName: 'jobs-Worker' }))).EventSourceMappings, []);
+  } finally {
+    rmSync(qdir, { recursive: true, force: true });
+  }
+});
