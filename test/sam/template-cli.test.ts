@@ -104,3 +104,13 @@ test('cli: an API refusal while deploying is one line and exit code 1', async ()
   assert.equal(lines.length, 1, r.stderr);
   assert.match(lines[0]!, /^error: InvalidParameterValueException: Value nodejs99\.x at 'runtime' failed to satisfy constraint: /);
 });
+
+test('cli: an unreachable server is one line naming the endpoint, exit code 1; a bad template is still reported without one', async () => {
+  write('template.yaml', GOOD);
+  const r = await flint(['deploy', '--template', 'template.yaml', '--parameter-overrides', 'Size=128', '--endpoint', 'http://127.0.0.1:1']);
+  assert.equal(r.stderr, 'error: cannot reach Flint at http://127.0.0.1:1 (ECONNREFUSED); start it with `flint server` or pass --endpoint\n');
+  assert.equal(r.code, 1);
+  const bad = await flint(['deploy', '--template', 'template.yaml', '--endpoint', 'http://127.0.0.1:1']);
+  assert.equal(bad.stderr, 'error: Parameters.Size: no value; pass --parameter-overrides Size=<value>\n');
+  assert.equal(bad.code, 2);
+});

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { stackClients, type StackClients } from './stack-clients.js';
-import { deployTemplate, type TemplateDeployOptions } from './template-deploy.js';
+import { deployTemplate, templateCodeFolders, type TemplateDeployOptions } from './template-deploy.js';
 import { TemplateError } from './template-error.js';
 
 /** The options `flint deploy --template` adds (registered on the deploy command). */
@@ -17,7 +17,8 @@ export function addTemplateOptions(cmd: Command): Command {
 Template examples:
   flint deploy --template template.yaml --dry-run
   flint deploy --template template.yaml --stack-name shop --parameter-overrides Stage=prod
-  flint deploy --template template.yaml --prune`);
+  flint deploy --template template.yaml --prune
+`);
 }
 
 /**
@@ -27,8 +28,7 @@ Template examples:
 export async function clientsFromLambda(lambda: LambdaClient): Promise<StackClients> {
   const credentials = await lambda.config.credentials();
   const region = await lambda.config.region();
-  const ep = await lambda.config.endpoint!();
-  const endpoint = `${ep.protocol}//${ep.hostname}${ep.port ? `:${ep.port}` : ''}`;
+  const endpoint = await endpointOf(lambda);
   const sts = new STSClient({ endpoint, region, credentials, maxAttempts: 2 });
   try {
     const who = await sts.send(new GetCallerIdentityCommand({}));
@@ -36,6 +36,11 @@ export async function clientsFromLambda(lambda: LambdaClient): Promise<StackClie
   } finally {
     sts.destroy();
   }
+}
+
+async function endpointOf(lambda: LambdaClient): Promise<string> {
+  const ep = await lambda.config.endpoint!();
+  return `${ep.protocol}//${ep.hostname}${ep.port ? `:${ep.port}` : ''}`;
 }
 
 /**
@@ -50,12 +55,18 @@ export async function runTemplateDeploy(
 ): Promise<number> {
   let clients: StackClients | undefined;
   try {
+    // Template problems are reported before the server is contacted (they need no server).
+    templateCodeFolders(opts, { region: await lambda.config.region(), accountId: '000000000000' });
     clients = await clientsFromLambda(lambda);
     await deployTemplate(opts, clients, io.out);
     return 0;
   } catch (err) {
     const e = err as Error & { $metadata?: unknown };
+    const code = (e as { code?: string }).code ?? ((e as { cause?: { code?: string } }).cause?.code);
     if (err instanceof TemplateError) io.err(`error: ${e.message}`);
+    else if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET') {
+      io.err(`error: cannot reach Flint at ${await endpointOf(lambda)} (${code}); start it with \`flint server\` or pass --endpoint`);
+    }
     else if (e.$metadata) io.err(`error: ${e.name}: ${e.message}`);
     else io.err(`error: ${e.message}`);
     return err instanceof TemplateError ? 2 : 1;
