@@ -12,15 +12,19 @@ export async function writeStream(res: ServerResponse, status: number, headers: 
   res.flushHeaders();
   const it = body[Symbol.asyncIterator]();
   let gone = false;
+  let wake: (() => void) | undefined;
   res.on('close', () => {
     if (!res.writableFinished) gone = true;
+    wake?.();
   });
+  res.on('drain', () => wake?.());
   try {
     for (;;) {
       const next = await it.next();
       if (next.done) break;
       if (gone) break;
-      if (!res.write(next.value)) await new Promise<void>((r) => { res.once('drain', r); res.once('close', r); });
+      if (!res.write(next.value)) await new Promise<void>((r) => (wake = r));
+      wake = undefined;
       if (gone) break;
     }
     if (gone) await it.return?.(undefined);
