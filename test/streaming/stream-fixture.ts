@@ -17,7 +17,10 @@ import http from 'node:http';
 const get = (url) => new Promise((resolve, reject) => http.get(url, (r) => { r.resume(); r.on('end', resolve); }).on('error', reject));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const handler = awslambda.streamifyResponse(async (event, stream) => {
+  // Through a function URL the test's instructions are the request body.
+  if (event.version === '2.0') event = JSON.parse(event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString() : event.body);
   if (event.mode === 'gated') { stream.write('first;'); await get(event.gate); stream.write('second;'); stream.end(); return; }
+  if (event.mode === 'fail-early') throw new Error('boom before any byte');
   if (event.mode === 'fail') { stream.write('partial;'); await sleep(10); throw new Error('boom mid-stream'); }
   if (event.mode === 'chunks') { for (let i = 0; i < event.n; i++) { stream.write('c' + i + ';'); await sleep(event.gap ?? 20); } stream.end(); return; }
   if (event.mode === 'big') { const b = Buffer.alloc(65536, 120); for (let i = 0; i < event.n; i++) { if (!stream.write(b)) await new Promise((r) => stream.once('drain', r)); } stream.end(); return; }
