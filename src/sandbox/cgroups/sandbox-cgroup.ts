@@ -149,9 +149,9 @@ export class SandboxCgroupV1 implements SandboxCgroup {
   }
 
   peakBytes(): number | undefined {
-    const file = join(this.#memory, 'memory.max_usage_in_bytes');
     // Once destroying, no descriptor is kept (it would outlive the cgroup).
-    return this.#destroyed ? readNumber(file) : numberOf((this.#peak ??= new KeptFile(file)).read());
+    if (this.#destroyed) return readNumber(join(this.#memory, 'memory.max_usage_in_bytes'));
+    return numberOf((this.#peak ??= new KeptFile(join(this.#memory, 'memory.max_usage_in_bytes'))).read());
   }
 
   pids(): number[] {
@@ -202,8 +202,8 @@ export class SandboxCgroupV2 implements SandboxCgroup {
   }
 
   peakBytes(): number | undefined {
-    const file = join(this.#dir, 'memory.peak');
-    return this.#destroyed ? readNumber(file) : numberOf((this.#peak ??= new KeptFile(file)).read());
+    if (this.#destroyed) return readNumber(join(this.#dir, 'memory.peak'));
+    return numberOf((this.#peak ??= new KeptFile(join(this.#dir, 'memory.peak'))).read());
   }
 
   pids(): number[] {
