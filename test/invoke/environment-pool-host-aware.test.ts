@@ -27,7 +27,7 @@ function setup(enabled = true) {
     },
     idleTimeoutMs: 60_000,
     maxLifetimeMs: 3_600_000,
-    hostAware: { signals: { read: () => saturation, degraded: undefined }, settings: { ...DEFAULT_HOST_AWARE, enabled } },
+    hostAware: { signals: { read: () => saturation, degraded: undefined, cpus: 1 }, settings: { ...DEFAULT_HOST_AWARE, enabled } },
   });
   const run = () => pool.run('fn', '$LATEST', binding, { provisioned: false, timeoutMs: 3000 }, (env, start) => env.invoke(input).then(() => ({ id: env.id, start })));
   return { clock, pool, created, run, signal: (s: CpuSaturation) => (saturation = s) };
