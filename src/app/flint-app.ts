@@ -59,6 +59,7 @@ import { FunctionUrlRoute } from '../api/function-url-route.js';
 import type { Clock } from '../ports/clock.js';
 import { createAudit } from './audit.js';
 import { plainRoutes } from './plain-routes.js';
+import { webConsoleRoutes } from './web-console.js';
 import { cloudTrailHandlers, cloudTrailValidationSkips } from '../api/handlers/cloudtrail-handlers.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import { PrometheusMetrics } from '../observe/prometheus-metrics.js';
@@ -166,7 +167,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const concurrency = new ConcurrencyService(ctx, { concurrencyLimit: config.concurrencyLimit });
   const provisioned = new ProvisionedConcurrencyService(ctx, concurrency);
   const eventInvokeConfigs = new EventInvokeConfigService(ctx);
-  const tags = new TagService(ctx);
+  const codeSigning = new CodeSigningConfigService(ctx);
+  const tags = new TagService(ctx, codeSigning);
   const accountSettings = new AccountSettingsService(ctx, concurrency);
   // FLINT_SANDBOX: the strongest available driver unless told otherwise (src/sandbox/select-driver.ts).
   const sandbox = await selectSandboxDriver(config.sandbox, {
@@ -287,7 +289,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
         functionUrls,
         invoke: { invoke: dataPlane.invoke, events: asyncInvocation.invoker },
         eventSourceMappings: eventSources.mappings,
-        codeSigning: new CodeSigningConfigService(ctx),
+        codeSigning,
         runtimeSettings: new FunctionRuntimeSettingsService(ctx),
       }),
       iam: iamHandlers(access.iam),
@@ -329,7 +331,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       uuid: randomUUID,
       logError: (err) => log(`flint: function URL: internal error: ${(err as Error)?.stack ?? String(err)}`),
     })],
-    plainRoutes: plainRoutes({ codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log }),
+    plainRoutes: [...webConsoleRoutes({ verifier, access, pool: dataPlane.pool, sandboxDriver: dataPlane.driver.name, clock, log }), ...plainRoutes({ codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log })],
   });
   for (const server of api.servers) guardHttpServer(server, { requestId: randomUUID, log });
   metrics.gauge('flint_async_events', 'Queued async events by state', ['state'], async () => {
@@ -408,6 +410,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await tracing.close();
       eventQueue.close();
       queueStore.close();
+      usage.flush();
       store.close();
     },
   };

@@ -256,6 +256,11 @@ export class EnvironmentPool {
     return this.#groups.get(groupKey(functionName, version)) ?? [];
   }
 
+  /** Every environment now, of every version (the console's execution environments page). */
+  all(): ReadonlyArray<{ env: ExecutionEnvironment; claimed: boolean; provisionedFor?: string }> {
+    return [...this.#groups.values()].flat();
+  }
+
   /** Stops everything (server shutdown). */
   async close(): Promise<void> {
     this.#closed = true;
