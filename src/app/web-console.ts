@@ -9,6 +9,7 @@ import type { Credential } from '../domain/principal.js';
 import type { EnvironmentPool } from '../invoke/environment-pool.js';
 import type { Clock } from '../ports/clock.js';
 import type { IdentityAndAccess } from './identity-and-access.js';
+import { verifyAuditTrail } from './audit-verify.js';
 
 /** Where `vite build` puts the console (vite.config.ts): dist/console, from src/app or dist/app alike. */
 const BUILT = fileURLToPath(new URL('../../dist/console', import.meta.url));
@@ -20,6 +21,8 @@ export function webConsoleRoutes(deps: {
   pool: EnvironmentPool;
   sandboxDriver: string;
   clock: Clock;
+  region: string;
+  dataDir: string;
   log(line: string): void;
   assetsDir?: string;
 }): PlainRoute[] {
@@ -57,7 +60,10 @@ export function webConsoleRoutes(deps: {
       createdAt: new Date(env.createdAt).toISOString(),
       lastUsedAt: new Date(env.lastUsedAt).toISOString(),
     })),
+    // Read-only, on its own connection: the same check `flint audit verify` runs offline.
+    integrity: () => verifyAuditTrail(deps.dataDir),
     sandboxDriver: deps.sandboxDriver,
+    region: deps.region,
     log: deps.log,
   });
 }
