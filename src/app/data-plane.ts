@@ -29,9 +29,15 @@ import type { Metrics } from '../ports/metrics.js';
 import type { InvocationTracing } from '../ports/invocation-tracing.js';
 import type { RoleCredentials } from '../ports/role-credentials.js';
 import { prepareNodeRuntime } from '../runtimes/node-runtime-dir.js';
+import type { FunctionReadModel } from '../ports/function-read-model.js';
+import { StoredFunctionReadModel } from '../control/stored-function-read-model.js';
+import { ProcCpuSignals } from '../sandbox/proc-cpu-signals.js';
+import { DEFAULT_HOST_AWARE } from '../invoke/host-aware-placement.js';
 
 export interface DataPlane {
   readonly invoke: InvokeService;
+  /** How the data plane reads functions, versions, aliases and their configs. */
+  readonly functions: FunctionReadModel;
   /** Invocations running now, by pool (CloudWatch's ConcurrentExecutions and UnreservedConcurrentExecutions). */
   concurrency(): ConcurrencyUsage;
   readonly pool: EnvironmentPool;
@@ -133,17 +139,21 @@ export function createDataPlane(deps: {
     log: deps.log,
   });
   let provisioner: Provisioner | undefined;
+  const signals = config.placement === 'host-aware' ? new ProcCpuSignals() : undefined;
+  if (signals?.degraded) deps.log(`flint: host-aware placement: ${signals.degraded}`);
   const pool = new EnvironmentPool({
     clock,
     create: (binding) => new LocalExecutionEnvironment(binding, envDeps, prewarm.take(binding)),
     idleTimeoutMs: config.idleTimeoutMs,
     maxLifetimeMs: config.maxLifetimeMs,
     onStopped: (env, provisionedFor) => provisioner?.environmentStopped(env, provisionedFor),
+    ...(signals ? { hostAware: { signals, settings: DEFAULT_HOST_AWARE } } : {}),
   });
   const leases = new ConcurrencyLeases();
+  const functions = new StoredFunctionReadModel(deps.store);
   const invoke = new InvokeService({
     targets: deps.targets,
-    store: deps.store,
+    functions,
     code: deps.code,
     events: deps.events,
     pool,
@@ -168,6 +178,7 @@ export function createDataPlane(deps: {
   });
   return {
     invoke,
+    functions,
     concurrency: () => leases.usage(),
     pool,
     logs,

@@ -167,7 +167,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const concurrency = new ConcurrencyService(ctx, { concurrencyLimit: config.concurrencyLimit });
   const provisioned = new ProvisionedConcurrencyService(ctx, concurrency);
   const eventInvokeConfigs = new EventInvokeConfigService(ctx);
-  const tags = new TagService(ctx);
+  const codeSigning = new CodeSigningConfigService(ctx);
+  const tags = new TagService(ctx, codeSigning);
   const accountSettings = new AccountSettingsService(ctx, concurrency);
   // FLINT_SANDBOX: the strongest available driver unless told otherwise (src/sandbox/select-driver.ts).
   const sandbox = await selectSandboxDriver(config.sandbox, {
@@ -210,6 +211,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const asyncInvocation = createAsyncInvocation({
     queue: eventQueue,
     store,
+    functions: dataPlane.functions,
     targets: functions,
     invoker: dataPlane.invoke,
     arns,
@@ -287,7 +289,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
         functionUrls,
         invoke: { invoke: dataPlane.invoke, events: asyncInvocation.invoker },
         eventSourceMappings: eventSources.mappings,
-        codeSigning: new CodeSigningConfigService(ctx),
+        codeSigning,
         runtimeSettings: new FunctionRuntimeSettingsService(ctx),
       }),
       iam: iamHandlers(access.iam),
@@ -408,6 +410,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await tracing.close();
       eventQueue.close();
       queueStore.close();
+      usage.flush();
       store.close();
     },
   };

@@ -2,6 +2,7 @@ import type { ControlContext } from './control-context.js';
 import { lastModified } from './control-context.js';
 import { FunctionLookup } from './function-lookup.js';
 import { decodeMarker, encodeMarker } from './list-marker.js';
+import { checkTags } from './tag-service.js';
 import { AwsError, ResourceConflictException, ResourceNotFoundException } from '../domain/errors.js';
 
 /** A code signing configuration as Lambda returns it. */
@@ -15,6 +16,7 @@ export interface CodeSigningConfigRecord {
 }
 
 interface CodeSigningInput {
+  Tags?: Record<string, string>;
   Description?: string;
   AllowedPublishers?: { SigningProfileVersionArns?: string[] };
   CodeSigningPolicies?: { UntrustedArtifactOnDeployment?: string };
@@ -23,6 +25,7 @@ interface CodeSigningInput {
 /** Stored documents: configs by id; the function → config attachment by function name. */
 const CONFIGS = 'code-signing-configs';
 const ATTACHMENTS = 'function-code-signing';
+const TAGS = 'code-signing-config-tags';
 
 /** Lambda's answer to a deployment its code signing check refused (CodeVerificationFailedException, 400). */
 export class CodeVerificationFailedException extends AwsError {
@@ -64,6 +67,10 @@ export class CodeSigningConfigService {
     return this.#ctx.store.collection<CodeSigningConfigRecord>(CONFIGS);
   }
 
+  get #tags() {
+    return this.#ctx.store.collection<Record<string, string>>(TAGS);
+  }
+
   get #attachments() {
     return this.#ctx.store.collection<{ CodeSigningConfigArn: string }>(ATTACHMENTS);
   }
@@ -73,6 +80,7 @@ export class CodeSigningConfigService {
   }
 
   create(input: CodeSigningInput): { CodeSigningConfig: CodeSigningConfigRecord } {
+    if (input.Tags) checkTags(input.Tags);
     const id = `csc-${this.#ctx.uuid().replace(/-/g, '').slice(0, 17)}`;
     const rec: CodeSigningConfigRecord = {
       CodeSigningConfigId: id,
@@ -83,8 +91,22 @@ export class CodeSigningConfigService {
       CodeSigningPolicies: { UntrustedArtifactOnDeployment: policy(input.CodeSigningPolicies?.UntrustedArtifactOnDeployment) ?? 'Warn' },
       LastModified: lastModified(this.#ctx.clock.now()),
     };
-    this.#configs.put(id, rec);
+    this.#ctx.store.transaction(() => {
+      this.#configs.put(id, rec);
+      if (input.Tags && Object.keys(input.Tags).length > 0) this.#tags.put(id, input.Tags);
+    });
     return { CodeSigningConfig: rec };
+  }
+
+  /** Tags (TagResource / ListTags on a code signing config ARN, CreateCodeSigningConfig's Tags). */
+  tagsOf(arn: string): Record<string, string> | undefined {
+    const rec = this.#find(arn);
+    return rec ? (this.#tags.get(rec.CodeSigningConfigId) ?? {}) : undefined;
+  }
+
+  setTags(arn: string, tags: Record<string, string>): void {
+    const rec = this.#find(arn);
+    if (rec) this.#tags.put(rec.CodeSigningConfigId, tags);
   }
 
   get(input: { CodeSigningConfigArn: string }): { CodeSigningConfig: CodeSigningConfigRecord } {
@@ -132,6 +154,7 @@ export class CodeSigningConfigService {
         );
       }
       this.#configs.delete(rec.CodeSigningConfigId);
+      this.#tags.delete(rec.CodeSigningConfigId);
     });
   }
 

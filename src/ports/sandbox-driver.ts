@@ -1,7 +1,22 @@
+import type { Duplex } from 'node:stream';
+
 /**
  * A sandbox runs one execution environment's process tree. Drivers (process, bwrap+cgroups, ...)
  * implement this port; the invoke layer never knows which one it has.
  */
+/** Where a sandbox's runtime reaches its Runtime API. */
+export interface RuntimeApiEndpoint {
+  host: string;
+  port: number;
+  /**
+   * When the Runtime API is served in this process: takes a connection the driver already holds
+   * (a relay's unix socket) straight into the HTTP server, so the driver need not copy bytes
+   * between it and a new TCP connection to host:port. `onFirstNext` is called at the first
+   * `GET .../invocation/next` on it (the end of the init phase).
+   */
+  accept?(socket: Duplex, onFirstNext?: () => void): void;
+}
+
 export interface SandboxSpec {
   /** Unique id of the execution environment (used for cgroup / scratch names). */
   id: string;
@@ -21,7 +36,7 @@ export interface SandboxSpec {
   /** Size of the writable /tmp in MB (Lambda's EphemeralStorage). */
   ephemeralStorageMb: number;
   /** The Runtime API this environment must reach, as listened on by the host. */
-  runtimeApi: { host: string; port: number };
+  runtimeApi: RuntimeApiEndpoint;
   /** `default`: outbound allowed, nothing inbound. `isolated`: only the Runtime API. */
   network: 'default' | 'isolated';
   /** Receives everything the process tree writes to stdout/stderr. */

@@ -12,6 +12,9 @@ import {
   PutFunctionCodeSigningConfigCommand,
   UpdateCodeSigningConfigCommand,
   UpdateFunctionCodeCommand,
+  ListTagsCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
 } from '@aws-sdk/client-lambda';
 import { startHarness, type Harness } from '../helpers/flint-harness.js';
 import { expectError } from '../helpers/expect-error.js';
@@ -134,4 +137,16 @@ test('Enforce refuses every deployment (Flint cannot verify Signer signatures); 
   await h.client.send(new DeleteFunctionCommand({ FunctionName: 'csc-warned' }));
   const fns = await h.client.send(new ListFunctionsByCodeSigningConfigCommand({ CodeSigningConfigArn: warn.CodeSigningConfigArn }));
   assert.deepEqual(fns.FunctionArns, []);
+});
+
+test('tags on code signing configs: CreateCodeSigningConfig Tags, TagResource, UntagResource, ListTags', async () => {
+  const made = await h.client.send(new CreateCodeSigningConfigCommand({ AllowedPublishers: { SigningProfileVersionArns: [PROFILE] }, Tags: { team: 'a' } }));
+  const arn = made.CodeSigningConfig!.CodeSigningConfigArn!;
+  assert.deepEqual((await h.client.send(new ListTagsCommand({ Resource: arn }))).Tags, { team: 'a' });
+  await h.client.send(new TagResourceCommand({ Resource: arn, Tags: { env: 'dev' } }));
+  assert.deepEqual((await h.client.send(new ListTagsCommand({ Resource: arn }))).Tags, { team: 'a', env: 'dev' });
+  await h.client.send(new UntagResourceCommand({ Resource: arn, TagKeys: ['team'] }));
+  assert.deepEqual((await h.client.send(new ListTagsCommand({ Resource: arn }))).Tags, { env: 'dev' });
+  await h.client.send(new DeleteCodeSigningConfigCommand({ CodeSigningConfigArn: arn }));
+  await expectError(h.client.send(new ListTagsCommand({ Resource: arn })), 'ResourceNotFoundException', 404, 'The resource you requested does not exist.');
 });
