@@ -44,6 +44,7 @@ function App() {
     const m = /^#login=([\w-]+)$/.exec(location.hash);
     if (!m) return;
     history.replaceState(null, '', `${location.pathname}#/functions`);
+    dispatchEvent(new HashChangeEvent('hashchange'));
     fetch('/console/api/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Token: m[1] }) })
       .then(async (r) => {
         const j = await r.json();
