@@ -13,7 +13,7 @@ export function Chart({ title, timestamps, series, unit }: { title: string; time
     const plot = new uPlot({
       width,
       height: 180,
-      series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5, value: (_: uPlot, v: number | null) => (v == null ? '—' : `${+v.toFixed(2)} ${unit}`) }))],
+      series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true, points: { show: true, size: 4 }, value: (_: uPlot, v: number | null) => (v == null ? '—' : `${+v.toFixed(2)} ${unit}`) }))],
       axes: [{}, { size: 50 }],
       legend: { live: true },
     }, [timestamps, ...series.map((s) => s.values)] as uPlot.AlignedData, box);

@@ -46,7 +46,7 @@ export default function HistoryPage({ name }: { name: string }) {
 /** Environment values are secrets: the diff says that they changed, not what they are. */
 function mask(k: string, v: string | undefined): string {
   if (v === undefined) return '—';
-  return /^environment\.variables\./i.test(k) ? '••••••' : v;
+  return /(^|\.)environment\.variables\./i.test(k) ? '••••••' : v;
 }
 
 function flat(json: string | undefined, prefix = '', out: Record<string, string> = {}): Record<string, string> {
