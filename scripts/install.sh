@@ -22,5 +22,5 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
 else
   echo "install: not root or no apt-get; skipping system packages ($PKGS)" >&2
 fi
-# npm ci's prepare step compiles the server (tsc) and builds the web console (vite → dist/console).
+# npm ci's prepare step compiles the server (tsc) and builds the web console (vite → dist/web-console).
 npm ci --no-audit --no-fund

@@ -11,8 +11,8 @@ import type { Clock } from '../ports/clock.js';
 import type { IdentityAndAccess } from './identity-and-access.js';
 import { verifyAuditTrail } from './audit-verify.js';
 
-/** Where `vite build` puts the console (vite.config.ts): dist/console, from src/app or dist/app alike. */
-const BUILT = fileURLToPath(new URL('../../dist/console', import.meta.url));
+/** Where `vite build` puts the console (vite.config.ts): dist/web-console, from src/app or dist/app alike. */
+const BUILT = fileURLToPath(new URL('../../dist/web-console', import.meta.url));
 
 /** Wires the web console's routes (src/console) to the verifier, STS, IAM and the environment pool. */
 export function webConsoleRoutes(deps: {

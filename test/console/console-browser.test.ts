@@ -15,7 +15,7 @@ import { loadConfig } from '../../src/app/config.js';
  * Flint. Skips (with the reason) when chromium is not installed: scripts/install.sh installs it.
  */
 const CHROMIUM = process.env['FLINT_CHROMIUM'] ?? '/usr/bin/chromium';
-const BUILT = 'dist/console/index.html';
+const BUILT = 'dist/web-console/index.html';
 const SHOTS = 'docs/console';
 const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}: install Debian's chromium (scripts/install.sh does) or set FLINT_CHROMIUM`;
 
