@@ -57,6 +57,8 @@ export function webConsoleRoutes(deps: {
       memorySize: env.binding.config.MemorySize ?? 128,
       runtime: env.binding.config.Runtime ?? 'provided',
       invocations: env.invocations,
+      logGroupName: env.binding.logGroupName ?? env.binding.config.LoggingConfig?.LogGroup ?? `/aws/lambda/${env.binding.functionName}`,
+      logStreamName: env.logStreamName,
       createdAt: new Date(env.createdAt).toISOString(),
       lastUsedAt: new Date(env.lastUsedAt).toISOString(),
     })),

@@ -19,6 +19,9 @@ export interface EnvironmentView {
   memorySize: number;
   runtime: string;
   invocations: number;
+  /** Where its REPORT lines go (the console reads Max Memory Used from there). */
+  logGroupName: string;
+  logStreamName: string;
   createdAt: string;
   lastUsedAt: string;
 }

@@ -116,6 +116,8 @@ test('create a function from an uploaded zip, invoke it, see the log line and th
 test('live logs show the line; metrics show the invocation; the environment is listed', { skip }, async () => {
   await page.goto(`${base}#/environments`);
   await page.getByRole('link', { name: FN }).waitFor();
+  // Memory used comes from the environment's own REPORT line (Max Memory Used).
+  await page.getByRole('cell', { name: /^\d+ of 128 MB$/ }).waitFor();
   await page.screenshot({ path: `${SHOTS}/environments.png` });
   await page.goto(`${base}#/logs?fn=${FN}`);
   await page.getByTestId('log-lines').getByText('hello from the console test').first().waitFor();

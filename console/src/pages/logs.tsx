@@ -14,7 +14,9 @@ export default function LogsPage({ fn }: { fn: string }) {
   const [err, setErr] = useState<string>();
   const since = useRef(Date.now() - 3600_000);
   const seen = useRef(new Set<string>());
-  const group = fn ? `/aws/lambda/${fn}` : '';
+  // The function's log group: LoggingConfig.LogGroup, else Lambda's default /aws/lambda/<name>.
+  const cfg = useLoad(() => (fn ? lambda('GET', `/2015-03-31/functions/${encodeURIComponent(fn)}/configuration`) : Promise.resolve(undefined)), [fn]);
+  const group = fn && !cfg.loading ? (cfg.data?.LoggingConfig?.LogGroup ?? `/aws/lambda/${fn}`) : '';
   useEffect(() => {
     setEvents([]);
     seen.current = new Set();
