@@ -151,7 +151,10 @@ test('change the memory; see the audit entry and the history diff', { skip }, as
   await page.screenshot({ path: `${SHOTS}/history.png`, fullPage: true });
 });
 
-test('the functions list with its sparkline; a phone-sized view', { skip }, async () => {
+test('the async queue page; the functions list with its sparkline; a phone-sized view', { skip }, async () => {
+  await page.goto(`${base}#/queue`);
+  await page.getByRole('region', { name: 'Queued events' }).getByRole('cell', { name: 'running' }).waitFor();
+  await page.screenshot({ path: `${SHOTS}/queue.png` });
   await page.goto(`${base}#/functions`);
   const t0 = performance.now();
   await page.reload();

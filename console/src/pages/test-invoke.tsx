@@ -29,7 +29,7 @@ export function TestInvoke({ name }: { name: string }) {
       const log = r.headers.get('x-amz-log-result') ? new TextDecoder().decode(Uint8Array.from(atob(r.headers.get('x-amz-log-result')!), (c) => c.charCodeAt(0))) : '';
       const reportLine = log.split('\n').find((l) => l.startsWith('REPORT')) ?? '';
       const report: Record<string, string> = {};
-      for (const m of reportLine.matchAll(/([A-Z][A-Za-z ]+): ([^\t]+)/g)) report[m[1]!.trim()] = m[2]!.trim();
+      for (const m of reportLine.replace(/^REPORT /, '').matchAll(/([A-Z][A-Za-z ]+): ([^\t]+)/g)) report[m[1]!.trim()] = m[2]!.trim();
       setOut({ status: r.status, payload: pretty(r.text), log, report, ...(r.headers.get('x-amz-function-error') ? { error: r.headers.get('x-amz-function-error')! } : {}), ...(r.headers.get('x-amz-executed-version') ? { version: r.headers.get('x-amz-executed-version')! } : {}) });
     } catch (x) {
       setErr(plain(x));
