@@ -28,6 +28,7 @@ import type { Metrics } from '../ports/metrics.js';
 import type { InvocationTracing } from '../ports/invocation-tracing.js';
 import type { RoleCredentials } from '../ports/role-credentials.js';
 import { prepareNodeRuntime } from '../runtimes/node-runtime-dir.js';
+import { DevSessions } from '../invoke/dev/dev-sessions.js';
 
 export interface DataPlane {
   readonly invoke: InvokeService;
@@ -39,6 +40,8 @@ export interface DataPlane {
   readonly driver: SandboxDriver;
   /** Pre-initialized runtimes (stem cells); disabled when FLINT_PREWARM_PER_RUNTIME is 0 or the driver cannot start them. */
   readonly prewarm: PrewarmPool;
+  /** Hot-reload folders and debug sessions (the `/flint/dev` routes). */
+  readonly dev: DevSessions;
   /**
    * Tells the sandboxes where Flint's API is, once it listens: code inside reaches it at the
    * address the driver gives (AWS_ENDPOINT_URL and the per-service variables).
@@ -128,13 +131,16 @@ export function createDataPlane(deps: {
   let provisioner: Provisioner | undefined;
   const pool = new EnvironmentPool({
     clock,
-    create: (binding) => new ExecutionEnvironment(binding, envDeps, prewarm.take(binding)),
+    // A debugged runtime starts with its inspector: never a pre-started one.
+    create: (binding) => new ExecutionEnvironment(binding, envDeps, binding.debug ? undefined : prewarm.take(binding)),
     idleTimeoutMs: config.idleTimeoutMs,
     maxLifetimeMs: config.maxLifetimeMs,
     onStopped: (env, provisionedFor) => provisioner?.environmentStopped(env, provisionedFor),
   });
   const leases = new ConcurrencyLeases();
+  const dev = new DevSessions({ retire: (fn, version) => pool.retire(fn, version) });
   const invoke = new InvokeService({
+    dev,
     targets: deps.targets,
     store: deps.store,
     code: deps.code,
@@ -166,6 +172,7 @@ export function createDataPlane(deps: {
     logs,
     driver,
     prewarm,
+    dev,
     setEndpoint(e) {
       endpoint = driver.connectFlintApi(e);
     },
@@ -180,6 +187,7 @@ export function createDataPlane(deps: {
     async stop() {
       provisioner!.close();
       await prewarm.close();
+      await dev.close();
       await pool.close();
       await logs.close();
     },

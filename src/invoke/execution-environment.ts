@@ -13,6 +13,7 @@ import type { StemCell } from './prewarm-stem-cell.js';
 import type { EnvironmentBinding, EnvironmentDeps, InvocationInput, InvocationOutcome } from './environment-contract.js';
 import type { StartType } from '../ports/metrics.js';
 import { EnvironmentSession } from './environment-session.js';
+import { debugAwareTimer } from './dev/environment-debug.js';
 
 type InitResult = { ok: true } | { ok: false; failure: InitProblem };
 type InitProblem =
@@ -211,9 +212,9 @@ export class ExecutionEnvironment {
   /** Waits for the runtime's init to end (first /next, init error, exit) within Lambda's init limit. */
   async #awaitInit(result: Promise<InitResult>): Promise<InitResult> {
     const d = this.#deps;
-    const timer = setTimeout(() => this.#initResolve?.({ ok: false, failure: { kind: 'timeout' } }), d.initTimeoutMs);
+    const cancel = debugAwareTimer(this.binding.debug, d.initTimeoutMs, () => this.#initResolve?.({ ok: false, failure: { kind: 'timeout' } }));
     const r = await result;
-    clearTimeout(timer);
+    cancel();
     this.#initResolve = undefined;
     const measured = d.clock.monotonic() - this.#initStartedAt;
     // A timed-out init lasted the whole limit (Lambda reports the limit), even when the timer's
@@ -227,7 +228,7 @@ export class ExecutionEnvironment {
     const d = this.#deps;
     const b = this.binding;
     const cred = this.#session!.credential;
-    return environmentVariables({
+    const vars = environmentVariables({
       config: b.config,
       functionName: b.functionName,
       version: b.version,
@@ -241,6 +242,7 @@ export class ExecutionEnvironment {
       path: d.runtimes.pathVariable(paths),
       ...(d.apiEndpoint ? { apiEndpoint: d.apiEndpoint } : {}),
     });
+    return b.debug ? { ...vars, ...b.debug.variables(b.runtime.family, vars) } : vars;
   }
 
   /**
@@ -291,6 +293,7 @@ export class ExecutionEnvironment {
       return { ok: false, failure: this.#spawnFailure(err as NodeJS.ErrnoException, launch.argv[0]!) };
     }
     const sandbox = this.#sandbox;
+    b.debug?.started(sandbox);
     void sandbox.exited.then((exit) => this.#onExit(exit));
     if (this.#stopped) {
       await sandbox.destroy();
@@ -344,7 +347,7 @@ export class ExecutionEnvironment {
     this.#sys(this.#platform.start(clock.now(), input.requestId, this.binding.version));
     const started = clock.monotonic();
     const ending = new Promise<Ending>((resolve) => (this.#replyResolve = resolve));
-    const timer = setTimeout(() => this.#replyResolve?.({ kind: 'timeout' }), timeoutSeconds * 1000);
+    const cancelTimer = debugAwareTimer(this.binding.debug, timeoutSeconds * 1000, () => this.#replyResolve?.({ kind: 'timeout' }));
     this.#channel.dispatch({
       requestId: input.requestId,
       payload: input.payload,
@@ -354,7 +357,7 @@ export class ExecutionEnvironment {
       ...(input.clientContext !== undefined ? { clientContext: input.clientContext } : {}),
     });
     const end = await ending;
-    clearTimeout(timer);
+    cancelTimer();
     this.#replyResolve = undefined;
     const durationMs = clock.monotonic() - started;
     let result: { payload: Buffer; error?: PlatformError | { errorType?: string }; status?: 'timeout' | 'error' };
@@ -508,6 +511,7 @@ export class ExecutionEnvironment {
       if (this.#machine.can('Stopping')) this.#machine.to('Stopping');
       this.#channel.close();
       this.#session?.close();
+      this.binding.debug?.stopped();
       await this.#sandbox?.destroy().catch(() => {});
       await this.binding.release?.().catch(() => {});
       await this.#server.close();

@@ -1,3 +1,5 @@
+import type { Duplex } from 'node:stream';
+
 /**
  * A sandbox runs one execution environment's process tree. Drivers (process, bwrap+cgroups, ...)
  * implement this port; the invoke layer never knows which one it has.
@@ -53,6 +55,11 @@ export interface Sandbox {
   maxMemoryBytes(): number | undefined;
   /** Kill the whole tree and release every resource (idempotent). */
   destroy(): Promise<void>;
+  /**
+   * Optional: a connection from the host to a TCP port a process inside listens on (its own
+   * loopback), e.g. a debugger's to the runtime's inspector. Drivers without it cannot debug.
+   */
+  connect?(port: number): Duplex;
 }
 
 /** A sandbox started without code: everything of a spec but the task root and layers. */
