@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {
@@ -16,6 +16,7 @@ import { FolderWatcher } from './dev/folder-watcher.js';
 import { LogFollower } from './dev/log-follower.js';
 import { syntaxError } from './dev/syntax-check.js';
 import { attachLines } from './dev/attach-lines.js';
+import { parseInspectPort } from './dev/inspect-session.js';
 
 interface DevOptions {
   name?: string;
@@ -50,7 +51,7 @@ export function devCommand(): Command {
     .option('--handler <handler>', 'handler when the function must be created, e.g. index.handler')
     .option('--role <arn>', 'execution role when the function must be created', 'arn:aws:iam::000000000000:role/lambda-role')
     .option('--payload <json>', 'invoke with this event at start and after every reload, and print the result')
-    .option('--inspect [port]', 'start the runtime with its debugger on 127.0.0.1:port (default 9229; 0: any free port)', parsePort)
+    .option('--inspect [port]', 'start the runtime with its debugger on 127.0.0.1:port (default 9229; 0: any free port)', parseInspectPort)
     .option('--no-logs', 'do not print the function\'s log lines')
     .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
     .option('--endpoint <url>', 'Flint endpoint (default from FLINT_ENDPOINT or http://127.0.0.1:9000)')
@@ -69,12 +70,6 @@ $LATEST then runs its uploaded code again (flint deploy uploads the folder).`)
       });
       process.exitCode = code;
     });
-}
-
-function parsePort(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError('a port from 0 to 65535');
-  return n;
 }
 
 async function runDev(dir: string, opts: DevOptions): Promise<number> {

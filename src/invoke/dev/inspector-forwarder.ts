@@ -72,22 +72,31 @@ export class InspectorForwarder {
   }
 
   #pipe(inbound: Socket): void {
+    // Every connection is tracked: close() ends them all (a keep-alive client would hold the listener open).
+    this.#sockets.add(inbound);
+    inbound.once('close', () => this.#sockets.delete(inbound));
     const t = this.#target;
     const out = t?.sandbox.connect?.(t.port);
     if (!t || !out) {
       const why = t ? 'this sandbox driver cannot forward the inspector' : 'no debugged environment runs yet: invoke the function';
-      inbound.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(why) + 1}\r\n\r\n${why}\n`);
+      inbound.on('error', () => {});
+      inbound.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(why) + 1}\r\n\r\n${why}\n`, () => inbound.destroy());
       return;
     }
-    t.attachedOnce = true;
-    this.#connections++;
-    this.#sockets.add(inbound);
+    // A debugger is attached while its WebSocket is open; the HTTP discovery requests around it
+    // (/json/list, polled by chrome://inspect) are not an attachment.
+    let debugger_ = false;
+    inbound.once('data', (first: Buffer) => {
+      if (!/^upgrade:\s*websocket/im.test(first.toString('latin1'))) return;
+      debugger_ = true;
+      t.attachedOnce = true;
+      this.#connections++;
+    });
     let closed = false;
     const done = (): void => {
       if (closed) return;
       closed = true;
-      this.#connections--;
-      this.#sockets.delete(inbound);
+      if (debugger_) this.#connections--;
       inbound.destroy();
       out.destroy();
     };
