@@ -8,7 +8,7 @@
  */
 import './lib/quiet-warnings.js';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,14 @@ const plan = machine.cpuPlan;
 if (plan.load !== undefined) spawnSync('taskset', ['-a', '-p', '-c', plan.load, String(process.pid)], { stdio: 'ignore' });
 
 const skipped = (why: string): Skipped => ({ skipped: why });
+/** "Today's" figures for the not-worse targets (p99 sweep): a results JSON, when there is one. */
+function readBaseline(file: string): BenchResults | undefined {
+  try {
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BenchResults) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 const notSelected = skipped('not selected (--only)');
 async function section<T>(name: string, run: () => Promise<T>, selected = wants(opts, name)): Promise<T | Skipped> {
   if (!selected) return notSelected;
@@ -114,7 +122,7 @@ try {
     notes,
     ...(profile ? { profile } : {}),
   };
-  results = { ...partial, targets: evaluateTargets(partial) };
+  results = { ...partial, targets: evaluateTargets(partial, readBaseline(opts.baseline ?? join(outDir, 'baseline.json'))) };
   mkdirSync(outDir, { recursive: true });
   const json = JSON.stringify(results, null, 2) + '\n';
   const file = join(outDir, `${stamp}.json`);

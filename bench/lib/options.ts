@@ -7,6 +7,10 @@ export interface BenchOptions {
   durationMs: number;
   /** Install and run serverless-offline as the peer (default: on, off with --tiny). */
   peers: boolean;
+  /** Run the warm section's p99 sweep (c=1..256) even with --tiny (default: on without --tiny). */
+  sweep: boolean;
+  /** A results JSON whose warm p99 sweep is "today's" (the p99-not-worse target); default bench/results/baseline.json. */
+  baseline?: string;
   /** Profile the server on the warm path (`--cpu-prof`) and summarize the top self-time items. */
   profile: boolean;
   /** FLINT_SANDBOX for the servers of the warm, async, memory and creation sections (default: Flint's own default). */
@@ -36,6 +40,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     durationMs: Number(value('duration-ms') ?? (tiny ? 500 : 3000)),
     peers: flag('peers') || (!tiny && !flag('no-peers')),
     profile: flag('profile'),
+    sweep: flag('sweep'),
+    baseline: value('baseline'),
     updateSpec: flag('update-spec'),
     sandbox: value('sandbox'),
     only: value('only') ? new Set(value('only')!.split(',')) : undefined,
@@ -48,7 +54,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(
       [
-        'npm run bench -- [--tiny] [--reps=N] [--duration-ms=N] [--warmup-ms=N] [--peers|--no-peers] [--profile] [--update-spec] [--sandbox=auto|bwrap|process]',
+        'npm run bench -- [--tiny] [--reps=N] [--duration-ms=N] [--warmup-ms=N] [--peers|--no-peers] [--sweep] [--baseline=FILE] [--profile] [--update-spec] [--sandbox=auto|bwrap|process]',
         `                 [--only=${SECTIONS.join(',')}] [--out=DIR] [--cold-samples=N] [--async-events=N]`,
         '                 [--memory-envs=N] [--creation-envs=N]',
         '',

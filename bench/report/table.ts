@@ -7,6 +7,10 @@ type Row = [section: string, line: string, figure: string, vsFloor: string, targ
 const LABELS: Record<WarmTarget, string> = {
   echo: 'floor: bare Node HTTP echo',
   twoHop: 'floor: two-hop Node proxy',
+  protocol1: 'floor: Lambda protocol, 1 runtime process',
+  protocolN: 'floor: Lambda protocol, 1 runtime process per request',
+  protocolNSleep200: 'floor: Lambda protocol, 1 runtime per request, handler sleeps 200 ms',
+  flintSleep200: 'Flint Invoke, handler sleeps 200 ms (raw HTTP)',
   flintRaw: 'Flint Invoke, pre-signed raw HTTP',
   flintIamUser: 'Flint Invoke, raw HTTP signed by an IAM user (policy evaluated)',
   flintSdk: 'Flint Invoke, @aws-sdk/client-lambda',
@@ -30,8 +34,17 @@ export function renderTable(r: BenchResults): string {
       const two = w[c].twoHop;
       for (const t of WARM_TARGETS) {
         const e = w[c][t];
-        rows.push([`warm ${c.replace('c', 'c=')}`, LABELS[t] + (t === 'offline' && w.offlineVersion ? ` ${w.offlineVersion}` : ''), warmFigure(e, m.cpuPlan.loadWorkers, c), vsTwoHop(t, e, two, w[c].flintRaw), warmTarget(t, c, targets)]);
+        if (!e || (!isFigure(e) && e.skipped.startsWith('measured at c='))) continue;
+        rows.push([`warm ${c.replace('c', 'c=')}`, LABELS[t] + (t === 'offline' && w.offlineVersion ? ` ${w.offlineVersion}` : ''), warmFigure(e, m.cpuPlan.loadWorkers, c), vsFloors(t, e, two, w[c]), warmTarget(t, c, targets)]);
       }
+    }
+    const f1 = w.c1.flintRaw;
+    if (isFigure(f1)) {
+      const p1 = w.c1.protocol1;
+      rows.push(['warm c=1', 'server CPU per warm invocation (Flint server process)', `${fixed(f1.frontCpuMsPerReq)} CPU-ms`, isFigure(p1) ? `protocol floor's server: ${fixed(p1.frontCpuMsPerReq)} CPU-ms` : '', targetCell(targets.get('server-cpu-per-warm-invoke'))]);
+    }
+    for (const s of w.sweep ?? []) {
+      rows.push(['warm sweep', `Flint Invoke, raw HTTP, c=${s.c}`, 'skipped' in s ? s.skipped : `p50 ${fixed(s.p50Ms)} ms`.padEnd(15) + `p99 ${fixed(s.p99Ms)} ms`.padEnd(15) + `${fmtInt(s.rps)} req/s`.padStart(12) + `  front CPU-ms/req ${fixed(s.frontCpuMsPerReq)}`, '', s.c === 256 ? targetCell(targets.get('warm-p99-sweep')) : '']);
     }
   } else rows.push(['warm', 'warm Invoke', r.warm.skipped, '', '']);
 
@@ -54,7 +67,7 @@ export function renderTable(r: BenchResults): string {
   if (isFigure(r.async)) {
     const a = r.async;
     rows.push(['async', `Event enqueue, c=${a.concurrency}, ${a.events} events`, `${fmtInt(a.enqueuePerSec)} events/s accepted (202), server ${fixed(a.serverCpuMsPerEvent)} CPU-ms/event${a.frontCpuMsPerEvent !== undefined ? ` (front ${fixed(a.frontCpuMsPerEvent)})` : ''}${a.enqueueErrors ? `, ${a.enqueueErrors} errors: ${a.firstError}` : ''}`, '', targetCell(targets.get('async-enqueue-rate'))]);
-    rows.push(['async', 'enqueue → delivered (executed)', `${fmtInt(a.deliveredPerSec)} events/s, ${a.delivered}/${a.events} delivered${a.deliveredDuringEnqueue !== undefined ? ` (${a.deliveredDuringEnqueue} during the enqueue)` : ''}, drain tail ${a.drainTailSec} s`, '', '']);
+    rows.push(['async', 'enqueue → delivered (executed)', `${fmtInt(a.deliveredPerSec)} events/s, ${a.delivered}/${a.events} delivered${a.deliveredDuringEnqueue !== undefined ? ` (${a.deliveredDuringEnqueue} during the enqueue)` : ''}, drain tail ${a.drainTailSec} s`, '', targetCell(targets.get('async-delivery-vs-sync'))]);
   } else rows.push(['async', 'async Invoke', r.async.skipped, '', '']);
 
   if (isFigure(r.memory)) {
@@ -109,25 +122,34 @@ function warmFigure(e: WarmEntry, loadWorkers: number, c: string): string {
   ].join('');
 }
 
-function vsTwoHop(t: WarmTarget, e: WarmEntry, two: WarmEntry, flint: WarmEntry): string {
+function vsFloors(t: WarmTarget, e: WarmEntry, two: WarmEntry, row: Record<WarmTarget, WarmEntry>): string {
+  const flint = row.flintRaw;
   if (!isFigure(e)) return '';
+  if (t === 'flintSleep200') return isFigure(row.protocolNSleep200) ? `${ratio(e.rps, row.protocolNSleep200.rps)}× protocol(N) req/s` : '';
+  if (t.startsWith('flint')) {
+    const parts: string[] = [];
+    if (isFigure(row.protocol1)) parts.push(`${ratio(e.rps, row.protocol1.rps)}× protocol(1) req/s, ${ratio(e.p50Ms, row.protocol1.p50Ms)}× p50`);
+    if (isFigure(row.protocolN)) parts.push(`${ratio(e.rps, row.protocolN.rps)}× protocol(N)`);
+    if (t === 'flintRaw' && isFigure(two)) parts.push(`${ratio(e.rps, two.rps)}× two-hop`);
+    if (t === 'flintUrl' && isFigure(flint)) parts.push(`${ratio(e.rps, flint.rps)}× raw Invoke`);
+    if (t === 'flintIamUser' && isFigure(flint)) parts.push(`authorization ${ratio(e.frontCpuMsPerReq, flint.frontCpuMsPerReq)}× root's front CPU/req`);
+    return parts.join('; ');
+  }
   if (t === 'offline') return isFigure(flint) ? `Flint raw = ${ratio(flint.rps, e.rps)}× its req/s` : '';
-  if (t === 'flintUrl' && isFigure(flint)) return `URL/Invoke: ${ratio(e.rps, flint.rps)}× Flint raw Invoke's req/s`;
-  if (t === 'flintIamUser' && isFigure(flint)) return `authorization: ${ratio(e.frontCpuMsPerReq, flint.frontCpuMsPerReq)}× root's front CPU/req`;
-  if (t === 'twoHop' || t === 'echo' || !isFigure(two)) return '';
-  return `${ratio(e.rps, two.rps)}× req/s, ${ratio(e.p50Ms, two.p50Ms)}× p50`;
+  return '';
 }
 
 function warmTarget(t: WarmTarget, c: string, targets: Map<string, TargetResult>): string {
+  if (t === 'flintSleep200') return targetCell(targets.get('warm-c32-sleep'));
   if (t !== 'flintRaw') return '';
-  if (c === 'c1') return targetCell(targets.get('warm-latency-vs-floor'));
-  return [targetCell(targets.get('warm-throughput-vs-floor')), targetCell(targets.get('warm-throughput-vs-offline'))].join('; ');
+  if (c === 'c1') return [targetCell(targets.get('warm-c1-vs-protocol')), targetCell(targets.get('warm-c1-p50-vs-protocol')), targetCell(targets.get('warm-latency-vs-floor'))].join('; ');
+  return [targetCell(targets.get('warm-c32-vs-protocol')), targetCell(targets.get('warm-throughput-vs-floor')), targetCell(targets.get('warm-throughput-vs-offline'))].join('; ');
 }
 
 function targetCell(t: TargetResult | undefined): string {
   if (!t) return '';
   const op = /≥/.test(t.description) ? '≥' : '≤';
-  const goal = `${op} ${t.unit === '×' ? `${t.threshold}×` : `${fmtInt(t.threshold!)} ${t.unit}`}`;
+  const goal = `${op} ${t.unit === '×' ? `${t.threshold}×` : `${t.threshold! < 10 ? t.threshold : fmtInt(t.threshold!)} ${t.unit}`}`;
   if (t.met === null) return `${goal}: not measured`;
   const shown = t.unit === '×' ? `${t.measured}×` : `${t.measured} ${t.unit}`;
   return `${goal}: ${t.met ? 'met' : 'NOT MET'} (${shown})`;

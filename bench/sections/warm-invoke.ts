@@ -4,13 +4,17 @@ import type { BenchOptions } from '../lib/options.js';
 import { median, round } from '../lib/stats.js';
 import type { JobTemplate, LoadRunner, Measurement } from '../load/load-runner.js';
 import { WARM_MEMORY_MB, createHello, clientFor, createInvokerUser, createPublicUrl, type FlintReady } from '../flint/flint-functions.js';
-import { HELLO_PAYLOAD } from '../flint/hello-function.js';
+import { HELLO_PAYLOAD, holdPayload } from '../flint/hello-function.js';
 import { sdkInvokeJob, signedInvokeJob } from '../flint/invoke-request.js';
 import type { OfflinePeer } from '../peers/serverless-offline.js';
 
-export const WARM_TARGETS = ['echo', 'twoHop', 'flintRaw', 'flintIamUser', 'flintSdk', 'flintUrl', 'offline'] as const;
+export const WARM_TARGETS = ['echo', 'twoHop', 'protocol1', 'protocolN', 'flintRaw', 'flintIamUser', 'flintSdk', 'flintUrl', 'flintSleep200', 'protocolNSleep200', 'offline'] as const;
 export type WarmTarget = (typeof WARM_TARGETS)[number];
 export const CONCURRENCIES = [1, 32] as const;
+/** Concurrencies of the p99 sweep (Flint pre-signed raw Invoke, one measurement each). */
+export const SWEEP = [1, 4, 16, 32, 64, 128, 256] as const;
+/** The sleeping handler's hold: concurrent requests need distinct environments (or runtimes). */
+export const SLEEP_MS = 200;
 
 export interface WarmFigure {
   p50Ms: number;
@@ -29,12 +33,15 @@ export interface WarmFigure {
 }
 export type Skipped = { skipped: string };
 export type WarmEntry = WarmFigure | Skipped;
-export type WarmResults = Record<`c${(typeof CONCURRENCIES)[number]}`, Record<WarmTarget, WarmEntry>> & { function: string; offlineVersion?: string };
+export interface SweepFigure { c: number; rps: number; p50Ms: number; p99Ms: number; frontCpuMsPerReq: number; errors: number }
+export type WarmResults = Record<`c${(typeof CONCURRENCIES)[number]}`, Record<WarmTarget, WarmEntry>> & { function: string; offlineVersion?: string; sweep?: Array<SweepFigure | (Skipped & { c: number })> };
 
 interface Target {
   name: WarmTarget;
   job(): JobTemplate;
   serverPids: number[];
+  /** Measured only at these concurrencies (default: all). */
+  only?: readonly number[];
 }
 
 const FUNCTION = 'bench-hello';
@@ -62,7 +69,12 @@ export async function runWarm(deps: {
   const timing = { warmupMs: opts.warmupMs, durationMs: opts.durationMs };
   const echo = await startChild<{ port: number }>('floors/echo-server.ts', { cpus: plan.server });
   const proxy = await startChild<{ port: number }>('floors/two-hop-proxy.ts', { cpus: plan.server, args: [String(echo.ready.port)] });
-  const children: BenchChild<unknown>[] = [proxy, echo];
+  // The protocol floors: one runtime process (requests queue in front of it), and one per
+  // concurrent request at the highest concurrency measured.
+  const maxC = Math.max(...CONCURRENCIES);
+  const protocol1 = await startChild<{ port: number }>('floors/protocol-floor.ts', { cpus: plan.server, args: ['1'] });
+  const protocolN = await startChild<{ port: number }>('floors/protocol-floor.ts', { cpus: plan.server, args: [String(maxC)] });
+  const children: BenchChild<unknown>[] = [proxy, echo, protocol1, protocolN];
   try {
     const client = clientFor(flint);
     await createHello(client, FUNCTION, 'node', { memoryMb: WARM_MEMORY_MB });
@@ -78,9 +90,13 @@ export async function runWarm(deps: {
     const targets: Target[] = [
       { name: 'echo', job: () => floorJob(echo.ready.port), serverPids: [echo.pid] },
       { name: 'twoHop', job: () => floorJob(proxy.ready.port), serverPids: [proxy.pid, echo.pid] },
+      { name: 'protocol1', job: () => floorJob(protocol1.ready.port), serverPids: [protocol1.pid] },
+      { name: 'protocolN', job: () => floorJob(protocolN.ready.port), serverPids: [protocolN.pid], only: [maxC] },
+      { name: 'protocolNSleep200', job: () => ({ ...floorJob(protocolN.ready.port), body: holdPayload(SLEEP_MS) }), serverPids: [protocolN.pid], only: [maxC] },
       { name: 'flintRaw', job: () => signedInvokeJob(flint, FUNCTION, HELLO_PAYLOAD, timing), serverPids: [flint.pid] },
       { name: 'flintIamUser', job: () => signedInvokeJob(user, FUNCTION, HELLO_PAYLOAD, timing), serverPids: [flint.pid] },
       { name: 'flintSdk', job: () => sdkInvokeJob(flint, FUNCTION, HELLO_PAYLOAD, timing), serverPids: [flint.pid] },
+      { name: 'flintSleep200', job: () => signedInvokeJob(flint, FUNCTION, holdPayload(SLEEP_MS), timing), serverPids: [flint.pid], only: [maxC] },
       {
         name: 'flintUrl',
         job: () => ({ kind: 'raw', url: `${flint.endpoint}/lambda-url/${urlId}/`, method: 'POST', headers: { 'content-type': 'application/json' }, body: HELLO_PAYLOAD, expectStatus: 200, ...timing }),
@@ -99,6 +115,7 @@ export async function runWarm(deps: {
     // Priming: connections, JIT, and (for c=32) the 32 environments exist before anything counts.
     for (const c of CONCURRENCIES) {
       for (const t of targets) {
+        if (t.only && !t.only.includes(c)) continue;
         const m = await runner.measure(t.job(), c, { totalRequests: c * (opts.tiny ? 2 : 20) });
         if (m.ok === 0 && m.errors > 0) failures.set(`${t.name}@${c}`, why(t, m));
       }
@@ -107,7 +124,7 @@ export async function runWarm(deps: {
       for (const c of CONCURRENCIES) {
         for (const t of targets) {
           const key = `${t.name}@${c}`;
-          if (failures.has(key)) continue;
+          if (failures.has(key) || (t.only && !t.only.includes(c))) continue;
           const m = await runner.measure(t.job(), c, { serverPids: t.serverPids });
           if (m.ok === 0 && m.errors > 0) {
             failures.set(key, why(t, m));
@@ -124,11 +141,25 @@ export async function runWarm(deps: {
       for (const name of WARM_TARGETS) {
         const key = `${name}@${c}`;
         const ms = samples.get(key);
+        const only = targets.find((t) => t.name === name)?.only;
         if (name === 'offline' && 'skipped' in offline) row[name] = offline;
+        else if (only && !only.includes(c)) row[name] = { skipped: `measured at c=${only.join(', ')} only` };
         else if (!ms || ms.length === 0) row[name] = { skipped: `failed: ${failures.get(key) ?? 'not measured'}` };
         else row[name] = medianFigure(ms);
       }
       out[`c${c}`] = row;
+    }
+    // p99 from c=1 to c=256 (one measurement each, Flint pre-signed raw Invoke): where queuing starts.
+    if (!opts.tiny || opts.sweep) {
+      const flintRaw = targets.find((t) => t.name === 'flintRaw')!;
+      out.sweep = [];
+      for (const c of SWEEP) {
+        await runner.measure(flintRaw.job(), c, { totalRequests: c * 4 });
+        const m = await runner.measure(flintRaw.job(), c, { serverPids: flintRaw.serverPids });
+        if (m.ok === 0) out.sweep.push({ c, skipped: `failed: ${why(flintRaw, m)}` });
+        else out.sweep.push({ c, rps: m.rps, p50Ms: m.p50Ms, p99Ms: m.p99Ms, frontCpuMsPerReq: m.frontCpuMsPerReq, errors: m.errors });
+        log(`  warm sweep c=${c} flintRaw: ${m.rps} req/s p50 ${m.p50Ms} ms p99 ${m.p99Ms} ms`);
+      }
     }
     return out;
   } finally {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions, TLSSocket, TlsOptions } from 'node:tls';
 import type { Operation } from './service-model.js';
 import { AwsService, type AwsServiceDefinition } from './aws-service.js';
-import { readBody } from './read-body.js';
+import { mustClose, readBody } from './read-body.js';
 import type { EncodedResponse, OperationMatch, Protocol, ProtocolRequest } from './protocols/protocol.js';
 import { internalFailure } from './protocols/internal-failure.js';
 import { credentialScope, type SigV4Verifier } from './sigv4-verifier.js';
@@ -222,7 +222,8 @@ export class ApiServer {
       const max = limit?.bytes ?? service.definition.defaultBodyLimit ?? DEFAULT_BODY_LIMIT;
       const body = early ?? (await readBody(req, max));
       if (body === undefined) {
-        res.setHeader('connection', 'close');
+        // Drained: the 413 is read on a connection that stays open; cut short: it closes after the answer.
+        if (mustClose(req)) res.setHeader('connection', 'close');
         throw limit ? limit.error(operation!.name, max) : new RequestEntityTooLargeException(`Request must be smaller than ${max} bytes for the ${operation?.name ?? 'requested'} operation`);
       }
       const verified = this.#verifier.verify({ method, rawPath, rawQuery, headers: req.headers, body });

@@ -6,7 +6,7 @@ import type { Invoker } from '../ports/invoker.js';
 import type { Principal } from '../domain/principal.js';
 import type { FunctionUrlCors } from '../domain/records.js';
 import { AwsError } from '../domain/errors.js';
-import { readBody } from './read-body.js';
+import { mustClose, readBody } from './read-body.js';
 import { buildUrlEvent, inferUrlResponse } from '../invoke/function-url-payload.js';
 
 /** What the route needs to know of a URL id (FunctionUrlService.target). */
@@ -149,8 +149,12 @@ export class FunctionUrlRoute {
   }
 
   #error(req: IncomingMessage, res: ServerResponse, requestId: string, status: number, body: string, errorType: string): void {
-    // What was not read is drained so the connection stays usable (or closed when too large).
-    if (!req.complete) req.resume();
+    // What was not read is drained so the connection stays usable (readBody drained an oversized
+    // body already, within its bounds; past them the connection closes after the answer).
+    if (!req.complete) {
+      req.resume();
+      if (status === 413 && mustClose(req)) res.setHeader('connection', 'close');
+    }
     this.#send(res, requestId, errorType, status, { 'content-type': 'application/json' }, Buffer.from(body));
   }
 

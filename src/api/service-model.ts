@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SQS_QUERY_ERRORS, SQS_QUERY_NAMES } from './sqs-query-compat.js';
+import { applyLambdaServerConstraints } from './lambda-server-constraints.js';
 
 /** The subset of the Smithy/botocore JSON model that Flint reads. */
 export interface Shape {
@@ -77,6 +78,7 @@ export function serviceModel(file: string): ServiceModel {
   if (!m) {
     m = JSON.parse(readFileSync(new URL(`../../src/api/model/${file}.json`, import.meta.url), 'utf8')) as ServiceModel;
     for (const [name, op] of Object.entries(m.operations)) op.name = name;
+    if (file === 'lambda-2015-03-31') applyLambdaServerConstraints(m);
     if (file === 'sqs-2012-11-05') {
       for (const [name, error] of Object.entries(SQS_QUERY_ERRORS)) {
         const shape = m.shapes[name];

@@ -278,6 +278,14 @@ function parseAmzDate(s: string): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
+/** ISO-8601 basic format (20261204T170000Z); built from the UTC fields (every request pays for it: no regexes). */
 function formatAmzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const d = new Date(ms);
+  const y = d.getUTCFullYear();
+  if (!(y >= 1000 && y <= 9999)) return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return `${y}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())}T${pad2(d.getUTCHours())}${pad2(d.getUTCMinutes())}${pad2(d.getUTCSeconds())}Z`;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }

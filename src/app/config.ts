@@ -43,6 +43,12 @@ export interface FlintConfig {
    */
   prewarmPerRuntime: number;
   /**
+   * `host-aware` (default): when a version's environments are all busy and the CPUs are saturated,
+   * a sync request waits briefly for one of them rather than starting another (src/invoke/host-aware-placement.ts).
+   * `lambda`: always a new environment when none is free, as Lambda does.
+   */
+  placement: 'host-aware' | 'lambda';
+  /**
    * Stored code no version or layer version references is removed by a sweep every this many ms,
    * once it has not been uploaded for as long (0 turns the collector off).
    */
@@ -124,6 +130,7 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     asyncPollers: num(env['FLINT_ASYNC_POLLERS'], 4),
     asyncVisibilityTimeoutMs: num(env['FLINT_ASYNC_VISIBILITY_TIMEOUT_MS'], 30_000),
     prewarmPerRuntime: num(env['FLINT_PREWARM_PER_RUNTIME'], 1),
+    placement: env['FLINT_PLACEMENT'] === 'lambda' ? 'lambda' : 'host-aware',
     codeCollectionMs: num(env['FLINT_CODE_COLLECTION_MS'], 10 * 60_000),
     auth: env['FLINT_AUTH'] === 'off' ? 'off' : 'on',
     priceTable: env['FLINT_PRICE_TABLE'] || undefined,

@@ -8,7 +8,7 @@ import type { Clock } from '../ports/clock.js';
 import type { CodeStore } from '../ports/code-store.js';
 import type { FunctionEvents } from '../ports/function-events.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
-import type { SandboxDriver } from '../ports/sandbox-driver.js';
+import type { SandboxDriver, SandboxFeatures } from '../ports/sandbox-driver.js';
 import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
 import { runtimeFilesDir } from '../runtimes/runtime-files.js';
 import { FileLogStorage } from '../store/file-log-storage.js';
@@ -16,7 +16,8 @@ import { importLegacyLogs } from '../store/legacy-log-import.js';
 import type { LogStorage } from '../ports/log-storage.js';
 import { RuntimeCatalog } from '../invoke/runtime-catalog.js';
 import { EnvironmentPool } from '../invoke/environment-pool.js';
-import { ExecutionEnvironment } from '../invoke/execution-environment.js';
+import { LocalExecutionEnvironment } from '../invoke/execution-environment.js';
+import { withTimers } from './system-clock.js';
 import type { EnvironmentDeps } from '../invoke/environment-contract.js';
 import { ConcurrencyLeases } from '../invoke/concurrency-leases.js';
 import type { ConcurrencyUsage } from '../invoke/concurrency-policy.js';
@@ -29,15 +30,23 @@ import type { InvocationTracing } from '../ports/invocation-tracing.js';
 import type { RoleCredentials } from '../ports/role-credentials.js';
 import { prepareNodeRuntime } from '../runtimes/node-runtime-dir.js';
 import { DevSessions } from '../invoke/dev/dev-sessions.js';
+import type { FunctionReadModel } from '../ports/function-read-model.js';
+import { StoredFunctionReadModel } from '../control/stored-function-read-model.js';
+import { ProcCpuSignals } from '../sandbox/proc-cpu-signals.js';
+import { DEFAULT_HOST_AWARE } from '../invoke/host-aware-placement.js';
 
 export interface DataPlane {
   readonly invoke: InvokeService;
+  /** How the data plane reads functions, versions, aliases and their configs. */
+  readonly functions: FunctionReadModel;
   /** Invocations running now, by pool (CloudWatch's ConcurrentExecutions and UnreservedConcurrentExecutions). */
   concurrency(): ConcurrencyUsage;
   readonly pool: EnvironmentPool;
   /** CloudWatch Logs' storage: function environments write their streams here; the logs API reads it. */
   readonly logs: LogStorage;
   readonly driver: SandboxDriver;
+  /** What the driver's sandboxes can do here (its probe's answer). */
+  readonly features: SandboxFeatures;
   /** Pre-initialized runtimes (stem cells); disabled when FLINT_PREWARM_PER_RUNTIME is 0 or the driver cannot start them. */
   readonly prewarm: PrewarmPool;
   /** Hot-reload folders and debug sessions (the `/flint/dev` routes). */
@@ -68,6 +77,8 @@ export function createDataPlane(deps: {
   markProvisionedAllocated(functionName: string, qualifier: string, allocated: number, status: 'READY' | 'IN_PROGRESS' | 'FAILED', reason?: string): void;
   /** Another sandbox driver (an isolating one); the process driver otherwise. */
   driver?: SandboxDriver;
+  /** The probed features of `driver` (those of the process driver otherwise). */
+  driverFeatures?: SandboxFeatures;
   /** Issues each execution environment's assumed-role session (the STS service). */
   roleCredentials: RoleCredentials;
   /** Receives one record per finished invocation (with its start type). */
@@ -76,7 +87,8 @@ export function createDataPlane(deps: {
   tracing?: InvocationTracing;
   log(line: string): void;
 }): DataPlane {
-  const { config, clock } = deps;
+  const { config } = deps;
+  const clock = withTimers(deps.clock);
   // Node.js decides whether a .js file is CommonJS or ESM from the nearest package.json, looking
   // past the function's code into the directories above it. On Lambda nothing lies above
   // /var/task; here the data directory may sit inside a project with "type": "module", so a
@@ -85,6 +97,7 @@ export function createDataPlane(deps: {
   const boundary = join(config.dataDir, 'package.json');
   if (!existsSync(boundary)) writeFileSync(boundary, JSON.stringify({ private: true, type: 'commonjs', description: "Ends Node.js's package scope lookup for function code kept below this directory." }, null, 2) + '\n');
   const driver = deps.driver ?? new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process') });
+  const features: SandboxFeatures = deps.driverFeatures ?? PROCESS_FEATURES;
   const logs = new FileLogStorage(join(config.dataDir, 'log-groups'), () => clock.now());
   // Logs of a Flint from before the logs API (files under <data>/logs) join their groups once.
   if (existsSync(join(config.dataDir, 'logs'))) {
@@ -124,25 +137,29 @@ export function createDataPlane(deps: {
   const nodeMajor = process.versions.node.split('.')[0];
   const prewarm = new PrewarmPool({
     clock,
-    perRuntime: driver.startUnbound ? config.prewarmPerRuntime : 0,
+    perRuntime: features.preInitialized ? config.prewarmPerRuntime : 0,
     startCell: (key) => StemCell.start({ driver, runtimes, clock, runtimeId: key.family === 'nodejs' ? `nodejs${nodeMajor}.x` : 'python3.12' }, key),
     log: deps.log,
   });
   let provisioner: Provisioner | undefined;
+  const signals = config.placement === 'host-aware' ? new ProcCpuSignals() : undefined;
+  if (signals?.degraded) deps.log(`flint: host-aware placement: ${signals.degraded}`);
   const pool = new EnvironmentPool({
     clock,
     // A debugged runtime starts with its inspector: never a pre-started one.
-    create: (binding) => new ExecutionEnvironment(binding, envDeps, binding.debug ? undefined : prewarm.take(binding)),
+    create: (binding) => new LocalExecutionEnvironment(binding, envDeps, binding.debug ? undefined : prewarm.take(binding)),
     idleTimeoutMs: config.idleTimeoutMs,
     maxLifetimeMs: config.maxLifetimeMs,
     onStopped: (env, provisionedFor) => provisioner?.environmentStopped(env, provisionedFor),
+    ...(signals ? { hostAware: { signals, settings: DEFAULT_HOST_AWARE } } : {}),
   });
   const leases = new ConcurrencyLeases();
   const dev = new DevSessions({ retire: (fn, version) => pool.retire(fn, version) });
+  const functions = new StoredFunctionReadModel(deps.store);
   const invoke = new InvokeService({
     dev,
     targets: deps.targets,
-    store: deps.store,
+    functions,
     code: deps.code,
     events: deps.events,
     pool,
@@ -167,10 +184,12 @@ export function createDataPlane(deps: {
   });
   return {
     invoke,
+    functions,
     concurrency: () => leases.usage(),
     pool,
     logs,
     driver,
+    features,
     prewarm,
     dev,
     setEndpoint(e) {
@@ -195,6 +214,9 @@ export function createDataPlane(deps: {
 }
 
 const execFileAsync = promisify(execFile);
+
+/** The process driver's features (it needs no probe to know them). */
+const PROCESS_FEATURES: SandboxFeatures = { preInitialized: true, networkModes: ['default'], outbound: true };
 
 /**
  * ES modules ignore NODE_PATH, so an `import '@aws-sdk/client-lambda'` finds the runtime's SDK by

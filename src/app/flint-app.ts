@@ -40,6 +40,8 @@ import { SigV4Verifier } from '../api/sigv4-verifier.js';
 import { Arns } from '../domain/function-name.js';
 import type { ControlContext } from '../control/control-context.js';
 import { FunctionService } from '../control/function-service.js';
+import { CodeSigningConfigService } from '../control/code-signing-config-service.js';
+import { FunctionRuntimeSettingsService } from '../control/function-runtime-settings-service.js';
 import { VersionService } from '../control/version-service.js';
 import { AliasService } from '../control/alias-service.js';
 import { CodeLocations } from '../control/code-location.js';
@@ -57,6 +59,7 @@ import { FunctionUrlRoute } from '../api/function-url-route.js';
 import type { Clock } from '../ports/clock.js';
 import { createAudit } from './audit.js';
 import { plainRoutes } from './plain-routes.js';
+import { webConsoleRoutes } from './web-console.js';
 import { cloudTrailHandlers, cloudTrailValidationSkips } from '../api/handlers/cloudtrail-handlers.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import { PrometheusMetrics } from '../observe/prometheus-metrics.js';
@@ -164,7 +167,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const concurrency = new ConcurrencyService(ctx, { concurrencyLimit: config.concurrencyLimit });
   const provisioned = new ProvisionedConcurrencyService(ctx, concurrency);
   const eventInvokeConfigs = new EventInvokeConfigService(ctx);
-  const tags = new TagService(ctx);
+  const codeSigning = new CodeSigningConfigService(ctx);
+  const tags = new TagService(ctx, codeSigning);
   const accountSettings = new AccountSettingsService(ctx, concurrency);
   // FLINT_SANDBOX: the strongest available driver unless told otherwise (src/sandbox/select-driver.ts).
   const sandbox = await selectSandboxDriver(config.sandbox, {
@@ -191,6 +195,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     code,
     events,
     driver: sandbox.driver,
+    driverFeatures: sandbox.features,
     metrics: lambdaMetrics.wrap(usage.wrap(metrics)),
     targets: functions,
     committed: () => concurrency.committed(),
@@ -206,6 +211,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const asyncInvocation = createAsyncInvocation({
     queue: eventQueue,
     store,
+    functions: dataPlane.functions,
     targets: functions,
     invoker: dataPlane.invoke,
     arns,
@@ -283,6 +289,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
         functionUrls,
         invoke: { invoke: dataPlane.invoke, events: asyncInvocation.invoker },
         eventSourceMappings: eventSources.mappings,
+        codeSigning,
+        runtimeSettings: new FunctionRuntimeSettingsService(ctx),
       }),
       iam: iamHandlers(access.iam),
       sts: stsHandlers(access.iam),
@@ -323,15 +331,18 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       uuid: randomUUID,
       logError: (err) => log(`flint: function URL: internal error: ${(err as Error)?.stack ?? String(err)}`),
     })],
-    plainRoutes: plainRoutes({
-      codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log,
-      dev: {
-        sessions: dataPlane.dev,
-        checkAccess: (principal, action, resource) => access.checkAccess(principal, action, resource),
-        lookup: (fn) => { const c = functions.getVersion(fn).config; return { name: c.FunctionName, arn: c.FunctionArn }; },
-        dataDir: config.dataDir,
-      },
-    }),
+    plainRoutes: [
+      ...webConsoleRoutes({ verifier, access, pool: dataPlane.pool, sandboxDriver: dataPlane.driver.name, clock, log }),
+      ...plainRoutes({
+        codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log,
+        dev: {
+          sessions: dataPlane.dev,
+          checkAccess: (principal, action, resource) => access.checkAccess(principal, action, resource),
+          lookup: (fn) => { const c = functions.getVersion(fn).config; return { name: c.FunctionName, arn: c.FunctionArn }; },
+          dataDir: config.dataDir,
+        },
+      }),
+    ],
   });
   for (const server of api.servers) guardHttpServer(server, { requestId: randomUUID, log });
   metrics.gauge('flint_async_events', 'Queued async events by state', ['state'], async () => {
@@ -410,6 +421,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await tracing.close();
       eventQueue.close();
       queueStore.close();
+      usage.flush();
       store.close();
     },
   };

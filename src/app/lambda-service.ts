@@ -1,4 +1,4 @@
-import type { AwsServiceDefinition } from '../api/api-server.js';
+import type { AwsServiceDefinition, ValidationSkips } from '../api/api-server.js';
 import { LAMBDA_BODY_LIMITS } from '../api/handlers/lambda-body-limits.js';
 import { FUNCTION_VALIDATION_SKIPS, functionHandlers } from '../api/handlers/function-handlers.js';
 import { versionHandlers } from '../api/handlers/version-handlers.js';
@@ -12,6 +12,7 @@ import { accountHandlers } from '../api/handlers/account-handlers.js';
 import { functionUrlHandlers } from '../api/handlers/function-url-handlers.js';
 import { invokeHandlers } from '../api/handlers/invoke-handlers.js';
 import { eventSourceMappingHandlers } from '../api/handlers/event-source-mapping-handlers.js';
+import { functionSettingsHandlers, functionSettingsValidationSkips } from '../api/handlers/function-settings-handlers.js';
 
 type First<F extends (...args: never[]) => unknown> = Parameters<F>[0];
 
@@ -32,11 +33,13 @@ export function lambdaService(s: {
   functionUrls: First<typeof functionUrlHandlers>;
   invoke: First<typeof invokeHandlers>;
   eventSourceMappings: First<typeof eventSourceMappingHandlers>;
+  codeSigning: First<typeof functionSettingsHandlers>;
+  runtimeSettings: Parameters<typeof functionSettingsHandlers>[1];
 }): AwsServiceDefinition {
   return {
     model: 'lambda-2015-03-31',
     handlers: {
-      ...functionHandlers(s.functions, s.roles),
+      ...functionHandlers(s.functions, s.roles, s.codeSigning),
       ...versionHandlers(s.versions),
       ...aliasHandlers(s.aliases),
       ...layerHandlers(s.layers, s.layerPolicies),
@@ -48,8 +51,16 @@ export function lambdaService(s: {
       ...functionUrlHandlers(s.functionUrls),
       ...invokeHandlers(s.invoke),
       ...eventSourceMappingHandlers(s.eventSourceMappings),
+      ...functionSettingsHandlers(s.codeSigning, s.runtimeSettings),
     },
-    validationSkips: { ...FUNCTION_VALIDATION_SKIPS, ...layerValidationSkips, ...eventInvokeConfigValidationSkips, ...tagValidationSkips },
+    validationSkips: { ...mergeSkips(FUNCTION_VALIDATION_SKIPS, functionSettingsValidationSkips), ...layerValidationSkips, ...eventInvokeConfigValidationSkips, ...tagValidationSkips },
     bodyLimits: LAMBDA_BODY_LIMITS,
   };
+}
+
+/** Two skip tables naming the same operation: their member sets are joined, not replaced. */
+function mergeSkips(a: ValidationSkips, b: ValidationSkips): ValidationSkips {
+  const out: ValidationSkips = { ...a };
+  for (const [op, members] of Object.entries(b)) out[op] = new Set([...(out[op] ?? []), ...(members ?? [])]);
+  return out;
 }

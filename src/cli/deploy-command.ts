@@ -11,11 +11,17 @@ import {
   type FunctionConfiguration,
 } from '@aws-sdk/client-lambda';
 import { cliClient } from './cli-client.js';
+import { addTemplateOptions, runTemplateDeploy } from './sam/template-command.js';
 
 interface DeployOptions {
-  name: string;
-  runtime: string;
-  handler: string;
+  name?: string;
+  runtime?: string;
+  handler?: string;
+  template?: string;
+  stackName?: string;
+  parameterOverrides?: string[];
+  dryRun?: boolean;
+  prune?: boolean;
   memory?: number;
   timeout?: number;
   role: string;
@@ -45,19 +51,28 @@ export async function zipDirectory(dir: string): Promise<Buffer> {
 }
 
 export function deployCommand(): Command {
-  return new Command('deploy')
-    .description('zip a directory and create or update the function, then wait until it is Active')
-    .argument('<dir>', 'directory holding the function code')
-    .requiredOption('--name <name>', 'function name')
-    .requiredOption('--runtime <runtime>', 'runtime, e.g. nodejs20.x, python3.11, provided.al2023')
-    .requiredOption('--handler <handler>', 'handler, e.g. index.handler')
+  const cmd = new Command('deploy')
+    .description('zip a directory and create or update the function, then wait until it is Active (or deploy a SAM template with --template)')
+    .argument('[dir]', 'directory holding the function code')
+    .option('--name <name>', 'function name')
+    .option('--runtime <runtime>', 'runtime, e.g. nodejs20.x, python3.11, provided.al2023')
+    .option('--handler <handler>', 'handler, e.g. index.handler')
     .option('--memory <mb>', 'memory size in MB', (v) => Number(v))
     .option('--timeout <s>', 'timeout in seconds', (v) => Number(v))
     .option('--role <arn>', 'execution role ARN (default: the lambda-role Flint creates on first start)', 'arn:aws:iam::000000000000:role/lambda-role')
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
-    .option('--endpoint <url>', 'Flint endpoint (default from FLINT_ENDPOINT or http://127.0.0.1:9000)')
-    .action(async (dir: string, opts: DeployOptions) => {
+    .option('--endpoint <url>', 'Flint endpoint (default from FLINT_ENDPOINT or http://127.0.0.1:9000)');
+  return addTemplateOptions(cmd).action(async (dir: string | undefined, opts: DeployOptions) => {
+      if (opts.template) {
+        const { client } = cliClient(opts);
+        process.exitCode = await runTemplateDeploy({ ...opts, template: opts.template }, client);
+        client.destroy();
+        return;
+      }
+      if (!dir || !opts.name || !opts.runtime || !opts.handler) {
+        return cmd.error('error: flint deploy needs <dir> with --name, --runtime and --handler (or --template template.yaml)');
+      }
       const { client } = cliClient(opts);
       const zip = await zipDirectory(dir);
       const Variables = Object.fromEntries(opts.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));

@@ -9,6 +9,7 @@ import { historyCommand } from './history-command.js';
 import { usageCommand } from './usage-command.js';
 import { auditCommand } from './audit-command.js';
 import { devCommand } from './dev-command.js';
+import { consoleCommand } from './console-command.js';
 
 const program = new Command('flint').description('Flint: a self-hosted, AWS Lambda-compatible function platform');
 program.addCommand(serverCommand());
@@ -21,4 +22,5 @@ program.addCommand(historyCommand());
 program.addCommand(usageCommand());
 program.addCommand(auditCommand());
 program.addCommand(devCommand());
+program.addCommand(consoleCommand());
 await program.parseAsync(process.argv);

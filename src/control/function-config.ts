@@ -3,6 +3,7 @@ import type { FunctionConfiguration, FunctionVersionRecord } from '../domain/rec
 import { CODE_LIMITS } from '../domain/code-limits.js';
 import { InvalidParameterValueException } from '../domain/errors.js';
 import { mergeLoggingConfig } from './function-validation.js';
+import { vpcConfigResponse, type VpcConfigInput } from './vpc-config.js';
 import type { StoredVersionRecord } from './function-secrets.js';
 
 /**
@@ -23,6 +24,7 @@ export interface ConfigInput {
   EphemeralStorage?: { Size: number };
   SnapStart?: { ApplyOn?: string };
   LoggingConfig?: { LogFormat?: string; LogGroup?: string; ApplicationLogLevel?: string; SystemLogLevel?: string };
+  VpcConfig?: VpcConfigInput;
 }
 
 /** Lambda's fixed "being created" reason, used for State on create and LastUpdateStatus on update (recorded). */
@@ -57,6 +59,7 @@ export function applyConfigInput(config: FunctionConfiguration, input: ConfigInp
   if (input.TracingConfig?.Mode !== undefined) config.TracingConfig = { Mode: input.TracingConfig.Mode };
   if (input.EphemeralStorage !== undefined) config.EphemeralStorage = { Size: input.EphemeralStorage.Size };
   if (input.SnapStart?.ApplyOn !== undefined) config.SnapStart = { ApplyOn: input.SnapStart.ApplyOn, OptimizationStatus: 'Off' };
+  if (input.VpcConfig !== undefined) config.VpcConfig = { ...vpcConfigResponse(input.VpcConfig) };
   config.LoggingConfig = mergeLoggingConfig(config.LoggingConfig, input.LoggingConfig);
   if (config.Runtime !== undefined) config.RuntimeVersionConfig = { RuntimeVersionArn: runtimeVersionArn(region, config.Runtime) };
 }

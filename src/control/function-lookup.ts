@@ -1,14 +1,8 @@
 import type { ControlContext } from './control-context.js';
 import { parseFunctionName, resolveQualifier } from '../domain/function-name.js';
-import {
-  COLLECTIONS,
-  key,
-  versionKey,
-  type AliasRecord,
-  type FunctionRecord,
-  type FunctionVersionRecord,
-} from '../domain/records.js';
+import type { AliasRecord, FunctionRecord, FunctionVersionRecord } from '../domain/records.js';
 import { ResourceNotFoundException } from '../domain/errors.js';
+import { StoredFunctionReadModel } from './stored-function-read-model.js';
 
 /** What a qualifier names, by its form alone: Lambda decides alias-vs-version before looking anything up. */
 export type QualifierKind = 'latest' | 'version' | 'alias' | 'other';
@@ -42,9 +36,12 @@ export interface FunctionTarget {
  */
 export class FunctionLookup {
   readonly #ctx: ControlContext;
+  /** Records are read through the data plane's read model (its qualifier rule included). */
+  readonly #read: StoredFunctionReadModel;
 
   constructor(ctx: ControlContext) {
     this.#ctx = ctx;
+    this.#read = new StoredFunctionReadModel(ctx.store);
   }
 
   /** `FunctionName` (+ explicit `Qualifier`) → name and effective qualifier; a mismatch is InvalidParameterValueException. */
@@ -55,20 +52,20 @@ export class FunctionLookup {
   }
 
   getFunction(name: string): FunctionRecord | undefined {
-    return this.#ctx.store.collection<FunctionRecord>(COLLECTIONS.functions).get(name);
+    return this.#read.function(name);
   }
 
   getVersion(name: string, version: string): FunctionVersionRecord | undefined {
-    return this.#ctx.store.collection<FunctionVersionRecord>(COLLECTIONS.functionVersions).get(key(name, versionKey(version)));
+    return this.#read.version(name, version);
   }
 
   getAlias(name: string, alias: string): AliasRecord | undefined {
-    return this.#ctx.store.collection<AliasRecord>(COLLECTIONS.aliases).get(key(name, alias));
+    return this.#read.alias(name, alias);
   }
 
   /** Aliases of a function, in name order. */
   aliases(name: string): AliasRecord[] {
-    return this.#ctx.store.collection<AliasRecord>(COLLECTIONS.aliases).list(key(name, '')).map((e) => e.value);
+    return this.#read.aliases(name);
   }
 
   /** The function, or Lambda's `Function not found: <arn>` (unqualified unless `qualifierInMessage`). */

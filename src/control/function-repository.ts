@@ -1,7 +1,6 @@
 import type { ControlContext } from './control-context.js';
 import {
   COLLECTIONS,
-  SEP,
   key,
   versionKey,
   type AliasRecord,
@@ -12,16 +11,11 @@ import {
 import { parseFunctionName, resolveQualifier } from '../domain/function-name.js';
 import { PreconditionFailedException, ResourceNotFoundException } from '../domain/errors.js';
 import { FunctionSecrets, type StoredVersionRecord } from './function-secrets.js';
+import type { FunctionAddress } from '../ports/function-read-model.js';
+import { isVersionNumber, StoredFunctionReadModel } from './stored-function-read-model.js';
 
-/** What a function name plus qualifier designates. */
-export interface ResolvedTarget {
-  name: string;
-  /** The qualifier as addressed (`$LATEST`, a version number or an alias name), if any. */
-  qualifier?: string;
-  /** The version record the address leads to (through the alias for an alias). */
-  record: FunctionVersionRecord;
-  alias?: AliasRecord;
-}
+/** What a function name plus qualifier designates (the read model's answer). */
+export type ResolvedTarget = FunctionAddress;
 
 /** Lambda's answer to a stale RevisionId, for functions and aliases alike (recorded). */
 export const REVISION_MISMATCH =
@@ -31,8 +25,7 @@ export function checkRevision(expected: string | undefined, actual: string): voi
   if (expected !== undefined && expected !== actual) throw new PreconditionFailedException(REVISION_MISMATCH);
 }
 
-/** A published version number as Lambda writes it (no sign, no leading zeros). */
-export const isVersionNumber = (q: string): boolean => /^[1-9][0-9]*$/.test(q);
+export { isVersionNumber };
 
 /**
  * Typed access to the function, version and alias documents, and the one place a function name in
@@ -42,10 +35,13 @@ export class FunctionRepository {
   readonly #ctx: ControlContext;
   /** Environment variables and code bindings, sealed under each function's KMS key. */
   readonly secrets: FunctionSecrets;
+  /** Reads (and the qualifier rule) go through the data plane's read model. */
+  readonly #read: StoredFunctionReadModel;
 
   constructor(ctx: ControlContext) {
     this.#ctx = ctx;
     this.secrets = new FunctionSecrets(ctx.keys);
+    this.#read = new StoredFunctionReadModel(ctx.store);
   }
 
   get functions() {
@@ -99,33 +95,24 @@ export class FunctionRepository {
   }
 
   version(name: string, version: string): StoredVersionRecord | undefined {
-    if (version !== '$LATEST' && !isVersionNumber(version)) return undefined;
-    return this.versions.get(key(name, versionKey(version)));
+    return this.#read.version(name, version);
   }
 
   alias(name: string, alias: string): AliasRecord | undefined {
-    return this.aliases.get(key(name, alias));
+    return this.#read.alias(name, alias);
   }
 
   /** Aliases of a function, in name order. */
   aliasesOf(name: string): AliasRecord[] {
-    return this.aliases.list(name + SEP).map((e) => e.value);
+    return this.#read.aliases(name);
   }
 
   /**
    * The version an address designates, or undefined. `$LATEST` and version numbers name versions;
-   * anything else names an alias, which leads to its primary version.
+   * anything else names an alias, which leads to its primary version (the read model's rule).
    */
   lookup(name: string, qualifier: string | undefined): ResolvedTarget | undefined {
-    if (qualifier === undefined || qualifier === '$LATEST' || isVersionNumber(qualifier)) {
-      const record = this.version(name, qualifier ?? '$LATEST');
-      if (!record) return undefined;
-      return qualifier === undefined ? { name, record } : { name, qualifier, record };
-    }
-    const alias = this.alias(name, qualifier);
-    if (!alias) return undefined;
-    const record = this.version(name, alias.FunctionVersion);
-    return record ? { name, qualifier, record, alias } : undefined;
+    return this.#read.resolve(name, qualifier);
   }
 
   /** Like lookup, or Lambda's 404 "Function not found: <arn as addressed>". */

@@ -9,6 +9,7 @@ import { page } from './pagination.js';
 import { layersUnzippedSize, resolveLayers } from './layer-references.js';
 import { checkTags } from './tag-service.js';
 import { CREATING, applyConfigInput, baseConfig, checkUnzippedTotal, listView, withState, type ConfigInput } from './function-config.js';
+import { checkVpcConfig } from './vpc-config.js';
 import {
   checkEnvironment,
   checkHandlerAndRuntime,
@@ -33,7 +34,6 @@ export interface CreateFunctionInput extends ConfigInput {
   Tags?: Record<string, string>;
   Layers?: string[];
   Architectures?: string[];
-  VpcConfig?: { SubnetIds?: string[]; SecurityGroupIds?: string[] };
   FileSystemConfigs?: unknown[];
   ImageConfig?: Record<string, unknown>;
   [extra: string]: unknown;
@@ -51,7 +51,6 @@ export interface UpdateFunctionConfigurationInput extends ConfigInput {
   FunctionName: string;
   RevisionId?: string;
   Layers?: string[];
-  VpcConfig?: { SubnetIds?: string[]; SecurityGroupIds?: string[] };
   FileSystemConfigs?: unknown[];
   ImageConfig?: Record<string, unknown>;
 }
@@ -99,6 +98,7 @@ export class FunctionService {
     checkLimits(input);
     checkEnvironment(input.Environment?.Variables);
     checkUnsupportedAttachments(input);
+    checkVpcConfig(input.VpcConfig);
     // Before the code is stored: a new function's logging starts from Lambda's Text default.
     mergeLoggingConfig({ LogFormat: 'Text', LogGroup: `/aws/lambda/${name}` }, input.LoggingConfig);
     if (input.KMSKeyArn) this.#repo.secrets.checkConfigurableKey(input.KMSKeyArn);
@@ -255,6 +255,7 @@ export class FunctionService {
     checkLimits(input);
     checkEnvironment(input.Environment?.Variables);
     checkUnsupportedAttachments(input);
+    checkVpcConfig(input.VpcConfig);
     if (input.KMSKeyArn) this.#repo.secrets.checkConfigurableKey(input.KMSKeyArn);
     const layers = input.Layers && resolveLayers(this.#ctx.store, input.Layers, this.#ctx.arns.region, this.#ctx.arns.accountId);
     const config = this.#ctx.store.transaction(() => {

@@ -143,15 +143,14 @@ export function checkHandlerAndRuntime(runtime: string | undefined, handler: str
   }
 }
 
-/** Networking and file-system attachments Flint cannot provide: empty values are accepted as "none". */
+/**
+ * Attachments Flint cannot provide: empty values are accepted as "none". VpcConfig is not one of
+ * them: it is validated (vpc-config.ts), stored and returned, and the sandbox's network mode applies.
+ */
 export function checkUnsupportedAttachments(input: {
-  VpcConfig?: { SubnetIds?: string[]; SecurityGroupIds?: string[] };
   FileSystemConfigs?: unknown[];
   ImageConfig?: Record<string, unknown>;
 }): void {
-  if ((input.VpcConfig?.SubnetIds?.length ?? 0) > 0 || (input.VpcConfig?.SecurityGroupIds?.length ?? 0) > 0) {
-    throw new InvalidParameterValueException('Flint does not attach functions to a VPC; send VpcConfig with empty SubnetIds and SecurityGroupIds, or omit it.');
-  }
   if ((input.FileSystemConfigs?.length ?? 0) > 0) {
     throw new InvalidParameterValueException('Flint does not mount Amazon EFS file systems; omit FileSystemConfigs.');
   }

@@ -28,20 +28,37 @@ export function checkTags(tags: Record<string, string>): void {
   }
 }
 
+/** Tags kept by another service (code signing configs): undefined when the resource does not exist. */
+export interface TaggedResources {
+  tagsOf(arn: string): Record<string, string> | undefined;
+  setTags(arn: string, tags: Record<string, string>): void;
+}
+
 /**
- * TagResource, UntagResource, ListTags. Only functions carry tags in Flint; event source mappings,
- * code signing configs and capacity providers are not Flint resources, so their ARNs are not found.
+ * TagResource, UntagResource, ListTags on functions, and on code signing configs through
+ * `others`; event source mappings and capacity providers are not taggable Flint resources, so
+ * their ARNs are not found.
  */
 export class TagService {
   readonly #ctx: ControlContext;
   readonly #lookup: FunctionLookup;
+  readonly #others: TaggedResources | undefined;
 
-  constructor(ctx: ControlContext) {
+  constructor(ctx: ControlContext, others?: TaggedResources) {
     this.#ctx = ctx;
     this.#lookup = new FunctionLookup(ctx);
+    this.#others = others;
   }
 
   tag(input: { Resource: string; Tags: Record<string, string> }): void {
+    const other = this.#other(input.Resource);
+    if (other) {
+      if (Object.keys(input.Tags).length === 0) throw new InvalidParameterValueException('An error occurred and the request cannot be processed.');
+      const merged = { ...other, ...input.Tags };
+      checkTags(merged);
+      this.#others!.setTags(input.Resource, merged);
+      return;
+    }
     const name = this.#functionName(input.Resource);
     if (Object.keys(input.Tags).length === 0) {
       throw new InvalidParameterValueException('An error occurred and the request cannot be processed.');
@@ -54,12 +71,19 @@ export class TagService {
   }
 
   untag(input: { Resource: string; TagKeys: string[] }): void {
-    const name = this.#functionName(input.Resource);
     const drop = new Set(input.TagKeys);
+    const other = this.#other(input.Resource);
+    if (other) {
+      this.#others!.setTags(input.Resource, Object.fromEntries(Object.entries(other).filter(([k]) => !drop.has(k))));
+      return;
+    }
+    const name = this.#functionName(input.Resource);
     this.#change(name, (tags) => Object.fromEntries(Object.entries(tags).filter(([k]) => !drop.has(k))));
   }
 
   list(input: { Resource: string }): { Tags: Record<string, string> } {
+    const other = this.#other(input.Resource);
+    if (other) return { Tags: other };
     return { Tags: this.#lookup.requireFunction(this.#functionName(input.Resource)).tags };
   }
 
@@ -73,6 +97,12 @@ export class TagService {
       const latest = versions.get(latestKey);
       if (latest) versions.put(latestKey, { ...latest, config: { ...latest.config, RevisionId: this.#ctx.uuid() } });
     });
+  }
+
+  /** The tags of a code signing config the ARN names (after the ARN's validation), if it exists. */
+  #other(resource: string): Record<string, string> | undefined {
+    if (!this.#others || resource.split(':')[5] !== 'code-signing-config' || resource.length > 256 || !TAGGABLE.test(resource)) return undefined;
+    return this.#others.tagsOf(resource);
   }
 
   /** Validates the ARN and returns the function it names; other resource kinds are not found. */

@@ -1,4 +1,5 @@
-import type { Clock } from '../ports/clock.js';
+import type { TimerClock } from '../ports/clock.js';
+import type { EnvironmentState } from './environment-state.js';
 import type { SandboxDriver } from '../ports/sandbox-driver.js';
 import type { StartType } from '../ports/metrics.js';
 import type { FunctionConfiguration } from '../domain/records.js';
@@ -9,9 +10,42 @@ import type { EnvironmentDebug } from './dev/environment-debug.js';
 
 /*
  * The contract of an execution environment: what binds it to a version, what it is built from,
- * and what one invocation takes and gives back. Kept apart from the environment's state machine
- * (execution-environment.ts) so the pool and the invoke service depend on these shapes only.
+ * what one invocation takes and gives back, and the environment itself as an interface. The pool
+ * and the invoke service depend on these shapes only, never on the local implementation
+ * (execution-environment.ts), so an environment may as well run on another machine.
  */
+
+/**
+ * One execution environment as the pool and the invoke service see it: bound to one function
+ * version, one invocation at a time, with the lifecycle of environment-state.ts.
+ */
+export interface ExecutionEnvironment {
+  readonly id: string;
+  readonly binding: EnvironmentBinding;
+  /** Clock milliseconds when it was created. */
+  readonly createdAt: number;
+  readonly logStreamName: string;
+  readonly state: EnvironmentState;
+  /** Clock milliseconds when its last invocation ended (or it was created). */
+  readonly lastUsedAt: number;
+  readonly invocations: number;
+  /** Adopted a runtime started ahead of its function. */
+  readonly preInitialized: boolean;
+  /** Subscribes to state changes; returns the unsubscribe function. */
+  onStateChange(listener: (env: ExecutionEnvironment, from: EnvironmentState, to: EnvironmentState) => void): () => void;
+  /** Starts the runtime and its init (once); resolves when init ends, either way. Never rejects. */
+  start(): Promise<{ ok: boolean }>;
+  /**
+   * Runs one invocation (waiting for init first). Throws `EnvironmentUnavailableError` when the
+   * environment ended before it could take it: the pool then picks another.
+   */
+  invoke(input: InvocationInput): Promise<InvocationOutcome>;
+  /** Stops it and releases everything it holds (idempotent). */
+  stop(): Promise<void>;
+}
+
+/** The environment crashed or was stopped between being picked and being used: the pool picks another. */
+export class EnvironmentUnavailableError extends Error {}
 
 /** What binds an environment to one function version (it never runs anything else). */
 export interface EnvironmentBinding {
@@ -38,7 +72,7 @@ export interface EnvironmentDeps {
   logs: LogStreams;
   /** Issues each environment's execution-role session (Lambda assumes the role per environment). */
   credentials: RoleCredentials;
-  clock: Clock;
+  clock: TimerClock;
   region: string;
   /** Lambda's init phase limit (10 s). */
   initTimeoutMs: number;

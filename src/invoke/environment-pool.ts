@@ -1,11 +1,14 @@
-import type { Clock } from '../ports/clock.js';
-import type { ExecutionEnvironment } from './execution-environment.js';
-import type { EnvironmentBinding } from './environment-contract.js';
-import { EnvironmentUnavailableError } from './execution-environment.js';
+import type { Timer, TimerClock } from '../ports/clock.js';
+import { EnvironmentUnavailableError, type EnvironmentBinding, type ExecutionEnvironment } from './environment-contract.js';
 import { expired, place, provisionPlan, type EnvironmentView } from './placement.js';
+import type { CpuSignals } from '../ports/cpu-signals.js';
+import { waitOrStart, type HostAwareSettings } from './host-aware-placement.js';
+import { VersionFigures } from './version-figures.js';
 
 interface PoolEntry {
   env: ExecutionEnvironment;
+  /** Its group's key (function and version). */
+  group: string;
   claimed: boolean;
   /** The qualifier whose provisioned concurrency started it. */
   provisionedFor?: string;
@@ -14,7 +17,7 @@ interface PoolEntry {
 }
 
 export interface PoolOptions {
-  clock: Clock;
+  clock: TimerClock;
   /** Creates (does not start) an environment for a binding. */
   create(binding: EnvironmentBinding): ExecutionEnvironment;
   idleTimeoutMs: number;
@@ -23,6 +26,18 @@ export interface PoolOptions {
   awaitReadyMs?: number;
   /** Called when an environment ends (for metrics and the provisioner). */
   onStopped?(env: ExecutionEnvironment, provisionedFor: string | undefined): void;
+  /**
+   * Host-aware placement: when no environment is free, wait briefly for a busy one instead of
+   * starting another while the CPUs are saturated (host-aware-placement.ts). Absent: Lambda's way.
+   */
+  hostAware?: { signals: CpuSignals; settings: HostAwareSettings };
+}
+
+/** What `run` needs to know of the invocation. */
+export interface RunOptions {
+  provisioned: boolean;
+  /** The function's timeout: a wait for a busy environment never goes past it. */
+  timeoutMs?: number;
 }
 
 /** Key of the group of environments of one function version. */
@@ -35,15 +50,16 @@ const groupKey = (functionName: string, version: string) => `${functionName}\u00
  */
 export class EnvironmentPool {
   readonly #groups = new Map<string, PoolEntry[]>();
+  /** Per version: recent invocation and start durations, and requests waiting for a busy environment. */
+  readonly #figures = new Map<string, VersionFigures<PoolEntry>>();
   readonly #opts: PoolOptions;
-  readonly #reaper: NodeJS.Timeout;
+  readonly #reaper: Timer;
   #closed = false;
 
   constructor(opts: PoolOptions) {
     this.#opts = opts;
     const every = Math.min(30_000, Math.max(50, Math.floor(Math.min(opts.idleTimeoutMs, opts.maxLifetimeMs) / 4)));
-    this.#reaper = setInterval(() => this.reap(), every);
-    this.#reaper.unref();
+    this.#reaper = opts.clock.setInterval(() => this.reap(), every).unref();
   }
 
   /**
@@ -54,13 +70,16 @@ export class EnvironmentPool {
     functionName: string,
     version: string,
     binding: () => Promise<EnvironmentBinding>,
-    opts: { provisioned: boolean },
+    opts: RunOptions,
     fn: (env: ExecutionEnvironment, start: 'warm' | 'cold') => Promise<T>,
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const { entry, start } = await this.#acquire(functionName, version, binding, opts);
+      const began = this.#opts.clock.monotonic();
       try {
-        return await fn(entry.env, start);
+        const out = await fn(entry.env, start);
+        if (start === 'warm') this.#figuresOf(functionName, version).ran(this.#opts.clock.monotonic() - began);
+        return out;
       } catch (err) {
         if (!(err instanceof EnvironmentUnavailableError) || attempt >= 3) throw err;
       } finally {
@@ -69,9 +88,10 @@ export class EnvironmentPool {
     }
   }
 
-  async #acquire(functionName: string, version: string, binding: () => Promise<EnvironmentBinding>, opts: { provisioned: boolean }): Promise<{ entry: PoolEntry; start: 'warm' | 'cold' }> {
+  async #acquire(functionName: string, version: string, binding: () => Promise<EnvironmentBinding>, opts: RunOptions, waited = new Set<string>()): Promise<{ entry: PoolEntry; start: 'warm' | 'cold' }> {
     const group = this.#group(functionName, version);
-    const decision = place(group.map(view), opts);
+    // One the request already waited for in vain is not waited for again: the wait is short, then a new environment.
+    const decision = place(group.map(view).filter((v) => !waited.has(v.id) || v.state === 'Ready'), opts);
     if (decision.kind !== 'cold') {
       const entry = group.find((e) => e.env.id === decision.id)!;
       entry.claimed = true;
@@ -79,26 +99,70 @@ export class EnvironmentPool {
       if (await this.#becomesReady(entry.env, this.#opts.awaitReadyMs ?? 200)) return { entry, start: 'warm' };
       entry.claimed = false;
       if (entry.env.state === 'Failed' || entry.retired) this.#stop(entry);
-      return this.#acquire(functionName, version, binding, opts);
+      waited.add(entry.env.id);
+      return this.#acquire(functionName, version, binding, opts, waited);
     }
+    const freed = await this.#waitForBusy(functionName, version, group, opts);
+    if (freed) return { entry: freed, start: 'warm' };
     const env = this.#opts.create(await binding());
     const entry = this.#add(functionName, version, env, undefined);
     entry.claimed = true;
-    void env.start();
+    const began = this.#opts.clock.monotonic();
+    const figures = this.#figuresOf(functionName, version);
+    void env.start().then((r) => r.ok && figures.started(this.#opts.clock.monotonic() - began));
     return { entry, start: 'cold' };
+  }
+
+  /** Host-aware placement: a busy environment of the version, if waiting for one is the better bet. */
+  async #waitForBusy(functionName: string, version: string, group: PoolEntry[], opts: RunOptions): Promise<PoolEntry | undefined> {
+    const hostAware = this.#opts.hostAware;
+    if (!hostAware?.settings.enabled) return undefined;
+    const figures = this.#figuresOf(functionName, version);
+    const decision = waitOrStart(
+      {
+        saturation: hostAware.signals.read(),
+        busy: group.filter((e) => e.claimed && !e.retired && (e.env.state === 'Invoking' || e.env.state === 'Ready' || e.env.state === 'Starting')).length,
+        waiting: figures.waiting,
+        typicalDurationMs: figures.typicalRunMs,
+        typicalStartMs: figures.typicalStartMs,
+        timeoutMs: opts.timeoutMs ?? Number.POSITIVE_INFINITY,
+      },
+      hostAware.settings,
+    );
+    if (decision.kind === 'start') return undefined;
+    return figures.waitForFree(this.#opts.clock, decision.maxWaitMs);
+  }
+
+  /** Hands a free, ready environment to a request waiting for one of its version. */
+  #offer(entry: PoolEntry): void {
+    if (entry.claimed || entry.retired || this.#closed || entry.env.state !== 'Ready') return;
+    const figures = this.#figures.get(entry.group);
+    if (figures?.hasWaiters) {
+      entry.claimed = true;
+      figures.give(entry);
+    }
+  }
+
+  #figuresOf(functionName: string, version: string): VersionFigures<PoolEntry> {
+    const k = groupKey(functionName, version);
+    let f = this.#figures.get(k);
+    if (!f) this.#figures.set(k, (f = new VersionFigures()));
+    return f;
   }
 
   #release(entry: PoolEntry): void {
     entry.claimed = false;
     if (entry.retired || this.#closed || entry.env.state === 'Failed') this.#stop(entry);
+    else if (this.#opts.hostAware) this.#offer(entry);
   }
 
   #add(functionName: string, version: string, env: ExecutionEnvironment, provisionedFor: string | undefined): PoolEntry {
-    const entry: PoolEntry = { env, claimed: false, retired: false, ...(provisionedFor !== undefined ? { provisionedFor } : {}) };
+    const entry: PoolEntry = { env, group: groupKey(functionName, version), claimed: false, retired: false, ...(provisionedFor !== undefined ? { provisionedFor } : {}) };
     this.#group(functionName, version).push(entry);
     env.onStateChange((e, _from, to) => {
       // A crash while idle: nobody will release it, so stop it now.
       if (to === 'Failed' && !entry.claimed) this.#stop(entry);
+      if (to === 'Ready' && this.#opts.hostAware) this.#offer(entry);
       if (to === 'Stopped') this.#remove(functionName, version, entry);
     });
     return entry;
@@ -107,12 +171,13 @@ export class EnvironmentPool {
   #becomesReady(env: ExecutionEnvironment, ms: number): Promise<boolean> {
     if (env.state === 'Ready') return Promise.resolve(true);
     return new Promise((resolve) => {
+      const clock = this.#opts.clock;
       const finish = (ok: boolean) => {
-        clearTimeout(timer);
+        clock.clearTimer(timer);
         unsubscribe();
         resolve(ok);
       };
-      const timer = setTimeout(() => finish(false), ms);
+      const timer = clock.setTimeout(() => finish(false), ms);
       const unsubscribe = env.onStateChange((_e, _from, to) => {
         if (to === 'Ready') finish(true);
         else if (to !== 'Invoking') finish(false);
@@ -178,10 +243,15 @@ export class EnvironmentPool {
     return this.#groups.get(groupKey(functionName, version)) ?? [];
   }
 
+  /** Every environment now, of every version (the console's execution environments page). */
+  all(): ReadonlyArray<{ env: ExecutionEnvironment; claimed: boolean; provisionedFor?: string }> {
+    return [...this.#groups.values()].flat();
+  }
+
   /** Stops everything (server shutdown). */
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#reaper);
+    this.#opts.clock.clearTimer(this.#reaper);
     const all = [...this.#groups.values()].flat();
     await Promise.all(all.map((e) => e.env.stop()));
   }

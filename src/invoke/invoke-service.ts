@@ -4,10 +4,10 @@ import type { Clock } from '../ports/clock.js';
 import type { CodeStore } from '../ports/code-store.js';
 import type { FunctionEvents } from '../ports/function-events.js';
 import type { InvokeRequest, InvokeResult, Invoker } from '../ports/invoker.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { FunctionReadModel } from '../ports/function-read-model.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { InvocationTracing, TracedInvocation } from '../ports/invocation-tracing.js';
-import { COLLECTIONS, key, type FunctionRecord, type FunctionVersionRecord, type ProvisionedConcurrencyRecord } from '../domain/records.js';
+import type { FunctionVersionRecord } from '../domain/records.js';
 import { AwsError, InvalidRequestContentException } from '../domain/errors.js';
 import type { ConcurrencyLeases } from './concurrency-leases.js';
 import type { EnvironmentPool } from './environment-pool.js';
@@ -36,7 +36,8 @@ export interface InvocationTargets {
 
 export interface InvokeServiceDeps {
   targets: InvocationTargets;
-  store: MetadataStore;
+  /** Function records and provisioned concurrency configs (the data plane's read model). */
+  functions: FunctionReadModel;
   code: CodeStore;
   events: FunctionEvents;
   pool: EnvironmentPool;
@@ -104,10 +105,8 @@ export class InvokeService implements Invoker {
     const version = target.executedVersion;
     const clientContext = req.clientContext !== undefined && req.clientContext !== '' ? decodeClientContext(req.clientContext) : undefined;
     const requestId = req.requestId ?? d.uuid();
-    const fn = d.store.collection<FunctionRecord>(COLLECTIONS.functions).get(name);
-    const provisioned = target.qualifier !== undefined && target.qualifier !== '$LATEST'
-      ? d.store.collection<ProvisionedConcurrencyRecord>(COLLECTIONS.provisionedConcurrency).get(key(name, target.qualifier))
-      : undefined;
+    const fn = d.functions.function(name);
+    const provisioned = target.qualifier !== undefined && target.qualifier !== '$LATEST' ? d.functions.provisionedConcurrency(name, target.qualifier) : undefined;
     let onProvisioned = false;
     const mode = config.TracingConfig?.Mode;
     // The untraced path (no header, PassThrough) asks nothing of tracing and allocates nothing.
@@ -126,7 +125,7 @@ export class InvokeService implements Invoker {
         (lease) => {
           // CloudWatch's ProvisionedConcurrencyInvocations / …SpilloverInvocations tell the two apart.
           onProvisioned = lease.kind === 'provisioned';
-          return d.pool.run(name, version, () => this.binding(target.record, 'on-demand'), { provisioned: lease.kind === 'provisioned' }, (env) =>
+          return d.pool.run(name, version, () => this.binding(target.record, 'on-demand'), { provisioned: lease.kind === 'provisioned', timeoutMs: config.Timeout * 1000 }, (env) =>
             env.invoke({
               requestId,
               payload: req.payload.length === 0 ? Buffer.from('{}') : req.payload,

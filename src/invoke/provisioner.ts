@@ -1,7 +1,7 @@
 import { AwsError } from '../domain/errors.js';
 import type { FunctionEvents } from '../ports/function-events.js';
 import type { EnvironmentPool } from './environment-pool.js';
-import type { ExecutionEnvironment } from './execution-environment.js';
+import type { ExecutionEnvironment } from './environment-contract.js';
 import type { InvocationTargets, InvokeService } from './invoke-service.js';
 
 /** A provisioned concurrency config as the control plane keeps it, with the version it applies to. */

@@ -4,6 +4,19 @@ import type { Duplex } from 'node:stream';
  * A sandbox runs one execution environment's process tree. Drivers (process, bwrap+cgroups, ...)
  * implement this port; the invoke layer never knows which one it has.
  */
+/** Where a sandbox's runtime reaches its Runtime API. */
+export interface RuntimeApiEndpoint {
+  host: string;
+  port: number;
+  /**
+   * When the Runtime API is served in this process: takes a connection the driver already holds
+   * (a relay's unix socket) straight into the HTTP server, so the driver need not copy bytes
+   * between it and a new TCP connection to host:port. `onFirstNext` is called at the first
+   * `GET .../invocation/next` on it (the end of the init phase).
+   */
+  accept?(socket: Duplex, onFirstNext?: () => void): void;
+}
+
 export interface SandboxSpec {
   /** Unique id of the execution environment (used for cgroup / scratch names). */
   id: string;
@@ -23,7 +36,7 @@ export interface SandboxSpec {
   /** Size of the writable /tmp in MB (Lambda's EphemeralStorage). */
   ephemeralStorageMb: number;
   /** The Runtime API this environment must reach, as listened on by the host. */
-  runtimeApi: { host: string; port: number };
+  runtimeApi: RuntimeApiEndpoint;
   /** `default`: outbound allowed, nothing inbound. `isolated`: only the Runtime API. */
   network: 'default' | 'isolated';
   /** Receives everything the process tree writes to stdout/stderr. */
@@ -73,11 +86,25 @@ export interface UnboundSandbox extends Sandbox {
   bind(code: Pick<SandboxSpec, 'taskRoot' | 'layers'>): Promise<SandboxPaths>;
 }
 
+/** What a driver's sandboxes can do on this host, as its probe found it. */
+export interface SandboxFeatures {
+  /** `startUnbound` works: runtimes can start before their function is known (pre-initialized). */
+  preInitialized: boolean;
+  /** The network modes sandboxes start in (`SandboxSpec.network`). */
+  networkModes: ReadonlyArray<SandboxSpec['network']>;
+  /** Mode `default` reaches beyond the host (false: it gets no outbound access either). */
+  outbound: boolean;
+  /** The cgroup version limits are applied with; absent when the driver uses no cgroups. */
+  cgroupVersion?: 1 | 2;
+}
+
 export interface SandboxCapability {
   available: boolean;
   /** Why not, when unavailable. */
   reason?: string;
   isolated: boolean;
+  /** What the sandboxes can do (decided by the probe; callers never test for methods). */
+  features: SandboxFeatures;
   /** What an operator should know when it is available (e.g. cgroup version, a degraded feature). */
   notes?: string[];
 }
@@ -97,8 +124,9 @@ export interface SandboxDriver {
   connectFlintApi(endpoint: string): string;
   start(spec: SandboxSpec): Promise<Sandbox>;
   /**
-   * Optional: starts a sandbox before its function is known (a pre-initialized runtime, a "stem
-   * cell"). Code and layers are made visible later by `bind`; drivers without it only cold-start.
+   * Starts a sandbox before its function is known (a pre-initialized runtime, a "stem cell"). Code
+   * and layers are made visible later by `bind`. Usable only where the probe's
+   * `features.preInitialized` says so; drivers without it only cold-start.
    */
   startUnbound?(spec: UnboundSandboxSpec): Promise<UnboundSandbox>;
   /** Remove what a previous (crashed) server left behind: cgroups, mounts, scratch dirs, processes. */

@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Sandbox, SandboxCapability, SandboxDriver, SandboxPaths, SandboxSpec, UnboundSandbox, UnboundSandboxSpec } from '../ports/sandbox-driver.js';
-import { bwrapArgs, FLINT_CA_IN_SANDBOX, SANDBOX_PATHS, type RootEntry } from './bwrap-args.js';
+import { bwrapArgs, FLINT_CA_IN_SANDBOX, SANDBOX_PATHS } from './bwrap-args.js';
 import { BwrapSandbox, type SandboxParts } from './bwrap-sandbox.js';
 import { UnboundBwrapSandbox } from './bwrap-unbound-sandbox.js';
-import { MountInto } from './mount-into.js';
 import { detectCgroupLayout } from './cgroups/cgroup-layout.js';
 import { CgroupTree } from './cgroups/cgroup-tree.js';
 import type { CgroupLimits } from './cgroups/sandbox-cgroup.js';
@@ -17,10 +16,9 @@ import { RuntimeApiBridge } from './runtime-api-bridge.js';
 import { FLINT_API_PORT, RELAY_PORT } from './sandbox-init-script.js';
 import { loopbackTarget, withFlintCa, type FlintCaFiles } from './flint-api-access.js';
 import { ScratchSpace } from './scratch-space.js';
-import { compileSandboxSeccomp } from './seccomp/sandbox-seccomp-profile.js';
 import { SlirpEgress } from './slirp-egress.js';
-import { ensureNativeInit } from './native-init.js';
-import { NetnsPool } from './netns-pool.js';
+import { probeBwrap, type BwrapSetup } from './bwrap-probe.js';
+import { extraHostDirs, preflightCommand, readInfo, type StartSpec } from './bwrap-preflight.js';
 
 export interface BwrapDriverOptions {
   /** Host directory for per-instance scratch files (default /run/flint). */
@@ -68,24 +66,13 @@ export class BwrapSandboxDriver implements SandboxDriver {
   readonly #opts: Required<Omit<BwrapDriverOptions, 'tools' | 'flintCa'>>;
   readonly #flintCa: FlintCaFiles | undefined;
   readonly #mountIntoPath: string | undefined;
-  #mountInto: MountInto | undefined;
-  /**
-   * Starts a sandbox whose code and layers come later (a pre-initialized runtime); set by the probe
-   * only where flint-mount-into works, so without it the pre-initialized pool stays off.
-   */
-  startUnbound?: (spec: UnboundSandboxSpec) => Promise<UnboundSandbox>;
-  #init: { kind: 'native'; path: string } | { kind: 'shell' } = { kind: 'shell' };
   readonly #tools: { bwrap: string; socat: string; slirp4netns: string };
   readonly #tag = OwnerTag.forThisProcess();
   readonly #scratch: ScratchSpace;
   readonly #layers: LayerViews;
   #probe: Promise<SandboxCapability> | undefined;
-  #tree: CgroupTree | undefined;
-  #seccomp: Buffer | undefined;
-  #rootEntries: RootEntry[] = [];
-  #localtime: string | undefined;
-  #egress = false;
-  #netns: NetnsPool | undefined;
+  /** What the probe prepared (absent until it ran, or when bwrap is unavailable). */
+  #setup: BwrapSetup | undefined;
   #counter = Math.floor(Math.random() * 0x10000);
   readonly #uidsInUse = new Set<number>();
   /** Flint's front door on the host: every sandbox's API relay connects there and nowhere else. */
@@ -121,65 +108,21 @@ export class BwrapSandboxDriver implements SandboxDriver {
   }
 
   async #runProbe(): Promise<SandboxCapability> {
-    const no = (reason: string): SandboxCapability => ({ available: false, isolated: true, reason });
-    if (process.platform !== 'linux') return no('bwrap needs Linux');
-    if (process.getuid?.() !== 0) return no('bwrap driver needs root (it manages cgroups and runs each sandbox under its own uid)');
-    try { accessSync(this.#tools.bwrap, constants.X_OK); } catch { return no(`bubblewrap not found at ${this.#tools.bwrap} (apt-get install bubblewrap)`); }
-    let bpf: Buffer;
-    try { bpf = compileSandboxSeccomp(); } catch (err) { return no((err as Error).message); }
-    const cg = detectCgroupLayout();
-    if (!cg.ok) return no(cg.reason);
-    this.#tree = new CgroupTree(cg.layout, this.#tag);
-    this.#rootEntries = rootEntries();
-    this.#localtime = localtimeLink();
-    const notes: string[] = [`cgroup v${cg.layout.version}`];
-    try {
-      accessSync(this.#tools.slirp4netns, constants.X_OK);
-      this.#egress = true;
-    } catch {
-      notes.push(`slirp4netns not found at ${this.#tools.slirp4netns}: network mode 'default' gets no outbound access (apt-get install slirp4netns)`);
-    }
-    if (this.#opts.init !== 'shell') {
-      const built = ensureNativeInit(join(this.#opts.scratchRoot, 'bin'));
-      if (built.ok) this.#init = { kind: 'native', path: built.path };
-      else if (this.#opts.init === 'native') return no(built.reason);
-      else notes.push(`${built.reason}: using the slower shell init (setpriv + sh + socat)`);
-    }
-    if (this.#init.kind === 'shell') {
-      // These run inside the sandbox, so they must be under the bound /usr.
-      if (this.#tools.socat !== '/usr/bin/socat') return no('socat must be /usr/bin/socat (it runs inside the sandbox)');
-      for (const [tool, path] of [['socat', '/usr/bin/socat'], ['util-linux (setpriv)', '/usr/bin/setpriv']] as const) {
-        try { accessSync(path, constants.X_OK); } catch { return no(`${tool} not found at ${path}, needed without a C compiler (apt-get install ${tool.split(' ')[0]})`); }
-      }
-    }
-    notes.push(`${this.#init.kind} init`);
-    if (this.#init.kind === 'native') {
-      this.#netns = new NetnsPool({ initPath: this.#init.path, target: this.#opts.netnsPool, ...(this.#egress ? { slirp4netns: this.#tools.slirp4netns } : {}) });
-    }
-    // Compiled once per server; each sandbox reads the same bytes from a pipe.
-    this.#seccomp = bpf;
-    // The honest test: start a real sandbox end to end (with egress, when there is a helper for it).
-    if (this.#egress) {
-      const why = await this.#trial('default');
-      if (why) {
-        this.#egress = false;
-        this.#netns = this.#init.kind === 'native' ? new NetnsPool({ initPath: this.#init.path, target: this.#opts.netnsPool }) : undefined;
-        notes.push(`outbound networking does not work here (${why}): network mode 'default' gets no outbound access`);
-      }
-    }
-    const why = await this.#trial('isolated');
-    if (why) return no(why);
-    if (this.#opts.preInitialized) {
-      const helper = await MountInto.prepare(join(this.#opts.scratchRoot, 'bin'), this.#mountIntoPath);
-      if (helper.ok) {
-        this.#mountInto = helper.helper;
-        this.startUnbound = (spec) => this.#startUnbound(spec);
-        notes.push('pre-initialized runtimes');
-      } else {
-        notes.push(`no pre-initialized runtimes (${helper.reason}): every Node.js and Python start is a cold start`);
-      }
-    }
-    return { available: true, isolated: true, notes };
+    const found = await probeBwrap({
+      scratchRoot: this.#opts.scratchRoot,
+      init: this.#opts.init,
+      netnsPool: this.#opts.netnsPool,
+      preInitialized: this.#opts.preInitialized,
+      tools: this.#tools,
+      mountIntoPath: this.#mountIntoPath,
+      tag: this.#tag,
+      trial: (setup, network) => {
+        this.#setup = setup;
+        return this.#trial(network);
+      },
+    });
+    this.#setup = found.setup;
+    return found.capability;
   }
 
   /** Runs `/bin/sh -c 'exit 0'` in a sandbox; returns what went wrong, if anything. */
@@ -224,17 +167,20 @@ export class BwrapSandboxDriver implements SandboxDriver {
 
   /**
    * A sandbox with empty /var/task and /opt (directories on its read-only root) whose runtime
-   * waits for its function; `bind` attaches the code and layers inside its mount namespace.
+   * waits for its function; `bind` attaches the code and layers inside its mount namespace. Only
+   * where the probe found flint-mount-into working (`features.preInitialized`).
    */
-  async #startUnbound(spec: UnboundSandboxSpec): Promise<UnboundSandbox> {
+  async startUnbound(spec: UnboundSandboxSpec): Promise<UnboundSandbox> {
     const cap = await this.probe();
     if (!cap.available) throw new Error(`bwrap sandbox unavailable: ${cap.reason}`);
+    if (!cap.features.preInitialized) throw new Error(`bwrap: no pre-initialized runtimes here (${cap.notes?.find((n) => n.startsWith('no pre-initialized')) ?? 'disabled'})`);
     return this.#start({ ...spec, taskRoot: undefined, layers: [] }) as Promise<UnboundBwrapSandbox>;
   }
 
   async #start(spec: StartSpec): Promise<Sandbox> {
     preflightCommand(spec);
-    const tree = this.#tree!;
+    const setup = this.#setup!;
+    const tree = setup.tree;
     const uid = this.#allocateUid();
     const parts: SandboxParts = { tree, scratch: this.#scratch, layers: this.#layers, layerList: spec.layers, releaseUid: () => this.#uidsInUse.delete(uid) };
     try {
@@ -260,14 +206,14 @@ export class BwrapSandboxDriver implements SandboxDriver {
       const opt = await this.#layers.acquire(spec.layers);
       parts.layersAcquired = true;
 
-      const native = this.#init.kind === 'native';
+      const native = setup.init.kind === 'native';
       // A prepared network namespace (egress already attached) when the native launcher can enter it.
-      if (native) parts.netns = await this.#netns!.take(spec.network, { refill: spec.id !== PROBE_ID });
+      if (native) parts.netns = await setup.netns!.take(spec.network, { refill: spec.id !== PROBE_ID });
       // stdio of the bwrap process: 0-2 std, 3 info (bwrap writes), 4 seccomp program (we write),
       // 5 block (shell init only: we write once the namespace's first process is in the cgroup).
       const args = bwrapArgs({
-        rootEntries: this.#rootEntries,
-        ...(this.#localtime !== undefined ? { localtime: this.#localtime } : {}),
+        rootEntries: setup.rootEntries,
+        ...(setup.localtime !== undefined ? { localtime: setup.localtime } : {}),
         etcDir: this.#scratch.etcDir,
         sandboxDir: dir,
         uid,
@@ -281,18 +227,18 @@ export class BwrapSandboxDriver implements SandboxDriver {
         extra: extraHostDirs(spec.argv[0]),
         ...(this.#flintCa ? { flintCa: this.#flintCa } : {}),
         fds: { info: 3, seccomp: 4, ...(native ? {} : { block: 5 }) },
-        init: this.#init,
+        init: setup.init,
         command: spec.argv,
       });
       // Native: the launcher joins the cgroups and the prepared namespace, then execs bwrap, so
       // every process of the sandbox starts limited and nothing waits for a round trip.
-      const [file, argv] = this.#init.kind === 'native'
-        ? [this.#init.path, ['--launch', parts.netns!.path, ...parts.cgroup.procsFiles(), '--', this.#tools.bwrap, ...args]]
+      const [file, argv] = setup.init.kind === 'native'
+        ? [setup.init.path, ['--launch', parts.netns!.path, ...parts.cgroup.procsFiles(), '--', this.#tools.bwrap, ...args]]
         : [this.#tools.bwrap, args];
       // Exactly the environment the runtime gets: nothing of Flint's leaks in.
       const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', native ? 'ignore' : 'pipe'], env: withFlintCa(spec.env, this.#flintCa ? FLINT_CA_IN_SANDBOX : undefined) });
       parts.child = child;
-      (child.stdio as unknown as Writable[])[4]!.on('error', () => {}).end(this.#seccomp);
+      (child.stdio as unknown as Writable[])[4]!.on('error', () => {}).end(setup.seccomp);
       child.stdout!.on('data', (c: Buffer) => spec.onOutput(c, 'stdout'));
       child.stderr!.on('data', (c: Buffer) => spec.onOutput(c, 'stderr'));
       await new Promise<void>((resolve, reject) => { child.once('spawn', resolve); child.once('error', reject); });
@@ -306,10 +252,10 @@ export class BwrapSandboxDriver implements SandboxDriver {
         parts.initPid = await info;
         // The namespace's first process waits on the block fd: join the cgroup before it forks.
         parts.cgroup.addProcess(parts.initPid);
-        if (spec.network === 'default' && this.#egress) parts.egress = await SlirpEgress.start(this.#tools.slirp4netns, parts.initPid);
+        if (spec.network === 'default' && setup.egress) parts.egress = await SlirpEgress.start(this.#tools.slirp4netns, parts.initPid);
         (child.stdio as unknown as Writable[])[5]!.end('1');
       }
-      if (spec.taskRoot === undefined) return new UnboundBwrapSandbox(spec.id, this.runtimeApiAddress(), parts, this.#mountInto!);
+      if (spec.taskRoot === undefined) return new UnboundBwrapSandbox(spec.id, this.runtimeApiAddress(), parts, setup.mountInto!);
       return new BwrapSandbox(spec.id, this.runtimeApiAddress(), parts);
     } catch (err) {
       await new BwrapSandbox(spec.id, this.runtimeApiAddress(), parts).destroy().catch(() => {});
@@ -335,90 +281,4 @@ export class BwrapSandboxDriver implements SandboxDriver {
     if (cg.ok) await new CgroupTree(cg.layout, this.#tag).reapOrphans();
     this.#scratch.reapOrphans();
   }
-}
-
-/** What #start needs: a spec whose task root may be missing (an unbound sandbox: code comes at bind). */
-type StartSpec = Omit<SandboxSpec, 'taskRoot'> & { taskRoot: string | undefined };
-
-/** Reads bwrap's --info-fd JSON and returns the pid of the sandbox's first process. */
-function readInfo(stream: Readable, child: { once(ev: 'exit', fn: (code: number | null) => void): unknown }): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onExit = (code: number | null) => reject(new Error(`bwrap exited (${code}) before the sandbox started`));
-    child.once('exit', onExit);
-    stream.on('data', (c: Buffer) => {
-      text += c.toString();
-      const m = /"child-pid"\s*:\s*(\d+)/.exec(text);
-      if (m) {
-        stream.removeAllListeners('data');
-        stream.resume(); // drain to EOF, or the child's 'close' never comes
-        (child as unknown as NodeJS.EventEmitter).off('exit', onExit);
-        resolve(Number(m[1]));
-      }
-    });
-  });
-}
-
-/** The host's top-level system directories other than /usr, as symlinks (merged /usr) or directories. */
-function rootEntries(): RootEntry[] {
-  const out: RootEntry[] = [];
-  for (const name of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
-    const p = `/${name}`;
-    try {
-      const st = lstatSync(p);
-      if (st.isSymbolicLink()) out.push({ name, symlink: readlinkSync(p) });
-      else if (st.isDirectory()) out.push({ name });
-    } catch { /* absent on this host */ }
-  }
-  return out;
-}
-
-/** The host's /etc/localtime link target when it is a symlink to a zone file under /usr. */
-function localtimeLink(): string | undefined {
-  try {
-    if (!lstatSync('/etc/localtime').isSymbolicLink()) return undefined;
-    return realpathSync('/etc/localtime').startsWith('/usr/share/zoneinfo/') ? readlinkSync('/etc/localtime') : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * An interpreter installed outside /usr (e.g. a Node.js under /opt/node or a version manager's
- * directory) is bound read-only at its own path: its install prefix (the directory above bin/),
- * nothing else of where it lives.
- */
-function extraHostDirs(command: string | undefined): string[] {
-  if (!command || !command.startsWith('/')) return [];
-  for (const p of Object.values(SANDBOX_PATHS)) if (command.startsWith(p + '/')) return [];
-  if (!existsSync(command) || /^\/(usr|bin|sbin|lib|lib64)\//.test(realpathSync(command))) return [];
-  const prefix = join(command, '..', '..');
-  return prefix === '/' || prefix === '/usr' ? [] : [prefix];
-}
-
-/**
- * Fails like spawn() would for a command that is missing or not executable (ENOENT / EACCES), so
- * callers get the same errors as from the process driver, before any sandbox is built.
- */
-function preflightCommand(spec: StartSpec): void {
-  const cmd = spec.argv[0];
-  if (!cmd) throw new Error('sandbox: empty argv');
-  const inside: [string, string | undefined][] = [
-    [SANDBOX_PATHS.taskRoot, spec.taskRoot ?? ''],
-    [SANDBOX_PATHS.runtimeDir, spec.runtimeDir],
-    [SANDBOX_PATHS.opt, spec.layers.length > 0 ? undefined : ''],
-  ];
-  let host = cmd;
-  for (const [prefix, hostDir] of inside) {
-    if (!cmd.startsWith(prefix + '/')) continue;
-    if (hostDir === undefined) {
-      // /opt of several layers: the last layer holding the file wins, as in the merged view.
-      const rel = cmd.slice(prefix.length);
-      host = [...spec.layers].reverse().map((l) => l + rel).find((p) => existsSync(p)) ?? spec.layers[0]! + rel;
-    } else host = hostDir === '' ? '/nonexistent' + cmd : hostDir + cmd.slice(prefix.length);
-  }
-  const fail = (code: 'ENOENT' | 'EACCES') => Object.assign(new Error(`spawn ${cmd} ${code}`), { code, errno: code === 'ENOENT' ? -2 : -13, syscall: `spawn ${cmd}`, path: cmd });
-  let st;
-  try { st = statSync(host); } catch { throw fail('ENOENT'); }
-  if (!st.isFile() || (st.mode & 0o001) === 0) throw fail('EACCES');
 }

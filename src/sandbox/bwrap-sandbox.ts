@@ -86,7 +86,7 @@ export class BwrapSandbox implements Sandbox {
    */
   maxMemoryBytes(): number | undefined {
     if (this.#cleanup === undefined && this.#parts.cgroup) {
-      const peak = this.#parts.cgroup.memory().peakBytes;
+      const peak = this.#parts.cgroup.peakBytes();
       if (peak !== undefined) this.#peak = Math.max(this.#peak ?? 0, peak);
       const hwm = this.#runtimeHighWaterBytes();
       if (hwm !== undefined) this.#peak = Math.max(this.#peak ?? 0, hwm);

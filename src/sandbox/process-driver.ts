@@ -34,7 +34,8 @@ export class ProcessSandboxDriver implements SandboxDriver {
   }
 
   async probe(): Promise<SandboxCapability> {
-    return { available: true, isolated: false };
+    // Plain host processes: the host's network as it is, no cgroups; runtimes start ahead in the runtime directory.
+    return { available: true, isolated: false, features: { preInitialized: true, networkModes: ['default'], outbound: true } };
   }
 
   paths(spec: Pick<SandboxSpec, 'id' | 'taskRoot' | 'runtimeDir' | 'layers'>): SandboxPaths {

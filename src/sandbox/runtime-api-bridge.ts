@@ -1,10 +1,11 @@
 import { chmodSync, chownSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { RuntimeApiEndpoint } from '../ports/sandbox-driver.js';
 
 const NEXT_REQUEST = Buffer.from('GET /2018-06-01/runtime/invocation/next');
 
 /** Where a bridge's connections go: fixed, or looked up per connection (undefined: refused). */
-export type BridgeTarget = { host: string; port: number } | (() => { host: string; port: number } | undefined);
+export type BridgeTarget = RuntimeApiEndpoint | (() => RuntimeApiEndpoint | undefined);
 
 /**
  * Host end of a sandbox's way to one host TCP address: a unix socket (bind-mounted into the
@@ -12,6 +13,8 @@ export type BridgeTarget = { host: string; port: number } | (() => { host: strin
  * address on the host's loopback — the environment's Runtime API, or Flint's own front door. These
  * are the only ways out of an `isolated` sandbox, and the only host addresses a `default` one can
  * reach through its loopback.
+ *
+ * A target served in this process (`accept`) gets the unix socket itself: nothing is copied.
  *
  * The Runtime API's bridge also notices the runtime's first `GET .../invocation/next`: that request ends the init phase
  * (Lambda's definition), which is when the driver applies the function's CPU share.
@@ -47,6 +50,24 @@ export class RuntimeApiBridge {
     const to = typeof target === 'function' ? target() : target;
     if (!to) {
       inbound.destroy();
+      return;
+    }
+    if (to.accept) {
+      // Served in this process: the connection goes straight into its HTTP server.
+      this.#sockets.add(inbound);
+      inbound.on('close', () => this.#sockets.delete(inbound));
+      inbound.setNoDelay(true);
+      let first: (() => void) | undefined;
+      if (!this.#sawNext && this.#onFirstNext) {
+        first = () => {
+          if (this.#sawNext) return;
+          this.#sawNext = true;
+          const fn = this.#onFirstNext;
+          this.#onFirstNext = undefined;
+          fn?.();
+        };
+      }
+      to.accept(inbound, first);
       return;
     }
     const outbound = connect(to.port, to.host);

@@ -1,10 +1,12 @@
-import type { SandboxDriver } from '../ports/sandbox-driver.js';
+import type { SandboxDriver, SandboxFeatures } from '../ports/sandbox-driver.js';
 
 /** Driver names from strongest isolation to weakest: what `auto` tries, in order. */
 export const DRIVER_STRENGTH = ['bwrap', 'process'] as const;
 
 export interface DriverSelection {
   driver: SandboxDriver;
+  /** What its sandboxes can do here, as its probe found it. */
+  features: SandboxFeatures;
   /** One line for the startup log: the active driver and, where it fell back, why. */
   summary: string;
 }
@@ -34,7 +36,7 @@ export async function selectSandboxDriver(setting: string, factories: Readonly<R
     }
     const details = [cap.isolated ? 'isolated' : 'NOT isolated: functions run as plain host processes', ...(cap.notes ?? [])];
     const fellBack = skipped.length > 0 ? `; fell back because ${skipped.join('; ')}` : '';
-    return { driver, summary: `flint: sandbox driver ${name} (${details.join('; ')})${fellBack}` };
+    return { driver, features: cap.features, summary: `flint: sandbox driver ${name} (${details.join('; ')})${fellBack}` };
   }
   throw new Error(`FLINT_SANDBOX=${setting}: no usable sandbox driver (${skipped.join('; ')})`);
 }

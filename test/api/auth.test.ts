@@ -122,10 +122,10 @@ test('api: an unknown path gets a JSON UnknownOperationException naming it', asy
 });
 
 test('api: a model operation Flint does not serve names itself', async () => {
-  const r = await send({ path: '/2020-04-22/code-signing-configs' });
+  const r = await send({ path: '/2025-11-30/capacity-providers' });
   assert.equal(r.status, 501);
   assert.equal(r.type, 'UnsupportedOperationException');
-  assert.match(r.body.message, /ListCodeSigningConfigs/);
+  assert.match(r.body.message, /ListCapacityProviders/);
 });
 
 test('api: GET /health answers 200 without a signature', async () => {

@@ -13,9 +13,9 @@ import { signedFetch } from '../helpers/signed-fetch.js';
 
 /** Requests the SDK would not send as-is (raw, signed), and every form of function name and qualifier. */
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function';
-/** The published model's NamespacedFunctionName pattern (the one Flint's front door checks). */
+/** NamespacedFunctionName's pattern as AWS answers today (the published model's plus `(eusc-)?`). */
 const NAMESPACED_NAME_PATTERN =
-  '(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?';
+  '(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?';
 
 let h: Harness;
 let zipB64: string;

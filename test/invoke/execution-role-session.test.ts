@@ -7,13 +7,14 @@ import type { Credential } from '../../src/domain/principal.js';
 import type { RoleCredentials } from '../../src/ports/role-credentials.js';
 import type { FunctionConfiguration } from '../../src/domain/records.js';
 import { EnvironmentSession, ROLE_CANNOT_BE_ASSUMED } from '../../src/invoke/environment-session.js';
-import { ExecutionEnvironment } from '../../src/invoke/execution-environment.js';
+import { LocalExecutionEnvironment } from '../../src/invoke/execution-environment.js';
 import { RuntimeCatalog } from '../../src/invoke/runtime-catalog.js';
 import { SessionCredentials } from '../helpers/in-memory-role-credentials.js';
 import { FileLogStorage } from '../../src/store/file-log-storage.js';
 import { ProcessSandboxDriver } from '../../src/sandbox/process-driver.js';
 import { runtimeFilesDir } from '../../src/runtimes/runtime-files.js';
 import { until } from '../helpers/until.js';
+import { withTimers } from '../../src/app/system-clock.js';
 
 const HOUR = 3_600_000;
 const ROLE = 'arn:aws:iam::000000000000:role/service-role/exec';
@@ -125,9 +126,9 @@ function environment(credentials: RoleCredentials, clock: ReturnType<typeof mova
   const runtimes = new RuntimeCatalog({ runtimeFilesDir: runtimeFilesDir(), nodePath: process.execPath, nodeVersion: process.versions.node, pythonPath: '/usr/bin/python3' });
   const config = { FunctionName: 'role-fn', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: ROLE, MemorySize: 128, Timeout: 5 } as unknown as FunctionConfiguration;
   const logs = new FileLogStorage(join(root, 'logs'), () => clock.now());
-  const env = new ExecutionEnvironment(
+  const env = new LocalExecutionEnvironment(
     { functionName: 'role-fn', version: '$LATEST', config, runtime: runtimes.resolve(config, code, []), codeDir: code, layerDirs: [], initializationType: 'on-demand' },
-    { driver: new ProcessSandboxDriver({ scratchDir: join(root, 'sandboxes') }), runtimes, logs, credentials, clock, region: 'us-east-1', initTimeoutMs: 10_000, credentialTtlMs: HOUR },
+    { driver: new ProcessSandboxDriver({ scratchDir: join(root, 'sandboxes') }), runtimes, logs, credentials, clock: withTimers(clock), region: 'us-east-1', initTimeoutMs: 10_000, credentialTtlMs: HOUR },
   );
   const input = (n: number) => ({ requestId: `req-${n}`, payload: Buffer.from('{}'), invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:role-fn', traceId: 'Root=1-0-0' });
   return { env, input, cleanup: () => rmSync(root, { recursive: true, force: true }) };

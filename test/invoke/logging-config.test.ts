@@ -59,7 +59,7 @@ for (const sandbox of ['process', 'bwrap'] as const) describe(`logging-config in
   for (const runtime of RUNTIMES) {
     test(`logging-config/${sandbox}/${runtime}: a pre-initialized runtime bound to a JSON function logs JSON at its level`, async (t) => {
       if (skip) return t.skip(skip);
-      if (!h!.app.dataPlane.driver.startUnbound) return t.skip('this driver offers no pre-initialized runtimes');
+      if (!h!.app.dataPlane.features.preInitialized) return t.skip('this driver offers no pre-initialized runtimes');
       // A cold start of a Text function makes the key (runtime, 256 MB) known; the pool then starts a runtime for it.
       await deploy(h!, { name: fn(runtime, 'stem-text'), scenario: 'log-levels', runtime, memory: 256 });
       await invoke(h!, fn(runtime, 'stem-text'), {});

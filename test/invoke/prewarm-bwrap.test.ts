@@ -18,7 +18,7 @@ let skip: string | false = false;
 before(async () => {
   try {
     h = await startHarness({ sandbox: 'bwrap', prewarmPerRuntime: 1 });
-    if (!h.app.dataPlane.driver.startUnbound) throw new Error('the bwrap driver offers no pre-initialized runtimes here (see its startup notes)');
+    if (!h.app.dataPlane.features.preInitialized) throw new Error('the bwrap driver offers no pre-initialized runtimes here (see its startup notes)');
   } catch (err) {
     if (process.env['CI'] === 'true' && process.getuid?.() === 0) throw err;
     skip = `bwrap pre-initialized runtimes are not available here: ${(err as Error).message}`;

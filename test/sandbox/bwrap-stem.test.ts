@@ -45,7 +45,7 @@ describe('bwrap pre-initialized sandboxes', () => {
 
   before(async () => {
     cap = await driver.probe();
-    const why = !cap.available ? cap.reason : !driver.startUnbound ? cap.notes?.find((n) => n.includes('pre-initialized')) : undefined;
+    const why = !cap.available ? cap.reason : !cap.features.preInitialized ? cap.notes?.find((n) => n.includes('pre-initialized')) : undefined;
     if (why !== undefined) {
       if (process.env['CI'] && process.getuid?.() === 0) throw new Error(`bwrap pre-initialized sandboxes unavailable in CI: ${why}`);
       skip = `bwrap pre-initialized sandboxes unavailable here: ${why}`;
@@ -163,7 +163,8 @@ describe('bwrap pre-initialized sandboxes', () => {
     const broken = new BwrapSandboxDriver({ tools: { mountInto: '/bin/false' } });
     const c = await broken.probe();
     assert.equal(c.available, true);
-    assert.equal(broken.startUnbound, undefined);
+    assert.equal(c.features.preInitialized, false);
+    await assert.rejects(broken.startUnbound({ id: 'never', runtimeDir: '/usr/share', argv: ['/bin/true'], env: {}, memoryMb: 128, ephemeralStorageMb: 16, runtimeApi: { host: '127.0.0.1', port: 9 }, network: 'isolated', onOutput: () => {} }), /no pre-initialized runtimes here/);
     assert.ok(c.notes?.some((n) => n.startsWith('no pre-initialized runtimes (flint-mount-into does not work here')), JSON.stringify(c.notes));
     const r = await runNode(broken, api, fx, 'console.log(JSON.stringify(require("fs").readFileSync("/var/task/code.txt", "utf8")))');
     assert.equal(r.json, 'function code\n');

@@ -254,7 +254,7 @@ describe('sandbox escape suite (bwrap)', () => {
 
   it('escape: a pre-initialized sandbox, once bound to its code and layers, holds the same file, process and syscall attempts', async (t) => {
     if (skip) return t.skip(skip);
-    if (!driver.startUnbound) return t.skip(`no pre-initialized sandboxes here: ${cap.notes?.join('; ')}`);
+    if (!cap.features.preInitialized) return t.skip(`no pre-initialized sandboxes here: ${cap.notes?.join('; ')}`);
     const secrets = {
       "Flint's data dir (master key)": join(hostDir, 'data', 'master.key'),
       "another function's code": join(hostDir, 'data', 'code', 'other-function', 'index.js'),

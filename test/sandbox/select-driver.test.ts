@@ -6,9 +6,10 @@ import { selectSandboxDriver } from '../../src/sandbox/select-driver.js';
 function fake(name: string, cap: SandboxCapability): () => SandboxDriver {
   return () => ({ name, probe: async () => cap } as unknown as SandboxDriver);
 }
-const bwrapOk = fake('bwrap', { available: true, isolated: true, notes: ['cgroup v1', 'native init'] });
-const bwrapMissing = fake('bwrap', { available: false, isolated: true, reason: 'bubblewrap not found at /usr/bin/bwrap (apt-get install bubblewrap)' });
-const processOk = fake('process', { available: true, isolated: false });
+const NONE = { preInitialized: false, networkModes: [], outbound: false };
+const bwrapOk = fake('bwrap', { available: true, isolated: true, features: { preInitialized: true, networkModes: ['default', 'isolated'], outbound: true, cgroupVersion: 1 }, notes: ['cgroup v1', 'native init'] });
+const bwrapMissing = fake('bwrap', { available: false, isolated: true, features: NONE, reason: 'bubblewrap not found at /usr/bin/bwrap (apt-get install bubblewrap)' });
+const processOk = fake('process', { available: true, isolated: false, features: { preInitialized: true, networkModes: ['default'], outbound: true } });
 
 test('select-driver: auto picks bwrap when it works and says so', async () => {
   const s = await selectSandboxDriver('auto', { bwrap: bwrapOk, process: processOk });

@@ -3,6 +3,7 @@ import type { FunctionService } from '../../control/function-service.js';
 import type { ExecutionRoles } from '../../ports/execution-roles.js';
 import { AccessDeniedException, InvalidParameterValueException } from '../../domain/errors.js';
 import { configurationFailure, startFailure } from '../../control/function-secrets.js';
+import type { CodeSigningConfigService } from '../../control/code-signing-config-service.js';
 
 /**
  * A function's execution role, as Lambda checks it when it is set: the caller must be allowed to
@@ -58,12 +59,15 @@ function environmentFor<T extends Record<string, unknown>>(config: T, ctx: Reque
 }
 
 /** Lambda's function operations → FunctionService. */
-export function functionHandlers(functions: FunctionService, roles?: ExecutionRoles): OperationHandlers {
+export function functionHandlers(functions: FunctionService, roles?: ExecutionRoles, codeSigning?: CodeSigningConfigService): OperationHandlers {
   return {
-    CreateFunction: (input, ctx) => {
+    CreateFunction: async (input, ctx) => {
       checkExecutionRole(roles, input.Role, ctx);
       checkKeyAccess(input.KMSKeyArn, ctx);
-      return functions.create(input);
+      codeSigning?.checkNewFunction(input.CodeSigningConfigArn);
+      const out = await functions.create(input);
+      codeSigning?.attachNew(out.FunctionName, input.CodeSigningConfigArn);
+      return out;
     },
     GetFunction: (input, ctx) => {
       const out = functions.getFunction(input, ctx.endpoint);
@@ -71,7 +75,10 @@ export function functionHandlers(functions: FunctionService, roles?: ExecutionRo
     },
     GetFunctionConfiguration: (input, ctx) => environmentFor(functions.getConfiguration(input), ctx),
     ListFunctions: (input) => functions.list(input),
-    UpdateFunctionCode: (input) => functions.updateCode(input),
+    UpdateFunctionCode: (input) => {
+      codeSigning?.checkCodeUpdate(input.FunctionName);
+      return functions.updateCode(input);
+    },
     UpdateFunctionConfiguration: (input, ctx) => {
       checkExecutionRole(roles, input.Role, ctx);
       checkKeyAccess(input.KMSKeyArn, ctx);

@@ -1,13 +1,4 @@
-import type { MetadataStore } from '../../ports/metadata-store.js';
-import {
-  COLLECTIONS,
-  key,
-  versionKey,
-  type AliasRecord,
-  type EventInvokeConfigRecord,
-  type FunctionRecord,
-  type FunctionVersionRecord,
-} from '../../domain/records.js';
+import type { FunctionReadModel } from '../../ports/function-read-model.js';
 import {
   DEFAULT_MAX_EVENT_AGE_SECONDS,
   DEFAULT_MAX_RETRY_ATTEMPTS,
@@ -21,20 +12,20 @@ export interface AsyncSettings {
 }
 
 /**
- * What the async path reads from the metadata store: does a function/qualifier exist, which
+ * What the async path reads through the function read model (the sync path's qualifier rule): does a function/qualifier exist, which
  * version does a qualifier designate, its async-invoke config and its dead-letter target.
  * Read on every attempt, not only at enqueue: Lambda applies the configuration current when the
  * event runs (a config changed while events wait applies to them).
  */
 export class AsyncFunctionLookup {
-  readonly #store: MetadataStore;
+  readonly #read: FunctionReadModel;
 
-  constructor(store: MetadataStore) {
-    this.#store = store;
+  constructor(read: FunctionReadModel) {
+    this.#read = read;
   }
 
   functionExists(name: string): boolean {
-    return this.#store.collection<FunctionRecord>(COLLECTIONS.functions).get(name) !== undefined;
+    return this.#read.function(name) !== undefined;
   }
 
   /**
@@ -42,11 +33,7 @@ export class AsyncFunctionLookup {
    * version; undefined when it does not exist.
    */
   versionOf(name: string, qualifier: string): string | undefined {
-    if (qualifier === '$LATEST' || /^\d+$/.test(qualifier)) {
-      const rec = this.#store.collection<FunctionVersionRecord>(COLLECTIONS.functionVersions).get(key(name, versionKey(qualifier)));
-      return rec ? rec.config.Version : undefined;
-    }
-    return this.#store.collection<AliasRecord>(COLLECTIONS.aliases).get(key(name, qualifier))?.FunctionVersion;
+    return this.#read.resolve(name, qualifier)?.record.config.Version;
   }
 
   exists(name: string, qualifier: string): boolean {
@@ -55,7 +42,7 @@ export class AsyncFunctionLookup {
 
   /** Async settings for (function, qualifier): the stored config, Lambda's defaults otherwise. */
   settings(name: string, qualifier: string): AsyncSettings {
-    const doc = this.#store.collection<Partial<EventInvokeConfigRecord>>(COLLECTIONS.eventInvokeConfigs).get(key(name, qualifier));
+    const doc = this.#read.eventInvokeConfig(name, qualifier);
     const s: AsyncSettings = {
       maxRetryAttempts: doc?.MaximumRetryAttempts ?? DEFAULT_MAX_RETRY_ATTEMPTS,
       maxEventAgeSeconds: doc?.MaximumEventAgeInSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS,
@@ -70,7 +57,6 @@ export class AsyncFunctionLookup {
   /** DeadLetterConfig.TargetArn of the version that ran (or that the qualifier designates). */
   deadLetterTarget(name: string, version: string | undefined): string | undefined {
     if (version === undefined) return undefined;
-    const rec = this.#store.collection<FunctionVersionRecord>(COLLECTIONS.functionVersions).get(key(name, versionKey(version)));
-    return rec?.config.DeadLetterConfig?.TargetArn || undefined;
+    return this.#read.version(name, version)?.config.DeadLetterConfig?.TargetArn || undefined;
   }
 }

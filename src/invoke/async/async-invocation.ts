@@ -1,7 +1,9 @@
 import type { Clock } from '../../ports/clock.js';
 import type { EventQueue } from '../../ports/event-queue.js';
 import type { Invoker } from '../../ports/invoker.js';
+import type { FunctionReadModel } from '../../ports/function-read-model.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
+import { StoredFunctionReadModel } from '../../control/stored-function-read-model.js';
 import type { AsyncEventMetrics } from '../../ports/metrics.js';
 import type { Arns } from '../../domain/function-name.js';
 import type { InvocationTargets } from '../invoke-service.js';
@@ -35,6 +37,8 @@ export interface AsyncInvocation {
 export function createAsyncInvocation(deps: {
   queue: EventQueue;
   store: MetadataStore;
+  /** How functions, versions and their async configs are read (the data plane's read model); over `store` when not given. */
+  functions?: FunctionReadModel;
   /** Resolves FunctionName + Qualifier like the sync Invoke (FunctionService). */
   targets: InvocationTargets;
   invoker: Invoker;
@@ -50,7 +54,7 @@ export function createAsyncInvocation(deps: {
   /** SQS-compatible queues, for destinations and dead-letter targets that name a queue. */
   queues?: MessageQueues;
 }): AsyncInvocation {
-  const lookup = new AsyncFunctionLookup(deps.store);
+  const lookup = new AsyncFunctionLookup(deps.functions ?? new StoredFunctionReadModel(deps.store));
   const router = new DestinationRouter({ lookup, region: deps.arns.region, uuid: deps.uuid, ...(deps.queues ? { queues: deps.queues } : {}) });
   const handler = new AsyncEventHandler({
     queue: deps.queue,

@@ -1,4 +1,5 @@
 import type { Sandbox } from '../../ports/sandbox-driver.js';
+import type { Timer, TimerClock } from '../../ports/clock.js';
 import type { RuntimeFamily } from '../runtime-catalog.js';
 
 /**
@@ -28,12 +29,16 @@ const HOLD_CHECK_MS = 250;
  * A timer for `ms` that, with a debugger holding the environment, fires only once nothing holds it
  * any more (checked every quarter second after the deadline). Returns the cancel function.
  */
-export function debugAwareTimer(debug: EnvironmentDebug | undefined, ms: number, fire: () => void): () => void {
-  let timer: NodeJS.Timeout;
+export function debugAwareTimer(clock: TimerClock, debug: EnvironmentDebug | undefined, ms: number, fire: () => void): () => void {
+  if (!debug) {
+    const plain = clock.setTimeout(fire, ms);
+    return () => clock.clearTimer(plain);
+  }
+  let timer: Timer;
   const check = (): void => {
-    if (debug?.holding()) timer = setTimeout(check, HOLD_CHECK_MS);
+    if (debug.holding()) timer = clock.setTimeout(check, HOLD_CHECK_MS);
     else fire();
   };
-  timer = setTimeout(check, ms);
-  return () => clearTimeout(timer);
+  timer = clock.setTimeout(check, ms);
+  return () => clock.clearTimer(timer);
 }

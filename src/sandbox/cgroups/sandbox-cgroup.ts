@@ -26,6 +26,8 @@ export interface SandboxCgroup {
   addProcess(pid: number): void;
   setCpuQuota(quotaUs: number | undefined, periodUs: number): void;
   memory(): MemoryEvidence;
+  /** memory().peakBytes alone: one file read, for every invocation's REPORT. */
+  peakBytes(): number | undefined;
   pids(): number[];
   /** Kill every process in it, wait until it is empty, remove it. Idempotent. */
   destroy(): Promise<void>;
@@ -133,8 +135,12 @@ export class SandboxCgroupV1 implements SandboxCgroup {
   memory(): MemoryEvidence {
     return {
       oomKills: readKeyed(join(this.#memory, 'memory.oom_control'), 'oom_kill'),
-      peakBytes: readNumber(join(this.#memory, 'memory.max_usage_in_bytes')),
+      peakBytes: this.peakBytes(),
     };
+  }
+
+  peakBytes(): number | undefined {
+    return readNumber(join(this.#memory, 'memory.max_usage_in_bytes'));
   }
 
   pids(): number[] {
@@ -176,8 +182,12 @@ export class SandboxCgroupV2 implements SandboxCgroup {
   memory(): MemoryEvidence {
     return {
       oomKills: readKeyed(join(this.#dir, 'memory.events'), 'oom_kill'),
-      peakBytes: readNumber(join(this.#dir, 'memory.peak')),
+      peakBytes: this.peakBytes(),
     };
+  }
+
+  peakBytes(): number | undefined {
+    return readNumber(join(this.#dir, 'memory.peak'));
   }
 
   pids(): number[] {

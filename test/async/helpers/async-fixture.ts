@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { StoredFunctionReadModel } from '../../../src/control/stored-function-read-model.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteMetadataStore } from '../../../src/store/sqlite-metadata-store.js';
@@ -131,7 +132,7 @@ export function createFixture(opts: { manualClock?: boolean } = {}): Fixture {
       });
     },
     stepper(timeScale = 1) {
-      const lookup = new AsyncFunctionLookup(store);
+      const lookup = new AsyncFunctionLookup(new StoredFunctionReadModel(store));
       const router = new DestinationRouter({ lookup, region: REGION, uuid });
       const handler = new AsyncEventHandler({ queue, invoker, lookup, router, arns, clock, timeScale, log });
       const asyncInvoker = new AsyncInvoker({ queue, targets: functions, clock, uuid });

@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EnvironmentPool } from '../../src/invoke/environment-pool.js';
+import type { EnvironmentBinding } from '../../src/invoke/environment-contract.js';
+import { DEFAULT_HOST_AWARE } from '../../src/invoke/host-aware-placement.js';
+import type { CpuSaturation } from '../../src/ports/cpu-signals.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { FakeEnvironment } from './fake-environment.js';
+
+const binding = async (): Promise<EnvironmentBinding> => ({ functionName: 'fn', version: '$LATEST' } as unknown as EnvironmentBinding);
+const input = { requestId: 'r', payload: Buffer.from('{}'), invokedFunctionArn: 'arn', traceId: 't' };
+const SATURATED: CpuSaturation = { stall: 1, runnablePerCpu: 3 };
+const ROOM: CpuSaturation = { stall: 0.05, runnablePerCpu: 0.5 };
+
+/** A pool whose environments take 50 ms (fake) to start, under a CPU signal the test sets. */
+function setup(enabled = true) {
+  const clock = new FakeClock();
+  const created: FakeEnvironment[] = [];
+  let saturation = SATURATED;
+  const pool = new EnvironmentPool({
+    clock,
+    create: (b) => {
+      const env = new FakeEnvironment(b, clock, { autoInit: false });
+      created.push(env);
+      clock.setTimeout(() => env.initDone(true), 50);
+      return env;
+    },
+    idleTimeoutMs: 60_000,
+    maxLifetimeMs: 3_600_000,
+    hostAware: { signals: { read: () => saturation, degraded: undefined }, settings: { ...DEFAULT_HOST_AWARE, enabled } },
+  });
+  const run = () => pool.run('fn', '$LATEST', binding, { provisioned: false, timeoutMs: 3000 }, (env, start) => env.invoke(input).then(() => ({ id: env.id, start })));
+  return { clock, pool, created, run, signal: (s: CpuSaturation) => (saturation = s) };
+}
+
+async function turns(clock: FakeClock): Promise<void> {
+  for (let i = 0; i < 5; i++) await clock.advance(0);
+}
+
+/** One cold invocation (start 50 ms) then one warm one of 2 ms: the pool's figures for the version. */
+async function warmUp(s: ReturnType<typeof setup>): Promise<FakeEnvironment> {
+  const cold = s.run();
+  await s.clock.advance(50);
+  await turns(s.clock);
+  s.created[0]!.reply();
+  assert.equal((await cold).start, 'cold');
+  const warm = s.run();
+  await turns(s.clock);
+  await s.clock.advance(2);
+  s.created[0]!.reply();
+  assert.equal((await warm).start, 'warm');
+  return s.created[0]!;
+}
+
+test('pool host-aware: on saturated CPUs a request for a short CPU-bound version waits for the busy environment and gets it warm', async () => {
+  const s = setup();
+  try {
+    const env = await warmUp(s);
+    const first = s.run();
+    await turns(s.clock);
+    assert.ok(env.pending);
+    const second = s.run();
+    await turns(s.clock);
+    assert.equal(s.created.length, 1, 'no second environment while the first frees up');
+    await s.clock.advance(1);
+    env.reply();
+    assert.equal((await first).start, 'warm');
+    await turns(s.clock);
+    env.reply();
+    assert.deepEqual(await second, { id: env.id, start: 'warm' });
+    assert.equal(s.created.length, 1);
+  } finally {
+    await s.pool.close();
+  }
+});
+
+test('pool host-aware: the wait is brief — past it the request gets a new environment', async () => {
+  const s = setup();
+  try {
+    const env = await warmUp(s);
+    const first = s.run();
+    await turns(s.clock);
+    const second = s.run();
+    await turns(s.clock);
+    // Expected wait 2 ms: the pool waits at most twice that, then starts another.
+    await s.clock.advance(4);
+    await turns(s.clock);
+    assert.equal(s.created.length, 2);
+    await s.clock.advance(50);
+    await turns(s.clock);
+    s.created[1]!.reply();
+    assert.equal((await second).start, 'cold');
+    env.reply();
+    await first;
+  } finally {
+    await s.pool.close();
+  }
+});
+
+test('pool host-aware: CPUs with room, or the setting off (Lambda), start a new environment at once', async () => {
+  for (const [enabled, saturation] of [[true, ROOM], [false, SATURATED]] as const) {
+    const s = setup(enabled);
+    try {
+      s.signal(saturation);
+      const env = await warmUp(s);
+      const first = s.run();
+      await turns(s.clock);
+      const second = s.run();
+      await turns(s.clock);
+      assert.equal(s.created.length, 2, `enabled=${enabled}`);
+      env.reply();
+      await first;
+      await s.clock.advance(50);
+      await turns(s.clock);
+      s.created[1]!.reply();
+      assert.equal((await second).start, 'cold');
+    } finally {
+      await s.pool.close();
+    }
+  }
+});

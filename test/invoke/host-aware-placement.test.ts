@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_HOST_AWARE, waitOrStart, type WaitOrStartInput } from '../../src/invoke/host-aware-placement.js';
+import { parseCgroupCpuStat, parseLoadavgRunning, parsePressure, parseProcsRunning, saturationBetween, type CpuReading } from '../../src/sandbox/proc-cpu-readings.js';
+import { ProcCpuSignals } from '../../src/sandbox/proc-cpu-signals.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'host-signals');
+const file = (...p: string[]) => readFileSync(join(FIXTURES, ...p), 'utf8');
+
+/** A recorded reading, taken `at` ms (the recordings' spacing). */
+function reading(dir: string, at: number): CpuReading {
+  const psi = parsePressure(file(dir, 'pressure-cpu'))!;
+  const cfs = parseCgroupCpuStat(file(dir, 'cgroup-cpu.stat'))!;
+  return { at, psi, runnable: parseProcsRunning(file(dir, 'stat'))!, cfs };
+}
+
+const shared = saturationBetween(reading('shared-a', 0), reading('shared-b', 1000), 2);
+const busy = saturationBetween(reading('busy-a', 0), reading('busy-b', 500), 2);
+const echoLike: Omit<WaitOrStartInput, 'saturation'> = { busy: 32, waiting: 0, typicalDurationMs: 1.5, typicalStartMs: 60, timeoutMs: 3000 };
+
+test('signals: the recorded /proc files parse (PSI some line, procs_running, loadavg, cgroup v1 and v2 cpu.stat)', () => {
+  assert.deepEqual(parsePressure(file('shared-a', 'pressure-cpu')), { avg10: 35.44, totalUs: 5914505120 });
+  assert.equal(parseProcsRunning(file('busy-a', 'stat')), 7);
+  assert.equal(parseLoadavgRunning(file('busy-a', 'loadavg')), 7);
+  assert.deepEqual(parseCgroupCpuStat(file('throttled', 'cgroup-cpu-b.stat')), { periods: 20, throttled: 20 });
+  // cgroup v2 writes the same counter names (with usage_usec and throttled_usec around them).
+  assert.deepEqual(parseCgroupCpuStat('usage_usec 10\nuser_usec 5\nsystem_usec 5\nnr_periods 40\nnr_throttled 10\nthrottled_usec 900\n'), { periods: 40, throttled: 10 });
+  assert.equal(parsePressure('full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n'), undefined);
+});
+
+test('signals: saturation from recorded readings — the stall share from PSI total growth, runnable per CPU, throttled periods', () => {
+  // The shared host: one runnable task besides the reader (0.5 per CPU), and 4.4 ms stalled in
+  // that second though avg10 still said 35 %: the totals are live, avg10 trails.
+  assert.equal(shared.runnablePerCpu, 0.5);
+  assert.equal(shared.stall, 0.0044);
+  assert.equal(waitOrStart({ ...echoLike, saturation: shared }, DEFAULT_HOST_AWARE).kind, 'start');
+  // six busy loops on 2 CPUs: 6 runnable besides the reader, the CPUs stalled the whole interval.
+  assert.equal(busy.runnablePerCpu, 3);
+  assert.equal(busy.stall, 1);
+  // No quota on the root cgroup: no period passed, so no throttling figure.
+  assert.equal(busy.throttled, undefined);
+  const t = saturationBetween({ at: 0, runnable: 2, cfs: parseCgroupCpuStat(file('throttled', 'cgroup-cpu-a.stat'))! }, { at: 1000, runnable: 2, cfs: parseCgroupCpuStat(file('throttled', 'cgroup-cpu-b.stat'))! }, 2);
+  assert.equal(t.throttled, 1);
+  assert.equal(t.stall, undefined);
+  // Without a previous reading the stall is PSI's avg10.
+  assert.equal(saturationBetween(undefined, reading('busy-a', 0), 2).stall, 0.4422);
+});
+
+test('placement: on the recorded saturated host a CPU-bound version waits briefly for a busy environment', () => {
+  const d = waitOrStart({ ...echoLike, saturation: busy }, DEFAULT_HOST_AWARE);
+  assert.equal(d.kind, 'wait');
+  assert.ok(d.kind === 'wait' && d.maxWaitMs > 0 && d.maxWaitMs <= DEFAULT_HOST_AWARE.maxWaitMs);
+});
+
+test('placement: turned off it is Lambda\'s behaviour — a new environment whatever the signal', () => {
+  const d = waitOrStart({ ...echoLike, saturation: busy }, { ...DEFAULT_HOST_AWARE, enabled: false });
+  assert.equal(d.kind, 'start');
+});
+
+test('placement: CPUs with room (no stall, short run queue, no throttling) get a new environment', () => {
+  assert.equal(waitOrStart({ ...echoLike, saturation: { stall: 0.1, runnablePerCpu: 0.5 } }, DEFAULT_HOST_AWARE).kind, 'start');
+});
+
+test('placement: a throttled cgroup (a container CPU limit) counts as saturated even with a short run queue', () => {
+  assert.equal(waitOrStart({ ...echoLike, saturation: { runnablePerCpu: 0.5, throttled: 1 } }, DEFAULT_HOST_AWARE).kind, 'wait');
+});
+
+test('placement: sleepers (invocations longer than a start) get a new environment even on a saturated host — no queuing behind them', () => {
+  assert.equal(waitOrStart({ ...echoLike, typicalDurationMs: 200, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'start');
+});
+
+test('placement: nothing to wait for, no figures yet, or no signal: a new environment', () => {
+  assert.equal(waitOrStart({ ...echoLike, busy: 0, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'start');
+  assert.equal(waitOrStart({ ...echoLike, typicalDurationMs: undefined, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'start');
+  assert.equal(waitOrStart({ ...echoLike, typicalStartMs: undefined, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'start');
+  assert.equal(waitOrStart({ ...echoLike, saturation: undefined }, DEFAULT_HOST_AWARE).kind, 'start');
+});
+
+test('placement: a queue ahead longer than a start gets a new environment', () => {
+  // 2 busy environments of 20 ms each and 9 requests already waiting: ~100 ms ahead > a 60 ms start.
+  assert.equal(waitOrStart({ ...echoLike, busy: 2, waiting: 9, typicalDurationMs: 20, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'start');
+  assert.equal(waitOrStart({ ...echoLike, busy: 2, waiting: 1, typicalDurationMs: 20, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'wait');
+});
+
+test('placement: the wait never goes past the function\'s timeout budget', () => {
+  const d = waitOrStart({ ...echoLike, busy: 1, typicalDurationMs: 30, typicalStartMs: 5000, timeoutMs: 40, saturation: busy }, DEFAULT_HOST_AWARE);
+  assert.deepEqual(d.kind === 'wait' ? d.maxWaitMs : d.kind, 10);
+  assert.equal(waitOrStart({ ...echoLike, typicalDurationMs: 30, typicalStartMs: 5000, timeoutMs: 30, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'start');
+});
+
+test('signals: without PSI the sampler says so once and decides from the run queue and cgroup alone', () => {
+  const s = new ProcCpuSignals({ files: { pressure: join(FIXTURES, 'no-such-file'), stat: join(FIXTURES, 'busy-a', 'stat'), cgroupCpuStat: join(FIXTURES, 'busy-a', 'cgroup-cpu.stat') }, cpus: 2 });
+  assert.match(s.degraded ?? '', /^no CPU pressure \(PSI\) at .*no-such-file: deciding from the run queue alone/);
+  const r = s.read();
+  assert.equal(r.stall, undefined);
+  assert.equal(r.runnablePerCpu, 3);
+  const full = new ProcCpuSignals({ files: { pressure: join(FIXTURES, 'busy-a', 'pressure-cpu'), stat: join(FIXTURES, 'busy-a', 'stat'), cgroupCpuStat: join(FIXTURES, 'busy-a', 'cgroup-cpu.stat') }, cpus: 2 });
+  assert.equal(full.degraded, undefined);
+  assert.equal(full.read().stall, 0.4422);
+});
