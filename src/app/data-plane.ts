@@ -155,6 +155,8 @@ export function createDataPlane(deps: {
   });
   const leases = new ConcurrencyLeases();
   const dev = new DevSessions({ retire: (fn, version) => pool.retire(fn, version) });
+  // A deleted function's folder and debug session go with it (a new function of the same name starts clean).
+  deps.events.subscribe((e) => { if (e.type === 'function-deleted') void dev.forget(e.functionName); });
   const functions = new StoredFunctionReadModel(deps.store);
   const invoke = new InvokeService({
     dev,
