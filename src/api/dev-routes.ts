@@ -23,6 +23,8 @@ export interface DevRouteDeps {
   lookup(functionName: string): { name: string; arn: string };
   /** The server's data directory: a code folder may neither lie in it nor hold it. */
   dataDir: string;
+  /** The sandbox driver runs functions under a uid of their own (bwrap): a folder must be readable by others. */
+  sandboxOwnUser: boolean;
 }
 
 /**
@@ -72,7 +74,7 @@ async function answer(deps: DevRouteDeps, method: 'PUT' | 'DELETE', req: Incomin
   const s = deps.sessions;
   if (m[2] === 'code-folder') {
     if (method === 'DELETE') return { FunctionName: fn.name, Detached: s.detachFolder(fn.name) };
-    const folder = checkFolder(input['Folder'], deps.dataDir);
+    const folder = checkFolder(input['Folder'], deps.dataDir, deps.sandboxOwnUser);
     s.attachFolder(fn.name, folder);
     return { FunctionName: fn.name, Folder: folder };
   }
@@ -102,13 +104,19 @@ function parseInput(raw: Buffer): Record<string, unknown> {
 }
 
 /** An absolute directory the server can read and list, apart from its data directory (which holds its keys). */
-function checkFolder(value: unknown, dataDir: string): string {
+function checkFolder(value: unknown, dataDir: string, othersMustRead: boolean): string {
   if (typeof value !== 'string' || !isAbsolute(value)) throw new InvalidParameterValueException(`Folder must be an absolute path on the server's host, not ${JSON.stringify(value)}.`);
   let real: string;
   try {
     real = realpathSync(value);
-    if (!statSync(real).isDirectory()) throw new InvalidParameterValueException(`Folder ${value} is not a directory.`);
+    const st = statSync(real);
+    if (!st.isDirectory()) throw new InvalidParameterValueException(`Folder ${value} is not a directory.`);
     accessSync(real, constants.R_OK | constants.X_OK);
+    // bwrap binds the folder at /var/task, where the function's own uid reads it: the folder
+    // (and its files, as in any zip Lambda runs) must be readable by others.
+    if (othersMustRead && (st.mode & 0o005) !== 0o005) {
+      throw new InvalidParameterValueException(`Folder ${value} is not readable by other users (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); the sandbox runs the function under a user of its own: chmod o+rx it (and o+r its files).`);
+    }
   } catch (err) {
     if (err instanceof AwsError) throw err;
     throw new InvalidParameterValueException(`Folder ${value} cannot be read by the server: ${(err as NodeJS.ErrnoException).code ?? String(err)}.`);

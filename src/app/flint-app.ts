@@ -340,6 +340,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
           checkAccess: (principal, action, resource) => access.checkAccess(principal, action, resource),
           lookup: (fn) => { const c = functions.getVersion(fn).config; return { name: c.FunctionName, arn: c.FunctionArn }; },
           dataDir: config.dataDir,
+          sandboxOwnUser: dataPlane.driver.name !== 'process',
         },
       }),
     ],

@@ -72,7 +72,7 @@ export interface Sandbox {
    * Optional: a connection from the host to a TCP port a process inside listens on (its own
    * loopback), e.g. a debugger's to the runtime's inspector. Drivers without it cannot debug.
    */
-  connect?(port: number): Duplex;
+  connect?(port: number): Duplex | undefined;
 }
 
 /** A sandbox started without code: everything of a spec but the task root and layers. */
