@@ -6,6 +6,7 @@ import type { FunctionConfiguration } from '../domain/records.js';
 import type { LogStreams } from '../ports/log-storage.js';
 import type { RuntimeCatalog, RuntimeChoice } from './runtime-catalog.js';
 import type { RoleCredentials } from '../ports/role-credentials.js';
+import type { EnvironmentDebug } from './dev/environment-debug.js';
 
 /*
  * The contract of an execution environment: what binds it to a version, what it is built from,
@@ -61,6 +62,8 @@ export interface EnvironmentBinding {
   logGroupName?: string;
   /** Gives back what the binding holds (extracted code); called once its environment has stopped. */
   release?(): Promise<void>;
+  /** Set when the function is being debugged (src/invoke/dev): the runtime starts with its inspector. */
+  debug?: EnvironmentDebug;
 }
 
 export interface EnvironmentDeps {
