@@ -6,6 +6,7 @@ import type { FunctionConfiguration } from '../domain/records.js';
 import type { LogStreams } from '../ports/log-storage.js';
 import type { RuntimeCatalog, RuntimeChoice } from './runtime-catalog.js';
 import type { RoleCredentials } from '../ports/role-credentials.js';
+import type { EnvironmentDebug } from './dev/environment-debug.js';
 import type { StreamedResponse, StreamLimits } from './streamed-response.js';
 
 /*
@@ -62,6 +63,8 @@ export interface EnvironmentBinding {
   logGroupName?: string;
   /** Gives back what the binding holds (extracted code); called once its environment has stopped. */
   release?(): Promise<void>;
+  /** Set when the function is being debugged (src/invoke/dev): the runtime starts with its inspector. */
+  debug?: EnvironmentDebug;
 }
 
 export interface EnvironmentDeps {

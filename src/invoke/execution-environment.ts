@@ -7,6 +7,7 @@ import { errorTypeOf, exitReason, responseTooLarge, runtimeExited, timedOut, typ
 import type { StemCell } from './prewarm-stem-cell.js';
 import { EnvironmentUnavailableError, type EnvironmentBinding, type EnvironmentDeps, type ExecutionEnvironment, type InvocationInput, type InvocationOutcome } from './environment-contract.js';
 import type { StartType } from '../ports/metrics.js';
+import { debugAwareTimer } from './dev/environment-debug.js';
 import { InvocationLog } from './invocation-log.js';
 import { initFailureError, reportInvocation } from './invocation-report.js';
 import { StreamedResponse } from './streamed-response.js';
@@ -153,7 +154,8 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
     log.sys(log.platform.start(clock.now(), input.requestId, this.binding.version));
     const started = clock.monotonic();
     const ending = new Promise<Ending>((resolve) => (this.#replyResolve = resolve));
-    const timer = clock.setTimeout(() => this.#replyResolve?.({ kind: 'timeout' }), timeoutSeconds * 1000);
+    // A debugger attached to the runtime holds the timeout (src/invoke/dev).
+    const cancelTimer = debugAwareTimer(clock, this.binding.debug, timeoutSeconds * 1000, () => this.#replyResolve?.({ kind: 'timeout' }));
     channel.dispatch({
       requestId: input.requestId,
       payload: input.payload,
@@ -177,7 +179,7 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       if (end.kind === 'timeout') response.fail(asStreamError(timedOut(input.requestId, timeoutSeconds)));
       else if (end.kind === 'exit') response.fail(asStreamError(runtimeExited(input.requestId, end.exit)));
     }
-    clock.clearTimer(timer);
+    cancelTimer();
     this.#replyResolve = undefined;
     const durationMs = clock.monotonic() - started;
     let result: { payload: Buffer; error?: PlatformError | { errorType?: string }; status?: 'timeout' | 'error' };
