@@ -4,8 +4,9 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { cliClient, type TargetOptions } from './cli-client.js';
 import { CliError } from './cli-error.js';
 import { Output, type OutputFormat } from './output.js';
+import { parseInspectPort, withInspector } from './dev/inspect-session.js';
 
-type InvokeOptions = TargetOptions & { payload?: string; qualifier?: string; event?: boolean; output?: OutputFormat };
+type InvokeOptions = TargetOptions & { payload?: string; qualifier?: string; event?: boolean; output?: OutputFormat; inspect?: number | true };
 
 /**
  * `flint invoke NAME`: the function's answer on stdout (so it pipes), its log tail and a summary
@@ -19,20 +20,22 @@ export function invokeCommand(): Command {
     .option('--payload <json>', "JSON payload: inline, file://event.json, or - for stdin (default {})")
     .option('--qualifier <q>', 'version or alias')
     .option('--event', 'invoke asynchronously (InvocationType Event)')
+    .option('--inspect [port]', 'debug this invocation: the runtime waits for a debugger on 127.0.0.1:port (default 9229; 0: any free port)', parseInspectPort)
     .option('--data-dir <dir>', 'data directory whose credentials to use (default FLINT_DATA_DIR, else ./.flint)')
     .addHelpText('after', `
 Examples:
   flint invoke hello --payload '{"name":"Ada"}'
   flint invoke hello --payload file://event.json
   flint generate-event sqs | flint invoke worker -
-  flint invoke hello --qualifier live --output json`)
+  flint invoke hello --qualifier live --output json
+  flint invoke hello --inspect                  # attach Chrome DevTools or VS Code to 127.0.0.1:9229`)
     .action(async (name: string, positional: string | undefined, _o: InvokeOptions, self: Command) => {
       const opts = self.optsWithGlobals<InvokeOptions>();
       const out = new Output(opts.output);
       const payload = readPayload(opts.payload ?? positional ?? '{}');
       const { client } = cliClient(opts);
-      const answer = await client
-        .send(
+      const send = (c: InvokeCommand) => (opts.inspect === undefined ? client.send(c) : withInspector(client, name, opts.inspect === true ? 9229 : opts.inspect, () => client.send(c)));
+      const answer = await send(
           new InvokeCommand({
             FunctionName: name,
             Payload: Buffer.from(payload),
@@ -40,8 +43,7 @@ Examples:
             InvocationType: opts.event ? 'Event' : 'RequestResponse',
             ...(opts.event ? {} : { LogType: 'Tail' }),
           }),
-        )
-        .finally(() => client.destroy());
+        ).finally(() => client.destroy());
       const requestId = answer.$metadata.requestId ?? '-';
       const log = answer.LogResult ? Buffer.from(answer.LogResult, 'base64').toString('utf8') : '';
       const duration = /\tDuration: ([\d.]+) ms/.exec(log)?.[1];

@@ -10,6 +10,7 @@ import { keysCommand } from './keys-command.js';
 import { historyCommand } from './history-command.js';
 import { usageCommand } from './usage-command.js';
 import { auditCommand } from './audit-command.js';
+import { devCommand } from './dev-command.js';
 import { consoleCommand } from './console-command.js';
 import { functionsCommand } from './functions-command.js';
 import { generateEventCommand } from './generate-event-command.js';
@@ -28,7 +29,7 @@ export function flintProgram(): Command {
     .option('--region <region>', 'region (default AWS_REGION, the profile\'s, else us-east-1)')
     .addOption(new Option('-o, --output <format>', 'text (tables and colours on a terminal) or json').choices(['text', 'json']).default('text'))
     .option('--debug', 'print stack traces of errors');
-  for (const c of [serverCommand(), envCommand(), deployCommand(), invokeCommand(), logsCommand(), functionsCommand(), generateEventCommand(), keysCommand(), historyCommand(), usageCommand(), auditCommand(), consoleCommand()]) {
+  for (const c of [serverCommand(), envCommand(), deployCommand(), invokeCommand(), logsCommand(), functionsCommand(), generateEventCommand(), keysCommand(), historyCommand(), usageCommand(), auditCommand(), devCommand(), consoleCommand()]) {
     program.addCommand(c);
   }
   program.addHelpText('after', `

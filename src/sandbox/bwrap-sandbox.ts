@@ -4,11 +4,14 @@ import { constants } from 'node:os';
 import type { Sandbox, SandboxExit } from '../ports/sandbox-driver.js';
 import type { CgroupTree } from './cgroups/cgroup-tree.js';
 import type { SandboxCgroup } from './cgroups/sandbox-cgroup.js';
+import { KeptFile } from './cgroups/kept-file.js';
 import type { LayerViews } from './layer-view.js';
 import type { RuntimeApiBridge } from './runtime-api-bridge.js';
 import type { ScratchSpace } from './scratch-space.js';
 import type { SlirpEgress } from './slirp-egress.js';
 import type { PreparedNetns } from './netns-pool.js';
+import { connectInNetns } from './netns-connect.js';
+import type { Duplex } from 'node:stream';
 
 /** Everything one sandbox holds on the host, filled in as start() gets further. */
 export interface SandboxParts {
@@ -54,6 +57,8 @@ export class BwrapSandbox implements Sandbox {
   readonly #parts: SandboxParts;
   #peak: number | undefined;
   #runtimePid: number | undefined;
+  /** The runtime's /proc status, kept open: read for every invocation's REPORT. */
+  #runtimeStatus: KeptFile | undefined;
   #cleanup: Promise<void> | undefined;
 
   constructor(id: string, runtimeApiAddress: string, parts: SandboxParts) {
@@ -84,6 +89,12 @@ export class BwrapSandbox implements Sandbox {
    * and the runtime process's own peak resident size (VmHWM). Read at every invocation's end:
    * the cgroup's peak plus one /proc/<pid>/status (the runtime's pid is looked up once).
    */
+  /** Into the sandbox's own network namespace (its first process is in it), to its loopback. */
+  connect(port: number): Duplex | undefined {
+    const pid = this.#parts.initPid;
+    return pid === undefined || this.#parts.released ? undefined : connectInNetns(pid, port);
+  }
+
   maxMemoryBytes(): number | undefined {
     if (this.#cleanup === undefined && this.#parts.cgroup) {
       const peak = this.#parts.cgroup.peakBytes();
@@ -102,7 +113,8 @@ export class BwrapSandbox implements Sandbox {
       // reparented to the init come later in the list).
       this.#runtimePid ??= Number(readFileSync(`/proc/${initPid}/task/${initPid}/children`, 'utf8').split(' ')[0]) || undefined;
       if (this.#runtimePid === undefined) return undefined;
-      const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${this.#runtimePid}/status`, 'utf8'));
+      this.#runtimeStatus ??= new KeptFile(`/proc/${this.#runtimePid}/status`);
+      const m = /^VmHWM:\s+(\d+) kB/m.exec(this.#runtimeStatus.read() ?? '');
       return m ? Number(m[1]) * 1024 : undefined;
     } catch {
       return undefined; // ended meanwhile: the exit reports it
@@ -144,6 +156,7 @@ export class BwrapSandbox implements Sandbox {
     this.#cleanup ??= (async () => {
       const p = this.#parts;
       p.released = true;
+      this.#runtimeStatus?.close();
       if (p.boostTimer) clearTimeout(p.boostTimer);
       this.#kill();
       p.egress?.stop();
