@@ -21,7 +21,7 @@ export function reportError(err: unknown, debug: boolean, write: (text: string) 
   write(`error: ${describe(e)}\n`);
   if (debug) write(`${e.stack ?? ''}\n`);
   // A TypeError and kin is Flint's bug, not the user's: point at the details worth reporting.
-  else if (!(e instanceof CliError) && e.constructor !== Error && !(e as { $metadata?: unknown }).$metadata) write('(this looks like a bug in flint: run again with --debug and report the trace)\n');
+  else if (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError || e instanceof SyntaxError) write('(this looks like a bug in flint: run again with --debug and report the trace)\n');
   return e instanceof CliError ? e.exitCode : (e as { exitCode?: number }).exitCode ?? 1;
 }
 
