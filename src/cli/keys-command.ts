@@ -51,6 +51,7 @@ export function keysCommand(): Command {
       const config = loadConfig({ dataDir: opts.dataDir });
       let answer = await call(config, opts, 'POST', '/flint/keys/rotate');
       if (!answer) {
+        if (!existsSync(config.dataDir) && !config.masterKey && !config.masterKeyFile) throw new CliError(`no data directory at ${config.dataDir}: \`flint server\` creates it on its first start`);
         const ring = loadMasterKeyring(config.dataDir, { masterKey: config.masterKey, masterKeyFile: config.masterKeyFile });
         const id = ring.rotate();
         process.stdout.write(render(ring.status(), `master key ${id} is current; the server re-wraps stale blobs when it starts`));
@@ -68,7 +69,7 @@ export function keysCommand(): Command {
 }
 
 function offline(config: FlintConfig): Status {
-  if (!existsSync(config.dataDir) && !config.masterKey && !config.masterKeyFile) throw new Error(`no data directory at ${config.dataDir}`);
+  if (!existsSync(config.dataDir) && !config.masterKey && !config.masterKeyFile) throw new CliError(`no data directory at ${config.dataDir}: \`flint server\` creates it on its first start`);
   return loadMasterKeyring(config.dataDir, { masterKey: config.masterKey, masterKeyFile: config.masterKeyFile }).status();
 }
 

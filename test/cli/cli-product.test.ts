@@ -133,6 +133,10 @@ test('cli: from another folder a client finds no credentials, says where to get 
       'error: no credentials for Flint: .flint has no credentials.json. Run this where `flint server` keeps its data, point FLINT_DATA_DIR at it,\n' +
       'or pass --profile / set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (`flint env` on the server prints them)\n',
   });
+  const env = await flint(['env'], { cwd: elsewhere });
+  assert.deepEqual(env, { code: 1, stdout: '', stderr: 'error: no credentials in .flint: `flint server` creates them on its first start; run this where it keeps its data, or point FLINT_DATA_DIR / --data-dir at it\n' });
+  const keys = await flint(['keys', 'rotate'], { cwd: elsewhere });
+  assert.deepEqual(keys, { code: 1, stdout: '', stderr: `error: no data directory at ${join(elsewhere, '.flint')}: \`flint server\` creates it on its first start\n` });
   assert.equal(existsSync(join(elsewhere, '.flint')), false, 'no ./.flint was created');
   // FLINT_DATA_DIR names the server's data dir: the same command works from anywhere.
   const named = await flint(['functions', 'list'], { cwd: elsewhere, env: { FLINT_ENDPOINT: endpoint, FLINT_DATA_DIR: dataDir } });
