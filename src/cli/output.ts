@@ -33,7 +33,8 @@ export class Output {
   }
 
   style(kind: Style, text: string): string {
-    return this.#colour ? styleText(kind, text) : text;
+    // The TTY/NO_COLOR decision is made above, for this output's own stream.
+    return this.#colour ? styleText(kind, text, { validateStream: false }) : text;
   }
 
   /** Columns padded to their widest cell; the header bold on a terminal. Numeric columns are right-aligned. */
