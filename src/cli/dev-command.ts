@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import {
   CreateFunctionCommand,
   GetFunctionConfigurationCommand,
@@ -10,12 +10,13 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { cliClient } from './cli-client.js';
-import { zipDirectory } from './deploy-command.js';
+import { IgnoreRules, packageFolder, PackagingError, type PackagedFunction } from './packaging/index.js';
 import { DevApi, DevApiError } from './dev/dev-api.js';
 import { FolderWatcher } from './dev/folder-watcher.js';
 import { LogFollower } from './dev/log-follower.js';
 import { syntaxError } from './dev/syntax-check.js';
 import { attachLines } from './dev/attach-lines.js';
+import { DATA_DIR_MARKERS } from '../api/data-dir-scan.js';
 import { parseInspectPort } from './dev/inspect-session.js';
 
 interface DevOptions {
@@ -97,8 +98,17 @@ async function runDev(dir: string, opts: DevOptions): Promise<number> {
     chain = chain.then(() => invokeOnce(client, name, payload, out)).catch((err: unknown) => { out(`invoke: failed: ${oneLine(err)}`); });
   };
   invoke();
+  let stop!: (code: number) => void;
+  const stopped = new Promise<number>((r) => (stop = r));
   const watcher = new FolderWatcher(folder, {
     quietMs: QUIET_MS,
+    ignore: new IgnoreRules(folder),
+    // The server showed the folder whole: a Flint data directory appearing in it ends the loop.
+    alarm: DATA_DIR_MARKERS,
+    onAlarm: (file) => {
+      process.stderr.write(`flint dev: ${file} appeared in ${folder}: a Flint data directory must not be visible to function code; stopped\n`);
+      stop(1);
+    },
     onError: (err) => out(`flint dev: watching ${folder} failed: ${err.message}`),
     onChange: (files) => {
       const started = performance.now();
@@ -115,10 +125,9 @@ async function runDev(dir: string, opts: DevOptions): Promise<number> {
       );
     },
   });
-  await new Promise<void>((resolveStop) => {
-    process.once('SIGINT', resolveStop);
-    process.once('SIGTERM', resolveStop);
-  });
+  process.once('SIGINT', () => stop(0));
+  process.once('SIGTERM', () => stop(0));
+  const code = await stopped;
   watcher.close();
   await chain;
   await follower?.poll().catch(() => {});
@@ -127,7 +136,7 @@ async function runDev(dir: string, opts: DevOptions): Promise<number> {
   if (debugPort !== undefined) await api.disableDebug(name).catch(() => {});
   client.destroy();
   out(`flint dev: stopped; ${name} $LATEST runs its uploaded code again`);
-  return 0;
+  return code;
 }
 
 /** Creates the function from the folder when it does not exist yet (the folder's zip is its uploaded code). */
@@ -138,12 +147,12 @@ async function ensureFunction(client: LambdaClient, name: string, folder: string
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
   }
-  const guess = guessRuntime(folder);
-  const runtime = opts.runtime ?? guess?.runtime;
-  const handler = opts.handler ?? guess?.handler;
-  if (!runtime || !handler) throw new Error(`function ${name} does not exist; give --runtime and --handler to create it from ${folder}`);
-  const zip = await zipDirectory(folder);
-  await client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: runtime as never, Handler: handler, Role: opts.role, Code: { ZipFile: zip } }));
+  // Packaged as `flint deploy` would (its ignore rules, refusals and runtime guess).
+  const pkg: PackagedFunction = await packageFolder(folder, { ...(opts.runtime ? { runtime: opts.runtime } : {}), ...(opts.handler ? { handler: opts.handler } : {}) });
+  const { runtime, handler } = pkg;
+  if (!runtime || !handler) throw new Error(`function ${name} does not exist; give --runtime and --handler to create it`);
+  for (const n of pkg.notes) out(`flint dev: ${n}`);
+  await client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: runtime as never, Handler: handler, Role: opts.role, Code: { ZipFile: pkg.zip } }));
   for (let i = 0; i < 120; i++) {
     const c: FunctionConfiguration = await client.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
     if (c.State === 'Active') break;
@@ -151,14 +160,6 @@ async function ensureFunction(client: LambdaClient, name: string, folder: string
     await new Promise((r) => setTimeout(r, 250));
   }
   out(`flint dev: created ${name} (${runtime}, ${handler})`);
-}
-
-/** The runtime and handler a folder's files suggest, when they are not given. */
-function guessRuntime(folder: string): { runtime: string; handler: string } | undefined {
-  for (const f of ['index.mjs', 'index.js', 'index.cjs']) if (existsSync(join(folder, f))) return { runtime: 'nodejs20.x', handler: 'index.handler' };
-  if (existsSync(join(folder, 'lambda_function.py'))) return { runtime: 'python3.12', handler: 'lambda_function.lambda_handler' };
-  if (existsSync(join(folder, 'app.py'))) return { runtime: 'python3.12', handler: 'app.handler' };
-  return undefined;
 }
 
 async function invokeOnce(client: LambdaClient, name: string, payload: string, out: (l: string) => void): Promise<void> {
@@ -180,7 +181,8 @@ async function invokeOnce(client: LambdaClient, name: string, payload: string, o
 }
 
 function oneLine(err: unknown): string {
-  if (err instanceof DevApiError) return `${err.type}: ${err.message}`;
+  if (err instanceof DevApiError) return err.message;
+  if (err instanceof PackagingError) return err.message;
   const e = err as { name?: string; message?: string; code?: string };
   if (e?.code === 'ECONNREFUSED') return `cannot reach Flint (${e.message}); is \`flint server\` running?`;
   return `${e?.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e?.message ?? String(err)}`.split('\n')[0]!;

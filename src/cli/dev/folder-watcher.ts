@@ -14,10 +14,17 @@ export class FolderWatcher {
   readonly #pending = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(dir: string, opts: { quietMs: number; onChange(files: string[]): void; onError(err: Error): void }) {
+  /** `ignore`: the deploy's ignore rules (src/cli/packaging): what a deploy leaves out does not reload either. */
+  /** `alarm`: file names reported at once through `onAlarm`, ignored or not (a Flint data directory appearing). */
+  constructor(dir: string, opts: { quietMs: number; ignore?: { ignores(path: string): boolean }; alarm?: ReadonlySet<string>; onAlarm?(file: string): void; onChange(files: string[]): void; onError(err: Error): void }) {
     this.#watcher = watch(dir, { recursive: true }, (_event, name) => {
       const file = name === null ? '.' : String(name).split(sep).join('/');
+      if (opts.alarm?.has(file.slice(file.lastIndexOf('/') + 1))) {
+        opts.onAlarm?.(file);
+        return;
+      }
       if (IGNORED.some((re) => re.test(file))) return;
+      if (file !== '.' && opts.ignore?.ignores(file)) return;
       this.#pending.add(file);
       clearTimeout(this.#timer);
       this.#timer = setTimeout(() => {
