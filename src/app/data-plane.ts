@@ -1,4 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync, readlinkSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { LAMBDA_STREAM_LIMITS } from '../invoke/streamed-response.js';
 import { delimiter, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -128,6 +129,7 @@ export function createDataPlane(deps: {
     clock,
     region: config.region,
     initTimeoutMs: config.initTimeoutMs,
+    ...(config.streamLimits ? { streamLimits: { ...LAMBDA_STREAM_LIMITS, ...config.streamLimits } } : {}),
     // Lambda's execution-role sessions last hours; extended while the environment lives.
     credentialTtlMs: CREDENTIAL_TTL_MS,
     get apiEndpoint() {

@@ -332,7 +332,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       logError: (err) => log(`flint: function URL: internal error: ${(err as Error)?.stack ?? String(err)}`),
     })],
     plainRoutes: [
-      ...webConsoleRoutes({ verifier, access, pool: dataPlane.pool, sandboxDriver: dataPlane.driver.name, clock, log }),
+      ...webConsoleRoutes({ verifier, access, pool: dataPlane.pool, sandboxDriver: dataPlane.driver.name, clock, region: config.region, dataDir: config.dataDir, log }),
       ...plainRoutes({
         codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log,
         dev: {

@@ -132,6 +132,7 @@ export class InvokeService implements Invoker {
               invokedFunctionArn: target.resolvedArn,
               traceId: traced?.header ?? req.traceId ?? newTraceId(d.clock.now()),
               ...(clientContext !== undefined ? { clientContext } : {}),
+              ...(req.onStream ? { onStream: req.onStream } : {}),
             }),
           );
         },
