@@ -55,7 +55,6 @@ export function devCommand(): Command {
     .option('--inspect [port]', 'start the runtime with its debugger on 127.0.0.1:port (default 9229; 0: any free port)', parseInspectPort)
     .option('--no-logs', 'do not print the function\'s log lines')
     .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
-    .option('--endpoint <url>', 'Flint endpoint (default from FLINT_ENDPOINT or http://127.0.0.1:9000)')
     .addHelpText('after', `
 Examples:
   flint dev ./hello --payload '{"name":"dev"}'      reload and invoke on every save
@@ -64,7 +63,9 @@ Examples:
 
 The server must run on this machine (the folder is read by it, in place). Ctrl-C stops watching;
 $LATEST then runs its uploaded code again (flint deploy uploads the folder).`)
-    .action(async (dir: string, opts: DevOptions) => {
+    .action(async (dir: string, _o: DevOptions, self: Command) => {
+      // --endpoint/--profile/--region are the program's global options.
+      const opts = self.optsWithGlobals<DevOptions>();
       const code = await runDev(dir, opts).catch((err: unknown) => {
         process.stderr.write(`flint dev: ${oneLine(err)}\n`);
         return 1;

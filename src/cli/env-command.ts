@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { portNumber } from './option-parsers.js';
 import { loadConfig } from '../app/config.js';
 import { loadRootCredentials } from '../app/secrets.js';
 import { TlsCertificates } from '../api/tls/tls-certificates.js';
@@ -9,7 +10,7 @@ export function envCommand(): Command {
     .description('print export lines for the AWS CLI / SDKs (credentials, region, endpoint)')
     .option('--data-dir <dir>', 'data directory (default ./.flint, env FLINT_DATA_DIR)')
     .option('--host <host>')
-    .option('--port <port>', 'port', (v) => Number(v))
+    .option('--port <port>', 'port', portNumber)
     .action((opts: { dataDir?: string; host?: string; port?: number }) => {
       const config = loadConfig({ dataDir: opts.dataDir, host: opts.host, port: opts.port });
       const creds = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
