@@ -16,7 +16,7 @@ import { FolderWatcher } from './dev/folder-watcher.js';
 import { LogFollower } from './dev/log-follower.js';
 import { syntaxError } from './dev/syntax-check.js';
 import { attachLines } from './dev/attach-lines.js';
-import { DATA_DIR_MARKERS } from '../api/data-dir-scan.js';
+import { DataDirGuard } from './dev/data-dir-guard.js';
 import { parseInspectPort } from './dev/inspect-session.js';
 
 interface DevOptions {
@@ -29,10 +29,25 @@ interface DevOptions {
   logs: boolean;
   dataDir?: string;
   endpoint?: string;
+  profile?: string;
+  region?: string;
+}
+
+/**
+ * `flint deploy --watch`: once the folder is deployed, the dev loop on it (the function exists,
+ * so nothing is created). Resolves with the exit code.
+ */
+export function watchDeployed(dir: string, opts: { name: string; dataDir?: string; endpoint?: string; profile?: string; region?: string }): Promise<number> {
+  return runDev(dir, { ...opts, role: '', logs: true }).catch((err: unknown) => {
+    process.stderr.write(`flint dev: ${oneLine(err)}\n`);
+    return 1;
+  });
 }
 
 /** Quiet time after the last file event before a batch of changes is reloaded (an editor's save is several events). */
 const QUIET_MS = 15;
+/** Time given to the recursive watch's initial walk before saves are promised to be seen. */
+const WATCH_SETTLE_MS = 100;
 /** How often the function's log group is read for new lines. */
 const LOG_POLL_MS = 300;
 
@@ -88,7 +103,6 @@ async function runDev(dir: string, opts: DevOptions): Promise<number> {
     debugPort = await api.enableDebug(name, opts.inspect === true ? 9229 : opts.inspect);
     for (const l of attachLines(name, debugPort)) out(l);
   }
-  out(`flint dev: ${name} ($LATEST) runs from ${folder}; watching for changes (Ctrl-C to stop)`);
   const follower = opts.logs ? new LogFollower(client, `/aws/lambda/${name}`, Date.now(), (m) => out(`log: ${m}`)) : undefined;
   follower?.start(LOG_POLL_MS);
   // Invocations run one after another; a change during one is picked up by the next.
@@ -101,15 +115,15 @@ async function runDev(dir: string, opts: DevOptions): Promise<number> {
   invoke();
   let stop!: (code: number) => void;
   const stopped = new Promise<number>((r) => (stop = r));
+  const guard = new DataDirGuard(folder, (file) => {
+    process.stderr.write(`flint dev: ${file} appeared in ${folder}: a Flint data directory must not be visible to function code; stopped\n`);
+    stop(1);
+  });
   const watcher = new FolderWatcher(folder, {
     quietMs: QUIET_MS,
     ignore: new IgnoreRules(folder),
     // The server showed the folder whole: a Flint data directory appearing in it ends the loop.
-    alarm: DATA_DIR_MARKERS,
-    onAlarm: (file) => {
-      process.stderr.write(`flint dev: ${file} appeared in ${folder}: a Flint data directory must not be visible to function code; stopped\n`);
-      stop(1);
-    },
+    sees: (file) => guard.check(file),
     onError: (err) => out(`flint dev: watching ${folder} failed: ${err.message}`),
     onChange: (files) => {
       const started = performance.now();
@@ -126,10 +140,15 @@ async function runDev(dir: string, opts: DevOptions): Promise<number> {
       );
     },
   });
+  // Node's recursive watch walks the tree in the background after fs.watch returns: the line
+  // promising that saves are seen waits a moment for it (a small folder's walk takes a few ms).
+  await new Promise((r) => setTimeout(r, WATCH_SETTLE_MS));
+  out(`flint dev: ${name} ($LATEST) runs from ${folder}; watching for changes (Ctrl-C to stop)`);
   process.once('SIGINT', () => stop(0));
   process.once('SIGTERM', () => stop(0));
   const code = await stopped;
   watcher.close();
+  guard.close();
   await chain;
   await follower?.poll().catch(() => {});
   await follower?.stop();

@@ -109,3 +109,26 @@ test('flint dev: a Flint data directory appearing while watching stops the loop 
     if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
   }
 });
+
+test('flint deploy --watch: deploys the folder, then keeps it live like flint dev', async () => {
+  const dir = join(work, 'watched');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'index.js'), handler('deployed'));
+  const run = new CliRun(server, ['deploy', dir, '--watch']);
+  try {
+    await run.waitFor(/^deployed arn:aws:lambda:us-east-1:000000000000:function:watched \(created, /);
+    await run.waitFor(new RegExp(`^flint dev: watched \\(\\$LATEST\\) runs from ${dir.replace(/[/.]/g, '\\$&')}; watching for changes \\(Ctrl-C to stop\\)$`));
+    const call = async () => Buffer.from((await server.client.send(new InvokeCommand({ FunctionName: 'watched', Payload: Buffer.from('{"name":"w"}') }))).Payload!).toString();
+    assert.equal(await call(), '{"v":"deployed"}');
+    const mark = run.mark;
+    writeFileSync(join(dir, 'index.js'), handler('saved'));
+    await run.waitFor(/^reload: index\.js → watched \$LATEST \(\d+ ms\)$/, mark);
+    assert.equal(await call(), '{"v":"saved"}');
+    await run.waitFor(/^log: \S+\t[0-9a-f-]{36}\tINFO\tversion saved w$/, mark);
+    run.child.kill('SIGINT');
+    assert.equal(await run.exited, 0);
+    assert.equal(run.lines.at(-1), 'flint dev: stopped; watched $LATEST runs its uploaded code again');
+  } finally {
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  }
+});

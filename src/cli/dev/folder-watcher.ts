@@ -15,14 +15,11 @@ export class FolderWatcher {
   #timer: NodeJS.Timeout | undefined;
 
   /** `ignore`: the deploy's ignore rules (src/cli/packaging): what a deploy leaves out does not reload either. */
-  /** `alarm`: file names reported at once through `onAlarm`, ignored or not (a Flint data directory appearing). */
-  constructor(dir: string, opts: { quietMs: number; ignore?: { ignores(path: string): boolean }; alarm?: ReadonlySet<string>; onAlarm?(file: string): void; onChange(files: string[]): void; onError(err: Error): void }) {
+  /** `sees`: every path an event names, before any filtering (ignored paths included). */
+  constructor(dir: string, opts: { quietMs: number; ignore?: { ignores(path: string): boolean }; sees?(file: string): void; onChange(files: string[]): void; onError(err: Error): void }) {
     this.#watcher = watch(dir, { recursive: true }, (_event, name) => {
       const file = name === null ? '.' : String(name).split(sep).join('/');
-      if (opts.alarm?.has(file.slice(file.lastIndexOf('/') + 1))) {
-        opts.onAlarm?.(file);
-        return;
-      }
+      opts.sees?.(file);
       if (IGNORED.some((re) => re.test(file))) return;
       if (file !== '.' && opts.ignore?.ignores(file)) return;
       this.#pending.add(file);
