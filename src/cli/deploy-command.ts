@@ -13,6 +13,7 @@ import {
   type FunctionConfiguration,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
+import { watchDeployed } from './dev-command.js';
 import { cliClient, type FlintTarget } from './cli-client.js';
 import { CliError } from './cli-error.js';
 import { collect, envFile, envPair, integerIn, runtimeName } from './option-parsers.js';
@@ -40,6 +41,8 @@ interface DeployOptions {
   alias?: string;
   excludeTests?: boolean;
   force?: boolean;
+  /** Keep watching the folder after the deploy (the `flint dev` loop). */
+  watch?: boolean;
   dataDir?: string;
   endpoint?: string;
   profile?: string;
@@ -73,6 +76,7 @@ export function deployCommand(): Command {
     .option('--exclude-tests', 'leave test folders and *.test.* / *.spec.* files out of the archive')
     .option('--force', 'upload the code even when it is unchanged')
     .option('--data-dir <dir>', "data directory whose credentials to use (default FLINT_DATA_DIR, else ./.flint)")
+    .option('--watch', 'then keep watching the folder: each saved change is live on the next invocation (as flint dev)')
     .addHelpText('after', `
 Examples:
   flint deploy ./hello                          # name, runtime and handler from the folder
@@ -95,6 +99,7 @@ Packaging: .git, .flint, .env*, editor files are left out; add patterns (and !re
     } finally {
       client.destroy();
     }
+    if (opts.watch) process.exitCode = await watchDeployed(dir, { ...opts, name: opts.name ?? defaultName(dir) });
   });
 }
 
