@@ -5,11 +5,12 @@
 #   g++, cmake, autoconf, automake, libtool: to build the official aws-lambda-ric (native) for its tests.
 # - awscli, python3-boto3, curl: the real AWS clients (and plain HTTP for function URLs) the
 #   compatibility tests drive; rabbitmq-server: the broker the RabbitMQ event source tests start.
+# - chromium: the real browser the web console's tests drive (playwright-core, test/console).
 # Without root or apt it installs only the npm side and says what is missing; Flint then falls
 # back to the unisolated `process` sandbox and prints why.
 set -eu
 cd "$(dirname "$0")/.."
-PKGS="curl bubblewrap slirp4netns libc6-dev gcc runc socat g++ make cmake autoconf automake libtool awscli python3-boto3 rabbitmq-server"
+PKGS="curl bubblewrap slirp4netns libc6-dev gcc runc socat g++ make cmake autoconf automake libtool awscli python3-boto3 rabbitmq-server chromium"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   missing=""
   for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
@@ -21,4 +22,5 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
 else
   echo "install: not root or no apt-get; skipping system packages ($PKGS)" >&2
 fi
+# npm ci's prepare step compiles the server (tsc) and builds the web console (vite → dist/web-console).
 npm ci --no-audit --no-fund

@@ -331,7 +331,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       uuid: randomUUID,
       logError: (err) => log(`flint: function URL: internal error: ${(err as Error)?.stack ?? String(err)}`),
     })],
-    plainRoutes: [...webConsoleRoutes({ verifier, access, pool: dataPlane.pool, sandboxDriver: dataPlane.driver.name, clock, log }), ...plainRoutes({ codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log })],
+    plainRoutes: [...webConsoleRoutes({ verifier, access, pool: dataPlane.pool, sandboxDriver: dataPlane.driver.name, clock, region: config.region, dataDir: config.dataDir, log }), ...plainRoutes({ codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log })],
   });
   for (const server of api.servers) guardHttpServer(server, { requestId: randomUUID, log });
   metrics.gauge('flint_async_events', 'Queued async events by state', ['state'], async () => {

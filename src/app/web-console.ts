@@ -9,9 +9,10 @@ import type { Credential } from '../domain/principal.js';
 import type { EnvironmentPool } from '../invoke/environment-pool.js';
 import type { Clock } from '../ports/clock.js';
 import type { IdentityAndAccess } from './identity-and-access.js';
+import { verifyAuditTrail } from './audit-verify.js';
 
-/** Where `vite build` puts the console (vite.config.ts): dist/console, from src/app or dist/app alike. */
-const BUILT = fileURLToPath(new URL('../../dist/console', import.meta.url));
+/** Where `vite build` puts the console (vite.config.ts): dist/web-console, from src/app or dist/app alike. */
+const BUILT = fileURLToPath(new URL('../../dist/web-console', import.meta.url));
 
 /** Wires the web console's routes (src/console) to the verifier, STS, IAM and the environment pool. */
 export function webConsoleRoutes(deps: {
@@ -20,6 +21,8 @@ export function webConsoleRoutes(deps: {
   pool: EnvironmentPool;
   sandboxDriver: string;
   clock: Clock;
+  region: string;
+  dataDir: string;
   log(line: string): void;
   assetsDir?: string;
 }): PlainRoute[] {
@@ -54,10 +57,15 @@ export function webConsoleRoutes(deps: {
       memorySize: env.binding.config.MemorySize ?? 128,
       runtime: env.binding.config.Runtime ?? 'provided',
       invocations: env.invocations,
+      logGroupName: env.binding.logGroupName ?? env.binding.config.LoggingConfig?.LogGroup ?? `/aws/lambda/${env.binding.functionName}`,
+      logStreamName: env.logStreamName,
       createdAt: new Date(env.createdAt).toISOString(),
       lastUsedAt: new Date(env.lastUsedAt).toISOString(),
     })),
+    // Read-only, on its own connection: the same check `flint audit verify` runs offline.
+    integrity: () => verifyAuditTrail(deps.dataDir),
     sandboxDriver: deps.sandboxDriver,
+    region: deps.region,
     log: deps.log,
   });
 }

@@ -27,7 +27,7 @@ export interface ConsoleAsset {
 }
 
 /**
- * The console's built files (dist/console, made by `vite build` in `npm ci`'s prepare step), read
+ * The console's built files (dist/web-console, made by `vite build` in `npm ci`'s prepare step), read
  * once at start and compressed once (brotli and gzip), so a page load costs no CPU but the copy.
  */
 export class ConsoleAssets {

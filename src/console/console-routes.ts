@@ -19,6 +19,9 @@ export interface EnvironmentView {
   memorySize: number;
   runtime: string;
   invocations: number;
+  /** Where its REPORT lines go (the console reads Max Memory Used from there). */
+  logGroupName: string;
+  logStreamName: string;
   createdAt: string;
   lastUsedAt: string;
 }
@@ -33,7 +36,11 @@ export interface ConsoleRouteDeps {
   /** Whether IAM allows `action` on `resource` to the caller (throws nothing). */
   allowed(credential: Credential, action: string, resource: string): boolean;
   environments(): EnvironmentView[];
+  /** The audit trail's hash chain and signed digests, checked now (`flint audit verify`'s report). */
+  integrity(): unknown;
   sandboxDriver: string;
+  /** The region the server signs for: a login link's session signs with it. */
+  region: string;
   log(line: string): void;
 }
 
@@ -43,7 +50,8 @@ const BODY_LIMIT = 16 * 1024;
 /**
  * The web console on Flint's port: the built single-page app under /console/, and three small
  * JSON endpoints beside it — the one-time login link (`flint console`), its exchange for temporary
- * credentials, and the read-only execution-environment view (no AWS API has one). Everything else
+ * credentials, and two signed read-only views no AWS API has: the execution environments now and
+ * the audit trail's integrity check. Everything else
  * the console shows comes from ordinary signed AWS API calls the browser makes itself.
  */
 export function consoleRoutes(deps: ConsoleRouteDeps): PlainRoute[] {
@@ -99,6 +107,19 @@ function serveAsset(deps: ConsoleRouteDeps, req: IncomingMessage, res: ServerRes
 }
 
 async function apiGet(deps: ConsoleRouteDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  if (url.pathname === `${API}audit-integrity`) {
+    const credential = verified(deps, req, res, Buffer.alloc(0));
+    if (!credential) return;
+    // The integrity report tells about the trail CloudTrail's LookupEvents reads: gated alike.
+    if (!deps.allowed(credential, 'cloudtrail:LookupEvents', '*')) {
+      return json(res, 403, { __type: 'AccessDeniedException', message: `User: ${credential.principal.arn} is not authorized to perform: cloudtrail:LookupEvents on resource: *` });
+    }
+    try {
+      return json(res, 200, deps.integrity());
+    } catch (err) {
+      return json(res, 200, { ok: false, problems: [], warnings: [], error: (err as Error).message });
+    }
+  }
   if (url.pathname !== `${API}environments`) return notFound(res);
   const credential = verified(deps, req, res, Buffer.alloc(0));
   if (!credential) return;
@@ -131,7 +152,7 @@ async function apiPost(deps: ConsoleRouteDeps, req: IncomingMessage, res: Server
     const credential = typeof token === 'string' ? deps.tokens.redeem(token) : undefined;
     if (!credential) return json(res, 403, { __type: 'InvalidLoginLink', message: 'This login link is not valid: it was used already, it expired, or the server restarted. Run `flint console` for a new one.' });
     const s = deps.session(credential);
-    return json(res, 200, { AccessKeyId: s.AccessKeyId, SecretAccessKey: s.SecretAccessKey, SessionToken: s.SessionToken, Expiration: s.Expiration.toISOString(), Principal: credential.principal.arn });
+    return json(res, 200, { AccessKeyId: s.AccessKeyId, SecretAccessKey: s.SecretAccessKey, SessionToken: s.SessionToken, Expiration: s.Expiration.toISOString(), Principal: credential.principal.arn, Region: deps.region });
   }
   notFound(res);
 }
