@@ -26,6 +26,7 @@ import { runAsync } from './sections/async-invoke.js';
 import { runMemory } from './sections/memory.js';
 import { runEnvCreation } from './sections/env-creation.js';
 import { runScaleOut } from './sections/scale-out.js';
+import { runHotReload } from './sections/hot-reload.js';
 import { profileWarmPath } from './profile/profile-warm-path.js';
 import { evaluateTargets } from './report/targets.js';
 import { renderTable } from './report/table.js';
@@ -97,6 +98,7 @@ try {
   const asyncRes = await section('async', () => runAsync({ opts, runner, flint: server.ready, flintPid: server.pid }));
   const envCreation = await section('envCreation', () => runEnvCreation({ opts, flint: server.ready, flintPid: server.pid }));
   notes.push(...[await section('scaleOut', () => runScaleOut({ opts, plan, flint: server.ready, flintPid: server.pid }))].flatMap((r) => ('skipped' in r ? [] : r)));
+  const hotReload = await section('hotReload', () => runHotReload({ opts, flint: server.ready, dataDir, log }));
   const serverDeath = server.death();
   if (serverDeath) {
     log(`bench: the Flint server died during the run: ${serverDeath}\n${server.stderrTail()}`);
@@ -121,6 +123,7 @@ try {
     async: asyncRes,
     memory,
     envCreation,
+    hotReload,
     notes,
     ...(profile ? { profile } : {}),
   };

@@ -27,7 +27,7 @@ export interface BenchOptions {
   creationEnvs: number;
 }
 
-export const SECTIONS = ['warm', 'async', 'memory', 'envCreation', 'coldStart'] as const;
+export const SECTIONS = ['warm', 'async', 'memory', 'envCreation', 'coldStart', 'hotReload'] as const;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const flag = (name: string) => argv.includes(`--${name}`);

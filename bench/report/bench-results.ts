@@ -2,6 +2,7 @@ import type { MachineInfo } from '../lib/machine.js';
 import type { AsyncResults } from '../sections/async-invoke.js';
 import type { ColdStartResults } from '../sections/cold-start.js';
 import type { EnvCreationResults } from '../sections/env-creation.js';
+import type { HotReloadResults } from '../sections/hot-reload.js';
 import type { MemoryResults } from '../sections/memory.js';
 import type { Skipped, WarmResults } from '../sections/warm-invoke.js';
 import type { ProfileSummary } from '../profile/profile-summary.js';
@@ -33,6 +34,8 @@ export interface BenchResults {
   async: AsyncResults | Skipped;
   memory: MemoryResults | Skipped;
   envCreation: EnvCreationResults | Skipped;
+  /** Absent in results written before the section existed. */
+  hotReload?: HotReloadResults | Skipped;
   targets: TargetResult[];
   /** Things that went wrong around the figures (a server that died, ...). */
   notes: string[];

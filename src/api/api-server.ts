@@ -7,7 +7,8 @@ import type { SecureContextOptions, TLSSocket, TlsOptions } from 'node:tls';
 import type { Operation } from './service-model.js';
 import { AwsService, type AwsServiceDefinition } from './aws-service.js';
 import { mustClose, readBody } from './read-body.js';
-import type { EncodedResponse, OperationMatch, Protocol, ProtocolRequest } from './protocols/protocol.js';
+import { isAsyncIterable, type EncodedResponse, type OperationMatch, type Protocol, type ProtocolRequest } from './protocols/protocol.js';
+import { writeStream } from './write-stream.js';
 import { internalFailure } from './protocols/internal-failure.js';
 import { credentialScope, type SigV4Verifier } from './sigv4-verifier.js';
 import type { RequestContext } from './request-context.js';
@@ -314,6 +315,7 @@ export class ApiServer {
     // r.headers is built afresh for each response (encoders, error encoders): completed in place.
     const headers = r.headers;
     headers['x-amzn-requestid'] = requestId;
+    if (isAsyncIterable(r.body)) return void writeStream(res, r.status, headers, r.body, this.#logError);
     if (typeof r.body === 'string' ? r.body.length === 0 : r.body.length === 0) {
       // Empty bodies (Event's 202, DryRun's 204): headers alone, one socket write.
       headers['content-length'] = '0';

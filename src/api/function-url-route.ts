@@ -8,6 +8,8 @@ import type { FunctionUrlCors } from '../domain/records.js';
 import { AwsError } from '../domain/errors.js';
 import { mustClose, readBody } from './read-body.js';
 import { buildUrlEvent, inferUrlResponse } from '../invoke/function-url-payload.js';
+import { firstOf, writeUrlStream } from './url-stream-response.js';
+import type { InvokeResult, ResponseStream } from '../ports/invoker.js';
 
 /** What the route needs to know of a URL id (FunctionUrlService.target). */
 export interface UrlTarget {
@@ -17,6 +19,7 @@ export interface UrlTarget {
   functionArn: string;
   authType: 'NONE' | 'AWS_IAM';
   cors?: FunctionUrlCors;
+  invokeMode?: 'BUFFERED' | 'RESPONSE_STREAM';
 }
 
 /** Lambda's invocation payload quota, which bounds a URL's request and response bodies. */
@@ -125,15 +128,28 @@ export class FunctionUrlRoute {
         'x-forwarded-port': String(req.socket.localPort ?? ''),
       },
     });
-    let result;
+    let result: InvokeResult;
     try {
-      result = await this.#d.invoker.invoke({
+      const streaming = target.invokeMode === 'RESPONSE_STREAM';
+      let started!: (s: ResponseStream) => void;
+      const invoking = this.#d.invoker.invoke({
         functionName: target.functionName,
         ...(target.qualifier !== undefined ? { qualifier: target.qualifier } : {}),
         payload: Buffer.from(JSON.stringify(event)),
         requestId,
         traceId,
+        ...(streaming ? { onStream: (s: ResponseStream) => started(s) } : {}),
       });
+      if (streaming) {
+        invoking.catch(() => {});
+        const first = await firstOf(invoking, new Promise<ResponseStream>((r) => (started = r)));
+        if ('stream' in first) {
+          const base: Record<string, string | string[]> = { date: new Date(this.#d.now()).toUTCString(), 'x-amzn-RequestId': requestId, 'x-amzn-trace-id': traceId };
+          const fail502 = () => this.#error(req, res, requestId, 502, 'Internal Server Error', 'FunctionError');
+          return void (await writeUrlStream(res, first.stream, base, (h) => { if (target.cors) applyCors(h, target.cors, origin); }, method === 'HEAD', fail502));
+        }
+        result = first.result;
+      } else result = await invoking;
     } catch (err) {
       if (err instanceof AwsError && err.type === 'TooManyRequestsException') return void this.#error(req, res, requestId, 429, '{"Message":"Rate Exceeded."}', 'TooManyRequestsException');
       if (!(err instanceof AwsError)) this.#d.logError(err);

@@ -24,6 +24,8 @@ export interface FlintConfig {
   idleTimeoutMs: number;
   /** Environments are recycled after this many ms regardless of use. */
   maxLifetimeMs: number;
+  /** Lambda's streamed-response limits (src/invoke/streamed-response.ts: 200 MB, 6 MB uncapped, then 2 MB/s); tests make them small. */
+  streamLimits?: { maxBytes?: number; uncappedBytes?: number; bytesPerSecond?: number };
   /** Lambda's limit on an environment's init phase (10 s); tests shorten it. */
   initTimeoutMs: number;
   /** The python3 that runs `python3.*` functions (default: /usr/bin/python3 when present, else python3 on PATH). */

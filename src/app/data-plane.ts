@@ -1,4 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync, readlinkSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { LAMBDA_STREAM_LIMITS } from '../invoke/streamed-response.js';
 import { delimiter, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -29,6 +30,7 @@ import type { Metrics } from '../ports/metrics.js';
 import type { InvocationTracing } from '../ports/invocation-tracing.js';
 import type { RoleCredentials } from '../ports/role-credentials.js';
 import { prepareNodeRuntime } from '../runtimes/node-runtime-dir.js';
+import { DevSessions } from '../invoke/dev/dev-sessions.js';
 import type { FunctionReadModel } from '../ports/function-read-model.js';
 import { StoredFunctionReadModel } from '../control/stored-function-read-model.js';
 import { ProcCpuSignals } from '../sandbox/proc-cpu-signals.js';
@@ -48,6 +50,8 @@ export interface DataPlane {
   readonly features: SandboxFeatures;
   /** Pre-initialized runtimes (stem cells); disabled when FLINT_PREWARM_PER_RUNTIME is 0 or the driver cannot start them. */
   readonly prewarm: PrewarmPool;
+  /** Hot-reload folders and debug sessions (the `/flint/dev` routes). */
+  readonly dev: DevSessions;
   /**
    * Tells the sandboxes where Flint's API is, once it listens: code inside reaches it at the
    * address the driver gives (AWS_ENDPOINT_URL and the per-service variables).
@@ -125,6 +129,7 @@ export function createDataPlane(deps: {
     clock,
     region: config.region,
     initTimeoutMs: config.initTimeoutMs,
+    ...(config.streamLimits ? { streamLimits: { ...LAMBDA_STREAM_LIMITS, ...config.streamLimits } } : {}),
     // Lambda's execution-role sessions last hours; extended while the environment lives.
     credentialTtlMs: CREDENTIAL_TTL_MS,
     get apiEndpoint() {
@@ -143,15 +148,20 @@ export function createDataPlane(deps: {
   if (signals?.degraded) deps.log(`flint: host-aware placement: ${signals.degraded}`);
   const pool = new EnvironmentPool({
     clock,
-    create: (binding) => new LocalExecutionEnvironment(binding, envDeps, prewarm.take(binding)),
+    // A debugged runtime starts with its inspector: never a pre-started one.
+    create: (binding) => new LocalExecutionEnvironment(binding, envDeps, binding.debug ? undefined : prewarm.take(binding)),
     idleTimeoutMs: config.idleTimeoutMs,
     maxLifetimeMs: config.maxLifetimeMs,
     onStopped: (env, provisionedFor) => provisioner?.environmentStopped(env, provisionedFor),
     ...(signals ? { hostAware: { signals, settings: DEFAULT_HOST_AWARE } } : {}),
   });
   const leases = new ConcurrencyLeases();
+  const dev = new DevSessions({ retire: (fn, version) => pool.retire(fn, version) });
+  // A deleted function's folder and debug session go with it (a new function of the same name starts clean).
+  deps.events.subscribe((e) => { if (e.type === 'function-deleted') void dev.forget(e.functionName); });
   const functions = new StoredFunctionReadModel(deps.store);
   const invoke = new InvokeService({
+    dev,
     targets: deps.targets,
     functions,
     code: deps.code,
@@ -185,6 +195,7 @@ export function createDataPlane(deps: {
     driver,
     features,
     prewarm,
+    dev,
     setEndpoint(e) {
       endpoint = driver.connectFlintApi(e);
     },
@@ -199,6 +210,7 @@ export function createDataPlane(deps: {
     async stop() {
       provisioner!.close();
       await prewarm.close();
+      await dev.close();
       await pool.close();
       await logs.close();
     },

@@ -331,7 +331,19 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       uuid: randomUUID,
       logError: (err) => log(`flint: function URL: internal error: ${(err as Error)?.stack ?? String(err)}`),
     })],
-    plainRoutes: [...webConsoleRoutes({ verifier, access, pool: dataPlane.pool, sandboxDriver: dataPlane.driver.name, clock, region: config.region, dataDir: config.dataDir, log }), ...plainRoutes({ codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log })],
+    plainRoutes: [
+      ...webConsoleRoutes({ verifier, access, pool: dataPlane.pool, sandboxDriver: dataPlane.driver.name, clock, region: config.region, dataDir: config.dataDir, log }),
+      ...plainRoutes({
+        codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log,
+        dev: {
+          sessions: dataPlane.dev,
+          checkAccess: (principal, action, resource) => access.checkAccess(principal, action, resource),
+          lookup: (fn) => { const c = functions.getVersion(fn).config; return { name: c.FunctionName, arn: c.FunctionArn }; },
+          dataDir: config.dataDir,
+          sandboxOwnUser: dataPlane.driver.name !== 'process',
+        },
+      }),
+    ],
   });
   for (const server of api.servers) guardHttpServer(server, { requestId: randomUUID, log });
   metrics.gauge('flint_async_events', 'Queued async events by state', ['state'], async () => {

@@ -11,6 +11,7 @@ import { tagHandlers, tagValidationSkips } from '../api/handlers/tag-handlers.js
 import { accountHandlers } from '../api/handlers/account-handlers.js';
 import { functionUrlHandlers } from '../api/handlers/function-url-handlers.js';
 import { invokeHandlers } from '../api/handlers/invoke-handlers.js';
+import { invokeStreamHandlers } from '../api/handlers/invoke-stream-handlers.js';
 import { eventSourceMappingHandlers } from '../api/handlers/event-source-mapping-handlers.js';
 import { functionSettingsHandlers, functionSettingsValidationSkips } from '../api/handlers/function-settings-handlers.js';
 
@@ -50,6 +51,7 @@ export function lambdaService(s: {
       ...accountHandlers(s.accountSettings),
       ...functionUrlHandlers(s.functionUrls),
       ...invokeHandlers(s.invoke),
+      ...invokeStreamHandlers(s.invoke),
       ...eventSourceMappingHandlers(s.eventSourceMappings),
       ...functionSettingsHandlers(s.codeSigning, s.runtimeSettings),
     },

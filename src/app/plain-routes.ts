@@ -9,6 +9,7 @@ import { keysAdminRoutes } from '../store/keys-admin-route.js';
 import type { UsageMeter } from '../history/usage-meter.js';
 import { usageRoute } from '../history/usage-route.js';
 import type { AsyncInvocation } from '../invoke/async/async-invocation.js';
+import { devRoutes, type DevRouteDeps } from '../api/dev-routes.js';
 
 /**
  * The routes beside the AWS APIs on Flint's port: code download links (S3's role), the root-signed
@@ -23,6 +24,8 @@ export function plainRoutes(deps: {
   asyncInvocation: AsyncInvocation;
   metrics: Metrics;
   log(line: string): void;
+  /** `flint dev` / `flint invoke --inspect` (src/api/dev-routes.ts). */
+  dev?: Omit<DevRouteDeps, 'verifier'>;
 }): PlainRoute[] {
   const { codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log } = deps;
   return [
@@ -42,6 +45,7 @@ export function plainRoutes(deps: {
       },
     }),
     usageRoute({ usage, verifier }),
+    ...(deps.dev ? devRoutes({ ...deps.dev, verifier }) : []),
     { method: 'GET', prefix: '/health', handle: (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); } },
     {
       method: 'GET',

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { cliClient } from './cli-client.js';
+import { parseInspectPort, withInspector } from './dev/inspect-session.js';
 
 export function invokeCommand(): Command {
   return new Command('invoke')
@@ -11,9 +12,11 @@ export function invokeCommand(): Command {
     .option('--event', 'invoke asynchronously (InvocationType Event)')
     .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
     .option('--endpoint <url>', 'Flint endpoint')
-    .action(async (name: string, payload: string, opts: { qualifier?: string; event?: boolean; dataDir?: string; endpoint?: string }) => {
+    .option('--inspect [port]', 'debug this invocation: the runtime waits for a debugger on 127.0.0.1:port (default 9229; 0: any free port)', parseInspectPort)
+    .action(async (name: string, payload: string, opts: { qualifier?: string; event?: boolean; dataDir?: string; endpoint?: string; inspect?: number | true }) => {
       const { client } = cliClient(opts);
-      const out = await client.send(
+      const send = (c: InvokeCommand) => (opts.inspect === undefined ? client.send(c) : withInspector(client, name, opts.inspect === true ? 9229 : opts.inspect, () => client.send(c)));
+      const out = await send(
         new InvokeCommand({
           FunctionName: name,
           Payload: Buffer.from(payload),

@@ -8,6 +8,7 @@ import { keysCommand } from './keys-command.js';
 import { historyCommand } from './history-command.js';
 import { usageCommand } from './usage-command.js';
 import { auditCommand } from './audit-command.js';
+import { devCommand } from './dev-command.js';
 import { consoleCommand } from './console-command.js';
 
 const program = new Command('flint').description('Flint: a self-hosted, AWS Lambda-compatible function platform');
@@ -20,5 +21,6 @@ program.addCommand(keysCommand());
 program.addCommand(historyCommand());
 program.addCommand(usageCommand());
 program.addCommand(auditCommand());
+program.addCommand(devCommand());
 program.addCommand(consoleCommand());
 await program.parseAsync(process.argv);

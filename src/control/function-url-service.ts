@@ -23,6 +23,8 @@ export interface FunctionUrlTarget {
   functionArn: string;
   authType: AuthType;
   cors?: FunctionUrlCors;
+  /** RESPONSE_STREAM: the function's streamed response goes to the client as it comes. */
+  invokeMode?: InvokeMode;
 }
 
 /** Lambda's texts (recorded: test_lambda_api.snapshot.json, TestLambdaUrl). */
@@ -147,6 +149,7 @@ export class FunctionUrlService {
       functionArn: rec.FunctionArn,
       authType: rec.AuthType,
       ...(rec.Cors !== undefined ? { cors: rec.Cors } : {}),
+      ...(rec.InvokeMode !== undefined ? { invokeMode: rec.InvokeMode } : {}),
     };
   }
 

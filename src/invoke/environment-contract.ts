@@ -6,6 +6,8 @@ import type { FunctionConfiguration } from '../domain/records.js';
 import type { LogStreams } from '../ports/log-storage.js';
 import type { RuntimeCatalog, RuntimeChoice } from './runtime-catalog.js';
 import type { RoleCredentials } from '../ports/role-credentials.js';
+import type { EnvironmentDebug } from './dev/environment-debug.js';
+import type { StreamedResponse, StreamLimits } from './streamed-response.js';
 
 /*
  * The contract of an execution environment: what binds it to a version, what it is built from,
@@ -61,6 +63,8 @@ export interface EnvironmentBinding {
   logGroupName?: string;
   /** Gives back what the binding holds (extracted code); called once its environment has stopped. */
   release?(): Promise<void>;
+  /** Set when the function is being debugged (src/invoke/dev): the runtime starts with its inspector. */
+  debug?: EnvironmentDebug;
 }
 
 export interface EnvironmentDeps {
@@ -78,6 +82,8 @@ export interface EnvironmentDeps {
    * must be at least twice the longest invocation (Lambda's 900 s timeout).
    */
   credentialTtlMs: number;
+  /** Lambda's streamed-response limits (streamed-response.ts); tests make them small. */
+  streamLimits?: StreamLimits;
   /** Flint's API as code inside the sandboxes reaches it (AWS_ENDPOINT_URL); unset until it listens. */
   apiEndpoint?: string;
 }
@@ -89,6 +95,11 @@ export interface InvocationInput {
   traceId: string;
   /** JSON text. */
   clientContext?: string;
+  /**
+   * Takes a streamed response as it starts (InvokeWithResponseStream, RESPONSE_STREAM URLs).
+   * Absent: a streamed response is buffered into the outcome's payload, as a plain Invoke gets it.
+   */
+  onStream?: (stream: StreamedResponse, meta: { executedVersion: string }) => void;
 }
 
 export interface InvocationOutcome {
@@ -107,4 +118,6 @@ export interface InvocationOutcome {
   startType: StartType;
   billedDurationMs: number;
   maxMemoryUsedMb?: number;
+  /** Bytes the function streamed, when it streamed its response. */
+  streamedBytes?: number;
 }

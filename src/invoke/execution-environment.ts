@@ -7,8 +7,12 @@ import { errorTypeOf, exitReason, responseTooLarge, runtimeExited, timedOut, typ
 import type { StemCell } from './prewarm-stem-cell.js';
 import { EnvironmentUnavailableError, type EnvironmentBinding, type EnvironmentDeps, type ExecutionEnvironment, type InvocationInput, type InvocationOutcome } from './environment-contract.js';
 import type { StartType } from '../ports/metrics.js';
+import { debugAwareTimer } from './dev/environment-debug.js';
 import { InvocationLog } from './invocation-log.js';
 import { initFailureError, reportInvocation } from './invocation-report.js';
+import { StreamedResponse } from './streamed-response.js';
+import { asStreamError } from './stream-errors.js';
+import { MAX_RUNTIME_PAYLOAD_BYTES } from '../runtime-api/runtime-channel.js';
 import { RuntimeStart, STOPPED, type InitProblem, type InitResult } from './runtime-start.js';
 
 /** The longest wait for output still in the pipe after a reply. */
@@ -150,7 +154,8 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
     log.sys(log.platform.start(clock.now(), input.requestId, this.binding.version));
     const started = clock.monotonic();
     const ending = new Promise<Ending>((resolve) => (this.#replyResolve = resolve));
-    const timer = clock.setTimeout(() => this.#replyResolve?.({ kind: 'timeout' }), timeoutSeconds * 1000);
+    // A debugger attached to the runtime holds the timeout (src/invoke/dev).
+    const cancelTimer = debugAwareTimer(clock, this.binding.debug, timeoutSeconds * 1000, () => this.#replyResolve?.({ kind: 'timeout' }));
     channel.dispatch({
       requestId: input.requestId,
       payload: input.payload,
@@ -159,14 +164,29 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       traceId: input.traceId,
       ...(input.clientContext !== undefined ? { clientContext: input.clientContext } : {}),
     });
-    const end = await ending;
-    clock.clearTimer(timer);
+    let end = await ending;
+    // A streamed reply: the invocation lasts until the stream ends (or times out, or the runtime dies).
+    let streamed: { response: StreamedResponse; buffered?: Promise<{ payload: Buffer; tooLarge: boolean }> } | undefined;
+    if (end.kind === 'reply' && end.reply.kind === 'stream') {
+      const response = new StreamedResponse(end.reply.upload.contentType, clock, this.#deps.streamLimits);
+      end.reply.upload.pipeTo(response);
+      // A plain Invoke of a streaming function gets the stream buffered, within Invoke's 6 MB (as on Lambda).
+      streamed = input.onStream ? { response } : { response, buffered: response.collect(MAX_RUNTIME_PAYLOAD_BYTES) };
+      input.onStream?.(response, { executedVersion: this.binding.version });
+      const first = end;
+      const rest = new Promise<Ending>((resolve) => (this.#replyResolve = resolve));
+      end = await Promise.race([response.done.then(() => first), rest]);
+      if (end.kind === 'timeout') response.fail(asStreamError(timedOut(input.requestId, timeoutSeconds)));
+      else if (end.kind === 'exit') response.fail(asStreamError(runtimeExited(input.requestId, end.exit)));
+    }
+    cancelTimer();
     this.#replyResolve = undefined;
     const durationMs = clock.monotonic() - started;
     let result: { payload: Buffer; error?: PlatformError | { errorType?: string }; status?: 'timeout' | 'error' };
     if (end.kind === 'reply') {
       const r = end.reply;
       if (r.kind === 'response') result = { payload: r.payload };
+      else if (r.kind === 'stream') result = await streamResult(streamed!);
       else if (r.kind === 'too-large') result = { payload: responseTooLarge().payload, error: responseTooLarge() };
       else result = { payload: r.payload, error: { errorType: errorTypeOf(r.payload, r.errorType) } };
     } else if (end.kind === 'timeout') {
@@ -198,7 +218,7 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
     this.#invoking = false;
     done();
     this.#maybeReady();
-    return { ...outcome, overheadMs: clock.monotonic() - started - durationMs, payload: result.payload, ...(result.error ? { functionError: 'Unhandled' as const } : {}), ...(result.error?.errorType ? { errorType: result.error.errorType } : {}) };
+    return { ...outcome, ...(streamed ? { streamedBytes: streamed.response.bytes } : {}), overheadMs: clock.monotonic() - started - durationMs, payload: result.payload, ...(result.error ? { functionError: 'Unhandled' as const } : {}), ...(result.error?.errorType ? { errorType: result.error.errorType } : {}) };
   }
 
   /**
@@ -260,6 +280,15 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
     })();
     return this.#stopped;
   }
+}
+
+/** A streamed reply's result: the buffered payload for a plain Invoke, the stream's error if it ended with one. */
+async function streamResult(s: { response: StreamedResponse; buffered?: Promise<{ payload: Buffer; tooLarge: boolean }> }): Promise<{ payload: Buffer; error?: { errorType?: string } }> {
+  const b = s.buffered ? await s.buffered : undefined;
+  const error = s.response.error;
+  if (error) return { payload: Buffer.from(JSON.stringify(error)), error: { errorType: error.errorType } };
+  if (b?.tooLarge) return { payload: responseTooLarge().payload, error: responseTooLarge() };
+  return { payload: b?.payload ?? Buffer.alloc(0) };
 }
 
 /** The log group an environment writes to: the function's LoggingConfig.LogGroup, else `/aws/lambda/<function>`. */

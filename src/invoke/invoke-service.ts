@@ -13,6 +13,7 @@ import type { ConcurrencyLeases } from './concurrency-leases.js';
 import type { EnvironmentPool } from './environment-pool.js';
 import type { EnvironmentBinding, InvocationOutcome } from './environment-contract.js';
 import type { RuntimeCatalog } from './runtime-catalog.js';
+import type { DevSessions } from './dev/dev-sessions.js';
 
 /** What an Invoke of `name[:qualifier]` runs: FunctionService.resolveInvocationTarget's answer. */
 export interface InvocationTarget {
@@ -52,6 +53,8 @@ export interface InvokeServiceDeps {
   metrics?: Pick<Metrics, 'invocation' | 'throttle'>;
   /** X-Ray: asked only when a trace header came or the function's TracingConfig is Active. */
   tracing?: InvocationTracing;
+  /** Hot-reload folders and debug sessions (Flint's developer loop, src/invoke/dev). */
+  dev?: DevSessions;
 }
 
 
@@ -129,6 +132,7 @@ export class InvokeService implements Invoker {
               invokedFunctionArn: target.resolvedArn,
               traceId: traced?.header ?? req.traceId ?? newTraceId(d.clock.now()),
               ...(clientContext !== undefined ? { clientContext } : {}),
+              ...(req.onStream ? { onStream: req.onStream } : {}),
             }),
           );
         },
@@ -188,8 +192,11 @@ export class InvokeService implements Invoker {
     const record = this.#d.targets.openForStart ? this.#d.targets.openForStart(stored) : stored;
     // Each binding holds its own extracted trees: they are removed when the last environment
     // holding them stops, so plaintext code lies on disk only while something runs it.
-    const trees = await Promise.all([record.codeSha256Hex, ...record.layerSha256Hex].map((h) => this.#d.code.acquireExtracted(h)));
-    const [codeDir, ...layerDirs] = trees.map((t) => t.dir) as [string, ...string[]];
+    // A hot-reload folder replaces the uploaded code of $LATEST (src/invoke/dev): nothing is extracted for it.
+    const folder = this.#d.dev?.codeFolder(record.config.FunctionName, record.config.Version);
+    const trees = await Promise.all([...(folder ? [] : [record.codeSha256Hex]), ...record.layerSha256Hex].map((h) => this.#d.code.acquireExtracted(h)));
+    const [codeDir, ...layerDirs] = (folder ? [folder, ...trees.map((t) => t.dir)] : trees.map((t) => t.dir)) as [string, ...string[]];
+    const debug = await this.#d.dev?.debugFor(record.config.FunctionName);
     let released: Promise<void> | undefined;
     return {
       functionName: record.config.FunctionName,
@@ -202,6 +209,7 @@ export class InvokeService implements Invoker {
       // Lambda writes to the function's LoggingConfig.LogGroup, `/aws/lambda/<function>` by default.
       logGroupName: record.config.LoggingConfig?.LogGroup ?? `/aws/lambda/${record.config.FunctionName}`,
       release: () => (released ??= Promise.all(trees.map((t) => t.release())).then(() => undefined)),
+      ...(debug ? { debug } : {}),
     };
   }
 

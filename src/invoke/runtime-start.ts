@@ -2,6 +2,7 @@ import type { Sandbox, SandboxExit, SandboxPaths } from '../ports/sandbox-driver
 import { RuntimeChannel, type InitFailure, type RuntimeChannelListener, type RuntimeReply } from '../runtime-api/runtime-channel.js';
 import { RuntimeApiServer } from '../runtime-api/runtime-api-server.js';
 import { environmentVariables } from './environment-variables.js';
+import { debugAwareTimer } from './dev/environment-debug.js';
 import type { StemCell } from './prewarm-stem-cell.js';
 import type { EnvironmentBinding, EnvironmentDeps } from './environment-contract.js';
 import { EnvironmentSession } from './environment-session.js';
@@ -118,6 +119,7 @@ export class RuntimeStart {
   async close(): Promise<void> {
     this.#channel.close();
     this.#session?.close();
+    this.#binding.debug?.stopped();
     await this.#sandbox?.destroy().catch(() => {});
   }
 
@@ -195,6 +197,7 @@ export class RuntimeStart {
       return { ok: false, failure: this.#spawnFailure(err as NodeJS.ErrnoException, launch.argv[0]!) };
     }
     const sandbox = this.#sandbox;
+    b.debug?.started(sandbox);
     void sandbox.exited.then((exit) => this.#events.exit(exit));
     if (this.#events.stopped()) {
       await sandbox.destroy();
@@ -206,9 +209,9 @@ export class RuntimeStart {
   /** Waits for the runtime's init to end (first /next, init error, exit) within Lambda's init limit. */
   async #awaitInit(result: Promise<InitResult>): Promise<InitResult> {
     const d = this.#deps;
-    const timer = d.clock.setTimeout(() => this.#initResolve?.({ ok: false, failure: { kind: 'timeout' } }), d.initTimeoutMs);
+    const cancel = debugAwareTimer(d.clock, this.#binding.debug, d.initTimeoutMs, () => this.#initResolve?.({ ok: false, failure: { kind: 'timeout' } }));
     const r = await result;
-    d.clock.clearTimer(timer);
+    cancel();
     this.#initResolve = undefined;
     const measured = d.clock.monotonic() - this.#initStartedAt;
     // A timed-out init lasted the whole limit (Lambda reports the limit), even when the timer's
@@ -222,7 +225,7 @@ export class RuntimeStart {
     const d = this.#deps;
     const b = this.#binding;
     const cred = this.#session!.credential;
-    return environmentVariables({
+    const vars = environmentVariables({
       config: b.config,
       functionName: b.functionName,
       version: b.version,
@@ -236,6 +239,8 @@ export class RuntimeStart {
       path: d.runtimes.pathVariable(paths),
       ...(d.apiEndpoint ? { apiEndpoint: d.apiEndpoint } : {}),
     });
+    // A debugged function's runtime starts with its debugger (src/invoke/dev).
+    return b.debug ? { ...vars, ...b.debug.variables(b.runtime.family, vars) } : vars;
   }
 
   /**

@@ -2,6 +2,16 @@
  * The data plane's entry: run one invocation of a function version and wait for its outcome.
  * The sync Invoke API calls it directly; async pollers call it for each queued event.
  */
+/** A function's streamed response as a reader sees it (InvokeWithResponseStream, RESPONSE_STREAM URLs). */
+export interface ResponseStream {
+  /** The Content-Type the runtime streamed with (a URL's prelude type for HttpResponseStream). */
+  readonly contentType: string;
+  /** The chunks as they arrive; ends when the function's stream ends. */
+  chunks(): AsyncIterable<Buffer>;
+  /** Set once the stream ended with an error (function error, timeout, size limit). */
+  readonly error: { errorType: string; errorMessage: string } | undefined;
+}
+
 export interface InvokeRequest {
   functionName: string;
   qualifier?: string;
@@ -18,6 +28,8 @@ export interface InvokeRequest {
   enqueuedAt?: number;
   /** True when delivered by the async queue (throttles then become retriable, not 429s to a caller). */
   async?: boolean;
+  /** Takes the response stream as it starts, when the function streams; absent: a stream is buffered (plain Invoke). */
+  onStream?: (stream: ResponseStream, meta: { executedVersion: string }) => void;
 }
 
 export interface InvokeResult {

@@ -68,6 +68,11 @@ export interface Sandbox {
   maxMemoryBytes(): number | undefined;
   /** Kill the whole tree and release every resource (idempotent). */
   destroy(): Promise<void>;
+  /**
+   * Optional: a connection from the host to a TCP port a process inside listens on (its own
+   * loopback), e.g. a debugger's to the runtime's inspector. Drivers without it cannot debug.
+   */
+  connect?(port: number): Duplex | undefined;
 }
 
 /** A sandbox started without code: everything of a spec but the task root and layers. */

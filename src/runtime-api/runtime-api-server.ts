@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RuntimeApiEndpoint } from '../ports/sandbox-driver.js';
+import { isStreamingResponse, StreamingUpload } from './streaming-upload.js';
 import { MAX_RUNTIME_PAYLOAD_BYTES, RuntimeApiRefusal, type InvocationEvent, type RuntimeChannel } from './runtime-channel.js';
 
 const PREFIX = '/2018-06-01/runtime/';
@@ -73,6 +74,7 @@ export class RuntimeApiServer {
       const m = path !== undefined && req.method === 'POST' ? INVOCATION_REPLY.exec(path) : null;
       if (m) {
         const requestId = decodeURIComponent(m[1]!);
+        if (m[2] === 'response' && isStreamingResponse(req)) return this.#stream(req, res, requestId);
         return void readBounded(req).then(({ body, tooLarge }) => {
           if (m[2] === 'error') return this.#answer(res, () => this.#channel.error(requestId, body, errorTypeHeader(req)));
           if (!tooLarge) return this.#answer(res, () => this.#channel.response(requestId, body));
@@ -113,6 +115,18 @@ export class RuntimeApiServer {
       res.writeHead(200, headers);
       res.end(event.payload);
     }));
+  }
+
+  /** A streamed response: handed over at once, answered 202 once the runtime's upload ended. */
+  #stream(req: IncomingMessage, res: ServerResponse, requestId: string): void {
+    const upload = new StreamingUpload(req);
+    try {
+      this.#channel.streamResponse(requestId, upload);
+    } catch (err) {
+      upload.discard();
+      return this.#fail(res, err);
+    }
+    void upload.finished.then(() => sendAccepted(res));
   }
 
   #bind(req: IncomingMessage, res: ServerResponse): void {

@@ -1,3 +1,5 @@
+import type { StreamingUpload } from './streaming-upload.js';
+
 /**
  * One execution environment's side of the Lambda Runtime API (2018-06-01), without HTTP: the
  * protocol state of the runtime and the hand-over of invocations to it.
@@ -45,6 +47,8 @@ export interface InvocationEvent {
 /** How the runtime answered an invocation. */
 export type RuntimeReply =
   | { kind: 'response'; payload: Buffer }
+  /** A streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`): its chunks follow. */
+  | { kind: 'stream'; upload: StreamingUpload }
   /** `errorType` from Lambda-Runtime-Function-Error-Type when sent (aws-lambda-ric does not send it). */
   | { kind: 'error'; payload: Buffer; errorType?: string }
   /** The runtime's response exceeded MAX_RUNTIME_PAYLOAD_BYTES. */
@@ -169,6 +173,12 @@ export class RuntimeChannel {
   response(requestId: string, payload: Buffer | undefined): void {
     this.#checkReply(requestId, 'InvocationResponse');
     this.#finish(requestId, payload === undefined ? { kind: 'too-large' } : { kind: 'response', payload });
+  }
+
+  /** POST /runtime/invocation/{id}/response in streaming mode: the reply is the stream, whose chunks follow. */
+  streamResponse(requestId: string, upload: StreamingUpload): void {
+    this.#checkReply(requestId, 'InvocationResponse');
+    this.#finish(requestId, { kind: 'stream', upload });
   }
 
   /** POST /runtime/invocation/{id}/error. */

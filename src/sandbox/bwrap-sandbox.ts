@@ -10,6 +10,8 @@ import type { RuntimeApiBridge } from './runtime-api-bridge.js';
 import type { ScratchSpace } from './scratch-space.js';
 import type { SlirpEgress } from './slirp-egress.js';
 import type { PreparedNetns } from './netns-pool.js';
+import { connectInNetns } from './netns-connect.js';
+import type { Duplex } from 'node:stream';
 
 /** Everything one sandbox holds on the host, filled in as start() gets further. */
 export interface SandboxParts {
@@ -87,6 +89,12 @@ export class BwrapSandbox implements Sandbox {
    * and the runtime process's own peak resident size (VmHWM). Read at every invocation's end:
    * the cgroup's peak plus one /proc/<pid>/status (the runtime's pid is looked up once).
    */
+  /** Into the sandbox's own network namespace (its first process is in it), to its loopback. */
+  connect(port: number): Duplex | undefined {
+    const pid = this.#parts.initPid;
+    return pid === undefined || this.#parts.released ? undefined : connectInNetns(pid, port);
+  }
+
   maxMemoryBytes(): number | undefined {
     if (this.#cleanup === undefined && this.#parts.cgroup) {
       const peak = this.#parts.cgroup.peakBytes();

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, lstatSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { connect, type Socket } from 'node:net';
 import { directEndpoint, withFlintCa, type FlintCaFiles } from './flint-api-access.js';
 import type { Sandbox, SandboxCapability, SandboxDriver, SandboxExit, SandboxPaths, SandboxSpec, UnboundSandbox, UnboundSandboxSpec } from '../ports/sandbox-driver.js';
 
@@ -172,6 +173,11 @@ class ProcessSandbox implements Sandbox {
     }
     clearInterval(this.#watchdog);
     await rm(this.#dir, { recursive: true, force: true });
+  }
+
+  /** The process shares the host's network: its loopback is the host's. */
+  connect(port: number): Socket {
+    return connect(port, '127.0.0.1');
   }
 
   #ticks = 0;

@@ -15,5 +15,7 @@ export const LAMBDA_BODY_LIMITS: BodyLimits = {
   UpdateFunctionCode: { bytes: 70_167_211, error: codeTooLarge },
   PublishLayerVersion: { bytes: 70_167_211, error: codeTooLarge },
   Invoke: { bytes: 6_291_456, error: (_op, n) => new RequestTooLargeException(`Request must be smaller than ${n} bytes for the InvokeFunction operation`) },
+  // InvokeWithResponseStream takes the same 6 MB request payload as Invoke (only the response may be larger).
+  InvokeWithResponseStream: { bytes: 6_291_456, error: (_op, n) => new RequestTooLargeException(`Request must be smaller than ${n} bytes for the InvokeFunction operation`) },
   InvokeAsync: { bytes: 262_144, error: (_op, n) => new RequestTooLargeException(`Request must be smaller than ${n} bytes for the InvokeFunction operation`) },
 };

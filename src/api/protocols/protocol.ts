@@ -5,7 +5,13 @@ import type { AwsError } from '../../domain/errors.js';
 export interface EncodedResponse {
   status: number;
   headers: Record<string, string>;
-  body: Buffer | string;
+  /** An async iterable is an event stream (InvokeWithResponseStream): written as it yields, chunked. */
+  body: Buffer | string | AsyncIterable<Uint8Array>;
+}
+
+/** Whether an output member is a stream of event frames rather than bytes or JSON. */
+export function isAsyncIterable(v: unknown): v is AsyncIterable<Uint8Array> {
+  return typeof v === 'object' && v !== null && !Buffer.isBuffer(v) && typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
 }
 
 /** A request as the front door has it once the body is read. */

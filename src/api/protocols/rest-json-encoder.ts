@@ -1,5 +1,5 @@
 import type { Operation, ServiceModel } from '../service-model.js';
-import type { EncodedResponse } from './protocol.js';
+import { isAsyncIterable, type EncodedResponse } from './protocol.js';
 import { jsonText } from './json-values.js';
 
 /**
@@ -19,13 +19,13 @@ export class ResponseEncoder {
     if (!op.output || !output) return { status, headers, body: '' };
     const shape = this.#model.shapes[op.output.shape]!;
     const json: Record<string, unknown> = {};
-    let payload: Buffer | string | undefined;
+    let payload: EncodedResponse['body'] | undefined;
     for (const [name, ref] of Object.entries(shape.members ?? {})) {
       const v = output[name];
       if (v === undefined || v === null) continue;
       if (ref.location === 'statusCode') status = v as number;
       else if (ref.location === 'header') headers[(ref.locationName ?? name).toLowerCase()] = String(v);
-      else if (shape.payload === name) payload = Buffer.isBuffer(v) ? v : typeof v === 'string' ? v : jsonText(v);
+      else if (shape.payload === name) payload = Buffer.isBuffer(v) || typeof v === 'string' || isAsyncIterable(v) ? v : jsonText(v);
       else json[name] = v;
     }
     if (payload !== undefined) return { status, headers, body: payload };

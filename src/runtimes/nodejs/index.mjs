@@ -9,6 +9,7 @@ import util from 'node:util';
 import Module, { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { RuntimeApiClient } from './runtime-api-client.mjs';
+import { installAwsLambdaGlobal, isStreamingHandler, runStreamingHandler } from './response-streaming.mjs';
 
 const RUNTIME_FILE = path.join(process.env.LAMBDA_RUNTIME_DIR ?? path.dirname(new URL(import.meta.url).pathname), 'index.mjs');
 const api = process.env.AWS_LAMBDA_RUNTIME_API ?? '127.0.0.1:9001';
@@ -360,6 +361,7 @@ const SANDBOX_DEFAULTS = ['AWS_CA_BUNDLE', 'NODE_EXTRA_CA_CERTS'];
 async function main() {
   if (process.env.FLINT_STEM_KEYS !== undefined) await bindFunction();
   let handler;
+  installAwsLambdaGlobal();
   try {
     handler = await loadHandler();
   } catch (err) {
@@ -387,6 +389,16 @@ async function main() {
       event = JSON.parse(next.body.toString('utf8') || 'null');
     } catch (err) {
       await postError(requestId, new RuntimeError('Runtime.UnmarshalError', `Unable to parse event: ${err.message}`));
+      inFlight = undefined;
+      continue;
+    }
+    if (isStreamingHandler(handler)) {
+      try {
+        const context = makeContext(next.headers, () => {});
+        await runStreamingHandler({ handler, event, context, requestId, address: api, errorBody, onError: (err) => logError('Invoke Error', err) });
+      } catch (err) {
+        fatal(`streaming the reply failed: ${err.message}`);
+      }
       inFlight = undefined;
       continue;
     }
