@@ -25,6 +25,7 @@ import { runColdStart } from './sections/cold-start.js';
 import { runAsync } from './sections/async-invoke.js';
 import { runMemory } from './sections/memory.js';
 import { runEnvCreation } from './sections/env-creation.js';
+import { runScaleOut } from './sections/scale-out.js';
 import { profileWarmPath } from './profile/profile-warm-path.js';
 import { evaluateTargets } from './report/targets.js';
 import { renderTable } from './report/table.js';
@@ -95,6 +96,7 @@ try {
   if (!('skipped' in offline)) await offline.stop();
   const asyncRes = await section('async', () => runAsync({ opts, runner, flint: server.ready, flintPid: server.pid }));
   const envCreation = await section('envCreation', () => runEnvCreation({ opts, flint: server.ready, flintPid: server.pid }));
+  notes.push(...[await section('scaleOut', () => runScaleOut({ opts, plan, flint: server.ready, flintPid: server.pid }))].flatMap((r) => ('skipped' in r ? [] : r)));
   const serverDeath = server.death();
   if (serverDeath) {
     log(`bench: the Flint server died during the run: ${serverDeath}\n${server.stderrTail()}`);

@@ -25,7 +25,7 @@ test('bench: --tiny runs every section, prints the table and writes results JSON
 
     // Every section either measured or says why not; the Flint rows must have measured.
     for (const c of ['c1', 'c32']) {
-      for (const t of ['echo', 'twoHop', 'flintRaw', 'flintIamUser', 'flintSdk', 'flintUrl']) {
+      for (const t of ['echo', 'twoHop', 'protocol1', 'flintRaw', 'flintIamUser', 'flintSdk', 'flintUrl', ...(c === 'c32' ? ['protocolN', 'flintSleep200', 'protocolNSleep200'] : [])]) {
         assert.ok(typeof results.warm[c][t].rps === 'number', `warm.${c}.${t}: ${JSON.stringify(results.warm[c][t])}`);
         assert.ok('p50Ms' in results.warm[c][t] && 'p99Ms' in results.warm[c][t]);
       }
@@ -42,7 +42,8 @@ test('bench: --tiny runs every section, prints the table and writes results JSON
     assert.ok(results.async.delivered > 0, `no event was delivered: ${JSON.stringify(results.async)}`);
 
     const ids = results.targets.map((t: { id: string }) => t.id);
-    for (const id of ['warm-throughput-vs-floor', 'warm-throughput-vs-offline', 'warm-latency-vs-floor', 'async-enqueue-rate', 'memory-per-env-node', 'cold-start-process-node']) {
+    for (const id of ['warm-throughput-vs-floor', 'warm-throughput-vs-offline', 'warm-latency-vs-floor', 'warm-c1-vs-protocol', 'warm-c1-p50-vs-protocol', 'server-cpu-per-warm-invoke',
+      'warm-c32-vs-protocol', 'warm-c32-sleep', 'warm-p99-sweep', 'async-enqueue-rate', 'async-delivery-vs-sync', 'memory-per-env-node', 'cold-start-process-node']) {
       assert.ok(ids.includes(id), `target ${id} missing from ${ids.join(', ')}`);
     }
     for (const t of results.targets) assert.ok(t.met === true || t.met === false || t.met === null);

@@ -35,9 +35,13 @@ function renderBlock(r: BenchResults, resultFile: string): string {
   if (isFigure(r.warm)) {
     for (const c of ['c1', 'c32'] as const) {
       for (const [k, e] of Object.entries(r.warm[c])) {
+        if (!isFigure(e) && e.skipped.startsWith('measured at c=')) continue;
         lines.push(`- \`warm.${c}.${k}\`: ${isFigure(e) ? `p50 ${e.p50Ms} ms, p99 ${e.p99Ms} ms, ${e.rps} req/s, ${e.serverCpuMsPerReq} server CPU-ms/req` : e.skipped}`);
       }
     }
+  }
+  if (isFigure(r.warm)) {
+    for (const s of r.warm.sweep ?? []) lines.push(`- \`warm.sweep\` c=${s.c}: ${'skipped' in s ? s.skipped : `p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, ${s.rps} req/s`}`);
   }
   if (isFigure(r.async)) lines.push(`- \`async.deliveredPerSec\`: ${r.async.deliveredPerSec} events/s executed (enqueue ${r.async.enqueuePerSec}/s)`);
   if (isFigure(r.coldStart)) {

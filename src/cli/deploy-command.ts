@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import yazl from 'yazl';
+import { packageFolder } from './packaging/index.js';
 import {
   CreateFunctionCommand,
   GetFunctionConfigurationCommand,
@@ -30,24 +28,9 @@ interface DeployOptions {
   endpoint?: string;
 }
 
-/** Zips a directory (keeping executable bits, e.g. a custom runtime's `bootstrap`). */
+/** A folder as a deployment archive, under Flint's packaging rules (src/cli/packaging/), without guessing a runtime. */
 export async function zipDirectory(dir: string): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  async function walk(d: string): Promise<void> {
-    for (const entry of (await readdir(d, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = join(d, entry.name);
-      if (entry.isDirectory()) await walk(p);
-      else if (entry.isFile()) {
-        const st = await stat(p);
-        zip.addBuffer(await readFile(p), relative(dir, p), { mode: st.mode, mtime: new Date(0) });
-      }
-    }
-  }
-  await walk(dir);
-  zip.end();
-  const chunks: Buffer[] = [];
-  for await (const c of zip.outputStream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+  return (await packageFolder(dir, { infer: false })).zip;
 }
 
 export function deployCommand(): Command {

@@ -2,7 +2,7 @@ import type { Timer, TimerClock } from '../ports/clock.js';
 import { EnvironmentUnavailableError, type EnvironmentBinding, type ExecutionEnvironment } from './environment-contract.js';
 import { expired, place, provisionPlan, type EnvironmentView } from './placement.js';
 import type { CpuSignals } from '../ports/cpu-signals.js';
-import { waitOrStart, type HostAwareSettings } from './host-aware-placement.js';
+import { waitOrRun, type HostAwareSettings } from './host-aware-placement.js';
 import { VersionFigures } from './version-figures.js';
 
 interface PoolEntry {
@@ -88,10 +88,21 @@ export class EnvironmentPool {
     }
   }
 
-  async #acquire(functionName: string, version: string, binding: () => Promise<EnvironmentBinding>, opts: RunOptions, waited = new Set<string>()): Promise<{ entry: PoolEntry; start: 'warm' | 'cold' }> {
+  async #acquire(functionName: string, version: string, binding: () => Promise<EnvironmentBinding>, opts: RunOptions, waited = new Set<string>(), queued = false): Promise<{ entry: PoolEntry; start: 'warm' | 'cold' }> {
     const group = this.#group(functionName, version);
     // One the request already waited for in vain is not waited for again: the wait is short, then a new environment.
-    const decision = place(group.map(view).filter((v) => !waited.has(v.id) || v.state === 'Ready'), opts);
+    const views = group.map(view).filter((v) => !waited.has(v.id) || v.state === 'Ready');
+    const decision = place(views, opts);
+    // Host-aware placement (at most one wait per request; provisioned environments are the qualifier's own).
+    if (!queued && !opts.provisioned && decision.kind !== 'await' && this.#opts.hostAware?.settings.enabled) {
+      const idle = views.filter((v) => !v.claimed && v.state === 'Ready').length;
+      const queue = this.#queueFor(functionName, version, group, idle, opts);
+      if (queue) {
+        const freed = await queue;
+        if (freed) return { entry: freed, start: 'warm' };
+        return this.#acquire(functionName, version, binding, opts, waited, true);
+      }
+    }
     if (decision.kind !== 'cold') {
       const entry = group.find((e) => e.env.id === decision.id)!;
       entry.claimed = true;
@@ -102,8 +113,6 @@ export class EnvironmentPool {
       waited.add(entry.env.id);
       return this.#acquire(functionName, version, binding, opts, waited);
     }
-    const freed = await this.#waitForBusy(functionName, version, group, opts);
-    if (freed) return { entry: freed, start: 'warm' };
     const env = this.#opts.create(await binding());
     const entry = this.#add(functionName, version, env, undefined);
     entry.claimed = true;
@@ -113,15 +122,20 @@ export class EnvironmentPool {
     return { entry, start: 'cold' };
   }
 
-  /** Host-aware placement: a busy environment of the version, if waiting for one is the better bet. */
-  async #waitForBusy(functionName: string, version: string, group: PoolEntry[], opts: RunOptions): Promise<PoolEntry | undefined> {
-    const hostAware = this.#opts.hostAware;
-    if (!hostAware?.settings.enabled) return undefined;
+  /**
+   * Host-aware placement: when waiting for a busy environment of the version is the better bet
+   * (host-aware-placement.ts), the wait — resolving with the environment handed over, or undefined
+   * when it ran out; undefined (no wait) when the request should run now.
+   */
+  #queueFor(functionName: string, version: string, group: PoolEntry[], idle: number, opts: RunOptions): Promise<PoolEntry | undefined> | undefined {
+    const hostAware = this.#opts.hostAware!;
     const figures = this.#figuresOf(functionName, version);
-    const decision = waitOrStart(
+    const decision = waitOrRun(
       {
         saturation: hostAware.signals.read(),
+        cpus: hostAware.signals.cpus,
         busy: group.filter((e) => e.claimed && !e.retired && (e.env.state === 'Invoking' || e.env.state === 'Ready' || e.env.state === 'Starting')).length,
+        idle,
         waiting: figures.waiting,
         typicalDurationMs: figures.typicalRunMs,
         typicalStartMs: figures.typicalStartMs,
@@ -129,8 +143,7 @@ export class EnvironmentPool {
       },
       hostAware.settings,
     );
-    if (decision.kind === 'start') return undefined;
-    return figures.waitForFree(this.#opts.clock, decision.maxWaitMs);
+    return decision.kind === 'wait' ? figures.waitForFree(this.#opts.clock, decision.maxWaitMs) : undefined;
   }
 
   /** Hands a free, ready environment to a request waiting for one of its version. */

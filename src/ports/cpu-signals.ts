@@ -15,6 +15,8 @@ export interface CpuSaturation {
 }
 
 export interface CpuSignals {
+  /** CPUs this process may run on (its affinity): what a saturated host is measured against. */
+  readonly cpus: number;
   /** The latest reading; cheap (a sampler re-reads at most every few milliseconds). */
   read(): CpuSaturation;
   /** What part of the signal this host lacks and why (for the startup log); undefined when complete. */

@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import type { Sandbox, SandboxExit } from '../ports/sandbox-driver.js';
 import type { CgroupTree } from './cgroups/cgroup-tree.js';
 import type { SandboxCgroup } from './cgroups/sandbox-cgroup.js';
+import { KeptFile } from './cgroups/kept-file.js';
 import type { LayerViews } from './layer-view.js';
 import type { RuntimeApiBridge } from './runtime-api-bridge.js';
 import type { ScratchSpace } from './scratch-space.js';
@@ -54,6 +55,8 @@ export class BwrapSandbox implements Sandbox {
   readonly #parts: SandboxParts;
   #peak: number | undefined;
   #runtimePid: number | undefined;
+  /** The runtime's /proc status, kept open: read for every invocation's REPORT. */
+  #runtimeStatus: KeptFile | undefined;
   #cleanup: Promise<void> | undefined;
 
   constructor(id: string, runtimeApiAddress: string, parts: SandboxParts) {
@@ -102,7 +105,8 @@ export class BwrapSandbox implements Sandbox {
       // reparented to the init come later in the list).
       this.#runtimePid ??= Number(readFileSync(`/proc/${initPid}/task/${initPid}/children`, 'utf8').split(' ')[0]) || undefined;
       if (this.#runtimePid === undefined) return undefined;
-      const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${this.#runtimePid}/status`, 'utf8'));
+      this.#runtimeStatus ??= new KeptFile(`/proc/${this.#runtimePid}/status`);
+      const m = /^VmHWM:\s+(\d+) kB/m.exec(this.#runtimeStatus.read() ?? '');
       return m ? Number(m[1]) * 1024 : undefined;
     } catch {
       return undefined; // ended meanwhile: the exit reports it
@@ -144,6 +148,7 @@ export class BwrapSandbox implements Sandbox {
     this.#cleanup ??= (async () => {
       const p = this.#parts;
       p.released = true;
+      this.#runtimeStatus?.close();
       if (p.boostTimer) clearTimeout(p.boostTimer);
       this.#kill();
       p.egress?.stop();

@@ -24,7 +24,7 @@ export interface ProcCpuSignalsOptions {
 export class ProcCpuSignals implements CpuSignals {
   readonly degraded: string | undefined;
   readonly #everyMs: number;
-  readonly #cpus: number;
+  readonly cpus: number;
   readonly #files: { pressure: string | undefined; stat: string; loadavg: string; cgroupCpuStat: string | undefined };
   /** Recent readings, oldest first. */
   readonly #history: CpuReading[] = [];
@@ -32,7 +32,7 @@ export class ProcCpuSignals implements CpuSignals {
 
   constructor(opts: ProcCpuSignalsOptions = {}) {
     this.#everyMs = opts.everyMs ?? 5;
-    this.#cpus = opts.cpus ?? availableParallelism();
+    this.cpus = opts.cpus ?? availableParallelism();
     const missing: string[] = [];
     const pressure = opts.files?.pressure ?? '/proc/pressure/cpu';
     const usablePressure = tryRead(pressure) !== undefined && parsePressure(tryRead(pressure)!) !== undefined;
@@ -55,7 +55,7 @@ export class ProcCpuSignals implements CpuSignals {
     // A stall share over a few milliseconds is noise: compare with the newest reading at least
     // WINDOW_MS old (the oldest kept, early on), so each answer covers 50-250 ms.
     const base = [...this.#history].reverse().find((r) => now - r.at >= WINDOW_MS) ?? this.#history[0];
-    const saturation = saturationBetween(base, reading, this.#cpus);
+    const saturation = saturationBetween(base, reading, this.cpus);
     this.#history.push(reading);
     while (this.#history.length > 1 && now - this.#history[1]!.at >= WINDOW_MS * 5) this.#history.shift();
     this.#last = { reading, saturation };

@@ -27,7 +27,7 @@ function setup(enabled = true) {
     },
     idleTimeoutMs: 60_000,
     maxLifetimeMs: 3_600_000,
-    hostAware: { signals: { read: () => saturation, degraded: undefined }, settings: { ...DEFAULT_HOST_AWARE, enabled } },
+    hostAware: { signals: { read: () => saturation, degraded: undefined, cpus: 1 }, settings: { ...DEFAULT_HOST_AWARE, enabled } },
   });
   const run = () => pool.run('fn', '$LATEST', binding, { provisioned: false, timeoutMs: 3000 }, (env, start) => env.invoke(input).then(() => ({ id: env.id, start })));
   return { clock, pool, created, run, signal: (s: CpuSaturation) => (saturation = s) };
@@ -117,5 +117,43 @@ test('pool host-aware: CPUs with room, or the setting off (Lambda), start a new 
     } finally {
       await s.pool.close();
     }
+  }
+});
+
+test('pool host-aware: on saturated CPUs at most activePerCpu × CPUs environments run at once; the next request queues though one sits idle', async () => {
+  const s = setup();
+  try {
+    // Three environments (cold, concurrently: no figures yet, so nobody waits), then a warm run for the figures.
+    const cold = [s.run(), s.run(), s.run()];
+    await s.clock.advance(50);
+    await turns(s.clock);
+    for (const e of s.created) e.reply();
+    await Promise.all(cold);
+    const warm = s.run();
+    await turns(s.clock);
+    await s.clock.advance(2);
+    s.created.find((e) => e.pending)!.reply();
+    await warm;
+    // Two run (1 CPU × 2)…
+    const a = s.run();
+    const b = s.run();
+    await turns(s.clock);
+    const running = s.created.filter((e) => e.pending);
+    assert.equal(running.length, 2);
+    // …the third waits, though an environment is idle, and gets the first that frees up.
+    const c = s.run();
+    await turns(s.clock);
+    assert.equal(s.created.filter((e) => e.pending).length, 2);
+    running[0]!.reply();
+    await a;
+    await turns(s.clock);
+    assert.ok(running[0]!.pending, 'the freed environment took the waiting request');
+    running[0]!.reply();
+    running[1]!.reply();
+    assert.deepEqual(await c, { id: running[0]!.id, start: 'warm' });
+    await b;
+    assert.equal(s.created.length, 3);
+  } finally {
+    await s.pool.close();
   }
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_HOST_AWARE, waitOrStart, type WaitOrStartInput } from '../../src/invoke/host-aware-placement.js';
+import { DEFAULT_HOST_AWARE, waitOrRun, type WaitOrRunInput } from '../../src/invoke/host-aware-placement.js';
 import { parseCgroupCpuStat, parseLoadavgRunning, parsePressure, parseProcsRunning, saturationBetween, type CpuReading } from '../../src/sandbox/proc-cpu-readings.js';
 import { ProcCpuSignals } from '../../src/sandbox/proc-cpu-signals.js';
 
@@ -18,7 +18,7 @@ function reading(dir: string, at: number): CpuReading {
 
 const shared = saturationBetween(reading('shared-a', 0), reading('shared-b', 1000), 2);
 const busy = saturationBetween(reading('busy-a', 0), reading('busy-b', 500), 2);
-const echoLike: Omit<WaitOrStartInput, 'saturation'> = { busy: 32, waiting: 0, typicalDurationMs: 1.5, typicalStartMs: 60, timeoutMs: 3000 };
+const echoLike: Omit<WaitOrRunInput, 'saturation'> = { cpus: 2, busy: 32, idle: 0, waiting: 0, typicalDurationMs: 1.5, typicalStartMs: 60, timeoutMs: 3000 };
 
 test('signals: the recorded /proc files parse (PSI some line, procs_running, loadavg, cgroup v1 and v2 cpu.stat)', () => {
   assert.deepEqual(parsePressure(file('shared-a', 'pressure-cpu')), { avg10: 35.44, totalUs: 5914505120 });
@@ -35,7 +35,7 @@ test('signals: saturation from recorded readings — the stall share from PSI to
   // that second though avg10 still said 35 %: the totals are live, avg10 trails.
   assert.equal(shared.runnablePerCpu, 0.5);
   assert.equal(shared.stall, 0.0044);
-  assert.equal(waitOrStart({ ...echoLike, saturation: shared }, DEFAULT_HOST_AWARE).kind, 'start');
+  assert.equal(waitOrRun({ ...echoLike, saturation: shared }, DEFAULT_HOST_AWARE).kind, 'run');
   // six busy loops on 2 CPUs: 6 runnable besides the reader, the CPUs stalled the whole interval.
   assert.equal(busy.runnablePerCpu, 3);
   assert.equal(busy.stall, 1);
@@ -49,45 +49,57 @@ test('signals: saturation from recorded readings — the stall share from PSI to
 });
 
 test('placement: on the recorded saturated host a CPU-bound version waits briefly for a busy environment', () => {
-  const d = waitOrStart({ ...echoLike, saturation: busy }, DEFAULT_HOST_AWARE);
+  const d = waitOrRun({ ...echoLike, saturation: busy }, DEFAULT_HOST_AWARE);
   assert.equal(d.kind, 'wait');
   assert.ok(d.kind === 'wait' && d.maxWaitMs > 0 && d.maxWaitMs <= DEFAULT_HOST_AWARE.maxWaitMs);
 });
 
 test('placement: turned off it is Lambda\'s behaviour — a new environment whatever the signal', () => {
-  const d = waitOrStart({ ...echoLike, saturation: busy }, { ...DEFAULT_HOST_AWARE, enabled: false });
-  assert.equal(d.kind, 'start');
+  const d = waitOrRun({ ...echoLike, saturation: busy }, { ...DEFAULT_HOST_AWARE, enabled: false });
+  assert.equal(d.kind, 'run');
 });
 
 test('placement: CPUs with room (no stall, short run queue, no throttling) get a new environment', () => {
-  assert.equal(waitOrStart({ ...echoLike, saturation: { stall: 0.1, runnablePerCpu: 0.5 } }, DEFAULT_HOST_AWARE).kind, 'start');
+  assert.equal(waitOrRun({ ...echoLike, saturation: { stall: 0.1, runnablePerCpu: 0.5 } }, DEFAULT_HOST_AWARE).kind, 'run');
 });
 
 test('placement: a throttled cgroup (a container CPU limit) counts as saturated even with a short run queue', () => {
-  assert.equal(waitOrStart({ ...echoLike, saturation: { runnablePerCpu: 0.5, throttled: 1 } }, DEFAULT_HOST_AWARE).kind, 'wait');
+  assert.equal(waitOrRun({ ...echoLike, saturation: { runnablePerCpu: 0.5, throttled: 1 } }, DEFAULT_HOST_AWARE).kind, 'wait');
 });
 
 test('placement: sleepers (invocations longer than a start) get a new environment even on a saturated host — no queuing behind them', () => {
-  assert.equal(waitOrStart({ ...echoLike, typicalDurationMs: 200, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'start');
+  assert.equal(waitOrRun({ ...echoLike, typicalDurationMs: 200, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
 });
 
 test('placement: nothing to wait for, no figures yet, or no signal: a new environment', () => {
-  assert.equal(waitOrStart({ ...echoLike, busy: 0, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'start');
-  assert.equal(waitOrStart({ ...echoLike, typicalDurationMs: undefined, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'start');
-  assert.equal(waitOrStart({ ...echoLike, typicalStartMs: undefined, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'start');
-  assert.equal(waitOrStart({ ...echoLike, saturation: undefined }, DEFAULT_HOST_AWARE).kind, 'start');
+  assert.equal(waitOrRun({ ...echoLike, busy: 0, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
+  assert.equal(waitOrRun({ ...echoLike, typicalDurationMs: undefined, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
+  assert.equal(waitOrRun({ ...echoLike, typicalStartMs: undefined, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
+  assert.equal(waitOrRun({ ...echoLike, saturation: undefined }, DEFAULT_HOST_AWARE).kind, 'run');
 });
 
 test('placement: a queue ahead longer than a start gets a new environment', () => {
   // 2 busy environments of 20 ms each and 9 requests already waiting: ~100 ms ahead > a 60 ms start.
-  assert.equal(waitOrStart({ ...echoLike, busy: 2, waiting: 9, typicalDurationMs: 20, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'start');
-  assert.equal(waitOrStart({ ...echoLike, busy: 2, waiting: 1, typicalDurationMs: 20, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'wait');
+  assert.equal(waitOrRun({ ...echoLike, busy: 2, waiting: 9, typicalDurationMs: 20, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
+  assert.equal(waitOrRun({ ...echoLike, busy: 2, waiting: 1, typicalDurationMs: 20, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'wait');
+});
+
+test('placement: on saturated CPUs idle environments are used up to activePerCpu × CPUs running; past that, requests queue for a busy one', () => {
+  // 2 CPUs × 2: a fourth running environment is still fine…
+  assert.equal(waitOrRun({ ...echoLike, busy: 3, idle: 29, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
+  // …a fifth is not: the request waits for one of the four, though 28 sit idle.
+  const d = waitOrRun({ ...echoLike, busy: 4, idle: 28, waiting: 10, saturation: busy }, DEFAULT_HOST_AWARE);
+  assert.equal(d.kind, 'wait');
+  // With room on the CPUs every idle environment is used (Lambda's way).
+  assert.equal(waitOrRun({ ...echoLike, busy: 31, idle: 1, saturation: shared }, DEFAULT_HOST_AWARE).kind, 'run');
+  // A queue longer than the longest wait: run on the idle one now.
+  assert.equal(waitOrRun({ ...echoLike, busy: 4, idle: 28, waiting: 400, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
 });
 
 test('placement: the wait never goes past the function\'s timeout budget', () => {
-  const d = waitOrStart({ ...echoLike, busy: 1, typicalDurationMs: 30, typicalStartMs: 5000, timeoutMs: 40, saturation: busy }, DEFAULT_HOST_AWARE);
+  const d = waitOrRun({ ...echoLike, busy: 1, typicalDurationMs: 30, typicalStartMs: 5000, timeoutMs: 40, saturation: busy }, DEFAULT_HOST_AWARE);
   assert.deepEqual(d.kind === 'wait' ? d.maxWaitMs : d.kind, 10);
-  assert.equal(waitOrStart({ ...echoLike, typicalDurationMs: 30, typicalStartMs: 5000, timeoutMs: 30, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'start');
+  assert.equal(waitOrRun({ ...echoLike, typicalDurationMs: 30, typicalStartMs: 5000, timeoutMs: 30, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
 });
 
 test('signals: without PSI the sampler says so once and decides from the run queue and cgroup alone', () => {

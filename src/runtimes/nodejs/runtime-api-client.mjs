@@ -7,11 +7,19 @@
 // guess. A call made while another is pending (a crash report during a reply) gets a connection
 // of its own, as node:http's agent did.
 import net from 'node:net';
+import { existsSync } from 'node:fs';
+
+// In a bwrap sandbox AWS_LAMBDA_RUNTIME_API is a relay (127.0.0.1:9001) in front of a unix socket
+// the host serves; Flint's own runtime skips the relay and talks to the socket itself (one process
+// hop fewer per request each way). Code that reads AWS_LAMBDA_RUNTIME_API still finds the relay.
+const RELAYED_ADDRESS = '127.0.0.1:9001';
+const SANDBOX_SOCKET = '/run/flint/runtime-api.sock';
 
 export class RuntimeApiClient {
   #host;
   #port;
   #hostHeader;
+  #path; // the sandbox's unix socket, when there is one behind the relay
   #idle = undefined; // the kept-alive connection when no request uses it
 
   /** `address`: AWS_LAMBDA_RUNTIME_API, `host:port` (an IPv6 host in brackets). */
@@ -20,6 +28,7 @@ export class RuntimeApiClient {
     this.#host = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
     this.#port = Number(address.slice(colon + 1));
     this.#hostHeader = `Host: ${address}\r\n`;
+    this.#path = address === RELAYED_ADDRESS && existsSync(SANDBOX_SOCKET) ? SANDBOX_SOCKET : undefined;
   }
 
   /**
@@ -29,7 +38,7 @@ export class RuntimeApiClient {
   request(method, fullPath, body, errorType) {
     let conn = this.#idle;
     this.#idle = undefined;
-    if (conn === undefined || conn.closed) conn = new Connection(this.#port, this.#host);
+    if (conn === undefined || conn.closed) conn = new Connection(this.#port, this.#host, this.#path);
     let head = `${method} ${fullPath} HTTP/1.1\r\n${this.#hostHeader}`;
     // A header value must be visible ASCII; an error type that is not stays in the body only
     // (Flint reads it from there when the header is absent, as for aws-lambda-ric).
@@ -48,7 +57,7 @@ export class RuntimeApiClient {
         // A kept-alive connection the server closed as the request went out: nothing was
         // answered, so the request goes once more on a new connection (what HTTP clients do).
         if (!mayRetry || !conn.reused || conn.answered) throw err;
-        return this.#attempt(new Connection(this.#port, this.#host), head, body, false);
+        return this.#attempt(new Connection(this.#port, this.#host, this.#path), head, body, false);
       },
     );
   }
@@ -69,14 +78,15 @@ class Connection {
   reused = false; // a response was completed on it before the current request
   answered = false; // bytes of the current request's response arrived
 
-  constructor(port, host) {
+  constructor(port, host, path) {
     const socket = new net.Socket();
     this.#socket = socket;
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.#onData(chunk));
     socket.on('error', (err) => this.#fail(err));
     socket.on('close', () => this.#fail(new Error('socket hang up')));
-    socket.connect(port, host);
+    if (path !== undefined) socket.connect(path);
+    else socket.connect(port, host);
   }
 
   send(head, body) {

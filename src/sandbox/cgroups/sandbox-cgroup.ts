@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { KeptFile } from './kept-file.js';
 
 export interface CgroupLimits {
   memoryBytes: number;
@@ -31,6 +32,12 @@ export interface SandboxCgroup {
   pids(): number[];
   /** Kill every process in it, wait until it is empty, remove it. Idempotent. */
   destroy(): Promise<void>;
+}
+
+function numberOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text.trim());
+  return Number.isFinite(v) ? v : undefined;
 }
 
 function readNumber(file: string): number | undefined {
@@ -100,6 +107,8 @@ async function killAndRemove(dirs: readonly string[], killFirst?: (dir: string) 
 }
 
 export class SandboxCgroupV1 implements SandboxCgroup {
+  #peak: KeptFile | undefined;
+  #destroyed = false;
   readonly #memory: string;
   readonly #cpu: string;
   readonly #pids: string;
@@ -140,7 +149,9 @@ export class SandboxCgroupV1 implements SandboxCgroup {
   }
 
   peakBytes(): number | undefined {
-    return readNumber(join(this.#memory, 'memory.max_usage_in_bytes'));
+    // Once destroying, no descriptor is kept (it would outlive the cgroup).
+    if (this.#destroyed) return readNumber(join(this.#memory, 'memory.max_usage_in_bytes'));
+    return numberOf((this.#peak ??= new KeptFile(join(this.#memory, 'memory.max_usage_in_bytes'))).read());
   }
 
   pids(): number[] {
@@ -148,11 +159,15 @@ export class SandboxCgroupV1 implements SandboxCgroup {
   }
 
   destroy(): Promise<void> {
+    this.#destroyed = true;
+    this.#peak?.close();
     return killAndRemove(this.dirs);
   }
 }
 
 export class SandboxCgroupV2 implements SandboxCgroup {
+  #peak: KeptFile | undefined;
+  #destroyed = false;
   readonly #dir: string;
   readonly dirs: readonly string[];
 
@@ -187,7 +202,8 @@ export class SandboxCgroupV2 implements SandboxCgroup {
   }
 
   peakBytes(): number | undefined {
-    return readNumber(join(this.#dir, 'memory.peak'));
+    if (this.#destroyed) return readNumber(join(this.#dir, 'memory.peak'));
+    return numberOf((this.#peak ??= new KeptFile(join(this.#dir, 'memory.peak'))).read());
   }
 
   pids(): number[] {
@@ -195,6 +211,8 @@ export class SandboxCgroupV2 implements SandboxCgroup {
   }
 
   destroy(): Promise<void> {
+    this.#destroyed = true;
+    this.#peak?.close();
     // cgroup.kill (Linux 5.14+) kills every member atomically, forks in flight included.
     return killAndRemove(this.dirs, (dir) => {
       if (!existsSync(join(dir, 'cgroup.kill'))) return false;
