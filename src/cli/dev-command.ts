@@ -18,6 +18,8 @@ import { syntaxError } from './dev/syntax-check.js';
 import { attachLines } from './dev/attach-lines.js';
 import { DataDirGuard } from './dev/data-dir-guard.js';
 import { parseInspectPort } from './dev/inspect-session.js';
+import { watchTemplate } from './sam/template-watch.js';
+import { clientsFromLambda } from './sam/template-command.js';
 
 interface DevOptions {
   name?: string;
@@ -31,6 +33,9 @@ interface DevOptions {
   endpoint?: string;
   profile?: string;
   region?: string;
+  template?: string;
+  stackName?: string;
+  parameterOverrides?: string[];
 }
 
 /**
@@ -61,7 +66,7 @@ const LOG_POLL_MS = 300;
 export function devCommand(): Command {
   return new Command('dev')
     .description('run a function from a folder: every saved change is live on the next invocation (hot reload)')
-    .argument('<dir>', 'folder holding the function code')
+    .argument('[dir]', 'folder holding the function code (not with --template)')
     .option('--name <name>', 'function name (default: the folder name)')
     .option('--runtime <runtime>', 'runtime when the function must be created, e.g. nodejs20.x, python3.12')
     .option('--handler <handler>', 'handler when the function must be created, e.g. index.handler')
@@ -70,18 +75,24 @@ export function devCommand(): Command {
     .option('--inspect [port]', 'start the runtime with its debugger on 127.0.0.1:port (default 9229; 0: any free port)', parseInspectPort)
     .option('--no-logs', 'do not print the function\'s log lines')
     .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
+    .option('--template <file>', 'watch an AWS SAM template instead: deploy it, then redeploy what changed on every save')
+    .option('--stack-name <name>', 'with --template: the stack name (default: the template folder name)')
+    .option('--parameter-overrides <Key=Value...>', 'with --template: template parameter values')
     .addHelpText('after', `
 Examples:
+  flint dev --template template.yaml                 redeploy a SAM template's changed resources on save
   flint dev ./hello --payload '{"name":"dev"}'      reload and invoke on every save
   flint dev ./hello --inspect                        debug: attach Chrome or VS Code to 127.0.0.1:9229
   curl http://127.0.0.1:9000/2015-03-31/functions/hello/invocations   (any invoker: its logs show here)
 
 The server must run on this machine (the folder is read by it, in place). Ctrl-C stops watching;
 $LATEST then runs its uploaded code again (flint deploy uploads the folder).`)
-    .action(async (dir: string, _o: DevOptions, self: Command) => {
+    .action(async (dir: string | undefined, _o: DevOptions, self: Command) => {
       // --endpoint/--profile/--region are the program's global options.
       const opts = self.optsWithGlobals<DevOptions>();
-      const code = await runDev(dir, opts).catch((err: unknown) => {
+      if (opts.template && dir) self.error('give a folder or --template, not both', { exitCode: 2 });
+      if (!opts.template && !dir) self.error("missing argument 'dir' (or give --template)", { exitCode: 2 });
+      const code = await (opts.template ? runTemplateDev(opts.template, opts) : runDev(dir!, opts)).catch((err: unknown) => {
         process.stderr.write(`flint dev: ${oneLine(err)}\n`);
         return 1;
       });
@@ -157,6 +168,29 @@ async function runDev(dir: string, opts: DevOptions): Promise<number> {
   client.destroy();
   out(`flint dev: stopped; ${name} $LATEST runs its uploaded code again`);
   return code;
+}
+
+/**
+ * `flint dev --template`: the template is deployed, then every save in its folder or a CodeUri
+ * folder redeploys what changed (uploads, not folder mounts: a template may name many functions,
+ * layers and schedules). A broken template is one line, and the watch goes on.
+ */
+async function runTemplateDev(template: string, opts: DevOptions): Promise<number> {
+  const { client } = cliClient(opts);
+  const clients = await clientsFromLambda(client);
+  const out = (line: string) => process.stdout.write(line + '\n');
+  const stopWatching = await watchTemplate(
+    { template, ...(opts.stackName ? { stackName: opts.stackName } : {}), ...(opts.parameterOverrides ? { parameterOverrides: opts.parameterOverrides } : {}) },
+    clients,
+    { out, err: (line) => process.stderr.write(line + '\n') },
+  );
+  out(`flint dev: watching ${template} and its code folders (Ctrl-C to stop)`);
+  await new Promise<void>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
+  stopWatching();
+  clients.destroy();
+  client.destroy();
+  out('flint dev: stopped');
+  return 0;
 }
 
 /** Creates the function from the folder when it does not exist yet (the folder's zip is its uploaded code). */
