@@ -79,7 +79,7 @@ let results: BenchResults;
 const notes: string[] = [];
 try {
   // --tiny: one async poller (10 events in flight), so a smoke run starts few environments.
-  const config = { dataDir, ...(opts.tiny ? { asyncPollers: 1 } : {}), ...(opts.sandbox ? { sandbox: opts.sandbox } : {}) };
+  const config = { dataDir, ...(opts.tiny ? { asyncPollers: 1 } : {}), ...(opts.sandbox ? { sandbox: opts.sandbox } : {}), ...(opts.placement ? { placement: opts.placement } : {}) };
   flint = await startChild<FlintReady>('flint/flint-server-child.ts', { cpus: plan.server, args: [JSON.stringify(config)] });
   const server = flint;
 

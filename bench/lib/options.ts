@@ -17,6 +17,8 @@ export interface BenchOptions {
   sandbox?: string;
   /** Write this run's figures into docs/SPECIFICATION.md's "latest" block. */
   updateSpec: boolean;
+  /** The pool's placement for the bench's servers: `lambda` (a new environment whenever none is free, Lambda's rule) gives the baseline the host-aware default is compared with. */
+  placement?: 'lambda' | 'host-aware';
   /** Sections to run (default: all). */
   only?: Set<string>;
   /** Where results go (default bench/results). */
@@ -44,6 +46,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     baseline: value('baseline'),
     updateSpec: flag('update-spec'),
     sandbox: value('sandbox'),
+    placement: value('placement') === 'lambda' ? 'lambda' : value('placement') === 'host-aware' ? 'host-aware' : undefined,
     only: value('only') ? new Set(value('only')!.split(',')) : undefined,
     outDir: value('out'),
     coldSamples: Number(value('cold-samples') ?? (tiny ? 1 : 10)),
@@ -54,7 +57,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(
       [
-        'npm run bench -- [--tiny] [--reps=N] [--duration-ms=N] [--warmup-ms=N] [--peers|--no-peers] [--sweep] [--baseline=FILE] [--profile] [--update-spec] [--sandbox=auto|bwrap|process]',
+        'npm run bench -- [--tiny] [--reps=N] [--duration-ms=N] [--warmup-ms=N] [--peers|--no-peers] [--sweep] [--baseline=FILE] [--profile] [--update-spec] [--sandbox=auto|bwrap|process] [--placement=lambda|host-aware]',
         `                 [--only=${SECTIONS.join(',')}] [--out=DIR] [--cold-samples=N] [--async-events=N]`,
         '                 [--memory-envs=N] [--creation-envs=N]',
         '',
