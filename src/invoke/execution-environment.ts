@@ -46,6 +46,8 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
   #runtimeWaiting = false;
   #invoking = false;
   #stopped: Promise<void> | undefined;
+  /** Why the environment ends, for the extensions' SHUTDOWN event. */
+  #shutdownReason: 'spindown' | 'timeout' | 'failure' = 'spindown';
   /** Settles when the invocation in progress has written its last log line. */
   #busy: Promise<void> = Promise.resolve();
   readonly #listeners = new Set<(env: ExecutionEnvironment, from: EnvironmentState, to: EnvironmentState) => void>();
@@ -156,14 +158,17 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
     const ending = new Promise<Ending>((resolve) => (this.#replyResolve = resolve));
     // A debugger attached to the runtime holds the timeout (src/invoke/dev).
     const cancelTimer = debugAwareTimer(clock, this.binding.debug, timeoutSeconds * 1000, () => this.#replyResolve?.({ kind: 'timeout' }));
+    const deadlineMs = clock.now() + timeoutSeconds * 1000;
     channel.dispatch({
       requestId: input.requestId,
       payload: input.payload,
-      deadlineMs: clock.now() + timeoutSeconds * 1000,
+      deadlineMs,
       invokedFunctionArn: input.invokedFunctionArn,
       traceId: input.traceId,
       ...(input.clientContext !== undefined ? { clientContext: input.clientContext } : {}),
     });
+    const extensions = this.#runtime.extensions;
+    extensions?.invoke({ requestId: input.requestId, deadlineMs, invokedFunctionArn: input.invokedFunctionArn, traceId: input.traceId });
     let end = await ending;
     // A streamed reply: the invocation lasts until the stream ends (or times out, or the runtime dies).
     let streamed: { response: StreamedResponse; buffered?: Promise<{ payload: Buffer; tooLarge: boolean }> } | undefined;
@@ -178,6 +183,16 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       end = await Promise.race([response.done.then(() => first), rest]);
       if (end.kind === 'timeout') response.fail(asStreamError(timedOut(input.requestId, timeoutSeconds)));
       else if (end.kind === 'exit') response.fail(asStreamError(runtimeExited(input.requestId, end.exit)));
+    }
+    // Lambda ends the invocation only once every INVOKE subscriber is back in next; an extension
+    // that never comes back runs the invocation into its timeout.
+    let postRuntimeMs = 0;
+    if (extensions && end.kind === 'reply') {
+      const replied = clock.monotonic();
+      const first = end;
+      const rest = new Promise<Ending>((resolve) => (this.#replyResolve = resolve));
+      end = await Promise.race([extensions.afterInvoke().then(() => first), rest]);
+      postRuntimeMs = clock.monotonic() - replied;
     }
     cancelTimer();
     this.#replyResolve = undefined;
@@ -194,6 +209,7 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       const e = timedOut(input.requestId, timeoutSeconds);
       result = { payload: e.payload, error: e, status: 'timeout' };
       // Lambda ends the environment on a timeout; the next invocation starts a new one.
+      this.#shutdownReason = 'timeout';
       void this.stop();
     } else {
       const e = runtimeExited(input.requestId, end.exit);
@@ -218,7 +234,7 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
     this.#invoking = false;
     done();
     this.#maybeReady();
-    return { ...outcome, ...(streamed ? { streamedBytes: streamed.response.bytes } : {}), overheadMs: clock.monotonic() - started - durationMs, payload: result.payload, ...(result.error ? { functionError: 'Unhandled' as const } : {}), ...(result.error?.errorType ? { errorType: result.error.errorType } : {}) };
+    return { ...outcome, ...(postRuntimeMs > 0 ? { postRuntimeExtensionsDurationMs: postRuntimeMs } : {}), ...(streamed ? { streamedBytes: streamed.response.bytes } : {}), overheadMs: clock.monotonic() - started - durationMs, payload: result.payload, ...(result.error ? { functionError: 'Unhandled' as const } : {}), ...(result.error?.errorType ? { errorType: result.error.errorType } : {}) };
   }
 
   /**
@@ -271,6 +287,8 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
       if (this.#machine.can('Stopping')) this.#machine.to('Stopping');
+      // SHUTDOWN to the extensions and their window before the sandbox is killed.
+      if (this.#machine.state !== 'Failed') await this.#runtime.extensions?.shutdown(this.#shutdownReason).catch(() => {});
       await this.#runtime.close();
       await this.binding.release?.().catch(() => {});
       await this.#runtime.closeEndpoint();

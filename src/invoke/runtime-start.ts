@@ -7,6 +7,7 @@ import type { StemCell } from './prewarm-stem-cell.js';
 import type { EnvironmentBinding, EnvironmentDeps } from './environment-contract.js';
 import { EnvironmentSession } from './environment-session.js';
 import type { InvocationLog } from './invocation-log.js';
+import { ExternalExtensions } from './extensions/external-extensions.js';
 
 export type InitResult = { ok: true } | { ok: false; failure: InitProblem };
 export type InitProblem =
@@ -56,6 +57,8 @@ export class RuntimeStart {
   #initStartedAt = 0;
   #initDurationMs: number | undefined;
   #initResolve: ((r: InitResult) => void) | undefined;
+  /** The layers' external extensions (cold starts only; undefined when there are none). */
+  #extensions: ExternalExtensions | undefined;
 
   constructor(ids: { id: string; logStreamName: string }, binding: EnvironmentBinding, deps: EnvironmentDeps, log: InvocationLog, events: RuntimeEvents, stem?: StemCell) {
     this.#id = ids.id;
@@ -93,6 +96,10 @@ export class RuntimeStart {
 
   get sandbox(): Sandbox | undefined {
     return this.#sandbox;
+  }
+
+  get extensions(): ExternalExtensions | undefined {
+    return this.#extensions;
   }
 
   get session(): EnvironmentSession | undefined {
@@ -180,12 +187,20 @@ export class RuntimeStart {
     const launch = b.runtime.launch(paths);
     if ('entrypointError' in launch) return { ok: false, failure: { kind: 'entrypoint', message: launch.entrypointError } };
     const env = this.#environment(paths, runtimeApi, launch.env);
+    const extensions = new ExternalExtensions(b.layerDirs, {
+      functionName: b.functionName, functionVersion: b.version, handler: b.config.Handler ?? '', accountId: (b.config.FunctionArn ?? '').split(':')[4] ?? '',
+    }, d.clock);
+    const argv = extensions.present ? extensions.wrap(launch.argv, paths.opt) : launch.argv;
+    if (extensions.present) {
+      this.#extensions = extensions;
+      this.#server.extensions = extensions;
+    }
     const result = new Promise<InitResult>((resolve) => (this.#initResolve = resolve));
     this.#initStartedAt = d.clock.monotonic();
     try {
       this.#sandbox = await d.driver.start({
         ...specBase,
-        argv: launch.argv,
+        argv,
         env,
         memoryMb: b.config.MemorySize,
         ephemeralStorageMb: b.config.EphemeralStorage?.Size ?? 512,
@@ -210,7 +225,19 @@ export class RuntimeStart {
   async #awaitInit(result: Promise<InitResult>): Promise<InitResult> {
     const d = this.#deps;
     const cancel = debugAwareTimer(d.clock, this.#binding.debug, d.initTimeoutMs, () => this.#initResolve?.({ ok: false, failure: { kind: 'timeout' } }));
-    const r = await result;
+    let r = await result;
+    const ext = this.#extensions;
+    // Lambda's Init ends when the runtime and every extension have called next once.
+    if (ext && r.ok) {
+      r = await Promise.race([
+        ext.until(() => ext.initState().kind !== 'waiting').then((): InitResult => {
+          const s = ext.initState();
+          return s.kind === 'failed' ? { ok: false, failure: { kind: 'reported', failure: { errorType: s.errorType, payload: Buffer.from(JSON.stringify({ errorMessage: s.message, errorType: s.errorType })) } } } : { ok: true };
+        }),
+        new Promise<InitResult>((resolve) => (this.#initResolve = resolve)),
+      ]);
+    }
+    ext?.api.closeRegistration();
     cancel();
     this.#initResolve = undefined;
     const measured = d.clock.monotonic() - this.#initStartedAt;
