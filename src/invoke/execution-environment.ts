@@ -13,7 +13,8 @@ import { initFailureError, reportInvocation } from './invocation-report.js';
 import { StreamedResponse } from './streamed-response.js';
 import { asStreamError } from './stream-errors.js';
 import { MAX_RUNTIME_PAYLOAD_BYTES } from '../runtime-api/runtime-channel.js';
-import { RuntimeStart, STOPPED, type InitProblem, type InitResult } from './runtime-start.js';
+import type { TelemetryApi } from '../runtime-api/telemetry-api.js';
+import { round3, RuntimeStart, STOPPED, type InitProblem, type InitResult } from './runtime-start.js';
 
 /** The longest wait for output still in the pipe after a reply. */
 const DRAIN_LIMIT_MS = 100;
@@ -169,6 +170,7 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
     });
     const extensions = this.#runtime.extensions;
     extensions?.invoke({ requestId: input.requestId, deadlineMs, invokedFunctionArn: input.invokedFunctionArn, traceId: input.traceId });
+    extensions?.telemetry.emit('platform', 'platform.start', { requestId: input.requestId, version: this.binding.version, tracing: { type: 'X-Amzn-Trace-Id', value: input.traceId } });
     let end = await ending;
     // A streamed reply: the invocation lasts until the stream ends (or times out, or the runtime dies).
     let streamed: { response: StreamedResponse; buffered?: Promise<{ payload: Buffer; tooLarge: boolean }> } | undefined;
@@ -187,6 +189,7 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
     // Lambda ends the invocation only once every INVOKE subscriber is back in next; an extension
     // that never comes back runs the invocation into its timeout.
     let postRuntimeMs = 0;
+    if (extensions) runtimeDone(extensions.telemetry, input.requestId, end, clock.monotonic() - started, clock.now());
     if (extensions && end.kind === 'reply') {
       const replied = clock.monotonic();
       const first = end;
@@ -228,6 +231,11 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       usedBytes: this.#runtime.sandbox?.maxMemoryBytes(),
       ...(result.error?.errorType ? { errorType: result.error.errorType } : {}),
       ...(result.status ? { status: result.status } : {}),
+    });
+    extensions?.telemetry.emit('platform', 'platform.report', {
+      requestId: input.requestId,
+      status: result.status ?? (result.error ? 'error' : 'success'),
+      metrics: { durationMs: round3(durationMs), billedDurationMs: outcome.billedDurationMs, memorySizeMB: this.binding.config.MemorySize, maxMemoryUsedMB: outcome.maxMemoryUsedMb ?? 0, ...(outcome.initDurationMs !== undefined ? { initDurationMs: round3(outcome.initDurationMs) } : {}) },
     });
     // Idle time counts from the end of the last invocation, not its start.
     this.#lastUsedAt = clock.now();
@@ -289,6 +297,8 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       if (this.#machine.can('Stopping')) this.#machine.to('Stopping');
       // SHUTDOWN to the extensions and their window before the sandbox is killed.
       if (this.#machine.state !== 'Failed') await this.#runtime.extensions?.shutdown(this.#shutdownReason).catch(() => {});
+      await this.#runtime.extensions?.telemetry.flush().catch(() => {});
+      this.#runtime.extensions?.telemetry.close();
       await this.#runtime.close();
       await this.binding.release?.().catch(() => {});
       await this.#runtime.closeEndpoint();
@@ -307,6 +317,18 @@ async function streamResult(s: { response: StreamedResponse; buffered?: Promise<
   if (error) return { payload: Buffer.from(JSON.stringify(error)), error: { errorType: error.errorType } };
   if (b?.tooLarge) return { payload: responseTooLarge().payload, error: responseTooLarge() };
   return { payload: b?.payload ?? Buffer.alloc(0) };
+}
+
+/** The Telemetry API's platform.runtimeDone: how the runtime ended the invocation, before extensions finish. */
+function runtimeDone(t: TelemetryApi, requestId: string, end: Ending, durationMs: number, now: number): void {
+  const status = end.kind === 'timeout' ? 'timeout' : end.kind === 'exit' ? 'failure' : end.reply.kind === 'error' || end.reply.kind === 'too-large' ? 'error' : 'success';
+  const producedBytes = end.kind === 'reply' && end.reply.kind === 'response' ? end.reply.payload.length : 0;
+  t.emit('platform', 'platform.runtimeDone', {
+    requestId,
+    status,
+    metrics: { durationMs: round3(durationMs), producedBytes },
+    spans: [{ name: 'responseLatency', start: new Date(now - durationMs).toISOString(), durationMs: round3(durationMs) }],
+  });
 }
 
 /** The log group an environment writes to: the function's LoggingConfig.LogGroup, else `/aws/lambda/<function>`. */

@@ -194,6 +194,9 @@ export class RuntimeStart {
     if (extensions.present) {
       this.#extensions = extensions;
       this.#server.extensions = extensions;
+      const t = extensions.telemetry;
+      this.#log.onFunctionLine = (text) => t.emit('function', 'function', text);
+      t.emit('platform', 'platform.initStart', { initializationType: b.initializationType, phase: 'init', runtimeVersion: b.runtime.runtime, functionName: b.functionName, functionVersion: b.version });
     }
     const result = new Promise<InitResult>((resolve) => (this.#initResolve = resolve));
     this.#initStartedAt = d.clock.monotonic();
@@ -212,6 +215,7 @@ export class RuntimeStart {
       return { ok: false, failure: this.#spawnFailure(err as NodeJS.ErrnoException, launch.argv[0]!) };
     }
     const sandbox = this.#sandbox;
+    this.#extensions?.telemetry.deliverWith((port, path, body) => deliverInto(sandbox, port, path, body));
     b.debug?.started(sandbox);
     void sandbox.exited.then((exit) => this.#events.exit(exit));
     if (this.#events.stopped()) {
@@ -244,6 +248,13 @@ export class RuntimeStart {
     // A timed-out init lasted the whole limit (Lambda reports the limit), even when the timer's
     // millisecond clock fired a fraction early against the monotonic one.
     this.#initDurationMs = !r.ok && r.failure.kind === 'timeout' ? Math.max(measured, d.initTimeoutMs) : measured;
+    if (ext) {
+      const status = r.ok ? 'success' : r.failure.kind === 'timeout' ? 'timeout' : 'error';
+      const initializationType = this.#binding.initializationType;
+      ext.telemetry.emit('platform', 'platform.initRuntimeDone', { initializationType, phase: 'init', status });
+      ext.telemetry.emit('platform', 'platform.initReport', { initializationType, phase: 'init', status, metrics: { durationMs: round3(this.#initDurationMs) } });
+      ext.telemetry.endInit();
+    }
     return r;
   }
 
@@ -309,4 +320,35 @@ export class RuntimeStart {
       }),
     );
   }
+}
+
+/** Lambda's telemetry durations: milliseconds with three decimals. */
+export function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/**
+ * One Telemetry API batch POSTed to a listener inside the sandbox (for bwrap, a connection into its
+ * own network namespace). Plain HTTP/1.1 written by hand: the connection is a pipe, not a socket,
+ * which Node's HTTP client does not take; one request per connection, its status line is the answer.
+ */
+function deliverInto(sandbox: Sandbox, port: number, path: string, body: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const conn = sandbox.connect?.(port);
+    if (!conn) return reject(new Error('no way into the sandbox'));
+    let head = '';
+    const timer = setTimeout(() => conn.destroy(new Error('telemetry listener timed out')), 5_000);
+    conn.on('data', (c: Buffer) => {
+      if (head.length < 64) head += c.toString('latin1');
+      if (/^HTTP\/1\.[01] \d{3}/.test(head)) {
+        clearTimeout(timer);
+        conn.destroy();
+        resolve();
+      }
+    });
+    conn.on('error', (err) => { clearTimeout(timer); reject(err); });
+    conn.on('close', () => { clearTimeout(timer); reject(new Error('telemetry listener closed the connection')); });
+    conn.write(`POST ${path} HTTP/1.1\r\nHost: sandbox.localdomain:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+    conn.write(body);
+  });
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ExtensionsApi, type InvokeEventInput, type ShutdownReason } from '../../runtime-api/extensions-api.js';
 import type { TimerClock } from '../../ports/clock.js';
+import { TelemetryApi } from '../../runtime-api/telemetry-api.js';
 
 /** Lambda's shutdown window: 2,000 ms with external extensions registered for SHUTDOWN, 500 ms without. */
 export const SHUTDOWN_WINDOW_MS = 2_000;
@@ -22,6 +23,7 @@ export type ExtensionsInitState = { kind: 'waiting' } | { kind: 'ok' } | { kind:
  */
 export class ExternalExtensions {
   readonly api: ExtensionsApi;
+  readonly telemetry: TelemetryApi;
   readonly names: readonly string[];
   readonly #clock: TimerClock;
   readonly #exited = new Map<string, number>();
@@ -32,6 +34,7 @@ export class ExternalExtensions {
     this.#clock = clock;
     this.api = new ExtensionsApi(info);
     this.api.listen({ changed: () => this.#notify() });
+    this.telemetry = new TelemetryApi(clock, (req, res) => this.api.extensionOf(req, res));
   }
 
   /** Whether there is anything to run (no extensions: the runtime starts as before). */
@@ -64,7 +67,7 @@ export class ExternalExtensions {
       this.#notify();
       return true;
     }
-    return this.api.handle(req, res);
+    return this.telemetry.handle(req, res) || this.api.handle(req, res);
   }
 
   /** Where the extensions' init stands. */
