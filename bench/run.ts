@@ -26,6 +26,7 @@ import { runAsync } from './sections/async-invoke.js';
 import { runMemory } from './sections/memory.js';
 import { runEnvCreation } from './sections/env-creation.js';
 import { runScaleOut } from './sections/scale-out.js';
+import { runStreamTtfb } from './sections/stream-ttfb.js';
 import { runHotReload } from './sections/hot-reload.js';
 import { profileWarmPath } from './profile/profile-warm-path.js';
 import { evaluateTargets } from './report/targets.js';
@@ -97,6 +98,7 @@ try {
   if (!('skipped' in offline)) await offline.stop();
   const asyncRes = await section('async', () => runAsync({ opts, runner, flint: server.ready, flintPid: server.pid }));
   const envCreation = await section('envCreation', () => runEnvCreation({ opts, flint: server.ready, flintPid: server.pid }));
+  notes.push(...[await section('streamTtfb', () => runStreamTtfb({ opts, flint: server.ready }))].flatMap((r) => ('skipped' in r ? [] : r)));
   notes.push(...[await section('scaleOut', () => runScaleOut({ opts, plan, flint: server.ready, flintPid: server.pid }))].flatMap((r) => ('skipped' in r ? [] : r)));
   const hotReload = await section('hotReload', () => runHotReload({ opts, flint: server.ready, dataDir, log }));
   const serverDeath = server.death();

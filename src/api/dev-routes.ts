@@ -7,6 +7,7 @@ import type { DevSessions } from '../invoke/dev/dev-sessions.js';
 import type { PlainRoute } from './api-server.js';
 import type { SigV4Verifier } from './sigv4-verifier.js';
 import { readBody } from './read-body.js';
+import { findDataDirMarker } from './data-dir-scan.js';
 
 /** Flint's own (not AWS) paths of the developer loop: `/flint/dev/functions/<name>/code-folder|debug`. */
 export const DEV_PREFIX = '/flint/dev/functions/';
@@ -75,6 +76,12 @@ async function answer(deps: DevRouteDeps, method: 'PUT' | 'DELETE', req: Incomin
   if (m[2] === 'code-folder') {
     if (method === 'DELETE') return { FunctionName: fn.name, Detached: s.detachFolder(fn.name) };
     const folder = checkFolder(input['Folder'], deps.dataDir, deps.sandboxOwnUser);
+    // Scanned when attached, not on every reload (the reload budget is a few hundred ms): the CLI
+    // watches for data-directory files appearing later.
+    if (s.codeFolder(fn.name, '$LATEST') !== folder) {
+      const marker = findDataDirMarker(folder);
+      if (marker) throw new InvalidParameterValueException(`Folder ${folder} holds a Flint data directory (${marker}); function code may not see it: move it out of the folder.`);
+    }
     s.attachFolder(fn.name, folder);
     return { FunctionName: fn.name, Folder: folder };
   }

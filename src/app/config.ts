@@ -158,6 +158,11 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
   if ((cfg.tlsCert === undefined) !== (cfg.tlsKey === undefined)) throw new Error('FLINT_TLS_CERT and FLINT_TLS_KEY (--tls-cert/--tls-key) must be given together');
   if (cfg.tlsCert !== undefined) cfg.tls = true;
   if (cfg.plainPort !== undefined && !cfg.tls) throw new Error('FLINT_PLAIN_PORT (--plain-port) adds a plain loopback listener beside TLS: it needs TLS on (without TLS the API is plain already)');
+  // A port that is not a number used to fall back to 9000 silently; say so instead.
+  for (const key of ['FLINT_PORT', 'FLINT_PLAIN_PORT'] as const) {
+    const v = env[key];
+    if (v !== undefined && v !== '' && !(/^\d+$/.test(v.trim()) && Number(v) <= 65535)) throw new Error(`${key} must be a port number (0-65535), got '${v}'`);
+  }
   if (!/^\d{12}$/.test(cfg.accountId)) throw new Error(`FLINT_ACCOUNT_ID must be 12 digits, got '${cfg.accountId}'`);
   return cfg;
 }

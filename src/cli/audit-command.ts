@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../app/config.js';
 import { auditPublicKey, verifyAuditTrail } from '../app/audit-verify.js';
 import { signedCall } from './history-command.js';
+import { resolveTarget, type TargetOptions } from './cli-client.js';
 import { parseSince } from './usage-command.js';
 
 interface ListOptions {
@@ -63,10 +64,10 @@ export function auditCommand(): Command {
     .option('--attribute <Key=Value>', 'one LookupEvents attribute, e.g. EventName=CreateFunction or Username=alice')
     .option('--since <when>', 'an ISO time or a duration back from now (24h, 30m, 7d)')
     .option('--limit <n>', 'at most this many records', '50')
-    .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
-    .option('--endpoint <url>', 'Flint endpoint (default from FLINT_ENDPOINT or the configured host:port)')
-    .action(async (opts: ListOptions) => {
-      const config = loadConfig({ dataDir: opts.dataDir });
+    .option('--data-dir <dir>', 'data directory whose credentials to use (default FLINT_DATA_DIR, else ./.flint)')
+    .action(async (_o: ListOptions, self: Command) => {
+      const opts = self.optsWithGlobals<ListOptions & TargetOptions>();
+      const target = resolveTarget(opts);
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit: expected a positive integer, not '${opts.limit}'`);
       const eq = opts.attribute?.indexOf('=') ?? -1;
@@ -80,7 +81,7 @@ export function auditCommand(): Command {
           ...(opts.since ? { StartTime: parseSince(opts.since, Date.now()) / 1000 } : {}),
           ...(nextToken ? { NextToken: nextToken } : {}),
         });
-        const page = (await signedCall(config, opts.endpoint, { method: 'POST', path: '/', service: 'cloudtrail', body, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents' } })) as { Events: WireEvent[]; NextToken?: string };
+        const page = (await signedCall(target, { method: 'POST', path: '/', service: 'cloudtrail', body, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents' } })) as { Events: WireEvent[]; NextToken?: string };
         events.push(...page.Events);
         nextToken = page.NextToken;
       } while (nextToken && events.length < limit);

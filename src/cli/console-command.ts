@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { loadConfig } from '../app/config.js';
+import { resolveTarget, type TargetOptions } from './cli-client.js';
+import { CliError } from './cli-error.js';
 import { rootSignedRequest } from './signed-request.js';
 
 /**
@@ -10,14 +11,14 @@ import { rootSignedRequest } from './signed-request.js';
 export function consoleCommand(): Command {
   return new Command('console')
     .description('print a one-time login link to the web console (valid 5 minutes, once)')
-    .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
-    .option('--endpoint <url>', 'Flint endpoint (default from FLINT_ENDPOINT or http://127.0.0.1:9000)')
-    .action(async (opts: { dataDir?: string; endpoint?: string }) => {
-      const config = loadConfig({ dataDir: opts.dataDir });
-      const endpoint = opts.endpoint ?? process.env['FLINT_ENDPOINT'] ?? `http://${config.host}:${config.port}`;
-      const answer = await rootSignedRequest(config, endpoint, { method: 'POST', path: '/console/api/login-link', service: 'lambda', body: '{}', headers: { 'content-type': 'application/json' } });
-      if (!answer) throw new Error(`no Flint server answers at ${endpoint}: start it with \`flint server\``);
-      if (answer.status !== 200) throw new Error(`the server refused a login link (${answer.status}): ${answer.body}`);
+    .option('--data-dir <dir>', 'data directory whose credentials to use (default FLINT_DATA_DIR, else ./.flint)')
+    .addHelpText('after', '\nExamples:\n  flint console')
+    .action(async (_o: TargetOptions, self: Command) => {
+      const target = resolveTarget(self.optsWithGlobals<TargetOptions>());
+      const endpoint = target.endpoint;
+      const answer = await rootSignedRequest(target, { method: 'POST', path: '/console/api/login-link', service: 'lambda', body: '{}', headers: { 'content-type': 'application/json' } });
+      if (!answer) throw new CliError(`cannot reach Flint at ${endpoint} (ECONNREFUSED): start it with \`flint server\`, or point --endpoint / AWS_ENDPOINT_URL at a running one`);
+      if (answer.status !== 200) throw new CliError(`the server refused a login link (${answer.status}): ${answer.body}`);
       const { Token, Expiration } = JSON.parse(answer.body) as { Token: string; Expiration: string };
       process.stdout.write(`${new URL(`/console/#login=${Token}`, endpoint).href}\n(one use, until ${Expiration})\n`);
     });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import {
   CreateFunctionCommand,
   GetFunctionConfigurationCommand,
@@ -10,12 +10,13 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { cliClient } from './cli-client.js';
-import { zipDirectory } from './deploy-command.js';
+import { IgnoreRules, packageFolder, PackagingError, type PackagedFunction } from './packaging/index.js';
 import { DevApi, DevApiError } from './dev/dev-api.js';
 import { FolderWatcher } from './dev/folder-watcher.js';
 import { LogFollower } from './dev/log-follower.js';
 import { syntaxError } from './dev/syntax-check.js';
 import { attachLines } from './dev/attach-lines.js';
+import { DataDirGuard } from './dev/data-dir-guard.js';
 import { parseInspectPort } from './dev/inspect-session.js';
 
 interface DevOptions {
@@ -28,10 +29,25 @@ interface DevOptions {
   logs: boolean;
   dataDir?: string;
   endpoint?: string;
+  profile?: string;
+  region?: string;
+}
+
+/**
+ * `flint deploy --watch`: once the folder is deployed, the dev loop on it (the function exists,
+ * so nothing is created). Resolves with the exit code.
+ */
+export function watchDeployed(dir: string, opts: { name: string; dataDir?: string; endpoint?: string; profile?: string; region?: string }): Promise<number> {
+  return runDev(dir, { ...opts, role: '', logs: true }).catch((err: unknown) => {
+    process.stderr.write(`flint dev: ${oneLine(err)}\n`);
+    return 1;
+  });
 }
 
 /** Quiet time after the last file event before a batch of changes is reloaded (an editor's save is several events). */
 const QUIET_MS = 15;
+/** Time given to the recursive watch's initial walk before saves are promised to be seen. */
+const WATCH_SETTLE_MS = 100;
 /** How often the function's log group is read for new lines. */
 const LOG_POLL_MS = 300;
 
@@ -54,7 +70,6 @@ export function devCommand(): Command {
     .option('--inspect [port]', 'start the runtime with its debugger on 127.0.0.1:port (default 9229; 0: any free port)', parseInspectPort)
     .option('--no-logs', 'do not print the function\'s log lines')
     .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
-    .option('--endpoint <url>', 'Flint endpoint (default from FLINT_ENDPOINT or http://127.0.0.1:9000)')
     .addHelpText('after', `
 Examples:
   flint dev ./hello --payload '{"name":"dev"}'      reload and invoke on every save
@@ -63,7 +78,9 @@ Examples:
 
 The server must run on this machine (the folder is read by it, in place). Ctrl-C stops watching;
 $LATEST then runs its uploaded code again (flint deploy uploads the folder).`)
-    .action(async (dir: string, opts: DevOptions) => {
+    .action(async (dir: string, _o: DevOptions, self: Command) => {
+      // --endpoint/--profile/--region are the program's global options.
+      const opts = self.optsWithGlobals<DevOptions>();
       const code = await runDev(dir, opts).catch((err: unknown) => {
         process.stderr.write(`flint dev: ${oneLine(err)}\n`);
         return 1;
@@ -86,7 +103,6 @@ async function runDev(dir: string, opts: DevOptions): Promise<number> {
     debugPort = await api.enableDebug(name, opts.inspect === true ? 9229 : opts.inspect);
     for (const l of attachLines(name, debugPort)) out(l);
   }
-  out(`flint dev: ${name} ($LATEST) runs from ${folder}; watching for changes (Ctrl-C to stop)`);
   const follower = opts.logs ? new LogFollower(client, `/aws/lambda/${name}`, Date.now(), (m) => out(`log: ${m}`)) : undefined;
   follower?.start(LOG_POLL_MS);
   // Invocations run one after another; a change during one is picked up by the next.
@@ -97,8 +113,17 @@ async function runDev(dir: string, opts: DevOptions): Promise<number> {
     chain = chain.then(() => invokeOnce(client, name, payload, out)).catch((err: unknown) => { out(`invoke: failed: ${oneLine(err)}`); });
   };
   invoke();
+  let stop!: (code: number) => void;
+  const stopped = new Promise<number>((r) => (stop = r));
+  const guard = new DataDirGuard(folder, (file) => {
+    process.stderr.write(`flint dev: ${file} appeared in ${folder}: a Flint data directory must not be visible to function code; stopped\n`);
+    stop(1);
+  });
   const watcher = new FolderWatcher(folder, {
     quietMs: QUIET_MS,
+    ignore: new IgnoreRules(folder),
+    // The server showed the folder whole: a Flint data directory appearing in it ends the loop.
+    sees: (file) => guard.check(file),
     onError: (err) => out(`flint dev: watching ${folder} failed: ${err.message}`),
     onChange: (files) => {
       const started = performance.now();
@@ -115,11 +140,15 @@ async function runDev(dir: string, opts: DevOptions): Promise<number> {
       );
     },
   });
-  await new Promise<void>((resolveStop) => {
-    process.once('SIGINT', resolveStop);
-    process.once('SIGTERM', resolveStop);
-  });
+  // Node's recursive watch walks the tree in the background after fs.watch returns: the line
+  // promising that saves are seen waits a moment for it (a small folder's walk takes a few ms).
+  await new Promise((r) => setTimeout(r, WATCH_SETTLE_MS));
+  out(`flint dev: ${name} ($LATEST) runs from ${folder}; watching for changes (Ctrl-C to stop)`);
+  process.once('SIGINT', () => stop(0));
+  process.once('SIGTERM', () => stop(0));
+  const code = await stopped;
   watcher.close();
+  guard.close();
   await chain;
   await follower?.poll().catch(() => {});
   await follower?.stop();
@@ -127,7 +156,7 @@ async function runDev(dir: string, opts: DevOptions): Promise<number> {
   if (debugPort !== undefined) await api.disableDebug(name).catch(() => {});
   client.destroy();
   out(`flint dev: stopped; ${name} $LATEST runs its uploaded code again`);
-  return 0;
+  return code;
 }
 
 /** Creates the function from the folder when it does not exist yet (the folder's zip is its uploaded code). */
@@ -138,12 +167,12 @@ async function ensureFunction(client: LambdaClient, name: string, folder: string
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
   }
-  const guess = guessRuntime(folder);
-  const runtime = opts.runtime ?? guess?.runtime;
-  const handler = opts.handler ?? guess?.handler;
-  if (!runtime || !handler) throw new Error(`function ${name} does not exist; give --runtime and --handler to create it from ${folder}`);
-  const zip = await zipDirectory(folder);
-  await client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: runtime as never, Handler: handler, Role: opts.role, Code: { ZipFile: zip } }));
+  // Packaged as `flint deploy` would (its ignore rules, refusals and runtime guess).
+  const pkg: PackagedFunction = await packageFolder(folder, { ...(opts.runtime ? { runtime: opts.runtime } : {}), ...(opts.handler ? { handler: opts.handler } : {}) });
+  const { runtime, handler } = pkg;
+  if (!runtime || !handler) throw new Error(`function ${name} does not exist; give --runtime and --handler to create it`);
+  for (const n of pkg.notes) out(`flint dev: ${n}`);
+  await client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: runtime as never, Handler: handler, Role: opts.role, Code: { ZipFile: pkg.zip } }));
   for (let i = 0; i < 120; i++) {
     const c: FunctionConfiguration = await client.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
     if (c.State === 'Active') break;
@@ -151,14 +180,6 @@ async function ensureFunction(client: LambdaClient, name: string, folder: string
     await new Promise((r) => setTimeout(r, 250));
   }
   out(`flint dev: created ${name} (${runtime}, ${handler})`);
-}
-
-/** The runtime and handler a folder's files suggest, when they are not given. */
-function guessRuntime(folder: string): { runtime: string; handler: string } | undefined {
-  for (const f of ['index.mjs', 'index.js', 'index.cjs']) if (existsSync(join(folder, f))) return { runtime: 'nodejs20.x', handler: 'index.handler' };
-  if (existsSync(join(folder, 'lambda_function.py'))) return { runtime: 'python3.12', handler: 'lambda_function.lambda_handler' };
-  if (existsSync(join(folder, 'app.py'))) return { runtime: 'python3.12', handler: 'app.handler' };
-  return undefined;
 }
 
 async function invokeOnce(client: LambdaClient, name: string, payload: string, out: (l: string) => void): Promise<void> {
@@ -180,7 +201,8 @@ async function invokeOnce(client: LambdaClient, name: string, payload: string, o
 }
 
 function oneLine(err: unknown): string {
-  if (err instanceof DevApiError) return `${err.type}: ${err.message}`;
+  if (err instanceof DevApiError) return err.message;
+  if (err instanceof PackagingError) return err.message;
   const e = err as { name?: string; message?: string; code?: string };
   if (e?.code === 'ECONNREFUSED') return `cannot reach Flint (${e.message}); is \`flint server\` running?`;
   return `${e?.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e?.message ?? String(err)}`.split('\n')[0]!;

@@ -1,6 +1,10 @@
 import { Command } from 'commander';
+import { portNumber } from './option-parsers.js';
 import { loadConfig } from '../app/config.js';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { loadRootCredentials } from '../app/secrets.js';
+import { CliError } from './cli-error.js';
 import { TlsCertificates } from '../api/tls/tls-certificates.js';
 
 /** Prints the variables that point the AWS CLI and SDKs at this Flint. */
@@ -9,9 +13,13 @@ export function envCommand(): Command {
     .description('print export lines for the AWS CLI / SDKs (credentials, region, endpoint)')
     .option('--data-dir <dir>', 'data directory (default ./.flint, env FLINT_DATA_DIR)')
     .option('--host <host>')
-    .option('--port <port>', 'port', (v) => Number(v))
+    .option('--port <port>', 'port', portNumber)
     .action((opts: { dataDir?: string; host?: string; port?: number }) => {
       const config = loadConfig({ dataDir: opts.dataDir, host: opts.host, port: opts.port });
+      // Only `flint server` creates credentials; printing made-up ones would only be refused by the server.
+      if (!(config.accessKeyId && config.secretAccessKey) && !existsSync(join(config.dataDir, 'credentials.json'))) {
+        throw new CliError(`no credentials in ${relative(process.cwd(), config.dataDir) || '.'}: \`flint server\` creates them on its first start; run this where it keeps its data, or point FLINT_DATA_DIR / --data-dir at it`);
+      }
       const creds = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
       // What the server last started with in this data dir: HTTPS, and the bundle that verifies it.
       const serving = TlsCertificates.readServing(config.dataDir);

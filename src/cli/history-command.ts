@@ -1,11 +1,9 @@
 import { Command } from 'commander';
-import { loadConfig, type FlintConfig } from '../app/config.js';
+import { resolveTarget, type FlintTarget, type TargetOptions } from './cli-client.js';
 import { rootSignedRequest } from './signed-request.js';
+import { CliError } from './cli-error.js';
 
-interface HistoryOptions {
-  dataDir?: string;
-  endpoint?: string;
-}
+type HistoryOptions = TargetOptions;
 
 interface WireItem {
   configurationItemCaptureTime: number;
@@ -22,15 +20,15 @@ export function historyCommand(): Command {
   return new Command('history')
     .description("a function's configuration history: what changed, when (AWS Config items)")
     .argument('<name>', 'function name')
-    .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
-    .option('--endpoint <url>', 'Flint endpoint (default from FLINT_ENDPOINT or the configured host:port)')
-    .action(async (name: string, opts: HistoryOptions) => {
-      const config = loadConfig({ dataDir: opts.dataDir });
+    .option('--data-dir <dir>', 'data directory whose credentials to use (default FLINT_DATA_DIR, else ./.flint)')
+    .addHelpText('after', '\nExamples:\n  flint history hello')
+    .action(async (name: string, _o: HistoryOptions, self: Command) => {
+      const target = resolveTarget(self.optsWithGlobals<HistoryOptions>());
       const items: WireItem[] = [];
       let nextToken: string | undefined;
       do {
         const body = JSON.stringify({ resourceType: 'AWS::Lambda::Function', resourceId: name, chronologicalOrder: 'Forward', limit: 100, ...(nextToken ? { nextToken } : {}) });
-        const answer = (await signedCall(config, opts.endpoint, { method: 'POST', path: '/', service: 'config', body, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'StarlingDoveService.GetResourceConfigHistory' } })) as { configurationItems: WireItem[]; nextToken?: string };
+        const answer = (await signedCall(target, { method: 'POST', path: '/', service: 'config', body, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'StarlingDoveService.GetResourceConfigHistory' } })) as { configurationItems: WireItem[]; nextToken?: string };
         items.push(...answer.configurationItems);
         nextToken = answer.nextToken;
       } while (nextToken);
@@ -79,12 +77,11 @@ function flatten(v: unknown, prefix = '', out = new Map<string, string>()): Map<
  * Used by `flint history` and `flint usage`.
  */
 export async function signedCall(
-  config: FlintConfig,
-  endpoint: string | undefined,
+  target: FlintTarget,
   p: { method: string; path: string; service: string; body?: string; headers?: Record<string, string> },
 ): Promise<unknown> {
-  const answer = await rootSignedRequest(config, endpoint, p);
-  if (!answer) throw new Error(`no Flint server at ${endpoint ?? process.env['FLINT_ENDPOINT'] ?? `http://${config.host}:${config.port}`} (start it with \`flint server\`)`);
+  const answer = await rootSignedRequest(target, p);
+  if (!answer) throw new CliError(`cannot reach Flint at ${target.endpoint} (ECONNREFUSED): start it with \`flint server\`, or point --endpoint / AWS_ENDPOINT_URL at a running one`);
   let parsed: Record<string, unknown> = {};
   try {
     parsed = JSON.parse(answer.body || '{}') as Record<string, unknown>;
@@ -93,7 +90,7 @@ export async function signedCall(
   }
   if (answer.status >= 300) {
     const type = String(parsed['__type'] ?? answer.status).split('#').pop();
-    throw new Error(`${type}: ${String(parsed['message'] ?? parsed['Message'] ?? '')}`);
+    throw Object.assign(new Error(String(parsed['message'] ?? parsed['Message'] ?? '')), { name: type, $metadata: { httpStatusCode: answer.status } });
   }
   return parsed;
 }

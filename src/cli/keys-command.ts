@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { rootSignedRequest } from './signed-request.js';
+import { resolveTarget, type FlintTarget } from './cli-client.js';
+import { CliError } from './cli-error.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type FlintConfig } from '../app/config.js';
 import { loadMasterKeyring } from '../app/secrets.js';
@@ -8,6 +10,8 @@ import { loadMasterKeyring } from '../app/secrets.js';
 interface KeysOptions {
   dataDir?: string;
   endpoint?: string;
+  profile?: string;
+  region?: string;
   wait?: boolean;
 }
 
@@ -32,19 +36,22 @@ export function keysCommand(): Command {
   const keys = new Command('keys').description("Flint's master keys (they wrap code data keys and KMS key material)");
   const common = (c: Command) =>
     c
-      .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
-      .option('--endpoint <url>', 'Flint endpoint (default from FLINT_ENDPOINT or http://127.0.0.1:9000)');
-  common(keys.command('status').description('current master key, keys still in use, stale blobs per store')).action(async (opts: KeysOptions) => {
+      .option('--data-dir <dir>', 'data directory (default FLINT_DATA_DIR, else ./.flint)')
+      .addHelpText('after', '\nExamples:\n  flint keys status\n  flint keys rotate --wait');
+  common(keys.command('status').description('current master key, keys still in use, stale blobs per store')).action(async (_o: KeysOptions, self: Command) => {
+    const opts = self.optsWithGlobals<KeysOptions>();
     const config = loadConfig({ dataDir: opts.dataDir });
     const answer = await call(config, opts, 'GET', '/flint/keys/status');
     process.stdout.write(answer ? render(answer) : render(offline(config), 'the server is not running: stale counts are computed by the server'));
   });
   common(keys.command('rotate').description('introduce a new master key and re-wrap everything under it in the background'))
     .option('--wait', 'wait until the old keys are retired')
-    .action(async (opts: KeysOptions) => {
+    .action(async (_o: KeysOptions, self: Command) => {
+      const opts = self.optsWithGlobals<KeysOptions>();
       const config = loadConfig({ dataDir: opts.dataDir });
       let answer = await call(config, opts, 'POST', '/flint/keys/rotate');
       if (!answer) {
+        if (!existsSync(config.dataDir) && !config.masterKey && !config.masterKeyFile) throw new CliError(`no data directory at ${config.dataDir}: \`flint server\` creates it on its first start`);
         const ring = loadMasterKeyring(config.dataDir, { masterKey: config.masterKey, masterKeyFile: config.masterKeyFile });
         const id = ring.rotate();
         process.stdout.write(render(ring.status(), `master key ${id} is current; the server re-wraps stale blobs when it starts`));
@@ -62,7 +69,7 @@ export function keysCommand(): Command {
 }
 
 function offline(config: FlintConfig): Status {
-  if (!existsSync(config.dataDir) && !config.masterKey && !config.masterKeyFile) throw new Error(`no data directory at ${config.dataDir}`);
+  if (!existsSync(config.dataDir) && !config.masterKey && !config.masterKeyFile) throw new CliError(`no data directory at ${config.dataDir}: \`flint server\` creates it on its first start`);
   return loadMasterKeyring(config.dataDir, { masterKey: config.masterKey, masterKeyFile: config.masterKeyFile }).status();
 }
 
@@ -82,9 +89,17 @@ function render(s: Status, note?: string): string {
 
 /** A root-signed request to the server (service `flint`); undefined when no server listens there. */
 async function call(config: FlintConfig, opts: KeysOptions, method: string, path: string): Promise<Status | undefined> {
-  const answer = await rootSignedRequest(config, opts.endpoint, { method, path, service: 'flint' });
+  // No credentials yet means no server has started on this data dir: the offline path.
+  let target: FlintTarget;
+  try {
+    target = resolveTarget({ ...opts, dataDir: opts.dataDir ?? config.dataDir });
+  } catch (err) {
+    if (err instanceof CliError && !opts.endpoint) return undefined;
+    throw err;
+  }
+  const answer = await rootSignedRequest(target, { method, path, service: 'flint' });
   if (!answer) return undefined;
   const body = JSON.parse(answer.body || '{}') as Status & { message?: string };
-  if (answer.status >= 300) throw new Error(`${opts.endpoint ?? 'flint'}: ${answer.status} ${body.message ?? ''}`);
+  if (answer.status >= 300) throw new CliError(`${target.endpoint}: ${answer.status} ${body.message ?? ''}`);
   return body;
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { portNumber } from './option-parsers.js';
 import { loadConfig } from '../app/config.js';
 import { startFlint } from '../app/flint-app.js';
 
@@ -6,13 +7,13 @@ export function serverCommand(): Command {
   return new Command('server')
     .description('run the Flint server (API, Runtime API, execution environments) on the embedded store')
     .option('--host <host>', 'address to listen on (default 127.0.0.1, env FLINT_HOST)')
-    .option('--port <port>', 'port to listen on (default 9000, env FLINT_PORT)', (v) => Number(v))
+    .option('--port <port>', 'port to listen on (default 9000, env FLINT_PORT)', portNumber)
     .option('--data-dir <dir>', 'data directory (default ./.flint, env FLINT_DATA_DIR)')
     .option('--tls', 'serve HTTPS with a certificate from a local CA made in <data-dir>/tls (env FLINT_TLS=1); `flint env` prints AWS_CA_BUNDLE')
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate chain (env FLINT_TLS_CERT); with --tls-key')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert (env FLINT_TLS_KEY)')
     .option('--tls-ca <file>', 'with --tls-cert: the CA bundle clients and functions should trust (env FLINT_TLS_CA)')
-    .option('--plain-port <port>', 'with TLS: also serve plain HTTP on 127.0.0.1:<port> for development (env FLINT_PLAIN_PORT)', (v) => Number(v))
+    .option('--plain-port <port>', 'with TLS: also serve plain HTTP on 127.0.0.1:<port> for development (env FLINT_PLAIN_PORT)', portNumber)
     .action(async (opts: { host?: string; port?: number; dataDir?: string; tls?: boolean; tlsCert?: string; tlsKey?: string; tlsCa?: string; plainPort?: number }) => {
       const config = loadConfig({ host: opts.host, port: opts.port, dataDir: opts.dataDir, tls: opts.tls, tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, tlsCa: opts.tlsCa, plainPort: opts.plainPort });
       const app = await startFlint(config);

@@ -1,10 +1,8 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { FlintConfig } from '../app/config.js';
-import { loadRootCredentials } from '../app/secrets.js';
+import type { FlintTarget } from './cli-client.js';
 
 /** Node's SHA-256 in the shape the Smithy signer wants (HMAC when given a secret). */
 class Sha256 {
@@ -31,19 +29,17 @@ export interface SignedAnswer {
 }
 
 /**
- * A request to the running Flint signed with the root credentials by AWS's own SigV4 signer
- * (@smithy/signature-v4, the one SDK v3 uses), over http or https (AWS_CA_BUNDLE trusted).
+ * A request to a Flint (the CLI's target: its endpoint and credentials) signed by AWS's own SigV4
+ * signer (@smithy/signature-v4, the one SDK v3 uses), over http or https (the target's CA trusted).
  * Resolves undefined when no server listens at the endpoint.
  */
 export async function rootSignedRequest(
-  config: FlintConfig,
-  endpoint: string | undefined,
+  target: FlintTarget,
   p: { method: string; path: string; service: string; body?: string; headers?: Record<string, string> },
 ): Promise<SignedAnswer | undefined> {
-  const creds = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
-  const url = new URL(p.path, endpoint ?? process.env['FLINT_ENDPOINT'] ?? `http://${config.host}:${config.port}`);
+  const url = new URL(p.path, target.endpoint);
   const body = p.body ?? '';
-  const signer = new SignatureV4({ credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey }, region: config.region, service: p.service, sha256: Sha256, uriEscapePath: true });
+  const signer = new SignatureV4({ credentials: target.credentials, region: target.region, service: p.service, sha256: Sha256, uriEscapePath: true });
   const signed = await signer.sign({
     method: p.method,
     protocol: url.protocol,
@@ -54,7 +50,7 @@ export async function rootSignedRequest(
     headers: { ...(p.headers ?? {}), host: url.host },
     body,
   });
-  const ca = process.env['AWS_CA_BUNDLE'] ? readFileSync(process.env['AWS_CA_BUNDLE']) : undefined;
+  const ca = target.ca;
   return new Promise((resolve, reject) => {
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: p.method, headers: signed.headers, ...(ca ? { ca } : {}) }, (res) => {
       const chunks: Buffer[] = [];

@@ -1,13 +1,9 @@
 import { Command } from 'commander';
-import { loadConfig } from '../app/config.js';
+import { resolveTarget, type TargetOptions } from './cli-client.js';
+import { Output, type OutputFormat } from './output.js';
 import { signedCall } from './history-command.js';
 
-interface UsageOptions {
-  since?: string;
-  function?: string;
-  dataDir?: string;
-  endpoint?: string;
-}
+type UsageOptions = TargetOptions & { since?: string; function?: string; output?: OutputFormat };
 
 export interface UsageRow {
   functionName: string;
@@ -37,16 +33,19 @@ export function usageCommand(): Command {
     .description('requests, billed GB-seconds and cost per function')
     .option('--since <when>', 'an ISO time or a duration back from now (24h, 30m, 7d); default: all recorded usage')
     .option('--function <name>', 'one function only')
-    .option('--data-dir <dir>', 'data directory holding the credentials (default ./.flint)')
-    .option('--endpoint <url>', 'Flint endpoint (default from FLINT_ENDPOINT or the configured host:port)')
-    .action(async (opts: UsageOptions) => {
-      const config = loadConfig({ dataDir: opts.dataDir });
+    .option('--data-dir <dir>', 'data directory whose credentials to use (default FLINT_DATA_DIR, else ./.flint)')
+    .addHelpText('after', '\nExamples:\n  flint usage --since 24h\n  flint usage --function hello --output json')
+    .action(async (_o: UsageOptions, self: Command) => {
+      const opts = self.optsWithGlobals<UsageOptions>();
+      const target = resolveTarget(opts);
       const params = new URLSearchParams();
       if (opts.since !== undefined) params.set('since', String(parseSince(opts.since, Date.now())));
       if (opts.function !== undefined) params.set('function', opts.function);
       const q = params.toString();
-      const answer = (await signedCall(config, opts.endpoint, { method: 'GET', path: `/flint/usage${q ? `?${q}` : ''}`, service: 'flint' })) as { functions: UsageRow[] };
-      process.stdout.write(renderUsage(answer.functions));
+      const answer = (await signedCall(target, { method: 'GET', path: `/flint/usage${q ? `?${q}` : ''}`, service: 'flint' })) as { functions: UsageRow[] };
+      const out = new Output(opts.output);
+      if (out.json) out.value(answer);
+      else process.stdout.write(renderUsage(answer.functions));
     });
 }
 

@@ -52,8 +52,6 @@ class CodeSigningConfigNotFoundException extends AwsError {
 export class CodeSigningConfigService {
   readonly #ctx: ControlContext;
   readonly #lookup: FunctionLookup;
-  /** Deployments Warn let through: Lambda counts these in its SignatureValidationErrors metric. */
-  #warned = 0;
 
   constructor(ctx: ControlContext) {
     this.#ctx = ctx;
@@ -73,10 +71,6 @@ export class CodeSigningConfigService {
 
   get #attachments() {
     return this.#ctx.store.collection<{ CodeSigningConfigArn: string }>(ATTACHMENTS);
-  }
-
-  get warnedDeployments(): number {
-    return this.#warned;
   }
 
   create(input: CodeSigningInput): { CodeSigningConfig: CodeSigningConfigRecord } {
@@ -225,7 +219,7 @@ export class CodeSigningConfigService {
         `Lambda cannot deploy the function. The function or layer might be signed using a signature that the client is not configured to accept. Flint cannot verify AWS Signer signatures, so code signing configuration ${rec.CodeSigningConfigArn} with UntrustedArtifactOnDeployment Enforce refuses every package; set it to Warn to deploy.`,
       );
     }
-    this.#warned++;
+    // Warn: deployed. (AWS also counts it in the SignatureValidationErrors metric; Flint does not.)
   }
 
   #functionsUsing(arn: string): string[] {

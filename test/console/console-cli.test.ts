@@ -46,5 +46,5 @@ test('flint console prints a login link to /console/ whose token the page trades
 });
 
 test('flint console says so when no server answers', async () => {
-  await assert.rejects(run(process.execPath, ['--import', 'tsx', MAIN, 'console', '--data-dir', dataDir, '--endpoint', 'http://127.0.0.1:9']), /no Flint server answers at http:\/\/127\.0\.0\.1:9/);
+  await assert.rejects(run(process.execPath, ['--import', 'tsx', MAIN, 'console', '--data-dir', dataDir, '--endpoint', 'http://127.0.0.1:9']), /^error: cannot reach Flint at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/m);
 });

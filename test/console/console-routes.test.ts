@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { startHarness, TEST_CREDENTIALS, type Harness } from '../helpers/flint-harness.js';
 import { rootSignedRequest } from '../../src/cli/signed-request.js';
-import { loadConfig } from '../../src/app/config.js';
 import { LoginTokens, LOGIN_LINK_TTL_MS } from '../../src/console/login-tokens.js';
 import { signedFetch } from '../helpers/signed-fetch.js';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
@@ -66,8 +65,8 @@ test('assets: app routes get the page, a missing asset is a 404, /console redire
 });
 
 test('login link: made by a signed request, traded once for a session of its maker', async () => {
-  const config = loadConfig({ dataDir: h.dataDir, accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: TEST_CREDENTIALS.secretAccessKey }, {});
-  const made = await rootSignedRequest(config, h.endpoint, { method: 'POST', path: '/console/api/login-link', service: 'lambda', body: '{}' });
+  const target = { endpoint: h.endpoint, endpointSource: 'test', region: 'us-east-1', credentials: TEST_CREDENTIALS, credentialSource: 'test' };
+  const made = await rootSignedRequest(target, { method: 'POST', path: '/console/api/login-link', service: 'lambda', body: '{}' });
   assert.equal(made?.status, 200);
   const { Token } = JSON.parse(made!.body) as { Token: string };
   const trade = () => fetch(`${h.endpoint}/console/api/session`, { method: 'POST', body: JSON.stringify({ Token }) });

@@ -128,3 +128,18 @@ test('debug: a port in use is a ResourceConflictException naming it', async () =
     await api.disableDebug('dbg');
   }
 });
+
+test('debug: a Python function of a debugged function runs undebugged (no debugpy): nothing waits and its timeout applies', async () => {
+  const zip = await zipOf({ 'app.py': 'import time\ndef handler(event, context):\n    time.sleep(event["s"])\n    return "py"\n' });
+  await server.client.send(new CreateFunctionCommand({ FunctionName: 'dbg-py', Runtime: 'python3.11', Handler: 'app.handler', Role: 'arn:aws:iam::000000000000:role/lambda-role', Timeout: 1, Code: { ZipFile: zip } }));
+  for (let i = 0; i < 100 && (await server.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'dbg-py' }))).State !== 'Active'; i++) await new Promise((r) => setTimeout(r, 100));
+  const api = new DevApi(server.client);
+  await api.enableDebug('dbg-py', 0);
+  try {
+    assert.equal(Buffer.from((await server.client.send(new InvokeCommand({ FunctionName: 'dbg-py', Payload: Buffer.from('{"s":0}') }))).Payload!).toString(), '"py"');
+    const slow = await server.client.send(new InvokeCommand({ FunctionName: 'dbg-py', Payload: Buffer.from('{"s":3}') }));
+    assert.match(Buffer.from(slow.Payload!).toString(), /"errorType":"Sandbox.Timedout"/);
+  } finally {
+    await api.disableDebug('dbg-py');
+  }
+});

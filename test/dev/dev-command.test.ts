@@ -28,6 +28,7 @@ test('flint dev: creates the function from the folder, then every saved change i
   const dev = new CliRun(server, ['dev', dir, '--payload', '{"name":"dev"}']);
   try {
     await dev.waitFor(/^flint dev: created hot \(nodejs20\.x, index\.handler\)$/);
+    assert.ok(dev.lines.includes('flint dev: using runtime nodejs20.x and handler index.handler (from index.js); pass --runtime/--handler to choose'), dev.lines.join('\n'));
     await dev.waitFor(new RegExp(`^flint dev: hot \\(\\$LATEST\\) runs from ${dir.replace(/[/.]/g, '\\$&')}; watching for changes \\(Ctrl-C to stop\\)$`));
     await dev.waitFor(/^invoke: \{"v":1\} \(\d+ ms\)$/);
     // The function's own log lines, read through the logs API.
@@ -79,5 +80,55 @@ test('flint dev: an unknown function without --runtime/--handler and no file to 
   mkdirSync(dir);
   const dev = new CliRun(server, ['dev', dir]);
   assert.equal(await dev.exited, 1);
-  assert.equal(dev.stderr, `flint dev: function empty does not exist; give --runtime and --handler to create it from ${dir}\n`);
+  assert.equal(dev.stderr, `flint dev: cannot tell the runtime of ${dir}: no package.json "main", index.mjs, index.js, app.py, lambda_function.py or executable bootstrap; pass --runtime and --handler\n`);
+});
+
+test('flint dev: a folder holding a Flint data directory is refused, even where a deploy would ignore it (the folder is seen whole)', async () => {
+  const dir = join(work, 'keys-inside');
+  mkdirSync(join(dir, '.flint'), { recursive: true });
+  writeFileSync(join(dir, 'index.js'), handler(1));
+  writeFileSync(join(dir, '.flint', 'master.key'), 'x');
+  const dev = new CliRun(server, ['dev', dir]);
+  assert.equal(await dev.exited, 1);
+  assert.equal(dev.stderr, `flint dev: Folder ${dir} holds a Flint data directory (${join(dir, '.flint', 'master.key')}); function code may not see it: move it out of the folder.\n`);
+});
+
+test('flint dev: a Flint data directory appearing while watching stops the loop and $LATEST runs its uploaded code again', async () => {
+  const dir = join(work, 'keys-later');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'index.js'), handler('later'));
+  const dev = new CliRun(server, ['dev', dir, '--no-logs']);
+  try {
+    await dev.waitFor(/watching for changes/);
+    mkdirSync(join(dir, '.flint'));
+    writeFileSync(join(dir, '.flint', 'flint.db'), '');
+    assert.equal(await dev.exited, 1);
+    assert.equal(dev.stderr, `flint dev: .flint/flint.db appeared in ${dir}: a Flint data directory must not be visible to function code; stopped\n`);
+    assert.equal(dev.lines.at(-1), 'flint dev: stopped; keys-later $LATEST runs its uploaded code again');
+  } finally {
+    if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
+  }
+});
+
+test('flint deploy --watch: deploys the folder, then keeps it live like flint dev', async () => {
+  const dir = join(work, 'watched');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'index.js'), handler('deployed'));
+  const run = new CliRun(server, ['deploy', dir, '--watch']);
+  try {
+    await run.waitFor(/^deployed arn:aws:lambda:us-east-1:000000000000:function:watched \(created, /);
+    await run.waitFor(new RegExp(`^flint dev: watched \\(\\$LATEST\\) runs from ${dir.replace(/[/.]/g, '\\$&')}; watching for changes \\(Ctrl-C to stop\\)$`));
+    const call = async () => Buffer.from((await server.client.send(new InvokeCommand({ FunctionName: 'watched', Payload: Buffer.from('{"name":"w"}') }))).Payload!).toString();
+    assert.equal(await call(), '{"v":"deployed"}');
+    const mark = run.mark;
+    writeFileSync(join(dir, 'index.js'), handler('saved'));
+    await run.waitFor(/^reload: index\.js → watched \$LATEST \(\d+ ms\)$/, mark);
+    assert.equal(await call(), '{"v":"saved"}');
+    await run.waitFor(/^log: \S+\t[0-9a-f-]{36}\tINFO\tversion saved w$/, mark);
+    run.child.kill('SIGINT');
+    assert.equal(await run.exited, 0);
+    assert.equal(run.lines.at(-1), 'flint dev: stopped; watched $LATEST runs its uploaded code again');
+  } finally {
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  }
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IntrinsicResolver, NO_VALUE, type IntrinsicScope } from '../../src/cli/sam/intrinsics.js';
 import { parseTemplateText } from '../../src/cli/sam/cfn-yaml.js';
-import { mergeGlobals } from '../../src/cli/sam/sam-template.js';
+import { mergeGlobals } from '../../src/cli/sam/template-values.js';
 import { parseParameterOverrides, stackNameFor } from '../../src/cli/sam/template-deploy.js';
 import { expandPolicies } from '../../src/cli/sam/policy-templates.js';
 import { TemplateError } from '../../src/cli/sam/template-error.js';

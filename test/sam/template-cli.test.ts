@@ -114,3 +114,19 @@ test('cli: an unreachable server is one line naming the endpoint, exit code 1; a
   assert.equal(bad.stderr, 'error: Parameters.Size: no value; pass --parameter-overrides Size=<value>\n');
   assert.equal(bad.code, 2);
 });
+
+test('cli: a function without Runtime/Handler gets the packaging guess, said under the plan; a folder holding a Flint data directory is refused (exit 2)', async () => {
+  write('infer.yaml', 'Resources:\n  Guess:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: fn/\n');
+  const r = await flint(['deploy', '--template', 'infer.yaml', '--stack-name', 'inf', '--dry-run']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Guess: using runtime nodejs\d+\.x and handler index\.handler \(from index\.js\); pass --runtime\/--handler to choose$/m);
+
+  mkdirSync(join(dir, 'leaky/data'), { recursive: true });
+  writeFileSync(join(dir, 'leaky/index.js'), 'exports.handler = async () => 1;\n');
+  writeFileSync(join(dir, 'leaky/data/flint.db'), '');
+  writeFileSync(join(dir, 'leaky/data/credentials.json'), '{}');
+  write('leaky.yaml', 'Resources:\n  Leaky:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: leaky/\n      Runtime: nodejs20.x\n      Handler: index.handler\n');
+  const bad = await flint(['deploy', '--template', 'leaky.yaml', '--stack-name', 'leak']);
+  assert.equal(bad.stderr, 'error: refusing to package data/credentials.json: data is a Flint data directory (master key, credentials); move it out of the function folder or add it to .flintignore\n');
+  assert.equal(bad.code, 2);
+});

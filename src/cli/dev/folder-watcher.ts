@@ -14,10 +14,14 @@ export class FolderWatcher {
   readonly #pending = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(dir: string, opts: { quietMs: number; onChange(files: string[]): void; onError(err: Error): void }) {
+  /** `ignore`: the deploy's ignore rules (src/cli/packaging): what a deploy leaves out does not reload either. */
+  /** `sees`: every path an event names, before any filtering (ignored paths included). */
+  constructor(dir: string, opts: { quietMs: number; ignore?: { ignores(path: string): boolean }; sees?(file: string): void; onChange(files: string[]): void; onError(err: Error): void }) {
     this.#watcher = watch(dir, { recursive: true }, (_event, name) => {
       const file = name === null ? '.' : String(name).split(sep).join('/');
+      opts.sees?.(file);
       if (IGNORED.some((re) => re.test(file))) return;
+      if (file !== '.' && opts.ignore?.ignores(file)) return;
       this.#pending.add(file);
       clearTimeout(this.#timer);
       this.#timer = setTimeout(() => {

@@ -101,6 +101,11 @@ export async function applyPlan(plan: Plan, template: SamTemplate, c: StackClien
   }
   // Functions are resolved again now that the layer versions are known.
   const stack = template.stack(layerArns);
+  for (const f of stack.functions) {
+    const pkg = plan.archives.get(f.logicalId);
+    if (f.config.Runtime === undefined && pkg?.runtime) f.config.Runtime = pkg.runtime;
+    if (f.config.Handler === undefined && pkg?.handler) f.config.Handler = pkg.handler;
+  }
 
   for (const f of stack.functions) {
     const e = entry(f.logicalId, f.type);

@@ -17,7 +17,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, ListQ
 import { LOGICAL_ID_TAG, STACK_TAG, type DesiredFunction, type DesiredLayer, type DesiredStack } from './desired-stack.js';
 import type { StackClients } from './stack-clients.js';
 import type { SamTemplate } from './sam-template.js';
-import { packageCode, packageFolder } from './code-package.js';
+import { packageCode, packageFolder, type CodePackage } from './code-package.js';
 
 export type PlanAction = 'create' | 'update' | 'same' | 'delete' | 'stale' | 'skip';
 
@@ -37,11 +37,13 @@ export interface Plan {
   stack: DesiredStack;
   entries: PlanEntry[];
   /** Packaged archives by function / layer logical id (built once, uploaded by apply). */
-  archives: Map<string, { zip: Buffer; sha256: string }>;
+  archives: Map<string, CodePackage>;
   /** Layer logical id → version ARN to use (current when unchanged). */
   layerArns: Record<string, string>;
   /** Layers that need a new version. */
   layersToPublish: Set<string>;
+  /** Lines from packaging (guessed runtime/handler, ignore file), printed under the plan. */
+  notes: string[];
 }
 
 const notFound = (err: unknown) => ['ResourceNotFoundException', 'NoSuchEntityException', 'NoSuchEntity', 'AWS.SimpleQueueService.NonExistentQueue', 'QueueDoesNotExist'].includes((err as Error).name);
@@ -60,10 +62,11 @@ async function maybe<T>(p: Promise<T>): Promise<T | undefined> {
  * `--dry-run` prints and `flint deploy --template` carries out. Nothing is changed here.
  */
 export async function planStack(template: SamTemplate, c: StackClients, opts: { prune: boolean }): Promise<Plan> {
-  const archives = new Map<string, { zip: Buffer; sha256: string }>();
+  const archives = new Map<string, CodePackage>();
   const entries: PlanEntry[] = [];
   const layerArns: Record<string, string> = {};
   const layersToPublish = new Set<string>();
+  const notes: string[] = [];
 
   for (const layer of template.layers()) {
     const pkg = await packageFolder(layer.contentDir);
@@ -111,8 +114,12 @@ export async function planStack(template: SamTemplate, c: StackClients, opts: { 
 
   const existing = new Map<string, FunctionConfiguration>();
   for (const f of stack.functions) {
-    const pkg = await packageCode(f.code);
+    const pkg = await packageCode(f.code, { runtime: f.config.Runtime, handler: f.config.Handler });
     archives.set(f.logicalId, pkg);
+    // A template without Runtime/Handler gets the packaging's guess (said in the plan's notes).
+    if (f.config.Runtime === undefined && pkg.runtime) f.config.Runtime = pkg.runtime;
+    if (f.config.Handler === undefined && pkg.handler) f.config.Handler = pkg.handler;
+    for (const n of pkg.notes) notes.push(`${f.logicalId}: ${n}`);
     const got = await maybe(c.lambda.send(new GetFunctionCommand({ FunctionName: f.name })));
     if (!got?.Configuration) { entries.push({ action: 'create', type: f.type, logicalId: f.logicalId, physical: f.name }); continue; }
     existing.set(f.name, got.Configuration);
@@ -165,7 +172,7 @@ export async function planStack(template: SamTemplate, c: StackClients, opts: { 
   for (const sk of stack.skipped) entries.push({ action: 'skip', type: sk.type, logicalId: sk.logicalId, physical: '-', detail: sk.reason });
 
   entries.push(...(await leftovers(stack, c, existing, policies, mappings, opts.prune)));
-  return { stack, entries, archives, layerArns, layersToPublish };
+  return { stack, entries, archives, layerArns, layersToPublish, notes };
 }
 
 /** What the stack made before and the template no longer has: deleted with --prune, else listed as stale. */

@@ -4,6 +4,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { stackClients, type StackClients } from './stack-clients.js';
 import { deployTemplate, templateCodeFolders, type TemplateDeployOptions } from './template-deploy.js';
 import { TemplateError } from './template-error.js';
+import { PackagingError } from '../packaging/index.js';
 
 /** The options `flint deploy --template` adds (registered on the deploy command). */
 export function addTemplateOptions(cmd: Command): Command {
@@ -45,8 +46,8 @@ async function endpointOf(lambda: LambdaClient): Promise<string> {
 
 /**
  * `flint deploy --template …`: prints the plan and the changes to stdout; a failure is one line on
- * stderr and the exit code says which kind — 2 for a template Flint cannot deploy (nothing was
- * changed), 1 for an API call that failed while deploying.
+ * stderr and the exit code says which kind — 2 for a template or folder Flint cannot deploy
+ * (nothing was changed), 1 for an API call that failed while deploying.
  */
 export async function runTemplateDeploy(
   opts: TemplateDeployOptions,
@@ -63,13 +64,13 @@ export async function runTemplateDeploy(
   } catch (err) {
     const e = err as Error & { $metadata?: unknown };
     const code = (e as { code?: string }).code ?? ((e as { cause?: { code?: string } }).cause?.code);
-    if (err instanceof TemplateError) io.err(`error: ${e.message}`);
+    if (err instanceof TemplateError || err instanceof PackagingError) io.err(`error: ${e.message}`);
     else if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET') {
       io.err(`error: cannot reach Flint at ${await endpointOf(lambda)} (${code}); start it with \`flint server\` or pass --endpoint`);
     }
     else if (e.$metadata) io.err(`error: ${e.name}: ${e.message}`);
     else io.err(`error: ${e.message}`);
-    return err instanceof TemplateError ? 2 : 1;
+    return err instanceof TemplateError || err instanceof PackagingError ? 2 : 1;
   } finally {
     clients?.destroy();
   }

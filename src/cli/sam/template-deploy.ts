@@ -37,6 +37,7 @@ export async function deployTemplate(opts: TemplateDeployOptions, clients: Stack
   });
   const plan = await planStack(template, clients, { prune: opts.prune ?? false });
   for (const line of formatPlan(plan, basename(opts.template))) print(line);
+  for (const note of plan.notes) print(note);
   const work = plan.entries.some((e) => e.action === 'create' || e.action === 'update' || e.action === 'delete');
   if (opts.dryRun || !work) {
     if (!work && !opts.dryRun) print('Nothing to change.');

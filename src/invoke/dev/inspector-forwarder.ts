@@ -51,12 +51,15 @@ export class InspectorForwarder {
   async forEnvironment(): Promise<EnvironmentDebug> {
     const inner = await freePort();
     let mine: Target | undefined;
+    /** Whether this runtime got an inspector at all (only then does anything wait for a debugger). */
+    let inspected = false;
     return {
       variables: (family, current): Record<string, string> => {
         // Node.js: the inspector waits for a debugger before the runtime's bootstrap runs, so a
         // breakpoint in the handler's module scope or first invocation is hit. Python would need
         // debugpy (not part of Flint's runtime); provided runtimes bring their own.
         if (family !== 'nodejs') return {};
+        inspected = true;
         const own = current['NODE_OPTIONS'];
         return { NODE_OPTIONS: `--inspect-wait=127.0.0.1:${inner}${own ? ` ${own}` : ''}` };
       },
@@ -64,7 +67,7 @@ export class InspectorForwarder {
         mine = { sandbox, port: inner, attachedOnce: false };
         this.#target = mine;
       },
-      holding: () => mine !== undefined && this.#target === mine && (this.#connections > 0 || !mine.attachedOnce),
+      holding: () => inspected && mine !== undefined && this.#target === mine && (this.#connections > 0 || !mine.attachedOnce),
       stopped: () => {
         if (this.#target === mine) this.#target = undefined;
       },
