@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateFunctionCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { startHarness, TEST_CREDENTIALS, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
 import { body, invoke, waitActive } from '../invoke/fixture-functions.js';
@@ -92,4 +93,40 @@ test('an extension that never calls next again runs the invocation into the func
   const r = await invoke(h, 'ext-stuck-fn', {});
   assert.equal(r.FunctionError, 'Unhandled');
   assert.match(body(r).errorMessage, /Task timed out after 2(\.00)? seconds/);
+});
+
+test('an extension still working after the reply holds the invocation and is published as PostRuntimeExtensionsDuration', async () => {
+  const layer = await publishExtensionLayer(h, 'ext-slow', { 'node-ext': nodeExtension('slow') });
+  await createWithLayers('ext-slow-fn', [layer]);
+  const start = Date.now() - 60_000;
+  const r = await invoke(h, 'ext-slow-fn', {}, { LogType: 'Tail' });
+  assert.equal(r.FunctionError, undefined);
+  await invoke(h, 'ext-slow-fn', {});
+  const cw = new CloudWatchClient({ endpoint: h.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
+  let stats: { Sum?: number; SampleCount?: number } | undefined;
+  for (let i = 0; i < 100 && !stats; i++) {
+    const out = await cw.send(new GetMetricStatisticsCommand({ Namespace: 'AWS/Lambda', MetricName: 'PostRuntimeExtensionsDuration', Dimensions: [{ Name: 'FunctionName', Value: 'ext-slow-fn' }], StartTime: new Date(start), EndTime: new Date(Date.now() + 60_000), Period: 3600, Statistics: ['Sum', 'SampleCount'] }));
+    stats = out.Datapoints?.[0];
+    if (!stats) await new Promise((res) => setTimeout(res, 50));
+  }
+  assert.ok(stats, 'PostRuntimeExtensionsDuration published');
+  assert.equal(stats.SampleCount, 2);
+  assert.ok(stats.Sum! > 0);
+  // A function without extensions publishes none.
+  const none = await cw.send(new GetMetricStatisticsCommand({ Namespace: 'AWS/Lambda', MetricName: 'PostRuntimeExtensionsDuration', Dimensions: [{ Name: 'FunctionName', Value: 'ext-crash-fn' }], StartTime: new Date(start), EndTime: new Date(Date.now() + 60_000), Period: 3600, Statistics: ['Sum'] }));
+  assert.equal(none.Datapoints?.length ?? 0, 0);
+});
+
+test('an extension that reports init/error fails the init with Extension.InitError', async () => {
+  const script = `#!/bin/sh
+API="http://$AWS_LAMBDA_RUNTIME_API/2020-01-01/extension"
+ID=$(curl -s -D - -o /dev/null -X POST -H 'Lambda-Extension-Name: failing' -d '{"events":["INVOKE"]}' "$API/register" | tr -d '\\r' | sed -n 's/^[Ll]ambda-[Ee]xtension-[Ii]dentifier: //p')
+curl -s -X POST -H "Lambda-Extension-Identifier: $ID" -H 'Lambda-Extension-Function-Error-Type: Extension.ConfigInvalid' -d '{"errorMessage":"bad config","errorType":"ConfigInvalid"}' "$API/init/error"
+sleep 5
+`;
+  const layer = await publishExtensionLayer(h, 'ext-initerr', { failing: script });
+  await createWithLayers('ext-initerr-fn', [layer]);
+  const r = await invoke(h, 'ext-initerr-fn', {});
+  assert.equal(r.FunctionError, 'Unhandled');
+  assert.equal(body(r).errorType, 'Extension.InitError');
 });
