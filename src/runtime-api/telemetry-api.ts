@@ -165,8 +165,7 @@ export class TelemetryApi {
     s.inFlight = true;
     try {
       await this.#deliver(s.port, s.path, body);
-    } catch (err) {
-      if (process.env['FLINT_DEBUG_TELEMETRY']) console.error('telemetry delivery failed', err);
+    } catch {
       // The listener is gone or failed: the batch is lost, as on Lambda (no retries past the window).
     } finally {
       s.inFlight = false;
