@@ -110,6 +110,8 @@ export interface InvocationOutcome {
   /** This invocation's log: START … REPORT. */
   log: string;
   durationMs: number;
+  /** Time extensions took after the runtime's reply (Lambda's PostRuntimeExtensionsDuration metric), when any. */
+  postRuntimeExtensionsDurationMs?: number;
   /** Platform time after the runtime's reply until the outcome was ready (the trace's Overhead subsegment). */
   overheadMs?: number;
   /** Set on the invocation that paid for the environment's initialization. */

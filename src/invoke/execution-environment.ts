@@ -13,7 +13,8 @@ import { initFailureError, reportInvocation } from './invocation-report.js';
 import { StreamedResponse } from './streamed-response.js';
 import { asStreamError } from './stream-errors.js';
 import { MAX_RUNTIME_PAYLOAD_BYTES } from '../runtime-api/runtime-channel.js';
-import { RuntimeStart, STOPPED, type InitProblem, type InitResult } from './runtime-start.js';
+import type { TelemetryApi } from '../runtime-api/telemetry-api.js';
+import { round3, RuntimeStart, STOPPED, type InitProblem, type InitResult } from './runtime-start.js';
 
 /** The longest wait for output still in the pipe after a reply. */
 const DRAIN_LIMIT_MS = 100;
@@ -46,6 +47,8 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
   #runtimeWaiting = false;
   #invoking = false;
   #stopped: Promise<void> | undefined;
+  /** Why the environment ends, for the extensions' SHUTDOWN event. */
+  #shutdownReason: 'spindown' | 'timeout' | 'failure' = 'spindown';
   /** Settles when the invocation in progress has written its last log line. */
   #busy: Promise<void> = Promise.resolve();
   readonly #listeners = new Set<(env: ExecutionEnvironment, from: EnvironmentState, to: EnvironmentState) => void>();
@@ -156,14 +159,18 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
     const ending = new Promise<Ending>((resolve) => (this.#replyResolve = resolve));
     // A debugger attached to the runtime holds the timeout (src/invoke/dev).
     const cancelTimer = debugAwareTimer(clock, this.binding.debug, timeoutSeconds * 1000, () => this.#replyResolve?.({ kind: 'timeout' }));
+    const deadlineMs = clock.now() + timeoutSeconds * 1000;
     channel.dispatch({
       requestId: input.requestId,
       payload: input.payload,
-      deadlineMs: clock.now() + timeoutSeconds * 1000,
+      deadlineMs,
       invokedFunctionArn: input.invokedFunctionArn,
       traceId: input.traceId,
       ...(input.clientContext !== undefined ? { clientContext: input.clientContext } : {}),
     });
+    const extensions = this.#runtime.extensions;
+    extensions?.invoke({ requestId: input.requestId, deadlineMs, invokedFunctionArn: input.invokedFunctionArn, traceId: input.traceId });
+    extensions?.telemetry.emit('platform', 'platform.start', { requestId: input.requestId, version: this.binding.version, tracing: { type: 'X-Amzn-Trace-Id', value: input.traceId } });
     let end = await ending;
     // A streamed reply: the invocation lasts until the stream ends (or times out, or the runtime dies).
     let streamed: { response: StreamedResponse; buffered?: Promise<{ payload: Buffer; tooLarge: boolean }> } | undefined;
@@ -178,6 +185,17 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       end = await Promise.race([response.done.then(() => first), rest]);
       if (end.kind === 'timeout') response.fail(asStreamError(timedOut(input.requestId, timeoutSeconds)));
       else if (end.kind === 'exit') response.fail(asStreamError(runtimeExited(input.requestId, end.exit)));
+    }
+    // Lambda ends the invocation only once every INVOKE subscriber is back in next; an extension
+    // that never comes back runs the invocation into its timeout.
+    let postRuntimeMs = 0;
+    if (extensions) runtimeDone(extensions.telemetry, input.requestId, end, clock.monotonic() - started, clock.now());
+    if (extensions && end.kind === 'reply') {
+      const replied = clock.monotonic();
+      const first = end;
+      const rest = new Promise<Ending>((resolve) => (this.#replyResolve = resolve));
+      end = await Promise.race([extensions.afterInvoke().then(() => first), rest]);
+      postRuntimeMs = clock.monotonic() - replied;
     }
     cancelTimer();
     this.#replyResolve = undefined;
@@ -194,6 +212,7 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       const e = timedOut(input.requestId, timeoutSeconds);
       result = { payload: e.payload, error: e, status: 'timeout' };
       // Lambda ends the environment on a timeout; the next invocation starts a new one.
+      this.#shutdownReason = 'timeout';
       void this.stop();
     } else {
       const e = runtimeExited(input.requestId, end.exit);
@@ -213,12 +232,17 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       ...(result.error?.errorType ? { errorType: result.error.errorType } : {}),
       ...(result.status ? { status: result.status } : {}),
     });
+    extensions?.telemetry.emit('platform', 'platform.report', {
+      requestId: input.requestId,
+      status: result.status ?? (result.error ? 'error' : 'success'),
+      metrics: { durationMs: round3(durationMs), billedDurationMs: outcome.billedDurationMs, memorySizeMB: this.binding.config.MemorySize, maxMemoryUsedMB: outcome.maxMemoryUsedMb ?? 0, ...(outcome.initDurationMs !== undefined ? { initDurationMs: round3(outcome.initDurationMs) } : {}) },
+    });
     // Idle time counts from the end of the last invocation, not its start.
     this.#lastUsedAt = clock.now();
     this.#invoking = false;
     done();
     this.#maybeReady();
-    return { ...outcome, ...(streamed ? { streamedBytes: streamed.response.bytes } : {}), overheadMs: clock.monotonic() - started - durationMs, payload: result.payload, ...(result.error ? { functionError: 'Unhandled' as const } : {}), ...(result.error?.errorType ? { errorType: result.error.errorType } : {}) };
+    return { ...outcome, ...(postRuntimeMs > 0 ? { postRuntimeExtensionsDurationMs: postRuntimeMs } : {}), ...(streamed ? { streamedBytes: streamed.response.bytes } : {}), overheadMs: clock.monotonic() - started - durationMs, payload: result.payload, ...(result.error ? { functionError: 'Unhandled' as const } : {}), ...(result.error?.errorType ? { errorType: result.error.errorType } : {}) };
   }
 
   /**
@@ -271,6 +295,10 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
       if (this.#machine.can('Stopping')) this.#machine.to('Stopping');
+      // SHUTDOWN to the extensions and their window before the sandbox is killed.
+      if (this.#machine.state !== 'Failed') await this.#runtime.extensions?.shutdown(this.#shutdownReason).catch(() => {});
+      await this.#runtime.extensions?.telemetry.flush().catch(() => {});
+      this.#runtime.extensions?.telemetry.close();
       await this.#runtime.close();
       await this.binding.release?.().catch(() => {});
       await this.#runtime.closeEndpoint();
@@ -289,6 +317,18 @@ async function streamResult(s: { response: StreamedResponse; buffered?: Promise<
   if (error) return { payload: Buffer.from(JSON.stringify(error)), error: { errorType: error.errorType } };
   if (b?.tooLarge) return { payload: responseTooLarge().payload, error: responseTooLarge() };
   return { payload: b?.payload ?? Buffer.alloc(0) };
+}
+
+/** The Telemetry API's platform.runtimeDone: how the runtime ended the invocation, before extensions finish. */
+function runtimeDone(t: TelemetryApi, requestId: string, end: Ending, durationMs: number, now: number): void {
+  const status = end.kind === 'timeout' ? 'timeout' : end.kind === 'exit' ? 'failure' : end.reply.kind === 'error' || end.reply.kind === 'too-large' ? 'error' : 'success';
+  const producedBytes = end.kind === 'reply' && end.reply.kind === 'response' ? end.reply.payload.length : 0;
+  t.emit('platform', 'platform.runtimeDone', {
+    requestId,
+    status,
+    metrics: { durationMs: round3(durationMs), producedBytes },
+    spans: [{ name: 'responseLatency', start: new Date(now - durationMs).toISOString(), durationMs: round3(durationMs) }],
+  });
 }
 
 /** The log group an environment writes to: the function's LoggingConfig.LogGroup, else `/aws/lambda/<function>`. */

@@ -20,6 +20,8 @@ export class InvocationLog {
   readonly #stderr: OutputLines;
   #current: { lines: string[]; chars: number } | undefined;
   #chunks = 0;
+  /** A tap on the function's own lines (the Telemetry API's `function` stream). */
+  onFunctionLine: ((text: string) => void) | undefined;
 
   constructor(stream: LogStreamWriter, loggingConfig: FunctionConfiguration['LoggingConfig'], clock: Clock) {
     this.#stream = stream;
@@ -91,6 +93,8 @@ export class InvocationLog {
 
   /** A line of the function's own output, unless its ApplicationLogLevel leaves it out (JSON format). */
   #app(text: string): void {
-    if (this.platform.keeps(text)) this.line(text);
+    if (!this.platform.keeps(text)) return;
+    this.line(text);
+    this.onFunctionLine?.(text);
   }
 }

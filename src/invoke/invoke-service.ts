@@ -149,6 +149,7 @@ export class InvokeService implements Invoker {
       durationMs: outcome.durationMs,
       billedDurationMs: outcome.billedDurationMs,
       ...(outcome.initDurationMs !== undefined ? { initDurationMs: outcome.initDurationMs } : {}),
+      ...(outcome.postRuntimeExtensionsDurationMs !== undefined ? { postRuntimeExtensionsDurationMs: outcome.postRuntimeExtensionsDurationMs } : {}),
       memorySizeMb: config.MemorySize,
       ...(target.qualifier !== undefined ? { qualifier: target.qualifier } : {}),
       ...(provisioned?.AllocatedProvisionedConcurrentExecutions ? { provisionedAllocated: provisioned.AllocatedProvisionedConcurrentExecutions, onProvisioned } : {}),

@@ -1,3 +1,4 @@
+import { extensionNames } from './extensions/external-extensions.js';
 import type { Clock } from '../ports/clock.js';
 import { prewarmTarget, stemKeyFor, stemKeyString, type StemKey } from './prewarm-sizing.js';
 import type { StemCell } from './prewarm-stem-cell.js';
@@ -68,6 +69,8 @@ export class PrewarmPool {
    */
   take(binding: EnvironmentBinding): StemCell | undefined {
     if (!this.enabled || this.#closed || binding.initializationType !== 'on-demand') return undefined;
+    // External extensions start before the runtime, which a pre-started one has already passed.
+    if (binding.layerDirs.length > 0 && extensionNames(binding.layerDirs).length > 0) return undefined;
     const key = stemKeyFor(binding.config, binding.runtime.family);
     if (!key) return undefined;
     const state = this.#state(key);

@@ -7,6 +7,7 @@ import type { StemCell } from './prewarm-stem-cell.js';
 import type { EnvironmentBinding, EnvironmentDeps } from './environment-contract.js';
 import { EnvironmentSession } from './environment-session.js';
 import type { InvocationLog } from './invocation-log.js';
+import { ExternalExtensions } from './extensions/external-extensions.js';
 
 export type InitResult = { ok: true } | { ok: false; failure: InitProblem };
 export type InitProblem =
@@ -56,6 +57,8 @@ export class RuntimeStart {
   #initStartedAt = 0;
   #initDurationMs: number | undefined;
   #initResolve: ((r: InitResult) => void) | undefined;
+  /** The layers' external extensions (cold starts only; undefined when there are none). */
+  #extensions: ExternalExtensions | undefined;
 
   constructor(ids: { id: string; logStreamName: string }, binding: EnvironmentBinding, deps: EnvironmentDeps, log: InvocationLog, events: RuntimeEvents, stem?: StemCell) {
     this.#id = ids.id;
@@ -93,6 +96,10 @@ export class RuntimeStart {
 
   get sandbox(): Sandbox | undefined {
     return this.#sandbox;
+  }
+
+  get extensions(): ExternalExtensions | undefined {
+    return this.#extensions;
   }
 
   get session(): EnvironmentSession | undefined {
@@ -180,12 +187,23 @@ export class RuntimeStart {
     const launch = b.runtime.launch(paths);
     if ('entrypointError' in launch) return { ok: false, failure: { kind: 'entrypoint', message: launch.entrypointError } };
     const env = this.#environment(paths, runtimeApi, launch.env);
+    const extensions = new ExternalExtensions(b.layerDirs, {
+      functionName: b.functionName, functionVersion: b.version, handler: b.config.Handler ?? '', accountId: (b.config.FunctionArn ?? '').split(':')[4] ?? '',
+    }, d.clock);
+    const argv = extensions.present ? extensions.wrap(launch.argv, paths.opt) : launch.argv;
+    if (extensions.present) {
+      this.#extensions = extensions;
+      this.#server.extensions = extensions;
+      const t = extensions.telemetry;
+      this.#log.onFunctionLine = (text) => t.emit('function', 'function', text);
+      t.emit('platform', 'platform.initStart', { initializationType: b.initializationType, phase: 'init', runtimeVersion: b.runtime.runtime, functionName: b.functionName, functionVersion: b.version });
+    }
     const result = new Promise<InitResult>((resolve) => (this.#initResolve = resolve));
     this.#initStartedAt = d.clock.monotonic();
     try {
       this.#sandbox = await d.driver.start({
         ...specBase,
-        argv: launch.argv,
+        argv,
         env,
         memoryMb: b.config.MemorySize,
         ephemeralStorageMb: b.config.EphemeralStorage?.Size ?? 512,
@@ -197,6 +215,7 @@ export class RuntimeStart {
       return { ok: false, failure: this.#spawnFailure(err as NodeJS.ErrnoException, launch.argv[0]!) };
     }
     const sandbox = this.#sandbox;
+    this.#extensions?.telemetry.deliverWith((port, path, body) => deliverInto(sandbox, port, path, body));
     b.debug?.started(sandbox);
     void sandbox.exited.then((exit) => this.#events.exit(exit));
     if (this.#events.stopped()) {
@@ -210,13 +229,32 @@ export class RuntimeStart {
   async #awaitInit(result: Promise<InitResult>): Promise<InitResult> {
     const d = this.#deps;
     const cancel = debugAwareTimer(d.clock, this.#binding.debug, d.initTimeoutMs, () => this.#initResolve?.({ ok: false, failure: { kind: 'timeout' } }));
-    const r = await result;
+    let r = await result;
+    const ext = this.#extensions;
+    // Lambda's Init ends when the runtime and every extension have called next once.
+    if (ext && r.ok) {
+      r = await Promise.race([
+        ext.until(() => ext.initState().kind !== 'waiting').then((): InitResult => {
+          const s = ext.initState();
+          return s.kind === 'failed' ? { ok: false, failure: { kind: 'reported', failure: { errorType: s.errorType, payload: Buffer.from(JSON.stringify({ errorMessage: s.message, errorType: s.errorType })) } } } : { ok: true };
+        }),
+        new Promise<InitResult>((resolve) => (this.#initResolve = resolve)),
+      ]);
+    }
+    ext?.api.closeRegistration();
     cancel();
     this.#initResolve = undefined;
     const measured = d.clock.monotonic() - this.#initStartedAt;
     // A timed-out init lasted the whole limit (Lambda reports the limit), even when the timer's
     // millisecond clock fired a fraction early against the monotonic one.
     this.#initDurationMs = !r.ok && r.failure.kind === 'timeout' ? Math.max(measured, d.initTimeoutMs) : measured;
+    if (ext) {
+      const status = r.ok ? 'success' : r.failure.kind === 'timeout' ? 'timeout' : 'error';
+      const initializationType = this.#binding.initializationType;
+      ext.telemetry.emit('platform', 'platform.initRuntimeDone', { initializationType, phase: 'init', status });
+      ext.telemetry.emit('platform', 'platform.initReport', { initializationType, phase: 'init', status, metrics: { durationMs: round3(this.#initDurationMs) } });
+      ext.telemetry.endInit();
+    }
     return r;
   }
 
@@ -282,4 +320,35 @@ export class RuntimeStart {
       }),
     );
   }
+}
+
+/** Lambda's telemetry durations: milliseconds with three decimals. */
+export function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/**
+ * One Telemetry API batch POSTed to a listener inside the sandbox (for bwrap, a connection into its
+ * own network namespace). Plain HTTP/1.1 written by hand: the connection is a pipe, not a socket,
+ * which Node's HTTP client does not take; one request per connection, its status line is the answer.
+ */
+function deliverInto(sandbox: Sandbox, port: number, path: string, body: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const conn = sandbox.connect?.(port);
+    if (!conn) return reject(new Error('no way into the sandbox'));
+    let head = '';
+    const timer = setTimeout(() => conn.destroy(new Error('telemetry listener timed out')), 5_000);
+    conn.on('data', (c: Buffer) => {
+      if (head.length < 64) head += c.toString('latin1');
+      if (/^HTTP\/1\.[01] \d{3}/.test(head)) {
+        clearTimeout(timer);
+        conn.destroy();
+        resolve();
+      }
+    });
+    conn.on('error', (err) => { clearTimeout(timer); reject(err); });
+    conn.on('close', () => { clearTimeout(timer); reject(new Error('telemetry listener closed the connection')); });
+    conn.write(`POST ${path} HTTP/1.1\r\nHost: sandbox.localdomain:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+    conn.write(body);
+  });
 }

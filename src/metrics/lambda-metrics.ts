@@ -96,6 +96,10 @@ export class LambdaMetrics implements AsyncEventMetrics {
     for (const b of s.invocations) b.add(now, 1);
     for (const b of s.errors) b.add(now, error);
     for (const b of s.duration) b.add(now, rec.durationMs);
+    // Lambda publishes PostRuntimeExtensionsDuration only for invocations whose extensions ran on after the reply.
+    if ((rec.postRuntimeExtensionsDurationMs ?? 0) > 0) {
+      for (const b of this.#counter('PostRuntimeExtensionsDuration', 'Milliseconds', rec.functionName, rec.qualifier, rec.version)) b.add(now, rec.postRuntimeExtensionsDurationMs!);
+    }
     if (rec.provisionedAllocated !== undefined && rec.qualifier !== undefined) {
       this.#allocated.set(`${rec.functionName}\0${rec.qualifier}`, rec.provisionedAllocated);
       const metric = rec.onProvisioned ? 'ProvisionedConcurrencyInvocations' : 'ProvisionedConcurrencySpilloverInvocations';

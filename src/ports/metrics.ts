@@ -9,6 +9,8 @@ export interface InvocationRecord {
   durationMs: number;
   billedDurationMs: number;
   initDurationMs?: number;
+  /** Time extensions ran after the runtime's reply (AWS/Lambda PostRuntimeExtensionsDuration), when any. */
+  postRuntimeExtensionsDurationMs?: number;
   memorySizeMb: number;
   /** The qualifier the caller addressed (alias, version or `$LATEST`), if any: Lambda's Resource dimension. */
   qualifier?: string;

@@ -22,6 +22,8 @@ export class RuntimeApiServer {
   readonly #channel: RuntimeChannel;
   /** Connections handed in by a driver that wants to hear of their first /next (see `accept`). */
   readonly #firstNext = new Map<Duplex, () => void>();
+  /** The environment's Extensions API (2020-01-01), served on the same address as in Lambda. */
+  extensions: { handle(req: IncomingMessage, res: ServerResponse): boolean } | undefined;
 
   constructor(channel: RuntimeChannel) {
     this.#channel = channel;
@@ -65,6 +67,7 @@ export class RuntimeApiServer {
     const url = req.url ?? '/';
     const path = url.startsWith(PREFIX) ? url.slice(PREFIX.length).split('?')[0]! : undefined;
     try {
+      if (path === undefined && this.extensions?.handle(req, res)) return;
       if (path === 'invocation/next' && req.method === 'GET') return this.#next(req, res);
       if (url === BIND_PATH && req.method === 'GET') return this.#bind(req, res);
       if (url === PING_PATH) return void readBounded(req).then(() => sendJson(res, 200, { status: 'OK' }), () => res.destroy());

@@ -38,7 +38,7 @@ export class ScratchSpace {
     mkdirSync(this.instanceDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.etcDir, { recursive: true, mode: 0o755 });
     const files: Record<string, string> = {
-      hosts: '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n',
+      hosts: '127.0.0.1\tlocalhost\n127.0.0.1\tsandbox.localdomain\n::1\tlocalhost ip6-localhost ip6-loopback\n',
       'resolv.conf.default': `nameserver ${SLIRP_DNS}\n`,
       // No resolver at all: lookups fail at once instead of timing out.
       'resolv.conf.isolated': '',
