@@ -26,11 +26,11 @@ test('aws scheduler: create-schedule rate(1 minute) → the function gets Input 
 
   // Without a StartDate a rate schedule invokes at once, then every minute.
   await advance(0);
-  await until(() => received('sched-fn').length === 1);
+  await until(() => received('sched-fn').length === 1, 30_000);
   await advance(30_000);
   for (let i = 2; i <= 3; i++) {
     await advance(30_000);
-    await until(() => received('sched-fn').length === i).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(h.app.schedules.delivery.failures)}`); });
+    await until(() => received('sched-fn').length === i, 30_000).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(h.app.schedules.delivery.failures)}`); });
     await advance(1_000);
     await advance(0);
     await advance(29_000);
@@ -64,7 +64,7 @@ test('aws scheduler: at() fires once and ActionAfterCompletion DELETE removes th
   await advance(MIN);
   assert.equal(received('sched-fn').length, before);
   await advance(MIN + 1_000);
-  await until(() => received('sched-fn').length === before + 1);
+  await until(() => received('sched-fn').length === before + 1, 30_000);
   assert.deepEqual(received('sched-fn').at(-1), { once: true });
   await advance(0);
   await assert.rejects(aws('scheduler', ['get-schedule', '--name', 'one-shot']), /ResourceNotFoundException/);
