@@ -2,6 +2,7 @@ import type { OperationHandlers } from '../api-server.js';
 import type { InvokeService } from '../../invoke/invoke-service.js';
 import { checkPayloadJson } from '../../invoke/payload-json.js';
 import { UnsupportedOperationException } from '../../domain/errors.js';
+import { invokeRequestOf, traceHeaderOf } from './invoke-request-of.js';
 
 /** The async (`Event`) side of Invoke: writes the event durably and returns its request id. */
 export interface EventInvoker {
@@ -9,13 +10,6 @@ export interface EventInvoker {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/** The caller's X-Ray header, passed on to the invocation (malformed ones are ignored further in, as Lambda does). */
-function traceHeaderOf(headers: Record<string, string | string[] | undefined> | undefined): { traceId: string } | Record<string, never> {
-  const h = headers?.['x-amzn-trace-id'];
-  const v = Array.isArray(h) ? h[0] : h;
-  return v !== undefined && v !== '' ? { traceId: v } : {};
-}
 
 /**
  * Invoke and the deprecated InvokeAsync. The payload arrives as raw bytes with or without a
@@ -48,16 +42,7 @@ export function invokeHandlers(deps: { invoke: InvokeService; events?: EventInvo
         });
         return { StatusCode: 202, Payload: EMPTY };
       }
-      const r = await deps.invoke.invoke({
-        functionName: input.FunctionName,
-        ...(input.Qualifier !== undefined ? { qualifier: input.Qualifier } : {}),
-        payload,
-        ...(input.ClientContext !== undefined ? { clientContext: input.ClientContext } : {}),
-        ...(input.LogType !== undefined ? { logType: input.LogType } : {}),
-        // The invocation runs with the API request's id, so x-amzn-RequestId names it (as on AWS).
-        requestId: ctx.requestId,
-        ...traceHeaderOf(ctx.headers),
-      });
+      const r = await deps.invoke.invoke(invokeRequestOf(input, payload, ctx));
       return {
         StatusCode: r.statusCode,
         Payload: r.payload,

@@ -2,6 +2,7 @@ import type { OperationHandlers } from '../api-server.js';
 import type { InvokeService } from '../../invoke/invoke-service.js';
 import type { InvokeResult, ResponseStream } from '../../ports/invoker.js';
 import { checkPayloadJson } from '../../invoke/payload-json.js';
+import { invokeRequestOf } from './invoke-request-of.js';
 import { EVENT_STREAM_CONTENT_TYPE, eventFrame } from '../protocols/event-stream-frames.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -25,15 +26,8 @@ export function invokeStreamHandlers(deps: { invoke: InvokeService }): Operation
       }
       let started!: (s: { stream: ResponseStream; executedVersion: string }) => void;
       const streamStarted = new Promise<{ stream: ResponseStream; executedVersion: string }>((r) => (started = r));
-      const trace = ctx.headers['x-amzn-trace-id'];
       const invoking = deps.invoke.invoke({
-        functionName: input.FunctionName,
-        ...(input.Qualifier !== undefined ? { qualifier: input.Qualifier } : {}),
-        payload,
-        ...(input.ClientContext !== undefined ? { clientContext: input.ClientContext } : {}),
-        ...(input.LogType !== undefined ? { logType: input.LogType } : {}),
-        requestId: ctx.requestId,
-        ...(typeof trace === 'string' && trace !== '' ? { traceId: trace } : {}),
+        ...invokeRequestOf(input, payload, ctx),
         onStream: (stream, meta) => started({ stream, executedVersion: meta.executedVersion }),
       });
       // Observed here too: a stream whose reader left must not leave the invocation's failure unhandled.
