@@ -29,9 +29,11 @@ const ALLOWED: Record<string, string[]> = {
   sandbox: ['domain', 'ports', 'sandbox'],
   brokers: ['domain', 'ports', 'brokers'],
   runtimes: ['domain', 'ports', 'runtimes'],
-  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'console', 'app'],
+  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'console', 'app', 'cluster'],
   console: ['domain', 'ports', 'api', 'console'],
-  cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api'],
+  // Cluster mode's PostgreSQL-backed coordination (membership, leases, tokens, the cluster CA).
+  cluster: ['domain', 'ports', 'cluster', 'invoke', 'api'],
+  cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api', 'cluster'],
 };
 
 const SRC = resolve('src');
