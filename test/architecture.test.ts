@@ -29,6 +29,7 @@ const ALLOWED: Record<string, string[]> = {
   sandbox: ['domain', 'ports', 'sandbox'],
   brokers: ['domain', 'ports', 'brokers'],
   runtimes: ['domain', 'ports', 'runtimes'],
+  cluster: ['domain', 'ports', 'cluster'],
   app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'console', 'app'],
   console: ['domain', 'ports', 'api', 'console'],
   cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api'],
