@@ -29,9 +29,10 @@ const ALLOWED: Record<string, string[]> = {
   sandbox: ['domain', 'ports', 'sandbox'],
   brokers: ['domain', 'ports', 'brokers'],
   runtimes: ['domain', 'ports', 'runtimes'],
-  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'console', 'app'],
+  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'console', 'app', 'cluster'],
   console: ['domain', 'ports', 'api', 'console'],
-  cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api'],
+  cluster: ['domain', 'ports', 'cluster'],
+  cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api', 'cluster'],
 };
 
 const SRC = resolve('src');
