@@ -29,9 +29,10 @@ const ALLOWED: Record<string, string[]> = {
   sandbox: ['domain', 'ports', 'sandbox'],
   brokers: ['domain', 'ports', 'brokers'],
   runtimes: ['domain', 'ports', 'runtimes'],
-  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'console', 'app', 'cluster'],
+  // Cluster mode's drivers (membership, leases, node-to-node RPC); the CA code comes from api/tls.
+  cluster: ['domain', 'ports', 'cluster', 'api'],
+  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'console', 'cluster', 'app'],
   console: ['domain', 'ports', 'api', 'console'],
-  cluster: ['domain', 'ports', 'cluster'],
   cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api', 'cluster'],
 };
 
