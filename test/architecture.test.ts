@@ -26,7 +26,6 @@ const ALLOWED: Record<string, string[]> = {
   'event-sources': ['domain', 'ports', 'event-sources', 'control'],
   api: ['domain', 'ports', 'api', 'control', 'invoke', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules'],
   store: ['domain', 'ports', 'store'],
-  cluster: ['domain', 'ports', 'cluster'],
   sandbox: ['domain', 'ports', 'sandbox'],
   brokers: ['domain', 'ports', 'brokers'],
   runtimes: ['domain', 'ports', 'runtimes'],
