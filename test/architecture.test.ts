@@ -32,7 +32,7 @@ const ALLOWED: Record<string, string[]> = {
   app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'console', 'app', 'cluster'],
   console: ['domain', 'ports', 'api', 'console'],
   // Cluster mode's PostgreSQL-backed coordination (membership, leases, tokens, the cluster CA).
-  cluster: ['domain', 'ports', 'cluster', 'invoke', 'api'],
+  cluster: ['domain', 'ports', 'cluster', 'api'],
   cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api', 'cluster'],
 };
 
