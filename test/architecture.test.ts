@@ -29,10 +29,11 @@ const ALLOWED: Record<string, string[]> = {
   sandbox: ['domain', 'ports', 'sandbox'],
   brokers: ['domain', 'ports', 'brokers'],
   runtimes: ['domain', 'ports', 'runtimes'],
-  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'console', 'app', 'cluster'],
+  // Cluster mode's drivers (membership, leases, node-to-node RPC); the CA code comes from api/tls,
+  // the concurrency rules from invoke.
+  cluster: ['domain', 'ports', 'cluster', 'invoke', 'api'],
+  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'console', 'cluster', 'app'],
   console: ['domain', 'ports', 'api', 'console'],
-  // Cluster mode's PostgreSQL-backed coordination (membership, leases, tokens, the cluster CA).
-  cluster: ['domain', 'ports', 'cluster', 'api'],
   cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api', 'cluster'],
 };
 
