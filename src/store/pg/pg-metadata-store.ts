@@ -73,12 +73,12 @@ export class PgMetadataStore implements MetadataStore {
 
   transaction<R>(fn: () => R): R {
     if (this.#tx) return this.#nested(this.#tx, fn);
-    let session: number | undefined;
+    let session: number;
     try {
       session = this.#client.query(`BEGIN; ${LOCK}`).session;
     } catch (err) {
-      // BEGIN ran but the lock wait failed (57014): end the aborted transaction on this connection.
-      if (isStatementError(err)) this.#quietly('ROLLBACK');
+      // BEGIN may have run and the lock wait failed (57014): end that transaction.
+      this.#client.rollback(undefined, err);
       throw err;
     }
     const tx = { session, dirty: false, depth: 0 };
@@ -95,7 +95,7 @@ export class PgMetadataStore implements MetadataStore {
       }
       return result;
     } catch (err) {
-      if (!isBridgeError(err)) this.#quietly('ROLLBACK', session);
+      this.#client.rollback(session, err);
       throw err;
     } finally {
       this.#tx = undefined;
@@ -264,12 +264,6 @@ function upperBound(prefix: string): Buffer {
 
 function isThenable(v: unknown): boolean {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
-}
-
-/** An error PG reported for a statement (SQLSTATE): the connection is fine and needs a ROLLBACK. */
-function isStatementError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
 
 /** The bridge failed (timeout, lost connection): the connection is gone and PG rolled back. */
