@@ -299,6 +299,12 @@ describe('metadata store (postgres): two nodes on one database', { skip: postgre
     }
   });
 
+  test('a database that is not running fails the call at once with the connection error', async () => {
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); }); });
+    assert.throws(() => new PgMetadataStore(`postgres://flint@127.0.0.1:${port}/flint`), (err: Error & { code?: string }) => err.code === 'ECONNREFUSED' && err.message.includes(String(port)));
+  });
+
   test('a unique violation keeps PostgreSQL\'s SQLSTATE code and message', async () => {
     const client = new PgSyncClient(await server!.createDatabase());
     try {

@@ -62,7 +62,12 @@ export class PgAuditLog implements AuditStore {
 
   constructor(url: string, opts: { timeoutMs?: number } = {}) {
     this.#client = new PgSyncClient(url, { ...opts, applicationName: 'flint-audit' });
-    applySchema(this.#client, SCHEMA);
+    try {
+      applySchema(this.#client, SCHEMA);
+    } catch (err) {
+      this.#client.close(); // no worker thread left behind by a store that never opened
+      throw err;
+    }
   }
 
   append(row: AuditRow, index?: AuditRowIndex): void {

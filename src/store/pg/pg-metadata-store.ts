@@ -53,8 +53,13 @@ export class PgMetadataStore implements MetadataStore {
   constructor(url: string, opts: { timeoutMs?: number } = {}) {
     this.#url = url;
     this.#client = new PgSyncClient(url, { ...opts, applicationName: 'flint-metadata' });
-    applySchema(this.#client, SCHEMA);
-    this.#version = this.#readVersion();
+    try {
+      applySchema(this.#client, SCHEMA);
+      this.#version = this.#readVersion();
+    } catch (err) {
+      this.#client.close(); // no worker thread left behind by a store that never opened
+      throw err;
+    }
   }
 
   /** The config version this node's cache reflects. */

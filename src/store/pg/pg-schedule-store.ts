@@ -27,7 +27,12 @@ export class PgScheduleStore implements ScheduleStore {
 
   constructor(url: string, opts: { timeoutMs?: number } = {}) {
     this.#client = new PgSyncClient(url, { ...opts, applicationName: 'flint-schedules' });
-    applySchema(this.#client, SCHEMA);
+    try {
+      applySchema(this.#client, SCHEMA);
+    } catch (err) {
+      this.#client.close(); // no worker thread left behind by a store that never opened
+      throw err;
+    }
   }
 
   documents<T>(kind: ScheduleDocumentKind): ScheduleDocuments<T> {
