@@ -10,6 +10,7 @@ import { SqliteMetadataStore } from '../../src/store/sqlite-metadata-store.js';
 import { EncryptedCodeStore } from '../../src/store/encrypted-code-store.js';
 import { FileMasterKeyring } from '../../src/store/file-master-keyring.js';
 import { PgCodeStore, type PgCodeStoreOptions } from '../../src/store/pg/pg-code-store.js';
+import { PgSyncClient } from '../../src/store/pg/pg-sync-client.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { postgresSkipReason, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { until } from '../helpers/until.js';
@@ -188,6 +189,28 @@ describe('PostgreSQL code store', { skip: postgresSkipReason }, () => {
     await b.code.put(zip);
     assert.equal(await a.code.remove(stored.sha256Hex, cutoff), false);
     await until(() => a.code.list()[0]?.lastPutAt === clock.now());
+  });
+
+  it('a store on a shared pool with a sync client: has() finds a row its index has not heard of yet', async ({ url, keyringDir, clock, b, db }) => {
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    const sync = new PgSyncClient(url);
+    const cacheDir = tmp();
+    const c = new PgCodeStore({ pool, sync, cacheDir, keyring: FileMasterKeyring.open({ kind: 'data-dir', dataDir: keyringDir }), clock });
+    try {
+      await c.start();
+      // A row written without the announcement a put makes (as if its notification were lost).
+      const sha = 'ab'.repeat(32);
+      await db.query("INSERT INTO code_objects VALUES ($1, 10, 20, '\\x00', 524288, 1, now(), $2)", [sha, clock.now()]);
+      assert.equal(b.code.has(sha), false, 'the index alone has not heard of it');
+      assert.equal(c.has(sha), true, 'the sync lookup finds it');
+      assert.deepEqual(c.list().map((o) => o.sha256Hex), [sha], 'and the index keeps it');
+      assert.equal(c.has('cd'.repeat(32)), false);
+    } finally {
+      await c.close();
+      sync.close();
+      await pool.end();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 });
 

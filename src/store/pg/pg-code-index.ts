@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Timer, TimerClock } from '../../ports/clock.js';
 import { CODE_CHANNEL } from './pg-code-schema.js';
 
@@ -13,7 +13,14 @@ export interface CodeIndexEntry {
   lastPutAt: number;
 }
 
-interface IndexRow {
+/** A connection held for LISTEN, and how to let it go. */
+export interface ListenerConnection {
+  client: pg.ClientBase;
+  end(): Promise<void>;
+}
+
+/** A row of `code_objects` as pg returns it (bigints as strings). */
+export interface IndexRow {
   sha256: string;
   size: string;
   unzipped_size: string;
@@ -23,7 +30,7 @@ interface IndexRow {
   last_put_at: string;
 }
 
-const COLUMNS = 'sha256, size, unzipped_size, wrapped_key, chunk_size, chunk_count, last_put_at';
+export const INDEX_COLUMNS = 'sha256, size, unzipped_size, wrapped_key, chunk_size, chunk_count, last_put_at';
 
 /**
  * This node's copy of the `code_objects` index, so the CodeStore port's synchronous `has`/`list`
@@ -36,7 +43,7 @@ const COLUMNS = 'sha256, size, unzipped_size, wrapped_key, chunk_size, chunk_cou
  */
 export class PgCodeIndex {
   readonly #pool: pg.Pool;
-  readonly #databaseUrl: string;
+  readonly #connectListener: () => Promise<ListenerConnection>;
   readonly #timers: TimerClock;
   readonly #reloadMs: number;
   readonly #onRemoved: (sha256Hex: string) => void;
@@ -47,14 +54,14 @@ export class PgCodeIndex {
   #reloadAgain = false;
   /** Notifications are handled one at a time, in the order sent. */
   #notified: Promise<void> = Promise.resolve();
-  #listener: pg.Client | undefined;
+  #listener: ListenerConnection | undefined;
   #reloadTimer: Timer | undefined;
   #retryTimer: Timer | undefined;
   #closed = false;
 
-  constructor(opts: { pool: pg.Pool; databaseUrl: string; timers: TimerClock; reloadMs: number; onRemoved: (sha256Hex: string) => void }) {
+  constructor(opts: { pool: pg.Pool; connectListener: () => Promise<ListenerConnection>; timers: TimerClock; reloadMs: number; onRemoved: (sha256Hex: string) => void }) {
     this.#pool = opts.pool;
-    this.#databaseUrl = opts.databaseUrl;
+    this.#connectListener = opts.connectListener;
     this.#timers = opts.timers;
     this.#reloadMs = opts.reloadMs;
     this.#onRemoved = opts.onRemoved;
@@ -88,7 +95,7 @@ export class PgCodeIndex {
 
   /** Re-reads one row (absent: removed). */
   async refresh(sha256Hex: string): Promise<CodeIndexEntry | undefined> {
-    const { rows } = await this.#pool.query<IndexRow>(`SELECT ${COLUMNS} FROM code_objects WHERE sha256 = $1`, [sha256Hex]);
+    const { rows } = await this.#pool.query<IndexRow>(`SELECT ${INDEX_COLUMNS} FROM code_objects WHERE sha256 = $1`, [sha256Hex]);
     const entry = rows[0] ? entryOf(rows[0]) : undefined;
     if (entry) this.set(entry);
     else this.delete(sha256Hex);
@@ -106,7 +113,7 @@ export class PgCodeIndex {
         this.#reloadAgain = false;
         this.#changed = new Map();
         try {
-          const { rows } = await this.#pool.query<IndexRow>(`SELECT ${COLUMNS} FROM code_objects`);
+          const { rows } = await this.#pool.query<IndexRow>(`SELECT ${INDEX_COLUMNS} FROM code_objects`);
           const next = new Map(rows.map((r) => [r.sha256, entryOf(r)] as const));
           for (const [sha, e] of this.#changed) {
             if (e) next.set(sha, e);
@@ -138,7 +145,8 @@ export class PgCodeIndex {
   }
 
   async #listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#databaseUrl });
+    const conn = await this.#connectListener();
+    const { client } = conn;
     client.on('notification', (n) => {
       if (n.channel !== CODE_CHANNEL || !n.payload) return;
       const [kind, sha] = n.payload.split(' ');
@@ -147,16 +155,20 @@ export class PgCodeIndex {
     });
     // A lost connection loses the notifications sent meanwhile: reconnect, then reload in full.
     const lost = () => {
-      if (this.#listener !== client || this.#closed) return;
+      if (this.#listener !== conn || this.#closed) return;
       this.#listener = undefined;
-      client.end().catch(() => undefined);
+      conn.end().catch(() => undefined);
       this.#retry();
     };
     client.on('error', lost);
     client.on('end', lost);
-    await client.connect();
-    await client.query(`LISTEN ${CODE_CHANNEL}`);
-    this.#listener = client;
+    try {
+      await client.query(`LISTEN ${CODE_CHANNEL}`);
+    } catch (err) {
+      await conn.end().catch(() => undefined);
+      throw err;
+    }
+    this.#listener = conn;
   }
 
   #retry(): void {
@@ -178,12 +190,12 @@ export class PgCodeIndex {
   }
 }
 
-function entryOf(r: IndexRow): CodeIndexEntry {
+export function entryOf(r: IndexRow): CodeIndexEntry {
   return {
     sha256Hex: r.sha256,
     size: Number(r.size),
     unzippedSize: Number(r.unzipped_size),
-    wrappedKey: r.wrapped_key,
+    wrappedKey: Buffer.from(r.wrapped_key), // (a Uint8Array when it crossed a thread)
     chunkSize: r.chunk_size,
     chunkCount: r.chunk_count,
     lastPutAt: Number(r.last_put_at),

@@ -7,7 +7,8 @@ import type { MasterKeyring, MasterWrappedStore } from '../../ports/master-keyri
 import { CodeEnvelope } from '../code-envelope.js';
 import { ExtractedCodeTrees, type ExtractedCode } from '../extracted-code-trees.js';
 import { LocalCodeCache } from './local-code-cache.js';
-import { PgCodeIndex, type CodeIndexEntry } from './pg-code-index.js';
+import { INDEX_COLUMNS, PgCodeIndex, entryOf, type CodeIndexEntry, type IndexRow } from './pg-code-index.js';
+import type { PgSyncClient } from './pg-sync-client.js';
 import { CODE_CHANNEL, ensureCodeSchema } from './pg-code-schema.js';
 import { SealedChunks } from './sealed-chunks.js';
 
@@ -17,10 +18,21 @@ export const CHUNK_SIZE_RANGE = { min: 512 * 1024, max: 1024 * 1024 } as const;
 const CHUNKS_PER_STATEMENT = 8;
 
 export interface PgCodeStoreOptions {
-  databaseUrl: string;
-  /** The node's data dir: `cache/code` (extracted trees), `cache/code-objects` (sealed copies). */
-  dataDir: string;
+  /** The database; or `pool`, shared with other stores (then not ended by `close`). */
+  databaseUrl?: string;
+  pool?: pg.Pool;
+  /**
+   * The node's cache folder: `code/` (extracted trees, emptied at start) and `code-objects/` (sealed
+   * copies, kept across restarts). Default: `<dataDir>/cache`.
+   */
+  cacheDir?: string;
+  dataDir?: string;
   keyring: MasterKeyring;
+  /**
+   * A synchronous client (PgMetadataStore's): when given, `has` looks up an archive this node's
+   * index does not know yet (uploaded on another node a moment ago) instead of answering false.
+   */
+  sync?: PgSyncClient;
   /** Time for `last_put_at`; its timers (when a TimerClock) drive the index reload. */
   clock?: Clock;
   /** Plaintext bytes per chunk (CHUNK_SIZE_RANGE; default 1 MiB). */
@@ -55,6 +67,9 @@ export interface CodeCacheStats {
 export class PgCodeStore implements CodeStore, MasterWrappedStore {
   readonly name = 'code objects';
   readonly #pool: pg.Pool;
+  readonly #ownsPool: boolean;
+  readonly #sync: PgSyncClient | undefined;
+  #started: Promise<void> | undefined;
   readonly #index: PgCodeIndex;
   readonly #envelope: CodeEnvelope;
   readonly #trees: ExtractedCodeTrees;
@@ -67,45 +82,70 @@ export class PgCodeStore implements CodeStore, MasterWrappedStore {
   #rewrites: Array<Promise<void>> = [];
   readonly #stats: CodeCacheStats = { hits: 0, fetched: 0, rejected: 0 };
 
-  private constructor(opts: PgCodeStoreOptions, pool: pg.Pool, timers: TimerClock) {
+  /** Ready once `start()` resolved (or use `PgCodeStore.open`). */
+  constructor(opts: PgCodeStoreOptions) {
+    const chunkSize = opts.chunkSize ?? CHUNK_SIZE_RANGE.max;
+    if (!Number.isInteger(chunkSize) || chunkSize < CHUNK_SIZE_RANGE.min || chunkSize > CHUNK_SIZE_RANGE.max) {
+      throw new Error(`the code chunk size must be between ${CHUNK_SIZE_RANGE.min} and ${CHUNK_SIZE_RANGE.max} bytes`);
+    }
+    const cacheDir = opts.cacheDir ?? (opts.dataDir !== undefined ? join(opts.dataDir, 'cache') : undefined);
+    if (cacheDir === undefined) throw new Error('the PostgreSQL code store needs a cacheDir (or dataDir)');
+    if (!opts.pool && !opts.databaseUrl) throw new Error('the PostgreSQL code store needs a pool or a databaseUrl');
+    const timers = timersOf(opts.clock);
+    const pool = opts.pool ?? new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 4 });
+    if (!opts.pool) pool.on('error', () => undefined); // an idle client's lost connection; the next query reconnects
     this.#pool = pool;
+    this.#ownsPool = !opts.pool;
+    this.#sync = opts.sync;
     this.#clock = opts.clock ?? timers;
-    this.#chunkSize = opts.chunkSize ?? CHUNK_SIZE_RANGE.max;
+    this.#chunkSize = chunkSize;
     this.#envelope = new CodeEnvelope(opts.keyring);
-    this.#cache = new LocalCodeCache(join(opts.dataDir, 'cache', 'code-objects'));
-    this.#trees = new ExtractedCodeTrees(join(opts.dataDir, 'cache', 'code'), (sha) => this.get(sha));
+    this.#cache = new LocalCodeCache(join(cacheDir, 'code-objects'));
+    this.#trees = new ExtractedCodeTrees(join(cacheDir, 'code'), (sha) => this.get(sha));
+    const url = opts.databaseUrl;
     this.#index = new PgCodeIndex({
       pool,
-      databaseUrl: opts.databaseUrl,
+      // LISTEN holds its connection: its own client, or one taken out of the shared pool for good.
+      connectListener: async () => {
+        if (url) {
+          const client = new pg.Client({ connectionString: url });
+          await client.connect();
+          return { client, end: () => client.end() };
+        }
+        const client = await pool.connect();
+        return { client, end: async () => client.release(true) };
+      },
       timers,
       reloadMs: opts.reloadMs ?? 30_000,
       onRemoved: (sha) => { this.#forget(sha, false).catch(() => undefined); },
     });
   }
 
-  /** Creates the tables if needed, loads the index and starts listening for other nodes' changes. */
+  /** A started store. */
   static async open(opts: PgCodeStoreOptions): Promise<PgCodeStore> {
-    const chunkSize = opts.chunkSize ?? CHUNK_SIZE_RANGE.max;
-    if (!Number.isInteger(chunkSize) || chunkSize < CHUNK_SIZE_RANGE.min || chunkSize > CHUNK_SIZE_RANGE.max) {
-      throw new Error(`the code chunk size must be between ${CHUNK_SIZE_RANGE.min} and ${CHUNK_SIZE_RANGE.max} bytes`);
-    }
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 4 });
-    pool.on('error', () => undefined); // an idle client's lost connection; the next query reconnects
+    const store = new PgCodeStore(opts);
     try {
-      await ensureCodeSchema(pool);
-      const store = new PgCodeStore(opts, pool, timersOf(opts.clock));
-      await store.#index.open();
-      return store;
+      await store.start();
     } catch (err) {
-      await pool.end().catch(() => undefined);
+      await store.close().catch(() => undefined);
       throw err;
     }
+    return store;
+  }
+
+  /** Creates the tables if needed, starts listening for other nodes' changes and loads the index. */
+  async start(): Promise<void> {
+    this.#started ??= (async () => {
+      await ensureCodeSchema(this.#pool);
+      await this.#index.open();
+    })();
+    return this.#started;
   }
 
   async close(): Promise<void> {
     await Promise.allSettled(this.#rewrites);
     await this.#index.close();
-    await this.#pool.end();
+    if (this.#ownsPool) await this.#pool.end();
   }
 
   async put(zip: Buffer): Promise<StoredCode> {
@@ -178,9 +218,16 @@ export class PgCodeStore implements CodeStore, MasterWrappedStore {
     return entry;
   }
 
-  /** True when this node's index knows the archive (an upload on another node shows up within one notification). */
+  /**
+   * True when this node's index knows the archive (an upload on another node shows up within one
+   * notification); with a sync client, an archive it does not know is looked up in PostgreSQL.
+   */
   has(sha256Hex: string): boolean {
-    return this.#index.get(sha256Hex) !== undefined;
+    if (this.#index.get(sha256Hex)) return true;
+    if (!this.#sync || !/^[0-9a-f]{64}$/.test(sha256Hex)) return false;
+    const row = this.#sync.query<IndexRow>(`SELECT ${INDEX_COLUMNS} FROM code_objects WHERE sha256 = $1`, [sha256Hex]).rows[0];
+    if (row) this.#index.set(entryOf(row));
+    return row !== undefined;
   }
 
   list(): StoredObject[] {
