@@ -14,8 +14,11 @@ import { SealedChunks } from './sealed-chunks.js';
 
 /** Chunk sizes the store accepts: large enough for few rows, small enough for modest statements. */
 export const CHUNK_SIZE_RANGE = { min: 512 * 1024, max: 1024 * 1024 } as const;
-/** Chunks per INSERT / SELECT: 8 MiB statements at most. */
+/** Chunks per INSERT: 8 MiB statements at most. */
 const CHUNKS_PER_STATEMENT = 8;
+/** Reading: chunks per SELECT, and SELECTs in flight for one archive (a share of the pool). */
+const CHUNKS_PER_FETCH = 2;
+const FETCHES_IN_FLIGHT = 3;
 
 export interface PgCodeStoreOptions {
   /** The database; or `pool`, shared with other stores (then not ended by `close`). */
@@ -278,18 +281,27 @@ export class PgCodeStore implements CodeStore, MasterWrappedStore {
     }
   }
 
+  /**
+   * The sealed chunks, a few statements in flight at once: node-pg reads results as text only (a
+   * bytea comes as hex, twice its size), so decoding dominates and overlaps well with PostgreSQL's
+   * work; base64 is a third smaller than hex. A missing chunk (the object removed meanwhile) fails.
+   */
   async #fetch(entry: CodeIndexEntry): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    for (let from = 0; from < entry.chunkCount; from += CHUNKS_PER_STATEMENT) {
-      // node-pg reads results as text only (a bytea comes as hex, twice its size): base64 is a third
-      // smaller on the wire and as fast to decode.
-      const { rows } = await this.#pool.query<{ data: string }>(
-        "SELECT encode(data, 'base64') AS data FROM code_chunks WHERE sha256 = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
-        [entry.sha256Hex, from, from + CHUNKS_PER_STATEMENT],
-      );
-      for (const r of rows) parts.push(Buffer.from(r.data, 'base64'));
-    }
-    if (parts.length !== entry.chunkCount) throw new Error(`code object ${entry.sha256Hex} has ${parts.length} of its ${entry.chunkCount} chunks (removed meanwhile?)`);
+    const parts: Buffer[] = new Array(entry.chunkCount);
+    let next = 0;
+    const worker = async () => {
+      for (let from = next; from < entry.chunkCount; from = next) {
+        next += CHUNKS_PER_FETCH;
+        const { rows } = await this.#pool.query<{ idx: number; data: string }>(
+          "SELECT idx, encode(data, 'base64') AS data FROM code_chunks WHERE sha256 = $1 AND idx >= $2 AND idx < $3",
+          [entry.sha256Hex, from, from + CHUNKS_PER_FETCH],
+        );
+        for (const r of rows) parts[r.idx] = Buffer.from(r.data, 'base64');
+      }
+    };
+    await Promise.all(Array.from({ length: FETCHES_IN_FLIGHT }, worker));
+    const missing = parts.length - parts.filter(Boolean).length;
+    if (missing > 0) throw new Error(`code object ${entry.sha256Hex} lacks ${missing} of its ${entry.chunkCount} chunks (removed meanwhile?)`);
     return Buffer.concat(parts);
   }
 
