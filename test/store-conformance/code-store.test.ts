@@ -191,6 +191,30 @@ describe('PostgreSQL code store', { skip: postgresSkipReason }, () => {
     await until(() => a.code.list()[0]?.lastPutAt === clock.now());
   });
 
+  it('chunks swapped in PostgreSQL do not open: a reader fails rather than run altered code', async ({ a, b, db }) => {
+    const zip = await zipOfSize(512 * 1024 + 100);
+    const stored = await a.code.put(zip);
+    await db.query('UPDATE code_chunks SET idx = 1 - idx + 100 WHERE sha256 = $1', [stored.sha256Hex]);
+    await db.query('UPDATE code_chunks SET idx = idx - 100 WHERE sha256 = $1', [stored.sha256Hex]);
+    await assert.rejects(b.code.get(stored.sha256Hex), /unable to authenticate|wrong length/);
+    assert.equal(existsSync(join(b.dataDir, 'cache', 'code-objects', `${stored.sha256Hex}.sealed`)), false, 'nothing cached');
+  }, { chunkSize: 512 * 1024 });
+
+  it('a node whose listening connection is cut reconnects and catches up on what it missed', async ({ a, b, clock, db }) => {
+    const before = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'flint-code-listener'");
+    assert.equal(before.rows[0].n, 2);
+    await db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'flint-code-listener'");
+    const stored = await a.code.put(await makeZip({ 'index.js': 'put while nobody listened' }));
+    // The reconnect waits a second on the store's clock: move it until both nodes listen again.
+    await until(async () => {
+      await clock.advance(1000);
+      const n = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'flint-code-listener'");
+      return n.rows[0].n === 2 && b.code.has(stored.sha256Hex);
+    });
+    const later = await a.code.put(await makeZip({ 'index.js': 'announced again' }));
+    await until(() => b.code.has(later.sha256Hex));
+  });
+
   it('a store on a shared pool with a sync client: has() finds a row its index has not heard of yet', async ({ url, keyringDir, clock, b, db }) => {
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     const sync = new PgSyncClient(url);

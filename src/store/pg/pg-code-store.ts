@@ -111,7 +111,7 @@ export class PgCodeStore implements CodeStore, MasterWrappedStore {
       // LISTEN holds its connection: its own client, or one taken out of the shared pool for good.
       connectListener: async () => {
         if (url) {
-          const client = new pg.Client({ connectionString: url });
+          const client = new pg.Client({ connectionString: url, application_name: 'flint-code-listener' });
           await client.connect();
           return { client, end: () => client.end() };
         }
