@@ -11,6 +11,7 @@ import { INDEX_COLUMNS, PgCodeIndex, entryOf, type CodeIndexEntry, type IndexRow
 import type { PgSyncClient } from './pg-sync-client.js';
 import { CODE_CHANNEL, ensureCodeSchema } from './pg-code-schema.js';
 import { SealedChunks } from './sealed-chunks.js';
+import { PgCodeKeyRewrap } from './pg-code-key-rewrap.js';
 
 /** Chunk sizes the store accepts: large enough for few rows, small enough for modest statements. */
 export const CHUNK_SIZE_RANGE = { min: 512 * 1024, max: 1024 * 1024 } as const;
@@ -81,8 +82,7 @@ export class PgCodeStore implements CodeStore, MasterWrappedStore {
   readonly #chunkSize: number;
   readonly #storing = new Map<string, Promise<Sizes>>();
   readonly #fetching = new Map<string, Promise<Buffer>>();
-  /** Re-wrapped keys on their way to PostgreSQL (rewrapStale is synchronous, the write is not). */
-  #rewrites: Array<Promise<void>> = [];
+  readonly #rewrap: PgCodeKeyRewrap;
   readonly #stats: CodeCacheStats = { hits: 0, fetched: 0, rejected: 0 };
 
   /** Ready once `start()` resolved (or use `PgCodeStore.open`). */
@@ -122,6 +122,7 @@ export class PgCodeStore implements CodeStore, MasterWrappedStore {
       reloadMs: opts.reloadMs ?? 30_000,
       onRemoved: (sha) => { this.#forget(sha, false).catch(() => undefined); },
     });
+    this.#rewrap = new PgCodeKeyRewrap(pool, this.#index, this.#envelope);
   }
 
   /** A started store. */
@@ -146,7 +147,7 @@ export class PgCodeStore implements CodeStore, MasterWrappedStore {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.#rewrites);
+    await this.#rewrap.drain();
     await this.#index.close();
     if (this.#ownsPool) await this.#pool.end();
   }
@@ -347,42 +348,17 @@ export class PgCodeStore implements CodeStore, MasterWrappedStore {
   }
 
   countStale(): number {
-    let n = 0;
-    for (const e of this.#index.entries()) if (this.#envelope.isStale(e.wrappedKey)) n++;
-    return n;
+    return this.#rewrap.countStale();
   }
 
-  /**
-   * Re-wraps up to `limit` stale data keys: the index takes the new wraps at once and the rows are
-   * written in one statement in the background, each only if its key was not re-wrapped elsewhere
-   * meanwhile. `settle()` waits for those writes and reloads the index, so the rotation counts what
-   * PostgreSQL holds before it retires a master key.
-   */
+  /** Re-wraps up to `limit` stale data keys (PgCodeKeyRewrap: written in the background, see `settle`). */
   rewrapStale(limit: number): number {
-    const batch: Array<{ entry: CodeIndexEntry; wrappedKey: Buffer }> = [];
-    for (const e of this.#index.entries()) {
-      if (batch.length >= limit) break;
-      if (this.#envelope.isStale(e.wrappedKey)) batch.push({ entry: e, wrappedKey: this.#envelope.rewrap(e.sha256Hex, e.wrappedKey) });
-    }
-    if (batch.length === 0) return 0;
-    for (const b of batch) this.#index.set({ ...b.entry, wrappedKey: b.wrappedKey });
-    this.#rewrites.push(this.#pool.query(
-      `UPDATE code_objects AS c SET wrapped_key = v.new_key
-       FROM unnest($1::text[], $2::bytea[], $3::bytea[]) AS v(sha256, new_key, old_key)
-       WHERE c.sha256 = v.sha256 AND c.wrapped_key = v.old_key`,
-      [batch.map((b) => b.entry.sha256Hex), batch.map((b) => b.wrappedKey), batch.map((b) => b.entry.wrappedKey)],
-    ).then(() => undefined));
-    return batch.length;
+    return this.#rewrap.rewrapStale(limit);
   }
 
+  /** Waits for re-wraps to reach PostgreSQL and reloads the index (MasterKeyRotation calls it after each batch). */
   async settle(): Promise<void> {
-    const writes = this.#rewrites;
-    this.#rewrites = [];
-    const results = await Promise.allSettled(writes);
-    // Whatever happened, the index is re-read: a failed write shows up as stale again.
-    await this.#index.reload();
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await this.#rewrap.settle();
   }
 }
 
