@@ -26,13 +26,15 @@ const ALLOWED: Record<string, string[]> = {
   'event-sources': ['domain', 'ports', 'event-sources', 'control'],
   api: ['domain', 'ports', 'api', 'control', 'invoke', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules'],
   store: ['domain', 'ports', 'store'],
-  cluster: ['domain', 'ports', 'cluster'],
   sandbox: ['domain', 'ports', 'sandbox'],
   brokers: ['domain', 'ports', 'brokers'],
   runtimes: ['domain', 'ports', 'runtimes'],
+  // Cluster mode's drivers (membership, leases, node-to-node RPC); the CA code comes from api/tls,
+  // the concurrency rules from invoke.
+  cluster: ['domain', 'ports', 'cluster', 'invoke', 'api'],
   app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'console', 'cluster', 'app'],
   console: ['domain', 'ports', 'api', 'console'],
-  cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api'],
+  cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api', 'cluster'],
 };
 
 const SRC = resolve('src');
