@@ -61,6 +61,13 @@ const INSERT = `INSERT INTO async_events (request_id, bucket, function_name, qua
   RETURNING request_id`;
 
 /**
+ * Lets the statement's own transaction commit without waiting for its WAL flush, for writes whose
+ * loss in a crash costs only a redelivery. `SET LOCAL` in a one-statement transaction: joined as a
+ * one-row table so PostgreSQL evaluates it.
+ */
+const ASYNC_COMMIT = `async_commit AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true) AS sc)`;
+
+/**
  * Rows whose lease this poller may still use: the event's token matches and the bucket is still
  * held by this poller under the same fencing token it was leased with, unexpired. `$owner`, `$now`
  * are the statement's parameters named in each use.
@@ -122,20 +129,26 @@ export class PgEventQueue implements EventQueue {
     if (!held || held.size === 0 || opts.max <= 0) return [];
     const now = this.#clock.now();
     const leaseUntil = now + opts.visibilityMs;
-    // The bucket row is read, not locked: a takeover committing meanwhile is caught by the fence
-    // on every later write of this lease.
+    // Due rows are found in (visible_at, seq) order among the buckets held by this node's view,
+    // then stamped only where the lease row agrees (a row claimed from a bucket lost meanwhile is
+    // left as it was). The bucket row is read, not locked: a takeover committing meanwhile is
+    // caught by the fence on every later write of this lease. The claim commits without waiting
+    // for its WAL flush (ASYNC_COMMIT): a claim lost in a database crash only makes the event
+    // visible again, a redelivery that at-least-once allows; the ack that finishes it is durable.
     const r = await this.#pool.query<Row>({
       name: 'flint-async-lease',
-      text: `WITH due AS (
-         SELECT e.seq, e.visible_at AS due_at, b.token AS fence
-         FROM async_events e JOIN queue_bucket_leases b ON b.bucket = e.bucket
-         WHERE e.bucket = ANY($1::int[]) AND e.visible_at <= $2 AND b.owner = $3 AND b.expires_at > $2
+      text: `WITH ${ASYNC_COMMIT},
+       due AS (
+         SELECT e.seq, e.bucket, e.visible_at AS due_at FROM async_events e
+         WHERE e.visible_at <= $2 AND e.bucket = ANY($1::int[])
          ORDER BY e.visible_at, e.seq
          LIMIT $4
-         FOR UPDATE OF e SKIP LOCKED)
+         FOR UPDATE SKIP LOCKED),
+       mine AS (SELECT bucket, token FROM queue_bucket_leases WHERE owner = $3 AND expires_at > $2 AND bucket = ANY($1::int[]))
        UPDATE async_events e
-       SET visible_at = $5, lease_token = gen_random_uuid()::text, lease_owner = $3, lease_fence = due.fence, deliveries = e.deliveries + 1
-       FROM due WHERE e.seq = due.seq
+       SET visible_at = $5, lease_token = gen_random_uuid()::text, lease_owner = $3, lease_fence = mine.token, deliveries = e.deliveries + 1
+       FROM due JOIN mine ON mine.bucket = due.bucket, async_commit
+       WHERE e.seq = due.seq
        RETURNING e.*, due.due_at`,
       values: [[...held.keys()], now, this.#holdings!.owner, opts.max, leaseUntil],
     });
