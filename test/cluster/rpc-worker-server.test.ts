@@ -1,12 +1,12 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
-import { Agent } from 'node:https';
+import { connect } from 'node:http2';
 import type { ResponseStream } from '../../src/ports/invoker.js';
 import { AwsError, ResourceNotFoundException, ServiceException, TooManyRequestsException } from '../../src/domain/errors.js';
 import { StreamedResponse } from '../../src/invoke/streamed-response.js';
 import { systemClock } from '../../src/app/system-clock.js';
 import { callWorker } from '../../src/cluster/worker-call.js';
+import { WorkerSessions } from '../../src/cluster/worker-sessions.js';
 import { admit, shareBound } from '../../src/cluster/worker-admission.js';
 import { makeTestCa } from '../helpers/cluster-certs.js';
 import { deferred, echo, startRpcCluster, type RpcCluster } from '../helpers/rpc-cluster.js';
@@ -15,6 +15,7 @@ import { deferred, echo, startRpcCluster, type RpcCluster } from '../helpers/rpc
 const streams = new Map<string, { second: Promise<void> }>();
 
 let c: RpcCluster;
+let apiSessions: WorkerSessions;
 before(async () => {
   c = await startRpcCluster({
     workers: 1,
@@ -44,23 +45,30 @@ before(async () => {
       };
     },
   });
+  apiSessions = new WorkerSessions(c.apiTls, 2000);
 });
-after(() => c.close());
+after(async () => {
+  apiSessions.close();
+  await c.close();
+});
 
 const target = () => ({ address: c.workers[0]!.address, epoch: c.workers[0]!.epoch });
-const agent = () => new Agent({ keepAlive: true, ...c.apiTls });
+const api = () => apiSessions;
 
 test('mutual TLS: a client without a certificate of the cluster CA gets no answer', async () => {
   const w = c.workers[0]!;
-  const port = Number(w.address.split(':')[1]);
-  const noCert = await new Promise<string>((resolve) => {
-    const r = request({ host: '127.0.0.1', port, method: 'POST', path: '/invoke', ca: c.ca.caPem }, (res) => resolve(`answered ${res.statusCode}`));
+    const noCert = await new Promise<string>((resolve) => {
+    const session = connect(`https://${w.address}`, { ca: c.ca.caPem });
+    session.on('error', (e) => resolve(e.message));
+    const r = session.request({ ':method': 'POST', ':path': '/invoke' });
+    r.on('response', (h) => resolve(`answered ${h[':status']}`));
     r.on('error', (e) => resolve(e.message));
+    r.on('close', () => session.destroy());
     r.end();
   });
   assert.doesNotMatch(noCert, /^answered/);
   const other = await (await makeTestCa('Another CA')).issue('intruder');
-  const outcome = await callWorker(new Agent({ ...other, ca: c.ca.caPem }), target(), { functionName: 'fn', payload: Buffer.from('{}') }, 'fn:$LATEST', 2000);
+  const outcome = await callWorker(new WorkerSessions({ ...other, ca: c.ca.caPem }, 2000), target(), { functionName: 'fn', payload: Buffer.from('{}') }, 'fn:$LATEST');
   // TLS 1.3: the client's handshake ends before the server checks its certificate, so the refusal comes as a closed connection.
   assert.ok(outcome.kind === 'unreachable' || outcome.kind === 'lost', outcome.kind);
   assert.equal(w.invoker.calls.filter((r) => r.functionName === 'fn' && r.payload.toString() === '{}').length, 0);
@@ -68,7 +76,7 @@ test('mutual TLS: a client without a certificate of the cluster CA gets no answe
 
 test('a result crosses back with every field of the InvokeResult, and the request with every field of the InvokeRequest', async () => {
   const req = { functionName: 'arn:aws:lambda:us-east-1:000000000000:function:fn', qualifier: 'live', payload: Buffer.from('{"a":"é"}'), clientContext: 'eyJhIjoxfQ==', logType: 'Tail' as const, requestId: 'rid-1', traceId: 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1', enqueuedAt: 1700000000000, async: true };
-  const outcome = await callWorker(agent(), target(), req, 'fn:7', 2000);
+  const outcome = await callWorker(api(), target(), req, 'fn:7');
   assert.equal(outcome.kind, 'result');
   if (outcome.kind !== 'result') return;
   assert.deepEqual(outcome.result, {
@@ -88,7 +96,7 @@ test('a result crosses back with every field of the InvokeResult, and the reques
 
 test('typed errors cross back intact: type, message, status, body fields, headers and class', async () => {
   const call = async (functionName: string) => {
-    const o = await callWorker(agent(), target(), { functionName, payload: Buffer.alloc(0) }, `${functionName}:$LATEST`, 2000);
+    const o = await callWorker(api(), target(), { functionName, payload: Buffer.alloc(0) }, `${functionName}:$LATEST`);
     assert.equal(o.kind, 'error');
     return (o as { error: AwsError }).error;
   };
@@ -113,7 +121,7 @@ test('a streamed response: chunks arrive before the function ends, then its erro
   const second = deferred();
   streams.set('rid-stream', { second: second.promise });
   const started = deferred<{ stream: ResponseStream; executedVersion: string }>();
-  const calling = callWorker(agent(), target(), { functionName: 'stream', payload: Buffer.alloc(0), requestId: 'rid-stream', onStream: (stream, meta) => started.resolve({ stream, executedVersion: meta.executedVersion }) }, 'stream:3', 2000);
+  const calling = callWorker(api(), target(), { functionName: 'stream', payload: Buffer.alloc(0), requestId: 'rid-stream', onStream: (stream, meta) => started.resolve({ stream, executedVersion: meta.executedVersion }) }, 'stream:3');
   const { stream, executedVersion } = await started.promise;
   assert.equal(executedVersion, '3');
   assert.equal(stream.contentType, 'text/plain');
@@ -138,11 +146,11 @@ test('a streamed response: chunks arrive before the function ends, then its erro
 test('a request routed with a stale epoch, or to a fenced worker, is refused with its own reason and runs nothing', async () => {
   const w = c.workers[0]!;
   const before = w.invoker.calls.length;
-  const stale = await callWorker(agent(), { address: w.address, epoch: w.epoch - 1 }, { functionName: 'fn', payload: Buffer.alloc(0) }, 'fn:$LATEST', 2000);
+  const stale = await callWorker(api(), { address: w.address, epoch: w.epoch - 1 }, { functionName: 'fn', payload: Buffer.alloc(0) }, 'fn:$LATEST');
   assert.deepEqual(stale, { kind: 'refused', reason: 'StaleEpoch' });
   w.fenced = true;
   try {
-    const fenced = await callWorker(agent(), target(), { functionName: 'fn', payload: Buffer.alloc(0) }, 'fn:$LATEST', 2000);
+    const fenced = await callWorker(api(), target(), { functionName: 'fn', payload: Buffer.alloc(0) }, 'fn:$LATEST');
     assert.deepEqual(fenced, { kind: 'refused', reason: 'Fenced' });
   } finally {
     w.fenced = false;
