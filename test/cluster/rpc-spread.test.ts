@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { InvokeRequest } from '../../src/ports/invoker.js';
 import { routeKeyFromReadModel } from '../../src/cluster/route-key.js';
 import { rendezvousOrder } from '../../src/cluster/rendezvous.js';
+import { idleEnvironmentsOf } from '../../src/cluster/pool-idle-environments.js';
 import type { FunctionReadModel } from '../../src/ports/function-read-model.js';
 import { deferred, echo, startRpcCluster } from '../helpers/rpc-cluster.js';
 
@@ -106,4 +107,17 @@ test('route keys: every name of a version (name, ARN, alias, qualified name) rou
   assert.equal(key('nope', 'x'), 'nope:x');
   // Another region: routed as given; the worker refuses it as a single node would.
   assert.equal(key('arn:aws:lambda:eu-west-1:000000000000:function:orders', undefined), 'arn:aws:lambda:eu-west-1:000000000000:function:orders:$LATEST');
+});
+
+test('admission reads the pool: only ready environments nobody holds count as idle', () => {
+  const env = (state: string) => ({ state }) as never;
+  const pool = {
+    environments: (fn: string, v: string) =>
+      fn === 'f' && v === '1'
+        ? [{ env: env('Ready'), claimed: false }, { env: env('Ready'), claimed: true }, { env: env('Starting'), claimed: false }, { env: env('Ready'), claimed: false, provisionedFor: 'live' }]
+        : [],
+  };
+  const idle = idleEnvironmentsOf(pool);
+  assert.equal(idle('f', '1'), 2);
+  assert.equal(idle('f', '2'), 0);
 });
