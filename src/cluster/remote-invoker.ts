@@ -4,7 +4,7 @@ import type { InvokeRequest, InvokeResult, Invoker } from '../ports/invoker.js';
 import { ServiceException, TooManyRequestsException } from '../domain/errors.js';
 import { rendezvousOrder } from './rendezvous.js';
 import { callWorker, type CallOutcome } from './worker-call.js';
-import { WorkerSessions } from './worker-sessions.js';
+import { WorkerSessions, type SessionLiveness } from './worker-sessions.js';
 
 export interface RemoteInvokerOptions {
   membership: ClusterMembership;
@@ -23,6 +23,8 @@ export interface RemoteInvokerOptions {
   suspectMs?: number;
   /** How long a new connection may take before the worker counts as unreachable, default 2 s. */
   connectTimeoutMs?: number;
+  /** HTTP/2 PING checks of each worker session (default every 5 s, gone after 15 s without a reply). */
+  liveness?: SessionLiveness;
 }
 
 /** Lambda's 429 when no capacity is left: what a refused concurrency lease gives on one node (concurrency-leases.ts). */
@@ -50,7 +52,7 @@ export class RemoteInvoker implements Invoker {
 
   constructor(opts: RemoteInvokerOptions) {
     this.#o = opts;
-    this.#sessions = new WorkerSessions({ key: opts.key, cert: opts.cert, ca: opts.ca }, opts.connectTimeoutMs ?? 2000);
+    this.#sessions = new WorkerSessions({ key: opts.key, cert: opts.cert, ca: opts.ca }, opts.connectTimeoutMs ?? 2000, opts.liveness);
   }
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {

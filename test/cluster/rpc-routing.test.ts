@@ -140,38 +140,54 @@ test('routing: a worker that cannot be connected to is skipped before anything w
   }
 });
 
-test('routing: a worker killed mid-invocation fails it with a service error (never run again elsewhere), and the next one goes to another worker', async () => {
+/** A worker in a process of its own (test/fixtures/cluster/rpc-worker.ts), listed in the membership while `use` runs. */
+async function withProcessWorker(use: (w: { child: ReturnType<typeof spawn>; lines: AsyncIterator<string>; all: string[] }) => Promise<void>): Promise<void> {
   const tls = await c.ca.issue('w-proc');
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/cluster/rpc-worker.ts'], {
     env: { ...process.env, FLINT_TEST_WORKER: JSON.stringify({ ...tls, epoch: 1, id: 'w-proc' }) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const saved = c.membership.list;
   try {
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
     const port = Number(String((await lines.next()).value).replace('PORT ', ''));
-    const saved = c.membership.list;
-    const all = [...ids(), 'w-proc'];
     c.membership.list = [...saved, c.member({ id: 'w-proc', address: `127.0.0.1:${port}`, epoch: 1 }, 10)];
-    try {
-      const fn = Array.from({ length: 200 }, (_, i) => `hold-kill-${i}`).find((f) => rendezvousOrder(`${f}:$LATEST`, all, (id) => id)[0] === 'w-proc')!;
-      const remote = c.remote();
-      const inFlight = remote.invoke(req(fn));
-      assert.equal((await lines.next()).value, `GOT ${fn}`);
-      child.kill('SIGKILL');
-      const err = await rejection(inFlight);
-      assert.ok(err instanceof ServiceException, String(err));
-      assert.match((err as Error).message, /failed before it answered/);
-      // Not retried behind the caller's back on another worker.
-      assert.equal(c.workers.reduce((a, w) => a + w.invoker.calls.filter((r) => r.functionName === fn).length, 0), 0);
-      // The membership still lists the dead worker (its lease has not run out): the circuit breaker sends the next elsewhere.
-      gate = deferred();
-      gate.resolve();
-      const next = await remote.invoke(req(fn));
-      assert.equal(workerOf(next.payload), rendezvousOrder(`${fn}:$LATEST`, all, (id) => id)[1]);
-    } finally {
-      c.membership.list = saved;
-    }
+    await use({ child, lines, all: [...ids(), 'w-proc'] });
   } finally {
+    c.membership.list = saved;
     child.kill('SIGKILL');
   }
+}
+
+test('routing: a worker that stops answering mid-invocation (paused, cut off) fails it with a service error once its session is silent too long', async () => {
+  await withProcessWorker(async ({ child, lines, all }) => {
+    const fn = Array.from({ length: 200 }, (_, i) => `hold-pause-${i}`).find((f) => rendezvousOrder(`${f}:$LATEST`, all, (id) => id)[0] === 'w-proc')!;
+    const remote = c.remote({ liveness: { pingEveryMs: 50, deadAfterMs: 500 } });
+    const inFlight = remote.invoke(req(fn));
+    assert.equal((await lines.next()).value, `GOT ${fn}`);
+    child.kill('SIGSTOP');
+    const err = await rejection(inFlight);
+    assert.ok(err instanceof ServiceException, String(err));
+    assert.match((err as Error).message, /stopped answering/);
+  });
+});
+
+test('routing: a worker killed mid-invocation fails it with a service error (never run again elsewhere), and the next one goes to another worker', async () => {
+  await withProcessWorker(async ({ child, lines, all }) => {
+    const fn = Array.from({ length: 200 }, (_, i) => `hold-kill-${i}`).find((f) => rendezvousOrder(`${f}:$LATEST`, all, (id) => id)[0] === 'w-proc')!;
+    const remote = c.remote();
+    const inFlight = remote.invoke(req(fn));
+    assert.equal((await lines.next()).value, `GOT ${fn}`);
+    child.kill('SIGKILL');
+    const err = await rejection(inFlight);
+    assert.ok(err instanceof ServiceException, String(err));
+    assert.match((err as Error).message, /failed before it answered/);
+    // Not retried behind the caller's back on another worker.
+    assert.equal(c.workers.reduce((a, w) => a + w.invoker.calls.filter((r) => r.functionName === fn).length, 0), 0);
+    // The membership still lists the dead worker (its lease has not run out): the circuit breaker sends the next elsewhere.
+    gate = deferred();
+    gate.resolve();
+    const next = await remote.invoke(req(fn));
+    assert.equal(workerOf(next.payload), rendezvousOrder(`${fn}:$LATEST`, all, (id) => id)[1]);
+  });
 });

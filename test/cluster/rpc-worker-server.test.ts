@@ -172,3 +172,21 @@ test('admission: warm on an idle environment whatever the load; cold under capac
   // A newcomer counts itself among the active functions, and always gets at least one.
   assert.equal(shareBound({ ...base, busyForKey: 0, activeKeys: 30 }), 1);
 });
+
+test('a streamed response through RemoteInvoker: the caller reads chunks as they come, then the invocation resolves with its result', async () => {
+  const second = deferred();
+  streams.set('rid-remote-stream', { second: second.promise });
+  const started = deferred<ResponseStream>();
+  const remote = c.remote();
+  const invoking = remote.invoke({ functionName: 'stream', payload: Buffer.alloc(0), requestId: 'rid-remote-stream', onStream: (s) => started.resolve(s) });
+  const stream = await started.promise;
+  const it = stream.chunks()[Symbol.asyncIterator]();
+  assert.equal(Buffer.from((await it.next()).value as Buffer).toString(), 'first ');
+  second.resolve();
+  let rest = '';
+  for (let n = await it.next(); !n.done; n = await it.next()) rest += Buffer.from(n.value as Buffer).toString();
+  assert.equal(rest, 'second');
+  const result = await invoking;
+  assert.equal(result.requestId, 'rid-remote-stream');
+  assert.equal(stream.error?.errorType, 'Function.ResponseSizeTooLarge');
+});
