@@ -119,7 +119,7 @@ export class WorkerRpcServer {
     if (decision === 'full') return refuse(res, 'WorkerFull');
     this.#busy++;
     this.#busyByKey.set(key, busyForKey + 1);
-    void this.#run(req, res, requestOf(req.headers, payload)).finally(() => {
+    void this.#run(req, res, requestOf(req.headers, payload)).catch((err: unknown) => this.#report(err)).finally(() => {
       this.#busy--;
       const left = (this.#busyByKey.get(key) ?? 1) - 1;
       if (left > 0) this.#busyByKey.set(key, left);
@@ -140,18 +140,21 @@ export class WorkerRpcServer {
     } catch (err) {
       invoking = Promise.reject(err);
     }
+    let answer: { headers: Record<string, string | number>; body: Buffer };
     try {
       const result = await invoking;
       if (piping) return await piping;
-      res.writeHead(200, { ...resultHeaders(result), 'content-length': result.payload.length });
-      res.end(result.payload);
+      answer = { headers: { ...(resultHeaders(result) as Record<string, string>), 'content-length': result.payload.length }, body: result.payload };
     } catch (err) {
       if (piping) return await piping;
       this.#report(err);
       const body = encodeError(err);
-      res.writeHead(200, { [H.error]: '1', 'content-type': 'application/json', 'content-length': body.length });
-      res.end(body);
+      answer = { headers: { [H.error]: '1', 'content-type': 'application/json', 'content-length': body.length }, body };
     }
+    // The api may have gone (its session closed, the stream reset): the outcome has nowhere to go.
+    if (res.stream.destroyed || res.stream.closed) return;
+    res.writeHead(200, answer.headers);
+    res.end(answer.body);
   }
 
   #report(err: unknown): void {
@@ -180,7 +183,7 @@ async function pipeStream(res: Http2ServerResponse, stream: ResponseStream, exec
   for await (const chunk of stream.chunks()) {
     // The api went away: the rest is read and dropped so the function is not held up.
     if (gone()) continue;
-    if (!res.write(chunk)) await Promise.race([once(res.stream, 'drain'), once(res.stream, 'close')]);
+    if (!res.write(chunk)) await Promise.race([once(res.stream, 'drain'), once(res.stream, 'close')]).catch(() => {});
   }
   const trailers: Record<string, string> = {};
   try {

@@ -14,6 +14,7 @@ import { deferred, echo, startRpcCluster, type RpcCluster } from '../helpers/rpc
 /** What each stream test's function writes, and when: the test releases the second chunk. */
 const streams = new Map<string, { second: Promise<void> }>();
 
+let holdGate = deferred();
 let c: RpcCluster;
 let apiSessions: WorkerSessions;
 before(async () => {
@@ -26,6 +27,7 @@ before(async () => {
         throw new TooManyRequestsException('Rate Exceeded.', { fields: { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }, headers: { 'retry-after': '1' } });
       }
       if (req.functionName === 'kms') throw new AwsError('KMSAccessDeniedException', 'Lambda was unable to decrypt the environment variables.', { status: 502 });
+      if (req.functionName === 'hold') await holdGate.promise;
       if (req.functionName === 'bug') throw new TypeError('cannot read properties of undefined');
       if (req.functionName === 'stream') {
         const s = new StreamedResponse('text/plain', systemClock);
@@ -189,4 +191,19 @@ test('a streamed response through RemoteInvoker: the caller reads chunks as they
   const result = await invoking;
   assert.equal(result.requestId, 'rid-remote-stream');
   assert.equal(stream.error?.errorType, 'Function.ResponseSizeTooLarge');
+});
+
+test('an api node that goes away mid-invocation leaves the worker serving: the answer is dropped, nothing crashes', async () => {
+  holdGate = deferred();
+  const w = c.workers[0]!;
+  const leaving = new WorkerSessions(c.apiTls, 2000);
+  const before = w.invoker.calls.length;
+  const call = callWorker(leaving, target(), { functionName: 'hold', payload: Buffer.alloc(0) }, 'hold:$LATEST');
+  while (w.invoker.calls.length === before) await new Promise((r) => setImmediate(r));
+  leaving.close();
+  assert.equal((await call).kind, 'lost');
+  holdGate.resolve();
+  while (w.server.busy > 0) await new Promise((r) => setImmediate(r));
+  const next = await callWorker(api(), target(), { functionName: 'fn', payload: Buffer.from('{}') }, 'fn:$LATEST');
+  assert.equal(next.kind, 'result');
 });
