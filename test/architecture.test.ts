@@ -29,8 +29,9 @@ const ALLOWED: Record<string, string[]> = {
   sandbox: ['domain', 'ports', 'sandbox'],
   brokers: ['domain', 'ports', 'brokers'],
   runtimes: ['domain', 'ports', 'runtimes'],
-  // Cluster mode's drivers (membership, leases, node-to-node RPC); the CA code comes from api/tls.
-  cluster: ['domain', 'ports', 'cluster', 'api'],
+  // Cluster mode's drivers (membership, leases, node-to-node RPC); the CA code comes from api/tls,
+  // the concurrency rules from invoke.
+  cluster: ['domain', 'ports', 'cluster', 'invoke', 'api'],
   app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'console', 'cluster', 'app'],
   console: ['domain', 'ports', 'api', 'console'],
   cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api', 'cluster'],
