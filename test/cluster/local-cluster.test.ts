@@ -8,6 +8,7 @@ import pg from 'pg';
 import { LocalCluster } from '../../src/cluster/local/local-cluster.js';
 import { netnsSkipReason } from '../../src/cluster/local/netns-hosts.js';
 import { requestDrain } from '../../src/cluster/drain-request.js';
+import { ensureClusterSchema } from '../../src/cluster/cluster-schema.js';
 import { postgresSkipReason } from '../helpers/postgres.js';
 
 const skip = netnsSkipReason() ?? postgresSkipReason;
@@ -77,9 +78,10 @@ test('worker drain: sets a live worker\'s members row to draining; unknown, non-
     const url = server.url;
     const c = new pg.Client({ connectionString: url });
     await c.connect();
-    // The columns of the members table that drain reads and writes (src/cluster/ membership's schema).
-    await c.query(`CREATE TABLE members (id text PRIMARY KEY, roles text[] NOT NULL, address text NOT NULL, capacity integer NOT NULL,
-      epoch bigint NOT NULL, lease_expires_at timestamptz NOT NULL, state text NOT NULL, started_at timestamptz NOT NULL)`);
+    // The members table as membership creates it (src/cluster/cluster-schema.ts).
+    const pool = new pg.Pool({ connectionString: url });
+    await ensureClusterSchema(pool);
+    await pool.end();
     await c.query(`INSERT INTO members VALUES
       ('w-live', '{worker}', '10.0.0.1:9443', 8, 1, now() + interval '5 min', 'active', now()),
       ('a-1', '{api}', '10.0.0.2:9443', 0, 1, now() + interval '5 min', 'active', now()),
