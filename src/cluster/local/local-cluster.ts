@@ -136,15 +136,22 @@ export class LocalCluster {
     });
     node.child = child;
     child.stderr!.pipe(log, { end: false });
+    // The end of the node's error output, for the message when it exits while starting.
+    let errTail = '';
+    child.stderr!.on('data', (d: Buffer) => { errTail = (errTail + d.toString()).slice(-1500); });
     let seen = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`node ${name} did not start within ${this.#opts.startTimeoutMs ?? 60_000} ms; log: ${node.logFile}`)), this.#opts.startTimeoutMs ?? 60_000);
       child.stdout!.on('data', (d: Buffer) => {
         log!.write(d);
         if (seen.length < 4096) seen += d.toString();
-        if (/listening on/.test(seen)) { clearTimeout(timer); resolve(); }
+        if (/^flint: listening on /m.test(seen)) { clearTimeout(timer); resolve(); }
       });
-      child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`node ${name} exited (${code ?? signal}) while starting; log: ${node.logFile}`)); });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        // 'exit' can come before the last output chunks: let them arrive first.
+        setTimeout(() => reject(new Error(`node ${name} exited (${code ?? signal}) while starting; log: ${node.logFile}\n${errTail.trim()}`)), 50);
+      });
     });
   }
 
