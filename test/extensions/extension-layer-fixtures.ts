@@ -34,7 +34,8 @@ const os = require('node:os');
     fs.appendFileSync(os.tmpdir() + '/node-ext.log', JSON.stringify(ev) + '\\n');
     console.log('EXT node-ext ' + JSON.stringify(ev));
     if (ev.eventType === 'SHUTDOWN') process.exit(0);
-    if (${JSON.stringify(mode)} === 'never-next-again') await new Promise(() => {});
+    // A timer keeps the process alive (an empty event loop would exit, which Lambda treats as a crash).
+    if (${JSON.stringify(mode)} === 'never-next-again') await new Promise(() => setInterval(() => {}, 1e9));
     if (${JSON.stringify(mode)} === 'slow') await new Promise((r) => setTimeout(r, 300));
   }
 })();
