@@ -141,7 +141,7 @@ export class TelemetryApi {
     } catch {
       return invalid(`Invalid destination URI: ${uri}`);
     }
-    if (doc.destination?.protocol !== 'HTTP' || url.protocol !== 'http:' || url.hostname !== 'sandbox.localdomain' || !url.port) {
+    if (doc.destination?.protocol !== 'HTTP' || url.protocol !== 'http:' || url.hostname !== 'sandbox.localdomain' || !(Number(url.port) > 0)) {
       return invalid('destination must be {"protocol":"HTTP","URI":"http://sandbox.localdomain:<port>/<path>"}');
     }
     const types = Array.isArray(doc.types) ? doc.types : [];
