@@ -109,15 +109,17 @@ export function subscriberExtension(api: 'logs' | 'telemetry'): string {
   const path = api === 'logs' ? '/2020-08-15/logs' : '/2022-07-01/telemetry';
   const schema = api === 'logs' ? '2021-03-18' : '2022-12-13';
   return `#!/usr/bin/env node
-const http = require('node:http'); const fs = require('node:fs'); const os = require('node:os');
+const http = require('node:http'); const fs = require('node:fs'); const os = require('node:os'); const dns = require('node:dns');
 const base = 'http://' + process.env.AWS_LAMBDA_RUNTIME_API;
 const out = os.tmpdir() + '/records.log';
 (async () => {
+  // The process driver's host may not resolve sandbox.localdomain (isolated sandboxes always do).
+  const resolved = await new Promise((r) => dns.lookup('sandbox.localdomain', (err) => r(!err)));
   const server = http.createServer((req, res) => {
     let b = ''; req.on('data', (c) => (b += c));
     req.on('end', () => { for (const ev of JSON.parse(b)) fs.appendFileSync(out, JSON.stringify(ev) + '\\n'); res.end('OK'); });
   });
-  await new Promise((r) => server.listen(4244, 'sandbox.localdomain', r));
+  await new Promise((r) => server.listen(4244, resolved ? 'sandbox.localdomain' : '127.0.0.1', r));
   const r = await fetch(base + '/2020-01-01/extension/register', { method: 'POST', headers: { 'Lambda-Extension-Name': 'subscriber-ext' }, body: JSON.stringify({ events: ['INVOKE', 'SHUTDOWN'] }) });
   const id = r.headers.get('lambda-extension-identifier');
   const s = await fetch(base + '${path}', { method: 'PUT', headers: { 'Lambda-Extension-Identifier': id }, body: JSON.stringify({

@@ -96,7 +96,9 @@ test(`a Logs API subscriber gets the Logs API's records and the extension's outp
   assert.ok(Number(m[1]) > 1_000 && Number(m[1]) <= 2_000, down);
 });
 
-test('an internal extension from AWS_LAMBDA_EXEC_WRAPPER gets INVOKE, is refused SHUTDOWN, and the runtime gets SIGTERM at shutdown', async () => {
+// The wrapper's path is /opt/wrapper.sh: only isolated sandboxes mount the layers at /opt.
+test('an internal extension from AWS_LAMBDA_EXEC_WRAPPER gets INVOKE, is refused SHUTDOWN, and the runtime gets SIGTERM at shutdown', async (t) => {
+  if (driver === 'process') return t.skip('layers are at /opt only in isolated sandboxes');
   const layer = await publishLayer(h, 'wrapper-agent', { 'wrapper.sh': WRAPPER_WITH_AGENT });
   await create('internal-ext-fn', [layer], { AWS_LAMBDA_EXEC_WRAPPER: '/opt/wrapper.sh' });
   const first = await invoke(h, 'internal-ext-fn', {});
