@@ -223,6 +223,8 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       result = { payload: e.payload, error: e, status: 'error' };
     } else {
       const e = runtimeExited(input.requestId, end.exit);
+      // The Logs API's record of it (Logs API reference: platform.fault).
+      extensions?.telemetry.emit('platform', 'platform.fault', `RequestId: ${input.requestId} Process exited before completing request`);
       // Lambda's platform lines for a runtime that died mid-invocation.
       for (const l of log.platform.runtimeExited(input.requestId, exitReason(end.exit), e.errorType)) log.line(l);
       result = { payload: e.payload, error: e, status: 'error' };
