@@ -73,12 +73,6 @@ export class TelemetryApi {
     this.#initBacklog = undefined;
   }
 
-  /** Whether any extension subscribed (through either API) to `stream`. */
-  wants(stream: TelemetryStream): boolean {
-    for (const s of this.#subscribers.values()) if (s.types.has(stream)) return true;
-    return this.#initBacklog !== undefined;
-  }
-
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const path = (req.url ?? '').split('?')[0];
     const api: Api | undefined = path === TELEMETRY_PATH ? 'telemetry' : path === LOGS_PATH ? 'logs' : undefined;
