@@ -100,12 +100,6 @@ export class ExtensionsApi {
     return false;
   }
 
-  /** Each registered extension's name, kind and events (Lambda's platform.extension records). */
-  describe(id: string): { name: string; internal: boolean; events: ExtensionEventType[] } | undefined {
-    const e = this.#byId.get(id);
-    return e ? { name: e.name, internal: e.internal, events: [...e.events] } : undefined;
-  }
-
   /** Extensions that called next at least once. */
   get readyCount(): number {
     let n = 0;
