@@ -19,7 +19,7 @@ import { round3, RuntimeStart, STOPPED, type InitProblem, type InitResult } from
 /** The longest wait for output still in the pipe after a reply. */
 const DRAIN_LIMIT_MS = 100;
 
-type Ending = { kind: 'reply'; reply: RuntimeReply } | { kind: 'exit'; exit: SandboxExit } | { kind: 'timeout' } | { kind: 'crash'; name: string; code: number };
+type Ending = { kind: 'reply'; reply: RuntimeReply } | { kind: 'exit'; exit: SandboxExit } | { kind: 'timeout' } | { kind: 'crash'; name: string; code: number; errorType: 'Extension.Crash' | 'Extension.ExitError' };
 
 /**
  * An execution environment on this machine: one sandboxed runtime process bound to one function
@@ -111,7 +111,7 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
         this.#runtimeWaiting = true;
         this.#machine.to('Ready');
         const ext = this.#runtime.extensions;
-        if (ext) ext.onCrash = (name, code) => this.#extensionCrashed(name, code);
+        if (ext) ext.onCrash = (name, code, errorType) => this.#extensionCrashed(name, code, errorType);
       } else {
         this.#machine.to('Failed');
       }
@@ -187,7 +187,7 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       end = await Promise.race([response.done.then(() => first), rest]);
       if (end.kind === 'timeout') response.fail(asStreamError(timedOut(input.requestId, timeoutSeconds)));
       else if (end.kind === 'exit') response.fail(asStreamError(runtimeExited(input.requestId, end.exit)));
-      else if (end.kind === 'crash') response.fail(asStreamError(extensionCrashed(input.requestId, end.name, end.code)));
+      else if (end.kind === 'crash') response.fail(asStreamError(extensionCrashed(input.requestId, end.name, end.code, end.errorType)));
     }
     // Lambda ends the invocation only once every INVOKE subscriber is back in next; an extension
     // that never comes back runs the invocation into its timeout.
@@ -219,7 +219,7 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       void this.stop();
     } else if (end.kind === 'crash') {
       // An extension crashed mid-invocation: Lambda fails the invocation and resets the environment.
-      const e = extensionCrashed(input.requestId, end.name, end.code);
+      const e = extensionCrashed(input.requestId, end.name, end.code, end.errorType);
       result = { payload: e.payload, error: e, status: 'error' };
     } else {
       const e = runtimeExited(input.requestId, end.exit);
@@ -293,12 +293,12 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
 
   /**
    * An external extension exited after Init. Lambda resets the environment: an invocation in
-   * progress fails with Extension.Crash, and the next one starts a new environment.
+   * progress fails with Extension.Crash (Extension.ExitError after an exit/error), and the next one starts a new environment.
    */
-  #extensionCrashed(name: string, code: number): void {
+  #extensionCrashed(name: string, code: number, errorType: 'Extension.Crash' | 'Extension.ExitError'): void {
     this.#log.note(`flint: extension ${name} exited with code ${code} after init: the environment is reset`);
     this.#shutdownReason = 'failure';
-    this.#replyResolve?.({ kind: 'crash', name, code });
+    this.#replyResolve?.({ kind: 'crash', name, code, errorType });
     void this.stop();
   }
 

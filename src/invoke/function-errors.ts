@@ -30,11 +30,11 @@ export function runtimeExited(requestId: string, exit: SandboxExit): PlatformErr
 }
 
 /**
- * An external extension that exits after Init (Lambda resets the environment): `Extension.Crash`,
- * rapid's error type for an extension that crashed unexpectedly, with the exit as Go words it.
+ * An external extension that exits after Init (Lambda resets the environment): rapid's
+ * `Extension.Crash` (it crashed unexpectedly) or `Extension.ExitError` (it posted exit/error
+ * first), with the exit as Go words it.
  */
-export function extensionCrashed(requestId: string, name: string, code: number): PlatformError {
-  const errorType = 'Extension.Crash';
+export function extensionCrashed(requestId: string, name: string, code: number, errorType: 'Extension.Crash' | 'Extension.ExitError' = 'Extension.Crash'): PlatformError {
   return { errorType, payload: json({ errorType, errorMessage: `RequestId: ${requestId} Error: extension ${name} exited: exit status ${code}` }) };
 }
 

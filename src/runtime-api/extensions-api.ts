@@ -120,6 +120,12 @@ export class ExtensionsApi {
     return undefined;
   }
 
+  /** The error `name` reported through init/error or exit/error, if any. */
+  errorOf(name: string): { kind: 'init' | 'exit'; errorType: string } | undefined {
+    for (const e of this.#byId.values()) if (e.name === name) return e.error;
+    return undefined;
+  }
+
   /** Lambda accepts registrations only during Init. */
   closeRegistration(): void {
     this.#registrationOpen = false;

@@ -167,15 +167,18 @@ ID=$(curl -s -D - -o /dev/null -X POST -H 'Lambda-Extension-Name: wrapper-agent'
 exec "$@"
 `;
 
-/** An extension that crashes (exit 1) when its second INVOKE arrives, after Init. */
-export const CRASH_ON_SECOND_INVOKE = `#!/bin/sh
+/** An extension that crashes (exit 1) when its second INVOKE arrives, after Init; `reportFirst`: it posts exit/error before. */
+export const crashOnSecondInvoke = (reportFirst = false) => `#!/bin/sh
 API="http://$AWS_LAMBDA_RUNTIME_API/2020-01-01/extension"
 ID=$(curl -s -D - -o /dev/null -X POST -H 'Lambda-Extension-Name: crashy' -d '{"events":["INVOKE"]}' "$API/register" | tr -d '\\r' | sed -n 's/^[Ll]ambda-[Ee]xtension-[Ii]dentifier: //p')
 n=0
 while true; do
   curl -s -o /dev/null -H "Lambda-Extension-Identifier: $ID" "$API/event/next"
   n=$((n+1))
-  if [ $n -ge 2 ]; then echo "EXT crashy: crashing"; exit 1; fi
+  if [ $n -ge 2 ]; then
+    ${reportFirst ? `curl -s -o /dev/null -X POST -H "Lambda-Extension-Identifier: $ID" -H 'Lambda-Extension-Function-Error-Type: Extension.Fatal' -d '{"errorMessage":"giving up","errorType":"Fatal"}' "$API/exit/error"` : ':'}
+    echo "EXT crashy: crashing"; exit 1
+  fi
 done
 `;
 

@@ -5,7 +5,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { startHarness, TEST_CREDENTIALS, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
 import { body, invoke, waitActive } from '../invoke/fixture-functions.js';
 import { makeZip } from '../helpers/zip.js';
-import { CRASH_ON_SECOND_INVOKE, publishExtensionLayer, publishLayer, SIGTERM_READER, subscriberExtension, WRAPPER_WITH_AGENT } from './extension-layer-fixtures.js';
+import { crashOnSecondInvoke, publishExtensionLayer, publishLayer, SIGTERM_READER, subscriberExtension, WRAPPER_WITH_AGENT } from './extension-layer-fixtures.js';
 
 /**
  * The rest of Lambda's extension lifecycle, under the isolated (bwrap) driver where the host has
@@ -113,7 +113,7 @@ test('an internal extension from AWS_LAMBDA_EXEC_WRAPPER gets INVOKE, is refused
 });
 
 test('an extension that crashes after Init fails the invocation with Extension.Crash; the next one gets a new environment', async () => {
-  const layer = await publishExtensionLayer(h, 'crashy', { crashy: CRASH_ON_SECOND_INVOKE });
+  const layer = await publishExtensionLayer(h, 'crashy', { crashy: crashOnSecondInvoke() });
   await create('crashy-fn', [layer]);
   const ok = await invoke(h, 'crashy-fn', {});
   assert.equal(ok.FunctionError, undefined, Buffer.from(ok.Payload ?? []).toString());
@@ -126,4 +126,13 @@ test('an extension that crashes after Init fails the invocation with Extension.C
   assert.equal(again.FunctionError, undefined);
   // A new environment: its REPORT has an Init Duration.
   assert.match(Buffer.from(again.LogResult!, 'base64').toString(), /Init Duration: /);
+});
+
+test('an extension that posts exit/error and exits after Init fails the invocation with Extension.ExitError', async () => {
+  const layer = await publishExtensionLayer(h, 'exit-error', { crashy: crashOnSecondInvoke(true) });
+  await create('exit-error-fn', [layer]);
+  assert.equal((await invoke(h, 'exit-error-fn', {})).FunctionError, undefined);
+  const failed = await invoke(h, 'exit-error-fn', {});
+  assert.equal(failed.FunctionError, 'Unhandled');
+  assert.equal((body(failed) as { errorType: string }).errorType, 'Extension.ExitError');
 });

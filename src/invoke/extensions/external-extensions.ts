@@ -38,8 +38,11 @@ export class ExternalExtensions {
   #initDone = false;
   #shuttingDown = false;
   #runtimeExitReported: (() => void) | undefined;
-  /** Told when an external extension exits after Init (Lambda then resets the environment). */
-  onCrash: ((name: string, code: number) => void) | undefined;
+  /**
+   * Told when an external extension exits after Init (Lambda then resets the environment), with
+   * rapid's error type: `Extension.ExitError` after it posted exit/error, else `Extension.Crash`.
+   */
+  onCrash: ((name: string, code: number, errorType: 'Extension.Crash' | 'Extension.ExitError') => void) | undefined;
 
   constructor(layerDirs: readonly string[], info: ConstructorParameters<typeof ExtensionsApi>[0], clock: TimerClock) {
     this.names = extensionNames(layerDirs);
@@ -81,7 +84,7 @@ export class ExternalExtensions {
       }
       const name = String(req.headers['lambda-extension-name'] ?? '');
       this.#exited.set(name, code);
-      if (this.#initDone && !this.#shuttingDown) this.onCrash?.(name, code);
+      if (this.#initDone && !this.#shuttingDown) this.onCrash?.(name, code, this.api.errorOf(name)?.kind === 'exit' ? 'Extension.ExitError' : 'Extension.Crash');
       this.#notify();
       return true;
     }
