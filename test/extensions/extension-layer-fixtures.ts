@@ -182,6 +182,20 @@ while true; do
 done
 `;
 
+/**
+ * An extension that, after its first INVOKE, goes back to next from a child it leaves running
+ * (which keeps its stdout open) and exits 1 itself: a crash while the environment is idle.
+ */
+export const CRASH_WHEN_IDLE = `#!/bin/sh
+API="http://$AWS_LAMBDA_RUNTIME_API/2020-01-01/extension"
+ID=$(curl -s -D - -o /dev/null -X POST -H 'Lambda-Extension-Name: idle-crash' -d '{"events":["INVOKE"]}' "$API/register" | tr -d '\r' | sed -n 's/^[Ll]ambda-[Ee]xtension-[Ii]dentifier: //p')
+curl -s -o /dev/null -H "Lambda-Extension-Identifier: $ID" "$API/event/next"
+curl -s -o /dev/null -H "Lambda-Extension-Identifier: $ID" "$API/event/next" &
+sleep 0.2
+echo "EXT idle-crash: exiting"
+exit 1
+`;
+
 /** A layer holding arbitrary files (mode 0755). */
 export async function publishLayer(h: Harness, layerName: string, files: Record<string, string>): Promise<string> {
   const entries: Record<string, { data: string; mode: number }> = {};

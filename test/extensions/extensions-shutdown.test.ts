@@ -5,7 +5,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { startHarness, TEST_CREDENTIALS, TEST_ROLE, type Harness } from '../helpers/flint-harness.js';
 import { body, invoke, waitActive } from '../invoke/fixture-functions.js';
 import { makeZip } from '../helpers/zip.js';
-import { crashOnSecondInvoke, publishExtensionLayer, publishLayer, SIGTERM_READER, subscriberExtension, WRAPPER_WITH_AGENT } from './extension-layer-fixtures.js';
+import { CRASH_WHEN_IDLE, crashOnSecondInvoke, publishExtensionLayer, publishLayer, SIGTERM_READER, subscriberExtension, WRAPPER_WITH_AGENT } from './extension-layer-fixtures.js';
 
 /**
  * The rest of Lambda's extension lifecycle, under the isolated (bwrap) driver where the host has
@@ -135,4 +135,16 @@ test('an extension that posts exit/error and exits after Init fails the invocati
   const failed = await invoke(h, 'exit-error-fn', {});
   assert.equal(failed.FunctionError, 'Unhandled');
   assert.equal((body(failed) as { errorType: string }).errorType, 'Extension.ExitError');
+});
+
+test('an extension that crashes while the environment is idle resets it: the next invocation starts a new environment', async () => {
+  const layer = await publishExtensionLayer(h, 'idle-crash', { 'idle-crash': CRASH_WHEN_IDLE });
+  await create('idle-crash-fn', [layer]);
+  const first = await invoke(h, 'idle-crash-fn', {});
+  assert.equal(first.FunctionError, undefined, Buffer.from(first.Payload ?? []).toString());
+  // Flint's note in the stream says when the environment was reset.
+  assert.equal((await logLines('idle-crash-fn', 'flint: extension idle-crash exited with code 1 after init')).length, 1);
+  const next = await invoke(h, 'idle-crash-fn', {}, { LogType: 'Tail' });
+  assert.equal(next.FunctionError, undefined, Buffer.from(next.Payload ?? []).toString());
+  assert.match(Buffer.from(next.LogResult!, 'base64').toString(), /Init Duration: /);
 });

@@ -20,9 +20,10 @@ export function launcherScript(names: readonly string[], optDir: string, tag: st
   const report = (query: string, nameHeader: string) =>
     `/usr/bin/curl -s -o /dev/null -X POST ${nameHeader}"http://$AWS_LAMBDA_RUNTIME_API${exitedPath}?${query}" || true`;
   return [
-    // `c` is the extension's own exit code: the pipeline's status would be sed's.
-    `ext() { c=$( { { "$1/extensions/$2" </dev/null 2>&1 3>&-; echo $? >&3; } | /usr/bin/sed -u "s/^/${TAG_MARK}${tag}:$2${TAG_MARK}/" >&4 3>&-; } 3>&1 ); ${report('code=$c', '-H "Lambda-Extension-Name: $2" ')}; }`,
-    ...names.map((n) => `( ext '${optDir}' '${n}' 4>&1 & )`),
+    // The exit is reported from the pipeline's left side, as soon as the extension exits (a child
+    // it left behind may hold the pipe to sed open for much longer).
+    `ext() { { "$1/extensions/$2" </dev/null 2>&1; c=$?; ${report('code=$c', '-H "Lambda-Extension-Name: $2" ')}; } | /usr/bin/sed -u "s/^/${TAG_MARK}${tag}:$2${TAG_MARK}/"; }`,
+    ...names.map((n) => `( ext '${optDir}' '${n}' & )`),
     '"$@" & rt=$!',
     't=0',
     `trap 't=1; kill -TERM $rt 2>/dev/null' TERM`,
