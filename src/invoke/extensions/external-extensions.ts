@@ -96,7 +96,11 @@ export class ExternalExtensions {
     const reported = this.api.reportedError;
     if (reported) return { kind: 'failed', errorType: 'Extension.InitError', message: `Extension ${reported.name} reported an init error: ${reported.errorType}` };
     for (const [name, code] of this.#exited) {
-      if (!this.api.readyNames.has(name)) return { kind: 'failed', errorType: 'Extension.Crash', message: `Extension ${name} exited with code ${code} before completing its init` };
+      if (this.api.readyNames.has(name)) continue;
+      // The shell's 126/127 before any registration: the file could not be executed (a missing
+      // interpreter, a binary for another architecture) — rapid's Extension.LaunchError.
+      if ((code === 126 || code === 127) && !this.api.isRegistered(name)) return { kind: 'failed', errorType: 'Extension.LaunchError', message: `Extension ${name} could not be launched (exit code ${code})` };
+      return { kind: 'failed', errorType: 'Extension.Crash', message: `Extension ${name} exited with code ${code} before completing its init` };
     }
     if (this.names.some((n) => !this.api.isRegistered(n)) || this.api.readyCount < this.api.registered) return { kind: 'waiting' };
     return { kind: 'ok' };
