@@ -238,6 +238,7 @@ export class RuntimeStart {
     this.#extensions = extensions;
     this.#server.extensions = extensions;
     const t = extensions.telemetry;
+    extensions.onReady = (e) => this.#log.sys(this.#log.platform.extension(this.#deps.clock.now(), e));
     this.#log.onFunctionLine = (text) => t.emit('function', 'function', text);
     if (extensions.present) {
       this.#log.extensionTag = extensions.outputTag;

@@ -84,6 +84,8 @@ test(`a Logs API subscriber gets the Logs API's records and the extension's outp
   assert.ok(text('function').some((l) => l.includes('hello from the function')));
   assert.ok(text('extension').some((l) => l.startsWith('EXT subscriber-ext got INVOKE')), JSON.stringify(text('extension')));
   assert.ok(!text('function').some((l) => l.includes('EXT subscriber-ext')));
+  // Lambda's EXTENSION line for it in the log stream (rapid's format).
+  assert.deepEqual(await logLines('logs-sub-fn', 'EXTENSION'), ['EXTENSION\tName: subscriber-ext\tState: Ready\tEvents: [INVOKE,SHUTDOWN]']);
   // In CloudWatch the extension's line reads as it wrote it (no tag).
   const cw = await logLines('logs-sub-fn', 'EXT subscriber-ext got INVOKE');
   assert.ok(cw.length >= 2 && cw.every((l) => l.startsWith('EXT subscriber-ext got INVOKE')), JSON.stringify(cw));

@@ -38,6 +38,8 @@ export class ExternalExtensions {
   #initDone = false;
   #shuttingDown = false;
   #runtimeExitReported: (() => void) | undefined;
+  /** Told when an extension completed its registration (Lambda's EXTENSION line in the log stream). */
+  onReady: ((e: { name: string; state: string; events: readonly string[] }) => void) | undefined;
   /**
    * Told when an external extension exits after Init (Lambda then resets the environment), with
    * rapid's error type: `Extension.ExitError` after it posted exit/error, else `Extension.Crash`.
@@ -51,7 +53,10 @@ export class ExternalExtensions {
     this.telemetry = new TelemetryApi(clock, (req, res) => this.api.extensionOf(req, res));
     this.api.listen({
       changed: () => this.#notify(),
-      ready: (e) => this.telemetry.emit('platform', 'platform.extension', { name: e.name, state: 'Ready', events: e.events }),
+      ready: (e) => {
+        this.telemetry.emit('platform', 'platform.extension', { name: e.name, state: 'Ready', events: e.events });
+        this.onReady?.({ name: e.name, state: 'Ready', events: e.events });
+      },
     });
   }
 
