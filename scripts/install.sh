@@ -6,11 +6,13 @@
 # - awscli, python3-boto3, curl: the real AWS clients (and plain HTTP for function URLs) the
 #   compatibility tests drive; rabbitmq-server: the broker the RabbitMQ event source tests start.
 # - chromium: the real browser the web console's tests drive (playwright-core, test/console).
+# - postgresql, iproute2: cluster mode's database (tests start throwaway servers) and the
+#   network namespaces and cuts the cluster's fault tests build.
 # Without root or apt it installs only the npm side and says what is missing; Flint then falls
 # back to the unisolated `process` sandbox and prints why.
 set -eu
 cd "$(dirname "$0")/.."
-PKGS="curl bubblewrap slirp4netns libc6-dev gcc runc socat g++ make cmake autoconf automake libtool awscli python3-boto3 rabbitmq-server chromium"
+PKGS="curl bubblewrap slirp4netns libc6-dev gcc runc socat g++ make cmake autoconf automake libtool awscli python3-boto3 rabbitmq-server chromium postgresql iproute2"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   missing=""
   for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done

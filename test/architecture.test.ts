@@ -29,9 +29,12 @@ const ALLOWED: Record<string, string[]> = {
   sandbox: ['domain', 'ports', 'sandbox'],
   brokers: ['domain', 'ports', 'brokers'],
   runtimes: ['domain', 'ports', 'runtimes'],
-  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'console', 'app'],
+  // Cluster mode's drivers (membership, leases, node-to-node RPC); the CA code comes from api/tls,
+  // the concurrency rules from invoke.
+  cluster: ['domain', 'ports', 'cluster', 'invoke', 'api'],
+  app: ['domain', 'ports', 'control', 'invoke', 'runtime-api', 'observe', 'iam', 'kms', 'history', 'metrics', 'tracing', 'logs', 'queues', 'event-sources', 'schedules', 'api', 'store', 'sandbox', 'brokers', 'runtimes', 'console', 'cluster', 'app'],
   console: ['domain', 'ports', 'api', 'console'],
-  cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api'],
+  cli: ['domain', 'ports', 'app', 'cli', 'observe', 'api', 'cluster'],
 };
 
 const SRC = resolve('src');

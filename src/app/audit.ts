@@ -1,7 +1,6 @@
 import type { FlintConfig } from './config.js';
 import type { Clock } from '../ports/clock.js';
-import type { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
-import { SqliteAuditLog } from '../store/sqlite-audit-log.js';
+import type { AuditStore } from '../ports/audit-store.js';
 import { AuditTrail } from '../observe/audit-trail.js';
 import { DigestSigner } from '../observe/digest-signer.js';
 import { parseAuditSelector } from '../observe/audit-selector.js';
@@ -16,13 +15,13 @@ export interface Audit {
 }
 
 /**
- * Wires the hash-chained, digest-signed audit trail (src/observe/audit-trail.ts) on flint.db. Rows
+ * Wires the hash-chained, digest-signed audit trail (src/observe/audit-trail.ts) on the node's audit store. Rows
  * an older Flint wrote are sealed into the chain here, once; records past retention are pruned.
  */
-export function createAudit(deps: { config: FlintConfig; store: SqliteMetadataStore; clock: Clock; log(line: string): void }): Audit {
+export function createAudit(deps: { config: FlintConfig; store: AuditStore; clock: Clock; log(line: string): void }): Audit {
   const { config, log } = deps;
   const trail = new AuditTrail({
-    store: new SqliteAuditLog(deps.store.db),
+    store: deps.store,
     clock: deps.clock,
     signer: new DigestSigner(loadAuditSigningKey(config.dataDir)),
     region: config.region,

@@ -1,7 +1,6 @@
 import type { Clock } from '../ports/clock.js';
 import type { LogEventFeed } from '../ports/log-events.js';
-import type { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
-import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
+import type { MetricStore } from '../ports/metric-store.js';
 import { MetricRecorder } from '../metrics/metric-recorder.js';
 import { LambdaMetrics, type ConcurrencySnapshot } from '../metrics/lambda-metrics.js';
 import { EmfExtractor } from '../metrics/emf-extractor.js';
@@ -19,8 +18,8 @@ export interface CloudWatchMetrics {
  * Wires CloudWatch metrics (src/metrics) on flint.db: AWS/Lambda from the invoke path, custom
  * namespaces from PutMetricData and EMF log lines; aggregated in memory, flushed per minute.
  */
-export function createCloudWatchMetrics(deps: { store: SqliteMetadataStore; clock: Clock }): CloudWatchMetrics {
-  const recorder = new MetricRecorder({ store: new SqliteMetricStore(deps.store.db), clock: deps.clock });
+export function createCloudWatchMetrics(deps: { store: MetricStore; clock: Clock }): CloudWatchMetrics {
+  const recorder = new MetricRecorder({ store: deps.store, clock: deps.clock });
   const lambda = new LambdaMetrics({ recorder, clock: deps.clock });
   const emf = new EmfExtractor(recorder);
   return {

@@ -107,7 +107,29 @@ export interface FlintConfig {
   mqBrokers: Record<string, string>;
   /** With TLS: also serve plain HTTP on 127.0.0.1 at this port, for development (unset: no plain listener; 0: any free port). */
   plainPort?: number;
+  /**
+   * Cluster mode (docs/cluster.md). FLINT_ROLE / --role: `all` (default) is one node doing
+   * everything; `api` serves the AWS APIs and routes invocations, `worker` runs execution
+   * environments, `poller` consumes the async queue and event sources. Any role but `all` needs
+   * `databaseUrl` and `clusterDir`.
+   */
+  role: NodeRoleSetting;
+  /** FLINT_DATABASE_URL: `postgres://…` puts every store in PostgreSQL (unset: the embedded SQLite in the data dir). */
+  databaseUrl?: string;
+  /** FLINT_CLUSTER_DIR: what `flint cluster init` wrote (cluster CA, master keyring, root credentials), shared by every node. */
+  clusterDir?: string;
+  /** FLINT_INTERNAL_PORT: the mutual-TLS listener other nodes reach this one on (workers; 0: any free port). */
+  internalPort: number;
+  /** FLINT_ADVERTISE_HOST: the address other nodes use for this one (default: the API host, or 127.0.0.1 for 0.0.0.0). */
+  advertiseHost?: string;
+  /** FLINT_API_ENDPOINT: on worker nodes, the API address functions' SDKs are pointed at (an api node or its load balancer). */
+  apiEndpoint?: string;
+  /** FLINT_WORKER_CAPACITY: concurrent execution environments a worker admits (default: the account concurrency limit). */
+  workerCapacity?: number;
 }
+
+export type NodeRoleSetting = 'all' | 'api' | 'worker' | 'poller';
+const NODE_ROLES: readonly NodeRoleSetting[] = ['all', 'api', 'worker', 'poller'];
 
 export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.ProcessEnv = process.env): FlintConfig {
   const num = (v: string | undefined, d: number) => (v !== undefined && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : d);
@@ -150,6 +172,13 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     tlsCa: env['FLINT_TLS_CA'] || undefined,
     plainPort: env['FLINT_PLAIN_PORT'] ? num(env['FLINT_PLAIN_PORT'], 0) : undefined,
     mqBrokers: parseBrokers(env['FLINT_MQ_BROKERS'] ?? ''),
+    role: (env['FLINT_ROLE'] || 'all') as NodeRoleSetting,
+    databaseUrl: env['FLINT_DATABASE_URL'] || undefined,
+    clusterDir: env['FLINT_CLUSTER_DIR'] ? resolve(env['FLINT_CLUSTER_DIR']) : undefined,
+    internalPort: num(env['FLINT_INTERNAL_PORT'], 0),
+    advertiseHost: env['FLINT_ADVERTISE_HOST'] || undefined,
+    apiEndpoint: env['FLINT_API_ENDPOINT'] || undefined,
+    workerCapacity: env['FLINT_WORKER_CAPACITY'] ? num(env['FLINT_WORKER_CAPACITY'], 0) : undefined,
   };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
   cfg.dataDir = resolve(cfg.dataDir);
@@ -163,6 +192,12 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     const v = env[key];
     if (v !== undefined && v !== '' && !(/^\d+$/.test(v.trim()) && Number(v) <= 65535)) throw new Error(`${key} must be a port number (0-65535), got '${v}'`);
   }
+  if (!NODE_ROLES.includes(cfg.role)) throw new Error(`FLINT_ROLE (--role) must be one of ${NODE_ROLES.join(', ')}, got '${cfg.role}'`);
+  if (cfg.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(cfg.databaseUrl)) throw new Error(`FLINT_DATABASE_URL (--database-url) must be a postgres:// URL, got '${cfg.databaseUrl.replace(/\/\/[^@/]*@/, '//…@')}'`);
+  if (cfg.role !== 'all' && (cfg.databaseUrl === undefined || cfg.clusterDir === undefined)) {
+    throw new Error(`--role ${cfg.role} is cluster mode: it needs FLINT_DATABASE_URL (--database-url) and FLINT_CLUSTER_DIR (--cluster-dir, made by \`flint cluster init\`)`);
+  }
+  if (cfg.clusterDir !== undefined) cfg.clusterDir = resolve(cfg.clusterDir);
   if (!/^\d{12}$/.test(cfg.accountId)) throw new Error(`FLINT_ACCOUNT_ID must be 12 digits, got '${cfg.accountId}'`);
   return cfg;
 }

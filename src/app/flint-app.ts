@@ -6,8 +6,6 @@ import { makeDataDirPrivate } from '../store/private-data-dir.js';
 import { MasterKeyRotation } from '../store/master-key-rotation.js';
 import { systemClock } from './system-clock.js';
 import { InProcessEvents } from './in-process-events.js';
-import { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
-import { EncryptedCodeStore } from '../store/encrypted-code-store.js';
 import { ApiServer, type OperationHandlers } from '../api/api-server.js';
 import { servedServices } from './served-services.js';
 import { createIdentityAndAccess } from './identity-and-access.js';
@@ -22,7 +20,6 @@ import { cloudWatchHandlers } from '../api/handlers/cloudwatch-handlers.js';
 import { schedulerHandlers } from '../api/handlers/scheduler-handlers.js';
 import { eventsHandlers } from '../api/handlers/events-handlers.js';
 import { createSchedules, type Schedules } from '../schedules/schedules.js';
-import { SqliteScheduleStore } from '../store/sqlite-schedule-store.js';
 import { schedulePermissions } from './schedule-permissions.js';
 import { createCloudWatchMetrics } from './cloudwatch-metrics.js';
 import { lambdaService } from './lambda-service.js';
@@ -58,6 +55,7 @@ import { FunctionUrlService } from '../control/function-url-service.js';
 import { FunctionUrlRoute } from '../api/function-url-route.js';
 import type { Clock } from '../ports/clock.js';
 import { createAudit } from './audit.js';
+import { openStores } from './open-stores.js';
 import { plainRoutes } from './plain-routes.js';
 import { webConsoleRoutes } from './web-console.js';
 import { cloudTrailHandlers, cloudTrailValidationSkips } from '../api/handlers/cloudtrail-handlers.js';
@@ -69,10 +67,8 @@ import { BwrapSandboxDriver } from '../sandbox/bwrap-driver.js';
 import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
 import { xrayHandlers } from '../api/handlers/xray-handlers.js';
 import { createTracing, type Tracing } from './tracing.js';
-import { SqliteEventQueue } from '../store/sqlite-event-queue.js';
 import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/async-invocation.js';
 import { createEventSources, type EventSources } from './event-sources.js';
-import { SqliteQueueStore } from '../store/sqlite-queue-store.js';
 import { createSqsQueues } from '../queues/sqs-queues.js';
 import { sqsHandlers } from '../api/handlers/sqs-handlers.js';
 import type { MessageQueues } from '../ports/message-queues.js';
@@ -134,21 +130,20 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   TlsCertificates.recordServing(config.dataDir, tls);
   const flintCa = tls?.caBundle && tls.caCert ? { bundle: tls.caBundle, cert: tls.caCert } : undefined;
   if (!tls && !isLoopbackHost(config.host)) log(`flint: WARNING: listening on ${config.host} without TLS: credentials' signatures and every payload cross the network in clear; use --tls or --tls-cert/--tls-key`);
-  const store = new SqliteMetadataStore(join(config.dataDir, 'flint.db'));
-  const code = new EncryptedCodeStore({ dataDir: config.dataDir, keyring, db: store.db, now: () => clock.now() });
+  const stores = await openStores(config, { keyring, clock, log });
+  const store = stores.metadata;
+  const code = stores.code;
   const arns = new Arns(config.region, config.accountId);
   const events = new InProcessEvents();
   const metrics = new PrometheusMetrics();
-  const audit = createAudit({ config, store, clock, log });
+  const audit = createAudit({ config, store: stores.audit, clock, log });
   const auditTrail = audit.trail;
   // KMS keys' material is wrapped by the master keyring, like the code store's data keys.
   const kms = createKmsServices({ store, keyring, clock, audit: auditTrail, region: config.region, accountId: config.accountId });
   // Lambda seals environment variables and binds code to each function's KMS key through `keys`.
   const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID, keys: kms.keyService };
-  // SQS-compatible queues (src/queues) on flint.db through their own fsync-on-commit connection;
-  // each queue's Policy is its resource policy for the authorizer.
-  const queueStore = new SqliteQueueStore(join(config.dataDir, 'flint.db'));
-  const sqs = createSqsQueues({ store: queueStore, clock, region: config.region, accountId: config.accountId });
+  // SQS-compatible queues (src/queues); each queue's Policy is its resource policy for the authorizer.
+  const sqs = createSqsQueues({ store: stores.queues, clock, region: config.region, accountId: config.accountId });
   const access = createIdentityAndAccess({ config, clock, store, root: credentials, kms: { keyPolicies: kms.keyPolicies, lookup: kms.lookup }, queuePolicies: sqs.queues.policies });
   if (access.bootstrapped) log(`flint: created the IAM role arn:aws:iam::${config.accountId}:role/lambda-role (trusts Lambda; AWSLambdaBasicExecutionRole) for the quick start`);
   if (config.auth === 'off') log('flint: WARNING: FLINT_AUTH=off — IAM policies are NOT enforced; any valid credential may do anything');
@@ -184,7 +179,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     architectureOf: (fn, version) => functions.getVersion(fn, version).config.Architectures[0] ?? 'x86_64',
   });
   // CloudWatch metrics: AWS/Lambda, PutMetricData, Embedded Metric Format (src/app/cloudwatch-metrics.ts).
-  const cloudWatch = createCloudWatchMetrics({ store, clock });
+  const cloudWatch = createCloudWatchMetrics({ store: stores.metrics, clock });
   const lambdaMetrics = cloudWatch.lambda;
   const tracing = createTracing({ config, clock, log });
   const dataPlane = createDataPlane({
@@ -204,9 +199,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     roleCredentials: access.iam.roleCredentials,
     log,
   });
-  // The async queue shares flint.db (its table comes with the store's migrations) through its own
-  // fsync-on-commit connection; pollers invoke through the same data plane as the sync path.
-  const eventQueue = new SqliteEventQueue({ file: join(config.dataDir, 'flint.db'), clock });
+  // Pollers invoke through the same data plane as the sync path.
+  const eventQueue = stores.eventQueue;
   const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
   const asyncInvocation = createAsyncInvocation({
     queue: eventQueue,
@@ -255,7 +249,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   // durable ticker through the async invoke path; dead-lettered events go to SQS queues.
   const schedules = createSchedules({
     queues: sqs.port,
-    store: new SqliteScheduleStore(store.db),
+    store: stores.schedules,
     clock,
     invoker: asyncInvocation.invoker,
     permissions: schedulePermissions({ access, store, accountId: config.accountId }),
@@ -420,10 +414,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await dataPlane.stop();
       cloudWatch.stop();
       await tracing.close();
-      eventQueue.close();
-      queueStore.close();
       usage.flush();
-      store.close();
+      await stores.close();
     },
   };
 }

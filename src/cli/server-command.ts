@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { portNumber } from './option-parsers.js';
-import { loadConfig } from '../app/config.js';
+import { loadConfig, type FlintConfig } from '../app/config.js';
 import { startFlint } from '../app/flint-app.js';
 
 export function serverCommand(): Command {
@@ -14,8 +14,19 @@ export function serverCommand(): Command {
     .option('--tls-key <file>', 'the PEM private key of --tls-cert (env FLINT_TLS_KEY)')
     .option('--tls-ca <file>', 'with --tls-cert: the CA bundle clients and functions should trust (env FLINT_TLS_CA)')
     .option('--plain-port <port>', 'with TLS: also serve plain HTTP on 127.0.0.1:<port> for development (env FLINT_PLAIN_PORT)', portNumber)
-    .action(async (opts: { host?: string; port?: number; dataDir?: string; tls?: boolean; tlsCert?: string; tlsKey?: string; tlsCa?: string; plainPort?: number }) => {
-      const config = loadConfig({ host: opts.host, port: opts.port, dataDir: opts.dataDir, tls: opts.tls, tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, tlsCa: opts.tlsCa, plainPort: opts.plainPort });
+    .option('--role <role>', 'cluster mode: all (one node, the default), api, worker or poller (env FLINT_ROLE); see docs/cluster.md')
+    .option('--database-url <url>', 'keep every store in PostgreSQL: postgres://user@host:port/db (env FLINT_DATABASE_URL)')
+    .option('--cluster-dir <dir>', 'the folder `flint cluster init` made: cluster CA, master keyring, root credentials (env FLINT_CLUSTER_DIR)')
+    .option('--internal-port <port>', 'cluster mode: the mutual-TLS port other nodes reach this one on (env FLINT_INTERNAL_PORT; 0: any)', portNumber)
+    .option('--advertise-host <host>', 'cluster mode: the address other nodes use for this one (env FLINT_ADVERTISE_HOST)')
+    .option('--api-endpoint <url>', 'worker nodes: the API address functions\' SDKs use (env FLINT_API_ENDPOINT)')
+    .option('--worker-capacity <n>', 'worker nodes: concurrent execution environments admitted (env FLINT_WORKER_CAPACITY)', Number)
+    .action(async (opts: { host?: string; port?: number; dataDir?: string; tls?: boolean; tlsCert?: string; tlsKey?: string; tlsCa?: string; plainPort?: number; role?: string; databaseUrl?: string; clusterDir?: string; internalPort?: number; advertiseHost?: string; apiEndpoint?: string; workerCapacity?: number }) => {
+      const config = loadConfig({
+        host: opts.host, port: opts.port, dataDir: opts.dataDir, tls: opts.tls, tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, tlsCa: opts.tlsCa, plainPort: opts.plainPort,
+        role: opts.role as FlintConfig['role'] | undefined, databaseUrl: opts.databaseUrl, clusterDir: opts.clusterDir, internalPort: opts.internalPort,
+        advertiseHost: opts.advertiseHost, apiEndpoint: opts.apiEndpoint, workerCapacity: opts.workerCapacity,
+      });
       const app = await startFlint(config);
       if (app.credentials.generated) {
         // Not the secret itself: a server's output often ends up in a log others read (journald,

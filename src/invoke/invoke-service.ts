@@ -3,7 +3,7 @@ import { randomFillSync } from 'node:crypto';
 import type { Clock } from '../ports/clock.js';
 import type { CodeStore } from '../ports/code-store.js';
 import type { FunctionEvents } from '../ports/function-events.js';
-import type { InvokeRequest, InvokeResult, Invoker } from '../ports/invoker.js';
+import type { InvokeRequest, InvokeResult, SyncInvoker } from '../ports/invoker.js';
 import type { FunctionReadModel } from '../ports/function-read-model.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { InvocationTracing, TracedInvocation } from '../ports/invocation-tracing.js';
@@ -68,7 +68,7 @@ const COMMITTED_TTL_MS = 1000;
  * get an environment from the pool, run the invocation, answer with its outcome. Async pollers call
  * the same `invoke`.
  */
-export class InvokeService implements Invoker {
+export class InvokeService implements SyncInvoker {
   readonly #d: InvokeServiceDeps;
   #committed: { value: number; at: number } | undefined;
 

@@ -52,3 +52,9 @@ export interface Invoker {
   /** Resolves with the outcome, or rejects with a LambdaError (not found, throttled, ...). */
   invoke(req: InvokeRequest): Promise<InvokeResult>;
 }
+
+/** The front door's view of the sync data plane: Invoke, plus DryRun's "exists and may be invoked" check. */
+export interface SyncInvoker extends Invoker {
+  /** Throws the error Invoke would for a missing or uninvokable target; runs nothing. */
+  dryRun(functionName: string, qualifier: string | undefined): void;
+}

@@ -1,43 +1,32 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { CodeStore, StoredCode, StoredObject } from '../ports/code-store.js';
 import type { MasterKeyring, MasterWrappedStore } from '../ports/master-keyring.js';
-import { extractZip } from './zip-archive.js';
 import { FileMasterKeyring } from './file-master-keyring.js';
 import { BLOB_LEGACY } from './master-key-blob.js';
+import { CodeEnvelope } from './code-envelope.js';
+import { ExtractedCodeTrees, type ExtractedCode } from './extracted-code-trees.js';
+
+export type { ExtractedCode } from './extracted-code-trees.js';
 
 /** A data key wrapped the way this store did before master keys had ids: iv (12) ‖ tag (16) ‖ 32 bytes. */
 const LEGACY_WRAPPED_KEY_LENGTH = 60;
 
-/** An extracted tree held for an execution environment; `release` once the environment is gone. */
-export interface ExtractedCode {
-  dir: string;
-  release(): Promise<void>;
-}
-
 /**
- * Archives stored once per SHA-256, encrypted with AES-256-GCM under a fresh data key per object;
- * the data key is stored wrapped by the master keyring (bound to the object's digest) — envelope
- * encryption as KMS does it for Lambda. Extracted trees live under `cache/code/<sha>` only while an
- * environment uses them: the cache is emptied at start, validation extracts into a staging tree that
- * is removed at once, and a tree taken with `acquireExtracted` is removed at its last release.
- * Also a MasterWrappedStore: master-key rotation re-wraps the data keys in batches.
+ * Archives stored once per SHA-256 as files, sealed under a fresh data key per object whose wrapped
+ * form sits in the SQLite index (CodeEnvelope: envelope encryption as KMS does it for Lambda).
+ * Extracted trees live under `cache/code/<sha>` only while an environment uses them
+ * (ExtractedCodeTrees). Also a MasterWrappedStore: master-key rotation re-wraps the data keys in
+ * batches.
  */
 export class EncryptedCodeStore implements CodeStore, MasterWrappedStore {
   readonly name = 'code objects';
   readonly #dir: string;
-  readonly #cacheDir: string;
-  readonly #keyring: MasterKeyring;
+  readonly #envelope: CodeEnvelope;
+  readonly #trees: ExtractedCodeTrees;
   readonly #db: Database.Database;
-  /** Environments holding each extracted tree (acquireExtracted). */
-  readonly #users = new Map<string, number>();
-  /** Trees handed out by `extracted()`, whose users this store cannot see: kept until removed or restart. */
-  readonly #pinned = new Set<string>();
-  readonly #dropping = new Map<string, Promise<void>>();
-  readonly #extracting = new Map<string, Promise<string>>();
   /** One writer per content address: concurrent uploads of the same archive share one store. */
   readonly #storing = new Map<string, Promise<StoredCode>>();
   /** File removals in progress: an upload of the same bytes waits for them before writing. */
@@ -50,14 +39,11 @@ export class EncryptedCodeStore implements CodeStore, MasterWrappedStore {
     const keyring = opts.keyring ?? (opts.masterKey ? FileMasterKeyring.open({ kind: 'env', hex: opts.masterKey.toString('hex') }) : undefined);
     if (!keyring) throw new Error('the code store needs a master keyring');
     this.#dir = join(opts.dataDir, 'code');
-    this.#cacheDir = join(opts.dataDir, 'cache', 'code');
-    this.#keyring = keyring;
+    this.#envelope = new CodeEnvelope(keyring);
     this.#db = opts.db;
     this.#now = opts.now ?? Date.now;
     this.#relabelLegacyKeys();
-    // No environment runs before the store exists: plaintext trees left by a previous run go now.
-    rmSync(this.#cacheDir, { recursive: true, force: true });
-    mkdirSync(this.#cacheDir, { recursive: true, mode: 0o700 });
+    this.#trees = new ExtractedCodeTrees(join(opts.dataDir, 'cache', 'code'), (sha) => this.get(sha));
   }
 
   /**
@@ -75,7 +61,7 @@ export class EncryptedCodeStore implements CodeStore, MasterWrappedStore {
 
   countStale(): number {
     let n = 0;
-    for (const r of this.#db.prepare('SELECT wrapped_key FROM code_objects').iterate() as Iterable<{ wrapped_key: Buffer }>) if (this.#keyring.isStale(r.wrapped_key)) n++;
+    for (const r of this.#db.prepare('SELECT wrapped_key FROM code_objects').iterate() as Iterable<{ wrapped_key: Buffer }>) if (this.#envelope.isStale(r.wrapped_key)) n++;
     return n;
   }
 
@@ -86,9 +72,8 @@ export class EncryptedCodeStore implements CodeStore, MasterWrappedStore {
       let n = 0;
       for (const r of this.#db.prepare('SELECT sha256, wrapped_key FROM code_objects').all() as Array<{ sha256: string; wrapped_key: Buffer }>) {
         if (n >= limit) break;
-        if (!this.#keyring.isStale(r.wrapped_key)) continue;
-        const ctx = wrapContext(r.sha256);
-        update.run(this.#keyring.wrap(this.#keyring.unwrap(r.wrapped_key, ctx), ctx), r.sha256);
+        if (!this.#envelope.isStale(r.wrapped_key)) continue;
+        update.run(this.#envelope.rewrap(r.sha256, r.wrapped_key), r.sha256);
         n++;
       }
       return n;
@@ -117,23 +102,16 @@ export class EncryptedCodeStore implements CodeStore, MasterWrappedStore {
     if (row) {
       return { sha256Hex, codeSha256: digest.toString('base64'), size: row.size, unzippedSize: row.unzipped_size };
     }
-    // Validate by extracting: a bad archive is rejected before anything is stored. The tree is not
-    // kept: plaintext code sits in the cache only while an environment uses it.
-    const staging = join(this.#cacheDir, `.staging-${sha256Hex}-${randomBytes(4).toString('hex')}`);
-    let unzippedSize: number;
-    try {
-      unzippedSize = await extractZip(zip, staging);
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
-    const dataKey = randomBytes(32);
+    // Validate by extracting: a bad archive is rejected before anything is stored.
+    const unzippedSize = await this.#trees.validate(zip, sha256Hex);
+    const { dataKey, wrappedKey } = this.#envelope.newDataKey(sha256Hex);
     await mkdir(this.#objectDir(sha256Hex), { recursive: true });
     const tmp = `${this.#objectPath(sha256Hex)}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, seal(dataKey, zip), { mode: 0o600 });
+    await writeFile(tmp, CodeEnvelope.seal(dataKey, zip), { mode: 0o600 });
     await rename(tmp, this.#objectPath(sha256Hex));
     this.#db
       .prepare('INSERT OR IGNORE INTO code_objects (sha256, size, unzipped_size, wrapped_key, created_at, last_put_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(sha256Hex, zip.length, unzippedSize, this.#keyring.wrap(dataKey, wrapContext(sha256Hex)), new Date(this.#now()).toISOString(), this.#now());
+      .run(sha256Hex, zip.length, unzippedSize, wrappedKey, new Date(this.#now()).toISOString(), this.#now());
     return { sha256Hex, codeSha256: digest.toString('base64'), size: zip.length, unzippedSize };
   }
 
@@ -144,70 +122,21 @@ export class EncryptedCodeStore implements CodeStore, MasterWrappedStore {
   async get(sha256Hex: string): Promise<Buffer> {
     const row = this.#db.prepare('SELECT wrapped_key FROM code_objects WHERE sha256 = ?').get(sha256Hex) as { wrapped_key: Buffer } | undefined;
     if (!row) throw new Error(`code object ${sha256Hex} not found`);
-    const dataKey = this.#keyring.unwrap(row.wrapped_key, wrapContext(sha256Hex));
-    return open(dataKey, await readFile(this.#objectPath(sha256Hex)));
+    return CodeEnvelope.open(this.#envelope.dataKey(sha256Hex, row.wrapped_key), await readFile(this.#objectPath(sha256Hex)));
   }
 
   async extracted(sha256Hex: string): Promise<string> {
-    this.#pinned.add(sha256Hex);
-    return this.#extract(sha256Hex);
+    return this.#trees.extracted(sha256Hex);
   }
 
-  /**
-   * The extracted tree for one environment: extracted on first use, shared by every environment of
-   * the same code, and removed when the last of them releases it (unless `extracted()` pinned it).
-   */
+  /** The extracted tree for one environment (see ExtractedCodeTrees.acquire). */
   async acquireExtracted(sha256Hex: string): Promise<ExtractedCode> {
-    this.#users.set(sha256Hex, (this.#users.get(sha256Hex) ?? 0) + 1);
-    let released = false;
-    const release = async () => {
-      if (released) return;
-      released = true;
-      const left = (this.#users.get(sha256Hex) ?? 1) - 1;
-      if (left > 0) {
-        this.#users.set(sha256Hex, left);
-        return;
-      }
-      this.#users.delete(sha256Hex);
-      if (this.#pinned.has(sha256Hex)) return;
-      const drop = rm(join(this.#cacheDir, sha256Hex), { recursive: true, force: true }).finally(() => {
-        if (this.#dropping.get(sha256Hex) === drop) this.#dropping.delete(sha256Hex);
-      });
-      this.#dropping.set(sha256Hex, drop);
-      await drop;
-    };
-    try {
-      await this.#dropping.get(sha256Hex);
-      return { dir: await this.#extract(sha256Hex), release };
-    } catch (err) {
-      await release();
-      throw err;
-    }
+    return this.#trees.acquire(sha256Hex);
   }
 
   /** Hashes of the trees currently extracted under cache/code. */
   extractedNow(): string[] {
-    return [...this.#users.keys(), ...this.#pinned].filter((v, i, a) => a.indexOf(v) === i);
-  }
-
-  async #extract(sha256Hex: string): Promise<string> {
-    const dir = join(this.#cacheDir, sha256Hex);
-    if (await exists(dir)) return dir;
-    let pending = this.#extracting.get(sha256Hex);
-    if (!pending) {
-      pending = (async () => {
-        const staging = join(this.#cacheDir, `.staging-${sha256Hex}-${randomBytes(4).toString('hex')}`);
-        try {
-          await extractZip(await this.get(sha256Hex), staging);
-          await this.#publishExtracted(staging, sha256Hex);
-        } finally {
-          await rm(staging, { recursive: true, force: true });
-        }
-        return dir;
-      })().finally(() => this.#extracting.delete(sha256Hex));
-      this.#extracting.set(sha256Hex, pending);
-    }
-    return pending;
+    return this.#trees.extractedNow();
   }
 
   list(): StoredObject[] {
@@ -219,22 +148,13 @@ export class EncryptedCodeStore implements CodeStore, MasterWrappedStore {
     if (this.#storing.has(sha256Hex)) return false;
     const deleted = this.#db.prepare('DELETE FROM code_objects WHERE sha256 = ? AND last_put_at < ?').run(sha256Hex, notPutSince).changes > 0;
     if (!deleted) return false;
-    this.#pinned.delete(sha256Hex);
     const files = (async () => {
       await rm(this.#objectPath(sha256Hex), { force: true });
-      await rm(join(this.#cacheDir, sha256Hex), { recursive: true, force: true });
+      await this.#trees.drop(sha256Hex);
     })().finally(() => this.#removing.delete(sha256Hex));
     this.#removing.set(sha256Hex, files);
     await files;
     return true;
-  }
-
-  async #publishExtracted(staging: string, sha256Hex: string): Promise<void> {
-    const dir = join(this.#cacheDir, sha256Hex);
-    if (await exists(dir)) return;
-    await rename(staging, dir).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
-    });
   }
 
   #objectDir(sha: string): string {
@@ -244,27 +164,4 @@ export class EncryptedCodeStore implements CodeStore, MasterWrappedStore {
   #objectPath(sha: string): string {
     return join(this.#objectDir(sha), `${sha}.enc`);
   }
-}
-
-/** Binds a wrapped data key to its object: a key row moved to another object does not open. */
-function wrapContext(sha256Hex: string): string {
-  return `flint code object ${sha256Hex}`;
-}
-
-/** AES-256-GCM: iv (12) ‖ tag (16) ‖ ciphertext. */
-function seal(key: Buffer, plain: Buffer): Buffer {
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', key, iv);
-  const body = Buffer.concat([c.update(plain), c.final()]);
-  return Buffer.concat([iv, c.getAuthTag(), body]);
-}
-
-function open(key: Buffer, sealed: Buffer): Buffer {
-  const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-  d.setAuthTag(sealed.subarray(12, 28));
-  return Buffer.concat([d.update(sealed.subarray(28)), d.final()]);
-}
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
 }

@@ -1,5 +1,5 @@
 import type { OperationHandlers } from '../api-server.js';
-import type { InvokeService } from '../../invoke/invoke-service.js';
+import type { SyncInvoker } from '../../ports/invoker.js';
 import { checkPayloadJson } from '../../invoke/payload-json.js';
 import { UnsupportedOperationException } from '../../domain/errors.js';
 import { invokeRequestOf, traceHeaderOf } from './invoke-request-of.js';
@@ -16,7 +16,7 @@ const EMPTY = Buffer.alloc(0);
  * Content-Type (the CLI and boto3 send none); it must be JSON or empty. RequestResponse answers
  * 200 with the function's output, Event 202 and DryRun 204 with empty bodies.
  */
-export function invokeHandlers(deps: { invoke: InvokeService; events?: EventInvoker }): OperationHandlers {
+export function invokeHandlers(deps: { invoke: SyncInvoker; events?: EventInvoker }): OperationHandlers {
   const enqueue = (req: Parameters<EventInvoker['enqueue']>[0]) => {
     if (!deps.events) throw new UnsupportedOperationException('Asynchronous invocation is not available on this Flint server.');
     return deps.events.enqueue(req);

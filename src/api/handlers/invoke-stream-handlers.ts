@@ -1,5 +1,5 @@
 import type { OperationHandlers } from '../api-server.js';
-import type { InvokeService } from '../../invoke/invoke-service.js';
+import type { SyncInvoker } from '../../ports/invoker.js';
 import type { InvokeResult, ResponseStream } from '../../ports/invoker.js';
 import { checkPayloadJson } from '../../invoke/payload-json.js';
 import { invokeRequestOf } from './invoke-request-of.js';
@@ -15,7 +15,7 @@ const EMPTY = Buffer.alloc(0);
  * payload) are ordinary error responses; once the stream began, the HTTP status is 200 and failures
  * travel in InvokeComplete. A function that does not stream answers in one PayloadChunk.
  */
-export function invokeStreamHandlers(deps: { invoke: InvokeService }): OperationHandlers {
+export function invokeStreamHandlers(deps: { invoke: SyncInvoker }): OperationHandlers {
   return {
     InvokeWithResponseStream: async (input, ctx) => {
       const payload: Buffer = input.Payload ?? EMPTY;

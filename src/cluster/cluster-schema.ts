@@ -1,0 +1,52 @@
+import type pg from 'pg';
+
+/**
+ * The cluster's own tables (membership, the leader lease, concurrency tokens), created idempotently
+ * by whichever node starts first. The session advisory lock `hashtext('flint-schema')` is the one
+ * every PG store takes around its DDL, so two nodes starting at once never race on CREATE TABLE
+ * (IF NOT EXISTS alone is not safe against a concurrent create of the same name in PostgreSQL).
+ */
+const DDL = `
+CREATE TABLE IF NOT EXISTS members (
+  id text PRIMARY KEY,
+  roles text[] NOT NULL,
+  address text NOT NULL,
+  capacity integer NOT NULL,
+  epoch bigint NOT NULL,
+  lease_expires_at timestamptz NOT NULL,
+  state text NOT NULL CHECK (state IN ('active', 'draining', 'dead')),
+  started_at timestamptz NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS member_epochs;
+CREATE TABLE IF NOT EXISTS leader_leases (
+  name text PRIMARY KEY,
+  holder text NOT NULL,
+  term bigint NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS concurrency_tokens (
+  token uuid PRIMARY KEY,
+  function_name text NOT NULL,
+  pool text NOT NULL CHECK (pool IN ('reserved', 'unreserved')),
+  node_id text NOT NULL,
+  acquired_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS concurrency_tokens_function ON concurrency_tokens (function_name);
+CREATE INDEX IF NOT EXISTS concurrency_tokens_pool ON concurrency_tokens (pool) WHERE pool = 'unreserved';
+CREATE INDEX IF NOT EXISTS concurrency_tokens_node ON concurrency_tokens (node_id);
+`;
+
+export async function ensureClusterSchema(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query(`SELECT pg_advisory_lock(hashtext('flint-schema'))`);
+    try {
+      await client.query(DDL);
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(hashtext('flint-schema'))`);
+    }
+  } finally {
+    client.release();
+  }
+}
