@@ -144,8 +144,15 @@ export class EnvironmentPool {
         const now = this.#group(functionName, version);
         const again = this.#decide(functionName, version, now, now.filter((e) => !e.claimed && !e.retired && e.env.state === 'Ready').length, opts);
         if (again.kind === 'wait') return again.patienceMs;
-        this.#count('past its patience, asked again: one more environment for the queue');
-        void this.#startForQueue(functionName, version, binding);
+        // An idle one first (kept idle by the cap until now), else one more for the queue.
+        const idle = now.find((e) => !e.claimed && !e.retired && e.env.state === 'Ready');
+        if (idle) {
+          this.#count('past its patience, asked again: an idle environment for the queue');
+          this.#offer(idle);
+        } else {
+          this.#count('past its patience, asked again: one more environment for the queue');
+          void this.#startForQueue(functionName, version, binding);
+        }
         return undefined;
       },
     });
@@ -170,6 +177,7 @@ export class EnvironmentPool {
         },
         cpus: hostAware.signals.cpus,
         busy,
+        ownBusy: this.#ownBusy(),
         idle,
         waiting: figures.waiting,
         typicalDurationMs: figures.typicalRunMs,
@@ -182,6 +190,13 @@ export class EnvironmentPool {
     );
     this.#count(`${decision.kind}${decision.kind === 'run' && idle === 0 ? ' (new environment)' : ''}: ${decision.why}`);
     return decision;
+  }
+
+  /** Environments of every version running an invocation now. */
+  #ownBusy(): number {
+    let n = 0;
+    for (const g of this.#groups.values()) for (const e of g) if (e.claimed && e.env.state === 'Invoking') n++;
+    return n;
   }
 
   #count(why: string): void {

@@ -53,6 +53,12 @@ export interface WaitOrRunInput {
   cpus: number;
   /** Environments of the version running an invocation (or starting for one) now. */
   busy: number;
+  /**
+   * Environments of every version running an invocation now (Flint's own runnable work besides the
+   * server): set against the host's run queue, it tells whether the CPUs are saturated by Flint's
+   * environments or by other work. Absent: the saturation is taken to be Flint's own.
+   */
+  ownBusy?: number;
   /** Environments of the version idle and ready now. */
   idle: number;
   /** Requests of the version already waiting for a busy one. */
@@ -89,8 +95,9 @@ export type WaitOrRun =
 /**
  * Waits only when all of these hold: host-aware placement is on; an environment of the version is
  * busy; its invocations are short (a CPU-bound handler, not a sleeper: its fastest recent
- * invocation is short, and the one running longest now is not far past the typical); the CPUs are saturated (PSI stall, run queue, or Flint's cgroup
- * throttled); and the function's timeout leaves room. Then:
+ * invocation is short, and the one running longest now is not far past it); the CPUs are
+ * saturated (PSI stall, run queue, or Flint's cgroup throttled), and by Flint's own environments
+ * rather than other work; and the function's timeout leaves room. Then:
  * - at `activePerCpu` × CPUs running environments (idle ones or not), another running one adds
  *   contention, not throughput: the request queues. Its patience grows with the queue ahead (the
  *   busy ones free up about every run/busy ms), so a long queue does not turn into a burst of starts
@@ -122,6 +129,10 @@ export function waitOrRun(input: WaitOrRunInput, settings: HostAwareSettings): W
     s.runnablePerCpu >= settings.runnablePerCpuAtLeast ||
     (s.throttled !== undefined && s.throttled >= settings.throttledAtLeast);
   if (!saturated) return { kind: 'run', why: 'the CPUs have room' };
+  // Saturated by other work (other tenants of a shared host): restraint would only hand Flint's
+  // share of the CPUs to them — the first version, at host load 40, served a third of Lambda's
+  // placement at c=128 with 2 environments running. Lambda's way then.
+  if (input.ownBusy !== undefined && s.runnablePerCpu * input.cpus - input.ownBusy > input.ownBusy + 1) return { kind: 'run', why: 'the CPUs are saturated by other work, not by its environments' };
   // The busy environments free up about every run/busy ms; those already waiting go first.
   const expected = (run * (input.waiting + 1)) / input.busy;
   if (atCap) {

@@ -155,3 +155,11 @@ test('placement: short is judged on the fastest recent invocation — a loaded h
   // A 200 ms sleeper: even its fastest takes 200 ms.
   assert.equal(waitOrRun({ ...stretched, typicalDurationMs: 215, fastestDurationMs: 201 }, DEFAULT_HOST_AWARE).kind, 'run');
 });
+
+test('placement: CPUs saturated by other work (a shared host\'s other tenants) get Lambda\'s way — restraint would hand Flint\'s share to them', () => {
+  // 60 runnable on 2 CPUs, 4 of them Flint's environments: not Flint's saturation.
+  const crowded = { ...echoLike, busy: 4, ownBusy: 4, waiting: 12, saturation: { stall: 1, runnablePerCpu: 30 } };
+  assert.deepEqual(waitOrRun(crowded, DEFAULT_HOST_AWARE), { kind: 'run', why: 'the CPUs are saturated by other work, not by its environments' });
+  // 6 runnable, 4 of them Flint's: Flint's own saturation — queue.
+  assert.equal(waitOrRun({ ...crowded, saturation: { stall: 1, runnablePerCpu: 3 } }, DEFAULT_HOST_AWARE).kind, 'wait');
+});
