@@ -2,7 +2,8 @@ import type { Timer, TimerClock } from '../ports/clock.js';
 import { EnvironmentUnavailableError, type EnvironmentBinding, type ExecutionEnvironment } from './environment-contract.js';
 import { expired, place, provisionPlan, type EnvironmentView } from './placement.js';
 import type { CpuSignals } from '../ports/cpu-signals.js';
-import { waitOrRun, type HostAwareSettings, type WaitOrRun } from './host-aware-placement.js';
+import type { HostAwareSettings, WaitOrRun } from './host-aware-placement.js';
+import { HostAwareDecider } from './host-aware-decider.js';
 import { VersionFigures } from './version-figures.js';
 
 interface PoolEntry {
@@ -57,12 +58,12 @@ export class EnvironmentPool {
   readonly #opts: PoolOptions;
   readonly #reaper: Timer;
   #closed = false;
-  /** Host-aware placement's decisions so far, by reason (the bench prints them beside its figures). */
-  readonly #decisions = new Map<string, number>();
+  readonly #hostAware: HostAwareDecider | undefined;
 
   constructor(opts: PoolOptions) {
     this.#opts = opts;
     const every = Math.min(30_000, Math.max(50, Math.floor(Math.min(opts.idleTimeoutMs, opts.maxLifetimeMs) / 4)));
+    this.#hostAware = opts.hostAware ? new HostAwareDecider({ ...opts.hostAware, ownBusy: () => this.#ownBusy() }) : undefined;
     this.#reaper = opts.clock.setInterval(() => this.reap(), every).unref();
   }
 
@@ -98,7 +99,9 @@ export class EnvironmentPool {
     const views = group.map(view).filter((v) => !waited.has(v.id) || v.state === 'Ready');
     const decision = place(views, opts);
     // Host-aware placement (at most one wait per request; provisioned environments are the qualifier's own).
-    if (!queued && !opts.provisioned && decision.kind !== 'await' && this.#opts.hostAware?.settings.enabled) {
+    // A warm one with nothing of the version running (c=1's path) needs no decision.
+    const consult = decision.kind === 'cold' || (decision.kind === 'warm' && views.some((v) => v.claimed));
+    if (!queued && !opts.provisioned && consult && this.#hostAware?.enabled) {
       const idle = views.filter((v) => !v.claimed && v.state === 'Ready').length;
       const queue = this.#queueFor(functionName, version, group, idle, opts, binding);
       if (queue) {
@@ -132,9 +135,10 @@ export class EnvironmentPool {
    * when the request should run on its own after all; undefined (no wait) when it should run now.
    */
   #queueFor(functionName: string, version: string, group: PoolEntry[], idle: number, opts: RunOptions, binding: () => Promise<EnvironmentBinding>): Promise<PoolEntry | undefined> | undefined {
-    const decision = this.#decide(functionName, version, group, idle, opts);
+    const figures = this.#figuresOf(functionName, version);
+    const decision = this.#decide(group, figures, idle, opts);
     if (decision.kind !== 'wait') return undefined;
-    return this.#figuresOf(functionName, version).waitForFree(this.#opts.clock, {
+    return figures.waitForFree(this.#opts.clock, {
       patienceMs: decision.patienceMs,
       maxWaitMs: decision.maxWaitMs,
       // Past its patience the request asks again, with the figures of now: while the CPUs stay
@@ -142,15 +146,15 @@ export class EnvironmentPool {
       // otherwise (room on the CPUs, invocations turned long) one more starts for the queue.
       impatient: () => {
         const now = this.#group(functionName, version);
-        const again = this.#decide(functionName, version, now, now.filter((e) => !e.claimed && !e.retired && e.env.state === 'Ready').length, opts);
+        const again = this.#decide(now, figures, now.filter((e) => !e.claimed && !e.retired && e.env.state === 'Ready').length, opts);
         if (again.kind === 'wait') return again.patienceMs;
         // An idle one first (kept idle by the cap until now), else one more for the queue.
         const idle = now.find((e) => !e.claimed && !e.retired && e.env.state === 'Ready');
         if (idle) {
-          this.#count('past its patience, asked again: an idle environment for the queue');
+          this.#hostAware!.count('past its patience, asked again: an idle environment for the queue');
           this.#offer(idle);
         } else {
-          this.#count('past its patience, asked again: one more environment for the queue');
+          this.#hostAware!.count('past its patience, asked again: one more environment for the queue');
           void this.#startForQueue(functionName, version, binding);
         }
         return undefined;
@@ -158,10 +162,7 @@ export class EnvironmentPool {
     });
   }
 
-  #decide(functionName: string, version: string, group: PoolEntry[], idle: number, opts: RunOptions): WaitOrRun {
-    const hostAware = this.#opts.hostAware!;
-    const figures = this.#figuresOf(functionName, version);
-    const now = this.#opts.clock.monotonic();
+  #decide(group: PoolEntry[], figures: VersionFigures<PoolEntry>, idle: number, opts: RunOptions): WaitOrRun {
     let busy = 0;
     let oldest: number | undefined;
     for (const e of group) {
@@ -169,27 +170,7 @@ export class EnvironmentPool {
       busy++;
       if (e.runningSince !== undefined && (oldest === undefined || e.runningSince < oldest)) oldest = e.runningSince;
     }
-    const decision = waitOrRun(
-      {
-        // A getter: the decision reads the /proc signal only when the cheap checks leave it open.
-        get saturation() {
-          return hostAware.signals.read();
-        },
-        cpus: hostAware.signals.cpus,
-        busy,
-        ownBusy: this.#ownBusy(),
-        idle,
-        waiting: figures.waiting,
-        typicalDurationMs: figures.typicalRunMs,
-        ...(figures.fastestRunMs !== undefined ? { fastestDurationMs: figures.fastestRunMs } : {}),
-        typicalStartMs: figures.typicalStartMs,
-        ...(oldest !== undefined ? { oldestRunningMs: now - oldest } : {}),
-        timeoutMs: opts.timeoutMs ?? Number.POSITIVE_INFINITY,
-      },
-      hostAware.settings,
-    );
-    this.#count(`${decision.kind}${decision.kind === 'run' && idle === 0 ? ' (new environment)' : ''}: ${decision.why}`);
-    return decision;
+    return this.#hostAware!.decide({ busy, idle, oldestRunningSince: oldest, figures, timeoutMs: opts.timeoutMs }, this.#opts.clock.monotonic());
   }
 
   /** Environments of every version running an invocation now. */
@@ -199,13 +180,9 @@ export class EnvironmentPool {
     return n;
   }
 
-  #count(why: string): void {
-    this.#decisions.set(why, (this.#decisions.get(why) ?? 0) + 1);
-  }
-
-  /** Host-aware placement's decisions so far, by reason. */
+  /** Host-aware placement's decisions so far, by reason (empty with Lambda's placement). */
   placementDecisions(): ReadonlyMap<string, number> {
-    return this.#decisions;
+    return this.#hostAware?.counts() ?? new Map();
   }
 
   /**

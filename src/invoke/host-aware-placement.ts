@@ -137,7 +137,7 @@ export function waitOrRun(input: WaitOrRunInput, settings: HostAwareSettings): W
   const expected = (run * (input.waiting + 1)) / input.busy;
   if (atCap) {
     const patienceMs = Math.min(budget, Math.max(settings.patienceMs, 4 * expected));
-    return { kind: 'wait', patienceMs, maxWaitMs: budget, why: `the CPUs are saturated and ${input.busy} environments already run: another adds contention, not throughput` };
+    return { kind: 'wait', patienceMs, maxWaitMs: budget, why: 'the CPUs are saturated by its environments, activePerCpu × CPUs run: another adds contention, not throughput' };
   }
   const start = input.typicalStartMs;
   if (start === undefined) return { kind: 'run', why: 'no start time known yet' };
