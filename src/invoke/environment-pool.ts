@@ -166,7 +166,9 @@ export class EnvironmentPool {
     let busy = 0;
     let oldest: number | undefined;
     for (const e of group) {
-      if (!e.claimed || e.retired || !(e.env.state === 'Invoking' || e.env.state === 'Ready' || e.env.state === 'Starting')) continue;
+      // Running ones only: one starting for a request frees up after a start, not after a run, and
+      // waiting behind starts on a loaded host held requests for seconds.
+      if (!e.claimed || e.retired || !(e.env.state === 'Invoking' || e.env.state === 'Ready')) continue;
       busy++;
       if (e.runningSince !== undefined && (oldest === undefined || e.runningSince < oldest)) oldest = e.runningSince;
     }

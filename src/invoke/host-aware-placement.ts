@@ -51,7 +51,7 @@ export interface WaitOrRunInput {
   readonly saturation: CpuSaturation | undefined;
   /** CPUs Flint may run on. */
   cpus: number;
-  /** Environments of the version running an invocation (or starting for one) now. */
+  /** Environments of the version running an invocation now (not those starting for one). */
   busy: number;
   /**
    * Environments of every version running an invocation now (Flint's own runnable work besides the
