@@ -24,6 +24,7 @@ import { SLEEP_MS, SWEEP } from './sections/warm-invoke.js';
 
 const argv = process.argv.slice(2);
 const opts = parseOptions(argv);
+const reps = Number(argv.find((a) => a.startsWith('--reps='))?.slice(7) ?? 1);
 const cs = argv.find((a) => a.startsWith('--cs='))?.slice(5).split(',').map(Number) ?? [...SWEEP];
 const log = (line: string) => process.stderr.write(line + '\n');
 const plan = describeMachine().cpuPlan;
@@ -63,8 +64,21 @@ try {
     return [m, preInitialized.length] as const;
   };
   for (const [i, c] of cs.entries()) {
-    // Alternate which placement goes first, so neither always follows the other's load.
-    for (const placement of i % 2 === 0 ? PLACEMENTS : [...PLACEMENTS].reverse()) row(`sweep c=${c}`, placement, ...(await measure(placement, HELLO_PAYLOAD, c)));
+    // Alternate which placement goes first, so neither always follows the other's load; with
+    // --reps=N each is measured N times, alternately, and the median row is kept (a shared host drifts).
+    const got = new Map<string, Array<readonly [Measurement, number]>>();
+    for (let rep = 0; rep < reps; rep++) {
+      for (const placement of (i + rep) % 2 === 0 ? PLACEMENTS : [...PLACEMENTS].reverse()) {
+        const r = await measure(placement, HELLO_PAYLOAD, c);
+        (got.get(placement) ?? got.set(placement, []).get(placement)!).push(r);
+        if (reps > 1) log(`  rep ${rep + 1} c=${c} ${placement}: p99 ${r[0].p99Ms} ms ${Math.round(r[0].rps)} req/s`);
+      }
+    }
+    for (const placement of PLACEMENTS) {
+      const rs = got.get(placement)!.slice().sort((a, b) => a[0].p99Ms - b[0].p99Ms);
+      const mid = rs[Math.floor(rs.length / 2)]!;
+      row(`sweep c=${c}${reps > 1 ? ` (median p99 of ${reps})` : ''}`, placement, mid[0], mid[1]);
+    }
   }
   await runner.measure(floorJob, 32, { totalRequests: 32 * 4 });
   row('floor: protocol, 32 runtimes, c=32', '-', await runner.measure(floorJob, 32, { serverPids: [floor.pid] }));

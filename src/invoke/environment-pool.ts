@@ -332,6 +332,7 @@ export class EnvironmentPool {
   async close(): Promise<void> {
     this.#closed = true;
     this.#opts.clock.clearTimer(this.#reaper);
+    for (const f of this.#figures.values()) f.wakeAll();
     const all = [...this.#groups.values()].flat();
     await Promise.all(all.map((e) => e.env.stop()));
   }

@@ -92,6 +92,11 @@ export class VersionFigures<E> {
     this.#waiters[0]?.give(entry);
   }
 
+  /** Every waiting request stops waiting (the pool closes). */
+  wakeAll(): void {
+    for (const w of [...this.#waiters]) w.wake();
+  }
+
   /** The longest-waiting request stops waiting and runs on its own (an environment started for the queue failed). */
   wakeOne(): void {
     this.#waiters[0]?.wake();
