@@ -48,7 +48,8 @@ export class PgMetadataStore implements MetadataStore {
   #version: number;
   #tx: { session: number; dirty: boolean; depth: number } | undefined;
   #pool: pg.Pool | undefined;
-  #refreshing: Promise<void> | undefined;
+  #inFlight: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(url: string, opts: { timeoutMs?: number } = {}) {
@@ -143,8 +144,22 @@ export class PgMetadataStore implements MetadataStore {
    * unreachable, and the cache then keeps serving what it has.
    */
   refresh(): Promise<void> {
-    this.#refreshing ??= this.#refreshOnce().finally(() => { this.#refreshing = undefined; });
-    return this.#refreshing;
+    // The caller must see every commit made before its call, so it waits for a version read that
+    // starts after it: one already in flight may predate such a commit. Callers that arrive while
+    // a read is queued share it (it has not started yet).
+    if (this.#queued) return this.#queued;
+    if (!this.#inFlight) return this.#startRefresh();
+    this.#queued = this.#inFlight.catch(() => undefined).then(() => {
+      this.#queued = undefined;
+      return this.#startRefresh();
+    });
+    return this.#queued;
+  }
+
+  #startRefresh(): Promise<void> {
+    const p = this.#refreshOnce().finally(() => { if (this.#inFlight === p) this.#inFlight = undefined; });
+    this.#inFlight = p;
+    return p;
   }
 
   /** Refreshes in the background (the data plane's bounded staleness); stopped by close(). */
