@@ -235,7 +235,7 @@ export class Membership implements ClusterMembership {
  * Deletes members whose lease ran out more than `graceMs` ago (by the database's clock): the
  * leader's housekeeping. Until then they stay listed as dead, which `flint cluster status` shows.
  */
-export async function reapDeadMembers(pool: pg.Pool, graceMs: number): Promise<string[]> {
-  const r = await pool.query<{ id: string }>(`DELETE FROM members WHERE lease_expires_at < now() - $1 * interval '1 millisecond' RETURNING id`, [graceMs]);
+export async function reapDeadMembers(db: pg.Pool | pg.ClientBase, graceMs: number): Promise<string[]> {
+  const r = await db.query<{ id: string }>(`DELETE FROM members WHERE lease_expires_at < now() - $1 * interval '1 millisecond' RETURNING id`, [graceMs]);
   return r.rows.map((x) => x.id);
 }
