@@ -35,7 +35,7 @@ before(async () => {
     notWired = notWiredReason(err);
     if (!notWired) throw err;
   }
-}, { timeout: 120_000 });
+}, { timeout: 240_000 });
 after(async () => { await f?.stop(); });
 
 /** Skips the test when the roles are not wired (known only once the start was tried). */
