@@ -306,10 +306,12 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   // A worker-only node serves no AWS API: functions' SDKs go to FLINT_API_ENDPOINT (an api node).
   const addr = roles.has('api') ? await api.listen(config.port, config.host) : undefined;
   const endpoint = addr ? `${tls ? 'https' : 'http'}://${addr.address}:${addr.port}` : (config.apiEndpoint ?? '');
-  if (!addr && !config.apiEndpoint) log('flint: WARNING: worker without FLINT_API_ENDPOINT (--api-endpoint): functions cannot reach the AWS APIs');
+  if (dataPlane && !addr && !config.apiEndpoint) log('flint: WARNING: worker without FLINT_API_ENDPOINT (--api-endpoint): functions cannot reach the AWS APIs');
   const plain = addr && tls && config.plainPort !== undefined ? await api.listenPlain(config.plainPort) : undefined;
-  if (endpoint) dataPlane?.setEndpoint(config.apiEndpoint ?? endpoint);
-  functionUrls.setEndpoint(endpoint);
+  if (endpoint) {
+    dataPlane?.setEndpoint(config.apiEndpoint ?? endpoint);
+    functionUrls.setEndpoint(config.apiEndpoint ?? endpoint);
+  }
   if (roles.has('poller')) {
     asyncInvocation.pollers.start();
     eventSources.pollers.start();

@@ -35,7 +35,8 @@ export function serverCommand(): Command {
           `flint: generated root credentials ${app.credentials.accessKeyId}; the secret is in ${config.dataDir}/credentials.json (mode 0600): \`flint env --data-dir ${config.dataDir}\` prints it\n`,
         );
       }
-      process.stdout.write(`flint: listening on ${app.endpoint} (region ${config.region}, account ${config.accountId}, data ${config.dataDir})\n`);
+      if (config.role === 'all' || config.role === 'api') process.stdout.write(`flint: listening on ${app.endpoint} (region ${config.region}, account ${config.accountId}, data ${config.dataDir})\n`);
+      else process.stdout.write(`flint: ${config.role} node ${app.cluster?.nodeId ?? ''} running (region ${config.region}, account ${config.accountId}, data ${config.dataDir})\n`);
       if (app.caBundle) process.stdout.write(`flint: TLS certificate verifies with AWS_CA_BUNDLE=${app.caBundle} (\`flint env\` prints it); SIGHUP reloads the certificate\n`);
       if (app.plainEndpoint) process.stdout.write(`flint: plain HTTP for development on ${app.plainEndpoint} (loopback only)\n`);
       let stopping = false;
