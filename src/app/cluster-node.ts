@@ -19,7 +19,7 @@ import { ConcurrencyTokens } from '../cluster/concurrency-tokens.js';
 import { ProvisionedPlacement, type ProvisionedPlacementOptions } from '../cluster/provisioned-placement.js';
 import { PgProvisionedAllocations } from '../cluster/provisioned-allocations.js';
 import { WorkerDrain } from '../cluster/worker-drain.js';
-import { Housekeeping } from '../cluster/housekeeping.js';
+import { ClusterHousekeeping } from '../cluster/cluster-housekeeping.js';
 
 /** What `--role` gives a node: `all` is every role. */
 export function nodeRoles(role: FlintConfig['role']): ReadonlySet<NodeRole> {
@@ -95,7 +95,7 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
   const allocations = roles.has('worker') ? await PgProvisionedAllocations.open(pool) : undefined;
   let placement: ProvisionedPlacement | undefined;
   let drain: WorkerDrain | undefined;
-  let housekeeping: Housekeeping | undefined;
+  let housekeeping: ClusterHousekeeping | undefined;
   let drainedNow!: () => void;
   const drained = new Promise<void>((resolve) => (drainedNow = resolve));
   return {
@@ -146,9 +146,9 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
         leader.onElected((term) => { deps.log(`flint: cluster: this node leads (term ${term})`); opts.onLeader?.(true); });
         leader.onDeposed((term) => { deps.log(`flint: cluster: leadership of term ${term} ended`); opts.onLeader?.(false); });
         if (leader.isLeader()) opts.onLeader?.(true);
-        // Reaping and pruning, on the leader only, fenced by its term (src/cluster/housekeeping.ts).
+        // Reaping and pruning, on the leader only, fenced by its term (src/cluster/cluster-housekeeping.ts).
         const lead = leader;
-        housekeeping = new Housekeeping({ leader: lead, clock: deps.clock, pruneEvents: (db) => events.prune(db), log: deps.log });
+        housekeeping = new ClusterHousekeeping({ leader: lead, clock: deps.clock, pruneEvents: (db) => events.prune(db), log: deps.log });
         housekeeping.start();
       }
       if (worker) {
