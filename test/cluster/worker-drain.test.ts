@@ -11,6 +11,7 @@ import { createClusterCa } from '../../src/cluster/cluster-ca.js';
 import { loadMasterKeyring, loadRootCredentials } from '../../src/app/secrets.js';
 import { requestDrain } from '../../src/cluster/drain-request.js';
 import { createFunction, publishVersion, waitSettled } from '../helpers/functions.js';
+import { makeZip } from '../helpers/zip.js';
 import { until } from './helpers/pools.js';
 
 /**
@@ -71,7 +72,9 @@ function provisionedOn(w: FlintApp, fn: string, qualifier: string): number {
 
 test('drain: provisioned concurrency is placed on one worker, moves to the next before the drained one lets go, and no invocation fails', { skip, timeout: 180_000 }, async () => {
   await until('both workers are members', () => workers.every((w) => api.cluster!.membership.members().some((m) => m.id === w.cluster!.nodeId && m.state === 'active')), 30_000);
-  await createFunction(client, 'pc');
+  // Each invocation holds its environment a while, so some are in flight when the drain begins.
+  const zip = await makeZip({ 'index.js': 'exports.handler = async (e) => { await new Promise((r) => setTimeout(r, e.sleepMs || 0)); return { id: e.id, pid: process.pid }; };' });
+  await createFunction(client, 'pc', { Code: { ZipFile: zip } });
   await waitSettled(client, 'pc');
   await publishVersion(client, 'pc');
   await client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '1', ProvisionedConcurrentExecutions: 2 }));
@@ -88,7 +91,7 @@ test('drain: provisioned concurrency is placed on one worker, moves to the next 
   const loop = async (id: number) => {
     while (running) {
       try {
-        const r = await client.send(new InvokeCommand({ FunctionName: 'pc', Qualifier: '1', Payload: Buffer.from(JSON.stringify({ id })) }));
+        const r = await client.send(new InvokeCommand({ FunctionName: 'pc', Qualifier: '1', Payload: Buffer.from(JSON.stringify({ id, sleepMs: 150 })) }));
         if (r.FunctionError || r.StatusCode !== 200) failures.push(`function error ${r.FunctionError}`);
         invocations++;
       } catch (err) {
@@ -98,9 +101,11 @@ test('drain: provisioned concurrency is placed on one worker, moves to the next 
   };
   const samples: number[] = [];
   const sampler = setInterval(() => samples.push(workers.reduce((n, w) => n + provisionedOn(w, 'pc', '1'), 0)), 10);
-  const loops = [loop(1), loop(2)];
+  const loops = [loop(1), loop(2), loop(3)];
   await until('invocations run', () => invocations >= 5, 30_000);
 
+  // In flight on the owner when it is asked to drain: these must finish, not fail.
+  await until('invocations in flight on the owner', () => owner.dataPlane.pool.all().some((e) => e.env.state === 'Invoking'), 30_000);
   assert.deepEqual(await requestDrain(url, owner.cluster!.nodeId), { ok: true, previous: 'active' });
   await owner.cluster!.drained;
   // What `flint server` does when `drained` resolves (server-command.ts): a clean stop.
