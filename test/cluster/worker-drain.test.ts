@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,4 +131,27 @@ test('drain: provisioned concurrency is placed on one worker, moves to the next 
   assert.ok(logs.some((l) => l.includes('worker draining: no new work; moving 1 provisioned config')), 'the drain said what it moves');
   assert.ok(logs.some((l) => l.includes('worker drained: provisioned environments moved, in-flight invocations finished')));
   await until('the drained worker left the members', () => !api.cluster!.membership.members().some((m) => m.id === owner.cluster!.nodeId), 10_000);
+});
+
+test('drain: `flint server --role worker` exits with code 0 and says so once drained', { skip, timeout: 120_000 }, async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'server', '--role', 'worker', '--database-url', url, '--cluster-dir', clusterDir,
+    '--internal-port', '0', '--data-dir', tmp('flint-pc-proc-'), '--api-endpoint', api.endpoint], {
+    env: { ...process.env, FLINT_SANDBOX: 'process', FLINT_PREWARM_PER_RUNTIME: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await until('the worker process runs', () => /worker node (\S+) running/.test(out), 60_000);
+    const id = /worker node (\S+) running/.exec(out)![1]!;
+    await until('it is a member', () => api.cluster!.membership.members().some((m) => m.id === id && m.state === 'active'), 30_000);
+    assert.deepEqual(await requestDrain(url, id), { ok: true, previous: 'active' });
+    assert.equal(await exited, 0, out);
+    assert.match(out, new RegExp(`flint: worker ${id} drained, exiting`));
+    assert.match(out, /worker drained: provisioned environments moved, in-flight invocations finished; stopping/);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
 });
