@@ -36,10 +36,12 @@ export interface LocalNode {
   readonly name: string;
   readonly role: LocalRole;
   readonly ip: string;
-  /** `http://ip:port` (every role serves /health there). */
+  /** `http://ip:port`: the API of api nodes (worker and poller nodes serve no API). */
   readonly endpoint: string;
   readonly logFile: string;
   child: ChildProcess | undefined;
+  /** The member id a worker or poller printed at start (`flint worker drain --node ID`). */
+  nodeId?: string;
 }
 
 const NAMES: Record<LocalRole, string> = { api: 'api', worker: 'w', poller: 'poll' };
@@ -144,7 +146,10 @@ export class LocalCluster {
       child.stdout!.on('data', (d: Buffer) => {
         log!.write(d);
         if (seen.length < 4096) seen += d.toString();
-        if (/^flint: listening on /m.test(seen)) { clearTimeout(timer); resolve(); }
+        // api (and all) nodes print where they listen; worker and poller nodes that they run, with their member id.
+        const id = /^flint: \w+ node (\S+) running/m.exec(seen);
+        if (id) node.nodeId = id[1];
+        if (id || /^flint: listening on /m.test(seen)) { clearTimeout(timer); resolve(); }
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { PublishVersionCommand, PutFunctionConcurrencyCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { SchedulerClient, CreateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { readFileSync } from 'node:fs';
@@ -143,6 +144,27 @@ test('S1: kill -9 a worker under sync and async load: no accepted async event lo
   assert.ok(d.accepted > 20, `accepted ${d.accepted}`);
   assert.ok(d.duplicates <= d.accepted, `duplicates bounded: ${d.duplicates} of ${d.accepted}`);
   await revive('w3');
+});
+
+test('drain: `flint worker drain --node ID` through the database: no new run starts on the drained worker', { skip, timeout: 90_000 }, async (t) => {
+  if (!wired(t)) return;
+  const fns = ['dra', 'drb', 'drc', 'drd', 'dre', 'drf'];
+  for (const fn of fns) await f.deployProbe(fn);
+  const w1 = f.cluster.node('w1');
+  assert.ok(w1.nodeId, 'w1 printed its member id');
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', 'drain', '--node', w1.nodeId!, '--database-url', f.cluster.databaseUrl], { encoding: 'utf8' });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.equal(cli.stdout, `flint: worker ${w1.nodeId} is draining\n`);
+  f.history.fault('drain w1');
+  // api nodes see the state on their next membership refresh (every heartbeat).
+  await sleep(3_000);
+  const drained = Date.now();
+  await pooled(fns.length * 4, 6, (i) => f.invoke(i % 2 ? 'api2' : 'api1', fns[i % fns.length]!, `drain-${i}`));
+  assert.deepEqual(runsOnAfter(f.history.reports(), w1.ip, drained).map((r) => r.id), [], 'nothing new on the draining worker');
+  assert.deepEqual(invokeOutcomesAfter(f.history.ops.filter((o) => o.id.startsWith('drain-')), drained).failed.map((o) => o.error), []);
+  // A fresh process registers as a new, active member.
+  await f.cluster.stopNode('w1');
+  await revive('w1');
 });
 
 test('S4: PostgreSQL stopped 30 s: warm sync invokes keep working, async enqueue answers 5xx, clean recovery', { skip, timeout: 115_000 }, async (t) => {
