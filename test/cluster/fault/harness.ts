@@ -80,7 +80,7 @@ export async function startFaultCluster(opts: { prefix: string; workerCapacity?:
       FLINT_SANDBOX: 'process', FLINT_PREWARM_PER_RUNTIME: '0', FLINT_QUIET: '1', FLINT_ASYNC_RETRY_SCALE: '0.01',
       FLINT_WORKER_CAPACITY: String(opts.workerCapacity ?? 32), ...opts.env,
     },
-    startTimeoutMs: 90_000,
+    startTimeoutMs: 180_000,
     });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
