@@ -142,7 +142,7 @@ export class LocalCluster {
     child.stderr!.on('data', (d: Buffer) => { errTail = (errTail + d.toString()).slice(-1500); });
     let seen = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`node ${name} did not start within ${this.#opts.startTimeoutMs ?? 60_000} ms; log: ${node.logFile}`)), this.#opts.startTimeoutMs ?? 60_000);
+      const timer = setTimeout(() => reject(new Error(`node ${name} did not start within ${this.#opts.startTimeoutMs ?? 180_000} ms; log: ${node.logFile}`)), this.#opts.startTimeoutMs ?? 180_000);
       child.stdout!.on('data', (d: Buffer) => {
         log!.write(d);
         if (seen.length < 4096) seen += d.toString();
@@ -168,7 +168,12 @@ export class LocalCluster {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, timeoutMs); })]);
     clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) this.hosts.kill(name);
+    if (child.exitCode === null && child.signalCode === null) {
+      this.hosts.kill(name);
+      // Wait for the exit to be seen, so that a restart right after does not find it "running".
+      await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 5_000); })]);
+      clearTimeout(timer);
+    }
   }
 
   /** Stops every node (SIGTERM, then SIGKILL), PostgreSQL, and removes the hosts. Idempotent. */
