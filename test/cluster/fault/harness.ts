@@ -135,7 +135,9 @@ export async function startFaultCluster(opts: { prefix: string; workerCapacity?:
       for (const c of clients.values()) c.destroy();
       await pool.end().catch(() => undefined);
       await cluster.stop();
-      rmSync(dir, { recursive: true, force: true });
+      // FAULT_KEEP_LOGS=1 keeps every node's log (and the reports) for a failure's post-mortem.
+      if (process.env['FAULT_KEEP_LOGS'] === '1') process.stderr.write(`fault cluster logs kept in ${dir}/logs\n`);
+      else rmSync(dir, { recursive: true, force: true });
     },
   };
 }
