@@ -61,6 +61,11 @@ export interface ClusterNode {
   /** Resolves once a drain (`flint worker drain`) completed: the process should stop now. */
   readonly drained: Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Ends the connection pool, after `stop` and after the stores that share it closed (the code
+   * store keeps a LISTEN connection out of the pool until it closes: ending the pool first waits forever).
+   */
+  end(): Promise<void>;
 }
 
 /**
@@ -181,6 +186,8 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
       await membership?.leave().catch(() => undefined);
       membership?.stop();
       await events.close();
+    },
+    async end() {
       await pool.end();
     },
   };

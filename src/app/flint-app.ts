@@ -394,6 +394,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await tracing.close();
       usage.flush();
       await stores.close();
+      await cluster?.end();
     },
   };
 }
