@@ -70,6 +70,7 @@ export class ApiServer {
   readonly #verifier: SigV4Verifier;
   readonly #authorize: (req: AuthorizationInput) => void;
   readonly #onVerified: (credential: Credential, service: string, region: string) => void;
+  readonly #beforeCall: ((service: string, operation: string | undefined) => Promise<void> | undefined) | undefined;
   readonly #checkAccess: (principal: Principal, action: string, resource: string, context?: Record<string, string>) => void;
   readonly #plain: PlainRoute[];
   readonly #front: FrontRoute[];
@@ -92,6 +93,11 @@ export class ApiServer {
     /** Routes by host or path form (function URLs), tried before everything else. */
     frontRoutes?: FrontRoute<any>[];
     onCall?: (rec: ControlPlaneCall) => void;
+    /**
+     * Awaited before a request is verified, when it returns a promise: cluster mode catches the
+     * node's store caches up with other nodes' commits (read-your-writes across api nodes).
+     */
+    beforeCall?: (service: string, operation: string | undefined) => Promise<void> | undefined;
     logError: (err: unknown) => void;
     /** Serve HTTPS with these options (src/api/tls/tls-server-options.ts); plain HTTP otherwise. */
     tls?: TlsOptions;
@@ -108,6 +114,7 @@ export class ApiServer {
     this.#plain = opts.plainRoutes ?? [];
     this.#front = opts.frontRoutes ?? [];
     this.#onCall = opts.onCall ?? (() => {});
+    this.#beforeCall = opts.beforeCall;
     this.#logError = opts.logError;
     const handle = (req: IncomingMessage, res: ServerResponse): void => {
       this.#handle(req, res).catch((err) => {
@@ -227,6 +234,8 @@ export class ApiServer {
         if (mustClose(req)) res.setHeader('connection', 'close');
         throw limit ? limit.error(operation!.name, max) : new RequestEntityTooLargeException(`Request must be smaller than ${max} bytes for the ${operation?.name ?? 'requested'} operation`);
       }
+      const before = this.#beforeCall?.(service.signingName, operation?.name);
+      if (before) await before;
       const verified = this.#verifier.verify({ method, rawPath, rawQuery, headers: req.headers, body });
       credential = verified.credential;
       this.#onVerified(credential, verified.service, verified.region);

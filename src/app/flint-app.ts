@@ -6,23 +6,12 @@ import { makeDataDirPrivate } from '../store/private-data-dir.js';
 import { MasterKeyRotation } from '../store/master-key-rotation.js';
 import { systemClock } from './system-clock.js';
 import { InProcessEvents } from './in-process-events.js';
-import { ApiServer, type OperationHandlers } from '../api/api-server.js';
-import { servedServices } from './served-services.js';
 import { createIdentityAndAccess } from './identity-and-access.js';
-import { iamHandlers } from '../api/handlers/iam-handlers.js';
-import { stsHandlers } from '../api/handlers/sts-handlers.js';
-import { kmsHandlers } from '../api/handlers/kms-handlers.js';
-import { configHandlers } from '../api/handlers/config-handlers.js';
-import { logsHandlers } from '../api/handlers/logs-handlers.js';
 import { LogGroupService } from '../logs/log-group-service.js';
 import { LogEventService } from '../logs/log-event-service.js';
-import { cloudWatchHandlers } from '../api/handlers/cloudwatch-handlers.js';
-import { schedulerHandlers } from '../api/handlers/scheduler-handlers.js';
-import { eventsHandlers } from '../api/handlers/events-handlers.js';
 import { createSchedules, type Schedules } from '../schedules/schedules.js';
 import { schedulePermissions } from './schedule-permissions.js';
 import { createCloudWatchMetrics } from './cloudwatch-metrics.js';
-import { lambdaService } from './lambda-service.js';
 import { ConfigurationRecorder } from '../history/configuration-recorder.js';
 import { readFunctionState } from '../history/function-state-reader.js';
 import { UsageMeter } from '../history/usage-meter.js';
@@ -33,13 +22,10 @@ import { guardHttpServer } from '../api/malformed-http.js';
 import { TlsCertificates } from '../api/tls/tls-certificates.js';
 import { isLoopbackHost, tlsSourceFor } from '../api/tls/tls-setup.js';
 import { secureContextOptions, tlsServerOptions } from '../api/tls/tls-server-options.js';
-import { SigV4Verifier } from '../api/sigv4-verifier.js';
 import { Arns } from '../domain/function-name.js';
 import type { ControlContext } from '../control/control-context.js';
 import { FunctionService } from '../control/function-service.js';
 import { CodeSigningConfigService } from '../control/code-signing-config-service.js';
-import { FunctionRuntimeSettingsService } from '../control/function-runtime-settings-service.js';
-import { VersionService } from '../control/version-service.js';
 import { AliasService } from '../control/alias-service.js';
 import { CodeLocations } from '../control/code-location.js';
 import { LayerService } from '../control/layer-service.js';
@@ -52,26 +38,40 @@ import { TagService } from '../control/tag-service.js';
 import { AccountSettingsService } from '../control/account-settings-service.js';
 import { CodeCollector } from '../control/code-collector.js';
 import { FunctionUrlService } from '../control/function-url-service.js';
-import { FunctionUrlRoute } from '../api/function-url-route.js';
 import type { Clock } from '../ports/clock.js';
 import { createAudit } from './audit.js';
 import { openStores } from './open-stores.js';
-import { plainRoutes } from './plain-routes.js';
-import { webConsoleRoutes } from './web-console.js';
-import { cloudTrailHandlers, cloudTrailValidationSkips } from '../api/handlers/cloudtrail-handlers.js';
+import { joinCluster, nodeRoles, type ClusterNode } from './cluster-node.js';
+import { createFrontDoor } from './front-door.js';
+import { withTimers } from './system-clock.js';
+import { StoredFunctionReadModel } from '../control/stored-function-read-model.js';
+import { FileLogStorage } from '../store/file-log-storage.js';
+import type { SyncInvoker } from '../ports/invoker.js';
+import { ClusterInvoker } from '../cluster/cluster-invoker.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import { PrometheusMetrics } from '../observe/prometheus-metrics.js';
 import { createDataPlane, type DataPlane } from './data-plane.js';
 import { selectSandboxDriver } from '../sandbox/select-driver.js';
 import { BwrapSandboxDriver } from '../sandbox/bwrap-driver.js';
 import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
-import { xrayHandlers } from '../api/handlers/xray-handlers.js';
 import { createTracing, type Tracing } from './tracing.js';
 import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/async-invocation.js';
 import { createEventSources, type EventSources } from './event-sources.js';
 import { createSqsQueues } from '../queues/sqs-queues.js';
-import { sqsHandlers } from '../api/handlers/sqs-handlers.js';
 import type { MessageQueues } from '../ports/message-queues.js';
+
+/** The data plane's view of concurrency on a node that runs no environments. */
+const NO_CONCURRENCY = { unreserved: 0, byFunction: new Map<string, number>(), provisioned: new Map<string, number>() };
+
+/**
+ * Before a control-plane call, the node's store caches catch up with what other nodes committed
+ * (read-your-writes across api nodes). Invoke is not held up: the data plane reads through the
+ * cache refreshed in the background, as Lambda's invoke path sees configuration changes after a
+ * short propagation delay.
+ */
+function controlPlaneRefresh(refresh: () => Promise<void>): (service: string, operation: string | undefined) => Promise<void> | undefined {
+  return (service, operation) => (service === 'lambda' && (operation === 'Invoke' || operation === 'InvokeWithResponseStream' || operation === 'InvokeAsync') ? undefined : refresh());
+}
 
 /** The local CA's certificate also covers function URLs' host names (`<url-id>.lambda-url.<region>.localhost`). */
 function withFunctionUrlNames(source: ReturnType<typeof tlsSourceFor>, region: string): ReturnType<typeof tlsSourceFor> {
@@ -109,6 +109,8 @@ export interface FlintApp {
   readonly eventSources: EventSources;
   /** The SQS-compatible queues, for event source mappings and async destinations. */
   readonly messageQueues: MessageQueues;
+  /** Cluster mode: this node's membership, leases and routing (undefined on a single node). */
+  readonly cluster: ClusterNode | undefined;
   stop(): Promise<void>;
 }
 
@@ -122,19 +124,26 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   // Closed to other users whatever modes an older Flint (or a user) left (src/store/private-data-dir.ts).
   const privacy = makeDataDirPrivate(config.dataDir);
   if (privacy.changed.length > 0) log(`flint: closed ${privacy.changed.length} path(s) in ${config.dataDir} to other users (directories 0700, files 0600)`);
-  const credentials = loadRootCredentials(config.dataDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
-  const keyring = loadMasterKeyring(config.dataDir, { masterKey: config.masterKey, masterKeyFile: config.masterKeyFile }, () => clock.now());
+  // A cluster's nodes share root credentials and the master keyring through the cluster folder.
+  const secretsDir = config.clusterDir ?? config.dataDir;
+  const credentials = loadRootCredentials(secretsDir, { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey });
+  const keyring = loadMasterKeyring(secretsDir, { masterKey: config.masterKey, masterKeyFile: config.masterKeyFile }, () => clock.now());
+  const roles = nodeRoles(config.role);
+  // Cluster mode (docs/cluster.md): membership, leases, cross-node events and routing; joined
+  // before the stores because the event queue polls the buckets this node leases.
+  const cluster = config.clusterDir ? await joinCluster(config, { clock: withTimers(clock), log }) : undefined;
   // TLS first: the sandboxes bind its CA. Plain HTTP off the loopback is allowed but said loudly.
   const tlsSource = withFunctionUrlNames(tlsSourceFor(config), config.region);
   const tls = tlsSource ? await TlsCertificates.open(tlsSource, () => clock.now()) : undefined;
   TlsCertificates.recordServing(config.dataDir, tls);
   const flintCa = tls?.caBundle && tls.caCert ? { bundle: tls.caBundle, cert: tls.caCert } : undefined;
   if (!tls && !isLoopbackHost(config.host)) log(`flint: WARNING: listening on ${config.host} without TLS: credentials' signatures and every payload cross the network in clear; use --tls or --tls-cert/--tls-key`);
-  const stores = await openStores(config, { keyring, clock, log });
+  const stores = await openStores(config, { keyring, clock, log, ...(cluster ? { pool: cluster.pool, holdings: cluster.buckets } : {}) });
   const store = stores.metadata;
   const code = stores.code;
   const arns = new Arns(config.region, config.accountId);
-  const events = new InProcessEvents();
+  // The control plane's change events; in a cluster every worker's pool hears them too.
+  const events = cluster ? cluster.events.local : new InProcessEvents();
   const metrics = new PrometheusMetrics();
   const audit = createAudit({ config, store: stores.audit, clock, log });
   const auditTrail = audit.trail;
@@ -165,12 +174,6 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const codeSigning = new CodeSigningConfigService(ctx);
   const tags = new TagService(ctx, codeSigning);
   const accountSettings = new AccountSettingsService(ctx, concurrency);
-  // FLINT_SANDBOX: the strongest available driver unless told otherwise (src/sandbox/select-driver.ts).
-  const sandbox = await selectSandboxDriver(config.sandbox, {
-    bwrap: () => new BwrapSandboxDriver(flintCa ? { flintCa } : {}),
-    process: () => new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process'), ...(flintCa ? { flintCa } : {}) }),
-  });
-  log(sandbox.summary);
   // Billed usage per function and minute, durable across restarts (`flint usage`, /metrics).
   const usage = new UsageMeter({
     store,
@@ -182,32 +185,60 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const cloudWatch = createCloudWatchMetrics({ store: stores.metrics, clock });
   const lambdaMetrics = cloudWatch.lambda;
   const tracing = createTracing({ config, clock, log });
-  const dataPlane = createDataPlane({
+  // Execution environments run on worker nodes (and the single node): FLINT_SANDBOX picks the
+  // strongest available driver unless told otherwise (src/sandbox/select-driver.ts).
+  const sandbox = roles.has('worker')
+    ? await selectSandboxDriver(config.sandbox, {
+      bwrap: () => new BwrapSandboxDriver(flintCa ? { flintCa } : {}),
+      process: () => new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process'), ...(flintCa ? { flintCa } : {}) }),
+    })
+    : undefined;
+  if (sandbox) log(sandbox.summary);
+  // Cluster: each provisioned config is provisioned by one worker (src/cluster/provisioned-placement.ts).
+  const placement = cluster?.placeProvisioned({ configs: () => provisioned.configs(), resync: (fn, q) => dataPlane?.resyncProvisioned(fn, q) });
+  const dataPlane = sandbox && createDataPlane({
     tracing: tracing.tracer,
     config,
     clock,
     store,
     code,
-    events,
+    events: cluster ? cluster.events.dataPlane : events,
     driver: sandbox.driver,
     driverFeatures: sandbox.features,
     metrics: lambdaMetrics.wrap(usage.wrap(metrics)),
     targets: functions,
     committed: () => concurrency.committed(),
-    provisionedConfigs: (fn) => provisioned.configs(fn),
-    markProvisionedAllocated: (fn, q, allocated, status, reason) => provisioned.markProvisionedAllocated(fn, q, allocated, status, reason),
+    provisionedConfigs: (fn) => (placement ? provisioned.configs(fn).filter((c) => placement.placed(c)) : provisioned.configs(fn)),
+    markProvisionedAllocated: (fn, q, allocated, status, reason) => (placement
+      ? placement.report(fn, q, allocated, status, reason, (a, s, r) => provisioned.markProvisionedAllocated(fn, q, a, s, r))
+      : provisioned.markProvisionedAllocated(fn, q, allocated, status, reason)),
     roleCredentials: access.iam.roleCredentials,
     log,
   });
-  // Pollers invoke through the same data plane as the sync path.
+  // The sync data plane as callers see it: this node's own, or (cluster) the worker rendezvous
+  // hashing picks. Pollers and function URLs invoke through the same one as the Invoke API.
+  const readModel = dataPlane?.functions ?? new StoredFunctionReadModel(store);
+  const invoker: SyncInvoker = cluster
+    ? new ClusterInvoker({
+      remote: cluster.remoteInvoker(readModel),
+      ...(cluster.tokens ? { tokens: cluster.tokens } : {}),
+      targetOf: (fn, qualifier) => {
+        const c = functions.resolveInvocationTarget(fn, qualifier, Math.random).record.config;
+        const reserved = readModel.function(c.FunctionName)?.reservedConcurrency;
+        return { functionName: c.FunctionName, timeoutMs: c.Timeout * 1000, ...(reserved !== undefined ? { reserved } : {}) };
+      },
+      accountLimit: config.concurrencyLimit,
+      committed: () => concurrency.committed(),
+    })
+    : dataPlane!.invoke;
   const eventQueue = stores.eventQueue;
   const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
   const asyncInvocation = createAsyncInvocation({
     queue: eventQueue,
     store,
-    functions: dataPlane.functions,
+    functions: readModel,
     targets: functions,
-    invoker: dataPlane.invoke,
+    invoker,
     arns,
     clock,
     uuid: randomUUID,
@@ -223,7 +254,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     ctx,
     clock,
     queues: opts.queues ?? sqs.port,
-    invoker: dataPlane.invoke,
+    invoker,
     checkAccess: (principal, action, resource) => access.checkAccess(principal, action, resource),
     reservedConcurrency: (fn) => {
       try {
@@ -234,7 +265,9 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     },
     log,
   });
-  cloudWatch.start({ logs: dataPlane.logs, concurrency: () => dataPlane.concurrency() });
+  // Function logs stay on the node whose environments wrote them (docs/cluster.md).
+  const logStorage = dataPlane?.logs ?? new FileLogStorage(join(config.dataDir, 'log-groups'), () => clock.now());
+  cloudWatch.start({ logs: logStorage, concurrency: () => dataPlane?.concurrency() ?? NO_CONCURRENCY });
   const aliases = new AliasService(ctx);
   const functionUrls = new FunctionUrlService(ctx, { randomBytes });
   // AWS Config's history of functions: a snapshot after each successful Lambda write (src/history).
@@ -243,8 +276,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const historyFingerprint = (v: string) => createHmac('sha256', historyKey).update(v).digest('hex').slice(0, 12);
   const configRecorder = new ConfigurationRecorder({ store, clock, accountId: config.accountId, region: config.region, read: (fn) => readFunctionState(controlReaders, fn, historyFingerprint) });
   // CloudWatch Logs over the storage the execution environments write (src/logs); retention hourly.
-  const logGroups = new LogGroupService({ storage: dataPlane.logs, clock, region: config.region, accountId: config.accountId });
-  const logEvents = new LogEventService({ storage: dataPlane.logs, groups: logGroups, clock });
+  const logGroups = new LogGroupService({ storage: logStorage, clock, region: config.region, accountId: config.accountId });
+  const logEvents = new LogEventService({ storage: logStorage, groups: logGroups, clock });
   // Schedules (src/schedules): Scheduler's schedules and EventBridge's scheduled rules, fired by one
   // durable ticker through the async invoke path; dead-lettered events go to SQS queues.
   const schedules = createSchedules({
@@ -259,85 +292,12 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     log,
   });
 
-  const verifier = new SigV4Verifier({
-    region: config.region,
-    now: () => clock.now(),
-    // Root, IAM users' active keys, STS sessions and execution environments' role sessions.
-    lookup: (id) => access.iam.credentials.lookup(id),
-  });
-  const api = new ApiServer({
-    services: servedServices({
-      lambda: lambdaService({
-        functions,
-        roles: access.iam.roleDirectory,
-        versions: new VersionService(ctx),
-        aliases,
-        layers,
-        layerPolicies,
-        policies,
-        concurrency,
-        provisioned,
-        eventInvokeConfigs,
-        tags,
-        accountSettings,
-        functionUrls,
-        invoke: { invoke: dataPlane.invoke, events: asyncInvocation.invoker },
-        eventSourceMappings: eventSources.mappings,
-        codeSigning,
-        runtimeSettings: new FunctionRuntimeSettingsService(ctx),
-      }),
-      iam: iamHandlers(access.iam),
-      sts: stsHandlers(access.iam),
-      kms: kmsHandlers(kms),
-      config: configHandlers(configRecorder),
-      logs: logsHandlers(logGroups, logEvents),
-      cloudtrail: { handlers: cloudTrailHandlers(auditTrail), validationSkips: cloudTrailValidationSkips },
-      cloudwatch: cloudWatchHandlers(cloudWatch.recorder),
-      xray: xrayHandlers(tracing.xray),
-      sqs: sqsHandlers(sqs.queues, sqs.messages),
-      events: eventsHandlers(schedules.rules),
-      scheduler: schedulerHandlers(schedules.scheduler),
-    }),
-    verifier,
-    ...(tls ? { tls: tlsServerOptions(await tls.load()), plainLoopback: config.plainPort !== undefined } : {}),
-    authorize: (req) => access.authorize(req),
-    // IAM users' long-term keys only: root and session keys have no last-used record.
-    onVerified: (credential, service, region) => { if (credential.principal.type === 'User' && credential.sessionToken === undefined) access.iam.accessKeys.recordUse(credential.accessKeyId, service, region); },
-    checkAccess: (principal, action, resource, context) => access.checkAccess(principal, action, resource, context),
-    onCall: (call) => {
-      auditTrail.onCall(call);
-      try {
-        configRecorder.onCall(call);
-      } catch (err) {
-        log(`flint: configuration history not recorded for ${call.operation}: ${String(err)}`);
-      }
-    },
-    logError: (err) => log(`flint: internal error: ${(err as Error)?.stack ?? String(err)}`),
-    frontRoutes: [new FunctionUrlRoute({
-      region: config.region,
-      accountId: config.accountId,
-      target: (id) => functionUrls.target(id),
-      domainName: (id) => functionUrls.domainName(id),
-      verifier,
-      allowed: (caller, arn, authType) => access.allowsFunctionUrl(caller, arn, authType),
-      invoker: dataPlane.invoke,
-      now: () => clock.now(),
-      uuid: randomUUID,
-      logError: (err) => log(`flint: function URL: internal error: ${(err as Error)?.stack ?? String(err)}`),
-    })],
-    plainRoutes: [
-      ...webConsoleRoutes({ verifier, access, pool: dataPlane.pool, sandboxDriver: dataPlane.driver.name, clock, region: config.region, dataDir: config.dataDir, log }),
-      ...plainRoutes({
-        codeLocations, code, keyRotation, verifier, usage, asyncInvocation, metrics, log,
-        dev: {
-          sessions: dataPlane.dev,
-          checkAccess: (principal, action, resource) => access.checkAccess(principal, action, resource),
-          lookup: (fn) => { const c = functions.getVersion(fn).config; return { name: c.FunctionName, arn: c.FunctionArn }; },
-          dataDir: config.dataDir,
-          sandboxOwnUser: dataPlane.driver.name !== 'process',
-        },
-      }),
-    ],
+  const { api } = createFrontDoor({
+    config, clock, log, ctx, access, kms, sqs, functions, aliases, layers, layerPolicies, policies, concurrency, provisioned, eventInvokeConfigs, tags,
+    accountSettings, functionUrls, codeSigning, codeLocations, code, keyRotation, usage, metrics, configRecorder, logGroups, logEvents, auditTrail,
+    cloudWatch, tracing, schedules, asyncInvocation, eventSources, invoker, dataPlane,
+    ...(tls ? { tls: tlsServerOptions(await tls.load()) } : {}),
+    ...(stores.refresh ? { beforeCall: controlPlaneRefresh(stores.refresh) } : {}),
   });
   for (const server of api.servers) guardHttpServer(server, { requestId: randomUUID, log });
   metrics.gauge('flint_async_events', 'Queued async events by state', ['state'], async () => {
@@ -345,16 +305,28 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     return Object.entries(m).filter(([, v]) => typeof v === 'number').map(([state, value]) => ({ labels: { state }, value: value as number }));
   });
   usage.expose(metrics);
-  await dataPlane.start();
+  await dataPlane?.start();
   logGroups.start(3_600_000, (err) => log(`flint: log retention sweep failed: ${String(err)}`));
-  const addr = await api.listen(config.port, config.host);
-  const endpoint = `${tls ? 'https' : 'http'}://${addr.address}:${addr.port}`;
-  const plain = tls && config.plainPort !== undefined ? await api.listenPlain(config.plainPort) : undefined;
-  dataPlane.setEndpoint(endpoint);
-  functionUrls.setEndpoint(endpoint);
-  asyncInvocation.pollers.start();
-  eventSources.pollers.start();
-  schedules.start();
+  // A worker-only node serves no AWS API: functions' SDKs go to FLINT_API_ENDPOINT (an api node).
+  const addr = roles.has('api') ? await api.listen(config.port, config.host) : undefined;
+  const endpoint = addr ? `${tls ? 'https' : 'http'}://${addr.address}:${addr.port}` : (config.apiEndpoint ?? '');
+  if (dataPlane && !addr && !config.apiEndpoint) log('flint: WARNING: worker without FLINT_API_ENDPOINT (--api-endpoint): functions cannot reach the AWS APIs');
+  const plain = addr && tls && config.plainPort !== undefined ? await api.listenPlain(config.plainPort) : undefined;
+  if (endpoint) {
+    dataPlane?.setEndpoint(config.apiEndpoint ?? endpoint);
+    functionUrls.setEndpoint(config.apiEndpoint ?? endpoint);
+  }
+  if (roles.has('poller')) {
+    asyncInvocation.pollers.start();
+    eventSources.pollers.start();
+  }
+  // Schedules fire through one ticker: the leader's in a cluster (its store claims each tick once).
+  await cluster?.start({
+    ...(dataPlane ? { workerInvoker: dataPlane.invoke, idleEnvironments: (fn: string, version: string) => dataPlane.pool.environments(fn, version).filter((e) => !e.claimed && e.env.state === 'Ready').length } : {}),
+    ...(addr ? { apiAddress: `${config.advertiseHost ?? addr.address}:${addr.port}` } : {}),
+    onLeader: (elected) => { if (elected) schedules.start(); else void schedules.stop(); },
+  });
+  if (!cluster) schedules.start();
   // A rotation a previous run left unfinished carries on in the background.
   keyRotation.start();
   // KMS: keys past their deletion window are deleted and due rotations happen (also lazily on use).
@@ -390,7 +362,11 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     functions,
     provisionedConcurrency: provisioned,
     audit: auditTrail,
-    dataPlane,
+    get dataPlane(): DataPlane {
+      if (!dataPlane) throw new Error(`a ${config.role} node runs no execution environments`);
+      return dataPlane;
+    },
+    cluster,
     asyncInvocation,
     schedules,
     tracing,
@@ -411,7 +387,9 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await asyncInvocation.pollers.stop();
       await eventSources.pollers.stop();
       await logGroups.stop();
-      await dataPlane.stop();
+      // Leaves the cluster (draining first) before its environments and connections go.
+      await cluster?.stop();
+      await dataPlane?.stop();
       cloudWatch.stop();
       await tracing.close();
       usage.flush();

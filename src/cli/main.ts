@@ -14,6 +14,9 @@ import { devCommand } from './dev-command.js';
 import { consoleCommand } from './console-command.js';
 import { functionsCommand } from './functions-command.js';
 import { generateEventCommand } from './generate-event-command.js';
+import { clusterCommand } from './cluster-command.js';
+import { addLocalClusterCommands } from './cluster-up-command.js';
+import { workerCommand } from './worker-command.js';
 import { reportError } from './error-report.js';
 import { COMMAND_EXAMPLES } from './command-examples.js';
 
@@ -29,9 +32,11 @@ export function flintProgram(): Command {
     .option('--region <region>', 'region (default AWS_REGION, the profile\'s, else us-east-1)')
     .addOption(new Option('-o, --output <format>', 'text (tables and colours on a terminal) or json').choices(['text', 'json']).default('text'))
     .option('--debug', 'print stack traces of errors');
-  for (const c of [serverCommand(), envCommand(), deployCommand(), invokeCommand(), logsCommand(), functionsCommand(), generateEventCommand(), keysCommand(), historyCommand(), usageCommand(), auditCommand(), devCommand(), consoleCommand()]) {
+  for (const c of [serverCommand(), envCommand(), deployCommand(), invokeCommand(), logsCommand(), functionsCommand(), generateEventCommand(), keysCommand(), historyCommand(), usageCommand(), auditCommand(), devCommand(), consoleCommand(), clusterCommand()]) {
     program.addCommand(c);
   }
+  addLocalClusterCommands(program);
+  program.addCommand(workerCommand());
   program.addHelpText('after', `
 Examples:
   flint server                                   # start Flint; its data and credentials live in ./.flint

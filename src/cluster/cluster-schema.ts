@@ -24,16 +24,19 @@ CREATE TABLE IF NOT EXISTS leader_leases (
   term bigint NOT NULL,
   expires_at timestamptz NOT NULL
 );
+CREATE TABLE IF NOT EXISTS concurrency_counters (
+  scope text PRIMARY KEY,
+  in_use integer NOT NULL CHECK (in_use >= 0)
+);
 CREATE TABLE IF NOT EXISTS concurrency_tokens (
   token uuid PRIMARY KEY,
+  scope text NOT NULL,
   function_name text NOT NULL,
-  pool text NOT NULL CHECK (pool IN ('reserved', 'unreserved')),
   node_id text NOT NULL,
   acquired_at timestamptz NOT NULL DEFAULT now(),
   expires_at timestamptz NOT NULL
 );
-CREATE INDEX IF NOT EXISTS concurrency_tokens_function ON concurrency_tokens (function_name);
-CREATE INDEX IF NOT EXISTS concurrency_tokens_pool ON concurrency_tokens (pool) WHERE pool = 'unreserved';
+CREATE INDEX IF NOT EXISTS concurrency_tokens_expiry ON concurrency_tokens (expires_at);
 CREATE INDEX IF NOT EXISTS concurrency_tokens_node ON concurrency_tokens (node_id);
 `;
 

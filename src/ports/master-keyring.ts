@@ -20,4 +20,9 @@ export interface MasterWrappedStore {
   countStale(): number;
   /** Re-wraps up to `limit` stale blobs under the current master key; returns how many it re-wrapped. */
   rewrapStale(limit: number): number;
+  /**
+   * For a store whose re-wraps reach its database after `rewrapStale` returns (PostgreSQL): resolves
+   * once they are written and `countStale` reflects the database; rejects when a write failed.
+   */
+  settle?(): Promise<void>;
 }

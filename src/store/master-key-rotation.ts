@@ -97,6 +97,7 @@ export class MasterKeyRotation {
       let done = 0;
       for (const store of this.#stores) {
         done += store.rewrapStale(this.#batch);
+        await store.settle?.();
         // One batch per store per turn: requests waiting on the event loop go first.
         await yieldToEventLoop();
         if (this.#stopped) return;

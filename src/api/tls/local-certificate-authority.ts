@@ -114,11 +114,12 @@ function isCurrent(cert: x509.X509Certificate, caCert: x509.X509Certificate, nam
   return names.every((n) => covered.has(n.toLowerCase()));
 }
 
-async function createCa(now: number): Promise<{ cert: x509.X509Certificate; key: CryptoKey }> {
+/** A new self-signed CA (ECDSA P-256, 10 years), named `<label> <random id>` (the cluster CA reuses it). */
+export async function createCa(now: number, label = 'Flint local CA'): Promise<{ cert: x509.X509Certificate; key: CryptoKey }> {
   const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as CryptoKeyPair;
   // A serial-like suffix keeps two data dirs' CAs apart in a trust store that holds both.
   const id = Buffer.from(webcrypto.getRandomValues(new Uint8Array(4))).toString('hex');
-  const name = `CN=Flint local CA ${id}, O=Flint`;
+  const name = `CN=${label} ${id}, O=Flint`;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
     name,
@@ -161,18 +162,18 @@ async function createServerCertificate(ca: { cert: x509.X509Certificate; key: Cr
 }
 
 /** 16 random bytes, the top bit clear so the DER integer stays positive (RFC 5280 §4.1.2.2). */
-function randomSerial(): string {
+export function randomSerial(): string {
   const b = webcrypto.getRandomValues(new Uint8Array(16));
   b[0] = b[0]! & 0x7f | 0x01;
   return Buffer.from(b).toString('hex');
 }
 
-async function exportKey(key: CryptoKey): Promise<string> {
+export async function exportKey(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
   return x509.PemConverter.encode(der, 'PRIVATE KEY') + '\n';
 }
 
-async function importKey(pem: string): Promise<CryptoKey> {
+export async function importKey(pem: string): Promise<CryptoKey> {
   const der = x509.PemConverter.decode(pem)[0];
   if (!der) throw new Error('the local CA key file holds no PEM key');
   return webcrypto.subtle.importKey('pkcs8', der, ALG, false, ['sign']);
@@ -184,7 +185,7 @@ function bundleText(caPem: string): string {
 }
 
 /** Written beside and renamed over: a reader (a reload, a sandbox start) never sees half a file. */
-function writeAtomic(file: string, content: string, mode: number): void {
+export function writeAtomic(file: string, content: string, mode: number): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, content, { mode });
   chmodSync(tmp, mode);

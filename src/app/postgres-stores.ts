@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import pg from 'pg';
+import type { FlintConfig } from './config.js';
+import type { Clock } from '../ports/clock.js';
+import type { BucketHoldings } from '../ports/queue-buckets.js';
+import type { FileMasterKeyring } from '../store/file-master-keyring.js';
+import type { FlintStores } from './stores.js';
+import { PgMetadataStore } from '../store/pg/pg-metadata-store.js';
+import { PgAuditLog } from '../store/pg/pg-audit-log.js';
+import { PgScheduleStore } from '../store/pg/pg-schedule-store.js';
+import { PgEventQueue } from '../store/pg/pg-event-queue.js';
+import { PgCodeStore } from '../store/pg/pg-code-store.js';
+import { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
+import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
+import { SqliteQueueStore } from '../store/sqlite-queue-store.js';
+
+/** How often a node's metadata cache catches up with other nodes' commits (the invoke path's staleness bound). */
+const REFRESH_MS = 100;
+
+/**
+ * Every store in PostgreSQL (FLINT_DATABASE_URL): metadata, code, the audit chain, schedules and
+ * the async queue are the cluster's one consistent view. What stays on the node, in its data dir:
+ * CloudWatch metrics (docs/cluster.md: "not in PostgreSQL") and the SQS-compatible queues, whose
+ * service keeps its queues in memory and cannot yet share them between nodes (said in the docs).
+ */
+export async function openPostgresStores(config: FlintConfig, deps: { keyring: FileMasterKeyring; clock: Clock; log(line: string): void; pool?: pg.Pool; holdings?: BucketHoldings | undefined }): Promise<FlintStores> {
+  const url = config.databaseUrl!;
+  const ownPool = deps.pool === undefined;
+  const pool = deps.pool ?? new pg.Pool({ connectionString: url, max: 10, application_name: 'flint' });
+  if (ownPool) pool.on('error', (err) => deps.log(`flint: database connection lost (it reconnects on next use): ${err.message}`));
+  const metadata = new PgMetadataStore(url);
+  metadata.startRefreshing(REFRESH_MS);
+  const audit = new PgAuditLog(url);
+  const schedules = new PgScheduleStore(url);
+  const code = await PgCodeStore.open({ pool, keyring: deps.keyring, dataDir: config.dataDir, clock: deps.clock });
+  const eventQueue = await PgEventQueue.open({ pool, clock: deps.clock, ...(deps.holdings ? { holdings: deps.holdings } : {}) });
+  // Node-local: metrics in a small SQLite file beside the node's logs; the SQS queues likewise.
+  const local = new SqliteMetadataStore(join(config.dataDir, 'node.db'));
+  const queues = new SqliteQueueStore(join(config.dataDir, 'node.db'));
+  return {
+    kind: 'postgres',
+    metadata,
+    code,
+    audit,
+    schedules,
+    metrics: new SqliteMetricStore(local.db),
+    eventQueue,
+    queues,
+    refresh: () => metadata.refresh(),
+    async close() {
+      eventQueue.close();
+      await code.close();
+      queues.close();
+      local.close();
+      schedules.close();
+      audit.close();
+      metadata.close();
+      if (ownPool) await pool.end();
+    },
+  };
+}
