@@ -78,6 +78,7 @@ let shared: Promise<SpawnHelper | undefined> | undefined;
 
 /** One spawner per server process, started on first use; undefined where it cannot run (callers spawn themselves). */
 export function sharedSpawnHelper(): Promise<SpawnHelper | undefined> {
-  shared ??= SpawnHelper.start().catch(() => undefined);
+  // FLINT_SPAWN_HELPER=off: the server forks them itself (the bench's before/after switch).
+  shared ??= process.env['FLINT_SPAWN_HELPER'] === 'off' ? Promise.resolve(undefined) : SpawnHelper.start().catch(() => undefined);
   return shared;
 }
