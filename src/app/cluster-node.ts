@@ -46,7 +46,10 @@ export interface ClusterNode {
   start(opts: { workerInvoker?: Invoker; idleEnvironments?(functionName: string, version: string): number; apiAddress?: string; onLeader?(elected: boolean): void }): Promise<void>;
   /** Draining (`flint worker drain`): no new routes here; in-flight work finishes. */
   readonly draining: () => boolean;
+  /** Leaves the cluster; the pool stays open for the stores that share it (closeConnections ends it). */
   stop(): Promise<void>;
+  /** Ends the pool, once the stores using it are closed (a LISTEN client they hold would keep pool.end() waiting). */
+  closeConnections(): Promise<void>;
 }
 
 /**
@@ -133,6 +136,8 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
       await membership?.leave().catch(() => undefined);
       membership?.stop();
       await events.close();
+    },
+    async closeConnections() {
       await pool.end();
     },
   };
