@@ -84,8 +84,11 @@ export async function runCluster(deps: { opts: BenchOptions; plan: CpuPlan; runn
   const notes: string[] = [];
   const sandbox = opts.sandbox ? { sandbox: opts.sandbox } : {};
   const start = async (name: string, cfg: Record<string, unknown>): Promise<Node> => {
-    const n = await startChild<ClusterNodeReady>('sections/cluster-node-child.ts', { cpus: plan.server, args: [JSON.stringify({ dataDir: join(work, name), ...cfg })], readyTimeoutMs: 90_000 });
+    const t0 = performance.now();
+    const n = await startChild<ClusterNodeReady>('sections/cluster-node-child.ts', { cpus: plan.server, args: [JSON.stringify({ dataDir: join(work, name), ...cfg })], readyTimeoutMs: 90_000 })
+      .catch((err: unknown) => { throw new Error(`node ${name}: ${(err as Error).message}`); });
     nodes.push(n);
+    log(`  cluster: ${name} (${String(cfg['role'])}) ready in ${Math.round(performance.now() - t0)} ms`);
     return n;
   };
   try {
@@ -178,7 +181,7 @@ export async function runCluster(deps: { opts: BenchOptions; plan: CpuPlan; runn
       }
     }
 
-    const events = opts.tiny ? 200 : Math.min(opts.asyncEvents, 3000);
+    const events = opts.tiny ? 200 : Math.min(opts.asyncEvents, 2000);
     const asyncSingle = await measureAsync({
       runner, events, tiny: opts.tiny, pids: [single.pid],
       job: () => signedInvokeJob(readyOf(single), ASYNC_FUNCTION, HELLO_PAYLOAD, { warmupMs: 0, durationMs: 0 }, 'Event') as JobTemplate,
@@ -270,14 +273,14 @@ async function measureAsync(d: { runner: LoadRunner; events: number; tiny: boole
   const s0 = await d.succeeded();
   if (warmup > 0) {
     const w = await d.runner.measure(d.job(), ASYNC_CONCURRENCY, { totalRequests: warmup });
-    await waitFor(d.succeeded, s0 + w.ok, Date.now() + 60_000);
+    await waitFor(d.succeeded, s0 + w.ok, Date.now() + 30_000);
   }
   const s1 = await d.succeeded();
   const t0 = performance.now();
   const m = await d.runner.measure(d.job(), ASYNC_CONCURRENCY, { totalRequests: d.events, serverPids: d.pids });
   // The load generators start 150 ms after the call (a common start time): not part of the figure.
   const started = t0 + 150;
-  const done = await waitFor(d.succeeded, s1 + m.ok, Date.now() + (d.tiny ? 20_000 : 60_000));
+  const done = await waitFor(d.succeeded, s1 + m.ok, Date.now() + (d.tiny ? 20_000 : 45_000));
   const delivered = done - s1;
   return {
     events: d.events,

@@ -21,6 +21,9 @@ import { PgProvisionedAllocations } from '../cluster/provisioned-allocations.js'
 import { WorkerDrain } from '../cluster/worker-drain.js';
 import { ClusterHousekeeping } from '../cluster/cluster-housekeeping.js';
 
+/** Membership's lease (CLUSTER.md: heartbeat 1 s, lease 5 s). */
+const LEASE_MS = 5000;
+
 /** What `--role` gives a node: `all` is every role. */
 export function nodeRoles(role: FlintConfig['role']): ReadonlySet<NodeRole> {
   return new Set<NodeRole>(role === 'all' ? ['api', 'worker', 'poller'] : [role]);
@@ -117,7 +120,14 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
       return placement;
     },
     remoteInvoker(functions) {
-      const r = new RemoteInvoker({ membership: view, clock: deps.clock, ...tls, routeOf: routeKeyFromReadModel(functions, config.region) });
+      const r = new RemoteInvoker({
+        membership: view,
+        clock: deps.clock,
+        ...tls,
+        routeOf: routeKeyFromReadModel(functions, config.region),
+        // Blind once the view is older than a lease: the database is unreachable from here.
+        blind: () => membership !== undefined && membership.viewAgeMs() > LEASE_MS,
+      });
       invokers.push(r);
       return r;
     },
@@ -132,6 +142,7 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
           epoch: () => membership?.epoch ?? 0,
           // Fenced when the lease may have lapsed, and while draining: no new work either way.
           fenced: () => membership === undefined || membership.fenced() || membership.state === 'draining',
+          mayServeBlind: () => membership !== undefined && membership.state !== 'draining',
           ...(opts.idleEnvironments ? { idleEnvironments: opts.idleEnvironments } : {}),
           log: (m) => deps.log(`flint: worker: ${m}`),
         });
