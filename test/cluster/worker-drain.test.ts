@@ -41,7 +41,7 @@ function tmp(prefix: string): string {
 
 async function node(role: FlintConfig['role'], extra: Partial<FlintConfig> = {}): Promise<FlintApp> {
   const config = loadConfig({ host: '127.0.0.1', port: 0, internalPort: 0, dataDir: tmp(`flint-pc-${role}-`), role, databaseUrl: url, clusterDir, sandbox: 'process', placement: 'lambda', quiet: true, prewarmPerRuntime: 0, ...extra }, {});
-  return await startFlint(config, { log: (l) => { logs.push(`${role}: ${l}`); if (process.env["PC_DEBUG"]) process.stderr.write(`${role}: ${l}\n`); } });
+  return await startFlint(config, { log: (l) => { logs.push(`${role}: ${l}`); if (process.env['FLINT_TEST_DEBUG']) process.stderr.write(`${role}: ${l}\n`); } });
 }
 
 before(async () => {
@@ -111,10 +111,8 @@ test('drain: provisioned concurrency is placed on one worker, moves to the next 
   await owner.cluster!.drained;
   // What `flint server` does when `drained` resolves (server-command.ts): a clean stop.
   const beforeStop = samples.length;
-  if (process.env['PC_DEBUG']) process.stderr.write(`drained; invocations ${invocations}\n`);
   await owner.stop();
   stopped.add(owner);
-  if (process.env['PC_DEBUG']) process.stderr.write(`stopped; invocations ${invocations} failures ${failures.length}\n`);
   await until('a few samples after the stop', () => samples.length >= beforeStop + 5, 10_000);
   const atDrainEnd = invocations;
   await until('invocations go on after the stop', () => invocations >= atDrainEnd + 5, 30_000);
