@@ -16,6 +16,13 @@ import { QueueBuckets } from '../cluster/queue-buckets.js';
 import { PgBucketLeaseStore } from '../store/pg/pg-bucket-lease-store.js';
 import { issueNodeCertificate } from '../cluster/cluster-ca.js';
 import { ConcurrencyTokens } from '../cluster/concurrency-tokens.js';
+import { ProvisionedPlacement, type ProvisionedPlacementOptions } from '../cluster/provisioned-placement.js';
+import { PgProvisionedAllocations } from '../cluster/provisioned-allocations.js';
+import { WorkerDrain } from '../cluster/worker-drain.js';
+import { Housekeeping } from '../cluster/housekeeping.js';
+
+/** Membership's lease (CLUSTER.md: heartbeat 1 s, lease 5 s). */
+const LEASE_MS = 5000;
 
 /** What `--role` gives a node: `all` is every role. */
 export function nodeRoles(role: FlintConfig['role']): ReadonlySet<NodeRole> {
@@ -46,7 +53,19 @@ export interface ClusterNode {
   start(opts: { workerInvoker?: Invoker; idleEnvironments?(functionName: string, version: string): number; apiAddress?: string; onLeader?(elected: boolean): void }): Promise<void>;
   /** Draining (`flint worker drain`): no new routes here; in-flight work finishes. */
   readonly draining: () => boolean;
+  /**
+   * Worker role: which provisioned configs this worker provisions (one worker per config, by
+   * rendezvous order, handed off on membership changes); started and stopped with the node.
+   */
+  placeProvisioned(deps: Pick<ProvisionedPlacementOptions, 'configs' | 'resync'>): ProvisionedPlacement | undefined;
+  /** Resolves once a drain (`flint worker drain`) completed: the process should stop now. */
+  readonly drained: Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Ends the connection pool, after `stop` and after the stores that share it closed (the code
+   * store keeps a LISTEN connection out of the pool until it closes: ending the pool first waits forever).
+   */
+  end(): Promise<void>;
 }
 
 /**
@@ -76,6 +95,12 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
   let leader: LeaderLease | undefined;
   let worker: WorkerRpcServer | undefined;
   const invokers: RemoteInvoker[] = [];
+  const allocations = roles.has('worker') ? await PgProvisionedAllocations.open(pool) : undefined;
+  let placement: ProvisionedPlacement | undefined;
+  let drain: WorkerDrain | undefined;
+  let housekeeping: Housekeeping | undefined;
+  let drainedNow!: () => void;
+  const drained = new Promise<void>((resolve) => (drainedNow = resolve));
   return {
     nodeId,
     roles,
@@ -88,8 +113,21 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
       return leader;
     },
     draining: () => membership?.state === 'draining',
+    drained,
+    placeProvisioned(p) {
+      if (!allocations) return undefined;
+      placement = new ProvisionedPlacement({ ...p, membership: view, clock: deps.clock, allocations, log: deps.log });
+      return placement;
+    },
     remoteInvoker(functions) {
-      const r = new RemoteInvoker({ membership: view, clock: deps.clock, ...tls, routeOf: routeKeyFromReadModel(functions, config.region) });
+      const r = new RemoteInvoker({
+        membership: view,
+        clock: deps.clock,
+        ...tls,
+        routeOf: routeKeyFromReadModel(functions, config.region),
+        // Blind once the view is older than a lease: the database is unreachable from here.
+        blind: () => membership !== undefined && membership.viewAgeMs() > LEASE_MS,
+      });
       invokers.push(r);
       return r;
     },
@@ -104,6 +142,7 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
           epoch: () => membership?.epoch ?? 0,
           // Fenced when the lease may have lapsed, and while draining: no new work either way.
           fenced: () => membership === undefined || membership.fenced() || membership.state === 'draining',
+          mayServeBlind: () => membership !== undefined && membership.state !== 'draining',
           ...(opts.idleEnvironments ? { idleEnvironments: opts.idleEnvironments } : {}),
           log: (m) => deps.log(`flint: worker: ${m}`),
         });
@@ -118,12 +157,26 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
         leader.onElected((term) => { deps.log(`flint: cluster: this node leads (term ${term})`); opts.onLeader?.(true); });
         leader.onDeposed((term) => { deps.log(`flint: cluster: leadership of term ${term} ended`); opts.onLeader?.(false); });
         if (leader.isLeader()) opts.onLeader?.(true);
+        // Reaping and pruning, on the leader only, fenced by its term (src/cluster/housekeeping.ts).
+        const lead = leader;
+        housekeeping = new Housekeeping({ leader: lead, clock: deps.clock, pruneEvents: (db) => events.prune(db), log: deps.log });
+        housekeeping.start();
+      }
+      if (worker) {
+        placement?.start(1000);
+        const w = worker;
+        const m = membership;
+        drain = new WorkerDrain({ membership: m, clock: deps.clock, holding: () => placement?.holding() ?? 0, busy: () => w.busy, onDrained: drainedNow, log: deps.log });
+        drain.start(500);
       }
       await buckets?.start();
       events.start(100);
       deps.log(`flint: cluster: node ${nodeId} joined as ${[...roles].join('+')} (epoch ${membership.epoch}, internal ${address})`);
     },
     async stop() {
+      housekeeping?.stop();
+      drain?.stop();
+      placement?.stop();
       await buckets?.stop();
       // Off the routes first, so no new invocation arrives while the running ones finish.
       await membership?.drain().catch(() => undefined);
@@ -133,6 +186,8 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
       await membership?.leave().catch(() => undefined);
       membership?.stop();
       await events.close();
+    },
+    async end() {
       await pool.end();
     },
   };

@@ -42,6 +42,7 @@ import type { Clock } from '../ports/clock.js';
 import { createAudit } from './audit.js';
 import { openStores } from './open-stores.js';
 import { joinCluster, nodeRoles, type ClusterNode } from './cluster-node.js';
+import { PgQueueWakeups } from '../store/pg/pg-queue-wakeups.js';
 import { createFrontDoor } from './front-door.js';
 import { withTimers } from './system-clock.js';
 import { StoredFunctionReadModel } from '../control/stored-function-read-model.js';
@@ -194,6 +195,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     })
     : undefined;
   if (sandbox) log(sandbox.summary);
+  // Cluster: each provisioned config is provisioned by one worker (src/cluster/provisioned-placement.ts).
+  const placement = cluster?.placeProvisioned({ configs: () => provisioned.configs(), resync: (fn, q) => dataPlane?.resyncProvisioned(fn, q) });
   const dataPlane = sandbox && createDataPlane({
     tracing: tracing.tracer,
     config,
@@ -206,8 +209,10 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     metrics: lambdaMetrics.wrap(usage.wrap(metrics)),
     targets: functions,
     committed: () => concurrency.committed(),
-    provisionedConfigs: (fn) => provisioned.configs(fn),
-    markProvisionedAllocated: (fn, q, allocated, status, reason) => provisioned.markProvisionedAllocated(fn, q, allocated, status, reason),
+    provisionedConfigs: (fn) => (placement ? provisioned.configs(fn).filter((c) => placement.placed(c)) : provisioned.configs(fn)),
+    markProvisionedAllocated: (fn, q, allocated, status, reason) => (placement
+      ? placement.report(fn, q, allocated, status, reason, (a, s, r) => provisioned.markProvisionedAllocated(fn, q, a, s, r))
+      : provisioned.markProvisionedAllocated(fn, q, allocated, status, reason)),
     roleCredentials: access.iam.roleCredentials,
     log,
   });
@@ -323,6 +328,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     onLeader: (elected) => { if (elected) schedules.start(); else void schedules.stop(); },
   });
   if (!cluster) schedules.start();
+  // Cluster pollers hear enqueues made on other nodes at once (NOTIFY); polling stays the fallback.
+  const queueWakeups = cluster?.buckets ? await PgQueueWakeups.listen({ pool: cluster.pool, holdings: cluster.buckets, onWake: () => asyncInvocation.pollers.wake(), log: (level, m) => log(`flint: ${level}: ${m}`) }) : undefined;
   // A rotation a previous run left unfinished carries on in the background.
   keyRotation.start();
   // KMS: keys past their deletion window are deleted and due rotations happen (also lazily on use).
@@ -382,6 +389,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       // Pollers stop before the data plane they invoke through and the store they ack into.
       await asyncInvocation.pollers.stop();
       await eventSources.pollers.stop();
+      await queueWakeups?.stop();
       await logGroups.stop();
       // Leaves the cluster (draining first) before its environments and connections go.
       await cluster?.stop();
@@ -390,6 +398,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await tracing.close();
       usage.flush();
       await stores.close();
+      await cluster?.end();
     },
   };
 }

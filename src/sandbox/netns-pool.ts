@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { SlirpEgress } from './slirp-egress.js';
+import { SlirpEgress, SLIRP_STDIO, slirpArgs } from './slirp-egress.js';
+import { sharedSpawnHelper, type SpawnHelper } from './spawner/spawn-helper.js';
 
 const REFILL_DELAY_MS = 150;
 
@@ -57,6 +58,8 @@ export class NetnsPool {
   }
 
   async #create(mode: 'default' | 'isolated'): Promise<PreparedNetns> {
+    const spawner = await sharedSpawnHelper();
+    if (spawner) return this.#createThrough(spawner, mode);
     const holder = spawn(this.#initPath, ['--hold-netns'], { stdio: ['pipe', 'pipe', 'pipe'], env: {} });
     const kill = () => { holder.stdin?.destroy(); if (holder.exitCode === null && holder.signalCode === null) holder.kill('SIGKILL'); };
     try {
@@ -74,7 +77,29 @@ export class NetnsPool {
       throw err;
     }
   }
+
+  /**
+   * The same through the spawner helper (src/sandbox/spawner): the two forks per namespace happen
+   * in that small process, not in the server's event loop. The server keeps them by pid.
+   */
+  async #createThrough(spawner: SpawnHelper, mode: 'default' | 'isolated'): Promise<PreparedNetns> {
+    const holder = await spawner.spawnReady(this.#initPath, ['--hold-netns'], HOLDER_STDIO, 1);
+    const kill = () => spawner.stop(holder, [0]);
+    try {
+      let egress: number | undefined;
+      if (mode === 'default' && this.#slirp) {
+        egress = await spawner.spawnReady(this.#slirp, slirpArgs(holder), SLIRP_STDIO, 3);
+      }
+      return { path: `/proc/${holder}/ns/net`, dropHolder: kill, release: () => { if (egress !== undefined) spawner.stop(egress, [4]); kill(); } };
+    } catch (err) {
+      kill();
+      throw err;
+    }
+  }
 }
+
+/** Holder stdio: stdin (its end tells it to exit), stdout (its "ready" line), stderr. */
+const HOLDER_STDIO: Array<'pipe'> = ['pipe', 'pipe', 'pipe'];
 
 function waitReady(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {

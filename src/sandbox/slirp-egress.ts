@@ -4,6 +4,14 @@ import type { Readable, Writable } from 'node:stream';
 /** Addresses slirp4netns gives the namespace (its defaults). */
 export const SLIRP_DNS = '10.0.2.3';
 
+/** slirp4netns for the network namespace of `netnsPid`: ready on fd 3, exits when fd 4 closes. */
+export function slirpArgs(netnsPid: number): string[] {
+  return ['--configure', '--mtu=65520', '--disable-host-loopback', '--enable-seccomp', '--ready-fd=3', '--exit-fd=4', '--netns-type=path', `/proc/${netnsPid}/ns/net`, 'tap0'];
+}
+
+/** Its stdio: stderr (why it failed), the ready fd, the exit fd. */
+export const SLIRP_STDIO: Array<'ignore' | 'pipe'> = ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'];
+
 /**
  * Outbound networking for a sandbox's network namespace through slirp4netns: a user-mode TCP/IP
  * stack that turns the sandbox's packets into ordinary sockets of the slirp4netns process on the
@@ -19,10 +27,7 @@ export class SlirpEgress {
   }
 
   static async start(binary: string, netnsPid: number, timeoutMs = 5000): Promise<SlirpEgress> {
-    const child = spawn(binary, [
-      '--configure', '--mtu=65520', '--disable-host-loopback', '--enable-seccomp',
-      '--ready-fd=3', '--exit-fd=4', '--netns-type=path', `/proc/${netnsPid}/ns/net`, 'tap0',
-    ], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], env: {} });
+    const child = spawn(binary, slirpArgs(netnsPid), { stdio: SLIRP_STDIO, env: {} });
     const egress = new SlirpEgress(child);
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => { if (stderr.length < 4096) stderr += c.toString(); });

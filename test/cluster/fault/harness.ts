@@ -80,7 +80,7 @@ export async function startFaultCluster(opts: { prefix: string; workerCapacity?:
       FLINT_SANDBOX: 'process', FLINT_PREWARM_PER_RUNTIME: '0', FLINT_QUIET: '1', FLINT_ASYNC_RETRY_SCALE: '0.01',
       FLINT_WORKER_CAPACITY: String(opts.workerCapacity ?? 32), ...opts.env,
     },
-    startTimeoutMs: 90_000,
+    startTimeoutMs: 180_000,
     });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
@@ -93,7 +93,9 @@ export async function startFaultCluster(opts: { prefix: string; workerCapacity?:
     if (!c) {
       c = new LambdaClient({
         endpoint: cluster.node(api).endpoint, region: 'us-east-1', credentials: creds, maxAttempts: 1,
-        requestHandler: { requestTimeout: 30_000, connectionTimeout: 3_000 },
+        // A request that hangs (a paused database behind the api) ends as an `unknown` outcome
+        // after 15 s instead of holding the test.
+        requestHandler: { requestTimeout: 15_000, connectionTimeout: 3_000, throwOnRequestTimeout: true },
       });
       clients.set(api, c);
     }
@@ -133,7 +135,9 @@ export async function startFaultCluster(opts: { prefix: string; workerCapacity?:
       for (const c of clients.values()) c.destroy();
       await pool.end().catch(() => undefined);
       await cluster.stop();
-      rmSync(dir, { recursive: true, force: true });
+      // FAULT_KEEP_LOGS=1 keeps every node's log (and the reports) for a failure's post-mortem.
+      if (process.env['FAULT_KEEP_LOGS'] === '1') process.stderr.write(`fault cluster logs kept in ${dir}/logs\n`);
+      else rmSync(dir, { recursive: true, force: true });
     },
   };
 }
