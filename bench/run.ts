@@ -111,7 +111,7 @@ try {
   flint = undefined;
   const memory = await section('memory', () => runMemory({ opts, plan, log }));
   const coldStart = await section('coldStart', () => runColdStart({ opts, plan, log }));
-  const cluster = await section('cluster', () => runCluster({ opts, plan, runner, log }));
+  const cluster = await section('cluster', () => runCluster({ opts, plan, runner, log, keepDir: outDir }));
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const profile = opts.profile ? await section('profile', () => profileWarmPath({ opts, plan, runner, outDir, stamp }), true) : undefined;
 

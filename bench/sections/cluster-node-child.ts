@@ -30,7 +30,17 @@ export interface ClusterNodeReady {
 const overrides = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
 const config = loadConfig({ host: '127.0.0.1', port: 0, quiet: true, ...overrides }, {});
 const logs: string[] = [];
-const app = await startFlint(config, { log: (line) => { logs.push(line); if (logs.length > 50) logs.shift(); } });
+// Lines also go to stderr: the bench keeps its tail (not shown) for the message when a node fails.
+const app = await startFlint(config, { log: (line) => { logs.push(line); if (logs.length > 50) logs.shift(); process.stderr.write(line + '\n'); } });
+
+/** api and poller nodes run no environments: their `dataPlane` getter throws. */
+function dataPlaneOf(): typeof app.dataPlane | undefined {
+  try {
+    return app.dataPlane;
+  } catch {
+    return undefined;
+  }
+}
 
 let profiler: Session | undefined;
 function post(method: string, params?: object): Promise<unknown> {
@@ -55,8 +65,7 @@ serveRequests(async (msg) => {
     case 'async-metrics':
       return { metrics: await app.asyncInvocation.pollers.metrics() };
     case 'environments': {
-      // api and poller nodes run no environments (their dataPlane is absent).
-      const dataPlane = app.dataPlane as typeof app.dataPlane | undefined;
+      const dataPlane = dataPlaneOf();
       return { count: dataPlane ? dataPlane.pool.environments(String(msg['name']), '$LATEST').length : 0 };
     }
     case 'profile-start':
@@ -85,7 +94,7 @@ const ready: ClusterNodeReady = {
   endpoint: app.endpoint,
   pid: process.pid,
   ...(app.cluster ? { nodeId: app.cluster.nodeId } : {}),
-  sandbox: (app as { dataPlane?: { driver?: { name?: string } } }).dataPlane?.driver?.name ?? (config.role === 'all' || config.role === 'worker' ? config.sandbox : ''),
+  sandbox: dataPlaneOf()?.driver.name ?? '',
   accessKeyId: app.credentials.accessKeyId,
   secretAccessKey: app.credentials.secretAccessKey,
   region: config.region,

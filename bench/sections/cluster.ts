@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { startPostgresServer, type PostgresServer } from '../../src/cluster/loca
 import { startChild, type BenchChild } from '../lib/child.js';
 import type { CpuPlan } from '../lib/machine.js';
 import type { BenchOptions } from '../lib/options.js';
-import { childrenOf, cpuBetween, treeCpu } from '../lib/proc-stats.js';
+import { cpuBetween, descendants, treeCpu } from '../lib/proc-stats.js';
 import { median, round } from '../lib/stats.js';
 import type { JobTemplate, LoadRunner, Measurement } from '../load/load-runner.js';
 import { WARM_MEMORY_MB, clientFor, createHello, type FlintReady } from '../flint/flint-functions.js';
@@ -59,7 +59,7 @@ export interface ClusterResults {
   /** Where the cluster's workers ran the function's environments (rendezvous routing puts one function on few workers). */
   environmentsPerWorker: number[];
   /** A short V8 profile of one api node under the c=32 warm load: where its CPU goes. */
-  apiProfile?: { busyMs: number; requests: number; byOwner: Record<string, number>; top: Array<{ pct: number; fn: string; where: string }> } | Skipped;
+  apiProfile?: { busyMs: number; requests: number; byOwner: Record<string, number>; top: Array<{ pct: number; fn: string; where: string }>; syncPgCallers: Array<{ pct: number; stack: string }> } | Skipped;
   notes: string[];
 }
 
@@ -75,7 +75,7 @@ const loadavg = () => execFileSync('cat', ['/proc/loadavg']).toString().split(' 
  * delivered (a poller node runs the cluster's deliveries). All processes on 127.0.0.1, free
  * ports, every server pinned to the bench's server CPUs; each is stopped by PID at the end.
  */
-export async function runCluster(deps: { opts: BenchOptions; plan: CpuPlan; runner: LoadRunner; log(line: string): void }): Promise<ClusterResults> {
+export async function runCluster(deps: { opts: BenchOptions; plan: CpuPlan; runner: LoadRunner; log(line: string): void; keepDir?: string }): Promise<ClusterResults> {
   const { opts, plan, runner, log } = deps;
   const before = loadavg();
   const work = mkdtempSync(join(tmpdir(), 'flint-bench-cluster-'));
@@ -83,16 +83,33 @@ export async function runCluster(deps: { opts: BenchOptions; plan: CpuPlan; runn
   let postgres: PostgresServer | undefined;
   const notes: string[] = [];
   const sandbox = opts.sandbox ? { sandbox: opts.sandbox } : {};
+  const pin = (root: number) => {
+    if (plan.server === undefined) return;
+    for (const pid of [root, ...descendants(root)]) {
+      try {
+        execFileSync('taskset', ['-a', '-p', '-c', plan.server, String(pid)], { stdio: 'ignore' });
+      } catch {
+        // It ended meanwhile.
+      }
+    }
+  };
   const start = async (name: string, cfg: Record<string, unknown>): Promise<Node> => {
-    const n = await startChild<ClusterNodeReady>('sections/cluster-node-child.ts', { cpus: plan.server, args: [JSON.stringify({ dataDir: join(work, name), ...cfg })], readyTimeoutMs: 90_000 });
+    const t0 = performance.now();
+    // Started unpinned (six nodes compiling and starting on one CPU is most of the section's
+    // time), then pinned with everything they started (pre-initialized runtimes): what they fork
+    // from then on inherits the CPU list.
+    const n = await startChild<ClusterNodeReady>('sections/cluster-node-child.ts', { args: [JSON.stringify({ dataDir: join(work, name), ...cfg })], readyTimeoutMs: 90_000 })
+      .catch((err: unknown) => { throw new Error(`node ${name}: ${(err as Error).message}`); });
     nodes.push(n);
+    pin(n.pid);
+    log(`  cluster: ${name} (${String(cfg['role'])}) ready in ${Math.round(performance.now() - t0)} ms`);
     return n;
   };
   try {
     // PostgreSQL with fsync on (an acknowledged enqueue is on disk), pinned like the nodes: its
     // backends are forked by the postmaster later and inherit its CPU list.
     postgres = await startPostgresServer({ fsync: true, maxConnections: 300 });
-    if (plan.server !== undefined) for (const pid of [postgres.pid, ...childrenOf(postgres.pid)]) execFileSync('taskset', ['-a', '-p', '-c', plan.server, String(pid)], { stdio: 'ignore' });
+    pin(postgres.pid);
     const clusterDir = join(work, 'cluster');
     await createClusterCa(clusterDir, Date.now());
     loadRootCredentials(clusterDir);
@@ -171,14 +188,16 @@ export async function runCluster(deps: { opts: BenchOptions; plan: CpuPlan; runn
         const m = await runner.measure(clusterJob('RequestResponse', { warmupMs: 0, durationMs: 2000 }), 32, {});
         await api1.request({ op: 'profile-stop', file });
         const p = summarizeProfile(file, SRC_ROOT);
+        if (deps.keepDir) mkdirSync(deps.keepDir, { recursive: true });
+        if (deps.keepDir) copyFileSync(file, join(deps.keepDir, `cluster-api1-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`));
         // Requests alternate between the api nodes: half of them went through this one.
-        apiProfile = { busyMs: p.busyMs, requests: Math.round(m.ok / apis.length), byOwner: p.byOwner, top: p.topFlintWithCallees.slice(0, 8).map((i) => ({ pct: i.pct, fn: i.fn, where: i.where })) };
+        apiProfile = { busyMs: p.busyMs, requests: Math.round(m.ok / apis.length), byOwner: p.byOwner, top: p.topFlintWithCallees.slice(0, 8).map((i) => ({ pct: i.pct, fn: i.fn, where: i.where })), syncPgCallers: syncPgCallers(file) };
       } catch (err) {
         apiProfile = { skipped: `profile failed: ${(err as Error).message.slice(0, 200)}` };
       }
     }
 
-    const events = opts.tiny ? 200 : Math.min(opts.asyncEvents, 3000);
+    const events = opts.tiny ? 200 : Math.min(opts.asyncEvents, 2000);
     const asyncSingle = await measureAsync({
       runner, events, tiny: opts.tiny, pids: [single.pid],
       job: () => signedInvokeJob(readyOf(single), ASYNC_FUNCTION, HELLO_PAYLOAD, { warmupMs: 0, durationMs: 0 }, 'Event') as JobTemplate,
@@ -216,6 +235,34 @@ export async function runCluster(deps: { opts: BenchOptions; plan: CpuPlan; runn
 
 function postgresBinDirOf(): string {
   return execFileSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1']).toString().trim();
+}
+
+interface CpuProfileNode { id: number; callFrame: { functionName: string; url: string }; children?: number[] }
+/**
+ * Who makes the api node's synchronous PostgreSQL round trips (the metadata store's sync bridge
+ * blocks the event loop for each): samples under the bridge, charged to the first three Flint
+ * frames above src/store/pg/, as a share of all busy samples.
+ */
+function syncPgCallers(file: string): Array<{ pct: number; stack: string }> {
+  const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: CpuProfileNode[]; samples: number[] };
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const idle = new Set(['(idle)', '(program)', '(garbage collector)']);
+  const counts = new Map<string, number>();
+  let busy = 0;
+  for (const id of prof.samples) {
+    if (idle.has(byId.get(id)?.callFrame.functionName ?? '')) continue;
+    busy++;
+    const chain: CpuProfileNode[] = [];
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) chain.push(byId.get(cur)!);
+    const at = chain.findIndex((n) => n.callFrame.url.includes('/src/store/pg/pg-sync-client'));
+    if (at < 0) continue;
+    const above = chain.slice(at).filter((n) => n.callFrame.url.includes('/src/') && !n.callFrame.url.includes('/src/store/pg/')).slice(0, 3);
+    const key = above.map((n) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.slice(n.callFrame.url.indexOf('/src/') + 1)}`).join(' < ') || '(no Flint caller)';
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([stack, n]) => ({ pct: round((100 * n) / Math.max(1, busy), 1), stack }));
 }
 
 /** Until a warm-up Invoke succeeds through every api node (membership and caches settle). */
@@ -270,14 +317,14 @@ async function measureAsync(d: { runner: LoadRunner; events: number; tiny: boole
   const s0 = await d.succeeded();
   if (warmup > 0) {
     const w = await d.runner.measure(d.job(), ASYNC_CONCURRENCY, { totalRequests: warmup });
-    await waitFor(d.succeeded, s0 + w.ok, Date.now() + 60_000);
+    await waitFor(d.succeeded, s0 + w.ok, Date.now() + 30_000);
   }
   const s1 = await d.succeeded();
   const t0 = performance.now();
   const m = await d.runner.measure(d.job(), ASYNC_CONCURRENCY, { totalRequests: d.events, serverPids: d.pids });
   // The load generators start 150 ms after the call (a common start time): not part of the figure.
   const started = t0 + 150;
-  const done = await waitFor(d.succeeded, s1 + m.ok, Date.now() + (d.tiny ? 20_000 : 60_000));
+  const done = await waitFor(d.succeeded, s1 + m.ok, Date.now() + (d.tiny ? 20_000 : 45_000));
   const delivered = done - s1;
   return {
     events: d.events,
@@ -330,6 +377,8 @@ export function renderCluster(r: ClusterResults | Skipped): string {
       const p = r.apiProfile;
       out.push(`  api node profile (c=32, 2 s): ${p.requests} requests, ${round(p.busyMs, 0)} ms busy = ${round(p.busyMs / Math.max(1, p.requests), 3)} ms/request (${Object.entries(p.byOwner).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${round(v, 0)} ms`).join(', ')})`);
       for (const t of p.top) out.push(`    ${t.pct.toFixed(1).padStart(5)}%  ${t.fn}  ${t.where}`);
+      if (p.syncPgCallers.length > 0) out.push('    synchronous PostgreSQL round trips (sync bridge, event loop blocked) called from:');
+      for (const c of p.syncPgCallers) out.push(`    ${c.pct.toFixed(1).padStart(5)}%  ${c.stack}`);
     }
   }
   for (const n of r.notes) out.push(`  note: ${n}`);

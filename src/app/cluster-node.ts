@@ -19,7 +19,10 @@ import { ConcurrencyTokens } from '../cluster/concurrency-tokens.js';
 import { ProvisionedPlacement, type ProvisionedPlacementOptions } from '../cluster/provisioned-placement.js';
 import { PgProvisionedAllocations } from '../cluster/provisioned-allocations.js';
 import { WorkerDrain } from '../cluster/worker-drain.js';
-import { Housekeeping } from '../cluster/housekeeping.js';
+import { ClusterHousekeeping } from '../cluster/cluster-housekeeping.js';
+
+/** Membership's lease (CLUSTER.md: heartbeat 1 s, lease 5 s). */
+const LEASE_MS = 5000;
 
 /** What `--role` gives a node: `all` is every role. */
 export function nodeRoles(role: FlintConfig['role']): ReadonlySet<NodeRole> {
@@ -58,6 +61,11 @@ export interface ClusterNode {
   /** Resolves once a drain (`flint worker drain`) completed: the process should stop now. */
   readonly drained: Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Ends the connection pool, after `stop` and after the stores that share it closed (the code
+   * store keeps a LISTEN connection out of the pool until it closes: ending the pool first waits forever).
+   */
+  end(): Promise<void>;
 }
 
 /**
@@ -90,7 +98,7 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
   const allocations = roles.has('worker') ? await PgProvisionedAllocations.open(pool) : undefined;
   let placement: ProvisionedPlacement | undefined;
   let drain: WorkerDrain | undefined;
-  let housekeeping: Housekeeping | undefined;
+  let housekeeping: ClusterHousekeeping | undefined;
   let drainedNow!: () => void;
   const drained = new Promise<void>((resolve) => (drainedNow = resolve));
   return {
@@ -112,7 +120,14 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
       return placement;
     },
     remoteInvoker(functions) {
-      const r = new RemoteInvoker({ membership: view, clock: deps.clock, ...tls, routeOf: routeKeyFromReadModel(functions, config.region) });
+      const r = new RemoteInvoker({
+        membership: view,
+        clock: deps.clock,
+        ...tls,
+        routeOf: routeKeyFromReadModel(functions, config.region),
+        // Blind once the view is older than a lease: the database is unreachable from here.
+        blind: () => membership !== undefined && membership.viewAgeMs() > LEASE_MS,
+      });
       invokers.push(r);
       return r;
     },
@@ -127,6 +142,7 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
           epoch: () => membership?.epoch ?? 0,
           // Fenced when the lease may have lapsed, and while draining: no new work either way.
           fenced: () => membership === undefined || membership.fenced() || membership.state === 'draining',
+          mayServeBlind: () => membership !== undefined && membership.state !== 'draining',
           ...(opts.idleEnvironments ? { idleEnvironments: opts.idleEnvironments } : {}),
           log: (m) => deps.log(`flint: worker: ${m}`),
         });
@@ -141,9 +157,9 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
         leader.onElected((term) => { deps.log(`flint: cluster: this node leads (term ${term})`); opts.onLeader?.(true); });
         leader.onDeposed((term) => { deps.log(`flint: cluster: leadership of term ${term} ended`); opts.onLeader?.(false); });
         if (leader.isLeader()) opts.onLeader?.(true);
-        // Reaping and pruning, on the leader only, fenced by its term (src/cluster/housekeeping.ts).
+        // Reaping and pruning, on the leader only, fenced by its term (src/cluster/cluster-housekeeping.ts).
         const lead = leader;
-        housekeeping = new Housekeeping({ leader: lead, clock: deps.clock, pruneEvents: (db) => events.prune(db), log: deps.log });
+        housekeeping = new ClusterHousekeeping({ leader: lead, clock: deps.clock, pruneEvents: (db) => events.prune(db), log: deps.log });
         housekeeping.start();
       }
       if (worker) {
@@ -170,6 +186,8 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
       await membership?.leave().catch(() => undefined);
       membership?.stop();
       await events.close();
+    },
+    async end() {
       await pool.end();
     },
   };

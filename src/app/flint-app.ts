@@ -42,6 +42,7 @@ import type { Clock } from '../ports/clock.js';
 import { createAudit } from './audit.js';
 import { openStores } from './open-stores.js';
 import { joinCluster, nodeRoles, type ClusterNode } from './cluster-node.js';
+import { PgQueueWakeups } from '../store/pg/pg-queue-wakeups.js';
 import { createFrontDoor } from './front-door.js';
 import { withTimers } from './system-clock.js';
 import { StoredFunctionReadModel } from '../control/stored-function-read-model.js';
@@ -327,6 +328,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     onLeader: (elected) => { if (elected) schedules.start(); else void schedules.stop(); },
   });
   if (!cluster) schedules.start();
+  // Cluster pollers hear enqueues made on other nodes at once (NOTIFY); polling stays the fallback.
+  const queueWakeups = cluster?.buckets ? await PgQueueWakeups.listen({ pool: cluster.pool, holdings: cluster.buckets, onWake: () => asyncInvocation.pollers.wake(), log: (level, m) => log(`flint: ${level}: ${m}`) }) : undefined;
   // A rotation a previous run left unfinished carries on in the background.
   keyRotation.start();
   // KMS: keys past their deletion window are deleted and due rotations happen (also lazily on use).
@@ -386,6 +389,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       // Pollers stop before the data plane they invoke through and the store they ack into.
       await asyncInvocation.pollers.stop();
       await eventSources.pollers.stop();
+      await queueWakeups?.stop();
       await logGroups.stop();
       // Leaves the cluster (draining first) before its environments and connections go.
       await cluster?.stop();
@@ -394,6 +398,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       await tracing.close();
       usage.flush();
       await stores.close();
+      await cluster?.end();
     },
   };
 }

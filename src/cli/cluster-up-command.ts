@@ -30,7 +30,7 @@ export function clusterUpCommand(): Command {
   return new Command('up')
     .description('run a local cluster: PostgreSQL and Flint nodes as processes in network namespaces (root; Ctrl-C stops it)')
     .option('--workers <n>', 'worker nodes', count(1), 3)
-    .option('--api <n>', 'api nodes', count(1), 1)
+    .option('--api <n>', 'api nodes', count(1), 2)
     .option('--pollers <n>', 'poller nodes', count(0), 1)
     .option('--dir <dir>', 'folder for the cluster folder, node data and logs', '.flint-cluster')
     .option('--worker-capacity <n>', 'concurrent execution environments per worker', count(1, 10_000))
@@ -67,7 +67,7 @@ export function clusterUpCommand(): Command {
       const api = cluster.nodes.find((n) => n.role === 'api')!;
       const lines = [
         `flint: cluster up; PostgreSQL ${cluster.databaseUrl}`,
-        ...cluster.nodes.map((n) => `  ${n.name.padEnd(6)} ${n.role.padEnd(7)} ${n.endpoint}`),
+        ...cluster.nodes.map((n) => `  ${n.name.padEnd(6)} ${n.role.padEnd(7)} ${n.role === 'api' ? n.endpoint : `${n.ip} (node ${n.nodeId ?? '?'})`}`),
         'Point the AWS CLI and SDKs at an api node:',
         `  eval "$(flint env --data-dir ${cluster.clusterDir} --host ${api.ip} --port ${new URL(api.endpoint).port})"`,
         `  aws --endpoint-url ${api.endpoint} lambda list-functions`,
@@ -79,7 +79,7 @@ export function clusterUpCommand(): Command {
     })
     .addHelpText('after', `
 Examples:
-  flint cluster up                               # 1 api, 3 workers, 1 poller; Ctrl-C stops it
+  flint cluster up                               # 2 api, 3 workers, 1 poller; Ctrl-C stops it
   flint cluster up --workers 5 --api 2 --dir /tmp/flint-cluster`);
 }
 

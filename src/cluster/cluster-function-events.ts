@@ -88,7 +88,7 @@ export class ClusterFunctionEvents {
   }
 
   /** Old rows go (an hour is far past any poller's window); `db`: the leader's fenced transaction. */
-  async prune(db: Pick<pg.Pool, 'query'> = this.#pool): Promise<void> {
+  async prune(db: pg.Pool | pg.ClientBase = this.#pool): Promise<void> {
     await db.query(`DELETE FROM function_events WHERE created_at < now() - interval '1 hour'`);
   }
 

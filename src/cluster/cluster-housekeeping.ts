@@ -1,4 +1,6 @@
+import type pg from 'pg';
 import type { Timer, TimerClock } from '../ports/clock.js';
+import { reapOrphanAllocations } from './provisioned-allocations.js';
 import { reapConcurrencyTokens } from './concurrency-tokens.js';
 import { DEPOSED, type LeaderLease } from './leader-lease.js';
 import { reapDeadMembers } from './membership.js';
@@ -12,7 +14,19 @@ export interface HousekeepingOptions {
   deadMemberGraceMs?: number;
   /** A dead api node's concurrency tokens are freed this long after its lease ended (default 0: see reapConcurrencyTokens). */
   deadNodeTokenGraceMs?: number;
+  /** Deletes old cross-node function events through the sweep's connection (ClusterFunctionEvents.prune). */
+  pruneEvents?(db: pg.ClientBase): Promise<void>;
+  /** Prune function events on every this many sweeps (default 12: once a minute at 5 s). */
+  pruneEvery?: number;
   log?(line: string): void;
+}
+
+export interface HousekeepingSweep {
+  tokens: number;
+  members: string[];
+  /** Provisioned-allocation rows of workers no longer members (provisioned-allocations.ts). */
+  allocations: number;
+  pruned: boolean;
 }
 
 /**
@@ -26,6 +40,7 @@ export class ClusterHousekeeping {
   readonly #o: HousekeepingOptions;
   #timer: Timer | undefined;
   #running = false;
+  #sweeps = 0;
   readonly #unsubscribe: Array<() => void> = [];
 
   constructor(o: HousekeepingOptions) {
@@ -44,13 +59,17 @@ export class ClusterHousekeeping {
   }
 
   /** One sweep now, if this node leads: what it removed, or 'deposed'. */
-  async sweep(): Promise<{ tokens: number; members: string[] } | typeof DEPOSED> {
+  async sweep(): Promise<HousekeepingSweep | typeof DEPOSED> {
     const term = this.#o.leader.term;
     if (term === undefined) return DEPOSED;
+    const prune = this.#o.pruneEvents !== undefined && this.#sweeps++ % (this.#o.pruneEvery ?? 12) === 0;
     return await this.#o.leader.withTerm(term, async (c) => {
       const tokens = await reapConcurrencyTokens(c, { deadNodeGraceMs: this.#o.deadNodeTokenGraceMs ?? 0 });
       const members = await reapDeadMembers(c, this.#o.deadMemberGraceMs ?? 60_000);
-      return { tokens, members };
+      // After the members: the allocation rows of workers whose member row just went.
+      const allocations = await reapOrphanAllocations(c);
+      if (prune) await this.#o.pruneEvents!(c);
+      return { tokens, members, allocations, pruned: prune };
     });
   }
 

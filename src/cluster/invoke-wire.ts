@@ -25,6 +25,11 @@ export const H = {
   /** `function:version` the api routed by: the worker's admission key (warm environments, fair share). */
   route: 'x-flint-route',
   epoch: 'x-flint-epoch',
+  /**
+   * The api cannot read the membership either (PostgreSQL unreachable from it): a fenced worker
+   * may then still serve warm invocations (static stability, docs/cluster.md).
+   */
+  blind: 'x-flint-blind',
   clientContext: 'x-flint-client-context',
   logType: 'x-flint-log-type',
   requestId: 'x-flint-request-id',
@@ -52,13 +57,14 @@ export type Refusal = 'WorkerFull' | 'StaleEpoch' | 'Fenced';
 export const REFUSALS: readonly Refusal[] = ['WorkerFull', 'StaleEpoch', 'Fenced'];
 
 /** Request headers for an invocation (the payload goes as the body). */
-export function requestHeaders(req: InvokeRequest, route: string, epoch: number): OutgoingHttpHeaders {
+export function requestHeaders(req: InvokeRequest, route: string, epoch: number, blind = false): OutgoingHttpHeaders {
   const h: OutgoingHttpHeaders = {
     [H.function]: encodeURIComponent(req.functionName),
     [H.route]: encodeURIComponent(route),
     [H.epoch]: String(epoch),
     'content-length': req.payload.length,
   };
+  if (blind) h[H.blind] = '1';
   if (req.qualifier !== undefined) h[H.qualifier] = encodeURIComponent(req.qualifier);
   if (req.clientContext !== undefined) h[H.clientContext] = req.clientContext;
   if (req.logType !== undefined) h[H.logType] = req.logType;

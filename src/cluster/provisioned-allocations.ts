@@ -67,7 +67,7 @@ export class PgProvisionedAllocations implements ProvisionedAllocations {
 }
 
 /** Housekeeping: rows of workers no longer in the members table (reaped), the number deleted. */
-export async function reapOrphanAllocations(db: Pick<pg.Pool, 'query'>): Promise<number> {
+export async function reapOrphanAllocations(db: pg.Pool | pg.ClientBase): Promise<number> {
   const exists = await db.query<{ t: string | null }>(`SELECT to_regclass('provisioned_allocations')::text AS t`);
   if (!exists.rows[0]?.t) return 0;
   const r = await db.query('DELETE FROM provisioned_allocations a WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = a.node_id)');

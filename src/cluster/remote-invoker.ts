@@ -19,6 +19,11 @@ export interface RemoteInvokerOptions {
    * See routeKeyFromReadModel.
    */
   routeOf(functionName: string, qualifier: string | undefined): string;
+  /**
+   * True while this node's membership view is stale (PostgreSQL unreachable from here): workers
+   * are then taken as last seen, and told so, so a fenced worker still serves warm invocations.
+   */
+  blind?(): boolean;
   /** How long a worker is tried last after a connection error (the circuit breaker), default 5 s (one lease period). */
   suspectMs?: number;
   /** How long a new connection may take before the worker counts as unreachable, default 2 s. */
@@ -92,7 +97,9 @@ export class RemoteInvoker implements Invoker {
    */
   candidates(route: string): ClusterMember[] {
     const now = this.#o.clock.now();
-    const live = this.#o.membership.members().filter((m) => m.state === 'active' && m.roles.includes('worker') && m.leaseExpiresAt > now);
+    // Blind (static stability): leases cannot be judged without the database; the last view stands.
+    const blind = this.#o.blind?.() === true;
+    const live = this.#o.membership.members().filter((m) => m.state === 'active' && m.roles.includes('worker') && (blind || m.leaseExpiresAt > now));
     const ordered = rendezvousOrder(route, live, (m) => m.id);
     const healthy = ordered.filter((m) => !this.#isSuspect(m.id, now));
     const suspects = ordered.filter((m) => this.#isSuspect(m.id, now));
@@ -120,7 +127,7 @@ export class RemoteInvoker implements Invoker {
     if (!byWorker) this.#running.set(route, (byWorker = new Map()));
     byWorker.set(w.id, (byWorker.get(w.id) ?? 0) + 1);
     try {
-      return await callWorker(this.#sessions, { address: w.address, epoch: w.epoch }, req, route);
+      return await callWorker(this.#sessions, { address: w.address, epoch: w.epoch, blind: this.#o.blind?.() === true }, req, route);
     } finally {
       const left = (byWorker.get(w.id) ?? 1) - 1;
       if (left > 0) byWorker.set(w.id, left);

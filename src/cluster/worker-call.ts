@@ -20,6 +20,8 @@ export interface CallTarget {
   /** `host:port` of the worker's internal listener. */
   address: string;
   epoch: number;
+  /** The caller's membership view is stale (it cannot reach PostgreSQL): see H.blind. */
+  blind?: boolean;
 }
 
 type StreamError = { errorType: string; errorMessage: string };
@@ -42,7 +44,7 @@ export function callWorker(sessions: WorkerSessions, target: CallTarget, req: In
     const entry = sessions.get(target.address);
     let stream: ClientHttp2Stream;
     try {
-      stream = entry.session.request({ ':method': 'POST', ':path': INVOKE_PATH, ...requestHeaders(req, route, target.epoch) });
+      stream = entry.session.request({ ':method': 'POST', ':path': INVOKE_PATH, ...requestHeaders(req, route, target.epoch, target.blind === true) });
     } catch (err) {
       return settle({ kind: 'unreachable', cause: err as Error });
     }

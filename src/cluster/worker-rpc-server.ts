@@ -23,6 +23,12 @@ export interface WorkerRpcServerOptions {
   /** True once the worker could not renew its lease (self-fencing): every request is refused. */
   fenced(): boolean;
   /**
+   * Static stability (CLUSTER.md S4): when the database is down for everyone, every worker fences
+   * itself, yet warm invocations need no database. A fenced worker still serves an invocation
+   * warm when the api says it is blind too (H.blind) and this returns true (not draining).
+   */
+  mayServeBlind?(): boolean;
+  /**
    * Idle (ready, unclaimed) environments of a version, from the environment pool: admission is
    * then exact about warm starts. Absent: every invocation counts as needing an environment of its
    * own, so a worker at capacity refuses even one it could have served warm (in-flight approximation).
@@ -103,11 +109,17 @@ export class WorkerRpcServer {
 
   #decide(req: Http2ServerRequest, res: Http2ServerResponse, payload: Buffer): void {
     const o = this.#o;
-    if (o.fenced()) return refuse(res, 'Fenced');
-    if (req.headers[H.epoch] !== String(o.epoch())) return refuse(res, 'StaleEpoch');
     const key = decodeURIComponent(String(req.headers[H.route] ?? ''));
-    const busyForKey = this.#busyByKey.get(key) ?? 0;
     const cut = key.lastIndexOf(':');
+    if (o.fenced()) {
+      // Only warm, and only when the api cannot see the membership either: a worker cut off from
+      // the database alone (S2) is refused by apis that can, which route elsewhere after its lease.
+      const blind = req.headers[H.blind] === '1' && o.mayServeBlind?.() === true;
+      const idle = blind && o.idleEnvironments && cut > 0 ? o.idleEnvironments(key.slice(0, cut), key.slice(cut + 1)) : 0;
+      if (idle <= 0) return refuse(res, 'Fenced');
+    }
+    if (req.headers[H.epoch] !== String(o.epoch())) return refuse(res, 'StaleEpoch');
+    const busyForKey = this.#busyByKey.get(key) ?? 0;
     const decision = admit({
       capacity: o.capacity,
       shareFactor: this.#shareFactor,

@@ -24,7 +24,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('flint cluster up: PostgreSQL and nodes in namespaces; the AWS CLI creates and invokes a function through the printed env; Ctrl-C removes everything', { skip, timeout: 115_000 }, async (t) => {
+test('flint cluster up: PostgreSQL and nodes in namespaces; the AWS CLI creates and invokes a function through the printed env; Ctrl-C removes everything', { skip, timeout: 280_000 }, async (t) => {
   up = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'cluster', 'up', '--workers', '2', '--pollers', '1', '--dir', join(dir, 'c')], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLINT_SANDBOX: 'process' },
   });
@@ -33,7 +33,7 @@ test('flint cluster up: PostgreSQL and nodes in namespaces; the AWS CLI creates 
   up.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "cluster up" within 100 s:\n${out}`)), 100_000);
+      const timer = setTimeout(() => reject(new Error(`no "cluster up" within 250 s:\n${out}`)), 250_000);
       const check = () => { if (/Ctrl-C stops/.test(out)) { clearTimeout(timer); resolve(); } };
       up!.stdout!.on('data', check);
       up!.once('exit', (c) => { clearTimeout(timer); reject(new Error(`cluster up exited ${c}:\n${out}`)); });

@@ -32,6 +32,7 @@ test('local cluster: PostgreSQL and each node in a host of its own, with roles, 
   assert.deepEqual(cluster.nodes.map((n) => `${n.name}:${n.role}`), ['api1:api', 'api2:api', 'w1:worker', 'w2:worker', 'poll1:poller']);
   assert.equal(new Set(cluster.nodes.map((n) => n.ip)).size, 5);
   assert.equal(cluster.apiEndpoints().length, 2);
+  assert.match(cluster.node('w1').nodeId ?? '', /^worker-\d+$/, 'the member id a worker prints at start is kept');
   for (const n of cluster.nodes) {
     const i = await info(n.endpoint);
     assert.equal(i.role, n.role);

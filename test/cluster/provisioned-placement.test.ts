@@ -188,3 +188,28 @@ test('worker drain: stops after its longest wait even if work is left, and says 
   assert.equal(drained, 1);
   assert.match(logs.at(-1)!, /timed out with 1 provisioned config/);
 });
+
+test('the owner dies: the next worker takes the config up; a worker whose view lapsed (database unreachable) keeps what it holds', async () => {
+  const c = cfg('dies');
+  const all = [member('w1'), member('w2'), member('w3')];
+  const first = provisionedOwner(provisionedRouteKey(c), all, clock.now())!;
+  const second = provisionedOwner(provisionedRouteKey(c), all.filter((m) => m.id !== first), clock.now())!;
+  const m = new Members(second);
+  m.list = all;
+  const resyncs: string[] = [];
+  const p = new ProvisionedPlacement({ membership: m, clock, allocations: new MemoryAllocations(), configs: () => [c], resync: (fn, q) => resyncs.push(`${fn}:${q}`) });
+  await p.tick();
+  assert.equal(p.placed(c), false);
+  m.list = all.map((x) => (x.id === first ? { ...x, leaseExpiresAt: clock.now() - 1 } : x));
+  await p.tick();
+  assert.equal(p.placed(c), true, 'placed here once the owner\'s lease ran out');
+  assert.deepEqual(resyncs, ['dies:live']);
+  // Every lease in this node's view ran out (no refresh reached the database): nobody to hand to.
+  m.list = all.map((x) => ({ ...x, leaseExpiresAt: clock.now() - 1 }));
+  await p.tick();
+  assert.equal(p.placed(c), true, 'static stability: its provisioned environments stay');
+  let wrote = false;
+  p.report('dies', 'live', 2, 'READY', undefined, () => (wrote = true));
+  assert.equal(wrote, false, 'not the owner by its own view: no status write');
+  assert.deepEqual(resyncs, ['dies:live']);
+});

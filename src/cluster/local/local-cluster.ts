@@ -36,10 +36,12 @@ export interface LocalNode {
   readonly name: string;
   readonly role: LocalRole;
   readonly ip: string;
-  /** `http://ip:port` (every role serves /health there). */
+  /** `http://ip:port`: the API of api nodes (worker and poller nodes serve no API). */
   readonly endpoint: string;
   readonly logFile: string;
   child: ChildProcess | undefined;
+  /** The member id a worker or poller printed at start (`flint worker drain --node ID`). */
+  nodeId?: string;
 }
 
 const NAMES: Record<LocalRole, string> = { api: 'api', worker: 'w', poller: 'poll' };
@@ -140,11 +142,14 @@ export class LocalCluster {
     child.stderr!.on('data', (d: Buffer) => { errTail = (errTail + d.toString()).slice(-1500); });
     let seen = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`node ${name} did not start within ${this.#opts.startTimeoutMs ?? 60_000} ms; log: ${node.logFile}`)), this.#opts.startTimeoutMs ?? 60_000);
+      const timer = setTimeout(() => reject(new Error(`node ${name} did not start within ${this.#opts.startTimeoutMs ?? 180_000} ms; log: ${node.logFile}`)), this.#opts.startTimeoutMs ?? 180_000);
       child.stdout!.on('data', (d: Buffer) => {
         log!.write(d);
         if (seen.length < 4096) seen += d.toString();
-        if (/^flint: listening on /m.test(seen)) { clearTimeout(timer); resolve(); }
+        // api (and all) nodes print where they listen; worker and poller nodes that they run, with their member id.
+        const id = /^flint: \w+ node (\S+) running/m.exec(seen);
+        if (id) node.nodeId = id[1];
+        if (id || /^flint: listening on /m.test(seen)) { clearTimeout(timer); resolve(); }
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
@@ -163,7 +168,12 @@ export class LocalCluster {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, timeoutMs); })]);
     clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) this.hosts.kill(name);
+    if (child.exitCode === null && child.signalCode === null) {
+      this.hosts.kill(name);
+      // Wait for the exit to be seen, so that a restart right after does not find it "running".
+      await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 5_000); })]);
+      clearTimeout(timer);
+    }
   }
 
   /** Stops every node (SIGTERM, then SIGKILL), PostgreSQL, and removes the hosts. Idempotent. */

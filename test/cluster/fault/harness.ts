@@ -80,7 +80,7 @@ export async function startFaultCluster(opts: { prefix: string; workerCapacity?:
       FLINT_SANDBOX: 'process', FLINT_PREWARM_PER_RUNTIME: '0', FLINT_QUIET: '1', FLINT_ASYNC_RETRY_SCALE: '0.01',
       FLINT_WORKER_CAPACITY: String(opts.workerCapacity ?? 32), ...opts.env,
     },
-    startTimeoutMs: 90_000,
+    startTimeoutMs: 180_000,
     });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
@@ -135,7 +135,9 @@ export async function startFaultCluster(opts: { prefix: string; workerCapacity?:
       for (const c of clients.values()) c.destroy();
       await pool.end().catch(() => undefined);
       await cluster.stop();
-      rmSync(dir, { recursive: true, force: true });
+      // FAULT_KEEP_LOGS=1 keeps every node's log (and the reports) for a failure's post-mortem.
+      if (process.env['FAULT_KEEP_LOGS'] === '1') process.stderr.write(`fault cluster logs kept in ${dir}/logs\n`);
+      else rmSync(dir, { recursive: true, force: true });
     },
   };
 }
