@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { PublishVersionCommand, PutFunctionConcurrencyCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { SchedulerClient, CreateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TEST_ROLE } from '../../helpers/flint-harness.js';
 import { waitSettled } from '../../helpers/functions.js';
 import { faultSkipReason, notWiredReason, startFaultCluster, eventually, pooled, type FaultCluster } from './harness.js';
 import { asyncDelivery, environmentsServingTwoVersions, invokeOutcomesAfter, maxConcurrency, overlappingRunsInOneEnvironment, runsOnAfter, scheduleFirings, spread } from './invariants.js';
@@ -244,13 +244,19 @@ test('S7: kill the leader: one new term, no one-time schedule fires twice (nor i
   const creds = JSON.parse(readFileSync(join(f.cluster.clusterDir, 'credentials.json'), 'utf8')) as { accessKeyId: string; secretAccessKey: string };
   const other = f.cluster.nodes.find((n) => n.role === 'api' && n.name !== node.name)!;
   const scheduler = new SchedulerClient({ endpoint: other.endpoint, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+  // Scheduler assumes the target's role: it must trust scheduler.amazonaws.com and allow the invoke.
+  const iam = new IAMClient({ endpoint: other.endpoint, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+  const role = (await iam.send(new CreateRoleCommand({ RoleName: 's7-scheduler', AssumeRolePolicyDocument: JSON.stringify(trust) }))).Role!.Arn!;
+  await iam.send(new PutRolePolicyCommand({ RoleName: 's7-scheduler', PolicyName: 'invoke', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arn }] }) }));
+  iam.destroy();
   const t0 = Math.ceil(Date.now() / 1000) * 1000;
   const names = [6, 10, 14, 18, 22, 26].map((s) => `s7-at-${s}`);
   for (const [k, name] of names.entries()) {
     const at = new Date(t0 + (6 + 4 * k) * 1000).toISOString().slice(0, 19);
     await scheduler.send(new CreateScheduleCommand({
       Name: name, ScheduleExpression: `at(${at})`, ScheduleExpressionTimezone: 'UTC', FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: { Arn: arn, RoleArn: TEST_ROLE, Input: JSON.stringify({ id: name, schedule: name }) },
+      Target: { Arn: arn, RoleArn: role, Input: JSON.stringify({ id: name, schedule: name }) },
     }));
   }
   await sleep(Math.max(0, t0 + 8_000 - Date.now()));
