@@ -181,6 +181,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     clock,
     prices: loadPriceTable(config.priceTable, (f) => readFileSync(f, 'utf8')),
     architectureOf: (fn, version) => functions.getVersion(fn, version).config.Architectures[0] ?? 'x86_64',
+    log,
   });
   // CloudWatch metrics: AWS/Lambda, PutMetricData, Embedded Metric Format (src/app/cloudwatch-metrics.ts).
   const cloudWatch = createCloudWatchMetrics({ store: stores.metrics, clock });

@@ -1,5 +1,5 @@
 import type { Clock } from '../ports/clock.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { Collection, MetadataStore } from '../ports/metadata-store.js';
 import type { InvocationRecord, Metrics } from '../ports/metrics.js';
 import { costOf, gbSecondsOf, type PriceTable, type UsageAmount } from './price-table.js';
 
@@ -38,9 +38,11 @@ export class UsageMeter {
   /** Not yet written: minute, function and version → the sums. */
   readonly #pending = new Map<string, { minute: string; functionName: string; version: string; sum: Bucket }>();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #log: (line: string) => void;
 
-  constructor(opts: { store: MetadataStore; clock: Clock; prices: PriceTable; architectureOf: (functionName: string, version: string) => string }) {
+  constructor(opts: { store: MetadataStore; clock: Clock; prices: PriceTable; architectureOf: (functionName: string, version: string) => string; log?: (line: string) => void }) {
     this.#store = opts.store;
+    this.#log = opts.log ?? (() => {});
     this.#clock = opts.clock;
     this.#prices = opts.prices;
     this.#architectureOf = opts.architectureOf;
@@ -62,18 +64,29 @@ export class UsageMeter {
   }
 
   record(rec: InvocationRecord): void {
-    const minute = minuteKey(this.#clock.now());
-    const k = `${minute}${SEP}${rec.functionName}${SEP}${rec.version}`;
+    this.#add(minuteKey(this.#clock.now()), rec.functionName, rec.version, { requests: 1, billedMs: rec.billedDurationMs, mbMs: rec.billedDurationMs * rec.memorySizeMb });
+  }
+
+  #add(minute: string, functionName: string, version: string, sum: Bucket): void {
+    const k = `${minute}${SEP}${functionName}${SEP}${version}`;
     let p = this.#pending.get(k);
     if (!p) {
-      p = { minute, functionName: rec.functionName, version: rec.version, sum: { requests: 0, billedMs: 0, mbMs: 0 } };
+      p = { minute, functionName, version, sum: { requests: 0, billedMs: 0, mbMs: 0 } };
       this.#pending.set(k, p);
     }
-    p.sum.requests += 1;
-    p.sum.billedMs += rec.billedDurationMs;
-    p.sum.mbMs += rec.billedDurationMs * rec.memorySizeMb;
+    p.sum.requests += sum.requests;
+    p.sum.billedMs += sum.billedMs;
+    p.sum.mbMs += sum.mbMs;
     if (!this.#timer) {
-      this.#timer = setTimeout(() => this.flush(), FLUSH_MS);
+      // A store that cannot be written now (cluster mode: the database unreachable) must not take
+      // the node down; the sums stay pending and the next flush tries again.
+      this.#timer = setTimeout(() => {
+        try {
+          this.flush();
+        } catch (err) {
+          this.#log(`flint: usage not recorded yet (kept for the next try): ${(err as Error).message}`);
+        }
+      }, FLUSH_MS);
       this.#timer.unref();
     }
   }
@@ -92,6 +105,15 @@ export class UsageMeter {
       billedMs: (b?.billedMs ?? 0) + s.billedMs,
       mbMs: (b?.mbMs ?? 0) + s.mbMs,
     });
+    try {
+      this.#write(pending, minutes, totals, add);
+    } catch (err) {
+      for (const p of pending) this.#add(p.minute, p.functionName, p.version, p.sum);
+      throw err;
+    }
+  }
+
+  #write(pending: Array<{ minute: string; functionName: string; version: string; sum: Bucket }>, minutes: Collection<Bucket>, totals: Collection<Bucket>, add: (b: Bucket | undefined, s: Bucket) => Bucket): void {
     this.#store.transaction(() => {
       for (const p of pending) {
         let architecture = 'x86_64';
