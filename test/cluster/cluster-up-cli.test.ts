@@ -4,7 +4,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { faultSkipReason, notWiredReason } from './fault/harness.js';
+import { faultSkipReason, flintArgv, notWiredReason } from './fault/harness.js';
 import { makeZip } from '../helpers/zip.js';
 
 /**
@@ -19,13 +19,14 @@ after(async () => {
   // Only what this test started: a crashed run's leftovers go with `flint cluster down`.
   if (up && up.exitCode === null && up.signalCode === null) {
     up.kill('SIGKILL');
-    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'cluster', 'down']);
+    spawnSync(flintArgv()[0]!, [...flintArgv().slice(1), 'cluster', 'down']);
   }
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('flint cluster up: PostgreSQL and nodes in namespaces; the AWS CLI creates and invokes a function through the printed env; Ctrl-C removes everything', { skip, timeout: 280_000 }, async (t) => {
-  up = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'cluster', 'up', '--workers', '2', '--pollers', '1', '--dir', join(dir, 'c')], {
+  const [node, ...flint] = flintArgv();
+  up = spawn(node!, [...flint, 'cluster', 'up', '--workers', '2', '--pollers', '1', '--dir', join(dir, 'c')], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLINT_SANDBOX: 'process' },
   });
   let out = '';
@@ -49,7 +50,7 @@ test('flint cluster up: PostgreSQL and nodes in namespaces; the AWS CLI creates 
   assert.match(out, /w2 +worker/);
   const evalLine = /eval "\$\((.+)\)"/.exec(out)![1]!;
   // The printed `flint env` line gives the AWS CLI its credentials, region and endpoint.
-  const envText = execFileSync('sh', ['-c', evalLine.replace(/^flint /, `${process.execPath} --import tsx src/cli/main.ts `)]).toString();
+  const envText = execFileSync('sh', ['-c', evalLine.replace(/^flint /, `${flintArgv().join(' ')} `)]).toString();
   const env: Record<string, string> = { ...process.env } as Record<string, string>;
   for (const m of envText.matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]!] = m[2]!;
   const aws = (args: string[]) => execFileSync(AWS, ['--endpoint-url', env['AWS_ENDPOINT_URL']!, '--output', 'json', ...args], { env, cwd: dir }).toString();

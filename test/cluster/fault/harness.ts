@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LambdaClient, InvokeCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
@@ -27,6 +27,26 @@ export function notWiredReason(err: unknown): string | undefined {
   const m = String((err as Error)?.message ?? err);
   const line = m.split('\n').find((l) => NOT_WIRED.test(l));
   return line ? `cluster roles are not wired into this build yet: ${line.trim().slice(0, 200)}` : undefined;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * How tests run the flint CLI: the compiled one (bin/flint.js → dist/, which `npm ci` builds) when
+ * it is newer than every source file — a node starts in seconds instead of compiling through tsx —
+ * else the sources through tsx.
+ */
+export function flintArgv(): string[] {
+  const dist = resolve('dist/cli/main.js');
+  if (existsSync(dist) && statSync(dist).mtimeMs >= newestMtime(resolve('src'))) return [process.execPath, resolve('bin/flint.js')];
+  return [process.execPath, '--import', 'tsx', resolve('src/cli/main.ts')];
 }
 
 /**
@@ -75,7 +95,7 @@ export async function startFaultCluster(opts: { prefix: string; workerCapacity?:
   try {
     cluster = await LocalCluster.start({
     prefix: opts.prefix, apis: 2, workers: 3, pollers: 1, dir,
-    flint: [process.execPath, '--import', 'tsx', resolve('src/cli/main.ts')],
+    flint: flintArgv(),
     env: {
       FLINT_SANDBOX: 'process', FLINT_PREWARM_PER_RUNTIME: '0', FLINT_QUIET: '1', FLINT_ASYNC_RETRY_SCALE: '0.01',
       FLINT_WORKER_CAPACITY: String(opts.workerCapacity ?? 32), ...opts.env,

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventually, pooled } from './harness.js';
+import { fc, skip, wired, revive, sleep } from './fault-suite.js';
+import { asyncDelivery } from './invariants.js';
+
+/** Fault test: PostgreSQL down (CLUSTER.md S4); the cluster: ./fault-suite.ts. */
+
+test('S4: PostgreSQL stopped 30 s: warm sync invokes keep working, async enqueue answers 5xx, clean recovery', { skip, timeout: 200_000 }, async (t) => {
+  if (!wired(t)) return;
+  const f = fc();
+  await f.deployProbe('s4');
+  await pooled(10, 2, (i) => f.invoke(i % 2 ? 'api2' : 'api1', 's4', `s4-warm-${i}`));
+  f.history.fault('pause pg');
+  f.cluster.hosts.pause('pg');
+  const paused = Date.now();
+  try {
+    let i = 0;
+    while (Date.now() - paused < 30_000) {
+      await Promise.all([f.invoke(i % 2 ? 'api2' : 'api1', 's4', `s4-during-${i}`), i % 5 === 0 ? f.enqueue('api1', 's4', `s4-enq-during-${i}`) : undefined]);
+      i++;
+      await sleep(200);
+    }
+  } finally {
+    f.cluster.hosts.resume('pg');
+    f.history.fault('resume pg');
+  }
+  // Recovery: an enqueue is accepted again and delivered, the control plane answers.
+  const recovered = await eventually(async () => (await f.enqueue('api2', 's4', `s4-enq-after-${Date.now()}`)).status === 202, 20_000, 1_000);
+  const afterOps = f.history.ops.filter((o) => o.id.startsWith('s4-enq-after-'));
+  const delivered = recovered && await eventually(() => asyncDelivery(afterOps, f.history.reports()).lost.length === 0, 20_000, 500);
+  // Every finding at once, so that one broken property does not hide the others.
+  const problems: string[] = [];
+  const during = f.history.ops.filter((o) => o.id.startsWith('s4-during-'));
+  const failedDuring = during.filter((o) => o.outcome !== 'ok');
+  if (failedDuring.length > 0) problems.push(`${failedDuring.length} of ${during.length} warm sync invokes failed while PostgreSQL was stopped (first: ${failedDuring[0]!.status} ${failedDuring[0]!.error})`);
+  const enq = f.history.ops.filter((o) => o.id.startsWith('s4-enq-during-'));
+  const not5xx = enq.filter((o) => !(o.status !== undefined && o.status >= 500));
+  if (not5xx.length > 0) problems.push(`${not5xx.length} of ${enq.length} enqueues did not answer 5xx (first: ${not5xx[0]!.status ?? 'no answer'} ${not5xx[0]!.error ?? ''})`);
+  if (!recovered) problems.push('no async enqueue accepted within 20 s of the restart');
+  else if (!delivered) problems.push('an enqueue accepted after the restart was not delivered');
+  // Every node outlives the outage (a crash would take its warm environments with it); the
+  // crashed ones are started again so that the next test finds the whole cluster.
+  for (const n of f.cluster.nodes) {
+    if (n.child && (n.child.exitCode !== null || n.child.signalCode !== null)) problems.push(`${n.name} exited while PostgreSQL was stopped (its log: ${n.logFile})`);
+  }
+  for (const w of f.workers) await revive(w.name);
+  assert.deepEqual(problems, []);
+  await f.deployProbe('s4-after');
+});
