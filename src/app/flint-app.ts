@@ -194,6 +194,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     })
     : undefined;
   if (sandbox) log(sandbox.summary);
+  // Cluster: each provisioned config is provisioned by one worker (src/cluster/provisioned-placement.ts).
+  const placement = cluster?.placeProvisioned({ configs: () => provisioned.configs(), resync: (fn, q) => dataPlane?.resyncProvisioned(fn, q) });
   const dataPlane = sandbox && createDataPlane({
     tracing: tracing.tracer,
     config,
@@ -206,8 +208,10 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     metrics: lambdaMetrics.wrap(usage.wrap(metrics)),
     targets: functions,
     committed: () => concurrency.committed(),
-    provisionedConfigs: (fn) => provisioned.configs(fn),
-    markProvisionedAllocated: (fn, q, allocated, status, reason) => provisioned.markProvisionedAllocated(fn, q, allocated, status, reason),
+    provisionedConfigs: (fn) => (placement ? provisioned.configs(fn).filter((c) => placement.placed(c)) : provisioned.configs(fn)),
+    markProvisionedAllocated: (fn, q, allocated, status, reason) => (placement
+      ? placement.report(fn, q, allocated, status, reason, (a, s, r) => provisioned.markProvisionedAllocated(fn, q, a, s, r))
+      : provisioned.markProvisionedAllocated(fn, q, allocated, status, reason)),
     roleCredentials: access.iam.roleCredentials,
     log,
   });
@@ -306,10 +310,12 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   // A worker-only node serves no AWS API: functions' SDKs go to FLINT_API_ENDPOINT (an api node).
   const addr = roles.has('api') ? await api.listen(config.port, config.host) : undefined;
   const endpoint = addr ? `${tls ? 'https' : 'http'}://${addr.address}:${addr.port}` : (config.apiEndpoint ?? '');
-  if (!addr && !config.apiEndpoint) log('flint: WARNING: worker without FLINT_API_ENDPOINT (--api-endpoint): functions cannot reach the AWS APIs');
+  if (dataPlane && !addr && !config.apiEndpoint) log('flint: WARNING: worker without FLINT_API_ENDPOINT (--api-endpoint): functions cannot reach the AWS APIs');
   const plain = addr && tls && config.plainPort !== undefined ? await api.listenPlain(config.plainPort) : undefined;
-  if (endpoint) dataPlane?.setEndpoint(config.apiEndpoint ?? endpoint);
-  functionUrls.setEndpoint(endpoint);
+  if (endpoint) {
+    dataPlane?.setEndpoint(config.apiEndpoint ?? endpoint);
+    functionUrls.setEndpoint(config.apiEndpoint ?? endpoint);
+  }
   if (roles.has('poller')) {
     asyncInvocation.pollers.start();
     eventSources.pollers.start();

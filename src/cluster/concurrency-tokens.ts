@@ -132,8 +132,8 @@ export class ConcurrencyTokens {
  * it routed still run on workers; a grace of the longest function timeout makes the limit exact
  * through api node failures, at the cost of holding those slots that long.
  */
-export async function reapConcurrencyTokens(pool: pg.Pool, opts: { scope?: string; deadNodeGraceMs?: number } = {}): Promise<number> {
-  const r = await pool.query<{ n: number }>(`WITH gone AS (
+export async function reapConcurrencyTokens(db: pg.Pool | pg.ClientBase, opts: { scope?: string; deadNodeGraceMs?: number } = {}): Promise<number> {
+  const r = await db.query<{ n: number }>(`WITH gone AS (
       DELETE FROM concurrency_tokens t
       WHERE ($1::text IS NULL OR t.scope = $1)
         AND (t.expires_at <= now()

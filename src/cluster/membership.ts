@@ -64,6 +64,9 @@ export class Membership implements ClusterMembership {
   #epoch = 0;
   #state: 'active' | 'draining' = 'active';
   #view: ClusterMember[] = [];
+  /** clock.now() / monotonic() when the view was last read successfully. */
+  #viewAt = 0;
+  #viewAtMono = Number.NEGATIVE_INFINITY;
   #timer: Timer | undefined;
   #inflightSince: number | undefined;
   #stopped = false;
@@ -102,10 +105,22 @@ export class Membership implements ClusterMembership {
     return this.#state;
   }
 
-  /** Members as last read; a member whose lease ran out since is reported dead. */
+  /**
+   * Members as last read; a member whose lease ran out since is reported dead — while this node can
+   * read the table. When it cannot (its refreshes failed for longer than a lease), the view stays as
+   * it was at the last read instead of aging everyone out: a node cut off from the database cannot
+   * tell a dead member from its own blindness, and CLUSTER.md's static stability wants an api node
+   * to keep routing warm invocations on its last known membership (workers that did lose their
+   * lease refuse on their own: they are fenced).
+   */
   members(): readonly ClusterMember[] {
-    const now = this.#clock.now();
-    return this.#view.map((m) => (m.state !== 'dead' && m.leaseExpiresAt <= now ? { ...m, state: 'dead' } : m));
+    const judgeAt = this.viewAgeMs() > this.#leaseMs ? this.#viewAt : this.#clock.now();
+    return this.#view.map((m) => (m.state !== 'dead' && m.leaseExpiresAt <= judgeAt ? { ...m, state: 'dead' } : m));
+  }
+
+  /** How old the view is: ms since the members table was last read successfully. */
+  viewAgeMs(): number {
+    return this.#clock.monotonic() - this.#viewAtMono;
   }
 
   /** True when this node's lease may have expired without a confirmed renewal: take no new work. */
@@ -128,6 +143,7 @@ export class Membership implements ClusterMembership {
   /** Reads the members table now (the background refresh does this each heartbeat). */
   async refresh(): Promise<void> {
     const sentAt = this.#clock.now();
+    const sentAtMono = this.#clock.monotonic();
     const r = await timedQuery<MemberRow>(this.#pool, `SELECT id, roles, address, capacity, epoch::text AS epoch, state,
         (EXTRACT(EPOCH FROM (lease_expires_at - now())) * 1000)::float8 AS left_ms FROM members ORDER BY id`, [], this.#heartbeatMs * 2);
     this.#view = r.rows.map((row) => ({
@@ -139,6 +155,8 @@ export class Membership implements ClusterMembership {
       leaseExpiresAt: sentAt + row.left_ms,
       state: row.left_ms <= 0 ? 'dead' : row.state,
     }));
+    this.#viewAt = sentAt;
+    this.#viewAtMono = sentAtMono;
   }
 
   /** Marks this node draining: routers stop sending new work; the lease goes on until `leave()`. */
@@ -217,7 +235,7 @@ export class Membership implements ClusterMembership {
  * Deletes members whose lease ran out more than `graceMs` ago (by the database's clock): the
  * leader's housekeeping. Until then they stay listed as dead, which `flint cluster status` shows.
  */
-export async function reapDeadMembers(pool: pg.Pool, graceMs: number): Promise<string[]> {
-  const r = await pool.query<{ id: string }>(`DELETE FROM members WHERE lease_expires_at < now() - $1 * interval '1 millisecond' RETURNING id`, [graceMs]);
+export async function reapDeadMembers(db: pg.Pool | pg.ClientBase, graceMs: number): Promise<string[]> {
+  const r = await db.query<{ id: string }>(`DELETE FROM members WHERE lease_expires_at < now() - $1 * interval '1 millisecond' RETURNING id`, [graceMs]);
   return r.rows.map((x) => x.id);
 }

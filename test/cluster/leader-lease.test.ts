@@ -4,6 +4,8 @@ import type pg from 'pg';
 import { startPostgres, postgresSkipReason, type TestPostgres } from '../helpers/postgres.js';
 import { systemClock } from '../../src/app/system-clock.js';
 import { LeaderLease, withLeaderTerm, leaderTermGuard, readLeader, DEPOSED } from '../../src/cluster/leader-lease.js';
+import { ClusterHousekeeping } from '../../src/cluster/cluster-housekeeping.js';
+import { ConcurrencyTokens } from '../../src/cluster/concurrency-tokens.js';
 import { startCuttableProxy, type CuttableProxy } from './helpers/cuttable-proxy.js';
 import { nodePool, until } from './helpers/pools.js';
 
@@ -142,4 +144,32 @@ test('leader lease: withTerm under a term this node does not hold runs nothing',
   await a.lease.stop();
   assert.equal(a.lease.isLeader(), false);
   assert.deepEqual(history.map((e) => e.event), ['elected', 'deposed']);
+});
+
+test('housekeeping: the leader frees a dead api node\'s tokens, then removes members dead past the grace; a non-leader sweeps nothing', { skip }, async () => {
+  const history: Event[] = [];
+  const a = await candidate('keeper', history, 'flint-leader-hk');
+  await until('keeper leads', () => a.lease.isLeader());
+  const follower = await candidate('follower', history, 'flint-leader-hk');
+  await admin.query(`INSERT INTO members VALUES ('ghost', '{api}', 'g:1', 0, 99, now() + interval '1 hour', 'active', now()),
+    ('fresh-dead', '{worker}', 'f:1', 4, 98, now() - interval '1 second', 'active', now())`);
+  const ghostTokens = new ConcurrencyTokens({ pool: admin, nodeId: 'ghost' });
+  assert.equal((await ghostTokens.acquire({ functionName: 'hk', reserved: 1, accountLimit: 10, committed: 1, timeoutMs: 600_000 })).kind, 'reserved');
+  await admin.query(`UPDATE members SET lease_expires_at = now() - interval '2 minutes' WHERE id = 'ghost'`);
+
+  assert.equal(await new ClusterHousekeeping({ leader: follower.lease, clock: systemClock }).sweep(), DEPOSED);
+  const logs: string[] = [];
+  const hk = new ClusterHousekeeping({ leader: a.lease, clock: systemClock, everyMs: 100, log: (l) => logs.push(l) });
+  hk.start();
+  try {
+    await until('the sweep ran', () => logs.length > 0);
+    assert.deepEqual(logs, ['flint: cluster: housekeeping freed 1 concurrency token(s), removed dead member(s) ghost']);
+    const { rows } = await admin.query(`SELECT id FROM members WHERE id IN ('ghost', 'fresh-dead') ORDER BY id`);
+    assert.deepEqual(rows.map((r) => r.id), ['fresh-dead'], 'dead for less than the grace: still listed');
+    assert.equal(await ghostTokens.running('hk'), 0);
+  } finally {
+    hk.stop();
+    await a.lease.stop();
+    await follower.lease.stop();
+  }
 });

@@ -165,6 +165,29 @@ test('membership: a node cut off from the database fences itself before its leas
   }
 });
 
+test('membership: a node that cannot read the table keeps its last view instead of declaring everyone dead (static stability)', { skip }, async () => {
+  const proxy = await startCuttableProxy(pgServer.host, pgServer.port);
+  try {
+    const live = await node('live');
+    const blind = await node('blind', { pool: pool(proxy.url(url)) });
+    await until('blind sees live', () => blind.members().some((m) => m.id === 'live' && m.state === 'active'));
+    proxy.cut();
+    await until('the view is older than a lease', () => blind.viewAgeMs() > FAST.leaseMs);
+    // live kept renewing all along (its own connection): blind must not call it dead.
+    assert.equal(blind.members().find((m) => m.id === 'live')?.state, 'active');
+    assert.equal(blind.fenced(), true, 'blind itself is fenced: it could not renew either');
+    proxy.restore();
+    await until('blind reads again', () => blind.viewAgeMs() < FAST.leaseMs && !blind.fenced());
+    assert.equal(blind.members().find((m) => m.id === 'live')?.epoch, live.epoch);
+    blind.stop();
+    live.stop();
+    await blind.leave();
+    await live.leave();
+  } finally {
+    await proxy.close();
+  }
+});
+
 test('membership: a paused database fences every node; on resume each registers under a new epoch', { skip }, async () => {
   const a = await node('paused-a');
   const epoch = a.epoch;
