@@ -23,6 +23,7 @@ export class PgSyncClient {
   #nextId = 0;
   #generation = 0;
   #closed = false;
+  #downReason = '';
 
   constructor(url: string, opts: { timeoutMs?: number; applicationName?: string } = {}) {
     this.#url = url;
@@ -76,11 +77,17 @@ export class PgSyncClient {
   #call(sql: string, params: unknown[] | undefined, session: number | undefined): { results: SyncResult[]; session: number } {
     if (this.#closed) throw new PgSyncError('the PostgreSQL client is closed', 'FLINT_PG_CLOSED');
     const w = this.#ensureWorker();
+    if (Atomics.load(w.flag, HEALTH) === 0) {
+      throw new PgSyncError(`PostgreSQL is not answering (${this.#downReason}); calls fail at once until it answers again`, 'FLINT_PG_UNAVAILABLE');
+    }
     const req: SyncRequest = { id: ++this.#nextId, sql, ...(params ? { params } : {}), ...(session !== undefined ? { session } : {}) };
     // A grace beyond the worker's own timeouts (statement 57014, read timeout) so their error,
     // which leaves the worker usable, arrives first; only a stuck worker runs into this one.
     const reply = this.#roundTrip(w, req, this.#timeoutMs + 3000);
-    if (!reply.ok) throw new PgSyncError(reply.error.message, reply.error.code, reply.error.detail, reply.error.constraint);
+    if (!reply.ok) {
+      if (reply.error.code === 'ETIMEDOUT') this.#probe(w, reply.error.message);
+      throw new PgSyncError(reply.error.message, reply.error.code, reply.error.detail, reply.error.constraint);
+    }
     return { results: reply.results, session: reply.session };
   }
 
@@ -89,7 +96,9 @@ export class PgSyncClient {
     w.port.postMessage(req);
     if (Atomics.wait(w.flag, 0, 0, waitMs) === 'timed-out') {
       this.#kill();
-      throw new PgSyncError(`PostgreSQL did not answer within ${waitMs} ms (${this.#url.replace(/\/\/[^@/]*@/, '//')})`, 'ETIMEDOUT');
+      const message = `PostgreSQL did not answer within ${waitMs} ms (${this.#url.replace(/\/\/[^@/]*@/, '//')})`;
+      if (!req.close) this.#probe(this.#ensureWorker(), message);
+      throw new PgSyncError(message, 'ETIMEDOUT');
     }
     const msg = receiveMessageOnPort(w.port);
     const reply = msg?.message as SyncReply | undefined;
@@ -102,7 +111,7 @@ export class PgSyncClient {
 
   #ensureWorker(): { worker: Worker; port: MessagePort; flag: Int32Array } {
     if (this.#worker) return this.#worker;
-    const shared = new SharedArrayBuffer(4);
+    const shared = new SharedArrayBuffer(8);
     const { port1, port2 } = new MessageChannel();
     // Sessions are numbered per worker generation, so a replaced worker's first connection never
     // passes for the connection a transaction started on.
@@ -113,8 +122,22 @@ export class PgSyncClient {
     // An unclosed client must not keep the process alive.
     worker.unref();
     port1.unref();
-    this.#worker = { worker, port: port1, flag: new Int32Array(shared) };
+    const flag = new Int32Array(shared);
+    Atomics.store(flag, HEALTH, 1);
+    this.#worker = { worker, port: port1, flag };
     return this.#worker;
+  }
+
+  /**
+   * A hung database (SIGSTOP, a partition that drops packets) costs each call the whole timeout,
+   * with this thread blocked — every request on the node would stall. After one timeout, calls
+   * fail at once while the worker probes PG in the background (no reply, no waiting here); the
+   * worker marks the client healthy when PG answers again.
+   */
+  #probe(w: { port: MessagePort; flag: Int32Array }, reason: string): void {
+    this.#downReason = reason;
+    Atomics.store(w.flag, HEALTH, 0);
+    w.port.postMessage({ id: 0, sql: '', probe: true } satisfies SyncRequest);
   }
 
   #kill(): void {
@@ -165,6 +188,8 @@ export interface SyncRequest {
   /** Run only on this connection (inside a transaction); a new connection would silently leave it. */
   session?: number;
   close?: boolean;
+  /** Reconnect until PG answers, then set the health flag; no reply. */
+  probe?: boolean;
 }
 
 export interface SyncResult {
@@ -175,6 +200,9 @@ export interface SyncResult {
 export type SyncReply =
   | { id: number; ok: true; results: SyncResult[]; session: number }
   | { id: number; ok: false; error: { message: string; code?: string; detail?: string; constraint?: string } };
+
+/** The shared flags: [REPLY] a reply is ready, [HEALTH] 1 while PG answers (0 after a timeout, until a probe succeeds). */
+const HEALTH = 1;
 
 export interface SyncWorkerData {
   url: string;

@@ -97,7 +97,28 @@ async function handle(m) {
   }
 }
 
+/** Reconnects until PG answers a query, then marks the client healthy again (flag[1]). */
+async function probe() {
+  for (;;) {
+    if (client) drop(client);
+    try {
+      const c = await connect();
+      client = c;
+      await c.query('SELECT 1');
+      Atomics.store(flag, 1, 1);
+      return;
+    } catch {
+      if (client) drop(client);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 port.on('message', (/** @type {import('./pg-sync-client.js').SyncRequest} */ m) => {
+  if (m.probe) {
+    void probe();
+    return;
+  }
   void handle(m).then((reply) => {
     port.postMessage(reply);
     Atomics.store(flag, 0, 1);
