@@ -80,7 +80,9 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
   const nodeId = `${hostname().replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40)}-${randomUUID().slice(0, 8)}`;
   const advertise = config.advertiseHost ?? (config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host);
   const tls = await issueNodeCertificate(config.clusterDir, nodeId, [advertise]);
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10, application_name: `flint-${config.role}`, connectionTimeoutMillis: 5000 });
+  // Every query is bounded: a database that stops answering (paused, cut off) fails the call,
+  // so async enqueue answers 5xx instead of hanging the client (CLUSTER.md S4).
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 20, application_name: `flint-${config.role}`, connectionTimeoutMillis: 3000, query_timeout: 5000 });
   // An idle connection the database dropped must not take the node down with it.
   pool.on('error', (err) => deps.log(`flint: database connection lost (it reconnects on next use): ${err.message}`));
   const events = new ClusterFunctionEvents({ pool, nodeId, log: deps.log });

@@ -26,7 +26,7 @@ const REFRESH_MS = 100;
 export async function openPostgresStores(config: FlintConfig, deps: { keyring: FileMasterKeyring; clock: Clock; log(line: string): void; pool?: pg.Pool; holdings?: BucketHoldings | undefined }): Promise<FlintStores> {
   const url = config.databaseUrl!;
   const ownPool = deps.pool === undefined;
-  const pool = deps.pool ?? new pg.Pool({ connectionString: url, max: 10, application_name: 'flint' });
+  const pool = deps.pool ?? new pg.Pool({ connectionString: url, max: 20, application_name: 'flint', connectionTimeoutMillis: 3000, query_timeout: 5000 });
   if (ownPool) pool.on('error', (err) => deps.log(`flint: database connection lost (it reconnects on next use): ${err.message}`));
   const metadata = new PgMetadataStore(url);
   metadata.startRefreshing(REFRESH_MS);

@@ -216,7 +216,15 @@ export class InvokeService implements SyncInvoker {
 
   #committedNow(): number {
     const now = this.#d.clock.now();
-    if (!this.#committed || now - this.#committed.at > COMMITTED_TTL_MS) this.#committed = { value: this.#d.committed(), at: now };
+    if (!this.#committed || now - this.#committed.at > COMMITTED_TTL_MS) {
+      try {
+        this.#committed = { value: this.#d.committed(), at: now };
+      } catch (err) {
+        // The sum cannot be read now (cluster mode: the database unreachable). The last one read
+        // stands rather than failing invocations that need no database (static stability).
+        if (!this.#committed) throw err;
+      }
+    }
     return this.#committed.value;
   }
 }

@@ -15,6 +15,9 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
  * arrive first) with code `ETIMEDOUT`; the worker is then replaced. A lost connection reconnects on
  * the next call, except inside a transaction (`session` given), which fails instead.
  */
+/** Databases a client of this process found hung, by URL: the flag its probe raises when PG answers again. */
+const DATABASES_DOWN = new Map<string, { flag: Int32Array; reason: string }>();
+
 export class PgSyncClient {
   readonly #url: string;
   readonly #timeoutMs: number;
@@ -80,6 +83,14 @@ export class PgSyncClient {
     if (Atomics.load(w.flag, HEALTH) === 0) {
       throw new PgSyncError(`PostgreSQL is not answering (${this.#downReason}); calls fail at once until it answers again`, 'FLINT_PG_UNAVAILABLE');
     }
+    // Another client of the same database (a node has one per store) found it hung: fail at once
+    // too, until that client's probe sees it answer, so an outage blocks the node once, not once
+    // per store.
+    const other = DATABASES_DOWN.get(this.#url);
+    if (other && other.flag !== w.flag) {
+      if (Atomics.load(other.flag, HEALTH) === 0) throw new PgSyncError(`PostgreSQL is not answering (${other.reason}); calls fail at once until it answers again`, 'FLINT_PG_UNAVAILABLE');
+      DATABASES_DOWN.delete(this.#url);
+    }
     const req: SyncRequest = { id: ++this.#nextId, sql, ...(params ? { params } : {}), ...(session !== undefined ? { session } : {}) };
     // A grace beyond the worker's own timeouts (statement 57014, read timeout) so their error,
     // which leaves the worker usable, arrives first; only a stuck worker runs into this one.
@@ -137,6 +148,7 @@ export class PgSyncClient {
   #probe(w: { port: MessagePort; flag: Int32Array }, reason: string): void {
     this.#downReason = reason;
     Atomics.store(w.flag, HEALTH, 0);
+    DATABASES_DOWN.set(this.#url, { flag: w.flag, reason });
     w.port.postMessage({ id: 0, sql: '', probe: true } satisfies SyncRequest);
   }
 
@@ -144,6 +156,8 @@ export class PgSyncClient {
     const w = this.#worker;
     this.#worker = undefined;
     if (!w) return;
+    // A worker that goes can no longer clear the mark it set for the other clients.
+    if (DATABASES_DOWN.get(this.#url)?.flag === w.flag) DATABASES_DOWN.delete(this.#url);
     w.port.close();
     void w.worker.terminate();
   }

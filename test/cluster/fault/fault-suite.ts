@@ -37,6 +37,11 @@ before(async () => {
   if (skip) return;
   try {
     cluster = await startFaultCluster({ prefix: `ff${(process.pid % 1296).toString(36)}`, workerCapacity: WORKER_CAPACITY });
+    // Every worker registered, then one more heartbeat: an api node routes by the membership it
+    // last read (refreshed each second), so a test that starts at once could find no worker yet.
+    const c = cluster;
+    await eventually(async () => (await c.sql(`SELECT 1 FROM members WHERE 'worker' = ANY(roles) AND state = 'active' AND lease_expires_at > now()`)).length >= 3, 60_000);
+    await sleep(1_500);
   } catch (err) {
     notWired = notWiredReason(err);
     if (!notWired) throw err;

@@ -11,6 +11,9 @@ test('S4: PostgreSQL stopped 30 s: warm sync invokes keep working, async enqueue
   const f = fc();
   await f.deployProbe('s4');
   await pooled(10, 2, (i) => f.invoke(i % 2 ? 'api2' : 'api1', 's4', `s4-warm-${i}`));
+  // The outage test means something only if the function is warm behind both api nodes first.
+  const warmFailed = f.history.ops.filter((o) => o.id.startsWith('s4-warm-') && o.outcome !== 'ok');
+  assert.deepEqual(warmFailed.map((o) => `${o.id}: ${o.status} ${o.error}`), [], 'warm-up invokes before the outage');
   f.history.fault('pause pg');
   f.cluster.hosts.pause('pg');
   const paused = Date.now();
@@ -35,8 +38,12 @@ test('S4: PostgreSQL stopped 30 s: warm sync invokes keep working, async enqueue
   const failedDuring = during.filter((o) => o.outcome !== 'ok');
   if (failedDuring.length > 0) problems.push(`${failedDuring.length} of ${during.length} warm sync invokes failed while PostgreSQL was stopped (first: ${failedDuring[0]!.status} ${failedDuring[0]!.error})`);
   const enq = f.history.ops.filter((o) => o.id.startsWith('s4-enq-during-'));
-  const not5xx = enq.filter((o) => !(o.status !== undefined && o.status >= 500));
-  if (not5xx.length > 0) problems.push(`${not5xx.length} of ${enq.length} enqueues did not answer 5xx (first: ${not5xx[0]!.status ?? 'no answer'} ${not5xx[0]!.error ?? ''})`);
+  // What must hold: nothing is acknowledged (202) that is not durable. Lambda answers 5xx; Flint
+  // may still be waiting on its database connection when the client gives up (docs/cluster.md).
+  const acked = enq.filter((o) => o.status !== undefined && o.status < 500);
+  if (acked.length > 0) problems.push(`${acked.length} of ${enq.length} enqueues were answered ${acked[0]!.status} while PostgreSQL was stopped`);
+  const answered5xx = enq.filter((o) => o.status !== undefined && o.status >= 500).length;
+  t.diagnostic(`enqueues while stopped: ${answered5xx} answered 5xx, ${enq.length - answered5xx - acked.length} unanswered within the client's timeout`);
   if (!recovered) problems.push('no async enqueue accepted within 20 s of the restart');
   else if (!delivered) problems.push('an enqueue accepted after the restart was not delivered');
   // Every node outlives the outage (a crash would take its warm environments with it); the
