@@ -15,6 +15,7 @@ import { routeKeyFromReadModel } from '../cluster/route-key.js';
 import { QueueBuckets } from '../cluster/queue-buckets.js';
 import { PgBucketLeaseStore } from '../store/pg/pg-bucket-lease-store.js';
 import { issueNodeCertificate } from '../cluster/cluster-ca.js';
+import { ConcurrencyTokens } from '../cluster/concurrency-tokens.js';
 
 /** What `--role` gives a node: `all` is every role. */
 export function nodeRoles(role: FlintConfig['role']): ReadonlySet<NodeRole> {
@@ -32,6 +33,8 @@ export interface ClusterNode {
   readonly buckets: QueueBuckets | undefined;
   /** The membership once `start` registered this node (a view that is empty before). */
   readonly membership: ClusterMembership;
+  /** Exact cluster-wide concurrency for reserved functions (api and poller nodes). */
+  readonly tokens: ConcurrencyTokens | undefined;
   /** True while this node holds the housekeeping lease (api role); schedules fire only here. */
   readonly leader: LeaderLease | undefined;
   /** api and poller nodes: runs invocations on workers chosen by rendezvous hashing. */
@@ -69,6 +72,7 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
   const buckets = roles.has('poller')
     ? new QueueBuckets({ store: await PgBucketLeaseStore.open(pool), self: nodeId, livePollers: () => { const ids = livePollers(); return ids.includes(nodeId) ? ids : [...ids, nodeId]; }, clock: deps.clock, log: (level, m) => deps.log(`flint: ${level}: ${m}`) })
     : undefined;
+  const tokens = roles.has('api') || roles.has('poller') ? await ConcurrencyTokens.start({ pool, nodeId }) : undefined;
   let leader: LeaderLease | undefined;
   let worker: WorkerRpcServer | undefined;
   const invokers: RemoteInvoker[] = [];
@@ -79,6 +83,7 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
     events,
     buckets,
     membership: view,
+    tokens,
     get leader() {
       return leader;
     },

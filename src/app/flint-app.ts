@@ -46,7 +46,8 @@ import { createFrontDoor } from './front-door.js';
 import { withTimers } from './system-clock.js';
 import { StoredFunctionReadModel } from '../control/stored-function-read-model.js';
 import { FileLogStorage } from '../store/file-log-storage.js';
-import type { Invoker, SyncInvoker } from '../ports/invoker.js';
+import type { SyncInvoker } from '../ports/invoker.js';
+import { ClusterInvoker } from '../cluster/cluster-invoker.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import { PrometheusMetrics } from '../observe/prometheus-metrics.js';
 import { createDataPlane, type DataPlane } from './data-plane.js';
@@ -58,14 +59,6 @@ import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/asy
 import { createEventSources, type EventSources } from './event-sources.js';
 import { createSqsQueues } from '../queues/sqs-queues.js';
 import type { MessageQueues } from '../ports/message-queues.js';
-
-/** Invocations routed to workers, with DryRun answered from the shared function metadata. */
-function routedInvoker(remote: Invoker, functions: FunctionService): SyncInvoker {
-  return {
-    invoke: (req) => remote.invoke(req),
-    dryRun: (fn, qualifier) => { functions.resolveInvocationTarget(fn, qualifier, Math.random); },
-  };
-}
 
 /** The data plane's view of concurrency on a node that runs no environments. */
 const NO_CONCURRENCY = { unreserved: 0, byFunction: new Map<string, number>(), provisioned: new Map<string, number>() };
@@ -221,7 +214,19 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   // The sync data plane as callers see it: this node's own, or (cluster) the worker rendezvous
   // hashing picks. Pollers and function URLs invoke through the same one as the Invoke API.
   const readModel = dataPlane?.functions ?? new StoredFunctionReadModel(store);
-  const invoker: SyncInvoker = cluster ? routedInvoker(cluster.remoteInvoker(readModel), functions) : dataPlane!.invoke;
+  const invoker: SyncInvoker = cluster
+    ? new ClusterInvoker({
+      remote: cluster.remoteInvoker(readModel),
+      ...(cluster.tokens ? { tokens: cluster.tokens } : {}),
+      targetOf: (fn, qualifier) => {
+        const c = functions.resolveInvocationTarget(fn, qualifier, Math.random).record.config;
+        const reserved = readModel.function(c.FunctionName)?.reservedConcurrency;
+        return { functionName: c.FunctionName, timeoutMs: c.Timeout * 1000, ...(reserved !== undefined ? { reserved } : {}) };
+      },
+      accountLimit: config.concurrencyLimit,
+      committed: () => concurrency.committed(),
+    })
+    : dataPlane!.invoke;
   const eventQueue = stores.eventQueue;
   const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
   const asyncInvocation = createAsyncInvocation({

@@ -15,6 +15,8 @@ import { consoleCommand } from './console-command.js';
 import { functionsCommand } from './functions-command.js';
 import { generateEventCommand } from './generate-event-command.js';
 import { clusterCommand } from './cluster-command.js';
+import { addLocalClusterCommands } from './cluster-up-command.js';
+import { workerCommand } from './worker-command.js';
 import { reportError } from './error-report.js';
 import { COMMAND_EXAMPLES } from './command-examples.js';
 
@@ -33,6 +35,8 @@ export function flintProgram(): Command {
   for (const c of [serverCommand(), envCommand(), deployCommand(), invokeCommand(), logsCommand(), functionsCommand(), generateEventCommand(), keysCommand(), historyCommand(), usageCommand(), auditCommand(), devCommand(), consoleCommand(), clusterCommand()]) {
     program.addCommand(c);
   }
+  addLocalClusterCommands(program);
+  program.addCommand(workerCommand());
   program.addHelpText('after', `
 Examples:
   flint server                                   # start Flint; its data and credentials live in ./.flint

@@ -1,10 +1,10 @@
-import { Agent } from 'node:https';
 import type { Clock } from '../ports/clock.js';
 import type { ClusterMember, ClusterMembership } from '../ports/cluster-membership.js';
 import type { InvokeRequest, InvokeResult, Invoker } from '../ports/invoker.js';
 import { ServiceException, TooManyRequestsException } from '../domain/errors.js';
 import { rendezvousOrder } from './rendezvous.js';
 import { callWorker, type CallOutcome } from './worker-call.js';
+import { WorkerSessions, type SessionLiveness } from './worker-sessions.js';
 
 export interface RemoteInvokerOptions {
   membership: ClusterMembership;
@@ -23,6 +23,8 @@ export interface RemoteInvokerOptions {
   suspectMs?: number;
   /** How long a new connection may take before the worker counts as unreachable, default 2 s. */
   connectTimeoutMs?: number;
+  /** HTTP/2 PING checks of each worker session (default every 5 s, gone after 15 s without a reply). */
+  liveness?: SessionLiveness;
 }
 
 /** Lambda's 429 when no capacity is left: what a refused concurrency lease gives on one node (concurrency-leases.ts). */
@@ -33,7 +35,7 @@ function noCapacity(): InstanceType<typeof TooManyRequestsException> {
 /**
  * The Invoker of api and poller nodes in cluster mode: runs each invocation on a worker, chosen
  * by rendezvous hashing of `function:version` over the active workers (so a version's invocations
- * meet its warm environments on the same worker), sent over a keep-alive mutual-TLS connection
+ * meet its warm environments on the same worker), sent as a stream of a kept-open mutual-TLS HTTP/2 session
  * carrying the worker's epoch. The worker decides admission; on WorkerFull the next candidate is
  * asked (bounded-load spill), and once every candidate refused, the caller gets the throttle
  * single-node Flint gives. A worker that cannot be reached is skipped, and tried last for a while
@@ -42,7 +44,7 @@ function noCapacity(): InstanceType<typeof TooManyRequestsException> {
  */
 export class RemoteInvoker implements Invoker {
   readonly #o: RemoteInvokerOptions;
-  readonly #agent: Agent;
+  readonly #sessions: WorkerSessions;
   /** Worker id → until when (clock ms) it is tried last. */
   readonly #suspect = new Map<string, number>();
   /** Routing key → invocations this node has running → per worker id. */
@@ -50,8 +52,7 @@ export class RemoteInvoker implements Invoker {
 
   constructor(opts: RemoteInvokerOptions) {
     this.#o = opts;
-    // Sockets stay open between invocations (no TLS handshake on the warm path); LIFO keeps a few hot.
-    this.#agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256, scheduling: 'lifo', key: opts.key, cert: opts.cert, ca: opts.ca });
+    this.#sessions = new WorkerSessions({ key: opts.key, cert: opts.cert, ca: opts.ca }, opts.connectTimeoutMs ?? 2000, opts.liveness);
   }
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
@@ -111,7 +112,7 @@ export class RemoteInvoker implements Invoker {
 
   /** Ends the kept connections (node shutdown). */
   close(): void {
-    this.#agent.destroy();
+    this.#sessions.close();
   }
 
   async #call(w: ClusterMember, req: InvokeRequest, route: string): Promise<CallOutcome> {
@@ -119,7 +120,7 @@ export class RemoteInvoker implements Invoker {
     if (!byWorker) this.#running.set(route, (byWorker = new Map()));
     byWorker.set(w.id, (byWorker.get(w.id) ?? 0) + 1);
     try {
-      return await callWorker(this.#agent, { address: w.address, epoch: w.epoch }, req, route, this.#o.connectTimeoutMs ?? 2000);
+      return await callWorker(this.#sessions, { address: w.address, epoch: w.epoch }, req, route);
     } finally {
       const left = (byWorker.get(w.id) ?? 1) - 1;
       if (left > 0) byWorker.set(w.id, left);

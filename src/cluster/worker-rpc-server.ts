@@ -1,10 +1,10 @@
-import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import type { InvokeRequest, InvokeResult, Invoker, ResponseStream } from '../ports/invoker.js';
 import { AwsError } from '../domain/errors.js';
 import { admit } from './worker-admission.js';
+import { SESSION_MEMORY_MB, SESSION_WINDOW, STREAM_WINDOW } from './worker-sessions.js';
 import { encodeError, H, INVOKE_PATH, requestOf, resultHeaders, type Refusal, type ResultMeta } from './invoke-wire.js';
 
 export interface WorkerRpcServerOptions {
@@ -32,13 +32,10 @@ export interface WorkerRpcServerOptions {
   log?(message: string): void;
 }
 
-/** Responses Node sends to keep a connection open: longer than the api's agent keeps idle sockets. */
-const KEEP_ALIVE_MS = 60_000;
-
 /**
  * A worker node's internal listener: HTTPS with mutual TLS (only nodes holding a certificate of
  * the cluster CA connect) that takes invocations for the worker's local Invoker, in the compact
- * wire format of invoke-wire.ts. The worker is authoritative about its own load: it admits an
+ * wire format of invoke-wire.ts, over HTTP/2 (one session per api node, one stream per invocation). The worker is authoritative about its own load: it admits an
  * invocation only when it can serve it warm or start it cold within its capacity and the
  * function's bounded share, and otherwise answers WorkerFull at once, without running anything.
  * A request routed with a stale epoch, or arriving after the worker fenced itself, is refused
@@ -46,7 +43,8 @@ const KEEP_ALIVE_MS = 60_000;
  */
 export class WorkerRpcServer {
   readonly #o: WorkerRpcServerOptions;
-  readonly #server: Server;
+  readonly #server: Http2SecureServer;
+  readonly #sessions = new Set<ServerHttp2Session>();
   readonly #shareFactor: number;
   #busy = 0;
   readonly #busyByKey = new Map<string, number>();
@@ -54,8 +52,16 @@ export class WorkerRpcServer {
   constructor(opts: WorkerRpcServerOptions) {
     this.#o = opts;
     this.#shareFactor = 1 + (opts.epsilon ?? 0.25);
-    this.#server = createServer({ key: opts.key, cert: opts.cert, ca: opts.ca, requestCert: true, rejectUnauthorized: true, keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => this.#handle(req, res));
-    // A node without a cluster certificate fails the handshake; nothing to answer, nothing to log.
+    this.#server = createSecureServer(
+      { key: opts.key, cert: opts.cert, ca: opts.ca, requestCert: true, rejectUnauthorized: true, settings: { initialWindowSize: STREAM_WINDOW }, maxSessionMemory: SESSION_MEMORY_MB },
+      (req, res) => this.#handle(req, res),
+    );
+    this.#server.on('session', (session) => {
+      this.#sessions.add(session);
+      session.once('close', () => this.#sessions.delete(session));
+      session.on('error', () => {});
+      session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
+    });    // A node without a cluster certificate fails the handshake; nothing to answer, nothing to log.
     this.#server.on('tlsClientError', () => {});
   }
 
@@ -65,10 +71,14 @@ export class WorkerRpcServer {
     return this.#server.address() as AddressInfo;
   }
 
-  /** Stops listening and ends idle connections; running invocations finish (a drain waits for `busy` to reach 0). */
+  /**
+   * Stops listening and tells each api node (GOAWAY) to send nothing more on its session; streams
+   * already running finish (a drain waits for `busy` to reach 0), and those the api sent after the
+   * GOAWAY are refused unprocessed, so the api tries another worker.
+   */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    this.#server.closeIdleConnections();
+    for (const s of this.#sessions) s.close();
     await closed;
   }
 
@@ -77,7 +87,7 @@ export class WorkerRpcServer {
     return this.#busy;
   }
 
-  #handle(req: IncomingMessage, res: ServerResponse): void {
+  #handle(req: Http2ServerRequest, res: Http2ServerResponse): void {
     if (req.method !== 'POST' || req.url !== INVOKE_PATH) {
       res.writeHead(404, { 'content-length': 0 }).end();
       req.resume();
@@ -91,7 +101,7 @@ export class WorkerRpcServer {
     req.on('end', () => this.#decide(req, res, parts.length === 1 ? parts[0]! : Buffer.concat(parts)));
   }
 
-  #decide(req: IncomingMessage, res: ServerResponse, payload: Buffer): void {
+  #decide(req: Http2ServerRequest, res: Http2ServerResponse, payload: Buffer): void {
     const o = this.#o;
     if (o.fenced()) return refuse(res, 'Fenced');
     if (req.headers[H.epoch] !== String(o.epoch())) return refuse(res, 'StaleEpoch');
@@ -109,7 +119,7 @@ export class WorkerRpcServer {
     if (decision === 'full') return refuse(res, 'WorkerFull');
     this.#busy++;
     this.#busyByKey.set(key, busyForKey + 1);
-    void this.#run(req, res, requestOf(req.headers, payload)).finally(() => {
+    void this.#run(req, res, requestOf(req.headers, payload)).catch((err: unknown) => this.#report(err)).finally(() => {
       this.#busy--;
       const left = (this.#busyByKey.get(key) ?? 1) - 1;
       if (left > 0) this.#busyByKey.set(key, left);
@@ -117,7 +127,7 @@ export class WorkerRpcServer {
     });
   }
 
-  async #run(req: IncomingMessage, res: ServerResponse, ir: InvokeRequest): Promise<void> {
+  async #run(req: Http2ServerRequest, res: Http2ServerResponse, ir: InvokeRequest): Promise<void> {
     let piping: Promise<void> | undefined;
     let invoking!: Promise<InvokeResult>;
     if (req.headers[H.wantsStream] === '1') {
@@ -130,18 +140,21 @@ export class WorkerRpcServer {
     } catch (err) {
       invoking = Promise.reject(err);
     }
+    let answer: { headers: Record<string, string | number>; body: Buffer };
     try {
       const result = await invoking;
       if (piping) return await piping;
-      res.writeHead(200, { ...resultHeaders(result), 'content-length': result.payload.length });
-      res.end(result.payload);
+      answer = { headers: { ...(resultHeaders(result) as Record<string, string>), 'content-length': result.payload.length }, body: result.payload };
     } catch (err) {
       if (piping) return await piping;
       this.#report(err);
       const body = encodeError(err);
-      res.writeHead(200, { [H.error]: '1', 'content-type': 'application/json', 'content-length': body.length });
-      res.end(body);
+      answer = { headers: { [H.error]: '1', 'content-type': 'application/json', 'content-length': body.length }, body };
     }
+    // The api may have gone (its session closed, the stream reset): the outcome has nowhere to go.
+    if (res.stream.destroyed || res.stream.closed) return;
+    res.writeHead(200, answer.headers);
+    res.end(answer.body);
   }
 
   #report(err: unknown): void {
@@ -150,7 +163,7 @@ export class WorkerRpcServer {
   }
 }
 
-function refuse(res: ServerResponse, reason: Refusal): void {
+function refuse(res: Http2ServerResponse, reason: Refusal): void {
   res.writeHead(reason === 'StaleEpoch' ? 409 : reason === 'Fenced' ? 503 : 429, { [H.refused]: reason, 'content-length': 0 });
   res.end();
 }
@@ -160,20 +173,17 @@ function refuse(res: ServerResponse, reason: Refusal): void {
  * starts), then each chunk as it comes, paced by the connection (a slow reader pauses the function's
  * stream, as it would locally), then the result's fields and the stream's error as trailers.
  */
-async function pipeStream(res: ServerResponse, stream: ResponseStream, executedVersion: string, invoking: () => Promise<InvokeResult>): Promise<void> {
+async function pipeStream(res: Http2ServerResponse, stream: ResponseStream, executedVersion: string, invoking: () => Promise<InvokeResult>): Promise<void> {
   res.writeHead(200, {
     [H.stream]: '1',
     [H.streamContentType]: encodeURIComponent(stream.contentType),
     [H.executedVersion]: executedVersion,
-    trailer: `${H.result}, ${H.streamError}, ${H.error}`,
   });
-  res.flushHeaders();
-  let gone = false;
-  res.once('close', () => (gone = !res.writableFinished));
+  const gone = () => res.stream.destroyed || res.stream.closed;
   for await (const chunk of stream.chunks()) {
     // The api went away: the rest is read and dropped so the function is not held up.
-    if (gone || res.destroyed) continue;
-    if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (gone()) continue;
+    if (!res.write(chunk)) await Promise.race([once(res.stream, 'drain'), once(res.stream, 'close')]).catch(() => {});
   }
   const trailers: Record<string, string> = {};
   try {
@@ -184,7 +194,7 @@ async function pipeStream(res: ServerResponse, stream: ResponseStream, executedV
     trailers[H.error] = encodeURIComponent(encodeError(err).toString('utf8'));
   }
   if (stream.error) trailers[H.streamError] = encodeURIComponent(JSON.stringify(stream.error));
-  if (res.destroyed) return;
+  if (gone()) return;
   res.addTrailers(trailers);
   res.end();
 }

@@ -125,23 +125,28 @@ export class AuditTrail implements AuditLog {
    */
   digest(): AuditRow | undefined {
     if (this.#pending === 0 || !this.#head) return undefined;
-    const d: DigestRecord = {
-      digestFormat: DIGEST_FORMAT,
-      awsAccountId: this.#accountId,
-      digestStartTime: this.#pendingSince,
-      digestEndTime: this.#now(),
-      digestStartSeq: this.#pendingFrom,
-      digestEndSeq: this.#head.seq,
-      recordCount: this.#pending,
-      lastRecordHash: this.#head.hash,
-      previousDigestSeq: this.#lastDigest?.seq ?? null,
-      previousDigestSignature: this.#lastDigest?.signature ?? null,
-      digestSignatureAlgorithm: 'Ed25519',
-      publicKeyFingerprint: this.#signer.fingerprint,
-    };
-    const record = canonicalJson(d);
-    const row: AuditRow = { seq: this.#head.seq + 1, kind: 'digest', record, prevHash: this.#head.hash, hash: linkHash(this.#head.hash, record), signature: this.#signer.sign(record) };
-    this.#store.append(row);
+    // Built from the store's head, not this process's: in a cluster other nodes' links follow ours,
+    // and the digest must sign the link it follows.
+    const row = this.#store.appendAfter((head) => {
+      if (!head) return undefined;
+      const d: DigestRecord = {
+        digestFormat: DIGEST_FORMAT,
+        awsAccountId: this.#accountId,
+        digestStartTime: this.#pendingSince,
+        digestEndTime: this.#now(),
+        digestStartSeq: this.#pendingFrom,
+        digestEndSeq: head.seq,
+        recordCount: this.#pending,
+        lastRecordHash: head.hash,
+        previousDigestSeq: this.#lastDigest?.seq ?? null,
+        previousDigestSignature: this.#lastDigest?.signature ?? null,
+        digestSignatureAlgorithm: 'Ed25519',
+        publicKeyFingerprint: this.#signer.fingerprint,
+      };
+      const record = canonicalJson(d);
+      return { row: { seq: head.seq + 1, kind: 'digest', record, prevHash: head.hash, hash: linkHash(head.hash, record), signature: this.#signer.sign(record) } };
+    });
+    if (!row) return undefined;
     this.#head = row;
     this.#lastDigest = { seq: row.seq, signature: row.signature! };
     this.#lastDigestAt = this.#clock.now();
@@ -167,9 +172,11 @@ export class AuditTrail implements AuditLog {
 
   #append(built: BuiltEvent): void {
     const record = canonicalJson(built.record);
-    const prevHash = this.#head?.hash ?? GENESIS;
-    const row: AuditRow = { seq: (this.#head?.seq ?? 0) + 1, kind: 'event', record, prevHash, hash: linkHash(prevHash, record) };
-    this.#store.append(row, built.index as AuditRowIndex);
+    // Linked to the store's head under its append lock: other nodes may have appended since ours.
+    const row = this.#store.appendAfter((head) => {
+      const prevHash = head?.hash ?? GENESIS;
+      return { row: { seq: (head?.seq ?? 0) + 1, kind: 'event', record, prevHash, hash: linkHash(prevHash, record) }, index: built.index as AuditRowIndex };
+    })!;
     this.#head = row;
     if (this.#pending === 0) {
       this.#pendingFrom = row.seq;

@@ -41,6 +41,12 @@ export type LegacyAuditRow = AuditEvent & { seq: number };
 /** The stored trail: append-only rows in seq order, with the lookups CloudTrail's API needs. */
 export interface AuditStore {
   append(row: AuditRow, index?: AuditRowIndex): void;
+  /**
+   * Appends the link `build` makes from the trail's current head, in one step under the store's
+   * append lock: on a shared database (cluster mode) several nodes extend one chain, so reading
+   * the head and appending after it must not interleave. `build` returning undefined appends nothing.
+   */
+  appendAfter(build: (head: AuditRow | undefined) => { row: AuditRow; index?: AuditRowIndex } | undefined): AuditRow | undefined;
   /** The last link, or undefined for an empty trail. */
   head(): AuditRow | undefined;
   /** Links in seq order from `fromSeq` (inclusive). */

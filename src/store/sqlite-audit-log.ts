@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AuditEvent } from '../ports/audit-log.js';
 import type { AuditRow, AuditRowIndex, AuditStore, LegacyAuditRow, LookupKey } from '../ports/audit-store.js';
+import { auditColumns, toAuditEvent, toAuditRow } from './audit-columns.js';
 
 /** LookupEvents attribute → the indexed column it filters (resources go through json_each). */
 const COLUMN: Record<Exclude<LookupKey, 'ResourceType' | 'ResourceName'>, string> = {
@@ -35,11 +36,20 @@ export class SqliteAuditLog implements AuditStore {
   }
 
   append(row: AuditRow, index?: AuditRowIndex): void {
-    this.#insert.run(this.#params(row, index));
+    this.#insert.run(auditColumns(row, index));
+  }
+
+  appendAfter(build: (head: AuditRow | undefined) => { row: AuditRow; index?: AuditRowIndex } | undefined): AuditRow | undefined {
+    // One process writes flint.db, but the head read and the insert still belong in one step.
+    return this.#db.transaction(() => {
+      const next = build(this.head());
+      if (next) this.append(next.row, next.index);
+      return next?.row;
+    }).immediate();
   }
 
   seal(row: AuditRow, index: AuditRowIndex): void {
-    const p = this.#params(row, index);
+    const p = auditColumns(row, index);
     this.#db
       .prepare(
         `UPDATE audit_events SET kind = @kind, event_id = @eventId, event_source = @eventSource, read_only = @readOnly, username = @username,
@@ -50,11 +60,11 @@ export class SqliteAuditLog implements AuditStore {
 
   head(): AuditRow | undefined {
     const r = this.#db.prepare(`SELECT ${LINK} FROM audit_events WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1`).get() as Record<string, unknown> | undefined;
-    return r ? toRow(r) : undefined;
+    return r ? toAuditRow(r) : undefined;
   }
 
   rows(opts: { fromSeq?: number; limit?: number } = {}): AuditRow[] {
-    return (this.#db.prepare(`SELECT ${LINK} FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?`).all(opts.fromSeq ?? Number.MIN_SAFE_INTEGER, opts.limit ?? -1) as Array<Record<string, unknown>>).map(toRow);
+    return (this.#db.prepare(`SELECT ${LINK} FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT ?`).all(opts.fromSeq ?? Number.MIN_SAFE_INTEGER, opts.limit ?? -1) as Array<Record<string, unknown>>).map(toAuditRow);
   }
 
   lookup(q: { attribute?: { key: LookupKey; value: string }; startTime?: string; endTime?: string; beforeSeq?: number; limit: number }): AuditRow[] {
@@ -77,12 +87,12 @@ export class SqliteAuditLog implements AuditStore {
     if (q.endTime !== undefined) { where.push('time <= ?'); args.push(q.endTime); }
     if (q.beforeSeq !== undefined) { where.push('seq < ?'); args.push(q.beforeSeq); }
     const sql = `SELECT ${LINK} FROM audit_events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`;
-    return (this.#db.prepare(sql).all(...args, q.limit) as Array<Record<string, unknown>>).map(toRow);
+    return (this.#db.prepare(sql).all(...args, q.limit) as Array<Record<string, unknown>>).map(toAuditRow);
   }
 
   lastDigestBefore(time: string): AuditRow | undefined {
     const r = this.#db.prepare(`SELECT ${LINK} FROM audit_events WHERE kind = 'digest' AND time < ? ORDER BY seq DESC LIMIT 1`).get(time) as Record<string, unknown> | undefined;
-    return r ? toRow(r) : undefined;
+    return r ? toAuditRow(r) : undefined;
   }
 
   pruneBefore(seq: number): number {
@@ -91,7 +101,7 @@ export class SqliteAuditLog implements AuditStore {
 
   unsealed(): LegacyAuditRow[] {
     const rows = this.#db.prepare('SELECT seq, time, request_id, principal, service, operation, resource, status, error_type, detail FROM audit_events WHERE hash IS NULL ORDER BY seq').all() as Array<Record<string, unknown>>;
-    return rows.map((r) => toEvent(r) as LegacyAuditRow);
+    return rows.map((r) => toAuditEvent(r) as LegacyAuditRow);
   }
 
   list(opts: { afterSeq?: number; limit?: number; resource?: string } = {}): AuditEvent[] {
@@ -101,60 +111,6 @@ export class SqliteAuditLog implements AuditStore {
          WHERE kind = 'event' AND seq > ? ${opts.resource ? 'AND resource = ?' : ''} ORDER BY seq LIMIT ?`,
       )
       .all(...[opts.afterSeq ?? 0, ...(opts.resource ? [opts.resource] : []), opts.limit ?? 1000]) as Array<Record<string, unknown>>;
-    return rows.map(toEvent);
+    return rows.map(toAuditEvent);
   }
-
-  #params(row: AuditRow, index?: AuditRowIndex): Record<string, unknown> {
-    const digestTime = row.kind === 'digest' ? (JSON.parse(row.record) as { digestEndTime?: string }).digestEndTime : undefined;
-    return {
-      seq: row.seq,
-      kind: row.kind,
-      time: index?.eventTime ?? digestTime ?? new Date(0).toISOString(),
-      requestId: index?.requestId ?? '',
-      principal: index?.principal ?? 'flint',
-      service: index?.service ?? null,
-      operation: index?.eventName ?? 'Digest',
-      resource: index?.resource ?? null,
-      status: index?.status ?? 0,
-      errorType: index?.errorType ?? null,
-      detail: row.kind === 'event' ? JSON.stringify((JSON.parse(row.record) as { requestParameters?: unknown }).requestParameters ?? null) : null,
-      eventId: index?.eventId ?? null,
-      eventSource: index?.eventSource ?? null,
-      readOnly: index ? (index.readOnly ? 1 : 0) : null,
-      username: index?.username ?? null,
-      accessKeyId: index?.accessKeyId ?? null,
-      resources: index ? JSON.stringify(index.resources) : null,
-      record: row.record,
-      prevHash: row.prevHash,
-      hash: row.hash,
-      signature: row.signature ?? null,
-    };
-  }
-}
-
-function toRow(r: Record<string, unknown>): AuditRow {
-  return {
-    seq: r['seq'] as number,
-    kind: r['kind'] === 'digest' ? 'digest' : 'event',
-    record: (r['record'] as string | null) ?? '',
-    prevHash: (r['prev_hash'] as string | null) ?? '',
-    hash: (r['hash'] as string | null) ?? '',
-    ...(r['signature'] ? { signature: r['signature'] as string } : {}),
-  };
-}
-
-function toEvent(r: Record<string, unknown>): AuditEvent {
-  const detail = r['detail'] ? (JSON.parse(r['detail'] as string) as Record<string, unknown> | null) : null;
-  return {
-    seq: r['seq'] as number,
-    time: r['time'] as string,
-    requestId: r['request_id'] as string,
-    principal: r['principal'] as string,
-    ...(r['service'] ? { service: r['service'] as string } : {}),
-    operation: r['operation'] as string,
-    ...(r['resource'] ? { resource: r['resource'] as string } : {}),
-    status: r['status'] as number,
-    ...(r['error_type'] ? { errorType: r['error_type'] as string } : {}),
-    ...(detail ? { detail } : {}),
-  };
 }

@@ -132,6 +132,26 @@ export function runPgQueueCases(server: () => TestPostgres): void {
     assert.deepEqual(await b.queue.stats(), { ready: 0, delayed: 0, inFlight: 0 });
   });
 
+  test('pg event-queue: a poller that lost a bucket and took it back cannot complete what it leased before (fenced by token)', async () => {
+    let live = ['poller-a'];
+    const a = await startPoller('poller-a', () => live);
+    await a.queue.enqueue(ev('x'));
+    const [stale] = await a.queue.lease({ max: 1, visibilityMs: 60_000 });
+    live = ['poller-b'];
+    clock.advance(5001);
+    const b = await startPoller('poller-b', () => live);
+    await b.buckets.stop();
+    live = ['poller-a'];
+    await a.buckets.reconcile();
+    assert.equal(a.buckets.held().size, 64, 'A holds the buckets again, under new tokens');
+    assert.equal(await a.queue.ack(stale!), false);
+    clock.advance(60_000);
+    await a.buckets.reconcile();
+    const [again] = await a.queue.lease({ max: 1, visibilityMs: 60_000 });
+    assert.equal(again?.event.deliveries, 2);
+    assert.equal(await a.queue.ack(again!), true);
+  });
+
   test('pg event-queue: a holder whose lease expired without a takeover has its acks refused until it renews', async () => {
     const a = await startPoller('poller-a', () => ['poller-a']);
     await a.queue.enqueue(ev('x'));

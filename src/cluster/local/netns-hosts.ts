@@ -51,7 +51,7 @@ function alive(pid: number): boolean {
 
 /**
  * Simulated hosts on one machine (the local cluster of `flint cluster up` and the fault tests):
- * a Linux bridge `<prefix>br` with a private /24, and per host a network namespace
+ * a Linux bridge `<prefix>-br` with a private /24, and per host a network namespace
  * `<prefix>-<name>` joined to it by a veth pair, loopback up, one address. Processes run inside a
  * host with `spawn`; faults act on whole hosts: `kill` (SIGKILL of every process, sandboxes
  * included, through the host's cgroup), `partition`/`heal` (link down, or blackhole routes between
@@ -71,7 +71,7 @@ export class NetnsHosts {
 
   private constructor(prefix: string, net: string) {
     this.prefix = prefix;
-    this.bridge = `${prefix}br`;
+    this.bridge = `${prefix}-br`;
     this.#net = net;
   }
 
@@ -108,37 +108,26 @@ export class NetnsHosts {
   }
 
   /**
-   * Removes the namespaces, links, cgroups and state of `prefix` (and of longer prefixes starting
-   * with it) whose owner process is gone — or all of them with includeLive (`flint cluster down`).
+   * Removes the namespaces, links, cgroups and state of exactly `prefix` when its owner process is
+   * gone — or even when it lives, with includeLive (`flint cluster down`). Names are
+   * `<prefix>-…`, so another prefix that merely starts the same is never touched.
    */
   static cleanupLeftovers(prefix: string, opts: { includeLive: boolean }): string[] {
+    const owner = NetnsHosts.ownerOf(prefix);
+    if (!opts.includeLive && owner !== undefined && alive(owner)) return [];
+    const mine = (name: string) => name.startsWith(`${prefix}-`);
     const removed: string[] = [];
-    const owners = new Map<string, number>();
-    if (existsSync(STATE_DIR)) {
-      for (const f of readdirSync(STATE_DIR)) {
-        if (!f.endsWith('.json') || !f.startsWith(prefix)) continue;
-        try { owners.set(f.slice(0, -5), (JSON.parse(readFileSync(join(STATE_DIR, f), 'utf8')) as { pid: number }).pid); } catch { owners.set(f.slice(0, -5), 0); }
-      }
-    }
-    const live = (p: string) => !opts.includeLive && owners.has(p) && owners.get(p) !== process.pid && alive(owners.get(p)!);
-    const owned = (name: string) => [...owners.keys()].filter((p) => name.startsWith(p)).sort((a, b) => b.length - a.length)[0];
-    const stale = (name: string) => { const p = owned(name) ?? (opts.includeLive ? prefix : undefined); return p !== undefined && !live(p); };
-    for (const ns of ip(['netns', 'list'], { ignoreErrors: true }).split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${prefix}`) && n.includes('-'))) {
-      if (!stale(ns)) continue;
+    for (const ns of ip(['netns', 'list'], { ignoreErrors: true }).split('\n').map((l) => l.split(' ')[0]!).filter(mine)) {
       for (const pid of ip(['netns', 'pids', ns], { ignoreErrors: true }).split('\n').filter(Boolean)) { try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ } }
       ip(['netns', 'del', ns], { ignoreErrors: true });
       removed.push(ns);
     }
-    for (const link of ip(['-o', 'link', 'show'], { ignoreErrors: true }).split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n): n is string => !!n && n.startsWith(prefix))) {
-      if (!stale(link)) continue;
+    HostFreezer.removeLeftovers(`${prefix}-`);
+    for (const link of ip(['-o', 'link', 'show'], { ignoreErrors: true }).split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n): n is string => !!n && mine(n))) {
       ip(['link', 'del', link], { ignoreErrors: true });
       removed.push(link);
     }
-    for (const [p] of owners) {
-      if (live(p)) continue;
-      HostFreezer.removeLeftovers(`${p}-`);
-      rmSync(join(STATE_DIR, `${p}.json`), { force: true });
-    }
+    rmSync(join(STATE_DIR, `${prefix}.json`), { force: true });
     return removed;
   }
 
@@ -182,12 +171,12 @@ export class NetnsHosts {
   /** Makes host `name` (1–5 of [a-z0-9]): namespace, veth on the bridge, address .10+i, loopback up. */
   addHost(name: string): NetnsHost {
     if (!/^[a-z0-9]{1,5}$/.test(name)) throw new Error(`host name must be 1-5 lowercase letters/digits, got '${name}'`);
-    if (this.#hosts.has(name)) throw new Error(`host '${name}' exists`);
+    if (this.#hosts.has(name) || name === 'br') throw new Error(`host '${name}' exists (or is the bridge's name)`);
     const index = this.#hosts.size + 10;
     if (index > 250) throw new Error('too many hosts');
     const h: NetnsHost = { name, netns: `${this.prefix}-${name}`, ip: `${this.#net}.${index}` };
-    const outer = `${this.prefix}${name}`;
-    const inner = `${this.prefix}${name}i`;
+    const outer = `${this.prefix}-${name}`;
+    const inner = `${this.prefix}-${name}i`;
     ip(['netns', 'add', h.netns]);
     this.#hosts.set(name, h);
     ip(['link', 'add', outer, 'type', 'veth', 'peer', 'name', inner]);
@@ -246,7 +235,7 @@ export class NetnsHosts {
   partition(name: string, from?: string[]): void {
     const h = this.host(name);
     if (!from) {
-      ip(['link', 'set', `${this.prefix}${name}`, 'down']);
+      ip(['link', 'set', `${this.prefix}-${name}`, 'down']);
       return;
     }
     for (const peer of from.map((p) => this.host(p))) {
@@ -262,7 +251,7 @@ export class NetnsHosts {
   /** Undoes every partition of host `name`. */
   heal(name: string): void {
     this.host(name);
-    ip(['link', 'set', `${this.prefix}${name}`, 'up']);
+    ip(['link', 'set', `${this.prefix}-${name}`, 'up']);
     for (const key of [...this.#blackholes]) {
       const [a, b] = key.split('>') as [string, string];
       if (a !== name && b !== name) continue;
@@ -295,7 +284,7 @@ export class NetnsHosts {
     for (const [name, h] of this.#hosts) {
       this.#freezers.get(name)?.remove();
       ip(['netns', 'del', h.netns], { ignoreErrors: true });
-      ip(['link', 'del', `${this.prefix}${name}`], { ignoreErrors: true });
+      ip(['link', 'del', `${this.prefix}-${name}`], { ignoreErrors: true });
     }
     ip(['link', 'del', this.bridge], { ignoreErrors: true });
     rmSync(join(STATE_DIR, `${this.prefix}.json`), { force: true });

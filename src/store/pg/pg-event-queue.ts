@@ -12,6 +12,7 @@ import type {
 } from '../../ports/event-queue.js';
 import type { BucketHoldings } from '../../ports/queue-buckets.js';
 import { BucketPlacer } from './bucket-placer.js';
+import { GroupCommit } from './group-commit.js';
 import { ensureEventQueueSchema } from './pg-event-queue-schema.js';
 
 export interface PgEventQueueOptions {
@@ -27,11 +28,9 @@ export interface PgEventQueueOptions {
   depthRefreshMs?: number;
 }
 
-interface PendingEnqueue {
+interface Placed {
   event: NewQueuedEvent;
   bucket: number;
-  resolve: (value: { requestId: string }) => void;
-  reject: (err: unknown) => void;
 }
 
 interface Row {
@@ -52,7 +51,7 @@ interface Row {
   due_at: string;
 }
 
-/** Up to this many enqueues go into one INSERT. */
+/** Up to this many enqueues (or acks) go into one statement. */
 const MAX_BATCH = 500;
 
 const INSERT = `INSERT INTO async_events (request_id, bucket, function_name, qualifier, payload, client_context, trace_id, origin, enqueued_at, visible_at)
@@ -60,6 +59,13 @@ const INSERT = `INSERT INTO async_events (request_id, bucket, function_name, qua
   FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::text[], $9::bigint[]) AS x(r, b, f, q, p, c, t, o, e)
   ON CONFLICT (request_id) DO NOTHING
   RETURNING request_id`;
+
+/**
+ * Lets the statement's own transaction commit without waiting for its WAL flush, for writes whose
+ * loss in a crash costs only a redelivery. `SET LOCAL` in a one-statement transaction: joined as a
+ * one-row table so PostgreSQL evaluates it.
+ */
+const ASYNC_COMMIT = `async_commit AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true) AS sc)`;
 
 /**
  * Rows whose lease this poller may still use: the event's token matches and the bucket is still
@@ -79,21 +85,18 @@ const FENCE = (owner: string, now: string) =>
  * new holder — at-least-once, as Lambda's async invocation.
  *
  * Enqueue resolves after PostgreSQL committed the row (synchronous_commit, the server's default):
- * the 202 is sent only for a durable event. Enqueues arriving together are group-committed: one
- * multi-row INSERT per batch, with up to `maxBatches` batches in flight, so concurrent callers share
- * a WAL flush instead of queueing one flush each.
+ * the 202 is sent only for a durable event. Enqueues arriving together are group-committed
+ * (group-commit.ts): one multi-row INSERT per batch, up to `maxBatches` batches in flight, so
+ * concurrent callers share a WAL flush instead of queueing one flush each; plain acks likewise.
  */
 export class PgEventQueue implements EventQueue {
   readonly #pool: pg.Pool;
   readonly #clock: Clock;
   readonly #holdings: BucketHoldings | undefined;
   readonly #placer: BucketPlacer;
-  readonly #maxBatches: number;
   readonly #depthRefreshMs: number;
-  #pending: PendingEnqueue[] = [];
-  #scheduled = false;
-  #inFlight = 0;
-  readonly #idle: Array<() => void> = [];
+  readonly #inserts: GroupCommit<Placed, { requestId: string }>;
+  readonly #acks: GroupCommit<LeasedEvent, boolean>;
   #depthCountedAt = Number.NEGATIVE_INFINITY;
   #counting = false;
   #closed = false;
@@ -103,8 +106,10 @@ export class PgEventQueue implements EventQueue {
     this.#clock = opts.clock;
     this.#holdings = opts.holdings;
     this.#placer = new BucketPlacer(opts.holdings?.bucketCount ?? opts.bucketCount ?? 64);
-    this.#maxBatches = opts.maxBatches ?? 4;
     this.#depthRefreshMs = opts.depthRefreshMs ?? 1000;
+    const batching = { maxBatches: opts.maxBatches ?? 4, maxBatchSize: MAX_BATCH };
+    this.#inserts = new GroupCommit((batch) => this.#insertBatch(batch), batching);
+    this.#acks = new GroupCommit((batch) => this.#ackBatch(batch), batching);
   }
 
   /** Creates the tables if needed, then the queue. */
@@ -116,10 +121,7 @@ export class PgEventQueue implements EventQueue {
   enqueue(event: NewQueuedEvent): Promise<{ requestId: string }> {
     if (this.#closed) return Promise.reject(new Error('event queue is closed'));
     this.#refreshDepths();
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ event, bucket: this.#placer.place(event.functionName), resolve, reject });
-      this.#schedule();
-    });
+    return this.#inserts.add({ event, bucket: this.#placer.place(event.functionName) });
   }
 
   async lease(opts: { max: number; visibilityMs: number }): Promise<LeasedEvent[]> {
@@ -127,22 +129,29 @@ export class PgEventQueue implements EventQueue {
     if (!held || held.size === 0 || opts.max <= 0) return [];
     const now = this.#clock.now();
     const leaseUntil = now + opts.visibilityMs;
-    // The bucket row is read, not locked: a takeover committing meanwhile is caught by the fence
-    // on every later write of this lease.
-    const r = await this.#pool.query<Row>(
-      `WITH due AS (
-         SELECT e.seq, e.visible_at AS due_at, b.token AS fence
-         FROM async_events e JOIN queue_bucket_leases b ON b.bucket = e.bucket
-         WHERE e.bucket = ANY($1::int[]) AND e.visible_at <= $2 AND b.owner = $3 AND b.expires_at > $2
+    // Due rows are found in (visible_at, seq) order among the buckets held by this node's view,
+    // then stamped only where the lease row agrees (a row claimed from a bucket lost meanwhile is
+    // left as it was). The bucket row is read, not locked: a takeover committing meanwhile is
+    // caught by the fence on every later write of this lease. The claim commits without waiting
+    // for its WAL flush (ASYNC_COMMIT): a claim lost in a database crash only makes the event
+    // visible again, a redelivery that at-least-once allows; the ack that finishes it is durable.
+    const r = await this.#pool.query<Row>({
+      name: 'flint-async-lease',
+      text: `WITH ${ASYNC_COMMIT},
+       due AS (
+         SELECT e.seq, e.bucket, e.visible_at AS due_at FROM async_events e
+         WHERE e.visible_at <= $2 AND e.bucket = ANY($1::int[])
          ORDER BY e.visible_at, e.seq
          LIMIT $4
-         FOR UPDATE OF e SKIP LOCKED)
+         FOR UPDATE SKIP LOCKED),
+       mine AS (SELECT bucket, token FROM queue_bucket_leases WHERE owner = $3 AND expires_at > $2 AND bucket = ANY($1::int[]))
        UPDATE async_events e
-       SET visible_at = $5, lease_token = gen_random_uuid()::text, lease_owner = $3, lease_fence = due.fence, deliveries = e.deliveries + 1
-       FROM due WHERE e.seq = due.seq
+       SET visible_at = $5, lease_token = gen_random_uuid()::text, lease_owner = $3, lease_fence = mine.token, deliveries = e.deliveries + 1
+       FROM due JOIN mine ON mine.bucket = due.bucket, async_commit
+       WHERE e.seq = due.seq
        RETURNING e.*, due.due_at`,
-      [[...held.keys()], now, this.#holdings!.owner, opts.max, leaseUntil],
-    );
+      values: [[...held.keys()], now, this.#holdings!.owner, opts.max, leaseUntil],
+    });
     const rows = r.rows.sort((a, b) => Number(a.due_at) - Number(b.due_at) || Number(a.seq) - Number(b.seq));
     return rows.map((row) => ({ event: toEvent(row), leaseToken: row.lease_token, leaseUntil }));
   }
@@ -161,9 +170,11 @@ export class PgEventQueue implements EventQueue {
 
   async ack(lease: LeasedEvent, followUps: ReadonlyArray<NewQueuedEvent> = []): Promise<boolean> {
     if (!this.#holdings) return false;
+    if (this.#closed) throw new Error('event queue is closed');
+    // Plain acks are group-committed like enqueues; one with follow-ups is its own transaction.
+    if (followUps.length === 0) return await this.#acks.add(lease);
     const del = `DELETE FROM async_events e USING queue_bucket_leases b WHERE e.request_id = $1 AND e.lease_token = $2 AND ${FENCE('$3', '$4')}`;
     const args = [lease.event.requestId, lease.leaseToken, this.#holdings.owner, this.#clock.now()];
-    if (followUps.length === 0) return ((await this.#pool.query(del, args)).rowCount ?? 0) === 1;
     // The follow-ups (destination and dead-letter deliveries) commit with the delete or not at all.
     const client = await this.#pool.connect();
     try {
@@ -173,7 +184,7 @@ export class PgEventQueue implements EventQueue {
         return false;
       }
       const batch = followUps.map((event) => ({ event, bucket: this.#placer.place(event.functionName) }));
-      const inserted = await client.query<{ request_id: string }>(INSERT, columns(batch));
+      const inserted = await client.query<{ request_id: string }>({ name: 'flint-async-enqueue', text: INSERT, values: columns(batch) });
       if (inserted.rowCount !== followUps.length) throw duplicateError(followUps.map((f) => f.requestId).find((id) => !inserted.rows.some((r) => r.request_id === id)) ?? '');
       await client.query('COMMIT');
       return true;
@@ -223,51 +234,40 @@ export class PgEventQueue implements EventQueue {
   }
 
   /**
-   * Refuses new writes; enqueues already accepted are still committed (their promises settle when
-   * they are). The pool belongs to the caller: await `whenIdle()` before ending it.
+   * Refuses new writes; enqueues and acks already accepted are still committed (their promises
+   * settle when they are). The pool belongs to the caller: await `whenIdle()` before ending it.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#pending.length > 0) this.#startBatch();
+    this.#inserts.flushAll();
+    this.#acks.flushAll();
   }
 
-  /** Resolves once no enqueue is waiting or being committed. */
-  whenIdle(): Promise<void> {
-    if (this.#pending.length === 0 && this.#inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+  /** Resolves once no enqueue or ack is waiting or being committed. */
+  async whenIdle(): Promise<void> {
+    await Promise.all([this.#inserts.whenIdle(), this.#acks.whenIdle()]);
   }
 
-  #schedule(): void {
-    // Writes requested in the same turn of the event loop share a batch.
-    if (this.#scheduled || this.#inFlight >= this.#maxBatches) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      if (this.#pending.length > 0 && this.#inFlight < this.#maxBatches) this.#startBatch();
+  async #insertBatch(batch: readonly Placed[]): Promise<Array<{ requestId: string } | Error>> {
+    const r = await this.#pool.query<{ request_id: string }>({ name: 'flint-async-enqueue', text: INSERT, values: columns(batch) });
+    // ON CONFLICT DO NOTHING: a duplicate request id fails alone, not its whole batch. Within the
+    // batch the first write of an id wins; each id comes back at most once.
+    const inserted = new Set(r.rows.map((row) => row.request_id));
+    return batch.map(({ event }) => (inserted.delete(event.requestId) ? { requestId: event.requestId } : duplicateError(event.requestId)));
+  }
+
+  async #ackBatch(batch: readonly LeasedEvent[]): Promise<boolean[]> {
+    const r = await this.#pool.query<{ request_id: string; lease_token: string }>({
+      name: 'flint-async-ack',
+      text: `DELETE FROM async_events e
+             USING unnest($1::text[], $2::text[]) AS l(id, token), queue_bucket_leases b
+             WHERE e.request_id = l.id AND e.lease_token = l.token AND ${FENCE('$3', '$4')}
+             RETURNING e.request_id, e.lease_token`,
+      values: [batch.map((l) => l.event.requestId), batch.map((l) => l.leaseToken), this.#holdings!.owner, this.#clock.now()],
     });
-  }
-
-  #startBatch(): void {
-    const batch = this.#pending.length <= MAX_BATCH ? this.#pending : this.#pending.slice(0, MAX_BATCH);
-    this.#pending = this.#pending.length <= MAX_BATCH ? [] : this.#pending.slice(MAX_BATCH);
-    this.#inFlight++;
-    this.#pool.query<{ request_id: string }>(INSERT, columns(batch)).then(
-      (r) => {
-        // ON CONFLICT DO NOTHING: a duplicate request id fails alone, not its whole batch. Within
-        // the batch the first write of an id wins; each id comes back at most once.
-        const inserted = new Set(r.rows.map((row) => row.request_id));
-        for (const w of batch) {
-          if (inserted.delete(w.event.requestId)) w.resolve({ requestId: w.event.requestId });
-          else w.reject(duplicateError(w.event.requestId));
-        }
-      },
-      (err: unknown) => { for (const w of batch) w.reject(err); },
-    ).finally(() => {
-      this.#inFlight--;
-      if (this.#pending.length > 0) this.#schedule();
-      else if (this.#inFlight === 0) for (const done of this.#idle.splice(0)) done();
-    });
+    const deleted = new Set(r.rows.map((row) => `${row.request_id}\u0000${row.lease_token}`));
+    return batch.map((l) => deleted.delete(`${l.event.requestId}\u0000${l.leaseToken}`));
   }
 
   /** Recounts bucket depths in the background when the last count is older than depthRefreshMs. */
@@ -284,7 +284,7 @@ export class PgEventQueue implements EventQueue {
   }
 }
 
-function columns(batch: ReadonlyArray<{ event: NewQueuedEvent; bucket: number }>): unknown[] {
+function columns(batch: readonly Placed[]): unknown[] {
   const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
   for (const { event: e, bucket } of batch) {
     cols[0]!.push(e.requestId);

@@ -34,10 +34,11 @@ type Query = (sql: string, params?: unknown[]) => PgSyncQueryResult<Record<strin
  * `config_version` when anything was written, COMMIT. Nested `transaction` calls are savepoints,
  * as better-sqlite3 makes them: a nested failure rolls back only its part when the caller catches it.
  *
- * Versioned read cache: reads outside a transaction are served from memory. `refresh()` reads
- * `config_version` (asynchronously, on its own small pool) and drops the cache when another node
- * moved it; this node's own commits drop it at once. Reads inside a transaction go to PG under the
- * lock, so a read-modify-write sees the latest committed state on every node.
+ * Versioned read cache: reads are served from memory. Outside transactions it may be stale by
+ * what other nodes committed: `refresh()` reads `config_version` (asynchronously, on its own small
+ * pool) and drops the cache when it moved. Inside a transaction it is never stale: BEGIN reads the
+ * version under the lock and drops the cache when it moved, so a read-modify-write sees the latest
+ * committed state on every node. Writes (own commits) drop the cache.
  */
 export class PgMetadataStore implements MetadataStore {
   readonly #url: string;
@@ -53,8 +54,13 @@ export class PgMetadataStore implements MetadataStore {
   constructor(url: string, opts: { timeoutMs?: number } = {}) {
     this.#url = url;
     this.#client = new PgSyncClient(url, { ...opts, applicationName: 'flint-metadata' });
-    applySchema(this.#client, SCHEMA);
-    this.#version = this.#readVersion();
+    try {
+      applySchema(this.#client, SCHEMA);
+      this.#version = this.#readVersion();
+    } catch (err) {
+      this.#client.close(); // no worker thread left behind by a store that never opened
+      throw err;
+    }
   }
 
   /** The config version this node's cache reflects. */
@@ -73,12 +79,22 @@ export class PgMetadataStore implements MetadataStore {
 
   transaction<R>(fn: () => R): R {
     if (this.#tx) return this.#nested(this.#tx, fn);
-    let session: number | undefined;
+    let session: number;
     try {
-      session = this.#client.query(`BEGIN; ${LOCK}`).session;
+      // One round trip; the version is read after the lock is held (each statement of a simple
+      // query takes its own snapshot), so it is the version every committed write is under.
+      const r = this.#client.query(`BEGIN; ${LOCK}; SELECT version FROM config_version WHERE id = 1`);
+      session = r.session;
+      // Under the lock the version is current: when it equals the cache's, nothing was committed
+      // since the cache was filled and reads before the first write may be served from it.
+      const version = Number(r.rows[0]?.['version'] ?? 0);
+      if (version !== this.#version) {
+        this.#cache.clear();
+        this.#version = version;
+      }
     } catch (err) {
-      // BEGIN ran but the lock wait failed (57014): end the aborted transaction on this connection.
-      if (isStatementError(err)) this.#quietly('ROLLBACK');
+      // BEGIN may have run and the lock wait failed (57014): end that transaction.
+      this.#client.rollback(undefined, err);
       throw err;
     }
     const tx = { session, dirty: false, depth: 0 };
@@ -95,7 +111,7 @@ export class PgMetadataStore implements MetadataStore {
       }
       return result;
     } catch (err) {
-      if (!isBridgeError(err)) this.#quietly('ROLLBACK', session);
+      this.#client.rollback(session, err);
       throw err;
     } finally {
       this.#tx = undefined;
@@ -179,12 +195,17 @@ export class PgMetadataStore implements MetadataStore {
     }
   }
 
-  /** A read: from the cache outside transactions, from PG under the lock inside one. */
+  /**
+   * A read: from the cache, except inside a transaction after its first write (the transaction's
+   * own uncommitted state is read from PG and never cached). The cache is current inside a
+   * transaction because BEGIN checked the version under the lock.
+   */
   read<X>(cacheKey: string, load: (q: Query) => X): X {
     const tx = this.#tx;
-    if (tx) return load((sql, params) => this.#client.query(sql, params, { session: tx.session }));
+    const q: Query = tx ? (sql, params) => this.#client.query(sql, params, { session: tx.session }) : (sql, params) => this.#client.query(sql, params);
+    if (tx?.dirty) return load(q);
     if (this.#cache.has(cacheKey)) return this.#cache.get(cacheKey) as X;
-    const value = load((sql, params) => this.#client.query(sql, params));
+    const value = load(q);
     if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
     this.#cache.set(cacheKey, value);
     return value;
@@ -264,12 +285,6 @@ function upperBound(prefix: string): Buffer {
 
 function isThenable(v: unknown): boolean {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
-}
-
-/** An error PG reported for a statement (SQLSTATE): the connection is fine and needs a ROLLBACK. */
-function isStatementError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
 
 /** The bridge failed (timeout, lost connection): the connection is gone and PG rolled back. */

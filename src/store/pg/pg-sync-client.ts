@@ -41,6 +41,22 @@ export class PgSyncClient {
     return { rows: last.rows as R[], rowCount: last.rowCount, session, results };
   }
 
+  /**
+   * Ends a failed transaction: ROLLBACK on its connection (`session`, when BEGIN answered), unless
+   * the failure took the connection with it (timeout, lost connection), when PG has rolled back.
+   */
+  rollback(session: number | undefined, cause: unknown): void {
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'string' && (code === 'ETIMEDOUT' || code.startsWith('FLINT_PG_'))) return;
+    // Without a session BEGIN itself failed: only a statement error (SQLSTATE) leaves a transaction open.
+    if (session === undefined && !(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))) return;
+    try {
+      this.query('ROLLBACK', undefined, session === undefined ? {} : { session });
+    } catch {
+      // The connection went away meanwhile: PG rolled back.
+    }
+  }
+
   /** Closes the connection and stops the worker. */
   close(): void {
     if (this.#closed) return;
