@@ -215,6 +215,20 @@ describe('PostgreSQL code store', { skip: postgresSkipReason }, () => {
     await until(() => b.code.has(later.sha256Hex));
   });
 
+  it('a node\'s disk copies stay within their bound: the least recently used goes and is fetched again on its next use', async ({ a, b }) => {
+    const zips = await Promise.all([1, 2, 3].map(() => zipOfSize(600 * 1024)));
+    const [x, y, z] = await Promise.all(zips.map((zip) => a.code.put(zip)));
+    const copy = (s: { sha256Hex: string }) => join(b.dataDir, 'cache', 'code-objects', `${s.sha256Hex}.sealed`);
+    await b.code.get(x!.sha256Hex);
+    await b.code.get(y!.sha256Hex);
+    await b.code.get(x!.sha256Hex); // x used after y: y is now the oldest
+    await b.code.get(z!.sha256Hex);
+    assert.deepEqual([x, y, z].map((s) => existsSync(copy(s!))), [true, false, true]);
+    assert.deepEqual(b.code.cacheStats(), { hits: 1, fetched: 3, rejected: 0 });
+    assert.deepEqual(await b.code.get(y!.sha256Hex), zips[1]);
+    assert.deepEqual(b.code.cacheStats(), { hits: 1, fetched: 4, rejected: 0 });
+  }, { cacheMaxBytes: 1300 * 1024 });
+
   it('a store on a shared pool with a sync client: has() finds a row its index has not heard of yet', async ({ url, keyringDir, clock, b, db }) => {
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     const sync = new PgSyncClient(url);

@@ -41,6 +41,8 @@ export interface PgCodeStoreOptions {
   clock?: Clock;
   /** Plaintext bytes per chunk (CHUNK_SIZE_RANGE; default 1 MiB). */
   chunkSize?: number;
+  /** Bound of the node's sealed copies on disk, least recently used go first (default 10 GiB). */
+  cacheMaxBytes?: number;
   /** Full index reload period, a backstop for lost notifications (default 30 s). */
   reloadMs?: number;
   poolSize?: number;
@@ -103,7 +105,7 @@ export class PgCodeStore implements CodeStore, MasterWrappedStore {
     this.#clock = opts.clock ?? timers;
     this.#chunkSize = chunkSize;
     this.#envelope = new CodeEnvelope(opts.keyring);
-    this.#cache = new LocalCodeCache(join(cacheDir, 'code-objects'));
+    this.#cache = new LocalCodeCache(join(cacheDir, 'code-objects'), opts.cacheMaxBytes ?? 10 * 1024 ** 3);
     this.#trees = new ExtractedCodeTrees(join(cacheDir, 'code'), (sha) => this.get(sha));
     const url = opts.databaseUrl;
     this.#index = new PgCodeIndex({
