@@ -21,11 +21,16 @@ import { startPostgres } from '../test/helpers/postgres.js';
 const ops = Number(process.argv[2] ?? 2000);
 const doc = { FunctionName: 'fn', Runtime: 'nodejs20.x', Handler: 'index.handler', MemorySize: 128, Timeout: 3, Environment: { Variables: { A: 'x'.repeat(200) } } };
 
+/** Best of 3 batches: the machine is shared, and the best batch is the least disturbed one. */
 function rate(n: number, fn: (i: number) => void): number {
   for (let i = 0; i < Math.min(100, n); i++) fn(i); // warm-up
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) fn(i);
-  return n / ((performance.now() - t0) / 1000);
+  let best = 0;
+  for (let batch = 0; batch < 3; batch++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) fn(i);
+    best = Math.max(best, n / ((performance.now() - t0) / 1000));
+  }
+  return best;
 }
 
 function measure(store: MetadataStore): Record<string, number> {
@@ -61,13 +66,16 @@ try {
   const direct = new pg.Client({ connectionString: url });
   await direct.connect();
   for (let i = 0; i < 100; i++) await direct.query('SELECT 1');
-  const t0 = performance.now();
-  for (let i = 0; i < ops; i++) await direct.query('SELECT 1');
-  const asyncRate = ops / ((performance.now() - t0) / 1000);
+  let asyncRate = 0;
+  for (let batch = 0; batch < 3; batch++) {
+    const t0 = performance.now();
+    for (let i = 0; i < ops; i++) await direct.query('SELECT 1');
+    asyncRate = Math.max(asyncRate, ops / ((performance.now() - t0) / 1000));
+  }
   await direct.end();
 
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(12);
-  console.log(`metadata store ops/s (${ops} ops; PostgreSQL ${external ? 'at FLINT_DATABASE_URL' : 'throwaway, fsync off'})`);
+  console.log(`metadata store ops/s (best of 3 batches of ${ops} ops; PostgreSQL ${external ? 'at FLINT_DATABASE_URL' : 'throwaway, fsync off'})`);
   console.log(`${'operation'.padEnd(32)}${'SQLite'.padStart(12)}${'PostgreSQL'.padStart(12)}  SQLite/PG`);
   for (const k of Object.keys(lite)) console.log(`${k.padEnd(32)}${fmt(lite[k]!)}${fmt(post[k]!)}  ${(lite[k]! / post[k]!).toFixed(1)}×`);
   console.log(`${'SELECT 1: sync bridge'.padEnd(32)}${''.padStart(12)}${fmt(bridged)}`);

@@ -28,6 +28,7 @@ import { runEnvCreation } from './sections/env-creation.js';
 import { runScaleOut } from './sections/scale-out.js';
 import { runStreamTtfb } from './sections/stream-ttfb.js';
 import { runHotReload } from './sections/hot-reload.js';
+import { renderCluster, runCluster } from './sections/cluster.js';
 import { profileWarmPath } from './profile/profile-warm-path.js';
 import { evaluateTargets } from './report/targets.js';
 import { renderTable } from './report/table.js';
@@ -110,6 +111,7 @@ try {
   flint = undefined;
   const memory = await section('memory', () => runMemory({ opts, plan, log }));
   const coldStart = await section('coldStart', () => runColdStart({ opts, plan, log }));
+  const cluster = await section('cluster', () => runCluster({ opts, plan, runner, log }));
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const profile = opts.profile ? await section('profile', () => profileWarmPath({ opts, plan, runner, outDir, stamp }), true) : undefined;
 
@@ -128,6 +130,7 @@ try {
     hotReload,
     notes,
     ...(profile ? { profile } : {}),
+    ...(wants(opts, 'cluster') ? { cluster } : {}),
   };
   results = { ...partial, targets: evaluateTargets(partial, readBaseline(opts.baseline ?? join(outDir, 'baseline.json'))) };
   mkdirSync(outDir, { recursive: true });
@@ -136,6 +139,7 @@ try {
   writeFileSync(file, json);
   writeFileSync(join(outDir, 'latest.json'), json);
   process.stdout.write(renderTable(results) + '\n');
+  if (results.cluster) process.stdout.write(renderCluster(results.cluster));
   if (results.profile && !('skipped' in results.profile)) {
     const { event, ...sync } = results.profile;
     for (const [what, p] of [['warm RequestResponse, c=32 then c=1', sync], ['Event enqueue at c=32 (pollers delivering meanwhile)', event]] as const) {

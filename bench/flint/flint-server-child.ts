@@ -49,6 +49,8 @@ serveRequests(async (msg) => {
       const envs = app.dataPlane.pool.environments(String(msg['name']), '$LATEST');
       return { preInitialized: envs.map((e) => e.env.preInitialized) };
     }
+    case 'placement-decisions':
+      return { decisions: Object.fromEntries(app.dataPlane.pool.placementDecisions()) };
     case 'profile-start':
       profiler ??= new Session();
       profiler.connect();

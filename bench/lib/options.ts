@@ -29,7 +29,7 @@ export interface BenchOptions {
   creationEnvs: number;
 }
 
-export const SECTIONS = ['warm', 'async', 'memory', 'envCreation', 'coldStart', 'hotReload'] as const;
+export const SECTIONS = ['warm', 'async', 'memory', 'envCreation', 'coldStart', 'hotReload', 'cluster'] as const;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const flag = (name: string) => argv.includes(`--${name}`);

@@ -21,6 +21,8 @@ export interface RawJob extends JobTiming {
   method: string;
   headers: Record<string, string>;
   body: string;
+  /** Several front ends (cluster api nodes): requests go to these in turn instead of `url` (each signed for its own host). */
+  targets?: Array<{ url: string; headers: Record<string, string> }>;
 }
 
 /** The same Invoke through `@aws-sdk/client-lambda` (signing, serialization and all). */

@@ -13,12 +13,14 @@ type Send = () => Promise<{ status: number; body: string }>;
 
 function rawSender(job: RawJob): { send: Send; close(): void } {
   const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency, keepAliveMsecs: 30_000 });
-  const url = new URL(job.url);
+  const targets = (job.targets ?? [{ url: job.url, headers: job.headers }]).map((t) => ({ url: new URL(t.url), headers: t.headers }));
   const body = Buffer.from(job.body);
+  let next = 0;
   const send: Send = () =>
     new Promise((resolve, reject) => {
+      const { url, headers } = targets[next++ % targets.length]!;
       const req = request(
-        { host: url.hostname, port: url.port, path: url.pathname + url.search, method: job.method, headers: job.headers, agent },
+        { host: url.hostname, port: url.port, path: url.pathname + url.search, method: job.method, headers, agent },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

@@ -6,6 +6,7 @@ import type { HotReloadResults } from '../sections/hot-reload.js';
 import type { MemoryResults } from '../sections/memory.js';
 import type { Skipped, WarmResults } from '../sections/warm-invoke.js';
 import type { ProfileSummary } from '../profile/profile-summary.js';
+import type { ClusterResults } from '../sections/cluster.js';
 
 /** One target from docs/SPECIFICATION.md, evaluated on this run's figures (reported, never asserted). */
 export interface TargetResult {
@@ -40,4 +41,6 @@ export interface BenchResults {
   /** Things that went wrong around the figures (a server that died, ...). */
   notes: string[];
   profile?: (ProfileSummary & { event?: ProfileSummary }) | Skipped;
+  /** Cluster mode (2 api nodes, 3 workers, PostgreSQL) beside the single node; absent when not run. */
+  cluster?: ClusterResults | Skipped;
 }

@@ -16,6 +16,10 @@ import { QueueBuckets } from '../cluster/queue-buckets.js';
 import { PgBucketLeaseStore } from '../store/pg/pg-bucket-lease-store.js';
 import { issueNodeCertificate } from '../cluster/cluster-ca.js';
 import { ConcurrencyTokens } from '../cluster/concurrency-tokens.js';
+import { ProvisionedPlacement, type ProvisionedPlacementOptions } from '../cluster/provisioned-placement.js';
+import { PgProvisionedAllocations } from '../cluster/provisioned-allocations.js';
+import { WorkerDrain } from '../cluster/worker-drain.js';
+import { Housekeeping } from '../cluster/housekeeping.js';
 
 /** What `--role` gives a node: `all` is every role. */
 export function nodeRoles(role: FlintConfig['role']): ReadonlySet<NodeRole> {
@@ -46,6 +50,13 @@ export interface ClusterNode {
   start(opts: { workerInvoker?: Invoker; idleEnvironments?(functionName: string, version: string): number; apiAddress?: string; onLeader?(elected: boolean): void }): Promise<void>;
   /** Draining (`flint worker drain`): no new routes here; in-flight work finishes. */
   readonly draining: () => boolean;
+  /**
+   * Worker role: which provisioned configs this worker provisions (one worker per config, by
+   * rendezvous order, handed off on membership changes); started and stopped with the node.
+   */
+  placeProvisioned(deps: Pick<ProvisionedPlacementOptions, 'configs' | 'resync'>): ProvisionedPlacement | undefined;
+  /** Resolves once a drain (`flint worker drain`) completed: the process should stop now. */
+  readonly drained: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +87,12 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
   let leader: LeaderLease | undefined;
   let worker: WorkerRpcServer | undefined;
   const invokers: RemoteInvoker[] = [];
+  const allocations = roles.has('worker') ? await PgProvisionedAllocations.open(pool) : undefined;
+  let placement: ProvisionedPlacement | undefined;
+  let drain: WorkerDrain | undefined;
+  let housekeeping: Housekeeping | undefined;
+  let drainedNow!: () => void;
+  const drained = new Promise<void>((resolve) => (drainedNow = resolve));
   return {
     nodeId,
     roles,
@@ -88,6 +105,12 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
       return leader;
     },
     draining: () => membership?.state === 'draining',
+    drained,
+    placeProvisioned(p) {
+      if (!allocations) return undefined;
+      placement = new ProvisionedPlacement({ ...p, membership: view, clock: deps.clock, allocations, log: deps.log });
+      return placement;
+    },
     remoteInvoker(functions) {
       const r = new RemoteInvoker({ membership: view, clock: deps.clock, ...tls, routeOf: routeKeyFromReadModel(functions, config.region) });
       invokers.push(r);
@@ -118,12 +141,26 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
         leader.onElected((term) => { deps.log(`flint: cluster: this node leads (term ${term})`); opts.onLeader?.(true); });
         leader.onDeposed((term) => { deps.log(`flint: cluster: leadership of term ${term} ended`); opts.onLeader?.(false); });
         if (leader.isLeader()) opts.onLeader?.(true);
+        // Reaping and pruning, on the leader only, fenced by its term (src/cluster/housekeeping.ts).
+        const lead = leader;
+        housekeeping = new Housekeeping({ leader: lead, clock: deps.clock, pruneEvents: (db) => events.prune(db), log: deps.log });
+        housekeeping.start();
+      }
+      if (worker) {
+        placement?.start(1000);
+        const w = worker;
+        const m = membership;
+        drain = new WorkerDrain({ membership: m, clock: deps.clock, holding: () => placement?.holding() ?? 0, busy: () => w.busy, onDrained: drainedNow, log: deps.log });
+        drain.start(500);
       }
       await buckets?.start();
       events.start(100);
       deps.log(`flint: cluster: node ${nodeId} joined as ${[...roles].join('+')} (epoch ${membership.epoch}, internal ${address})`);
     },
     async stop() {
+      housekeeping?.stop();
+      drain?.stop();
+      placement?.stop();
       await buckets?.stop();
       // Off the routes first, so no new invocation arrives while the running ones finish.
       await membership?.drain().catch(() => undefined);

@@ -59,6 +59,8 @@ export interface DataPlane {
   setEndpoint(endpoint: string): void;
   /** Removes what a crashed server left in the sandboxes, then starts provisioned environments for stored configs. */
   start(): Promise<void>;
+  /** Brings one config's provisioned environments to what `provisionedConfigs` says now (cluster placement changed). */
+  resyncProvisioned(functionName: string, qualifier: string): void;
   stop(): Promise<void>;
 }
 
@@ -206,6 +208,9 @@ export function createDataPlane(deps: {
       await execFileAsync(pythonPath, ['-m', 'compileall', '-q', join(runtimeFilesDir(), 'python')], { timeout: 30_000 })
         .catch((err: unknown) => deps.log(`flint: warning: could not precompile the Python bootstrap (${String((err as Error).message).split('\n')[0]}); Python starts compile it each time`));
       provisioner!.startAll();
+    },
+    resyncProvisioned(functionName, qualifier) {
+      void provisioner!.sync(functionName, qualifier);
     },
     async stop() {
       provisioner!.close();

@@ -194,6 +194,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     })
     : undefined;
   if (sandbox) log(sandbox.summary);
+  // Cluster: each provisioned config is provisioned by one worker (src/cluster/provisioned-placement.ts).
+  const placement = cluster?.placeProvisioned({ configs: () => provisioned.configs(), resync: (fn, q) => dataPlane?.resyncProvisioned(fn, q) });
   const dataPlane = sandbox && createDataPlane({
     tracing: tracing.tracer,
     config,
@@ -206,8 +208,10 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     metrics: lambdaMetrics.wrap(usage.wrap(metrics)),
     targets: functions,
     committed: () => concurrency.committed(),
-    provisionedConfigs: (fn) => provisioned.configs(fn),
-    markProvisionedAllocated: (fn, q, allocated, status, reason) => provisioned.markProvisionedAllocated(fn, q, allocated, status, reason),
+    provisionedConfigs: (fn) => (placement ? provisioned.configs(fn).filter((c) => placement.placed(c)) : provisioned.configs(fn)),
+    markProvisionedAllocated: (fn, q, allocated, status, reason) => (placement
+      ? placement.report(fn, q, allocated, status, reason, (a, s, r) => provisioned.markProvisionedAllocated(fn, q, a, s, r))
+      : provisioned.markProvisionedAllocated(fn, q, allocated, status, reason)),
     roleCredentials: access.iam.roleCredentials,
     log,
   });

@@ -40,10 +40,10 @@ export function serverCommand(): Command {
       if (app.caBundle) process.stdout.write(`flint: TLS certificate verifies with AWS_CA_BUNDLE=${app.caBundle} (\`flint env\` prints it); SIGHUP reloads the certificate\n`);
       if (app.plainEndpoint) process.stdout.write(`flint: plain HTTP for development on ${app.plainEndpoint} (loopback only)\n`);
       let stopping = false;
-      const stop = (signal: string) => {
+      const stop = (signal: string, line = `flint: ${signal} received, stopping\n`) => {
         if (stopping) return;
         stopping = true;
-        process.stdout.write(`flint: ${signal} received, stopping\n`);
+        process.stdout.write(line);
         app.stop().then(() => process.exit(0), (err) => { process.stderr.write(`flint: stop failed: ${String(err)}\n`); process.exit(1); });
       };
       // A network error on one socket (a runtime or client that vanished mid-read) must not take
@@ -54,6 +54,8 @@ export function serverCommand(): Command {
       });
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+      // `flint worker drain`: once the drain completed (src/cluster/worker-drain.ts), a clean exit (0).
+      void app.cluster?.drained.then(() => stop('drain', `flint: worker ${app.cluster?.nodeId} drained, exiting\n`));
       // SIGHUP re-reads the certificate and key (a renewed certificate, a rotated key): new
       // handshakes use them, open connections keep theirs.
       process.on('SIGHUP', () => {

@@ -87,9 +87,9 @@ export class ClusterFunctionEvents {
     this.#pending = this.#pending.then(write).catch(() => write()).catch((err: unknown) => this.#log(`flint: publishing ${event.type} to the cluster failed: ${String(err)}`));
   }
 
-  /** Old rows go (an hour is far past any poller's window). */
-  async prune(): Promise<void> {
-    await this.#pool.query(`DELETE FROM function_events WHERE created_at < now() - interval '1 hour'`);
+  /** Old rows go (an hour is far past any poller's window); `db`: the leader's fenced transaction. */
+  async prune(db: Pick<pg.Pool, 'query'> = this.#pool): Promise<void> {
+    await db.query(`DELETE FROM function_events WHERE created_at < now() - interval '1 hour'`);
   }
 
   async close(): Promise<void> {

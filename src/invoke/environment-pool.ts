@@ -2,7 +2,8 @@ import type { Timer, TimerClock } from '../ports/clock.js';
 import { EnvironmentUnavailableError, type EnvironmentBinding, type ExecutionEnvironment } from './environment-contract.js';
 import { expired, place, provisionPlan, type EnvironmentView } from './placement.js';
 import type { CpuSignals } from '../ports/cpu-signals.js';
-import { waitOrRun, type HostAwareSettings } from './host-aware-placement.js';
+import type { HostAwareSettings, WaitOrRun } from './host-aware-placement.js';
+import { HostAwareDecider } from './host-aware-decider.js';
 import { VersionFigures } from './version-figures.js';
 
 interface PoolEntry {
@@ -14,6 +15,8 @@ interface PoolEntry {
   provisionedFor?: string;
   /** Its version changed or went away: stop as soon as it is free. */
   retired: boolean;
+  /** When its current warm invocation was handed to it (monotonic ms); undefined when free or starting. */
+  runningSince?: number;
 }
 
 export interface PoolOptions {
@@ -55,10 +58,12 @@ export class EnvironmentPool {
   readonly #opts: PoolOptions;
   readonly #reaper: Timer;
   #closed = false;
+  readonly #hostAware: HostAwareDecider | undefined;
 
   constructor(opts: PoolOptions) {
     this.#opts = opts;
     const every = Math.min(30_000, Math.max(50, Math.floor(Math.min(opts.idleTimeoutMs, opts.maxLifetimeMs) / 4)));
+    this.#hostAware = opts.hostAware ? new HostAwareDecider({ ...opts.hostAware, ownBusy: () => this.#ownBusy() }) : undefined;
     this.#reaper = opts.clock.setInterval(() => this.reap(), every).unref();
   }
 
@@ -94,20 +99,22 @@ export class EnvironmentPool {
     const views = group.map(view).filter((v) => !waited.has(v.id) || v.state === 'Ready');
     const decision = place(views, opts);
     // Host-aware placement (at most one wait per request; provisioned environments are the qualifier's own).
-    if (!queued && !opts.provisioned && decision.kind !== 'await' && this.#opts.hostAware?.settings.enabled) {
+    // A warm one with nothing of the version running (c=1's path) needs no decision.
+    const consult = decision.kind === 'cold' || (decision.kind === 'warm' && views.some((v) => v.claimed));
+    if (!queued && !opts.provisioned && consult && this.#hostAware?.enabled) {
       const idle = views.filter((v) => !v.claimed && v.state === 'Ready').length;
-      const queue = this.#queueFor(functionName, version, group, idle, opts);
+      const queue = this.#queueFor(functionName, version, group, idle, opts, binding);
       if (queue) {
         const freed = await queue;
-        if (freed) return { entry: freed, start: 'warm' };
+        if (freed) return { entry: this.#running(freed), start: 'warm' };
         return this.#acquire(functionName, version, binding, opts, waited, true);
       }
     }
     if (decision.kind !== 'cold') {
       const entry = group.find((e) => e.env.id === decision.id)!;
       entry.claimed = true;
-      if (decision.kind === 'warm') return { entry, start: 'warm' };
-      if (await this.#becomesReady(entry.env, this.#opts.awaitReadyMs ?? 200)) return { entry, start: 'warm' };
+      if (decision.kind === 'warm') return { entry: this.#running(entry), start: 'warm' };
+      if (await this.#becomesReady(entry.env, this.#opts.awaitReadyMs ?? 200)) return { entry: this.#running(entry), start: 'warm' };
       entry.claimed = false;
       if (entry.env.state === 'Failed' || entry.retired) this.#stop(entry);
       waited.add(entry.env.id);
@@ -123,27 +130,86 @@ export class EnvironmentPool {
   }
 
   /**
-   * Host-aware placement: when waiting for a busy environment of the version is the better bet
+   * Host-aware placement: when queuing for a busy environment of the version is the better bet
    * (host-aware-placement.ts), the wait — resolving with the environment handed over, or undefined
-   * when it ran out; undefined (no wait) when the request should run now.
+   * when the request should run on its own after all; undefined (no wait) when it should run now.
    */
-  #queueFor(functionName: string, version: string, group: PoolEntry[], idle: number, opts: RunOptions): Promise<PoolEntry | undefined> | undefined {
-    const hostAware = this.#opts.hostAware!;
+  #queueFor(functionName: string, version: string, group: PoolEntry[], idle: number, opts: RunOptions, binding: () => Promise<EnvironmentBinding>): Promise<PoolEntry | undefined> | undefined {
     const figures = this.#figuresOf(functionName, version);
-    const decision = waitOrRun(
-      {
-        saturation: hostAware.signals.read(),
-        cpus: hostAware.signals.cpus,
-        busy: group.filter((e) => e.claimed && !e.retired && (e.env.state === 'Invoking' || e.env.state === 'Ready' || e.env.state === 'Starting')).length,
-        idle,
-        waiting: figures.waiting,
-        typicalDurationMs: figures.typicalRunMs,
-        typicalStartMs: figures.typicalStartMs,
-        timeoutMs: opts.timeoutMs ?? Number.POSITIVE_INFINITY,
+    const decision = this.#decide(group, figures, idle, opts);
+    if (decision.kind !== 'wait') return undefined;
+    return figures.waitForFree(this.#opts.clock, {
+      patienceMs: decision.patienceMs,
+      maxWaitMs: decision.maxWaitMs,
+      // Past its patience the request asks again, with the figures of now: while the CPUs stay
+      // saturated by short invocations another environment would not help, so it stays patient;
+      // otherwise (room on the CPUs, invocations turned long) one more starts for the queue.
+      impatient: () => {
+        const now = this.#group(functionName, version);
+        const again = this.#decide(now, figures, now.filter((e) => !e.claimed && !e.retired && e.env.state === 'Ready').length, opts);
+        if (again.kind === 'wait') return again.patienceMs;
+        // An idle one first (kept idle by the cap until now), else one more for the queue.
+        const idle = now.find((e) => !e.claimed && !e.retired && e.env.state === 'Ready');
+        if (idle) {
+          this.#hostAware!.count('past its patience, asked again: an idle environment for the queue');
+          this.#offer(idle);
+        } else {
+          this.#hostAware!.count('past its patience, asked again: one more environment for the queue');
+          void this.#startForQueue(functionName, version, binding);
+        }
+        return undefined;
       },
-      hostAware.settings,
-    );
-    return decision.kind === 'wait' ? figures.waitForFree(this.#opts.clock, decision.maxWaitMs) : undefined;
+    });
+  }
+
+  #decide(group: PoolEntry[], figures: VersionFigures<PoolEntry>, idle: number, opts: RunOptions): WaitOrRun {
+    let busy = 0;
+    let oldest: number | undefined;
+    for (const e of group) {
+      // Running ones only: one starting for a request frees up after a start, not after a run, and
+      // waiting behind starts on a loaded host held requests for seconds.
+      if (!e.claimed || e.retired || !(e.env.state === 'Invoking' || e.env.state === 'Ready')) continue;
+      busy++;
+      if (e.runningSince !== undefined && (oldest === undefined || e.runningSince < oldest)) oldest = e.runningSince;
+    }
+    return this.#hostAware!.decide({ busy, idle, oldestRunningSince: oldest, figures, timeoutMs: opts.timeoutMs }, this.#opts.clock.monotonic());
+  }
+
+  /** Environments of every version running an invocation now. */
+  #ownBusy(): number {
+    let n = 0;
+    for (const g of this.#groups.values()) for (const e of g) if (e.claimed && e.env.state === 'Invoking') n++;
+    return n;
+  }
+
+  /** Host-aware placement's decisions so far, by reason (empty with Lambda's placement). */
+  placementDecisions(): ReadonlyMap<string, number> {
+    return this.#hostAware?.counts() ?? new Map();
+  }
+
+  /**
+   * One more environment for the version's queue, claimed by nobody: once ready it goes to the
+   * longest-waiting request (`#offer`), or sits idle for the next one. A start that fails wakes the
+   * longest-waiting request, which then starts its own and meets the error itself.
+   */
+  async #startForQueue(functionName: string, version: string, binding: () => Promise<EnvironmentBinding>): Promise<void> {
+    const figures = this.#figuresOf(functionName, version);
+    if (this.#closed) return figures.wakeOne();
+    try {
+      const env = this.#opts.create(await binding());
+      this.#add(functionName, version, env, undefined);
+      const began = this.#opts.clock.monotonic();
+      const r = await env.start();
+      if (r.ok) figures.started(this.#opts.clock.monotonic() - began);
+      else figures.wakeOne();
+    } catch {
+      figures.wakeOne();
+    }
+  }
+
+  #running(entry: PoolEntry): PoolEntry {
+    entry.runningSince = this.#opts.clock.monotonic();
+    return entry;
   }
 
   /** Hands a free, ready environment to a request waiting for one of its version. */
@@ -165,6 +231,7 @@ export class EnvironmentPool {
 
   #release(entry: PoolEntry): void {
     entry.claimed = false;
+    delete entry.runningSince;
     if (entry.retired || this.#closed || entry.env.state === 'Failed') this.#stop(entry);
     else if (this.#opts.hostAware) this.#offer(entry);
   }
@@ -265,6 +332,7 @@ export class EnvironmentPool {
   async close(): Promise<void> {
     this.#closed = true;
     this.#opts.clock.clearTimer(this.#reaper);
+    for (const f of this.#figures.values()) f.wakeAll();
     const all = [...this.#groups.values()].flat();
     await Promise.all(all.map((e) => e.env.stop()));
   }

@@ -3,7 +3,7 @@ import type { SandboxExit } from '../ports/sandbox-driver.js';
 import type { RuntimeReply } from '../runtime-api/runtime-channel.js';
 import { logStreamName } from '../observe/log-lines.js';
 import { EnvironmentStateMachine, type EnvironmentState } from './environment-state.js';
-import { errorTypeOf, exitReason, responseTooLarge, runtimeExited, timedOut, type PlatformError } from './function-errors.js';
+import { errorTypeOf, exitReason, extensionCrashed, responseTooLarge, runtimeExited, timedOut, type PlatformError } from './function-errors.js';
 import type { StemCell } from './prewarm-stem-cell.js';
 import { EnvironmentUnavailableError, type EnvironmentBinding, type EnvironmentDeps, type ExecutionEnvironment, type InvocationInput, type InvocationOutcome } from './environment-contract.js';
 import type { StartType } from '../ports/metrics.js';
@@ -19,7 +19,7 @@ import { round3, RuntimeStart, STOPPED, type InitProblem, type InitResult } from
 /** The longest wait for output still in the pipe after a reply. */
 const DRAIN_LIMIT_MS = 100;
 
-type Ending = { kind: 'reply'; reply: RuntimeReply } | { kind: 'exit'; exit: SandboxExit } | { kind: 'timeout' };
+type Ending = { kind: 'reply'; reply: RuntimeReply } | { kind: 'exit'; exit: SandboxExit } | { kind: 'timeout' } | { kind: 'crash'; name: string; code: number; errorType: 'Extension.Crash' | 'Extension.ExitError' };
 
 /**
  * An execution environment on this machine: one sandboxed runtime process bound to one function
@@ -110,6 +110,8 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       if (r.ok) {
         this.#runtimeWaiting = true;
         this.#machine.to('Ready');
+        const ext = this.#runtime.extensions;
+        if (ext) ext.onCrash = (name, code, errorType) => this.#extensionCrashed(name, code, errorType);
       } else {
         this.#machine.to('Failed');
       }
@@ -185,6 +187,7 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       end = await Promise.race([response.done.then(() => first), rest]);
       if (end.kind === 'timeout') response.fail(asStreamError(timedOut(input.requestId, timeoutSeconds)));
       else if (end.kind === 'exit') response.fail(asStreamError(runtimeExited(input.requestId, end.exit)));
+      else if (end.kind === 'crash') response.fail(asStreamError(extensionCrashed(input.requestId, end.name, end.code, end.errorType)));
     }
     // Lambda ends the invocation only once every INVOKE subscriber is back in next; an extension
     // that never comes back runs the invocation into its timeout.
@@ -214,8 +217,14 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       // Lambda ends the environment on a timeout; the next invocation starts a new one.
       this.#shutdownReason = 'timeout';
       void this.stop();
+    } else if (end.kind === 'crash') {
+      // An extension crashed mid-invocation: Lambda fails the invocation and resets the environment.
+      const e = extensionCrashed(input.requestId, end.name, end.code, end.errorType);
+      result = { payload: e.payload, error: e, status: 'error' };
     } else {
       const e = runtimeExited(input.requestId, end.exit);
+      // The Logs API's record of it (Logs API reference: platform.fault).
+      extensions?.telemetry.emit('platform', 'platform.fault', `RequestId: ${input.requestId} Process exited before completing request`);
       // Lambda's platform lines for a runtime that died mid-invocation.
       for (const l of log.platform.runtimeExited(input.requestId, exitReason(end.exit), e.errorType)) log.line(l);
       result = { payload: e.payload, error: e, status: 'error' };
@@ -232,6 +241,8 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
       ...(result.error?.errorType ? { errorType: result.error.errorType } : {}),
       ...(result.status ? { status: result.status } : {}),
     });
+    // The Logs API's end-of-invocation record (its subscribers only; the Telemetry API has none).
+    extensions?.telemetry.emit('platform', 'platform.end', { requestId: input.requestId });
     extensions?.telemetry.emit('platform', 'platform.report', {
       requestId: input.requestId,
       status: result.status ?? (result.error ? 'error' : 'success'),
@@ -280,6 +291,17 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
     return { ...outcome, payload: error.payload, functionError: 'Unhandled', ...(error.errorType ? { errorType: error.errorType } : {}) };
   }
 
+  /**
+   * An external extension exited after Init. Lambda resets the environment: an invocation in
+   * progress fails with Extension.Crash (Extension.ExitError after an exit/error), and the next one starts a new environment.
+   */
+  #extensionCrashed(name: string, code: number, errorType: 'Extension.Crash' | 'Extension.ExitError'): void {
+    this.#log.note(`flint: extension ${name} exited with code ${code} after init: the environment is reset`);
+    this.#shutdownReason = 'failure';
+    this.#replyResolve?.({ kind: 'crash', name, code, errorType });
+    void this.stop();
+  }
+
   /** Ready again only when both the invocation's bookkeeping is done and the runtime is back in /next. */
   #maybeReady(): void {
     if (!this.#invoking && this.#runtimeWaiting && this.#machine.state === 'Invoking') this.#machine.to('Ready');
@@ -295,8 +317,17 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
       if (this.#machine.can('Stopping')) this.#machine.to('Stopping');
-      // SHUTDOWN to the extensions and their window before the sandbox is killed.
-      if (this.#machine.state !== 'Failed') await this.#runtime.extensions?.shutdown(this.#shutdownReason).catch(() => {});
+      // Lambda's Shutdown phase (SIGTERM to the runtime, SHUTDOWN to the extensions, their windows) before the sandbox is killed.
+      const ext = this.#runtime.extensions;
+      const sandbox = this.#runtime.sandbox;
+      if (this.#machine.state !== 'Failed' && ext && sandbox) {
+        await ext.shutdown(this.#shutdownReason, {
+          terminate: () => sandbox.signalMain?.('SIGTERM'),
+          // With external extensions a launcher stands in front of the runtime: its SIGUSR1 is SIGKILL to the runtime alone.
+          kill: () => { if (ext.present) sandbox.signalMain?.('SIGUSR1'); },
+          exited: sandbox.exited,
+        }).catch(() => {});
+      }
       await this.#runtime.extensions?.telemetry.flush().catch(() => {});
       this.#runtime.extensions?.telemetry.close();
       await this.#runtime.close();
@@ -321,7 +352,7 @@ async function streamResult(s: { response: StreamedResponse; buffered?: Promise<
 
 /** The Telemetry API's platform.runtimeDone: how the runtime ended the invocation, before extensions finish. */
 function runtimeDone(t: TelemetryApi, requestId: string, end: Ending, durationMs: number, now: number): void {
-  const status = end.kind === 'timeout' ? 'timeout' : end.kind === 'exit' ? 'failure' : end.reply.kind === 'error' || end.reply.kind === 'too-large' ? 'error' : 'success';
+  const status = end.kind === 'timeout' ? 'timeout' : end.kind === 'exit' || end.kind === 'crash' ? 'failure' : end.reply.kind === 'error' || end.reply.kind === 'too-large' ? 'error' : 'success';
   const producedBytes = end.kind === 'reply' && end.reply.kind === 'response' ? end.reply.payload.length : 0;
   t.emit('platform', 'platform.runtimeDone', {
     requestId,

@@ -29,6 +29,15 @@ export function runtimeExited(requestId: string, exit: SandboxExit): PlatformErr
   return { errorType, payload: json({ errorType, errorMessage: `RequestId: ${requestId} Error: ${exitReason(exit)}` }) };
 }
 
+/**
+ * An external extension that exits after Init (Lambda resets the environment): rapid's
+ * `Extension.Crash` (it crashed unexpectedly) or `Extension.ExitError` (it posted exit/error
+ * first), with the exit as Go words it.
+ */
+export function extensionCrashed(requestId: string, name: string, code: number, errorType: 'Extension.Crash' | 'Extension.ExitError' = 'Extension.Crash'): PlatformError {
+  return { errorType, payload: json({ errorType, errorMessage: `RequestId: ${requestId} Error: extension ${name} exited: exit status ${code}` }) };
+}
+
 export function exitReason(exit: SandboxExit): string {
   return exit.signal === null && exit.code === 0 && !exit.oomKilled ? 'Runtime exited without providing a reason' : `Runtime exited with error: ${describeExit(exit)}`;
 }

@@ -21,8 +21,11 @@ export interface HostAwareSettings {
   throttledAtLeast: number;
   /** On saturated CPUs, environments of one version running at once per CPU before requests queue. */
   activePerCpu: number;
-  /** The longest a request waits for a busy environment, whatever the figures say. */
-  maxWaitMs: number;
+  /**
+   * How long a queued request waits before one more environment is started for the queue: at the
+   * `activePerCpu` cap at least this (more with a longer queue ahead), below it at most this.
+   */
+  patienceMs: number;
   /**
    * Invocations longer than this are not queued behind (they likely wait on I/O — a sleeper — and
    * on a loaded host a start can take longer than them, so "shorter than a start" alone misleads).
@@ -36,45 +39,89 @@ export const DEFAULT_HOST_AWARE: HostAwareSettings = {
   runnablePerCpuAtLeast: 1.5,
   throttledAtLeast: 0.5,
   activePerCpu: 2,
-  maxWaitMs: 100,
+  patienceMs: 100,
   shortRunMs: 50,
 };
 
 export interface WaitOrRunInput {
-  /** The live signal; undefined where none could be read. */
-  saturation: CpuSaturation | undefined;
+  /**
+   * The live signal; undefined where none could be read. Read only when the decision needs it (the
+   * pool passes a getter: on the warm path at low concurrency no /proc file is read at all).
+   */
+  readonly saturation: CpuSaturation | undefined;
   /** CPUs Flint may run on. */
   cpus: number;
-  /** Environments of the version running an invocation (or starting for one) now. */
+  /** Environments of the version running an invocation now (not those starting for one). */
   busy: number;
+  /**
+   * Environments of every version running an invocation now (Flint's own runnable work besides the
+   * server): set against the host's run queue, it tells whether the CPUs are saturated by Flint's
+   * environments or by other work. Absent: the saturation is taken to be Flint's own.
+   */
+  ownBusy?: number;
   /** Environments of the version idle and ready now. */
   idle: number;
   /** Requests of the version already waiting for a busy one. */
   waiting: number;
   /** Recent typical invocation duration of the version (ms); undefined before any finished warm. */
   typicalDurationMs: number | undefined;
+  /**
+   * The shortest of the version's recent warm invocations (ms): what the handler takes without
+   * contention — whether it is short is judged on this, not on the typical duration, which a
+   * loaded host stretches for CPU-bound handlers. Absent: the typical duration stands in.
+   */
+  fastestDurationMs?: number;
   /** Recent typical time to start an environment of the version, to its first /next (ms). */
   typicalStartMs: number | undefined;
+  /**
+   * How long the longest-running invocation of the version now has been running (ms): a handler
+   * that turned into a sleeper shows here before its duration reaches the moving average.
+   */
+  oldestRunningMs?: number;
   /** The function's timeout (ms): a wait plus a typical invocation never goes past it. */
   timeoutMs: number;
 }
 
 export type WaitOrRun =
   | { kind: 'run'; why: string }
-  | { kind: 'wait'; maxWaitMs: number; why: string };
+  /**
+   * Queue for the next environment of the version that frees up (first come, first served). Past
+   * `patienceMs` the pool starts one more environment for the queue — the request keeps its place
+   * and takes whichever frees first, so a wait and a start never add up; past `maxWaitMs` it runs
+   * on its own (a new environment).
+   */
+  | { kind: 'wait'; patienceMs: number; maxWaitMs: number; why: string };
 
 /**
  * Waits only when all of these hold: host-aware placement is on; an environment of the version is
- * busy; the CPUs are saturated (PSI stall, run queue, or Flint's cgroup throttled); the version's
- * invocations are shorter than starting an environment (a CPU-bound handler, not a sleeper); and
- * either no environment is idle and the expected wait — the queue ahead shared by the busy ones —
- * is shorter than a start, or one is idle but `activePerCpu` × CPUs already run. The wait is
- * bounded by `maxWaitMs`, twice the expected wait, and the function's timeout budget; past it the
- * request runs anyway (on an idle environment, else a new one).
+ * busy; its invocations are short (a CPU-bound handler, not a sleeper: its fastest recent
+ * invocation is short, and the one running longest now is not far past it); the CPUs are
+ * saturated (PSI stall, run queue, or Flint's cgroup throttled), and by Flint's own environments
+ * rather than other work; and the function's timeout leaves room. Then:
+ * - at `activePerCpu` × CPUs running environments (idle ones or not), another running one adds
+ *   contention, not throughput: the request queues. Its patience grows with the queue ahead (the
+ *   busy ones free up about every run/busy ms), so a long queue does not turn into a burst of starts
+ *   that would slow everyone (the regression of the first version: 100 ms waits ending in cold
+ *   starts on saturated CPUs put p99 at c=64/128 at 2× Lambda's placement).
+ * - below that, a new environment adds throughput: the request waits only when a busy one frees
+ *   up sooner than a start.
  */
 export function waitOrRun(input: WaitOrRunInput, settings: HostAwareSettings): WaitOrRun {
   if (!settings.enabled) return { kind: 'run', why: 'host-aware placement is off (Lambda: a new environment when none is free)' };
   if (input.busy === 0) return { kind: 'run', why: 'no environment of the version to wait for' };
+  const cap = Math.max(1, Math.round(settings.activePerCpu * input.cpus));
+  const atCap = input.busy >= cap;
+  if (input.idle > 0 && !atCap) return { kind: 'run', why: 'an idle environment and room for one more running' };
+  const run = input.typicalDurationMs;
+  if (run === undefined) return { kind: 'run', why: 'no invocation of the version finished yet' };
+  // The one running longest counts once it is past twice shortRunMs and far past what the handler
+  // takes (a runtime descheduled on a shared host runs late by tens of ms; a handler that turned
+  // sleeper runs 100× late, and is caught before 16 of its runs reach the fastest figure).
+  const own = input.fastestDurationMs ?? run;
+  if (own > settings.shortRunMs || (input.oldestRunningMs ?? 0) > Math.max(2 * settings.shortRunMs, 10 * own)) return { kind: 'run', why: 'its invocations are not short (they likely wait on I/O): no queuing behind them' };
+  const budget = input.timeoutMs - run;
+  if (budget <= 0) return { kind: 'run', why: 'no timeout budget left to wait in' };
+  // The signal last: the checks above need no /proc read.
   const s = input.saturation;
   if (!s) return { kind: 'run', why: 'no CPU signal' };
   const saturated =
@@ -82,18 +129,19 @@ export function waitOrRun(input: WaitOrRunInput, settings: HostAwareSettings): W
     s.runnablePerCpu >= settings.runnablePerCpuAtLeast ||
     (s.throttled !== undefined && s.throttled >= settings.throttledAtLeast);
   if (!saturated) return { kind: 'run', why: 'the CPUs have room' };
-  const run = input.typicalDurationMs;
-  if (run === undefined) return { kind: 'run', why: 'no invocation of the version finished yet' };
-  const start = input.typicalStartMs;
-  if (start === undefined) return { kind: 'run', why: 'no start time known yet' };
-  if (run >= start || run > settings.shortRunMs) return { kind: 'run', why: 'its invocations last longer than a start (or are not short)' };
-  if (input.idle > 0 && input.busy < Math.max(1, settings.activePerCpu * input.cpus)) return { kind: 'run', why: 'an idle environment and room for one more running' };
+  // Saturated by other work (other tenants of a shared host): restraint would only hand Flint's
+  // share of the CPUs to them — the first version, at host load 40, served a third of Lambda's
+  // placement at c=128 with 2 environments running. Lambda's way then.
+  if (input.ownBusy !== undefined && s.runnablePerCpu * input.cpus - input.ownBusy > input.ownBusy + 1) return { kind: 'run', why: 'the CPUs are saturated by other work, not by its environments' };
   // The busy environments free up about every run/busy ms; those already waiting go first.
   const expected = (run * (input.waiting + 1)) / input.busy;
-  const alternative = input.idle > 0 ? settings.maxWaitMs : start;
-  if (expected >= alternative) return { kind: 'run', why: 'the queue ahead is longer than running now' };
-  const budget = input.timeoutMs - run;
-  const maxWaitMs = Math.min(settings.maxWaitMs, Math.max(2 * expected, 1), budget);
-  if (maxWaitMs <= 0) return { kind: 'run', why: 'no timeout budget left to wait in' };
-  return { kind: 'wait', maxWaitMs, why: 'the CPUs are saturated and a busy environment frees up sooner than running another' };
+  if (atCap) {
+    const patienceMs = Math.min(budget, Math.max(settings.patienceMs, 4 * expected));
+    return { kind: 'wait', patienceMs, maxWaitMs: budget, why: 'the CPUs are saturated by its environments, activePerCpu × CPUs run: another adds contention, not throughput' };
+  }
+  const start = input.typicalStartMs;
+  if (start === undefined) return { kind: 'run', why: 'no start time known yet' };
+  if (expected >= start) return { kind: 'run', why: 'the queue ahead is longer than a start' };
+  const patienceMs = Math.min(budget, settings.patienceMs, Math.max(2 * expected, 1));
+  return { kind: 'wait', patienceMs, maxWaitMs: budget, why: 'the CPUs are saturated and a busy environment frees up sooner than a start' };
 }

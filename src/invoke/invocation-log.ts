@@ -3,6 +3,7 @@ import type { LogStreamWriter } from '../ports/log-storage.js';
 import { OutputLines } from './output-lines.js';
 import { PlatformLogLines } from './platform-log-lines.js';
 import type { FunctionConfiguration } from '../domain/records.js';
+import { extensionLine } from './extensions/extension-launcher.js';
 
 /** Characters of an invocation's log kept for LogType Tail (its last 4 KB fit in this many). */
 const TAIL_KEEP_CHARS = 4096;
@@ -22,6 +23,9 @@ export class InvocationLog {
   #chunks = 0;
   /** A tap on the function's own lines (the Telemetry API's `function` stream). */
   onFunctionLine: ((text: string) => void) | undefined;
+  /** The tag external extensions' lines carry (extension-launcher.ts), and the tap on them (the `extension` stream). */
+  extensionTag: string | undefined;
+  onExtensionLine: ((text: string) => void) | undefined;
 
   constructor(stream: LogStreamWriter, loggingConfig: FunctionConfiguration['LoggingConfig'], clock: Clock) {
     this.#stream = stream;
@@ -93,6 +97,15 @@ export class InvocationLog {
 
   /** A line of the function's own output, unless its ApplicationLogLevel leaves it out (JSON format). */
   #app(text: string): void {
+    if (this.extensionTag !== undefined && text.charCodeAt(0) === 0x1e) {
+      const ext = extensionLine(text, this.extensionTag);
+      if (ext) {
+        // An extension's line goes to the stream as it wrote it (Lambda's log stream holds both).
+        this.line(ext.text);
+        this.onExtensionLine?.(ext.text);
+        return;
+      }
+    }
     if (!this.platform.keeps(text)) return;
     this.line(text);
     this.onFunctionLine?.(text);

@@ -70,6 +70,15 @@ export class PlatformLogLines {
     });
   }
 
+  /**
+   * An extension that completed its registration (first next): Text is rapid's
+   * `EXTENSION\tName: <name>\tState: Ready\tEvents: [INVOKE,SHUTDOWN]`; JSON its platform.extension event.
+   */
+  extension(at: number, e: { name: string; state: string; events: readonly string[] }): string | undefined {
+    if (!this.#json) return `EXTENSION\tName: ${e.name}\tState: ${e.state}\tEvents: [${e.events.join(',')}]`;
+    return this.#event(at, 'platform.extension', 'INFO', { name: e.name, state: e.state, events: [...e.events] });
+  }
+
   start(at: number, requestId: string, version: string): string | undefined {
     if (!this.#json) return startLine(requestId, version);
     return this.#event(at, 'platform.start', 'INFO', { requestId, version });

@@ -98,8 +98,9 @@ export class RuntimeStart {
     return this.#sandbox;
   }
 
+  /** The environment's extensions, when it has any (external, or internal ones registered during Init). */
   get extensions(): ExternalExtensions | undefined {
-    return this.#extensions;
+    return this.#extensions?.active ? this.#extensions : undefined;
   }
 
   get session(): EnvironmentSession | undefined {
@@ -170,6 +171,10 @@ export class RuntimeStart {
     if ('entrypointError' in launch) return { ok: false, failure: { kind: 'entrypoint', message: launch.entrypointError } };
     const env = this.#environment(paths, stem.runtimeApiAddress, launch.env);
     if (this.#events.stopped()) return { ok: false, failure: { kind: 'exit', exit: STOPPED } };
+    // No external extensions here (the pool never hands a stem cell to a function with some), but
+    // the runtime may register internal ones.
+    this.#serveExtensions(this.#newExtensions());
+    this.#extensions?.telemetry.deliverWith((port, path, body) => deliverInto(sandbox, port, path, body));
     this.#channel.bind(Buffer.from(JSON.stringify({ env, taskRoot: paths.taskRoot, opt: paths.opt })));
     return this.#awaitInit(result);
   }
@@ -187,17 +192,9 @@ export class RuntimeStart {
     const launch = b.runtime.launch(paths);
     if ('entrypointError' in launch) return { ok: false, failure: { kind: 'entrypoint', message: launch.entrypointError } };
     const env = this.#environment(paths, runtimeApi, launch.env);
-    const extensions = new ExternalExtensions(b.layerDirs, {
-      functionName: b.functionName, functionVersion: b.version, handler: b.config.Handler ?? '', accountId: (b.config.FunctionArn ?? '').split(':')[4] ?? '',
-    }, d.clock);
+    const extensions = this.#newExtensions();
     const argv = extensions.present ? extensions.wrap(launch.argv, paths.opt) : launch.argv;
-    if (extensions.present) {
-      this.#extensions = extensions;
-      this.#server.extensions = extensions;
-      const t = extensions.telemetry;
-      this.#log.onFunctionLine = (text) => t.emit('function', 'function', text);
-      t.emit('platform', 'platform.initStart', { initializationType: b.initializationType, phase: 'init', runtimeVersion: b.runtime.runtime, functionName: b.functionName, functionVersion: b.version });
-    }
+    this.#serveExtensions(extensions);
     const result = new Promise<InitResult>((resolve) => (this.#initResolve = resolve));
     this.#initStartedAt = d.clock.monotonic();
     try {
@@ -225,6 +222,31 @@ export class RuntimeStart {
     return this.#awaitInit(result);
   }
 
+  #newExtensions(): ExternalExtensions {
+    const b = this.#binding;
+    return new ExternalExtensions(b.layerDirs, {
+      functionName: b.functionName, functionVersion: b.version, handler: b.config.Handler ?? '', accountId: (b.config.FunctionArn ?? '').split(':')[4] ?? '',
+    }, this.#deps.clock);
+  }
+
+  /**
+   * The Extensions, Telemetry and Logs APIs on the environment's Runtime API address. External
+   * extensions' output is told apart from the function's by its tag (the `extension` stream).
+   */
+  #serveExtensions(extensions: ExternalExtensions): void {
+    const b = this.#binding;
+    this.#extensions = extensions;
+    this.#server.extensions = extensions;
+    const t = extensions.telemetry;
+    extensions.onReady = (e) => this.#log.sys(this.#log.platform.extension(this.#deps.clock.now(), e));
+    this.#log.onFunctionLine = (text) => t.emit('function', 'function', text);
+    if (extensions.present) {
+      this.#log.extensionTag = extensions.outputTag;
+      this.#log.onExtensionLine = (text) => t.emit('extension', 'extension', text);
+    }
+    t.emit('platform', 'platform.initStart', { initializationType: b.initializationType, phase: 'init', runtimeVersion: b.runtime.runtime, functionName: b.functionName, functionVersion: b.version });
+  }
+
   /** Waits for the runtime's init to end (first /next, init error, exit) within Lambda's init limit. */
   async #awaitInit(result: Promise<InitResult>): Promise<InitResult> {
     const d = this.#deps;
@@ -232,7 +254,7 @@ export class RuntimeStart {
     let r = await result;
     const ext = this.#extensions;
     // Lambda's Init ends when the runtime and every extension have called next once.
-    if (ext && r.ok) {
+    if (ext && r.ok && ext.active) {
       r = await Promise.race([
         ext.until(() => ext.initState().kind !== 'waiting').then((): InitResult => {
           const s = ext.initState();
@@ -241,19 +263,22 @@ export class RuntimeStart {
         new Promise<InitResult>((resolve) => (this.#initResolve = resolve)),
       ]);
     }
-    ext?.api.closeRegistration();
+    ext?.endInit();
     cancel();
     this.#initResolve = undefined;
     const measured = d.clock.monotonic() - this.#initStartedAt;
     // A timed-out init lasted the whole limit (Lambda reports the limit), even when the timer's
     // millisecond clock fired a fraction early against the monotonic one.
     this.#initDurationMs = !r.ok && r.failure.kind === 'timeout' ? Math.max(measured, d.initTimeoutMs) : measured;
-    if (ext) {
+    if (ext?.active) {
       const status = r.ok ? 'success' : r.failure.kind === 'timeout' ? 'timeout' : 'error';
       const initializationType = this.#binding.initializationType;
       ext.telemetry.emit('platform', 'platform.initRuntimeDone', { initializationType, phase: 'init', status });
       ext.telemetry.emit('platform', 'platform.initReport', { initializationType, phase: 'init', status, metrics: { durationMs: round3(this.#initDurationMs) } });
-      ext.telemetry.endInit();
+    } else if (ext) {
+      // No extension at all: nothing listens, so the function's lines need no tap.
+      this.#log.onFunctionLine = undefined;
+      ext.telemetry.close();
     }
     return r;
   }

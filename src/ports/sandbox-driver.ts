@@ -69,6 +69,11 @@ export interface Sandbox {
   /** Kill the whole tree and release every resource (idempotent). */
   destroy(): Promise<void>;
   /**
+   * Optional: a signal to the sandbox's main process alone (the runtime, or the launcher Flint put
+   * in front of it), not to the rest of the tree — Lambda's SIGTERM at shutdown.
+   */
+  signalMain?(signal: 'SIGTERM' | 'SIGUSR1'): void;
+  /**
    * Optional: a connection from the host to a TCP port a process inside listens on (its own
    * loopback), e.g. a debugger's to the runtime's inspector. Drivers without it cannot debug.
    */

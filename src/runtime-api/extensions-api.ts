@@ -8,12 +8,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  *
  * Error types and messages follow AWS's runtime emulator (rapid): 403 with
  * `Extension.UnknownExtensionIdentifier` ("Unknown extension <id>"), `Extension.MissingHeader`,
- * `Extension.RegistrationClosed` (register after init), `Extension.InvalidExtensionName`
- * (a name registered twice), `Extension.InvalidExtensionState`.
+ * `Extension.RegistrationClosed` (register after init), `Extension.InvalidExtensionState`
+ * (a name registered twice), `Extension.InvalidEventType`, `Extension.TooManyExtensions`.
+ *
+ * A registration whose name is not one of the started /opt/extensions executables is an internal
+ * extension (the runtime process registered it, in-process or from an AWS_LAMBDA_EXEC_WRAPPER
+ * script). As in rapid, internal extensions may not subscribe to SHUTDOWN: they are started and
+ * stopped by the runtime process.
  */
 export const EXTENSIONS_PREFIX = '/2020-01-01/extension/';
 
 export type ExtensionEventType = 'INVOKE' | 'SHUTDOWN';
+/** Lambda's limit on extensions per function, external and internal together. */
+export const MAX_EXTENSIONS = 10;
 export type ShutdownReason = 'spindown' | 'timeout' | 'failure';
 
 export interface InvokeEventInput {
@@ -34,11 +41,15 @@ export interface ExtensionFunctionInfo {
 export interface ExtensionsListener {
   /** Some extension's state changed (registered, in next, errored): the environment re-checks. */
   changed(): void;
+  /** An extension called next for the first time (Lambda's platform.extension record, state Ready). */
+  ready?(e: { name: string; internal: boolean; events: ExtensionEventType[] }): void;
 }
 
 interface Extension {
   readonly id: string;
   readonly name: string;
+  /** Registered by the runtime process, not started from /opt/extensions. */
+  readonly internal: boolean;
   readonly events: ReadonlySet<ExtensionEventType>;
   /** The pending GET next, if the extension waits in it. */
   waiter: { res: ServerResponse; closed: boolean } | undefined;
@@ -52,12 +63,15 @@ interface Extension {
 
 export class ExtensionsApi {
   readonly #info: ExtensionFunctionInfo;
+  readonly #external: ReadonlySet<string>;
   readonly #byId = new Map<string, Extension>();
   #listener: ExtensionsListener | undefined;
   #registrationOpen = true;
 
-  constructor(info: ExtensionFunctionInfo) {
+  /** `externalNames`: the executables started from /opt/extensions; any other name is internal. */
+  constructor(info: ExtensionFunctionInfo, externalNames: Iterable<string> = []) {
     this.#info = info;
+    this.#external = new Set(externalNames);
   }
 
   listen(listener: ExtensionsListener): void {
@@ -66,6 +80,24 @@ export class ExtensionsApi {
 
   get registered(): number {
     return this.#byId.size;
+  }
+
+  /** Registered internal extensions (the runtime process's own). */
+  get internalCount(): number {
+    let n = 0;
+    for (const e of this.#byId.values()) if (e.internal) n++;
+    return n;
+  }
+
+  /** Registered external extensions. */
+  get externalCount(): number {
+    return this.#byId.size - this.internalCount;
+  }
+
+  /** Whether `name` has registered. */
+  isRegistered(name: string): boolean {
+    for (const e of this.#byId.values()) if (e.name === name) return true;
+    return false;
   }
 
   /** Extensions that called next at least once. */
@@ -85,6 +117,12 @@ export class ExtensionsApi {
   /** The first error an extension reported (init/error or exit/error), if any. */
   get reportedError(): { name: string; kind: 'init' | 'exit'; errorType: string } | undefined {
     for (const e of this.#byId.values()) if (e.error) return { name: e.name, ...e.error };
+    return undefined;
+  }
+
+  /** The error `name` reported through init/error or exit/error, if any. */
+  errorOf(name: string): { kind: 'init' | 'exit'; errorType: string } | undefined {
+    for (const e of this.#byId.values()) if (e.name === name) return e.error;
     return undefined;
   }
 
@@ -155,21 +193,25 @@ export class ExtensionsApi {
 
   #register(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     const name = header(req, 'lambda-extension-name');
-    if (!name) return send(res, 403, { errorMessage: 'Empty extension name', errorType: 'Extension.MissingHeader' });
-    if (!this.#registrationOpen) return send(res, 403, { errorMessage: 'Extension registration closed already', errorType: 'Extension.RegistrationClosed' });
-    for (const e of this.#byId.values()) {
-      if (e.name === name) return send(res, 409, { errorMessage: 'Extension already registered', errorType: 'Extension.AlreadyRegistered' });
-    }
-    let events: ExtensionEventType[];
+    if (!name) return send(res, 403, { errorMessage: 'Empty extension name', errorType: 'Extension.InvalidExtensionName' });
+    let list: unknown[];
     try {
       const doc = JSON.parse(body.toString() || '{}') as { events?: unknown };
-      const list = Array.isArray(doc.events) ? doc.events : [];
-      for (const t of list) if (t !== 'INVOKE' && t !== 'SHUTDOWN') throw new Error(String(t));
-      events = list as ExtensionEventType[];
-    } catch {
-      return send(res, 400, { errorMessage: 'Invalid request body: events must be a list of INVOKE and SHUTDOWN', errorType: 'InvalidRequest' });
+      list = Array.isArray(doc.events) ? doc.events : [];
+    } catch (err) {
+      return send(res, 403, { errorMessage: (err as Error).message, errorType: 'InvalidRequestFormat' });
     }
-    const ext: Extension = { id: randomUUID(), name, events: new Set(events), waiter: undefined, queue: [], ready: false, error: undefined };
+    const internal = !this.#external.has(name);
+    for (const t of list) {
+      // rapid's refusals: an unknown event type, and SHUTDOWN from an internal extension.
+      if (t !== 'INVOKE' && t !== 'SHUTDOWN') return send(res, 403, { errorMessage: `${String(t)}: ErrorInvalidEventType`, errorType: 'Extension.InvalidEventType' });
+      if (t === 'SHUTDOWN' && internal) return send(res, 403, { errorMessage: 'SHUTDOWN: ShutdownEventNotSupportedForInternalExtension', errorType: 'Extension.InvalidEventType' });
+    }
+    if (!this.#registrationOpen) return send(res, 403, { errorMessage: 'Extension registration closed already', errorType: 'Extension.RegistrationClosed' });
+    if (this.isRegistered(name)) return send(res, 403, { errorMessage: 'Extension with this name already registered', errorType: 'Extension.InvalidExtensionState' });
+    if (this.#byId.size >= MAX_EXTENSIONS) return send(res, 403, { errorMessage: `Extension limit (${MAX_EXTENSIONS}) reached`, errorType: 'Extension.TooManyExtensions' });
+    const events = list as ExtensionEventType[];
+    const ext: Extension = { id: randomUUID(), name, internal, events: new Set(events), waiter: undefined, queue: [], ready: false, error: undefined };
     this.#byId.set(ext.id, ext);
     const i = this.#info;
     // The account id is returned only to extensions that ask for it (Lambda-Extension-Accept-Feature: accountId).
@@ -188,7 +230,10 @@ export class ExtensionsApi {
     if (ext.waiter && !ext.waiter.closed) return send(res, 403, { errorMessage: 'Extension is already waiting for an event', errorType: 'Extension.InvalidExtensionState' });
     const waiter = { res, closed: false };
     res.on('close', () => { waiter.closed = true; });
-    ext.ready = true;
+    if (!ext.ready) {
+      ext.ready = true;
+      this.#listener?.ready?.({ name: ext.name, internal: ext.internal, events: [...ext.events] });
+    }
     const queued = ext.queue.shift();
     if (queued) {
       deliver(res, queued);

@@ -121,6 +121,18 @@ export class BwrapSandbox implements Sandbox {
     }
   }
 
+  /** The init's first child is the main process (the runtime, or the launcher in front of it). */
+  signalMain(signal: 'SIGTERM' | 'SIGUSR1'): void {
+    const initPid = this.#parts.initPid;
+    if (initPid === undefined || this.#parts.released) return;
+    try {
+      const main = Number(readFileSync(`/proc/${initPid}/task/${initPid}/children`, 'utf8').split(' ')[0]);
+      if (main > 0) process.kill(main, signal);
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+
   async destroy(): Promise<void> {
     this.#kill();
     await this.exited;

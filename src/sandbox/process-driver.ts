@@ -162,6 +162,16 @@ class ProcessSandbox implements Sandbox {
     return this.#peak || undefined;
   }
 
+  /** The spawned process is the main one (the runtime, or the launcher in front of it). */
+  signalMain(signal: 'SIGTERM' | 'SIGUSR1'): void {
+    if (!this.#alive) return;
+    try {
+      process.kill(this.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
   async destroy(): Promise<void> {
     if (this.#alive) {
       try {

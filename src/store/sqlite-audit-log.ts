@@ -24,6 +24,8 @@ const LINK = 'seq, kind, record, prev_hash, hash, signature';
 export class SqliteAuditLog implements AuditStore {
   readonly #db: Database.Database;
   readonly #insert: Database.Statement;
+  /** The chain's head as this process last wrote it (undefined: not known, read it). */
+  #head: { row: AuditRow | undefined } | undefined;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -36,19 +38,23 @@ export class SqliteAuditLog implements AuditStore {
   }
 
   append(row: AuditRow, index?: AuditRowIndex): void {
+    this.#head = undefined;
     this.#insert.run(auditColumns(row, index));
   }
 
   appendAfter(build: (head: AuditRow | undefined) => { row: AuditRow; index?: AuditRowIndex } | undefined): AuditRow | undefined {
-    // One process writes flint.db, but the head read and the insert still belong in one step.
-    return this.#db.transaction(() => {
-      const next = build(this.head());
-      if (next) this.append(next.row, next.index);
-      return next?.row;
-    }).immediate();
+    // One process owns flint.db (as SqliteMetadataStore assumes), so the head it wrote last is the
+    // head: no read, and the insert alone is the atomic step — the audited call's cost stays as before.
+    const head = this.#head ? this.#head.row : this.head();
+    const next = build(head);
+    if (!next) return undefined;
+    this.#insert.run(auditColumns(next.row, next.index));
+    this.#head = { row: next.row };
+    return next.row;
   }
 
   seal(row: AuditRow, index: AuditRowIndex): void {
+    this.#head = undefined;
     const p = auditColumns(row, index);
     this.#db
       .prepare(
@@ -96,6 +102,7 @@ export class SqliteAuditLog implements AuditStore {
   }
 
   pruneBefore(seq: number): number {
+    this.#head = undefined;
     return this.#db.prepare('DELETE FROM audit_events WHERE seq < ?').run(seq).changes;
   }
 

@@ -12,7 +12,8 @@ import { systemClock } from '../../src/app/system-clock.js';
 let server: Server;
 let pollerId = '';
 let base = '';
-const api = new ExtensionsApi({ functionName: 'fn', functionVersion: '$LATEST', handler: 'index.handler', accountId: '123456789012' });
+// The names an environment would have started from /opt/extensions: every other name registers as internal.
+const api = new ExtensionsApi({ functionName: 'fn', functionVersion: '$LATEST', handler: 'index.handler', accountId: '123456789012' }, ['plain', 'with-account', 'twice', 'poller', 'ext-from-layer']);
 const telemetry = new TelemetryApi(systemClock, (req, res) => api.extensionOf(req, res));
 
 before(async () => {
@@ -35,14 +36,28 @@ test('register answers the function, its identifier, and the account id only to 
   assert.equal(((await withAccount.json()) as { accountId: string }).accountId, '123456789012');
 });
 
-test('register refuses a missing name, a name twice, and unknown event types', async () => {
+test('register refuses a missing name, a name twice, and unknown event types (rapid\'s 403s)', async () => {
   const missing = await register(undefined, { events: [] });
   assert.equal(missing.status, 403);
-  assert.equal(((await missing.json()) as { errorType: string }).errorType, 'Extension.MissingHeader');
+  assert.deepEqual(await missing.json(), { errorMessage: 'Empty extension name', errorType: 'Extension.InvalidExtensionName' });
   await register('twice', { events: [] });
-  assert.equal((await register('twice', { events: [] })).status, 409);
+  const twice = await register('twice', { events: [] });
+  assert.equal(twice.status, 403);
+  assert.deepEqual(await twice.json(), { errorMessage: 'Extension with this name already registered', errorType: 'Extension.InvalidExtensionState' });
   const bad = await register('bad-events', { events: ['INVOKE', 'LOGS'] });
-  assert.equal(bad.status, 400);
+  assert.equal(bad.status, 403);
+  assert.deepEqual(await bad.json(), { errorMessage: 'LOGS: ErrorInvalidEventType', errorType: 'Extension.InvalidEventType' });
+});
+
+test('an internal extension (a name not started from /opt/extensions) cannot subscribe to SHUTDOWN', async () => {
+  const external = await register('ext-from-layer', { events: ['INVOKE', 'SHUTDOWN'] });
+  assert.equal(external.status, 200);
+  const internal = await register('in-process-agent', { events: ['INVOKE', 'SHUTDOWN'] });
+  assert.equal(internal.status, 403);
+  assert.deepEqual(await internal.json(), { errorMessage: 'SHUTDOWN: ShutdownEventNotSupportedForInternalExtension', errorType: 'Extension.InvalidEventType' });
+  assert.equal((await register('in-process-agent', { events: ['INVOKE'] })).status, 200);
+  assert.equal(api.isRegistered('in-process-agent'), true);
+  assert.ok(api.internalCount >= 1);
 });
 
 test('next and the error calls refuse a missing or unknown identifier with 403', async () => {
@@ -65,6 +80,13 @@ test('an INVOKE waits for the extension in next; an event dispatched meanwhile i
   assert.deepEqual(await pending, { eventType: 'INVOKE', deadlineMs: 1000, requestId: 'r1', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:fn', tracing: { type: 'X-Amzn-Trace-Id', value: 'Root=1-a-b' } });
   api.shutdown('spindown', 2000);
   assert.deepEqual(await next(), { eventType: 'SHUTDOWN', shutdownReason: 'spindown', deadlineMs: 2000 });
+});
+
+test('at most 10 extensions register (Extension.TooManyExtensions)', async () => {
+  for (let i = 0; api.registered < 10; i++) assert.equal((await register(`fill-${i}`, { events: [] })).status, 200);
+  const eleventh = await register('one-too-many', { events: [] });
+  assert.equal(eleventh.status, 403);
+  assert.deepEqual(await eleventh.json(), { errorMessage: 'Extension limit (10) reached', errorType: 'Extension.TooManyExtensions' });
 });
 
 test('registration closes with the init', async () => {

@@ -130,3 +130,11 @@ sleep 5
   assert.equal(r.FunctionError, 'Unhandled');
   assert.equal(body(r).errorType, 'Extension.InitError');
 });
+
+test('an extension file that cannot be executed (missing interpreter) fails the init with Extension.LaunchError', async () => {
+  const layer = await publishExtensionLayer(h, 'ext-launch', { unlaunchable: '#!/nonexistent/interpreter\necho never\n' });
+  await createWithLayers('ext-launch-fn', [layer]);
+  const r = await invoke(h, 'ext-launch-fn', {});
+  assert.equal(r.FunctionError, 'Unhandled');
+  assert.equal(body(r).errorType, 'Extension.LaunchError');
+});

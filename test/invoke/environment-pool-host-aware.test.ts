@@ -74,7 +74,7 @@ test('pool host-aware: on saturated CPUs a request for a short CPU-bound version
   }
 });
 
-test('pool host-aware: the wait is brief — past it the request gets a new environment', async () => {
+test('pool host-aware: past its patience the queue gets one more environment — the request keeps its place and takes it once ready', async () => {
   const s = setup();
   try {
     const env = await warmUp(s);
@@ -82,14 +82,76 @@ test('pool host-aware: the wait is brief — past it the request gets a new envi
     await turns(s.clock);
     const second = s.run();
     await turns(s.clock);
-    // Expected wait 2 ms: the pool waits at most twice that, then starts another.
+    // Expected wait 2 ms: patient for twice that, then it asks again — the CPUs have room by now,
+    // so one more environment starts for the queue.
+    s.signal(ROOM);
     await s.clock.advance(4);
     await turns(s.clock);
     assert.equal(s.created.length, 2);
     await s.clock.advance(50);
     await turns(s.clock);
+    assert.ok(s.created[1]!.pending, 'the new environment took the waiting request');
     s.created[1]!.reply();
-    assert.equal((await second).start, 'cold');
+    // Started for the queue, not for the request: the request met it initialized (no Init in its REPORT).
+    assert.deepEqual(await second, { id: s.created[1]!.id, start: 'warm' });
+    env.reply();
+    await first;
+  } finally {
+    await s.pool.close();
+  }
+});
+
+test('pool host-aware: a wait and a start never add up — the busy environment freeing first serves the waiter, the new one stays for the next', async () => {
+  const s = setup();
+  try {
+    const env = await warmUp(s);
+    const first = s.run();
+    await turns(s.clock);
+    const second = s.run();
+    await turns(s.clock);
+    s.signal(ROOM);
+    await s.clock.advance(4);
+    await turns(s.clock);
+    assert.equal(s.created.length, 2);
+    env.reply();
+    await first;
+    await turns(s.clock);
+    assert.ok(env.pending, 'the freed environment took the waiting request, before the new one was ready');
+    env.reply();
+    assert.deepEqual(await second, { id: env.id, start: 'warm' });
+    await s.clock.advance(50);
+    await turns(s.clock);
+    assert.equal(s.created[1]!.state, 'Ready');
+    const third = s.run();
+    await turns(s.clock);
+    const serving = s.created.find((e) => e.pending)!;
+    serving.reply();
+    assert.equal((await third).start, 'warm');
+  } finally {
+    await s.pool.close();
+  }
+});
+
+test('pool host-aware: an environment started for the queue that fails to initialize sends the waiter to start its own (and meet the error)', async () => {
+  const s = setup();
+  try {
+    const env = await warmUp(s);
+    const first = s.run();
+    await turns(s.clock);
+    const second = s.run();
+    await turns(s.clock);
+    s.signal(ROOM);
+    await s.clock.advance(4);
+    await turns(s.clock);
+    assert.equal(s.created.length, 2);
+    // The fake's 50 ms timer would report success: fail it first.
+    s.created[1]!.initDone(false);
+    await turns(s.clock);
+    assert.equal(s.created.length, 3, 'the woken request started its own environment');
+    await s.clock.advance(50);
+    await turns(s.clock);
+    s.created[2]!.reply();
+    assert.deepEqual(await second, { id: s.created[2]!.id, start: 'cold' });
     env.reply();
     await first;
   } finally {
@@ -153,6 +215,30 @@ test('pool host-aware: on saturated CPUs at most activePerCpu × CPUs environmen
     assert.deepEqual(await c, { id: running[0]!.id, start: 'warm' });
     await b;
     assert.equal(s.created.length, 3);
+  } finally {
+    await s.pool.close();
+  }
+});
+
+test('pool host-aware: while the CPUs stay saturated by short invocations, a request past its patience stays queued — no start that would slow the running ones', async () => {
+  const s = setup();
+  try {
+    const env = await warmUp(s);
+    const first = s.run();
+    await turns(s.clock);
+    const second = s.run();
+    await turns(s.clock);
+    // Patient for 4 ms, asked again (still saturated, 2 ms runs): patient again, ten times over
+    // (within 50 ms: an invocation running longer would count as turned sleeper).
+    for (let i = 0; i < 10; i++) await s.clock.advance(4);
+    await turns(s.clock);
+    assert.equal(s.created.length, 1);
+    env.reply();
+    await first;
+    await turns(s.clock);
+    env.reply();
+    assert.deepEqual(await second, { id: env.id, start: 'warm' });
+    assert.ok([...s.pool.placementDecisions().keys()].some((k) => k.startsWith('wait:')));
   } finally {
     await s.pool.close();
   }

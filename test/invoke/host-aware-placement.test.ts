@@ -51,7 +51,7 @@ test('signals: saturation from recorded readings — the stall share from PSI to
 test('placement: on the recorded saturated host a CPU-bound version waits briefly for a busy environment', () => {
   const d = waitOrRun({ ...echoLike, saturation: busy }, DEFAULT_HOST_AWARE);
   assert.equal(d.kind, 'wait');
-  assert.ok(d.kind === 'wait' && d.maxWaitMs > 0 && d.maxWaitMs <= DEFAULT_HOST_AWARE.maxWaitMs);
+  assert.ok(d.kind === 'wait' && d.patienceMs >= DEFAULT_HOST_AWARE.patienceMs && d.maxWaitMs === 3000 - 1.5);
 });
 
 test('placement: turned off it is Lambda\'s behaviour — a new environment whatever the signal', () => {
@@ -74,14 +74,18 @@ test('placement: sleepers (invocations longer than a start) get a new environmen
 test('placement: nothing to wait for, no figures yet, or no signal: a new environment', () => {
   assert.equal(waitOrRun({ ...echoLike, busy: 0, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
   assert.equal(waitOrRun({ ...echoLike, typicalDurationMs: undefined, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
-  assert.equal(waitOrRun({ ...echoLike, typicalStartMs: undefined, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
+  // Below the cap, no start time to compare with; at the cap the start time does not matter.
+  assert.equal(waitOrRun({ ...echoLike, busy: 1, typicalStartMs: undefined, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
+  assert.equal(waitOrRun({ ...echoLike, typicalStartMs: undefined, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'wait');
   assert.equal(waitOrRun({ ...echoLike, saturation: undefined }, DEFAULT_HOST_AWARE).kind, 'run');
 });
 
-test('placement: a queue ahead longer than a start gets a new environment', () => {
-  // 2 busy environments of 20 ms each and 9 requests already waiting: ~100 ms ahead > a 60 ms start.
-  assert.equal(waitOrRun({ ...echoLike, busy: 2, waiting: 9, typicalDurationMs: 20, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
-  assert.equal(waitOrRun({ ...echoLike, busy: 2, waiting: 1, typicalDurationMs: 20, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'wait');
+test('placement: below activePerCpu × CPUs running, a queue ahead longer than a start gets a new environment', () => {
+  // 1 of 4 (2 CPUs × 2) busy at 20 ms, nothing idle, 9 requests already waiting: ~200 ms ahead > a 60 ms start.
+  assert.equal(waitOrRun({ ...echoLike, busy: 1, waiting: 9, typicalDurationMs: 20, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
+  const d = waitOrRun({ ...echoLike, busy: 2, waiting: 1, typicalDurationMs: 20, saturation: busy }, DEFAULT_HOST_AWARE);
+  // Expected 20 ms ahead: patient for twice that, then one more environment for the queue.
+  assert.deepEqual(d.kind === 'wait' ? [d.patienceMs, d.maxWaitMs] : d.kind, [40, 2980]);
 });
 
 test('placement: on saturated CPUs idle environments are used up to activePerCpu × CPUs running; past that, requests queue for a busy one', () => {
@@ -92,13 +96,42 @@ test('placement: on saturated CPUs idle environments are used up to activePerCpu
   assert.equal(d.kind, 'wait');
   // With room on the CPUs every idle environment is used (Lambda's way).
   assert.equal(waitOrRun({ ...echoLike, busy: 31, idle: 1, saturation: shared }, DEFAULT_HOST_AWARE).kind, 'run');
-  // A queue longer than the longest wait: run on the idle one now.
-  assert.equal(waitOrRun({ ...echoLike, busy: 4, idle: 28, waiting: 400, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
+});
+
+test('placement: at the cap the queue is never traded for a start — patience grows with the queue ahead (the c=64/128 regression)', () => {
+  // Recorded from the regressing run: 32 environments at 20 ms (contention), 31 waiting, starts
+  // measured at 9 ms while the host was quiet (pre-initialized runtimes). The first version
+  // compared the 20 ms ahead with the 9 ms start and started environments — each taking hundreds
+  // of ms on the saturated CPU and slowing the 32 running — or waited 2 × 20 ms and then started one.
+  const regressing = { ...echoLike, busy: 32, waiting: 31, typicalDurationMs: 20, typicalStartMs: 9, saturation: busy };
+  const d = waitOrRun(regressing, DEFAULT_HOST_AWARE);
+  assert.deepEqual(d.kind === 'wait' ? [d.patienceMs, d.maxWaitMs] : d.kind, [100, 2980]);
+  // 400 waiting behind 4 at 1.5 ms: ~150 ms ahead — patient for 4× that, not the 100 ms floor.
+  const long = waitOrRun({ ...echoLike, busy: 4, idle: 28, waiting: 400, saturation: busy }, DEFAULT_HOST_AWARE);
+  assert.deepEqual(long.kind === 'wait' ? Math.round(long.patienceMs) : long.kind, 602);
+  // Patience never past the timeout budget.
+  const short = waitOrRun({ ...echoLike, busy: 4, waiting: 400, timeoutMs: 100, saturation: busy }, DEFAULT_HOST_AWARE);
+  assert.deepEqual(short.kind === 'wait' ? [short.patienceMs, short.maxWaitMs] : short.kind, [98.5, 98.5]);
+});
+
+test('placement: an invocation running past shortRunMs now (a handler that turned sleeper) stops queuing before the average catches up', () => {
+  assert.equal(waitOrRun({ ...echoLike, oldestRunningMs: 10, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'wait');
+  assert.equal(waitOrRun({ ...echoLike, oldestRunningMs: 120, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
+});
+
+test('placement: the signal is read only when the cheap checks leave the decision open', () => {
+  let reads = 0;
+  const counted = (over: Partial<WaitOrRunInput>): WaitOrRunInput => ({ ...echoLike, ...over, get saturation() { reads++; return busy; } });
+  // Nothing busy (c=1's warm path), an idle one below the cap, a sleeper, no figures: no read.
+  for (const over of [{ busy: 0, idle: 1 }, { busy: 1, idle: 1 }, { typicalDurationMs: 200 }, { typicalDurationMs: undefined }]) waitOrRun(counted(over), DEFAULT_HOST_AWARE);
+  assert.equal(reads, 0);
+  waitOrRun(counted({}), DEFAULT_HOST_AWARE);
+  assert.equal(reads, 1);
 });
 
 test('placement: the wait never goes past the function\'s timeout budget', () => {
   const d = waitOrRun({ ...echoLike, busy: 1, typicalDurationMs: 30, typicalStartMs: 5000, timeoutMs: 40, saturation: busy }, DEFAULT_HOST_AWARE);
-  assert.deepEqual(d.kind === 'wait' ? d.maxWaitMs : d.kind, 10);
+  assert.deepEqual(d.kind === 'wait' ? [d.patienceMs, d.maxWaitMs] : d.kind, [10, 10]);
   assert.equal(waitOrRun({ ...echoLike, typicalDurationMs: 30, typicalStartMs: 5000, timeoutMs: 30, saturation: busy }, DEFAULT_HOST_AWARE).kind, 'run');
 });
 
@@ -111,4 +144,22 @@ test('signals: without PSI the sampler says so once and decides from the run que
   const full = new ProcCpuSignals({ files: { pressure: join(FIXTURES, 'busy-a', 'pressure-cpu'), stat: join(FIXTURES, 'busy-a', 'stat'), cgroupCpuStat: join(FIXTURES, 'busy-a', 'cgroup-cpu.stat') }, cpus: 2 });
   assert.equal(full.degraded, undefined);
   assert.equal(full.read().stall, 0.4422);
+});
+
+test('placement: short is judged on the fastest recent invocation — a loaded host stretches a CPU-bound handler, never a sleeper', () => {
+  // Recorded at host load 40: a ~1 ms echo averaged 52 ms, its fastest of 16 took 1.2 ms.
+  const stretched = { ...echoLike, busy: 4, waiting: 12, typicalDurationMs: 52, fastestDurationMs: 1.2, saturation: busy };
+  assert.equal(waitOrRun(stretched, DEFAULT_HOST_AWARE).kind, 'wait');
+  // Without the fastest figure the stretched average alone looks like a sleeper.
+  assert.equal(waitOrRun({ ...stretched, fastestDurationMs: undefined }, DEFAULT_HOST_AWARE).kind, 'run');
+  // A 200 ms sleeper: even its fastest takes 200 ms.
+  assert.equal(waitOrRun({ ...stretched, typicalDurationMs: 215, fastestDurationMs: 201 }, DEFAULT_HOST_AWARE).kind, 'run');
+});
+
+test('placement: CPUs saturated by other work (a shared host\'s other tenants) get Lambda\'s way — restraint would hand Flint\'s share to them', () => {
+  // 60 runnable on 2 CPUs, 4 of them Flint's environments: not Flint's saturation.
+  const crowded = { ...echoLike, busy: 4, ownBusy: 4, waiting: 12, saturation: { stall: 1, runnablePerCpu: 30 } };
+  assert.deepEqual(waitOrRun(crowded, DEFAULT_HOST_AWARE), { kind: 'run', why: 'the CPUs are saturated by other work, not by its environments' });
+  // 6 runnable, 4 of them Flint's: Flint's own saturation — queue.
+  assert.equal(waitOrRun({ ...crowded, saturation: { stall: 1, runnablePerCpu: 3 } }, DEFAULT_HOST_AWARE).kind, 'wait');
 });

@@ -47,3 +47,10 @@ test('platform-log-lines: application lines are at their JSON level (Python name
   assert.equal(trace.keeps('{"level":"TRACE"}'), true);
   assert.equal(new PlatformLogLines({ LogFormat: 'JSON', ApplicationLogLevel: 'DEBUG' }).keeps('{"level":"TRACE"}'), false);
 });
+
+test('platform-log-lines: an extension\'s registration is rapid\'s EXTENSION line in Text, platform.extension in JSON', () => {
+  const e = { name: 'agent', state: 'Ready', events: ['INVOKE', 'SHUTDOWN'] };
+  assert.equal(new PlatformLogLines({ LogFormat: 'Text' }).extension(AT, e), 'EXTENSION\tName: agent\tState: Ready\tEvents: [INVOKE,SHUTDOWN]');
+  assert.equal(new PlatformLogLines({ LogFormat: 'Text' }).extension(AT, { ...e, events: [] }), 'EXTENSION\tName: agent\tState: Ready\tEvents: []');
+  assert.deepEqual(JSON.parse(new PlatformLogLines({ LogFormat: 'JSON' }).extension(AT, e)!), { time: '2026-12-04T12:00:00.123Z', type: 'platform.extension', record: e });
+});

@@ -125,3 +125,21 @@ test('prewarm pool: a key idle for the idle period keeps no runtimes', async () 
   assert.deepEqual(pool.sizes(), []);
   await pool.close();
 });
+
+test('prewarm pool: a function whose layers carry /opt/extensions is never served from a pre-started runtime', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const layer = mkdtempSync(join(tmpdir(), 'flint-ext-layer-'));
+  mkdirSync(join(layer, 'extensions'));
+  writeFileSync(join(layer, 'extensions', 'agent'), '#!/bin/sh\n', { mode: 0o755 });
+  const { pool, started } = setup();
+  pool.take(binding());
+  await pool.settled();
+  // Extensions start before the runtime (Lambda's Init order), which a pre-started runtime has passed.
+  const withExtensions = { ...binding(), layerDirs: [layer] } as EnvironmentBinding;
+  assert.equal(pool.take(withExtensions), undefined);
+  assert.equal(pool.take(binding()) as unknown, started[0], 'the cell stays for functions without extensions');
+  await pool.close();
+  rmSync(layer, { recursive: true, force: true });
+});

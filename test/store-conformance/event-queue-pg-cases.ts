@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { PgEventQueue } from '../../src/store/pg/pg-event-queue.js';
 import { PgBucketLeaseStore } from '../../src/store/pg/pg-bucket-lease-store.js';
+import { PgQueueWakeups } from '../../src/store/pg/pg-queue-wakeups.js';
 import { bucketChoices } from '../../src/store/pg/bucket-placer.js';
 import { QueueBuckets, bucketsFor } from '../../src/cluster/queue-buckets.js';
 import type { LeasedEvent, NewQueuedEvent } from '../../src/ports/event-queue.js';
@@ -26,6 +27,8 @@ export function runPgQueueCases(server: () => TestPostgres): void {
   let url = '';
   let admin: pg.Pool;
   const pollers: Poller[] = [];
+  /** Run after each case, before the pollers' pools end (a LISTEN connection holds one of them). */
+  const cleanups: Array<() => Promise<void>> = [];
 
   before(async () => {
     url = await server().createDatabase();
@@ -38,6 +41,7 @@ export function runPgQueueCases(server: () => TestPostgres): void {
     await admin.query('TRUNCATE async_events, queue_bucket_leases');
   });
   afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
     // A "dead" poller is left as it was: only its connections are closed.
     for (const p of pollers.splice(0)) {
       p.queue.close();
@@ -230,6 +234,43 @@ export function runPgQueueCases(server: () => TestPostgres): void {
     api.close();
     await api.whenIdle();
     await pool.end();
+  });
+
+  test('pg event-queue: an enqueue on one node wakes the poller holding its bucket (NOTIFY), not the others', async () => {
+    const live = () => ['poller-a', 'poller-b'];
+    const a = await startPoller('poller-a', live);
+    const b = await startPoller('poller-b', live);
+    const wakes = { a: 0, b: 0 };
+    const heardB: number[][] = [];
+    let wakeA!: () => void;
+    const aWoken = new Promise<void>((r) => { wakeA = r; });
+    let wakeB!: () => void;
+    const bWoken = new Promise<void>((r) => { wakeB = r; });
+    let listening = false;
+    const listenA = await PgQueueWakeups.listen({ pool: a.pool, holdings: a.buckets, onWake: () => { wakes.a++; if (listening) wakeA(); } });
+    cleanups.push(() => listenA.stop());
+    const listenB = await PgQueueWakeups.listen({ pool: b.pool, holdings: b.buckets, onWake: (buckets) => { wakes.b++; if (listening) { heardB.push([...buckets]); wakeB(); } } });
+    cleanups.push(() => listenB.stop());
+    // Each wakes once on connecting (events may have been enqueued while nobody listened).
+    assert.deepEqual(wakes, { a: 1, b: 1 });
+    wakes.a = 0;
+    wakes.b = 0;
+    listening = true;
+    // A function whose buckets are both A's, enqueued through a node that holds no buckets.
+    const fn = Array.from({ length: 500 }, (_, i) => `fn-${i}`).find((f) => bucketChoices(f, 64).every((x) => a.buckets.held().has(x)))!;
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    const api = await PgEventQueue.open({ pool, clock });
+    cleanups.push(async () => { api.close(); await api.whenIdle(); await pool.end(); });
+    await api.enqueue(ev('x', fn));
+    await aWoken;
+    assert.equal(wakes.a, 1);
+    // B hears notifications in commit order: when the one for its own bucket wakes it, the one
+    // before (for A's bucket) has passed it over.
+    const fnB = Array.from({ length: 500 }, (_, i) => `fn-${i}`).find((f) => bucketChoices(f, 64).every((x) => b.buckets.held().has(x)))!;
+    await api.enqueue(ev('z', fnB));
+    await bWoken;
+    assert.equal(heardB.length, 1);
+    assert.ok(heardB[0]!.length === 1 && bucketChoices(fnB, 64).includes(heardB[0]![0]!), `B woke for its own bucket only: ${JSON.stringify(heardB)}`);
   });
 
   test('pg queue-buckets: a joining poller gets its rendezvous share once the holder hands it over, with a raised token', async () => {

@@ -236,6 +236,30 @@ describe('metadata store (postgres): two nodes on one database', { skip: postgre
     }
   });
 
+  test('refresh() sees every commit made before it was called, also while an earlier refresh is in flight', async () => {
+    const url = await server!.createDatabase();
+    const a = new PgMetadataStore(url);
+    const b = new PgMetadataStore(url);
+    try {
+      await a.refresh(); // the refresh pool is connected: the next read goes out at once
+      for (let i = 0; i < 20; i++) {
+        assert.equal(a.collection('fn').get('f'), i === 0 ? undefined : i - 1);
+        const inFlight = a.refresh();
+        // Let the read go out, and PG answer it, before the commit: its answer (the old version)
+        // waits unread in the socket while this thread is blocked.
+        await new Promise((r) => setImmediate(r));
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30);
+        b.collection('fn').put('f', i);
+        await a.refresh();
+        assert.equal(a.collection('fn').get('f'), i, `round ${i}`);
+        await inFlight;
+      }
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   test('startRefreshing keeps a node\'s cache within the interval of other nodes\' commits', async () => {
     const url = await server!.createDatabase();
     const a = new PgMetadataStore(url);

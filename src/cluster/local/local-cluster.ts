@@ -65,7 +65,7 @@ export class LocalCluster {
     this.clusterDir = join(opts.dir, 'cluster');
   }
 
-  /** Hosts, PostgreSQL, the cluster folder, then api nodes, workers and pollers (all started together per role). */
+  /** Hosts, PostgreSQL, the cluster folder, then every node (started together). */
   static async start(opts: LocalClusterOptions): Promise<LocalCluster> {
     const hosts = NetnsHosts.create(opts.prefix);
     let cluster: LocalCluster | undefined;
@@ -81,10 +81,9 @@ export class LocalCluster {
           cluster.nodes.push({ name: h.name, role, ip: h.ip, endpoint: `http://${h.ip}:${opts.port ?? 9000}`, logFile: join(opts.dir, 'logs', `${h.name}.log`), child: undefined });
         }
       }
-      // api nodes first: workers point their functions' SDKs at one.
-      for (const role of ['api', 'worker', 'poller'] as const) {
-        await Promise.all(cluster.nodes.filter((n) => n.role === role).map((n) => cluster!.startNode(n.name)));
-      }
+      // All at once: a node's start is mostly loading code, and nothing waits for another node
+      // (workers find api nodes through the database; functions reach the api only when invoked).
+      await Promise.all(cluster.nodes.map((n) => cluster!.startNode(n.name)));
       return cluster;
     } catch (err) {
       if (cluster) await cluster.stop();

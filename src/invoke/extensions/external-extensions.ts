@@ -1,69 +1,95 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ExtensionsApi, type InvokeEventInput, type ShutdownReason } from '../../runtime-api/extensions-api.js';
 import type { TimerClock } from '../../ports/clock.js';
 import { TelemetryApi } from '../../runtime-api/telemetry-api.js';
+import { shutdownWindows, type RuntimeProcess } from './shutdown-windows.js';
+import { launcherScript } from './extension-launcher.js';
 
-/** Lambda's shutdown window: 2,000 ms with external extensions registered for SHUTDOWN, 500 ms without. */
-export const SHUTDOWN_WINDOW_MS = 2_000;
-/** Flint's own call, made by the launcher when an extension process exits (not part of Lambda's API). */
+/** Flint's own call, made by the launcher when an extension process (or, at shutdown, the runtime) exits (not part of Lambda's API). */
 const EXITED_PATH = '/2020-01-01/extension/flint-exited';
 const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
 
 export type ExtensionsInitState = { kind: 'waiting' } | { kind: 'ok' } | { kind: 'failed'; errorType: string; message: string };
 
 /**
- * The external extensions of one environment, as Lambda runs them: every executable in
+ * The extensions of one environment, as Lambda runs them. External ones: every executable in
  * /opt/extensions (from the layers; a later layer's file of the same name wins) is started, in
  * alphabetical order, before the runtime, with the function's environment and credentials, in the
- * same sandbox. Init completes when each has registered and called next once (an extension that
- * exits first fails the init with `Extension.Crash`, one that reports init/error with
- * `Extension.InitError`); an invocation ends when every INVOKE subscriber is back in next.
+ * same sandbox; their output is tagged so it reaches the Telemetry API as `extension` records.
+ * Internal ones: any other name the runtime process registers during Init.
+ *
+ * Init completes when each has registered and called next once (an extension that exits first
+ * fails the init with `Extension.Crash`, one that reports init/error with `Extension.InitError`);
+ * an invocation ends when every INVOKE subscriber is back in next. An external extension that
+ * exits after Init crashes the environment (`crashed`), as Lambda resets it.
  */
 export class ExternalExtensions {
   readonly api: ExtensionsApi;
   readonly telemetry: TelemetryApi;
   readonly names: readonly string[];
+  /** Marks the extensions' output lines (random per environment; see extension-launcher.ts). */
+  readonly outputTag = randomBytes(6).toString('hex');
   readonly #clock: TimerClock;
   readonly #exited = new Map<string, number>();
   readonly #waiters = new Set<() => void>();
+  #initDone = false;
+  #shuttingDown = false;
+  #runtimeExitReported: (() => void) | undefined;
+  /** Told when an extension completed its registration (Lambda's EXTENSION line in the log stream). */
+  onReady: ((e: { name: string; state: string; events: readonly string[] }) => void) | undefined;
+  /**
+   * Told when an external extension exits after Init (Lambda then resets the environment), with
+   * rapid's error type: `Extension.ExitError` after it posted exit/error, else `Extension.Crash`.
+   */
+  onCrash: ((name: string, code: number, errorType: 'Extension.Crash' | 'Extension.ExitError') => void) | undefined;
 
   constructor(layerDirs: readonly string[], info: ConstructorParameters<typeof ExtensionsApi>[0], clock: TimerClock) {
     this.names = extensionNames(layerDirs);
     this.#clock = clock;
-    this.api = new ExtensionsApi(info);
-    this.api.listen({ changed: () => this.#notify() });
+    this.api = new ExtensionsApi(info, this.names);
     this.telemetry = new TelemetryApi(clock, (req, res) => this.api.extensionOf(req, res));
+    this.api.listen({
+      changed: () => this.#notify(),
+      ready: (e) => {
+        this.telemetry.emit('platform', 'platform.extension', { name: e.name, state: 'Ready', events: e.events });
+        this.onReady?.({ name: e.name, state: 'Ready', events: e.events });
+      },
+    });
   }
 
-  /** Whether there is anything to run (no extensions: the runtime starts as before). */
+  /** Whether there are external extensions to start (none: the runtime starts as before). */
   get present(): boolean {
     return this.names.length > 0;
   }
 
-  /**
-   * The runtime's argv behind a launcher that first starts each extension (double-forked, so the
-   * sandbox's reaper, not the runtime, collects it) and reports its exit to the Extensions API.
-   */
-  wrap(argv: readonly string[], optDir: string): string[] {
-    const script = [
-      `ext() { "$1/extensions/$2"; c=$?; /usr/bin/curl -s -o /dev/null -X POST -H "Lambda-Extension-Name: $2" "http://$AWS_LAMBDA_RUNTIME_API${EXITED_PATH}?code=$c" || true; }`,
-      ...this.names.map((n) => `( ext '${optDir}' '${n}' </dev/null & )`),
-      'exec "$@"',
-    ].join('\n');
-    return ['/bin/sh', '-c', script, 'flint-extensions', ...argv];
+  /** Whether the environment has any extension, external or internal (known for good once Init ended). */
+  get active(): boolean {
+    return this.present || this.api.registered > 0;
   }
 
-  /** Serves Flint's exit report; everything else goes to the Extensions API. */
+  /** The runtime's argv behind the launcher that first starts each external extension (extension-launcher.ts). */
+  wrap(argv: readonly string[], optDir: string): string[] {
+    return ['/bin/sh', '-c', launcherScript(this.names, optDir, this.outputTag, EXITED_PATH), 'flint-extensions', ...argv];
+  }
+
+  /** Serves Flint's exit reports; everything else goes to the Telemetry/Logs and Extensions APIs. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     if ((req.url ?? '').startsWith(EXITED_PATH) && req.method === 'POST') {
       req.resume();
-      const name = String(req.headers['lambda-extension-name'] ?? '');
-      const code = Number(new URL(req.url!, 'http://x').searchParams.get('code') ?? 1);
-      this.#exited.set(name, code);
+      const q = new URL(req.url!, 'http://x').searchParams;
+      const code = Number(q.get('code') ?? 1);
       res.writeHead(202, { 'content-length': 0 });
       res.end();
+      if (q.get('runtime') === '1') {
+        this.#runtimeExitReported?.();
+        return true;
+      }
+      const name = String(req.headers['lambda-extension-name'] ?? '');
+      this.#exited.set(name, code);
+      if (this.#initDone && !this.#shuttingDown) this.onCrash?.(name, code, this.api.errorOf(name)?.kind === 'exit' ? 'Extension.ExitError' : 'Extension.Crash');
       this.#notify();
       return true;
     }
@@ -75,10 +101,21 @@ export class ExternalExtensions {
     const reported = this.api.reportedError;
     if (reported) return { kind: 'failed', errorType: 'Extension.InitError', message: `Extension ${reported.name} reported an init error: ${reported.errorType}` };
     for (const [name, code] of this.#exited) {
-      if (!this.#readyByName(name)) return { kind: 'failed', errorType: 'Extension.Crash', message: `Extension ${name} exited with code ${code} before completing its init` };
+      if (this.api.readyNames.has(name)) continue;
+      // The shell's 126/127 before any registration: the file could not be executed (a missing
+      // interpreter, a binary for another architecture) — rapid's Extension.LaunchError.
+      if ((code === 126 || code === 127) && !this.api.isRegistered(name)) return { kind: 'failed', errorType: 'Extension.LaunchError', message: `Extension ${name} could not be launched (exit code ${code})` };
+      return { kind: 'failed', errorType: 'Extension.Crash', message: `Extension ${name} exited with code ${code} before completing its init` };
     }
-    if (this.api.registered < this.names.length || this.api.readyCount < this.api.registered) return { kind: 'waiting' };
+    if (this.names.some((n) => !this.api.isRegistered(n)) || this.api.readyCount < this.api.registered) return { kind: 'waiting' };
     return { kind: 'ok' };
+  }
+
+  /** Init ended: registrations and subscriptions close; a later exit is a crash. */
+  endInit(): void {
+    this.#initDone = true;
+    this.api.closeRegistration();
+    this.telemetry.endInit();
   }
 
   /** Resolves when `check` holds, re-checked at each change of the extensions. */
@@ -104,21 +141,31 @@ export class ExternalExtensions {
   }
 
   /**
-   * SHUTDOWN to its subscribers with `reason`, then waits until each extension process exited or
-   * the window passed; the caller then kills the sandbox (Lambda's SIGKILL).
+   * Lambda's Shutdown phase (shutdown-windows.ts): with no extension registered nothing happens
+   * (the caller kills the sandbox at once). Otherwise the runtime gets SIGTERM and its share of the
+   * window, then SIGKILL; external SHUTDOWN subscribers get the event with the reason and the
+   * window's deadline, and the window ends early once every external extension exited. The caller
+   * then kills the sandbox (Lambda's SIGKILL to whatever is left).
    */
-  async shutdown(reason: ShutdownReason): Promise<void> {
+  async shutdown(reason: ShutdownReason, runtime: RuntimeProcess): Promise<void> {
     if (this.api.registered === 0) return;
-    const deadline = this.#clock.now() + SHUTDOWN_WINDOW_MS;
-    if (!this.api.shutdown(reason, deadline)) return;
-    let timer: ReturnType<TimerClock['setTimeout']> | undefined;
-    const window = new Promise<void>((r) => { timer = this.#clock.setTimeout(r, SHUTDOWN_WINDOW_MS); });
-    await Promise.race([window, this.until(() => this.#exited.size >= this.names.length)]);
-    if (timer) this.#clock.clearTimer(timer);
-  }
-
-  #readyByName(name: string): boolean {
-    return this.api.readyNames.has(name);
+    this.#shuttingDown = true;
+    const w = shutdownWindows(this.api.externalCount, this.api.internalCount);
+    const start = this.#clock.now();
+    const runtimeGone = new Promise<void>((resolve) => {
+      this.#runtimeExitReported = resolve;
+      void runtime.exited.then(() => resolve());
+    });
+    runtime.terminate();
+    if (this.api.externalCount > 0) this.api.shutdown(reason, start + w.totalMs);
+    const timers: ReturnType<TimerClock['setTimeout']>[] = [];
+    const after = (ms: number) => new Promise<void>((r) => { timers.push(this.#clock.setTimeout(r, Math.max(0, ms))); });
+    await Promise.race([runtimeGone, after(w.runtimeMs)]);
+    runtime.kill();
+    if (this.api.externalCount > 0) {
+      await Promise.race([after(start + w.totalMs - this.#clock.now()), this.until(() => this.names.every((n) => this.#exited.has(n) || !this.api.isRegistered(n)))]);
+    }
+    for (const t of timers) this.#clock.clearTimer(t);
   }
 
   #notify(): void {

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KeptFile } from './kept-file.js';
@@ -94,7 +95,9 @@ async function killAndRemove(dirs: readonly string[], killFirst?: (dir: string) 
         }
       }
       try {
-        rmdirSync(dir);
+        // On libuv's thread pool: removing a memory cgroup makes the kernel reclaim and offline it
+        // (milliseconds on a busy host), which must not stop the event loop that serves invocations.
+        await rmdir(dir);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'ENOENT') busy = true;

@@ -36,12 +36,12 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS audit_events_time ON audit_events (time);
   CREATE INDEX IF NOT EXISTS audit_events_operation ON audit_events (operation)`;
 
-/** Serialises appends to the one chain across every node (head read + insert in one step). */
-const LOCK = `SELECT pg_advisory_xact_lock(hashtext('flint-audit'))`;
-
 const HEAD = `SELECT seq, kind, record, prev_hash, hash, signature FROM audit_events WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1`;
 
 const LINK = 'seq, kind, record, prev_hash, hash, signature';
+
+/** Retries of one append that lost the race for its seq (each loss means another node appended). */
+const MAX_LINK_ATTEMPTS = 100;
 
 const COLUMN: Record<Exclude<LookupKey, 'ResourceType' | 'ResourceName' | 'ReadOnly'>, string> = {
   EventId: 'event_id',
@@ -52,13 +52,19 @@ const COLUMN: Record<Exclude<LookupKey, 'ResourceType' | 'ResourceName' | 'ReadO
 };
 
 /**
- * The audit trail (AuditStore) on PostgreSQL, one chain for the whole cluster. `appendAfter` takes
- * a cluster-wide advisory lock, reads the head and inserts the link built on it in one
- * transaction, so the hash chain stays linear however many api nodes record calls. Synchronous
- * through PgSyncClient: the trail records from the front door's synchronous path.
+ * The audit trail (AuditStore) on PostgreSQL, one chain for the whole cluster, linked
+ * optimistically: `appendAfter` builds on the head this node knows and inserts it; the primary
+ * key on seq admits one link per seq, so when another node appended first the insert fails
+ * (23505) and the link is rebuilt on the new head. A link that went in names the hash of the row
+ * just before its seq (rows are never rewritten), so the chain stays linear however many api nodes
+ * record calls — at one round trip per audited call while uncontended, where a lock would take
+ * three (BEGIN + lock + head, INSERT, COMMIT). Synchronous through PgSyncClient: the trail records
+ * from the front door's synchronous path.
  */
 export class PgAuditLog implements AuditStore {
   readonly #client: PgSyncClient;
+  /** The head as this node last wrote or read it; possibly stale (see appendAfter). */
+  #head: { row: AuditRow | undefined } | undefined;
 
   constructor(url: string, opts: { timeoutMs?: number } = {}) {
     this.#client = new PgSyncClient(url, { ...opts, applicationName: 'flint-audit' });
@@ -71,28 +77,30 @@ export class PgAuditLog implements AuditStore {
   }
 
   append(row: AuditRow, index?: AuditRowIndex): void {
+    this.#head = undefined;
     this.#insert(row, index);
   }
 
   appendAfter(build: (head: AuditRow | undefined) => { row: AuditRow; index?: AuditRowIndex } | undefined): AuditRow | undefined {
-    // One round trip for BEGIN, the lock and the head: each statement of a simple query takes its
-    // own snapshot, so the head is read after the lock is held.
-    let session: number | undefined;
-    try {
-      const r = this.#client.query(`BEGIN; ${LOCK}; ${HEAD}`);
-      session = r.session;
-      const head = r.rows[0] ? toAuditRow(r.rows[0]) : undefined;
+    for (let attempt = 1; ; attempt++) {
+      const head = this.#head ? this.#head.row : this.head();
       const next = build(head);
-      if (next) this.#insert(next.row, next.index, session);
-      this.#client.query('COMMIT', undefined, { session });
-      return next?.row;
-    } catch (err) {
-      this.#client.rollback(session, err);
-      throw err;
+      if (!next) return undefined;
+      try {
+        this.#insert(next.row, next.index);
+        this.#head = { row: next.row };
+        return next.row;
+      } catch (err) {
+        // Another node took this seq: our head was stale. Read the new one and link again.
+        const e = err as { code?: string; constraint?: string };
+        if (e.code !== '23505' || e.constraint !== 'audit_events_pkey' || attempt >= MAX_LINK_ATTEMPTS) throw err;
+        this.#head = undefined;
+      }
     }
   }
 
   seal(row: AuditRow, index: AuditRowIndex): void {
+    this.#head = undefined;
     const p = auditColumns(row, index);
     this.#client.query(
       `UPDATE audit_events SET kind = $2, event_id = $3, event_source = $4, read_only = $5, username = $6, access_key_id = $7, resources = $8,
@@ -137,6 +145,7 @@ export class PgAuditLog implements AuditStore {
   }
 
   pruneBefore(seq: number): number {
+    this.#head = undefined;
     return this.#client.query('DELETE FROM audit_events WHERE seq < $1', [seq]).rowCount;
   }
 
@@ -157,7 +166,7 @@ export class PgAuditLog implements AuditStore {
     this.#client.close();
   }
 
-  #insert(row: AuditRow, index: AuditRowIndex | undefined, session?: number): void {
+  #insert(row: AuditRow, index: AuditRowIndex | undefined): void {
     const p = auditColumns(row, index);
     this.#client.query(
       `INSERT INTO audit_events (seq, kind, time, request_id, principal, service, operation, resource, status, error_type, detail,
@@ -165,7 +174,6 @@ export class PgAuditLog implements AuditStore {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
       [p['seq'], p['kind'], p['time'], p['requestId'], p['principal'], p['service'], p['operation'], p['resource'], p['status'], p['errorType'], p['detail'],
         p['eventId'], p['eventSource'], p['readOnly'] === null ? null : p['readOnly'] === 1, p['username'], p['accessKeyId'], p['resources'], p['record'], p['prevHash'], p['hash'], p['signature']],
-      session === undefined ? {} : { session },
     );
   }
 }

@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS queue_bucket_leases (
   expires_at BIGINT NOT NULL
 );`;
 
+/** NOTIFY channel of enqueues; the payload lists the buckets written, comma-separated. */
+export const ASYNC_EVENTS_CHANNEL = 'flint_async_events';
+
 export async function ensureEventQueueSchema(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
   try {

@@ -13,7 +13,7 @@ import type {
 import type { BucketHoldings } from '../../ports/queue-buckets.js';
 import { BucketPlacer } from './bucket-placer.js';
 import { GroupCommit } from './group-commit.js';
-import { ensureEventQueueSchema } from './pg-event-queue-schema.js';
+import { ASYNC_EVENTS_CHANNEL, ensureEventQueueSchema } from './pg-event-queue-schema.js';
 
 export interface PgEventQueueOptions {
   pool: pg.Pool;
@@ -54,11 +54,18 @@ interface Row {
 /** Up to this many enqueues (or acks) go into one statement. */
 const MAX_BATCH = 500;
 
-const INSERT = `INSERT INTO async_events (request_id, bucket, function_name, qualifier, payload, client_context, trace_id, origin, enqueued_at, visible_at)
+/**
+ * The insert behind enqueue and follow-ups. It also sends a NOTIFY naming the buckets written
+ * (delivered on commit, pg-queue-wakeups.ts): a hint that wakes the pollers holding them at once;
+ * their polling stays the fallback.
+ */
+const INSERT = `WITH ins AS (
+  INSERT INTO async_events (request_id, bucket, function_name, qualifier, payload, client_context, trace_id, origin, enqueued_at, visible_at)
   SELECT r, b, f, q, p, c, t, o, e, e
   FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::text[], $9::bigint[]) AS x(r, b, f, q, p, c, t, o, e)
   ON CONFLICT (request_id) DO NOTHING
-  RETURNING request_id`;
+  RETURNING request_id, bucket)
+  SELECT request_id FROM ins, (SELECT pg_notify('${ASYNC_EVENTS_CHANNEL}', string_agg(DISTINCT bucket::text, ',')) FROM ins) AS wake`;
 
 /**
  * Lets the statement's own transaction commit without waiting for its WAL flush, for writes whose

@@ -22,8 +22,11 @@ const SCHEMA = `
 /** The cluster-wide lock every metadata transaction holds: the port promises serialised transactions. */
 const LOCK = `SELECT pg_advisory_xact_lock(hashtext('flint-metadata'))`;
 
-/** Bound on cached reads (a safety net: the invoke path reads a handful of documents). */
-const MAX_CACHED = 50_000;
+/**
+ * Bound on what the cache holds, in documents (a cached list counts its rows): a safety net — the
+ * invoke path reads a handful of documents, but paging through a large list caches every page.
+ */
+const MAX_CACHED_DOCUMENTS = 100_000;
 
 type Query = (sql: string, params?: unknown[]) => PgSyncQueryResult<Record<string, unknown>>;
 
@@ -45,10 +48,12 @@ export class PgMetadataStore implements MetadataStore {
   readonly #client: PgSyncClient;
   readonly #collections = new Map<string, PgCollection<unknown>>();
   readonly #cache = new Map<string, unknown>();
+  #cachedDocuments = 0;
   #version: number;
   #tx: { session: number; dirty: boolean; depth: number } | undefined;
   #pool: pg.Pool | undefined;
-  #refreshing: Promise<void> | undefined;
+  #inFlight: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(url: string, opts: { timeoutMs?: number } = {}) {
@@ -89,7 +94,7 @@ export class PgMetadataStore implements MetadataStore {
       // since the cache was filled and reads before the first write may be served from it.
       const version = Number(r.rows[0]?.['version'] ?? 0);
       if (version !== this.#version) {
-        this.#cache.clear();
+        this.#dropCache();
         this.#version = version;
       }
     } catch (err) {
@@ -116,7 +121,7 @@ export class PgMetadataStore implements MetadataStore {
     } finally {
       this.#tx = undefined;
       // Written (or maybe written, on failure): nothing cached before is known to be current.
-      if (tx.dirty) this.#cache.clear();
+      if (tx.dirty) this.#dropCache();
     }
   }
 
@@ -143,8 +148,22 @@ export class PgMetadataStore implements MetadataStore {
    * unreachable, and the cache then keeps serving what it has.
    */
   refresh(): Promise<void> {
-    this.#refreshing ??= this.#refreshOnce().finally(() => { this.#refreshing = undefined; });
-    return this.#refreshing;
+    // The caller must see every commit made before its call, so it waits for a version read that
+    // starts after it: one already in flight may predate such a commit. Callers that arrive while
+    // a read is queued share it (it has not started yet).
+    if (this.#queued) return this.#queued;
+    if (!this.#inFlight) return this.#startRefresh();
+    this.#queued = this.#inFlight.catch(() => undefined).then(() => {
+      this.#queued = undefined;
+      return this.#startRefresh();
+    });
+    return this.#queued;
+  }
+
+  #startRefresh(): Promise<void> {
+    const p = this.#refreshOnce().finally(() => { if (this.#inFlight === p) this.#inFlight = undefined; });
+    this.#inFlight = p;
+    return p;
   }
 
   /** Refreshes in the background (the data plane's bounded staleness); stopped by close(). */
@@ -179,8 +198,13 @@ export class PgMetadataStore implements MetadataStore {
   /** Versions only move forward: a refresh that read before this node's own commit is older news. */
   #moveTo(version: number): void {
     if (version <= this.#version) return;
-    this.#cache.clear();
+    this.#dropCache();
     this.#version = version;
+  }
+
+  #dropCache(): void {
+    this.#cache.clear();
+    this.#cachedDocuments = 0;
   }
 
   #readVersion(): number {
@@ -206,8 +230,10 @@ export class PgMetadataStore implements MetadataStore {
     if (tx?.dirty) return load(q);
     if (this.#cache.has(cacheKey)) return this.#cache.get(cacheKey) as X;
     const value = load(q);
-    if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
+    const weight = Array.isArray(value) ? value.length + 1 : 1;
+    if (this.#cachedDocuments + weight > MAX_CACHED_DOCUMENTS) this.#dropCache();
     this.#cache.set(cacheKey, value);
+    this.#cachedDocuments += weight;
     return value;
   }
 

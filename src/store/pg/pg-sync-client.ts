@@ -64,7 +64,9 @@ export class PgSyncClient {
     const w = this.#worker;
     if (!w) return;
     try {
-      this.#roundTrip(w, { id: ++this.#nextId, sql: '', close: true }, 2000);
+      // Briefly: a clean goodbye spares PG an "unexpected EOF" log line, but a dead database must
+      // not hold up shutdown.
+      this.#roundTrip(w, { id: ++this.#nextId, sql: '', close: true }, 500);
     } catch {
       // Closing a hung or dead connection: terminating the worker below drops it anyway.
     }

@@ -93,7 +93,9 @@ export async function startFaultCluster(opts: { prefix: string; workerCapacity?:
     if (!c) {
       c = new LambdaClient({
         endpoint: cluster.node(api).endpoint, region: 'us-east-1', credentials: creds, maxAttempts: 1,
-        requestHandler: { requestTimeout: 30_000, connectionTimeout: 3_000 },
+        // A request that hangs (a paused database behind the api) ends as an `unknown` outcome
+        // after 15 s instead of holding the test.
+        requestHandler: { requestTimeout: 15_000, connectionTimeout: 3_000, throwOnRequestTimeout: true },
       });
       clients.set(api, c);
     }
