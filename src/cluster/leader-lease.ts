@@ -124,6 +124,15 @@ export class LeaderLease {
     }
   }
 
+  /**
+   * How long a lease statement may take before it is abandoned (and its connection dropped): two
+   * beats, or half the lease when that is longer — a slow database is not a dead one, and an
+   * answer after the fence point is of no use anyway.
+   */
+  get #statementTimeoutMs(): number {
+    return Math.max(2 * this.#renewMs, this.#leaseMs / 2);
+  }
+
   async #tick(): Promise<void> {
     const mono = this.#clock.monotonic();
     if (this.#stopped || (this.#inflightSince !== undefined && mono - this.#inflightSince < this.#leaseMs)) return;
@@ -141,7 +150,7 @@ export class LeaderLease {
   async #renew(term: number): Promise<void> {
     const sentAt = this.#clock.monotonic();
     const r = await timedQuery(this.#pool, `UPDATE leader_leases SET expires_at = now() + $4 * interval '1 millisecond'
-        WHERE name = $1 AND holder = $2 AND term = $3 AND expires_at > now()`, [this.name, this.holder, term, this.#leaseMs], this.#renewMs * 2);
+        WHERE name = $1 AND holder = $2 AND term = $3 AND expires_at > now()`, [this.name, this.holder, term, this.#leaseMs], this.#statementTimeoutMs);
     if (this.#stopped || this.#term !== term) return;
     if (r.rowCount === 1) this.#lease.confirmed(sentAt);
     else this.#lease.lost();
@@ -155,7 +164,7 @@ export class LeaderLease {
         VALUES ($1, $2, 1, now() + $3 * interval '1 millisecond')
         ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, term = leader_leases.term + 1, expires_at = EXCLUDED.expires_at
         WHERE leader_leases.expires_at <= now()
-        RETURNING term::text AS term`, [this.name, this.holder, this.#leaseMs], this.#renewMs * 2);
+        RETURNING term::text AS term`, [this.name, this.holder, this.#leaseMs], this.#statementTimeoutMs);
     if (r.rowCount !== 1) return;
     if (this.#stopped) {
       await this.#pool.query('UPDATE leader_leases SET expires_at = now() WHERE name = $1 AND holder = $2 AND term = $3', [this.name, this.holder, r.rows[0]!.term]);

@@ -145,7 +145,7 @@ export class Membership implements ClusterMembership {
     const sentAt = this.#clock.now();
     const sentAtMono = this.#clock.monotonic();
     const r = await timedQuery<MemberRow>(this.#pool, `SELECT id, roles, address, capacity, epoch::text AS epoch, state,
-        (EXTRACT(EPOCH FROM (lease_expires_at - now())) * 1000)::float8 AS left_ms FROM members ORDER BY id`, [], this.#heartbeatMs * 2);
+        (EXTRACT(EPOCH FROM (lease_expires_at - now())) * 1000)::float8 AS left_ms FROM members ORDER BY id`, [], this.#statementTimeoutMs);
     this.#view = r.rows.map((row) => ({
       id: row.id,
       roles: row.roles as NodeRole[],
@@ -181,6 +181,15 @@ export class Membership implements ClusterMembership {
     if (wasHeld) this.#emit(this.#onFence);
   }
 
+  /**
+   * How long a lease statement may take before it is abandoned (and its connection dropped): two
+   * beats, or half the lease when that is longer — a slow database is not a dead one, and an
+   * answer after the fence point is of no use anyway.
+   */
+  get #statementTimeoutMs(): number {
+    return Math.max(2 * this.#heartbeatMs, this.#leaseMs / 2);
+  }
+
   async #beat(): Promise<void> {
     // One heartbeat at a time, but one stuck longer than a lease (a connection that hangs without a
     // timeout) is abandoned so a fresh attempt can run once the database answers again.
@@ -202,7 +211,7 @@ export class Membership implements ClusterMembership {
     const sentAt = this.#clock.monotonic();
     const epoch = this.#epoch;
     const r = await timedQuery(this.#pool, `UPDATE members SET lease_expires_at = now() + $3 * interval '1 millisecond'
-        WHERE id = $1 AND epoch = $2 AND lease_expires_at > now() RETURNING epoch`, [this.self, epoch, this.#leaseMs], this.#heartbeatMs * 2);
+        WHERE id = $1 AND epoch = $2 AND lease_expires_at > now() RETURNING epoch`, [this.self, epoch, this.#leaseMs], this.#statementTimeoutMs);
     if (this.#stopped || epoch !== this.#epoch) return;
     if (r.rowCount === 1) this.#lease.confirmed(sentAt);
     else {
@@ -218,7 +227,7 @@ export class Membership implements ClusterMembership {
         VALUES ($1, $2, $3, $4, nextval('member_epochs'), now() + $5 * interval '1 millisecond', $6, now())
         ON CONFLICT (id) DO UPDATE SET roles = EXCLUDED.roles, address = EXCLUDED.address, capacity = EXCLUDED.capacity,
           epoch = EXCLUDED.epoch, lease_expires_at = EXCLUDED.lease_expires_at, state = EXCLUDED.state
-        RETURNING epoch::text AS epoch`, [this.self, this.#roles, this.#address, this.#capacity, this.#leaseMs, this.#state], this.#heartbeatMs * 2);
+        RETURNING epoch::text AS epoch`, [this.self, this.#roles, this.#address, this.#capacity, this.#leaseMs, this.#state], this.#statementTimeoutMs);
     if (this.#stopped) return;
     this.#epoch = Number(r.rows[0]!.epoch);
     this.#lease.confirmed(sentAt);

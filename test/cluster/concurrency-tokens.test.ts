@@ -22,7 +22,9 @@ before(async () => {
   if (skip) return;
   pgServer = await startPostgres();
   const url = await pgServer.createDatabase();
-  for (let i = 0; i < 3; i++) pools.push(nodePool(url, 10));
+  // 100 racing acquisitions per node queue for 10 connections: on a loaded machine the wait for a
+  // free connection can pass a second, which is not what these tests are about.
+  for (let i = 0; i < 3; i++) pools.push(nodePool(url, 10, { connectTimeoutMs: 60_000, queryTimeoutMs: 60_000 }));
   api1 = await ConcurrencyTokens.start({ pool: pools[0]!, nodeId: 'api1' });
   api2 = await ConcurrencyTokens.start({ pool: pools[1]!, nodeId: 'api2' });
   // Both api nodes are live members (a dead member's tokens are reaped).

@@ -10,7 +10,7 @@ import { startCuttableProxy, type CuttableProxy } from './helpers/cuttable-proxy
 import { nodePool, until } from './helpers/pools.js';
 
 /**
- * Leader election over a real PostgreSQL with short leases (renew 100 ms, lease 600 ms). Each
+ * Leader election over a real PostgreSQL with short leases (renew 200 ms, lease 2 s). Each
  * candidate reaches the database through its own cuttable proxy. The checks are on the recorded
  * history of elections and depositions and on what the database accepted, not on durations.
  */
@@ -21,7 +21,9 @@ let admin: pg.Pool;
 const pools: pg.Pool[] = [];
 const proxies: CuttableProxy[] = [];
 const leases: LeaderLease[] = [];
-const FAST = { renewMs: 100, leaseMs: 600, marginMs: 100 };
+// Short enough to expire within a test, long enough that a busy shared machine does not depose a
+// healthy leader.
+const FAST = { renewMs: 200, leaseMs: 2000, marginMs: 300 };
 
 type Event = { who: string; event: 'elected' | 'deposed'; term: number; othersLeading?: string[] };
 

@@ -10,7 +10,7 @@ import { startCuttableProxy } from './helpers/cuttable-proxy.js';
 import { nodePool, until } from './helpers/pools.js';
 
 /**
- * Membership against a real PostgreSQL, with short settings (heartbeat 100 ms, lease 600 ms) so
+ * Membership against a real PostgreSQL, with short settings (heartbeat 200 ms, lease 2 s) so
  * leases run out within a test. Waits are liveness bounds; the assertions are invariants (who is
  * dead, which epoch, fenced before the database's lease ended), never durations.
  */
@@ -20,7 +20,9 @@ let url: string;
 const pools: pg.Pool[] = [];
 const nodes: Membership[] = [];
 
-const FAST = { heartbeatMs: 100, leaseMs: 600, fenceMarginMs: 100 };
+// Short enough to expire within a test, long enough that a busy shared machine (8 engineers, 2 cores)
+// does not make a healthy node miss its lease.
+const FAST = { heartbeatMs: 200, leaseMs: 2000, fenceMarginMs: 300 };
 
 function pool(u = url): pg.Pool {
   const p = nodePool(u);

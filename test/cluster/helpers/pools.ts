@@ -5,8 +5,8 @@ import pg from 'pg';
  * cut or paused database fails requests instead of hanging them, and an 'error' listener (an idle
  * client whose server went away emits one; unhandled, it would end the process).
  */
-export function nodePool(url: string, max = 4): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 1000, query_timeout: 5000 });
+export function nodePool(url: string, max = 4, o: { connectTimeoutMs?: number; queryTimeoutMs?: number } = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: o.connectTimeoutMs ?? 1000, query_timeout: o.queryTimeoutMs ?? 5000 });
   pool.on('error', () => undefined);
   return pool;
 }
