@@ -121,3 +121,32 @@ test('admission reads the pool: only ready environments nobody holds count as id
   assert.equal(idle('f', '1'), 2);
   assert.equal(idle('f', '2'), 0);
 });
+
+test('drain: a closing worker finishes what it runs, and new invocations go to the next candidate', async () => {
+  const gate = deferred();
+  const c = await startRpcCluster({
+    workers: 2,
+    capacity: 4,
+    handler: async (worker, r) => {
+      if (r.functionName === 'drain-fn' && r.payload.toString() === '"hold"') await gate.promise;
+      return echo(worker, r);
+    },
+  });
+  try {
+    const remote = c.remote();
+    const order = rendezvousOrder('drain-fn:$LATEST', ['w1', 'w2'], (x) => x);
+    const first = c.workers.find((w) => w.id === order[0])!;
+    const running = remote.invoke({ functionName: 'drain-fn', payload: Buffer.from('"hold"') });
+    while (first.invoker.calls.length < 1) await new Promise((r) => setImmediate(r));
+    const closing = first.server.close();
+    const next = await remote.invoke({ functionName: 'drain-fn', payload: Buffer.from('"go"') });
+    assert.equal(JSON.parse(next.payload.toString()).worker, order[1]);
+    gate.resolve();
+    assert.equal(JSON.parse((await running).payload.toString()).worker, order[0]);
+    await closing;
+    assert.equal(first.invoker.calls.length, 1);
+  } finally {
+    gate.resolve();
+    await c.close();
+  }
+});
