@@ -17,7 +17,7 @@ export interface BenchOptions {
   sandbox?: string;
   /** Write this run's figures into docs/SPECIFICATION.md's "latest" block. */
   updateSpec: boolean;
-  /** The pool's placement for the bench's servers: `lambda` (a new environment whenever none is free, Lambda's rule) gives the baseline the host-aware default is compared with. */
+  /** The pool's placement for the bench's servers: `lambda` (a new environment whenever none is free, Lambda's rule) is Flint's default; `host-aware` is the opt-in it is compared with. */
   placement?: 'lambda' | 'host-aware';
   /** Sections to run (default: all). */
   only?: Set<string>;

@@ -45,9 +45,9 @@ export interface FlintConfig {
    */
   prewarmPerRuntime: number;
   /**
-   * `host-aware` (default): when a version's environments are all busy and the CPUs are saturated,
+   * `lambda` (default): always a new environment when none is free, as Lambda does.
+   * `host-aware` (opt-in): when a version's environments are all busy and the CPUs are saturated,
    * a sync request waits briefly for one of them rather than starting another (src/invoke/host-aware-placement.ts).
-   * `lambda`: always a new environment when none is free, as Lambda does.
    */
   placement: 'host-aware' | 'lambda';
   /**
@@ -154,7 +154,9 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     asyncPollers: num(env['FLINT_ASYNC_POLLERS'], 4),
     asyncVisibilityTimeoutMs: num(env['FLINT_ASYNC_VISIBILITY_TIMEOUT_MS'], 30_000),
     prewarmPerRuntime: num(env['FLINT_PREWARM_PER_RUNTIME'], 1),
-    placement: env['FLINT_PLACEMENT'] === 'lambda' ? 'lambda' : 'host-aware',
+    // Lambda's placement by default: host-aware placement still loses p99 at c ≥ 64 on a quiet
+    // 2-core host (bench/profile/results-issue13/bench-s13-placement-sweep-quiet.txt); opt in.
+    placement: env['FLINT_PLACEMENT'] === 'host-aware' ? 'host-aware' : 'lambda',
     codeCollectionMs: num(env['FLINT_CODE_COLLECTION_MS'], 10 * 60_000),
     auth: env['FLINT_AUTH'] === 'off' ? 'off' : 'on',
     priceTable: env['FLINT_PRICE_TABLE'] || undefined,
