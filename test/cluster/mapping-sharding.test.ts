@@ -1,0 +1,151 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { startPostgres, postgresSkipReason, type TestPostgres } from '../helpers/postgres.js';
+import { loadConfig, type FlintConfig } from '../../src/app/config.js';
+import { startFlint, type FlintApp } from '../../src/app/flint-app.js';
+import { createClusterCa } from '../../src/cluster/cluster-ca.js';
+import { loadMasterKeyring, loadRootCredentials } from '../../src/app/secrets.js';
+import { mappingOwner } from '../../src/cluster/mapping-owner.js';
+import { readClusterStatus } from '../../src/cluster/cluster-status.js';
+import { createFunction } from '../helpers/functions.js';
+import { InMemoryQueues } from '../helpers/in-memory-queues.js';
+import { makeZip } from '../helpers/zip.js';
+import { until } from './helpers/pools.js';
+
+/**
+ * Event source mappings sharded over two poller nodes (in-process nodes on one PostgreSQL: one api,
+ * one worker, two pollers). The SQS queues are one in-memory set every node reaches (Flint's own
+ * SQS queues are per node for now), so the mappings run end to end: messages reach a real
+ * function on the worker. Each mapping runs on exactly one poller — the rendezvous owner of its
+ * UUID — at every sample; `flint cluster status`'s reader says the same; after one poller stops,
+ * the other runs every mapping and messages sent then are still consumed, each once.
+ */
+const skip = postgresSkipReason;
+const dirs: string[] = [];
+const MAPPINGS = 6;
+let pgServer: TestPostgres;
+let url: string;
+let clusterDir: string;
+let client: LambdaClient;
+let api: FlintApp;
+let worker: FlintApp;
+const pollers: FlintApp[] = [];
+const stopped = new Set<FlintApp>();
+const queues = new InMemoryQueues();
+let outFile: string;
+
+function tmp(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+}
+
+async function node(role: FlintConfig['role'], extra: Partial<FlintConfig> = {}): Promise<FlintApp> {
+  const config = loadConfig({ host: '127.0.0.1', port: 0, internalPort: 0, dataDir: tmp(`flint-esm-${role}-`), role, databaseUrl: url, clusterDir, sandbox: 'process', placement: 'lambda', quiet: true, prewarmPerRuntime: 0, ...extra }, {});
+  return await startFlint(config, { queues, log: (l) => { if (process.env['FLINT_TEST_DEBUG']) process.stderr.write(`${role}: ${l}\n`); } });
+}
+
+const arn = (q: string) => `arn:aws:sqs:us-east-1:000000000000:${q}`;
+const bodies = () => (existsSync(outFile) ? readFileSync(outFile, 'utf8').trim().split('\n').filter(Boolean) : []);
+const live = () => pollers.filter((p) => !stopped.has(p));
+/** Which live poller node runs each mapping now (from the pollers themselves). */
+const runners = (uuid: string) => live().filter((p) => p.eventSources.pollers.running().includes(uuid)).map((p) => p.cluster!.nodeId);
+
+before(async () => {
+  if (skip) return;
+  pgServer = await startPostgres({ fsync: false });
+  url = await pgServer.createDatabase();
+  clusterDir = tmp('flint-esm-cluster-');
+  await createClusterCa(clusterDir, Date.now());
+  const creds = loadRootCredentials(clusterDir);
+  loadMasterKeyring(clusterDir);
+  api = await node('api');
+  worker = await node('worker', { apiEndpoint: api.endpoint, workerCapacity: 4 });
+  for (let i = 0; i < 2; i++) pollers.push(await node('poller', { apiEndpoint: api.endpoint }));
+  const credentials = { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey };
+  client = new LambdaClient({ endpoint: api.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  const iam = new IAMClient({ endpoint: api.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+  const role = (await iam.send(new CreateRoleCommand({ RoleName: 'sqs-consumer', AssumeRolePolicyDocument: JSON.stringify(trust) }))).Role!.Arn!;
+  await iam.send(new AttachRolePolicyCommand({ RoleName: 'sqs-consumer', PolicyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole' }));
+  iam.destroy();
+  outFile = join(tmp('flint-esm-out-'), 'bodies.txt');
+  const handler = `const fs = require('fs');
+exports.handler = async (event) => { for (const r of event.Records) fs.appendFileSync(process.env.OUT, r.body + '\\n'); return {}; };`;
+  await createFunction(client, 'consumer', { Role: role, Code: { ZipFile: await makeZip({ 'index.js': handler }) }, Environment: { Variables: { OUT: outFile } } });
+}, { timeout: 180_000 });
+
+after(async () => {
+  client?.destroy();
+  for (const p of pollers) if (!stopped.has(p)) await p.stop().catch(() => undefined);
+  await worker?.stop().catch(() => undefined);
+  await api?.stop().catch(() => undefined);
+  await pgServer?.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test('mapping sharding: each mapping runs on exactly one poller; after one poller stops, the other takes its mappings over', { skip, timeout: 240_000 }, async () => {
+  const ids = pollers.map((p) => p.cluster!.nodeId);
+  await until('both pollers are members', () => ids.every((id) => pollers[0]!.cluster!.membership.members().some((m) => m.id === id && m.state === 'active')) && ids.every((id) => pollers[1]!.cluster!.membership.members().some((m) => m.id === id && m.state === 'active')), 30_000);
+  const uuids: string[] = [];
+  for (let i = 0; i < MAPPINGS; i++) {
+    queues.create(arn(`q${i}`));
+    const m = await client.send(new CreateEventSourceMappingCommand({ EventSourceArn: arn(`q${i}`), FunctionName: 'consumer', BatchSize: 1 }));
+    uuids.push(m.UUID!);
+  }
+  // Created on the api node, settled by the poller that owns each (the api runs no pollers).
+  await until('every mapping Enabled', async () => {
+    for (const u of uuids) if ((await client.send(new GetEventSourceMappingCommand({ UUID: u }))).State !== 'Enabled') return false;
+    return true;
+  }, 60_000);
+  const expected = (u: string) => [mappingOwner(u, ids)!];
+  await until('each mapping runs on its rendezvous owner', () => uuids.every((u) => runners(u).join() === expected(u).join()), 30_000);
+  // Sampled while messages flow: never on two pollers, never on none.
+  const samples: string[] = [];
+  const sampler = setInterval(() => { for (const u of uuids) if (runners(u).length !== 1) samples.push(`${u}: ${runners(u).join(',') || 'none'}`); }, 10);
+  for (let i = 0; i < MAPPINGS; i++) queues.send(arn(`q${i}`), `first-${i}`);
+  await until('the first messages consumed', () => bodies().length >= MAPPINGS, 60_000);
+  clearInterval(sampler);
+  assert.deepEqual(samples, [], 'one runner per mapping at every sample');
+  assert.deepEqual(bodies().sort(), Array.from({ length: MAPPINGS }, (_, i) => `first-${i}`).sort());
+  assert.equal(api.eventSources.pollers.running().length, 0, 'the api node runs no mapping');
+  assert.equal(worker.eventSources.pollers.running().length, 0, 'the worker runs no mapping');
+
+  // What `flint cluster status` reads: the poller of each mapping.
+  const db = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    const status = await readClusterStatus(db);
+    assert.deepEqual(Object.fromEntries((status.mappings ?? []).map((m) => [m.uuid, m.poller])), Object.fromEntries(uuids.map((u) => [u, expected(u)[0]])));
+    assert.ok(status.mappings!.every((m) => m.leaseLeftMs > 0));
+  } finally {
+    await db.end();
+  }
+
+  // A change made on the api node reaches the owner: disabled there, it stops and settles Disabled.
+  await client.send(new UpdateEventSourceMappingCommand({ UUID: uuids[0]!, Enabled: false }));
+  await until('disabled', async () => (await client.send(new GetEventSourceMappingCommand({ UUID: uuids[0]! }))).State === 'Disabled', 30_000);
+  assert.deepEqual(runners(uuids[0]!), []);
+  await client.send(new UpdateEventSourceMappingCommand({ UUID: uuids[0]!, Enabled: true }));
+  await until('enabled again on its owner', () => runners(uuids[0]!).join() === expected(uuids[0]!).join(), 30_000);
+
+  // Stop the poller that runs most mappings; the other takes them all.
+  const byCount = [...pollers].sort((a, b) => b.eventSources.pollers.running().length - a.eventSources.pollers.running().length);
+  const gone = byCount[0]!;
+  const stays = byCount[1]!;
+  const moved = gone.eventSources.pollers.running();
+  assert.ok(moved.length > 0);
+  await gone.stop();
+  stopped.add(gone);
+  await until('the other poller runs every mapping', () => stays.eventSources.pollers.running().length === MAPPINGS, 60_000);
+  for (const u of uuids) assert.deepEqual(runners(u), [stays.cluster!.nodeId]);
+  for (let i = 0; i < MAPPINGS; i++) queues.send(arn(`q${i}`), `second-${i}`);
+  await until('the second messages consumed', () => bodies().length >= 2 * MAPPINGS, 60_000);
+  assert.deepEqual(bodies().filter((b) => b.startsWith('second-')).sort(), Array.from({ length: MAPPINGS }, (_, i) => `second-${i}`).sort());
+  for (let i = 0; i < MAPPINGS; i++) assert.equal(queues.size(arn(`q${i}`)), 0, 'every message deleted');
+});
