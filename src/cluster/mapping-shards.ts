@@ -54,6 +54,8 @@ export class MappingShards implements MappingOwnership {
   readonly #holdings = new Map<string, Holding>();
   #target: ShardedPollers | undefined;
   #timer: Timer | undefined;
+  /** Fires when the first holding's validity ends, so its poller stops then rather than at the next round. */
+  #fence: Timer | undefined;
   #round: Promise<void> | undefined;
   #stopped = false;
 
@@ -91,7 +93,10 @@ export class MappingShards implements MappingOwnership {
   /** One round of renew / hand over / take over. Rounds do not overlap: a call during one waits for it. */
   reconcile(): Promise<void> {
     if (this.#round) return this.#round;
-    this.#round = this.#reconcile().finally(() => { this.#round = undefined; });
+    this.#round = this.#reconcile().finally(() => {
+      this.#round = undefined;
+      this.#armFence();
+    });
     return this.#round;
   }
 
@@ -151,9 +156,26 @@ export class MappingShards implements MappingOwnership {
     if (this.#timer) this.#opts.clock.clearTimer(this.#timer);
     this.#timer = undefined;
     await this.#round?.catch(() => undefined);
+    if (this.#fence) this.#opts.clock.clearTimer(this.#fence);
+    this.#fence = undefined;
     const all = this.#tokens([...this.#holdings.keys()]);
     this.#holdings.clear();
     await this.#opts.store.release(this.#opts.self, all);
+  }
+
+  #armFence(): void {
+    const { clock } = this.#opts;
+    if (this.#fence) clock.clearTimer(this.#fence);
+    this.#fence = undefined;
+    if (this.#stopped) return;
+    const now = clock.monotonic();
+    const next = Math.min(...[...this.#holdings.values()].filter((h) => !h.releasing && h.validUntil > now).map((h) => h.validUntil));
+    if (!Number.isFinite(next)) return;
+    this.#fence = clock.setTimeout(() => {
+      this.#fence = undefined;
+      this.#target?.resync();
+    }, next - now);
+    this.#fence.unref();
   }
 
   #tokens(uuids: readonly string[]): Map<string, number> {

@@ -186,3 +186,21 @@ test('mapping shards: a poller cut off from the database stops owning before its
   await a.shards.stop();
   await b.shards.stop();
 });
+
+test('mapping shards: the pollers are told the moment a lease may have lapsed, not at the next round', async () => {
+  const clock = new FakeClock();
+  const store = new MemoryLeases(clock);
+  const pollers = new Pollers(UUIDS);
+  const shards = new MappingShards({ store, self: 'a', livePollers: () => ['a'], clock, leaseMs: 5000, renewEveryMs: 60_000, marginMs: 500 });
+  shards.attach(pollers);
+  await shards.start();
+  assert.equal(shards.owned().length, UUIDS.length);
+  const told = pollers.resyncs;
+  await clock.advance(4400);
+  assert.equal(shards.owned().length, UUIDS.length);
+  assert.equal(pollers.resyncs, told);
+  await clock.advance(200);
+  assert.deepEqual(shards.owned(), [], 'lease - margin after the last renewal was sent');
+  assert.equal(pollers.resyncs, told + 1, 'told at once');
+  await shards.stop();
+});
