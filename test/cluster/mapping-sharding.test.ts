@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import amqp from 'amqplib';
 import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { startPostgres, postgresSkipReason, type TestPostgres } from '../helpers/postgres.js';
@@ -17,6 +18,7 @@ import { createFunction } from '../helpers/functions.js';
 import { InMemoryQueues } from '../helpers/in-memory-queues.js';
 import { makeZip } from '../helpers/zip.js';
 import { until } from './helpers/pools.js';
+import { rabbitMqMissing, startTestBroker, type TestBroker } from '../helpers/rabbitmq.js';
 
 /**
  * Event source mappings sharded over two poller nodes (in-process nodes on one PostgreSQL: one api,
@@ -24,9 +26,15 @@ import { until } from './helpers/pools.js';
  * SQS queues are per node for now), so the mappings run end to end: messages reach a real
  * function on the worker. Each mapping runs on exactly one poller — the rendezvous owner of its
  * UUID — at every sample; `flint cluster status`'s reader says the same; after one poller stops,
- * the other runs every mapping and messages sent then are still consumed, each once.
+ * the other runs every mapping and messages sent then are still consumed, each once. With a real
+ * RabbitMQ broker (when installed), the broker itself counts one consumer on a mapped queue, not
+ * one per poller, before and after the takeover.
  */
 const skip = postgresSkipReason;
+const rmqSkip = postgresSkipReason ?? rabbitMqMissing();
+const BROKER_ARN = 'arn:aws:mq:us-east-1:000000000000:broker:test-broker:b-11111111-2222-3333-4444-555555555555';
+let broker: TestBroker | undefined;
+let rmqUuid: string | undefined;
 const dirs: string[] = [];
 const MAPPINGS = 6;
 let pgServer: TestPostgres;
@@ -47,12 +55,34 @@ function tmp(prefix: string): string {
 }
 
 async function node(role: FlintConfig['role'], extra: Partial<FlintConfig> = {}): Promise<FlintApp> {
-  const config = loadConfig({ host: '127.0.0.1', port: 0, internalPort: 0, dataDir: tmp(`flint-esm-${role}-`), role, databaseUrl: url, clusterDir, sandbox: 'process', placement: 'lambda', quiet: true, prewarmPerRuntime: 0, ...extra }, {});
+  const config = loadConfig({ host: '127.0.0.1', port: 0, internalPort: 0, dataDir: tmp(`flint-esm-${role}-`), role, databaseUrl: url, clusterDir, sandbox: 'process', placement: 'lambda', quiet: true, prewarmPerRuntime: 0,
+    ...(broker ? { mqBrokers: { 'test-broker': broker.url } } : {}), ...extra }, {});
   return await startFlint(config, { queues, log: (l) => { if (process.env['FLINT_TEST_DEBUG']) process.stderr.write(`${role}: ${l}\n`); } });
 }
 
 const arn = (q: string) => `arn:aws:sqs:us-east-1:000000000000:${q}`;
-const bodies = () => (existsSync(outFile) ? readFileSync(outFile, 'utf8').trim().split('\n').filter(Boolean) : []);
+const bodies = (prefix: string) => (existsSync(outFile) ? readFileSync(outFile, 'utf8').trim().split('\n').filter((b) => b.startsWith(prefix)) : []);
+/** Consumers RabbitMQ counts on a queue. */
+async function rmqConsumers(queue: string): Promise<number> {
+  const conn = await amqp.connect(broker!.url);
+  try {
+    const ch = await conn.createChannel();
+    return (await ch.checkQueue(queue)).consumerCount;
+  } finally {
+    await conn.close();
+  }
+}
+async function publish(queue: string, body: string): Promise<void> {
+  const conn = await amqp.connect(broker!.url);
+  try {
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue(queue, { durable: true });
+    ch.sendToQueue(queue, Buffer.from(body));
+    await ch.waitForConfirms();
+  } finally {
+    await conn.close();
+  }
+}
 const live = () => pollers.filter((p) => !stopped.has(p));
 /** Which live poller node runs each mapping now (from the pollers themselves). */
 const runners = (uuid: string) => live().filter((p) => p.eventSources.pollers.running().includes(uuid)).map((p) => p.cluster!.nodeId);
@@ -61,6 +91,7 @@ before(async () => {
   if (skip) return;
   pgServer = await startPostgres({ fsync: false });
   url = await pgServer.createDatabase();
+  if (!rmqSkip) broker = await startTestBroker();
   clusterDir = tmp('flint-esm-cluster-');
   await createClusterCa(clusterDir, Date.now());
   const creds = loadRootCredentials(clusterDir);
@@ -77,7 +108,11 @@ before(async () => {
   iam.destroy();
   outFile = join(tmp('flint-esm-out-'), 'bodies.txt');
   const handler = `const fs = require('fs');
-exports.handler = async (event) => { for (const r of event.Records) fs.appendFileSync(process.env.OUT, r.body + '\\n'); return {}; };`;
+exports.handler = async (event) => {
+  for (const r of event.Records ?? []) fs.appendFileSync(process.env.OUT, r.body + '\\n');
+  for (const msgs of Object.values(event.rmqMessagesByQueue ?? {})) for (const m of msgs) fs.appendFileSync(process.env.OUT, Buffer.from(m.data, 'base64').toString() + '\\n');
+  return {};
+};`;
   await createFunction(client, 'consumer', { Role: role, Code: { ZipFile: await makeZip({ 'index.js': handler }) }, Environment: { Variables: { OUT: outFile } } });
 }, { timeout: 180_000 });
 
@@ -87,7 +122,29 @@ after(async () => {
   await worker?.stop().catch(() => undefined);
   await api?.stop().catch(() => undefined);
   await pgServer?.stop();
+  await broker?.destroy();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test('mapping sharding: a RabbitMQ mapping has one consumer in the cluster (counted by the broker), not one per poller', { skip: rmqSkip, timeout: 180_000 }, async () => {
+  const ids = pollers.map((p) => p.cluster!.nodeId);
+  await until('both pollers see both', () => pollers.every((p) => ids.every((id) => p.cluster!.membership.members().some((m) => m.id === id && m.state === 'active'))), 30_000);
+  await publish('orders', 'rmq-0');
+  const m = await client.send(new CreateEventSourceMappingCommand({
+    EventSourceArn: BROKER_ARN, FunctionName: 'consumer', Queues: ['orders'], BatchSize: 1,
+    SourceAccessConfigurations: [{ Type: 'BASIC_AUTH', URI: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:MQaccess-AbCdEf' }],
+  }));
+  rmqUuid = m.UUID!;
+  await until('Enabled', async () => (await client.send(new GetEventSourceMappingCommand({ UUID: rmqUuid }))).State === 'Enabled', 60_000);
+  await until('it runs on its rendezvous owner', () => runners(rmqUuid!).join() === mappingOwner(rmqUuid!, ids), 30_000);
+  await until('a consumer on the queue', async () => (await rmqConsumers('orders')) > 0, 30_000);
+  for (let i = 1; i <= 4; i++) await publish('orders', `rmq-${i}`);
+  await until('the messages consumed', () => bodies('rmq-').length >= 5, 60_000);
+  // Sampled from the broker's side a few times: one consumer, never one per poller.
+  const counts: number[] = [];
+  for (let i = 0; i < 5; i++) counts.push(await rmqConsumers('orders'));
+  assert.deepEqual(counts, [1, 1, 1, 1, 1]);
+  assert.deepEqual(bodies('rmq-').sort(), ['rmq-0', 'rmq-1', 'rmq-2', 'rmq-3', 'rmq-4'], 'each once');
 });
 
 test('mapping sharding: each mapping runs on exactly one poller; after one poller stops, the other takes its mappings over', { skip, timeout: 240_000 }, async () => {
@@ -110,10 +167,10 @@ test('mapping sharding: each mapping runs on exactly one poller; after one polle
   const samples: string[] = [];
   const sampler = setInterval(() => { for (const u of uuids) if (runners(u).length !== 1) samples.push(`${u}: ${runners(u).join(',') || 'none'}`); }, 10);
   for (let i = 0; i < MAPPINGS; i++) queues.send(arn(`q${i}`), `first-${i}`);
-  await until('the first messages consumed', () => bodies().length >= MAPPINGS, 60_000);
+  await until('the first messages consumed', () => bodies('first-').length >= MAPPINGS, 60_000);
   clearInterval(sampler);
   assert.deepEqual(samples, [], 'one runner per mapping at every sample');
-  assert.deepEqual(bodies().sort(), Array.from({ length: MAPPINGS }, (_, i) => `first-${i}`).sort());
+  assert.deepEqual(bodies('first-').sort(), Array.from({ length: MAPPINGS }, (_, i) => `first-${i}`).sort());
   assert.equal(api.eventSources.pollers.running().length, 0, 'the api node runs no mapping');
   assert.equal(worker.eventSources.pollers.running().length, 0, 'the worker runs no mapping');
 
@@ -121,7 +178,7 @@ test('mapping sharding: each mapping runs on exactly one poller; after one polle
   const db = new pg.Pool({ connectionString: url, max: 1 });
   try {
     const status = await readClusterStatus(db);
-    assert.deepEqual(Object.fromEntries((status.mappings ?? []).map((m) => [m.uuid, m.poller])), Object.fromEntries(uuids.map((u) => [u, expected(u)[0]])));
+    assert.deepEqual(Object.fromEntries((status.mappings ?? []).map((m) => [m.uuid, m.poller])), Object.fromEntries([...uuids, ...(rmqUuid ? [rmqUuid] : [])].map((u) => [u, expected(u)[0]])));
     assert.ok(status.mappings!.every((m) => m.leaseLeftMs > 0));
   } finally {
     await db.end();
@@ -142,10 +199,18 @@ test('mapping sharding: each mapping runs on exactly one poller; after one polle
   assert.ok(moved.length > 0);
   await gone.stop();
   stopped.add(gone);
-  await until('the other poller runs every mapping', () => stays.eventSources.pollers.running().length === MAPPINGS, 60_000);
+  const total = MAPPINGS + (rmqUuid ? 1 : 0);
+  await until('the other poller runs every mapping', () => stays.eventSources.pollers.running().length === total, 60_000);
   for (const u of uuids) assert.deepEqual(runners(u), [stays.cluster!.nodeId]);
   for (let i = 0; i < MAPPINGS; i++) queues.send(arn(`q${i}`), `second-${i}`);
-  await until('the second messages consumed', () => bodies().length >= 2 * MAPPINGS, 60_000);
-  assert.deepEqual(bodies().filter((b) => b.startsWith('second-')).sort(), Array.from({ length: MAPPINGS }, (_, i) => `second-${i}`).sort());
+  await until('the second messages consumed', () => bodies('second-').length >= MAPPINGS, 60_000);
+  assert.deepEqual(bodies('second-').sort(), Array.from({ length: MAPPINGS }, (_, i) => `second-${i}`).sort());
   for (let i = 0; i < MAPPINGS; i++) assert.equal(queues.size(arn(`q${i}`)), 0, 'every message deleted');
+  if (rmqUuid) {
+    // The broker mapping too: one consumer, on the remaining poller, and it consumes.
+    assert.deepEqual(runners(rmqUuid), [stays.cluster!.nodeId]);
+    await until('one consumer on the broker queue again', async () => (await rmqConsumers('orders')) === 1, 30_000);
+    await publish('orders', 'rmq-after-takeover');
+    await until('consumed after the takeover', () => bodies('rmq-after').length === 1, 60_000);
+  }
 });
