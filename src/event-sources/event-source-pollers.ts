@@ -103,10 +103,10 @@ export class EventSourcePollers {
     for (const rec of all) {
       present.add(rec.UUID);
       if (this.#queues.has(rec.UUID)) continue;
-      const startedWith = this.#startedWith.get(rec.UUID);
+      const transitional = rec.State !== 'Enabled' && rec.State !== 'Disabled';
       const stale = this.#pollers.has(rec.UUID)
-        ? !owns(rec.UUID) || !rec.flint.enabled || startedWith !== rec.LastModified
-        : owns(rec.UUID) && (rec.flint.enabled || (rec.State !== 'Enabled' && rec.State !== 'Disabled'));
+        ? !owns(rec.UUID) || !rec.flint.enabled || transitional || this.#startedWith.get(rec.UUID) !== rec.LastModified
+        : owns(rec.UUID) && (rec.flint.enabled || transitional);
       if (stale) this.changed(rec.UUID);
     }
     for (const uuid of this.#pollers.keys()) if (!present.has(uuid) && !this.#queues.has(uuid)) this.changed(uuid);
