@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -205,12 +206,59 @@ test('mapping sharding: each mapping runs on exactly one poller; after one polle
   for (let i = 0; i < MAPPINGS; i++) queues.send(arn(`q${i}`), `second-${i}`);
   await until('the second messages consumed', () => bodies('second-').length >= MAPPINGS, 60_000);
   assert.deepEqual(bodies('second-').sort(), Array.from({ length: MAPPINGS }, (_, i) => `second-${i}`).sort());
-  for (let i = 0; i < MAPPINGS; i++) assert.equal(queues.size(arn(`q${i}`)), 0, 'every message deleted');
+  // The function wrote each body before it returned; the poller deletes the message after that.
+  await until('every message deleted', () => Array.from({ length: MAPPINGS }, (_, i) => queues.size(arn(`q${i}`))).every((n) => n === 0), 30_000);
   if (rmqUuid) {
     // The broker mapping too: one consumer, on the remaining poller, and it consumes.
     assert.deepEqual(runners(rmqUuid), [stays.cluster!.nodeId]);
     await until('one consumer on the broker queue again', async () => (await rmqConsumers('orders')) === 1, 30_000);
     await publish('orders', 'rmq-after-takeover');
     await until('consumed after the takeover', () => bodies('rmq-after').length === 1, 60_000);
+  }
+});
+
+test('mapping sharding: a poller killed with SIGKILL loses its mappings when its leases expire; the survivor takes them (one consumer at every sample)', { skip: rmqSkip, timeout: 180_000 }, async () => {
+  const stays = live()[0]!;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'server', '--role', 'poller', '--database-url', url, '--cluster-dir', clusterDir,
+    '--data-dir', tmp('flint-esm-proc-'), '--api-endpoint', api.endpoint], {
+    env: { ...process.env, FLINT_SANDBOX: 'process', FLINT_MQ_BROKERS: `test-broker=${broker!.url}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    await until('the poller process joined', () => /node (\S+) joined as poller/.test(out), 60_000);
+    const id = /node (\S+) joined as poller/.exec(out)![1]!;
+    await until('it is a member', () => stays.cluster!.membership.members().some((m) => m.id === id && m.state === 'active'), 30_000);
+    const ids = [stays.cluster!.nodeId, id];
+    // Mappings until one belongs to the process (each does with probability one half).
+    let theirs: { uuid: string; queue: string } | undefined;
+    for (let i = 0; i < 12 && !theirs; i++) {
+      const queue = `k${i}`;
+      await publish(queue, `k-before-${i}`);
+      const m = await client.send(new CreateEventSourceMappingCommand({
+        EventSourceArn: BROKER_ARN, FunctionName: 'consumer', Queues: [queue], BatchSize: 1,
+        SourceAccessConfigurations: [{ Type: 'BASIC_AUTH', URI: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:MQaccess-AbCdEf' }],
+      }));
+      if (mappingOwner(m.UUID!, ids) === id) theirs = { uuid: m.UUID!, queue };
+    }
+    assert.ok(theirs, 'one mapping belongs to the poller process');
+    await until('the process runs it: Enabled, one consumer, not here', async () =>
+      (await client.send(new GetEventSourceMappingCommand({ UUID: theirs!.uuid }))).State === 'Enabled' && (await rmqConsumers(theirs!.queue)) === 1 && runners(theirs!.uuid).length === 0, 60_000);
+    await until('its first message consumed', () => bodies(`k-before-${theirs!.queue.slice(1)}`).length === 1, 60_000);
+
+    child.kill('SIGKILL');
+    const counts: number[] = [];
+    await until('the survivor runs it', async () => {
+      counts.push(await rmqConsumers(theirs!.queue));
+      return runners(theirs!.uuid).join() === stays.cluster!.nodeId;
+    }, 60_000);
+    await until('one consumer again', async () => (await rmqConsumers(theirs!.queue)) === 1, 30_000);
+    assert.ok(Math.max(...counts) <= 1, `never two consumers: ${counts.join(',')}`);
+    await publish(theirs.queue, 'k-after');
+    await until('consumed by the survivor', () => bodies('k-after').length === 1, 60_000);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
   }
 });
