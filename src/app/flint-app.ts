@@ -227,7 +227,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       targetOf: (fn, qualifier) => {
         const c = functions.resolveInvocationTarget(fn, qualifier, Math.random).record.config;
         const reserved = readModel.function(c.FunctionName)?.reservedConcurrency;
-        return { functionName: c.FunctionName, timeoutMs: c.Timeout * 1000, ...(reserved !== undefined ? { reserved } : {}) };
+        return { functionName: c.FunctionName, version: c.Version, timeoutMs: c.Timeout * 1000, ...(reserved !== undefined ? { reserved } : {}) };
       },
       accountLimit: config.concurrencyLimit,
       committed: () => concurrency.committed(),
