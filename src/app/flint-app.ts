@@ -266,7 +266,10 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       }
     },
     log,
+    ...(cluster?.mappingShards ? { ownership: cluster.mappingShards } : {}),
   });
+  // Cluster: each mapping runs on one poller node (src/cluster/mapping-shards.ts).
+  cluster?.mappingShards?.attach({ uuids: () => eventSources.mappings.all().map((m) => m.UUID), resync: () => eventSources.pollers.resync(), busy: (uuid) => eventSources.pollers.busy(uuid) });
   // Function logs stay on the node whose environments wrote them (docs/cluster.md).
   const logStorage = dataPlane?.logs ?? new FileLogStorage(join(config.dataDir, 'log-groups'), () => clock.now());
   cloudWatch.start({ logs: logStorage, concurrency: () => dataPlane?.concurrency() ?? NO_CONCURRENCY });
