@@ -21,7 +21,7 @@ export const MIN = 60_000;
 export const RECORDER = `
 const fs = require('node:fs');
 exports.handler = async (event, context) => {
-  fs.appendFileSync(process.env.MARK_FILE, JSON.stringify({ fn: context.functionName, event }) + '\\n');
+  fs.appendFileSync(process.env.MARK_FILE, JSON.stringify({ fn: context.functionName, requestId: context.awsRequestId, event }) + '\\n');
 };`;
 
 export let h: Harness;
@@ -40,7 +40,17 @@ export function aws(service: string, args: string[], keys: { accessKeyId: string
   );
 }
 
-export const received = (fn: string): any[] => (existsSync(marks) ? readFileSync(marks, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((m) => m.fn === fn).map((m) => m.event) : []);
+/**
+ * The events `fn` received, one per invocation: a redelivery or retry of the same event (same
+ * request id, Lambda's at-least-once async delivery) counts once, so the counts are the ticks'.
+ */
+export const received = (fn: string): any[] => {
+  if (!existsSync(marks)) return [];
+  const seen = new Set<string>();
+  return readFileSync(marks, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    .filter((m) => m.fn === fn && !seen.has(m.requestId) && seen.add(m.requestId))
+    .map((m) => m.event);
+};
 
 export async function advance(ms: number): Promise<void> {
   // Invocations still running (leased) when the clock jumps would see their lease expire in the
