@@ -41,11 +41,20 @@ CREATE INDEX IF NOT EXISTS concurrency_tokens_node ON concurrency_tokens (node_i
 `;
 
 export async function ensureClusterSchema(pool: pg.Pool): Promise<void> {
+  await applyClusterDdl(pool, DDL);
+}
+
+/**
+ * Runs cluster DDL idempotently under the schema lock every PG store takes (src/store/pg/
+ * pool-schema.ts is the stores' own): two nodes starting at once can otherwise collide on the
+ * catalog's unique index with `CREATE TABLE IF NOT EXISTS`.
+ */
+export async function applyClusterDdl(pool: pg.Pool, ddl: string): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query(`SELECT pg_advisory_lock(hashtext('flint-schema'))`);
     try {
-      await client.query(DDL);
+      await client.query(ddl);
     } finally {
       await client.query(`SELECT pg_advisory_unlock(hashtext('flint-schema'))`);
     }

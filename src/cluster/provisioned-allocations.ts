@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { applyClusterDdl } from './cluster-schema.js';
 
 /** What one worker reported for one provisioned concurrency config. */
 export interface ProvisionedAllocation {
@@ -31,17 +32,10 @@ export class PgProvisionedAllocations implements ProvisionedAllocations {
   }
 
   static async open(pool: pg.Pool): Promise<PgProvisionedAllocations> {
-    const c = await pool.connect();
-    try {
-      await c.query(`SELECT pg_advisory_lock(hashtext('flint-schema'))`);
-      await c.query(`CREATE TABLE IF NOT EXISTS provisioned_allocations (
+    await applyClusterDdl(pool, `CREATE TABLE IF NOT EXISTS provisioned_allocations (
         function_name text NOT NULL, qualifier text NOT NULL, node_id text NOT NULL, version text NOT NULL,
         allocated int NOT NULL, requested int NOT NULL, status text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (function_name, qualifier, node_id))`);
-    } finally {
-      await c.query(`SELECT pg_advisory_unlock(hashtext('flint-schema'))`).catch(() => undefined);
-      c.release();
-    }
     return new PgProvisionedAllocations(pool);
   }
 

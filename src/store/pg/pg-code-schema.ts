@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { applyPoolSchema } from './pool-schema.js';
 
 /** The channel on which code stores tell each other of puts and removals (payload `put <sha>` / `remove <sha>`). */
 export const CODE_CHANNEL = 'flint_code_objects';
@@ -12,11 +13,7 @@ export const CODE_CHANNEL = 'flint_code_objects';
  * - `code_chunks`: the sealed archive in chunks (`bytea`), removed with their object.
  */
 export async function ensureCodeSchema(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query("SELECT pg_advisory_lock(hashtext('flint-schema'))");
-    try {
-      await client.query(`
+  await applyPoolSchema(pool, `
         CREATE TABLE IF NOT EXISTS code_objects (
           sha256 text PRIMARY KEY,
           size bigint NOT NULL,
@@ -36,10 +33,4 @@ export async function ensureCodeSchema(pool: pg.Pool): Promise<void> {
         -- Sealed chunks are random bytes: compressing them in TOAST only costs CPU.
         ALTER TABLE code_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
       `);
-    } finally {
-      await client.query("SELECT pg_advisory_unlock(hashtext('flint-schema'))");
-    }
-  } finally {
-    client.release();
-  }
 }

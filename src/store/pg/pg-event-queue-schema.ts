@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { applyPoolSchema } from './pool-schema.js';
 
 /**
  * Tables of the async event queue on PostgreSQL: the events (the shape of SQLite's `async_events`
@@ -40,15 +41,5 @@ CREATE TABLE IF NOT EXISTS queue_bucket_leases (
 export const ASYNC_EVENTS_CHANNEL = 'flint_async_events';
 
 export async function ensureEventQueueSchema(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query("SELECT pg_advisory_lock(hashtext('flint-schema'))");
-    try {
-      await client.query(DDL);
-    } finally {
-      await client.query("SELECT pg_advisory_unlock(hashtext('flint-schema'))");
-    }
-  } finally {
-    client.release();
-  }
+  await applyPoolSchema(pool, DDL);
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { MappingLease, MappingLeaseStore } from '../../ports/mapping-leases.js';
+import { applyPoolSchema } from './pool-schema.js';
 
 const DDL = `
 CREATE SEQUENCE IF NOT EXISTS event_source_mapping_lease_tokens;
@@ -25,18 +26,7 @@ export class PgMappingLeaseStore implements MappingLeaseStore {
   }
 
   static async open(pool: pg.Pool): Promise<PgMappingLeaseStore> {
-    const client = await pool.connect();
-    try {
-      // The lock every PG store takes around its DDL (src/cluster/cluster-schema.ts).
-      await client.query("SELECT pg_advisory_lock(hashtext('flint-schema'))");
-      try {
-        await client.query(DDL);
-      } finally {
-        await client.query("SELECT pg_advisory_unlock(hashtext('flint-schema'))");
-      }
-    } finally {
-      client.release();
-    }
+    await applyPoolSchema(pool, DDL);
     return new PgMappingLeaseStore(pool);
   }
 
