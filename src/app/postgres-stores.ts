@@ -10,6 +10,7 @@ import { PgAuditLog } from '../store/pg/pg-audit-log.js';
 import { PgScheduleStore } from '../store/pg/pg-schedule-store.js';
 import { PgEventQueue } from '../store/pg/pg-event-queue.js';
 import { PgCodeStore } from '../store/pg/pg-code-store.js';
+import { PgLogStorage } from '../store/pg/pg-log-storage.js';
 import { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
 import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
 import { SqliteQueueStore } from '../store/sqlite-queue-store.js';
@@ -19,7 +20,7 @@ const REFRESH_MS = 100;
 
 /**
  * Every store in PostgreSQL (FLINT_DATABASE_URL): metadata, code, the audit chain, schedules and
- * the async queue are the cluster's one consistent view. What stays on the node, in its data dir:
+ * the async queue and CloudWatch Logs are the cluster's one consistent view. What stays on the node, in its data dir:
  * CloudWatch metrics (docs/cluster.md: "not in PostgreSQL") and the SQS-compatible queues, whose
  * service keeps its queues in memory and cannot yet share them between nodes (said in the docs).
  */
@@ -34,6 +35,8 @@ export async function openPostgresStores(config: FlintConfig, deps: { keyring: F
   const schedules = new PgScheduleStore(url);
   const code = await PgCodeStore.open({ pool, keyring: deps.keyring, dataDir: config.dataDir, clock: deps.clock });
   const eventQueue = await PgEventQueue.open({ pool, clock: deps.clock, ...(deps.holdings ? { holdings: deps.holdings } : {}) });
+  // CloudWatch Logs: one view of every worker's function logs (docs/cluster.md).
+  const logs = new PgLogStorage({ url, pool, now: () => deps.clock.now(), log: deps.log });
   // Node-local: metrics in a small SQLite file beside the node's logs; the SQS queues likewise.
   const local = new SqliteMetadataStore(join(config.dataDir, 'node.db'));
   const queues = new SqliteQueueStore(join(config.dataDir, 'node.db'));
@@ -46,8 +49,11 @@ export async function openPostgresStores(config: FlintConfig, deps: { keyring: F
     metrics: new SqliteMetricStore(local.db),
     eventQueue,
     queues,
+    logs,
     refresh: () => metadata.refresh(),
     async close() {
+      // First: it sends the environments' last lines over the pool.
+      await logs.close();
       eventQueue.close();
       await code.close();
       queues.close();

@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { LogStorage } from '../../src/ports/log-storage.js';
 import type { LogEventRecord } from '../../src/ports/log-events.js';
 import { FileLogStorage } from '../../src/store/file-log-storage.js';
-import { PgLogStorage } from '../../src/store/pg/pg-log-storage.js';
+import { MAX_BUFFERED_BYTES, PgLogStorage } from '../../src/store/pg/pg-log-storage.js';
 import { postgresSkipReason, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 /**
@@ -256,3 +256,56 @@ for (const d of drivers) {
     });
   });
 }
+
+describe('log storage (postgres): several nodes, and a database that does not answer', { skip: postgresSkipReason }, () => {
+  test("two nodes writing one stream at once: every line stored once, each node's lines in its order, ordinals distinct and increasing; each node reads the other's", async () => {
+    const url = await server!.createDatabase();
+    const node = () => new PgLogStorage({ url, pool: new pg.Pool({ connectionString: url, max: 4 }), ownPool: true, now: () => 1 });
+    const a = node();
+    const b = node();
+    try {
+      const wa = a.openStream('/aws/lambda/shared', 's');
+      const wb = b.openStream('/aws/lambda/shared', 's');
+      for (let i = 0; i < 400; i++) {
+        wa.append(i, `a${i}`);
+        wb.append(i, `b${i}`);
+        if (i % 50 === 0) { wa.commit(); wb.commit(); await new Promise((r) => setImmediate(r)); }
+      }
+      await Promise.all([wa.close(), wb.close()]);
+      await Promise.all([a.sync(), b.sync()]);
+      const events = await b.read('/aws/lambda/shared', 's');
+      assert.equal(events.length, 800);
+      assert.equal(new Set(events.map((e) => e.seq)).size, 800, 'no ordinal given twice');
+      for (let i = 1; i < events.length; i++) assert.ok(events[i]!.seq > events[i - 1]!.seq);
+      for (const p of ['a', 'b']) assert.deepEqual(events.filter((e) => e.message.startsWith(p)).map((e) => e.message), Array.from({ length: 400 }, (_, i) => `${p}${i}`));
+      assert.deepEqual(a.streams('/aws/lambda/shared')!.map((s) => [s.firstEventTimestamp, s.lastEventTimestamp]), [[0, 399]]);
+      assert.deepEqual(b.groups().map((g) => g.logGroupName), ['/aws/lambda/shared'], 'one group, created once');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('unreachable database: appends and commits never throw or wait; the buffer stays bounded and the excess is dropped and counted', async () => {
+    const url = await server!.createDatabase();
+    // The schema is reachable (start-up), the writer's connections are refused from the start.
+    const lines: string[] = [];
+    const store = new PgLogStorage({ url, pool: new pg.Pool({ connectionString: 'postgres://flint@127.0.0.1:1/none', connectionTimeoutMillis: 500 }), ownPool: true, now: () => 1, log: (l) => lines.push(l) });
+    try {
+      const w = store.openStream('/aws/lambda/down', 's');
+      const mib = 'x'.repeat(1 << 20);
+      for (let i = 0; i < 20; i++) {
+        w.append(i, mib);
+        w.commit();
+      }
+      assert.ok(store.bufferedBytes <= MAX_BUFFERED_BYTES, `${store.bufferedBytes} bytes buffered`);
+      assert.ok(store.dropped >= 4, `${store.dropped} dropped`);
+      assert.ok(lines.some((l) => /dropped until it catches up/.test(l)), 'said once');
+      await store.sync();
+      assert.ok(lines.some((l) => /could not be stored in PostgreSQL \(.*\); retrying/.test(l)), lines.join('\n'));
+      assert.ok(store.bufferedBytes > 0, 'what could not be sent is kept for a retry (within the bound)');
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -274,8 +274,8 @@ export class PgLogStorage implements LogStorage {
   }
 
   #schedule(delayMs: number): void {
-    if (this.#closed && delayMs > 0) return;
-    if (this.#inFlight || this.#pending.length === 0) return;
+    // Once closing, sync() sends what is left itself.
+    if (this.#closed || this.#inFlight || this.#pending.length === 0) return;
     const wait = Math.max(delayMs, this.#retryAt - Date.now());
     if (this.#timer) {
       if (wait > 0) return;
