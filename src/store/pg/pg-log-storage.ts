@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import type { LogEventRecord } from '../../ports/log-events.js';
 import type { LogGroupRecord, LogStorage, LogStreamRecord, LogStreamWriter, StoredLogEvent } from '../../ports/log-storage.js';
-import { timedQuery } from '../../cluster/timed-query.js';
 import { applySchema } from './pg-schema.js';
 import { PgSyncClient } from './pg-sync-client.js';
 import { APPEND_SQL, EVENT_OVERHEAD_BYTES, EXPIRE_EVENTS_SQL, EXPIRE_STREAMS_SQL, LOG_SCHEMA } from './pg-log-schema.js';
@@ -295,7 +294,8 @@ export class PgLogStorage implements LogStorage {
     while (n < this.#pending.length && n < MAX_BATCH_EVENTS && (n === 0 || bytes < MAX_BATCH_BYTES)) bytes += this.#pending[n++]!.message.length + EVENT_OVERHEAD_BYTES;
     const batch = this.#pending.slice(0, n);
     this.#pending = this.#pending.slice(n);
-    const run = timedQuery(this.#pool, APPEND_SQL, appendParams(batch, this.#now()), APPEND_TIMEOUT_MS).then(
+    // pg reads query_timeout on the query config (@types/pg does not list it): a hung connection is dropped.
+    const run = this.#pool.query({ text: APPEND_SQL, values: appendParams(batch, this.#now()), query_timeout: APPEND_TIMEOUT_MS } as pg.QueryConfig).then(
       () => {
         this.#bufferedBytes -= bytes;
         if (this.#failing || this.#droppedThisOutage > 0) this.#log(`flint: function log lines reach PostgreSQL again; ${this.#droppedThisOutage} were dropped meanwhile`);
