@@ -29,7 +29,7 @@ export interface FlintStores {
   readonly code: CodeStore & MasterWrappedStore;
   readonly audit: AuditStore;
   readonly schedules: ScheduleStore;
-  /** CloudWatch metrics stay on the node that records them (docs/cluster.md: not in PostgreSQL). */
+  /** CloudWatch metrics (a cluster's in PostgreSQL, so any api node counts every worker's invocations). */
   readonly metrics: MetricStore;
   readonly eventQueue: EventQueue;
   /** SQS-compatible queues. */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeLogStreamsCommand, FilterLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { startPostgres, postgresSkipReason, type TestPostgres } from '../helpers/postgres.js';
 import { loadConfig, type FlintConfig } from '../../src/app/config.js';
 import { startFlint, type FlintApp } from '../../src/app/flint-app.js';
@@ -20,7 +21,8 @@ import { until } from './helpers/pools.js';
  * Function logs in a cluster (docs/cluster.md): an api node and a worker node, in process, on one
  * PostgreSQL. A function invoked through the api node runs on the worker; its output and its
  * START/END/REPORT lines are then read through the api node's CloudWatch Logs API — GetLogEvents,
- * FilterLogEvents, DescribeLogGroups/Streams — and by `aws logs tail`, as on a single node.
+ * FilterLogEvents, DescribeLogGroups/Streams — and by `aws logs tail`, as on a single node; and its
+ * AWS/Lambda metrics are counted by the api node's GetMetricData and GetMetricStatistics.
  */
 const skip = postgresSkipReason;
 const AWS_CLI = '/usr/bin/aws';
@@ -31,6 +33,7 @@ let clusterDir: string;
 let creds: { accessKeyId: string; secretAccessKey: string };
 let lambda: LambdaClient;
 let logs: CloudWatchLogsClient;
+let cloudwatch: CloudWatchClient;
 let api: FlintApp;
 let worker: FlintApp;
 
@@ -58,11 +61,13 @@ before(async () => {
   const client = { endpoint: api.endpoint, region: 'us-east-1', credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey }, maxAttempts: 1 };
   lambda = new LambdaClient(client);
   logs = new CloudWatchLogsClient(client);
+  cloudwatch = new CloudWatchClient(client);
 }, { timeout: 120_000 });
 
 after(async () => {
   lambda?.destroy();
   logs?.destroy();
+  cloudwatch?.destroy();
   await worker?.stop().catch(() => undefined);
   await api?.stop().catch(() => undefined);
   await pgServer?.stop();
@@ -117,4 +122,25 @@ test('cluster logs: `aws logs tail` through the api node prints the lines a work
   const { stdout } = await promisify(execFile)(AWS_CLI, ['--endpoint-url', api.endpoint, 'logs', 'tail', '/aws/lambda/logged', '--since', '1h', '--format', 'short'], { env });
   assert.match(stdout, /hello from the worker 1/);
   assert.equal(stdout.match(/REPORT RequestId: /g)?.length, 2, stdout);
+});
+
+test("cluster metrics: the api node's GetMetricData and GetMetricStatistics count the invocations a worker ran", { skip, timeout: 120_000 }, async () => {
+  const before = Date.now();
+  for (let n = 3; n <= 5; n++) {
+    const r = await lambda.send(new InvokeCommand({ FunctionName: 'logged', Payload: Buffer.from(JSON.stringify({ n })) }));
+    assert.equal(r.StatusCode, 200);
+  }
+  // A worker writes its metrics once a minute and when it stops: stop it rather than wait.
+  await worker.stop();
+  const start = new Date(Math.floor(before / 3_600_000) * 3_600_000 - 3_600_000);
+  const end = new Date(Date.now() + 3_600_000);
+  const dims = [{ Name: 'FunctionName', Value: 'logged' }];
+  const data = await cloudwatch.send(new GetMetricDataCommand({
+    StartTime: start, EndTime: end,
+    MetricDataQueries: [{ Id: 'inv', MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: dims }, Period: 3600 * 3, Stat: 'Sum' } }],
+  }));
+  const values = data.MetricDataResults?.[0]?.Values ?? [];
+  assert.equal(values.reduce((a, v) => a + v, 0), 5, `5 invocations on the worker (2 earlier, 3 now): ${JSON.stringify(data.MetricDataResults)}`);
+  const stats = await cloudwatch.send(new GetMetricStatisticsCommand({ Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: dims, StartTime: start, EndTime: end, Period: 3600 * 3, Statistics: ['SampleCount', 'Sum'] }));
+  assert.equal((stats.Datapoints ?? []).reduce((a, p) => a + (p.Sum ?? 0), 0), 5);
 });
