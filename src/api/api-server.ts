@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions, TLSSocket, TlsOptions } from 'node:tls';
 import type { Operation } from './service-model.js';
 import { AwsService, type AwsServiceDefinition } from './aws-service.js';
-import { mustClose, readBody } from './read-body.js';
+import { clientGone, mustClose, readBody } from './read-body.js';
 import { isAsyncIterable, type EncodedResponse, type OperationMatch, type Protocol, type ProtocolRequest } from './protocols/protocol.js';
 import { writeStream } from './write-stream.js';
 import { internalFailure } from './protocols/internal-failure.js';
@@ -275,7 +275,7 @@ export class ApiServer {
     } catch (thrown) {
       let err: AwsError;
       if (thrown instanceof AwsError) err = thrown;
-      else if (req.destroyed && !res.headersSent) {
+      else if (clientGone(req, res) && !res.headersSent) {
         // The client went away mid-request (reset, aborted upload): nobody to answer, nothing to log.
         return;
       } else {

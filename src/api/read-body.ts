@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -43,6 +43,15 @@ export function readBody(req: IncomingMessage, limit: number, bounds: DrainBound
     const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks));
     req.on('data', onData).on('end', onEnd).on('error', reject);
   });
+}
+
+/**
+ * True when nobody is left to answer: the response's socket is gone, or the request was cut off
+ * before its end (reset, aborted upload). Not `req.destroyed` alone: Node 20 destroys every
+ * request once its body was read to the end, and a failure after that still gets its 500.
+ */
+export function clientGone(req: IncomingMessage, res: ServerResponse): boolean {
+  return res.destroyed || (req.destroyed && !req.complete);
 }
 
 /** True when the request was not read to its end (an undrained oversized body): the answer must close the connection. */

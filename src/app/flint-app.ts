@@ -381,26 +381,38 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     messageQueues: sqs.port,
     async stop() {
       if (tlsRenewal) clearInterval(tlsRenewal);
-      await keyRotation.stop();
-      await codeCollector.stop();
-      kms.stop();
-      await api.close();
+      // Every step runs even when one before failed (a database that is down fails the audit's
+      // last signature and the usage flush): environments and connections are still released.
+      const failures: unknown[] = [];
+      const step = async (name: string, fn: () => unknown): Promise<void> => {
+        try {
+          await fn();
+        } catch (err) {
+          failures.push(err);
+          log(`flint: stopping: ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      };
+      await step('key rotation', () => keyRotation.stop());
+      await step('code collector', () => codeCollector.stop());
+      await step('kms sweeper', () => kms.stop());
+      await step('api listener', () => api.close());
       // The last records are signed before the store closes: a clean stop leaves no unsigned tail.
-      audit.stop();
-      await schedules.stop();
+      await step('audit trail', () => audit.stop());
+      await step('schedules', () => schedules.stop());
       // Pollers stop before the data plane they invoke through and the store they ack into.
-      await asyncInvocation.pollers.stop();
-      await eventSources.pollers.stop();
-      await queueWakeups?.stop();
-      await logGroups.stop();
+      await step('async pollers', () => asyncInvocation.pollers.stop());
+      await step('event source pollers', () => eventSources.pollers.stop());
+      await step('queue wakeups', () => queueWakeups?.stop());
+      await step('log retention', () => logGroups.stop());
       // Leaves the cluster (draining first) before its environments and connections go.
-      await cluster?.stop();
-      await dataPlane?.stop();
-      cloudWatch.stop();
-      await tracing.close();
-      usage.flush();
-      await stores.close();
-      await cluster?.end();
+      await step('cluster membership', () => cluster?.stop());
+      await step('execution environments', () => dataPlane?.stop());
+      await step('metrics', () => cloudWatch.stop());
+      await step('tracing', () => tracing.close());
+      await step('usage flush', () => usage.flush());
+      await step('stores', () => stores.close());
+      await step('cluster connections', () => cluster?.end());
+      if (failures.length > 0) throw new AggregateError(failures, `flint: ${failures.length} shutdown step(s) failed (logged above)`);
     },
   };
 }

@@ -16,6 +16,8 @@ interface Bucket extends UsageAmount {
 }
 
 const MINUTE = 60_000;
+/** Usage sums change every second while functions run: never configuration (ports/metadata-store.ts). */
+const VOLATILE = { volatile: true } as const;
 /** How long counted invocations wait in memory before one transaction writes them (reads flush first). */
 const FLUSH_MS = 1_000;
 const SEP = '\u0000';
@@ -98,8 +100,8 @@ export class UsageMeter {
     if (this.#pending.size === 0) return;
     const pending = [...this.#pending.values()];
     this.#pending.clear();
-    const minutes = this.#store.collection<Bucket>('usage-minutes');
-    const totals = this.#store.collection<Bucket>('usage-totals');
+    const minutes = this.#store.collection<Bucket>('usage-minutes', VOLATILE);
+    const totals = this.#store.collection<Bucket>('usage-totals', VOLATILE);
     const add = (b: Bucket | undefined, s: Bucket): Bucket => ({
       requests: (b?.requests ?? 0) + s.requests,
       billedMs: (b?.billedMs ?? 0) + s.billedMs,
@@ -133,7 +135,7 @@ export class UsageMeter {
   /** Usage since `sinceMs` (whole minutes: the bucket holding `sinceMs` counts), per function and architecture. */
   usage(opts: { sinceMs?: number; functionName?: string } = {}): UsageLine[] {
     this.flush();
-    const minutes = this.#store.collection<Bucket>('usage-minutes');
+    const minutes = this.#store.collection<Bucket>('usage-minutes', VOLATILE);
     const from = opts.sinceMs !== undefined ? minuteKey(opts.sinceMs) : undefined;
     // `after` is exclusive of the bare minute key only: every `${from}\0…` key sorts after it.
     const rows = minutes.list('', from !== undefined ? { after: from } : {});
@@ -151,7 +153,7 @@ export class UsageMeter {
   /** All-time totals per function and architecture (for /metrics). */
   totals(): UsageLine[] {
     this.flush();
-    return this.#lines(new Map(this.#store.collection<Bucket>('usage-totals').list().map(({ key, value }) => [key, value])));
+    return this.#lines(new Map(this.#store.collection<Bucket>('usage-totals', VOLATILE).list().map(({ key, value }) => [key, value])));
   }
 
   #lines(sums: Map<string, Bucket>): UsageLine[] {

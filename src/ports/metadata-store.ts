@@ -14,8 +14,19 @@ export interface Collection<T> {
   count(prefix?: string): number;
 }
 
+/** How a collection is used, for stores that cache reads across nodes. */
+export interface CollectionOptions {
+  /**
+   * Counters written often and read rarely (usage sums): a store with a shared read cache serves
+   * them uncached and does not count their writes as configuration changes, so a write every
+   * second does not make every node drop its cached functions.
+   */
+  volatile?: boolean;
+}
+
 export interface MetadataStore {
-  collection<T>(name: string): Collection<T>;
+  /** The first call for a name fixes its options. */
+  collection<T>(name: string, options?: CollectionOptions): Collection<T>;
   transaction<R>(fn: () => R): R;
   close(): void;
 }

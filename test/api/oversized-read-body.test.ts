@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { mustClose, readBody, type DrainBounds } from '../../src/api/read-body.js';
+import { clientGone, mustClose, readBody, type DrainBounds } from '../../src/api/read-body.js';
 
 /**
  * readBody's bounded drain, on a bare server with small bounds: an oversized body is read to its
@@ -112,4 +112,37 @@ test('oversized body: a client that stalls mid-body is answered when the drain t
     assert.match(r.text, /connection: close/i);
     assert.deepEqual(outcomes, ['cut']);
   });
+});
+
+test('clientGone: a request read to its end still has someone to answer (Node 20 destroys it after the body); a cut-off upload has not', async () => {
+  const seen: Array<{ gone: boolean; destroyed: boolean }> = [];
+  const server: Server = createServer((req, res) => {
+    readBody(req, 1 << 20).then(
+      () => setTimeout(() => {
+        seen.push({ gone: clientGone(req, res), destroyed: req.destroyed });
+        res.end('late answer');
+      }, 20),
+      () => setTimeout(() => { seen.push({ gone: clientGone(req, res), destroyed: req.destroyed }); res.end(); }, 20),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const r = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: 'x'.repeat(1000) });
+    assert.equal(await r.text(), 'late answer');
+    assert.deepEqual(seen[0], { gone: false, destroyed: true }, 'read to the end: destroyed by Node, yet answerable');
+    // An upload cut off halfway: the socket closes before the declared length arrived.
+    await new Promise<void>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n' + 'y'.repeat(100));
+        setTimeout(() => { s.destroy(); resolve(); }, 20);
+      });
+      s.on('error', () => undefined);
+    });
+    for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(seen[1], { gone: true, destroyed: true });
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });

@@ -132,6 +132,46 @@ test('pool host-aware: a wait and a start never add up — the busy environment 
   }
 });
 
+test('pool host-aware: a request past its patience starts nothing while starts under way cover every waiter (one freed meanwhile served another)', async () => {
+  const s = setup();
+  try {
+    const env = await warmUp(s);
+    const first = s.run();
+    await turns(s.clock);
+    const a = s.run();
+    const b = s.run();
+    const c = s.run();
+    await turns(s.clock);
+    // Room on the CPUs: each waiter, past its patience (longer further back in the queue), asks again.
+    s.signal(ROOM);
+    let freed = false;
+    for (let ms = 0; ms < 40; ms++) {
+      await s.clock.advance(1);
+      await turns(s.clock);
+      if (!freed && s.created.length === 2) {
+        // The busy one frees right after the first start began: it serves a; b and c still wait.
+        freed = true;
+        env.reply();
+        await first;
+        await turns(s.clock);
+      }
+    }
+    assert.ok(freed);
+    const covered = s.pool.placementDecisions().get('past its patience, asked again: a start under way covers it');
+    assert.equal(s.created.length, 3, `two starts for the two waiters left, no third (decisions: ${JSON.stringify([...s.pool.placementDecisions()])})`);
+    assert.equal(covered, 1);
+    env.reply();
+    assert.equal((await a).start, 'warm');
+    await s.clock.advance(50);
+    await turns(s.clock);
+    // b and c run warm on whichever frees or finishes starting first.
+    for (const e of s.created) if (e.pending) e.reply();
+    assert.deepEqual([(await b).start, (await c).start], ['warm', 'warm']);
+  } finally {
+    await s.pool.close();
+  }
+});
+
 test('pool host-aware: an environment started for the queue that fails to initialize sends the waiter to start its own (and meet the error)', async () => {
   const s = setup();
   try {

@@ -236,6 +236,41 @@ describe('metadata store (postgres): two nodes on one database', { skip: postgre
     }
   });
 
+  test('volatile collections: read fresh, and their writes leave the version and other nodes\' caches alone', async () => {
+    const url = await server!.createDatabase();
+    const a = new PgMetadataStore(url);
+    const b = new PgMetadataStore(url);
+    try {
+      const fnA = a.collection<string>('fn');
+      b.collection<string>('fn').put('f', 'v1');
+      await a.refresh();
+      assert.equal(fnA.get('f'), 'v1');
+      const version = b.version;
+      const usageA = a.collection<number>('usage', { volatile: true });
+      const usageB = b.collection<number>('usage', { volatile: true });
+      b.transaction(() => usageB.put('m', (usageB.get('m') ?? 0) + 1));
+      usageB.put('n', 5);
+      assert.equal(b.version, version, 'volatile writes do not move the config version');
+      assert.equal(usageA.get('m'), 1, 'read from PG, not a cache');
+      assert.equal(usageA.count(), 2);
+      b.transaction(() => usageB.put('m', (usageB.get('m') ?? 0) + 1));
+      assert.equal(usageA.get('m'), 2);
+      assert.deepEqual(usageA.list().map((r) => r.value), [2, 5]);
+      // A's cached configuration is still valid and still served: a config write by B is not seen
+      // until refreshed, and a mixed transaction moves the version as any configuration write.
+      b.collection<string>('fn').put('f', 'v2');
+      assert.equal(fnA.get('f'), 'v1');
+      await a.refresh();
+      assert.equal(fnA.get('f'), 'v2');
+      const before = b.version;
+      b.transaction(() => { usageB.put('m', 0); b.collection<string>('fn').put('g', 'x'); });
+      assert.equal(b.version, before + 1);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   test('refresh() sees every commit made before it was called, also while an earlier refresh is in flight', async () => {
     const url = await server!.createDatabase();
     const a = new PgMetadataStore(url);

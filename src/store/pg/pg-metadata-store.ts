@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Collection, MetadataStore } from '../../ports/metadata-store.js';
+import type { Collection, CollectionOptions, MetadataStore } from '../../ports/metadata-store.js';
 import { applySchema } from './pg-schema.js';
 import { PgSyncClient, type PgSyncQueryResult } from './pg-sync-client.js';
 
@@ -50,6 +50,7 @@ export class PgMetadataStore implements MetadataStore {
   readonly #cache = new Map<string, unknown>();
   #cachedDocuments = 0;
   #version: number;
+  /** `dirty`: configuration was written (not only volatile counters): the version moves at commit. */
   #tx: { session: number; dirty: boolean; depth: number } | undefined;
   #pool: pg.Pool | undefined;
   #inFlight: Promise<void> | undefined;
@@ -73,10 +74,10 @@ export class PgMetadataStore implements MetadataStore {
     return this.#version;
   }
 
-  collection<T>(name: string): Collection<T> {
+  collection<T>(name: string, options: CollectionOptions = {}): Collection<T> {
     let c = this.#collections.get(name);
     if (!c) {
-      c = new PgCollection<unknown>(name, this);
+      c = new PgCollection<unknown>(name, this, options.volatile === true);
       this.#collections.set(name, c);
     }
     return c as Collection<T>;
@@ -112,6 +113,7 @@ export class PgMetadataStore implements MetadataStore {
         const r = this.#client.query('UPDATE config_version SET version = version + 1 WHERE id = 1 RETURNING version; COMMIT', undefined, { session });
         this.#version = Math.max(this.#version, Number(r.results[0]!.rows[0]!['version']));
       } else {
+        // Nothing written, or only volatile counters: other nodes' caches stay valid.
         this.#client.query('COMMIT', undefined, { session });
       }
       return result;
@@ -224,10 +226,11 @@ export class PgMetadataStore implements MetadataStore {
    * own uncommitted state is read from PG and never cached). The cache is current inside a
    * transaction because BEGIN checked the version under the lock.
    */
-  read<X>(cacheKey: string, load: (q: Query) => X): X {
+  read<X>(cacheKey: string | undefined, load: (q: Query) => X): X {
     const tx = this.#tx;
     const q: Query = tx ? (sql, params) => this.#client.query(sql, params, { session: tx.session }) : (sql, params) => this.#client.query(sql, params);
-    if (tx?.dirty) return load(q);
+    // Volatile collections (no cache key) and a transaction's own uncommitted writes come from PG.
+    if (cacheKey === undefined || tx?.dirty) return load(q);
     if (this.#cache.has(cacheKey)) return this.#cache.get(cacheKey) as X;
     const value = load(q);
     const weight = Array.isArray(value) ? value.length + 1 : 1;
@@ -238,10 +241,10 @@ export class PgMetadataStore implements MetadataStore {
   }
 
   /** A write: inside the caller's transaction, or in one of its own (lock, version bump). */
-  write<X>(run: (q: Query) => X): X {
+  write<X>(run: (q: Query) => X, volatile = false): X {
     const tx = this.#tx;
-    if (!tx) return this.transaction(() => this.write(run));
-    tx.dirty = true;
+    if (!tx) return this.transaction(() => this.write(run, volatile));
+    if (!volatile) tx.dirty = true;
     return run((sql, params) => this.#client.query(sql, params, { session: tx.session }));
   }
 }
@@ -249,14 +252,25 @@ export class PgMetadataStore implements MetadataStore {
 class PgCollection<T> implements Collection<T> {
   readonly #name: string;
   readonly #store: PgMetadataStore;
+  readonly #volatile: boolean;
 
-  constructor(name: string, store: PgMetadataStore) {
+  constructor(name: string, store: PgMetadataStore, volatile: boolean) {
     this.#name = name;
     this.#store = store;
+    this.#volatile = volatile;
+  }
+
+  /** Volatile collections are never cached (undefined key) and never move the config version. */
+  #key(key: string): string | undefined {
+    return this.#volatile ? undefined : key;
+  }
+
+  #write<X>(run: (q: Query) => X): X {
+    return this.#store.write(run, this.#volatile);
   }
 
   get(key: string): T | undefined {
-    const text = this.#store.read(`g\u0000${this.#name}\u0000${key}`, (q) => {
+    const text = this.#store.read(this.#key(`g\u0000${this.#name}\u0000${key}`), (q) => {
       const row = q('SELECT value FROM documents WHERE collection = $1 AND key = $2', [this.#name, bytes(key)]).rows[0];
       return row ? (row['value'] as string) : null;
     });
@@ -266,21 +280,21 @@ class PgCollection<T> implements Collection<T> {
 
   put(key: string, value: T): void {
     const text = JSON.stringify(value);
-    this.#store.write((q) => q('INSERT INTO documents (collection, key, value) VALUES ($1, $2, $3) ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value', [this.#name, bytes(key), text]));
+    this.#write((q) => q('INSERT INTO documents (collection, key, value) VALUES ($1, $2, $3) ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value', [this.#name, bytes(key), text]));
   }
 
   insert(key: string, value: T): boolean {
     const text = JSON.stringify(value);
-    return this.#store.write((q) => q('INSERT INTO documents (collection, key, value) VALUES ($1, $2, $3) ON CONFLICT (collection, key) DO NOTHING', [this.#name, bytes(key), text]).rowCount === 1);
+    return this.#write((q) => q('INSERT INTO documents (collection, key, value) VALUES ($1, $2, $3) ON CONFLICT (collection, key) DO NOTHING', [this.#name, bytes(key), text]).rowCount === 1);
   }
 
   delete(key: string): boolean {
-    return this.#store.write((q) => q('DELETE FROM documents WHERE collection = $1 AND key = $2', [this.#name, bytes(key)]).rowCount === 1);
+    return this.#write((q) => q('DELETE FROM documents WHERE collection = $1 AND key = $2', [this.#name, bytes(key)]).rowCount === 1);
   }
 
   list(prefix = '', opts: { after?: string; limit?: number } = {}): Array<{ key: string; value: T }> {
     const cacheKey = `l\u0000${this.#name}\u0000${prefix}\u0000${opts.after === undefined ? '' : `a${opts.after}`}\u0000${opts.limit ?? ''}`;
-    const rows = this.#store.read(cacheKey, (q) => {
+    const rows = this.#store.read(this.#key(cacheKey), (q) => {
       const params: unknown[] = [this.#name, bytes(prefix), upperBound(prefix), opts.limit ?? null];
       if (opts.after !== undefined) params.push(bytes(opts.after));
       const sql = `SELECT key, value FROM documents WHERE collection = $1 AND key >= $2 AND key < $3 ${opts.after !== undefined ? 'AND key > $5' : ''} ORDER BY key LIMIT $4`;
@@ -290,7 +304,7 @@ class PgCollection<T> implements Collection<T> {
   }
 
   count(prefix = ''): number {
-    return this.#store.read(`c\u0000${this.#name}\u0000${prefix}`, (q) =>
+    return this.#store.read(this.#key(`c\u0000${this.#name}\u0000${prefix}`), (q) =>
       Number(q('SELECT count(*) AS n FROM documents WHERE collection = $1 AND key >= $2 AND key < $3', [this.#name, bytes(prefix), upperBound(prefix)]).rows[0]!['n']),
     );
   }
