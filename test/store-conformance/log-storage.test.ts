@@ -286,6 +286,31 @@ describe('log storage (postgres): several nodes, and a database that does not an
     }
   });
 
+  test('retention: a sweep larger than one statement finishes; two nodes sweeping at once remove each event once', async () => {
+    const url = await server!.createDatabase();
+    const node = () => new PgLogStorage({ url, pool: new pg.Pool({ connectionString: url, max: 4 }), ownPool: true, now: () => 1 });
+    const a = node();
+    const b = node();
+    try {
+      a.createGroup('/big', {});
+      for (const s of ['s1', 's2', 's3']) {
+        a.createStream('/big', s);
+        a.put('/big', s, Array.from({ length: 9000 }, (_, i) => ({ timestamp: i, message: `m${i}` })));
+      }
+      const bytes = a.group('/big')!.storedBytes;
+      const [ra, rb] = await Promise.all([a.expire('/big', 6000), b.expire('/big', 6000)]);
+      assert.equal(ra.removedEvents + rb.removedEvents, 18_000, `${ra.removedEvents} + ${rb.removedEvents}`);
+      assert.deepEqual(a.streams('/big')!.map((s) => [s.logStreamName, s.firstEventTimestamp, s.lastEventTimestamp]), [['s1', 6000, 8999], ['s2', 6000, 8999], ['s3', 6000, 8999]]);
+      const kept = await b.read('/big', 's2');
+      assert.equal(kept.length, 3000);
+      assert.equal(a.group('/big')!.storedBytes, kept.reduce((n, e) => n + Buffer.byteLength(e.message) + 26, 0) * 3, 'bytes subtracted once');
+      assert.ok(a.group('/big')!.storedBytes < bytes);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   test('unreachable database: appends and commits never throw or wait; the buffer stays bounded and the excess is dropped and counted', async () => {
     const url = await server!.createDatabase();
     // The schema is reachable (start-up), the writer's connections are refused from the start.

@@ -75,19 +75,24 @@ export const APPEND_SQL = `
   JOIN s ON s.group_name = c.gn AND s.stream_name = c.sn`;
 
 /**
- * Removes a group's events older than $2 and subtracts what it removed from each stream's bytes;
- * a stream's first timestamp becomes its oldest remaining event's. Rows another node's sweep
+ * Removes up to $3 of a group's events older than $2 (a sweep runs it until fewer go, so no
+ * statement outlives the pool's timeout) and subtracts what it removed from each stream's bytes;
+ * a stream's first timestamp becomes its oldest remaining event's (older ones left for the next
+ * statement included, so an interrupted sweep is finished by the next). Rows another node's sweep
  * deleted first are skipped (PostgreSQL re-checks them), so each is counted once.
  */
 export const EXPIRE_EVENTS_SQL = `
   WITH d AS (
-    DELETE FROM log_events e USING log_streams s
-    WHERE s.group_name = $1 AND s.first_ts < $2 AND e.stream_id = s.id AND e.ts < $2
-    RETURNING e.stream_id, octet_length(e.message) + ${EVENT_OVERHEAD_BYTES} AS b
+    DELETE FROM log_events e
+    WHERE (e.stream_id, e.seq) IN (
+      SELECT o.stream_id, o.seq FROM log_events o JOIN log_streams s ON s.id = o.stream_id
+      WHERE s.group_name = $1 AND s.first_ts < $2 AND o.ts < $2 LIMIT $3)
+    RETURNING e.stream_id, e.seq, octet_length(e.message) + ${EVENT_OVERHEAD_BYTES} AS b
   ), agg AS (
     SELECT stream_id, count(*) AS n, sum(b) AS b FROM d GROUP BY stream_id
   ), rest AS (
-    SELECT e.stream_id, min(e.ts) AS f FROM log_events e JOIN agg ON agg.stream_id = e.stream_id WHERE e.ts >= $2 GROUP BY e.stream_id
+    SELECT e.stream_id, min(e.ts) AS f FROM log_events e JOIN agg ON agg.stream_id = e.stream_id
+    WHERE NOT EXISTS (SELECT 1 FROM d WHERE d.stream_id = e.stream_id AND d.seq = e.seq) GROUP BY e.stream_id
   ), u AS (
     UPDATE log_streams t SET stored_bytes = greatest(t.stored_bytes - agg.b, 0), first_ts = rest.f
     FROM agg LEFT JOIN rest ON rest.stream_id = agg.stream_id

@@ -20,6 +20,8 @@ const RETRY_MS = 1000;
 const MAX_BATCH_EVENTS = 5000;
 const MAX_BATCH_BYTES = 1 << 20;
 export const MAX_BUFFERED_BYTES = 16 << 20;
+/** Events one retention statement removes at most. */
+const EXPIRE_BATCH = 10_000;
 /** A batch statement is abandoned after this (the pool then drops the connection). */
 const APPEND_TIMEOUT_MS = 5000;
 
@@ -209,9 +211,15 @@ export class PgLogStorage implements LogStorage {
    */
   async expire(logGroupName: string, before: number): Promise<{ removedEvents: number; removedStreams: number }> {
     await this.sync();
-    const events = await this.#pool.query<{ removed: string }>(EXPIRE_EVENTS_SQL, [logGroupName, before]);
+    let removedEvents = 0;
+    for (;;) {
+      const r = await this.#pool.query<{ removed: string }>(EXPIRE_EVENTS_SQL, [logGroupName, before, EXPIRE_BATCH]);
+      const removed = Number(r.rows[0]?.removed ?? 0);
+      removedEvents += removed;
+      if (removed < EXPIRE_BATCH) break;
+    }
     const streams = await this.#pool.query(EXPIRE_STREAMS_SQL, [logGroupName, before]);
-    return { removedEvents: Number(events.rows[0]?.removed ?? 0), removedStreams: streams.rowCount ?? 0 };
+    return { removedEvents, removedStreams: streams.rowCount ?? 0 };
   }
 
   /** Sends everything this node holds; resolves when it is stored, or when a batch could not be (PostgreSQL unreachable). */
