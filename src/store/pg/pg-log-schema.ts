@@ -47,7 +47,8 @@ export const EVENT_OVERHEAD_BYTES = 26;
  * Parameters: $1 now; per stream (sorted by group, stream, so two nodes lock rows in one order):
  * $2 groups, $3 streams, $4 counts, $5 first ts, $6 last ts, $7 last ingestion, $8 bytes; per event:
  * $9 stream index (1-based), $10 ordinal within the batch's share of its stream, $11 ts,
- * $12 ingestion, $13 message (UTF-8, base64: arrays of bytea do not cross the synchronous bridge).
+ * $12 ingestion; $13 every message's UTF-8 bytes, concatenated, with $14 each one's start (1-based)
+ * and $15 its length (one bytea: no per-element escaping, and it crosses the synchronous bridge).
  */
 export const APPEND_SQL = `
   WITH g AS (
@@ -69,8 +70,8 @@ export const APPEND_SQL = `
     RETURNING t.id, t.group_name, t.stream_name, t.next_seq
   )
   INSERT INTO log_events (stream_id, seq, ts, ingestion, message)
-  SELECT s.id, s.next_seq - c.n + e.k, e.ts, e.ing, decode(e.msg, 'base64')
-  FROM unnest($9::int[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[]) AS e(si, k, ts, ing, msg)
+  SELECT s.id, s.next_seq - c.n + e.k, e.ts, e.ing, substring($13::bytea FROM e.start FOR e.len)
+  FROM unnest($9::int[], $10::bigint[], $11::bigint[], $12::bigint[], $14::int[], $15::int[]) AS e(si, k, ts, ing, start, len)
   JOIN c ON c.si = e.si
   JOIN s ON s.group_name = c.gn AND s.stream_name = c.sn`;
 

@@ -30,7 +30,9 @@ interface Line {
   stream: string;
   timestamp: number;
   ingestion: number;
-  message: Buffer;
+  message: string;
+  /** UTF-8 bytes of the message. */
+  bytes: number;
 }
 
 interface GroupRow { name: string; creation_time: number; retention_days: number | null; tags: string; bytes: number }
@@ -50,7 +52,7 @@ interface StreamRow { stream_name: string | null; creation_time: number | null; 
  * own writes. Subscribers hear every line appended on this node when it is appended.
  *
  * Messages are stored as UTF-8 `bytea`: PostgreSQL's text type cannot hold the NUL character a
- * function may print.
+ * function may print. A batch's messages travel as one bytea parameter (binary, no escaping).
  */
 export class PgLogStorage implements LogStorage {
   readonly #sync: PgSyncClient;
@@ -165,7 +167,7 @@ export class PgLogStorage implements LogStorage {
       append: (timestamp, message) => {
         if (closed || this.#closed) return;
         this.#notify(logGroupName, logStreamName, timestamp, message);
-        this.#buffer({ group: logGroupName, stream: logStreamName, timestamp, ingestion: timestamp, message: Buffer.from(message) });
+        this.#buffer({ group: logGroupName, stream: logStreamName, timestamp, ingestion: timestamp, message, bytes: Buffer.byteLength(message) });
       },
       // Sends at the next turn, never waits: the invocation's response does not wait for PostgreSQL.
       commit: () => this.#schedule(0),
@@ -190,7 +192,7 @@ export class PgLogStorage implements LogStorage {
     const lines = [...held];
     for (const e of events) {
       this.#notify(logGroupName, logStreamName, e.timestamp, e.message);
-      lines.push({ group: logGroupName, stream: logStreamName, timestamp: e.timestamp, ingestion, message: Buffer.from(e.message) });
+      lines.push({ group: logGroupName, stream: logStreamName, timestamp: e.timestamp, ingestion, message: e.message, bytes: Buffer.byteLength(e.message) });
     }
     this.#sync.query(APPEND_SQL, appendParams(lines, ingestion));
   }
@@ -258,7 +260,7 @@ export class PgLogStorage implements LogStorage {
   }
 
   #buffer(line: Line): void {
-    const size = line.message.length + EVENT_OVERHEAD_BYTES;
+    const size = line.bytes + EVENT_OVERHEAD_BYTES;
     if (this.#bufferedBytes + size > MAX_BUFFERED_BYTES) {
       this.#dropped++;
       if (this.#droppedThisOutage++ === 0) this.#log(`flint: warning: PostgreSQL is not taking function log lines fast enough (${MAX_BUFFERED_BYTES} bytes waiting); new lines are dropped until it catches up`);
@@ -276,7 +278,7 @@ export class PgLogStorage implements LogStorage {
     for (const l of this.#pending) (match(l) ? taken : kept).push(l);
     if (taken.length === 0) return taken;
     this.#pending = kept;
-    for (const l of taken) this.#bufferedBytes -= l.message.length + EVENT_OVERHEAD_BYTES;
+    for (const l of taken) this.#bufferedBytes -= l.bytes + EVENT_OVERHEAD_BYTES;
     return taken;
   }
 
@@ -299,7 +301,7 @@ export class PgLogStorage implements LogStorage {
     if (this.#inFlight || this.#pending.length === 0) return;
     let bytes = 0;
     let n = 0;
-    while (n < this.#pending.length && n < MAX_BATCH_EVENTS && (n === 0 || bytes < MAX_BATCH_BYTES)) bytes += this.#pending[n++]!.message.length + EVENT_OVERHEAD_BYTES;
+    while (n < this.#pending.length && n < MAX_BATCH_EVENTS && (n === 0 || bytes < MAX_BATCH_BYTES)) bytes += this.#pending[n++]!.bytes + EVENT_OVERHEAD_BYTES;
     const batch = this.#pending.slice(0, n);
     this.#pending = this.#pending.slice(n);
     // pg reads query_timeout on the query config (@types/pg does not list it): a hung connection is dropped.
@@ -363,15 +365,32 @@ function appendParams(lines: readonly Line[], now: number): unknown[] {
     s.first = Math.min(s.first, l.timestamp);
     s.last = Math.max(s.last, l.timestamp);
     s.lastIngestion = Math.max(s.lastIngestion, l.ingestion);
-    s.bytes += l.message.length + EVENT_OVERHEAD_BYTES;
+    s.bytes += l.bytes + EVENT_OVERHEAD_BYTES;
+  }
+  // Every message in one bytea (sent as binary, no escaping), cut apart in SQL by start and length.
+  const text = Buffer.allocUnsafe(lines.reduce((n, l) => n + l.bytes, 0));
+  const starts: number[] = [];
+  let at = 0;
+  for (const l of lines) {
+    starts.push(at + 1);
+    at += text.write(l.message, at, 'utf8');
   }
   const sorted = [...streams.values()].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
   sorted.forEach((s, i) => { s.index = i + 1; });
   return [
     now,
-    sorted.map((s) => s.group), sorted.map((s) => s.stream), sorted.map((s) => s.n), sorted.map((s) => s.first), sorted.map((s) => s.last), sorted.map((s) => s.lastIngestion), sorted.map((s) => s.bytes),
-    keys.map((k) => streams.get(k)!.index), ordinals, lines.map((l) => l.timestamp), lines.map((l) => l.ingestion), lines.map((l) => l.message.toString('base64')),
+    sorted.map((s) => s.group), sorted.map((s) => s.stream), ints(sorted.map((s) => s.n)), ints(sorted.map((s) => s.first)), ints(sorted.map((s) => s.last)), ints(sorted.map((s) => s.lastIngestion)), ints(sorted.map((s) => s.bytes)),
+    ints(keys.map((k) => streams.get(k)!.index)), ints(ordinals), ints(lines.map((l) => l.timestamp)), ints(lines.map((l) => l.ingestion)),
+    text, ints(starts), ints(lines.map((l) => l.bytes)),
   ];
+}
+
+/**
+ * An array of integers as PostgreSQL's array literal: `pg` would escape each element of a JS array
+ * (a fifth of the writer's CPU in a profile of 5,000-line batches); these need no escaping.
+ */
+function ints(values: readonly number[]): string {
+  return `{${values.map((v) => Math.trunc(v)).join(',')}}`;
 }
 
 /**
