@@ -297,6 +297,7 @@ export class PgLogStorage implements LogStorage {
 
   /** Sends one batch; the promise says whether it was stored. */
   #start(): void {
+    if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#inFlight || this.#pending.length === 0) return;
     let bytes = 0;
