@@ -1,5 +1,6 @@
 /**
- * CloudWatch Logs' tables on PostgreSQL: groups by name, their streams (with the stream's running
+ * PgLogStorage's SQL: its tables, the append and retention statements, and the append's
+ * parameters. CloudWatch Logs' tables on PostgreSQL: groups by name, their streams (with the stream's running
  * statistics and its next append ordinal), and the events by (stream, seq). Names compare as bytes
  * (COLLATE "C"), as FileLogStorage sorts them. A stream's `id` keeps the events' key small and lets
  * a deleted-then-recreated stream never meet its predecessor's rows. Deleting a group cascades to
@@ -107,3 +108,56 @@ export const EXPIRE_STREAMS_SQL = `
   DELETE FROM log_streams s
   WHERE s.group_name = $1 AND coalesce(s.last_ts, s.creation_time) < $2
     AND NOT EXISTS (SELECT 1 FROM log_events e WHERE e.stream_id = s.id)`;
+
+/** One line waiting to be appended. */
+export interface LogLine {
+  group: string;
+  stream: string;
+  timestamp: number;
+  ingestion: number;
+  message: string;
+  /** UTF-8 bytes of the message. */
+  bytes: number;
+}
+
+/** APPEND_SQL's parameters: per-stream aggregates sorted by (group, stream), and the lines. */
+export function appendParams(lines: readonly LogLine[], now: number): unknown[] {
+  const streams = new Map<string, { group: string; stream: string; n: number; first: number; last: number; lastIngestion: number; bytes: number; index: number }>();
+  const ordinals: number[] = [];
+  const keys: string[] = [];
+  for (const l of lines) {
+    const key = `${l.group}\u0000${l.stream}`;
+    let s = streams.get(key);
+    if (!s) streams.set(key, (s = { group: l.group, stream: l.stream, n: 0, first: l.timestamp, last: l.timestamp, lastIngestion: l.ingestion, bytes: 0, index: 0 }));
+    ordinals.push(s.n++);
+    keys.push(key);
+    s.first = Math.min(s.first, l.timestamp);
+    s.last = Math.max(s.last, l.timestamp);
+    s.lastIngestion = Math.max(s.lastIngestion, l.ingestion);
+    s.bytes += l.bytes + EVENT_OVERHEAD_BYTES;
+  }
+  // Every message in one bytea (sent as binary, no escaping), cut apart in SQL by start and length.
+  const text = Buffer.allocUnsafe(lines.reduce((n, l) => n + l.bytes, 0));
+  const starts: number[] = [];
+  let at = 0;
+  for (const l of lines) {
+    starts.push(at + 1);
+    at += text.write(l.message, at, 'utf8');
+  }
+  const sorted = [...streams.values()].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
+  sorted.forEach((s, i) => { s.index = i + 1; });
+  return [
+    now,
+    sorted.map((s) => s.group), sorted.map((s) => s.stream), ints(sorted.map((s) => s.n)), ints(sorted.map((s) => s.first)), ints(sorted.map((s) => s.last)), ints(sorted.map((s) => s.lastIngestion)), ints(sorted.map((s) => s.bytes)),
+    ints(keys.map((k) => streams.get(k)!.index)), ints(ordinals), ints(lines.map((l) => l.timestamp)), ints(lines.map((l) => l.ingestion)),
+    text, ints(starts), ints(lines.map((l) => l.bytes)),
+  ];
+}
+
+/**
+ * An array of integers as PostgreSQL's array literal: `pg` would escape each element of a JS array
+ * (a fifth of the writer's CPU in a profile of 5,000-line batches); these need no escaping.
+ */
+function ints(values: readonly number[]): string {
+  return `{${values.map((v) => Math.trunc(v)).join(',')}}`;
+}

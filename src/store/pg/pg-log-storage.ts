@@ -3,7 +3,7 @@ import type { LogEventRecord } from '../../ports/log-events.js';
 import type { LogGroupRecord, LogStorage, LogStreamRecord, LogStreamWriter, StoredLogEvent } from '../../ports/log-storage.js';
 import { applySchema } from './pg-schema.js';
 import { PgSyncClient } from './pg-sync-client.js';
-import { APPEND_SQL, EVENT_OVERHEAD_BYTES, EXPIRE_EVENTS_SQL, EXPIRE_STREAMS_SQL, LOG_SCHEMA } from './pg-log-schema.js';
+import { APPEND_SQL, EVENT_OVERHEAD_BYTES, EXPIRE_EVENTS_SQL, EXPIRE_STREAMS_SQL, LOG_SCHEMA, appendParams, type LogLine } from './pg-log-schema.js';
 
 /**
  * Bounds of the asynchronous writer (the invoke path's lines):
@@ -25,15 +25,6 @@ const EXPIRE_BATCH = 10_000;
 /** A batch statement is abandoned after this (the pool then drops the connection). */
 const APPEND_TIMEOUT_MS = 5000;
 
-interface Line {
-  group: string;
-  stream: string;
-  timestamp: number;
-  ingestion: number;
-  message: string;
-  /** UTF-8 bytes of the message. */
-  bytes: number;
-}
 
 interface GroupRow { name: string; creation_time: number; retention_days: number | null; tags: string; bytes: number }
 interface StreamRow { stream_name: string | null; creation_time: number | null; first_ts: number | null; last_ts: number | null; last_ingestion: number | null; stored_bytes: number | null }
@@ -62,7 +53,7 @@ export class PgLogStorage implements LogStorage {
   readonly #log: (line: string) => void;
   readonly #listeners = new Set<(event: LogEventRecord) => void>();
   /** Lines waiting to be sent, in append order. */
-  #pending: Line[] = [];
+  #pending: LogLine[] = [];
   #bufferedBytes = 0;
   #inFlight: Promise<boolean> | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -259,7 +250,7 @@ export class PgLogStorage implements LogStorage {
     }
   }
 
-  #buffer(line: Line): void {
+  #buffer(line: LogLine): void {
     const size = line.bytes + EVENT_OVERHEAD_BYTES;
     if (this.#bufferedBytes + size > MAX_BUFFERED_BYTES) {
       this.#dropped++;
@@ -272,9 +263,9 @@ export class PgLogStorage implements LogStorage {
   }
 
   /** Takes this node's unsent lines that match out of the buffer (in order). */
-  #discard(match: (l: Line) => boolean): Line[] {
-    const taken: Line[] = [];
-    const kept: Line[] = [];
+  #discard(match: (l: LogLine) => boolean): LogLine[] {
+    const taken: LogLine[] = [];
+    const kept: LogLine[] = [];
     for (const l of this.#pending) (match(l) ? taken : kept).push(l);
     if (taken.length === 0) return taken;
     this.#pending = kept;
@@ -350,48 +341,6 @@ function groupRecord(r: GroupRow): LogGroupRecord {
     tags: JSON.parse(r.tags) as Record<string, string>,
     storedBytes: Number(r.bytes),
   };
-}
-
-/** APPEND_SQL's parameters: per-stream aggregates sorted by (group, stream), and the lines. */
-function appendParams(lines: readonly Line[], now: number): unknown[] {
-  const streams = new Map<string, { group: string; stream: string; n: number; first: number; last: number; lastIngestion: number; bytes: number; index: number }>();
-  const ordinals: number[] = [];
-  const keys: string[] = [];
-  for (const l of lines) {
-    const key = `${l.group}\u0000${l.stream}`;
-    let s = streams.get(key);
-    if (!s) streams.set(key, (s = { group: l.group, stream: l.stream, n: 0, first: l.timestamp, last: l.timestamp, lastIngestion: l.ingestion, bytes: 0, index: 0 }));
-    ordinals.push(s.n++);
-    keys.push(key);
-    s.first = Math.min(s.first, l.timestamp);
-    s.last = Math.max(s.last, l.timestamp);
-    s.lastIngestion = Math.max(s.lastIngestion, l.ingestion);
-    s.bytes += l.bytes + EVENT_OVERHEAD_BYTES;
-  }
-  // Every message in one bytea (sent as binary, no escaping), cut apart in SQL by start and length.
-  const text = Buffer.allocUnsafe(lines.reduce((n, l) => n + l.bytes, 0));
-  const starts: number[] = [];
-  let at = 0;
-  for (const l of lines) {
-    starts.push(at + 1);
-    at += text.write(l.message, at, 'utf8');
-  }
-  const sorted = [...streams.values()].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
-  sorted.forEach((s, i) => { s.index = i + 1; });
-  return [
-    now,
-    sorted.map((s) => s.group), sorted.map((s) => s.stream), ints(sorted.map((s) => s.n)), ints(sorted.map((s) => s.first)), ints(sorted.map((s) => s.last)), ints(sorted.map((s) => s.lastIngestion)), ints(sorted.map((s) => s.bytes)),
-    ints(keys.map((k) => streams.get(k)!.index)), ints(ordinals), ints(lines.map((l) => l.timestamp)), ints(lines.map((l) => l.ingestion)),
-    text, ints(starts), ints(lines.map((l) => l.bytes)),
-  ];
-}
-
-/**
- * An array of integers as PostgreSQL's array literal: `pg` would escape each element of a JS array
- * (a fifth of the writer's CPU in a profile of 5,000-line batches); these need no escaping.
- */
-function ints(values: readonly number[]): string {
-  return `{${values.map((v) => Math.trunc(v)).join(',')}}`;
 }
 
 /**
