@@ -1,8 +1,8 @@
 /**
  * PgLogStorage's SQL: its tables, the append and retention statements, and the append's
- * parameters. CloudWatch Logs' tables on PostgreSQL: groups by name, their streams (with the stream's running
- * statistics and its next append ordinal), and the events by (stream, seq). Names compare as bytes
- * (COLLATE "C"), as FileLogStorage sorts them. A stream's `id` keeps the events' key small and lets
+ * parameters. The tables: groups by name, their streams (with the stream's running statistics and
+ * its next append ordinal), and the events by (stream, seq). Names compare as bytes (COLLATE "C"),
+ * as FileLogStorage sorts them. A stream's `id` keeps the events' key small and lets
  * a deleted-then-recreated stream never meet its predecessor's rows. Deleting a group cascades to
  * its streams and their events.
  */
