@@ -14,8 +14,11 @@ export const skip = faultSkipReason();
 /** The membership lease (CLUSTER.md: heartbeat 1 s, lease 5 s) plus a margin for a loaded host. */
 export const LEASE_MS = 5_000;
 export const MARGIN_MS = 3_000;
-/** CLUSTER.md asks for 1,000; this 2-core shared machine runs 60 by default (FAULT_S5_INVOKES sets it). */
-export const S5_INVOKES = Number(process.env['FAULT_S5_INVOKES'] ?? 60);
+/**
+ * CLUSTER.md's 1,000 (FAULT_S5_INVOKES sets another): S5 runs the probe as an sh + curl custom
+ * runtime, so 1,000 environments take a few GB, not the ~40 GB of 1,000 Node runtimes.
+ */
+export const S5_INVOKES = Number(process.env['FAULT_S5_INVOKES'] ?? 1000);
 export const EPSILON = 0.25;
 /**
  * Each worker's capacity: the bound of consistent hashing with bounded loads, ⌈(1+ε)·m/n⌉ for m
@@ -36,7 +39,13 @@ let notWired: string | undefined;
 before(async () => {
   if (skip) return;
   try {
-    cluster = await startFaultCluster({ prefix: `ff${(process.pid % 1296).toString(36)}`, workerCapacity: WORKER_CAPACITY });
+    cluster = await startFaultCluster({
+      prefix: `ff${(process.pid % 1296).toString(36)}`,
+      workerCapacity: WORKER_CAPACITY,
+      // The account's unreserved concurrency (1,000 less other tests' reserved) must leave S5's
+      // concurrent invokes room, as a raised quota does on AWS.
+      env: { FLINT_CONCURRENCY_LIMIT: String(S5_INVOKES + 1000) },
+    });
     // Every worker registered, then one more heartbeat: an api node routes by the membership it
     // last read (refreshed each second), so a test that starts at once could find no worker yet.
     const c = cluster;

@@ -1,6 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LambdaClient, InvokeCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import pg from 'pg';
 import { LocalCluster } from '../../../src/cluster/local/local-cluster.js';
@@ -75,11 +77,16 @@ export interface FaultCluster {
   /** Worker host names and their addresses (Report.worker). */
   readonly workers: { name: string; ip: string }[];
   /** A Lambda client for api node `api` (api1, api2). */
-  lambda(api: string): LambdaClient;
-  /** Creates the probe function (extra: CreateFunction fields) through api1 and waits until Active. */
-  deployProbe(name: string, extra?: Record<string, unknown>): Promise<string>;
+  /** A Lambda client for api node `api`; `requestTimeoutMs` (default 15 s) ends a hung request as an `unknown` outcome. */
+  lambda(api: string, requestTimeoutMs?: number): LambdaClient;
+  /**
+   * Creates the probe function (extra: CreateFunction fields) through api1 and waits until Active.
+   * `shell`: the probe as a custom runtime in sh and curl (./probe-bootstrap.sh), a few MB per
+   * environment instead of Node's ~40 MB — for S5's 1,000 concurrent environments.
+   */
+  deployProbe(name: string, extra?: Record<string, unknown>, opts?: { shell?: boolean }): Promise<string>;
   /** A recorded sync invoke through `api`. */
-  invoke(api: string, fn: string, id: string, payload?: Record<string, unknown>, qualifier?: string): Promise<Op>;
+  invoke(api: string, fn: string, id: string, payload?: Record<string, unknown>, qualifier?: string, requestTimeoutMs?: number): Promise<Op>;
   /** A recorded async invoke (InvocationType Event) through `api`: accepted when 202. */
   enqueue(api: string, fn: string, id: string, payload?: Record<string, unknown>): Promise<Op>;
   /** A SQL client on the cluster database (membership, leases). */
@@ -108,16 +115,18 @@ export async function startFaultCluster(opts: { prefix: string; workerCapacity?:
   }
   const creds = JSON.parse(readFileSync(join(cluster.clusterDir, 'credentials.json'), 'utf8')) as { accessKeyId: string; secretAccessKey: string };
   const clients = new Map<string, LambdaClient>();
-  const lambda = (api: string): LambdaClient => {
-    let c = clients.get(api);
+  const lambda = (api: string, requestTimeoutMs = 15_000): LambdaClient => {
+    const key = `${api}/${requestTimeoutMs}`;
+    let c = clients.get(key);
     if (!c) {
       c = new LambdaClient({
         endpoint: cluster.node(api).endpoint, region: 'us-east-1', credentials: creds, maxAttempts: 1,
         // A request that hangs (a paused database behind the api) ends as an `unknown` outcome
-        // after 15 s instead of holding the test.
-        requestHandler: { requestTimeout: 15_000, connectionTimeout: 3_000, throwOnRequestTimeout: true },
+        // after 15 s instead of holding the test. As many sockets as S5 has concurrent callers
+        // (the SDK's default agent allows 50).
+        requestHandler: { requestTimeout: requestTimeoutMs, connectionTimeout: 3_000, throwOnRequestTimeout: true, httpAgent: new Agent({ keepAlive: true, maxSockets: 1024 }) },
       });
-      clients.set(api, c);
+      clients.set(key, c);
     }
     return c;
   };
@@ -125,22 +134,24 @@ export async function startFaultCluster(opts: { prefix: string; workerCapacity?:
   const pool = new pg.Pool({ connectionString: cluster.databaseUrl, max: 2, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => undefined);
   const zip = await makeZip({ 'index.js': PROBE });
+  const shellZip = await makeZip({ bootstrap: { data: readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'probe-bootstrap.sh')), mode: 0o100755 } });
   const decode = (p: Uint8Array | undefined): Report => JSON.parse(Buffer.from(p ?? []).toString()) as Report;
   return {
     cluster, history, reportFile,
     workers: cluster.nodes.filter((n) => n.role === 'worker').map((n) => ({ name: n.name, ip: n.ip })),
     lambda,
-    async deployProbe(name, extra = {}) {
+    async deployProbe(name, extra = {}, opts = {}) {
       const c = lambda('api1');
       const created = await c.send(new CreateFunctionCommand({
-        FunctionName: name, Runtime: 'nodejs20.x', Role: TEST_ROLE, Handler: 'index.handler', Code: { ZipFile: zip }, Timeout: 30,
+        FunctionName: name, Role: TEST_ROLE, Timeout: 30,
+        ...(opts.shell ? { Runtime: 'provided.al2023', Handler: 'probe', Code: { ZipFile: shellZip } } : { Runtime: 'nodejs20.x', Handler: 'index.handler', Code: { ZipFile: zip } }),
         Environment: { Variables: { REPORT_FILE: reportFile } }, ...extra,
       }));
       await waitSettled(c, name);
       return created.FunctionArn!;
     },
-    invoke: (api, fn, id, payload = {}, qualifier) => history.record('invoke', id, api, async () => {
-      const r = await lambda(api).send(new InvokeCommand({ FunctionName: fn, Qualifier: qualifier, Payload: Buffer.from(JSON.stringify({ id, ...payload })) }));
+    invoke: (api, fn, id, payload = {}, qualifier, requestTimeoutMs) => history.record('invoke', id, api, async () => {
+      const r = await lambda(api, requestTimeoutMs).send(new InvokeCommand({ FunctionName: fn, Qualifier: qualifier, Payload: Buffer.from(JSON.stringify({ id, ...payload })) }));
       if (r.FunctionError) throw Object.assign(new Error(`FunctionError ${r.FunctionError}`), { name: 'FunctionError', $metadata: { httpStatusCode: r.StatusCode } });
       return { status: r.StatusCode ?? 0, report: decode(r.Payload) };
     }),
