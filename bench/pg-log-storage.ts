@@ -16,7 +16,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { LogStorage, LogStreamWriter } from '../src/ports/log-storage.js';
 import { FileLogStorage } from '../src/store/file-log-storage.js';
 import { PgLogStorage } from '../src/store/pg/pg-log-storage.js';
@@ -59,7 +58,7 @@ try {
   const file = new FileLogStorage(join(dir, 'log-groups'), () => Date.now());
   const files = await run('files', file);
   await file.close();
-  const pgStore = new PgLogStorage({ url, pool: new pg.Pool({ connectionString: url, max: 4 }), ownPool: true, now: () => Date.now(), log: (l) => console.error(l) });
+  const pgStore = new PgLogStorage({ url, now: () => Date.now(), log: (l) => console.error(l) });
   const post = await run('postgres', pgStore);
   const dropped = pgStore.dropped;
   await pgStore.close();

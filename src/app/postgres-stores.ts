@@ -35,7 +35,7 @@ export async function openPostgresStores(config: FlintConfig, deps: { keyring: F
   const code = await PgCodeStore.open({ pool, keyring: deps.keyring, dataDir: config.dataDir, clock: deps.clock });
   const eventQueue = await PgEventQueue.open({ pool, clock: deps.clock, ...(deps.holdings ? { holdings: deps.holdings } : {}) });
   // CloudWatch Logs: one view of every worker's function logs (docs/cluster.md).
-  const logs = new PgLogStorage({ url, pool, now: () => deps.clock.now(), log: deps.log });
+  const logs = new PgLogStorage({ url, now: () => deps.clock.now(), log: deps.log });
   // CloudWatch metrics: every node's AWS/Lambda counts in one place (docs/cluster.md).
   const metrics = new PgMetricStore(url, { log: deps.log });
   // Node-local: the SQS queues, in a small SQLite file.
@@ -53,7 +53,7 @@ export async function openPostgresStores(config: FlintConfig, deps: { keyring: F
     logs,
     refresh: () => metadata.refresh(),
     async close() {
-      // First: it sends the environments' last lines over the pool.
+      // First: it sends the environments' last lines.
       await logs.close();
       eventQueue.close();
       await code.close();

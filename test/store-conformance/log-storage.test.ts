@@ -50,7 +50,7 @@ const drivers: Array<{ name: string; skip: string | undefined; open(): Promise<O
     async open() {
       const url = await server!.createDatabase();
       const clock = { t: 1_000_000 };
-      const open = () => new PgLogStorage({ url, pool: new pg.Pool({ connectionString: url, max: 4 }), ownPool: true, now: () => clock.t });
+      const open = () => new PgLogStorage({ url, now: () => clock.t });
       const stores: LogStorage[] = [open()];
       return {
         store: stores[0]!,
@@ -260,7 +260,7 @@ for (const d of drivers) {
 describe('log storage (postgres): several nodes, and a database that does not answer', { skip: postgresSkipReason }, () => {
   test("two nodes writing one stream at once: every line stored once, each node's lines in its order, ordinals distinct and increasing; each node reads the other's", async () => {
     const url = await server!.createDatabase();
-    const node = () => new PgLogStorage({ url, pool: new pg.Pool({ connectionString: url, max: 4 }), ownPool: true, now: () => 1 });
+    const node = () => new PgLogStorage({ url, now: () => 1 });
     const a = node();
     const b = node();
     try {
@@ -288,7 +288,7 @@ describe('log storage (postgres): several nodes, and a database that does not an
 
   test('retention: a sweep larger than one statement finishes; two nodes sweeping at once remove each event once', async () => {
     const url = await server!.createDatabase();
-    const node = () => new PgLogStorage({ url, pool: new pg.Pool({ connectionString: url, max: 4 }), ownPool: true, now: () => 1 });
+    const node = () => new PgLogStorage({ url, now: () => 1 });
     const a = node();
     const b = node();
     try {

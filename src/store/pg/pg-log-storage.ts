@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { LogEventRecord } from '../../ports/log-events.js';
 import type { LogGroupRecord, LogStorage, LogStreamRecord, LogStreamWriter, StoredLogEvent } from '../../ports/log-storage.js';
 import { applySchema } from './pg-schema.js';
@@ -7,15 +7,18 @@ import { APPEND_SQL, EVENT_OVERHEAD_BYTES, EXPIRE_EVENTS_SQL, EXPIRE_STREAMS_SQL
 
 /**
  * Bounds of the asynchronous writer (the invoke path's lines):
- * - lag: a line is sent within FLUSH_MS of its append, and at the next turn of the event loop after
- *   its invocation's `commit()`; one batch (at most MAX_BATCH_EVENTS / MAX_BATCH_BYTES) is in flight
- *   at a time, so a stream's batches commit in append order;
+ * - lag: a line is sent within FLUSH_MS of its append, and within COMMIT_MS of its invocation's
+ *   `commit()` — a short window rather than at once, so the lines of every invocation ending in it
+ *   share one statement and one commit (one per invocation cost as much as the async enqueue
+ *   itself in the cluster bench); one batch (at most MAX_BATCH_EVENTS / MAX_BATCH_BYTES) is in
+ *   flight at a time, so a stream's batches commit in append order;
  * - memory: at most MAX_BUFFERED_BYTES of lines wait (buffered plus in flight). While PostgreSQL is
  *   unreachable the batch that could not be sent is retried every RETRY_MS, new lines queue up to
  *   the bound, and lines beyond it are dropped and counted (`dropped`, and one log line per outage)
  *   — an invocation never fails or waits because its logs cannot be stored.
  */
 const FLUSH_MS = 100;
+const COMMIT_MS = 20;
 const RETRY_MS = 1000;
 const MAX_BATCH_EVENTS = 5000;
 const MAX_BATCH_BYTES = 1 << 20;
@@ -57,6 +60,7 @@ export class PgLogStorage implements LogStorage {
   #bufferedBytes = 0;
   #inFlight: Promise<boolean> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #timerDue = 0;
   #retryAt = 0;
   #dropped = 0;
   #droppedThisOutage = 0;
@@ -64,7 +68,14 @@ export class PgLogStorage implements LogStorage {
   #failing = false;
   #closed = false;
 
-  constructor(deps: { url: string; pool: pg.Pool; ownPool?: boolean; now: () => number; log?: (line: string) => void; timeoutMs?: number }) {
+  /**
+   * `pool`: the writer's and readers' connections (tests); by default the storage opens its own
+   * small pool whose sessions commit asynchronously (synchronous_commit off): a log line is then
+   * durable within PostgreSQL's WAL writer delay (3 × 200 ms at most) rather than at its commit —
+   * the bound FileLogStorage gives with its fdatasync each second — and a batch does not wait for
+   * a WAL flush. Nothing else shares that pool: the queues' and metadata's commits stay synchronous.
+   */
+  constructor(deps: { url: string; pool?: pg.Pool; ownPool?: boolean; now: () => number; log?: (line: string) => void; timeoutMs?: number }) {
     this.#sync = new PgSyncClient(deps.url, { ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}), applicationName: 'flint-logs' });
     try {
       applySchema(this.#sync, LOG_SCHEMA);
@@ -72,8 +83,8 @@ export class PgLogStorage implements LogStorage {
       this.#sync.close();
       throw err;
     }
-    this.#pool = deps.pool;
-    this.#ownPool = deps.ownPool ?? false;
+    this.#pool = deps.pool ?? logPool(deps.url, deps.log);
+    this.#ownPool = deps.pool === undefined || (deps.ownPool ?? false);
     this.#now = deps.now;
     this.#log = deps.log ?? (() => undefined);
   }
@@ -160,12 +171,12 @@ export class PgLogStorage implements LogStorage {
         this.#notify(logGroupName, logStreamName, timestamp, message);
         this.#buffer({ group: logGroupName, stream: logStreamName, timestamp, ingestion: timestamp, message, bytes: Buffer.byteLength(message) });
       },
-      // Sends at the next turn, never waits: the invocation's response does not wait for PostgreSQL.
-      commit: () => this.#schedule(0),
+      // Never waits: the invocation's response does not wait for PostgreSQL.
+      commit: () => this.#schedule(COMMIT_MS),
       close: async () => {
         if (closed) return;
         closed = true;
-        this.#schedule(0);
+        this.#schedule(COMMIT_MS);
       },
     };
   }
@@ -276,13 +287,13 @@ export class PgLogStorage implements LogStorage {
   #schedule(delayMs: number): void {
     // Once closing, sync() sends what is left itself.
     if (this.#closed || this.#inFlight || this.#pending.length === 0) return;
-    const wait = Math.max(delayMs, this.#retryAt - Date.now());
-    if (this.#timer) {
-      if (wait > 0) return;
-      clearTimeout(this.#timer);
-    }
-    // A timer, not setImmediate, so it can be moved forward; unref'd: close() sends what is left.
-    this.#timer = setTimeout(() => this.#start(), wait);
+    const due = Math.max(Date.now() + delayMs, this.#retryAt);
+    // A timer due sooner stands; a later one is moved forward.
+    if (this.#timer && this.#timerDue <= due) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timerDue = due;
+    // Unref'd: close() sends what is left.
+    this.#timer = setTimeout(() => this.#start(), Math.max(0, due - Date.now()));
     this.#timer.unref();
   }
 
@@ -328,6 +339,14 @@ export class PgLogStorage implements LogStorage {
     });
     this.#inFlight = run;
   }
+}
+
+/** The storage's own connections (see the constructor): few, short timeouts, asynchronous commits. */
+function logPool(url: string, log: ((line: string) => void) | undefined): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 3, application_name: 'flint-logs', connectionTimeoutMillis: 3000, query_timeout: APPEND_TIMEOUT_MS, options: '-c synchronous_commit=off' });
+  // An idle connection the database dropped must not take the node down.
+  pool.on('error', (err) => log?.(`flint: log storage connection lost (it reconnects on next use): ${err.message}`));
+  return pool;
 }
 
 const GROUP_SELECT = `SELECT g.name, g.creation_time, g.retention_days, g.tags,
