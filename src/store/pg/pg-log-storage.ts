@@ -307,8 +307,9 @@ export class PgLogStorage implements LogStorage {
     while (n < this.#pending.length && n < MAX_BATCH_EVENTS && (n === 0 || bytes < MAX_BATCH_BYTES)) bytes += this.#pending[n++]!.bytes + EVENT_OVERHEAD_BYTES;
     const batch = this.#pending.slice(0, n);
     this.#pending = this.#pending.slice(n);
-    // pg reads query_timeout on the query config (@types/pg does not list it): a hung connection is dropped.
-    const run = this.#pool.query({ text: APPEND_SQL, values: appendParams(batch, this.#now()), query_timeout: APPEND_TIMEOUT_MS } as pg.QueryConfig).then(
+    // Named: each connection plans the statement once. pg reads query_timeout on the query config
+    // (@types/pg does not list it): a hung connection is dropped.
+    const run = this.#pool.query({ name: 'flint-log-append', text: APPEND_SQL, values: appendParams(batch, this.#now()), query_timeout: APPEND_TIMEOUT_MS } as pg.QueryConfig).then(
       () => {
         this.#bufferedBytes -= bytes;
         if (this.#failing || this.#droppedThisOutage > 0) this.#log(`flint: function log lines reach PostgreSQL again; ${this.#droppedThisOutage} were dropped meanwhile`);
