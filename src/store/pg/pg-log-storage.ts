@@ -7,18 +7,18 @@ import { APPEND_SQL, EVENT_OVERHEAD_BYTES, EXPIRE_EVENTS_SQL, EXPIRE_STREAMS_SQL
 
 /**
  * Bounds of the asynchronous writer (the invoke path's lines):
- * - lag: a line is sent within FLUSH_MS of its append, and within COMMIT_MS of its invocation's
- *   `commit()` — a short window rather than at once, so the lines of every invocation ending in it
- *   share one statement and one commit (one per invocation cost as much as the async enqueue
- *   itself in the cluster bench); one batch (at most MAX_BATCH_EVENTS / MAX_BATCH_BYTES) is in
- *   flight at a time, so a stream's batches commit in append order;
+ * - lag: a line is sent within FLUSH_MS of its append, `commit()` included — a window rather than
+ *   at once, so the lines of every invocation ending in it share one statement and one commit (a
+ *   statement per invocation cost PostgreSQL as much CPU as the async enqueue itself in the
+ *   cluster bench; CloudWatch Logs' own ingestion takes longer than this); one batch (at most
+ *   MAX_BATCH_EVENTS / MAX_BATCH_BYTES) is in flight at a time, so a stream's batches commit in
+ *   append order;
  * - memory: at most MAX_BUFFERED_BYTES of lines wait (buffered plus in flight). While PostgreSQL is
  *   unreachable the batch that could not be sent is retried every RETRY_MS, new lines queue up to
  *   the bound, and lines beyond it are dropped and counted (`dropped`, and one log line per outage)
  *   — an invocation never fails or waits because its logs cannot be stored.
  */
 const FLUSH_MS = 100;
-const COMMIT_MS = 20;
 const RETRY_MS = 1000;
 const MAX_BATCH_EVENTS = 5000;
 const MAX_BATCH_BYTES = 1 << 20;
@@ -172,11 +172,11 @@ export class PgLogStorage implements LogStorage {
         this.#buffer({ group: logGroupName, stream: logStreamName, timestamp, ingestion: timestamp, message, bytes: Buffer.byteLength(message) });
       },
       // Never waits: the invocation's response does not wait for PostgreSQL.
-      commit: () => this.#schedule(COMMIT_MS),
+      commit: () => this.#schedule(FLUSH_MS),
       close: async () => {
         if (closed) return;
         closed = true;
-        this.#schedule(COMMIT_MS);
+        this.#schedule(FLUSH_MS);
       },
     };
   }
