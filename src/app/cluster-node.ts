@@ -14,6 +14,8 @@ import { WorkerRpcServer } from '../cluster/worker-rpc-server.js';
 import { routeKeyFromReadModel } from '../cluster/route-key.js';
 import { QueueBuckets } from '../cluster/queue-buckets.js';
 import { PgBucketLeaseStore } from '../store/pg/pg-bucket-lease-store.js';
+import { MappingShards } from '../cluster/mapping-shards.js';
+import { PgMappingLeaseStore } from '../store/pg/pg-mapping-lease-store.js';
 import { issueNodeCertificate } from '../cluster/cluster-ca.js';
 import { ConcurrencyTokens } from '../cluster/concurrency-tokens.js';
 import { ProvisionedPlacement, type ProvisionedPlacementOptions } from '../cluster/provisioned-placement.js';
@@ -38,6 +40,8 @@ export interface ClusterNode {
   readonly events: ClusterFunctionEvents;
   /** The async queue buckets this node polls (poller role), for the event queue. */
   readonly buckets: QueueBuckets | undefined;
+  /** The event source mappings this node runs (poller role): one poller node per mapping, leased. */
+  readonly mappingShards: MappingShards | undefined;
   /** The membership once `start` registered this node (a view that is empty before). */
   readonly membership: ClusterMembership;
   /** Exact cluster-wide concurrency for reserved functions (api and poller nodes). */
@@ -93,6 +97,9 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
   const buckets = roles.has('poller')
     ? new QueueBuckets({ store: await PgBucketLeaseStore.open(pool), self: nodeId, livePollers: () => { const ids = livePollers(); return ids.includes(nodeId) ? ids : [...ids, nodeId]; }, clock: deps.clock, log: (level, m) => deps.log(`flint: ${level}: ${m}`) })
     : undefined;
+  const mappingShards = roles.has('poller')
+    ? new MappingShards({ store: await PgMappingLeaseStore.open(pool), self: nodeId, livePollers: () => { const ids = livePollers(); return ids.includes(nodeId) ? ids : [...ids, nodeId]; }, clock: deps.clock, log: deps.log })
+    : undefined;
   const tokens = roles.has('api') || roles.has('poller') ? await ConcurrencyTokens.start({ pool, nodeId }) : undefined;
   let leader: LeaderLease | undefined;
   let worker: WorkerRpcServer | undefined;
@@ -109,6 +116,7 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
     pool,
     events,
     buckets,
+    mappingShards,
     membership: view,
     tokens,
     get leader() {
@@ -172,6 +180,7 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
         drain.start(500);
       }
       await buckets?.start();
+      await mappingShards?.start();
       events.start(100);
       deps.log(`flint: cluster: node ${nodeId} joined as ${[...roles].join('+')} (epoch ${membership.epoch}, internal ${address})`);
     },
@@ -180,6 +189,7 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
       drain?.stop();
       placement?.stop();
       await buckets?.stop();
+      await mappingShards?.stop().catch(() => undefined);
       // Off the routes first, so no new invocation arrives while the running ones finish.
       await membership?.drain().catch(() => undefined);
       await worker?.close();

@@ -3,6 +3,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Invoker } from '../ports/invoker.js';
 import type { MessageQueues } from '../ports/message-queues.js';
 import type { MessageBrokers } from '../ports/message-brokers.js';
+import type { MappingOwnership } from '../ports/mapping-leases.js';
 import type { ControlContext } from '../control/control-context.js';
 import type { Principal } from '../domain/principal.js';
 import { AmqpBrokers } from '../brokers/amqp-brokers.js';
@@ -32,6 +33,8 @@ export function createEventSources(deps: {
   reservedConcurrency(functionName: string): number | undefined;
   log(line: string): void;
   sqsTuning?: Partial<SqsPollerTuning>;
+  /** Cluster mode: the mappings this node runs (src/cluster/mapping-shards.ts). */
+  ownership?: MappingOwnership;
 }): EventSources {
   const brokers = deps.brokers ?? new AmqpBrokers(deps.config.mqBrokers);
   let pollers: EventSourcePollers | undefined;
@@ -68,6 +71,7 @@ export function createEventSources(deps: {
     reservedConcurrency: deps.reservedConcurrency,
     log: deps.log,
     ...(deps.sqsTuning ? { sqsTuning: deps.sqsTuning } : {}),
+    ...(deps.ownership ? { ownership: deps.ownership } : {}),
   });
   return { mappings, pollers };
 }

@@ -228,7 +228,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       targetOf: (fn, qualifier) => {
         const c = functions.resolveInvocationTarget(fn, qualifier, Math.random).record.config;
         const reserved = readModel.function(c.FunctionName)?.reservedConcurrency;
-        return { functionName: c.FunctionName, timeoutMs: c.Timeout * 1000, ...(reserved !== undefined ? { reserved } : {}) };
+        return { functionName: c.FunctionName, version: c.Version, timeoutMs: c.Timeout * 1000, ...(reserved !== undefined ? { reserved } : {}) };
       },
       accountLimit: config.concurrencyLimit,
       committed: () => concurrency.committed(),
@@ -267,7 +267,10 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       }
     },
     log,
+    ...(cluster?.mappingShards ? { ownership: cluster.mappingShards } : {}),
   });
+  // Cluster: each mapping runs on one poller node (src/cluster/mapping-shards.ts).
+  cluster?.mappingShards?.attach({ uuids: () => eventSources.mappings.all().map((m) => m.UUID), resync: () => eventSources.pollers.resync(), busy: (uuid) => eventSources.pollers.busy(uuid) });
   // A cluster's function logs are in PostgreSQL (stores.logs); a single node's in its data dir.
   const logStorage = stores.logs ?? dataPlane?.logs ?? new FileLogStorage(join(config.dataDir, 'log-groups'), () => clock.now());
   cloudWatch.start({ logs: logStorage, concurrency: () => dataPlane?.concurrency() ?? NO_CONCURRENCY });

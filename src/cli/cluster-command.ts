@@ -95,6 +95,10 @@ function printStatus(out: Output, s: ClusterStatus): void {
     out.line('concurrency in flight:');
     out.table(['FUNCTION', 'IN FLIGHT'], s.concurrency.map((c) => [c.functionName, String(c.inFlight)]), new Set([1]));
   }
+  if (s.mappings !== undefined && s.mappings.length > 0) {
+    out.line('event source mappings:');
+    out.table(['UUID', 'POLLER', 'LEASE'], s.mappings.map((m) => [m.uuid, m.poller, m.leaseLeftMs > 0 ? `${seconds(m.leaseLeftMs)} left` : `expired ${seconds(-m.leaseLeftMs)} ago`]));
+  }
 }
 
 function seconds(ms: number): string {

@@ -4,6 +4,8 @@ import type { ConcurrencyTokens } from './concurrency-tokens.js';
 /** What the api node needs of an invocation's target before routing it. */
 export interface RoutedTarget {
   functionName: string;
+  /** The version that runs: an alias's weighted routing is drawn here, once, and routed by. */
+  version: string;
   /** The function's reserved concurrency, when it has one. */
   reserved?: number;
   timeoutMs: number;
@@ -41,10 +43,11 @@ export class ClusterInvoker implements SyncInvoker {
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     const target = this.#targetOf(req.functionName, req.qualifier);
-    if (this.#tokens === undefined || target.reserved === undefined) return await this.#remote.invoke(req);
+    const routed: InvokeRequest = { ...req, version: target.version };
+    if (this.#tokens === undefined || target.reserved === undefined) return await this.#remote.invoke(routed);
     return await this.#tokens.withToken(
       { functionName: target.functionName, reserved: target.reserved, accountLimit: this.#accountLimit, committed: this.#committed(), timeoutMs: target.timeoutMs },
-      () => this.#remote.invoke(req),
+      () => this.#remote.invoke(routed),
     );
   }
 }

@@ -29,6 +29,16 @@ export interface ClusterStatus {
   queues?: QueueDepth[];
   /** Concurrency tokens held per function (exact counting); absent without the table. */
   concurrency?: Array<{ functionName: string; inFlight: number }>;
+  /** Which poller runs each event source mapping (its lease); absent without the table. */
+  mappings?: MappingPlacement[];
+}
+
+export interface MappingPlacement {
+  uuid: string;
+  /** The poller node holding the mapping's lease. */
+  poller: string;
+  /** Lease time left by the database's clock, ms (negative: expired, free for another poller). */
+  leaseLeftMs: number;
 }
 
 /**
@@ -37,7 +47,7 @@ export interface ClusterStatus {
  * piece has not created yet (no node with that role started) are left out rather than created.
  */
 export async function readClusterStatus(pool: pg.Pool): Promise<ClusterStatus> {
-  const present = await pool.query<{ name: string }>(`SELECT t AS name FROM unnest($1::text[]) t WHERE to_regclass(t) IS NOT NULL`, [['members', 'leader_leases', 'async_events', 'concurrency_tokens']]);
+  const present = await pool.query<{ name: string }>(`SELECT t AS name FROM unnest($1::text[]) t WHERE to_regclass(t) IS NOT NULL`, [['members', 'leader_leases', 'async_events', 'concurrency_tokens', 'event_source_mapping_leases']]);
   const has = new Set(present.rows.map((r) => r.name));
   const status: ClusterStatus = { members: [] };
   if (has.has('members')) {
@@ -58,6 +68,11 @@ export async function readClusterStatus(pool: pg.Pool): Promise<ClusterStatus> {
   if (has.has('concurrency_tokens')) {
     const r = await pool.query<{ function_name: string; n: number }>(`SELECT function_name, count(*)::int AS n FROM concurrency_tokens GROUP BY function_name ORDER BY function_name`);
     status.concurrency = r.rows.map((c) => ({ functionName: c.function_name, inFlight: c.n }));
+  }
+  if (has.has('event_source_mapping_leases')) {
+    const r = await pool.query<{ uuid: string; owner: string; left_ms: number }>(`SELECT uuid, owner,
+        (EXTRACT(EPOCH FROM (expires_at - now())) * 1000)::float8 AS left_ms FROM event_source_mapping_leases ORDER BY uuid`);
+    status.mappings = r.rows.map((m) => ({ uuid: m.uuid, poller: m.owner, leaseLeftMs: Math.round(m.left_ms) }));
   }
   return status;
 }

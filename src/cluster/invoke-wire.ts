@@ -35,6 +35,8 @@ export const H = {
   requestId: 'x-flint-request-id',
   traceId: 'x-flint-trace-id',
   enqueuedAt: 'x-flint-enqueued-at',
+  /** The version a weighted alias drew on the api (InvokeRequest.version), the one the route names. */
+  version: 'x-flint-version',
   async: 'x-flint-async',
   /** The caller takes a stream (InvokeRequest.onStream). */
   wantsStream: 'x-flint-want-stream',
@@ -71,6 +73,7 @@ export function requestHeaders(req: InvokeRequest, route: string, epoch: number,
   if (req.requestId !== undefined) h[H.requestId] = req.requestId;
   if (req.traceId !== undefined) h[H.traceId] = req.traceId;
   if (req.enqueuedAt !== undefined) h[H.enqueuedAt] = String(req.enqueuedAt);
+  if (req.version !== undefined) h[H.version] = encodeURIComponent(req.version);
   if (req.async === true) h[H.async] = '1';
   if (req.onStream) h[H.wantsStream] = '1';
   return h;
@@ -84,6 +87,7 @@ export function requestOf(h: IncomingHttpHeaders, payload: Buffer): InvokeReques
   const requestId = one(h[H.requestId]);
   const traceId = one(h[H.traceId]);
   const enqueuedAt = one(h[H.enqueuedAt]);
+  const version = one(h[H.version]);
   return {
     functionName: decodeURIComponent(one(h[H.function]) ?? ''),
     payload,
@@ -93,6 +97,7 @@ export function requestOf(h: IncomingHttpHeaders, payload: Buffer): InvokeReques
     ...(requestId !== undefined ? { requestId } : {}),
     ...(traceId !== undefined ? { traceId } : {}),
     ...(enqueuedAt !== undefined ? { enqueuedAt: Number(enqueuedAt) } : {}),
+    ...(version !== undefined ? { version: decodeURIComponent(version) } : {}),
     ...(one(h[H.async]) === '1' ? { async: true } : {}),
   };
 }

@@ -18,7 +18,7 @@ export interface RemoteInvokerOptions {
    * (an alias routes by its version, so its invocations meet the version's warm environments).
    * See routeKeyFromReadModel.
    */
-  routeOf(functionName: string, qualifier: string | undefined): string;
+  routeOf(functionName: string, qualifier: string | undefined, version?: string): string;
   /**
    * True while this node's membership view is stale (PostgreSQL unreachable from here): workers
    * are then taken as last seen, and told so, so a fenced worker still serves warm invocations.
@@ -61,7 +61,7 @@ export class RemoteInvoker implements Invoker {
   }
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
-    const route = this.#o.routeOf(req.functionName, req.qualifier);
+    const route = this.#o.routeOf(req.functionName, req.qualifier, req.version);
     const candidates = this.candidates(route);
     if (candidates.length === 0) throw new ServiceException('No worker is available to run the invocation.');
     let refusals = 0;

@@ -319,15 +319,18 @@ export class FunctionService {
    * What an Invoke of `functionName` (any accepted form) with `qualifier` runs. An alias with
    * AdditionalVersionWeights {v: w} sends a request to v with probability w (`random()` < w).
    * Missing → 404 with Invoke's wording (the unqualified form names `:$LATEST`); a version still
-   * Pending → 409, as Lambda refuses invocations before the function is Active.
+   * Pending → 409, as Lambda refuses invocations before the function is Active. `drawn`: a pick
+   * already made for this request (by a cluster's api node), used when the alias routes to it.
    */
-  resolveInvocationTarget(functionName: string, qualifier: string | undefined, random: () => number): InvocationTarget {
+  resolveInvocationTarget(functionName: string, qualifier: string | undefined, random: () => number, drawn?: string): InvocationTarget {
     const ref = this.#repo.ref(functionName, qualifier);
     const target = this.#repo.lookup(ref.name, ref.qualifier);
     if (!target) throw new ResourceNotFoundException(`Function not found: ${this.#ctx.arns.function(ref.name, ref.qualifier ?? '$LATEST')}`);
     let record = target.record;
     const weights = target.alias?.RoutingConfig?.AdditionalVersionWeights;
-    if (weights) {
+    if (weights && drawn !== undefined && (drawn === record.config.Version || Object.hasOwn(weights, drawn))) {
+      record = this.#repo.version(ref.name, drawn) ?? record;
+    } else if (weights) {
       for (const [v, w] of Object.entries(weights)) {
         const other = random() < w ? this.#repo.version(ref.name, v) : undefined;
         if (other) record = other;

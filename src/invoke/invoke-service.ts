@@ -25,7 +25,7 @@ export interface InvocationTarget {
 
 export interface InvocationTargets {
   /** Alias weighted routing, 404s and the Pending → 409 rule live here (FunctionService). */
-  resolveInvocationTarget(functionName: string, qualifier: string | undefined, random: () => number): InvocationTarget;
+  resolveInvocationTarget(functionName: string, qualifier: string | undefined, random: () => number, drawn?: string): InvocationTarget;
   /**
    * The record an environment starts from: the stored one's sealed environment variables decrypted
    * and its code binding opened under the function's KMS key; throws Lambda's KMS* errors (502)
@@ -99,7 +99,7 @@ export class InvokeService implements SyncInvoker {
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     const d = this.#d;
-    const target = d.targets.resolveInvocationTarget(req.functionName, req.qualifier, d.random);
+    const target = d.targets.resolveInvocationTarget(req.functionName, req.qualifier, d.random, req.version);
     const config = target.record.config;
     const name = config.FunctionName;
     const version = target.executedVersion;

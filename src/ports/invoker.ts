@@ -26,6 +26,12 @@ export interface InvokeRequest {
   traceId?: string;
   /** Epoch ms an async event was accepted (the trace's queue dwell time starts there). */
   enqueuedAt?: number;
+  /**
+   * The version an alias's weighted routing already drew for this request (a cluster's api node
+   * draws, so that it routes to that version's worker and its warm environments). Honoured only
+   * when it is a version the qualifier's alias routes to; otherwise the draw happens here.
+   */
+  version?: string;
   /** True when delivered by the async queue (throttles then become retriable, not 429s to a caller). */
   async?: boolean;
   /** Takes the response stream as it starts, when the function streams; absent: a stream is buffered (plain Invoke). */

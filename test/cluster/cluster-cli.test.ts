@@ -12,6 +12,7 @@ import { Membership } from '../../src/cluster/membership.js';
 import { LeaderLease } from '../../src/cluster/leader-lease.js';
 import { ConcurrencyTokens } from '../../src/cluster/concurrency-tokens.js';
 import { ensureEventQueueSchema } from '../../src/store/pg/pg-event-queue-schema.js';
+import { PgMappingLeaseStore } from '../../src/store/pg/pg-mapping-lease-store.js';
 import { nodePool, until } from './helpers/pools.js';
 
 /**
@@ -117,6 +118,8 @@ test('flint cluster status: members with roles, address, state, epoch and lease;
       VALUES ('r1', 1, 'hello', '$LATEST', '\\x7b7d', 'api', 0, 0, NULL), ('r2', 1, 'hello', '$LATEST', '\\x7b7d', 'api', 0, 0, 'tok')`);
     const tokens = await ConcurrencyTokens.start({ pool, nodeId: 'node-a' });
     await tokens.acquire({ functionName: 'hello', accountLimit: 10, committed: 0, timeoutMs: 60_000 });
+    // node-a (a poller) runs one event source mapping.
+    await (await PgMappingLeaseStore.open(pool)).acquire('node-a', ['a1b2c3d4-0000-4000-8000-000000000001'], 60_000);
     b.stop();
     await until('node-b is dead by the database clock', async () => (await pool.query(`SELECT lease_expires_at < now() AS dead FROM members WHERE id = 'node-b'`)).rows[0].dead);
     const r = await flint(['cluster', 'status'], { FLINT_DATABASE_URL: url });
@@ -126,15 +129,19 @@ test('flint cluster status: members with roles, address, state, epoch and lease;
     assert.match(lines[1]!, new RegExp(`^node-a  api,worker,poller  10\\.0\\.0\\.1:9443  active  ${' '.repeat(5 - String(a.epoch).length)}${a.epoch}        16  \\d\\.\\ds left$`));
     assert.match(lines[2]!, new RegExp(`^node-b  worker             10\\.0\\.0\\.2:9443  dead    ${' '.repeat(5 - String(b.epoch).length)}${b.epoch}         8  expired \\d+\\.\\ds ago$`));
     assert.match(lines[3]!, /^leader: node-a \(term 1, lease \d\.\ds left\)$/);
-    assert.deepEqual(lines.slice(4), ['async queue:', 'FUNCTION  QUEUED  LEASED', 'hello          2       1', 'concurrency in flight:', 'FUNCTION  IN FLIGHT', 'hello             1', '']);
+    assert.deepEqual(lines.slice(4, 12), ['async queue:', 'FUNCTION  QUEUED  LEASED', 'hello          2       1', 'concurrency in flight:', 'FUNCTION  IN FLIGHT', 'hello             1',
+      'event source mappings:', 'UUID                                  POLLER  LEASE']);
+    assert.match(lines[12]!, /^a1b2c3d4-0000-4000-8000-000000000001  node-a  \d+\.\ds left$/);
+    assert.deepEqual(lines.slice(13), ['']);
 
     const j = await flint(['cluster', 'status', '-o', 'json', '--database-url', url]);
     assert.equal(j.code, 0, j.stderr);
-    const doc = JSON.parse(j.stdout) as { members: Array<{ id: string; state: string; epoch: number; roles: string[]; capacity: number }>; leader: { holder: string; term: number }; queues: unknown; concurrency: unknown };
+    const doc = JSON.parse(j.stdout) as { members: Array<{ id: string; state: string; epoch: number; roles: string[]; capacity: number }>; leader: { holder: string; term: number }; queues: unknown; concurrency: unknown; mappings: Array<{ uuid: string; poller: string }> };
     assert.deepEqual(doc.members.map((m) => [m.id, m.state, m.epoch, m.roles, m.capacity]), [['node-a', 'active', a.epoch, ['api', 'worker', 'poller'], 16], ['node-b', 'dead', b.epoch, ['worker'], 8]]);
     assert.deepEqual([doc.leader.holder, doc.leader.term], ['node-a', 1]);
     assert.deepEqual(doc.queues, [{ functionName: 'hello', queued: 2, leased: 1 }]);
     assert.deepEqual(doc.concurrency, [{ functionName: 'hello', inFlight: 1 }]);
+    assert.deepEqual(doc.mappings.map((m) => [m.uuid, m.poller]), [['a1b2c3d4-0000-4000-8000-000000000001', 'node-a']]);
   } finally {
     await leader.stop();
     a.stop();

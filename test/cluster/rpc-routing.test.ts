@@ -57,6 +57,20 @@ test('routing: a function version always goes to the same first worker (its warm
   assert.ok(new Set(['alpha', 'beta', 'gamma', 'delta'].map((f) => firstFor(f)[0])).size > 1);
 });
 
+test('routing: a weighted alias goes to the worker of the version the api drew, and the worker runs that version', async () => {
+  // routeOf as cluster nodes build it (route-key.ts): the alias's primary version unless one was drawn.
+  const remote = c.remote({ routeOf: (name, q, version) => `${name}:${version ?? (q === 'live' ? '1' : '$LATEST')}` });
+  const first = (v: string) => rendezvousOrder(`canary:${v}`, ids(), (id) => id)[0]!;
+  let v = 2;
+  while (first(String(v)) === first('1')) v++; // a version whose worker is not the primary's
+  const drawn = await remote.invoke({ ...req('canary'), qualifier: 'live', version: String(v) });
+  assert.equal(workerOf(drawn.payload), first(String(v)));
+  const ran = c.workers.flatMap((w) => w.invoker.calls).filter((r) => r.functionName === 'canary');
+  assert.deepEqual(ran.map((r) => [r.qualifier, r.version]), [['live', String(v)]], 'the draw travels with the request');
+  const primary = await remote.invoke({ ...req('canary'), qualifier: 'live' });
+  assert.equal(workerOf(primary.payload), first('1'));
+});
+
 test('routing: WorkerFull from the first candidate spills to the second', async () => {
   gate = deferred();
   const apiA = c.remote();

@@ -103,6 +103,9 @@ test('route keys: every name of a version (name, ARN, alias, qualified name) rou
   assert.equal(key('orders:live', undefined), 'orders:3');
   assert.equal(key('arn:aws:lambda:us-east-1:000000000000:function:orders:3', undefined), 'orders:3');
   assert.equal(key('000000000000:function:orders', 'live'), 'orders:3');
+  // A weighted alias's version drawn on the api node: routed to that version's environments.
+  assert.equal(key('orders', 'live', '4'), 'orders:4');
+  assert.equal(key('arn:aws:lambda:us-east-1:000000000000:function:orders:live', undefined, '4'), 'orders:4');
   // Unknown to the read model: routed as named; the worker answers the 404.
   assert.equal(key('nope', 'x'), 'nope:x');
   // Another region: routed as given; the worker refuses it as a single node would.

@@ -170,6 +170,15 @@ test('resolve-invocation-target: an alias with weights sends a request to the ad
   let toTwo = 0;
   for (let i = 0; i < 2000; i++) if (functions.resolveInvocationTarget('inv:canary', undefined, rand).executedVersion === '2') toTwo++;
   assert.ok(toTwo > 500 && toTwo < 700, `~30% to version 2, got ${toTwo}/2000`);
+  // A draw made earlier for the request (a cluster's api node) is kept when the alias routes to
+  // it; a version it does not route to is ignored and drawn afresh.
+  const never = () => { throw new Error('no second draw'); };
+  assert.equal(functions.resolveInvocationTarget('inv', 'canary', never, '2').executedVersion, '2');
+  assert.equal(functions.resolveInvocationTarget('inv', 'canary', never, '1').executedVersion, '1');
+  assert.equal(functions.resolveInvocationTarget('inv', 'canary', () => 0.99, '$LATEST').executedVersion, '1');
+  assert.equal(functions.resolveInvocationTarget('inv', 'canary', () => 0, '7').executedVersion, '2');
+  // Without weights, the qualifier decides alone.
+  assert.equal(functions.resolveInvocationTarget('inv', '1', never, '2').executedVersion, '1');
 });
 
 test('resolve-invocation-target: a version published by UpdateFunctionCode is Pending until settled', async () => {
