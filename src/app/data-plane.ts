@@ -88,6 +88,8 @@ export function createDataPlane(deps: {
   metrics?: Pick<Metrics, 'invocation' | 'throttle'>;
   /** X-Ray segments of traced invocations. */
   tracing?: InvocationTracing;
+  /** CloudWatch Logs' storage the stores own (a cluster's, in PostgreSQL); the data dir's otherwise. */
+  logs?: LogStorage;
   log(line: string): void;
 }): DataPlane {
   const { config } = deps;
@@ -101,9 +103,9 @@ export function createDataPlane(deps: {
   if (!existsSync(boundary)) writeFileSync(boundary, JSON.stringify({ private: true, type: 'commonjs', description: "Ends Node.js's package scope lookup for function code kept below this directory." }, null, 2) + '\n');
   const driver = deps.driver ?? new ProcessSandboxDriver({ scratchDir: join(config.dataDir, 'sandboxes', 'process') });
   const features: SandboxFeatures = deps.driverFeatures ?? PROCESS_FEATURES;
-  const logs = new FileLogStorage(join(config.dataDir, 'log-groups'), () => clock.now());
+  const logs = deps.logs ?? new FileLogStorage(join(config.dataDir, 'log-groups'), () => clock.now());
   // Logs of a Flint from before the logs API (files under <data>/logs) join their groups once.
-  if (existsSync(join(config.dataDir, 'logs'))) {
+  if (!deps.logs && existsSync(join(config.dataDir, 'logs'))) {
     try {
       const imported = importLegacyLogs(join(config.dataDir, 'logs'), logs);
       deps.log(`flint: imported ${imported.events} log event(s) in ${imported.streams} stream(s) from ${join(config.dataDir, 'logs')} into /aws/lambda/* log groups (the old directory is now logs.imported)`);
@@ -217,7 +219,7 @@ export function createDataPlane(deps: {
       await prewarm.close();
       await dev.close();
       await pool.close();
-      await logs.close();
+      if (!deps.logs) await logs.close();
     },
   };
 }

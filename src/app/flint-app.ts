@@ -215,6 +215,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
       ? placement.report(fn, q, allocated, status, reason, (a, s, r) => provisioned.markProvisionedAllocated(fn, q, a, s, r))
       : provisioned.markProvisionedAllocated(fn, q, allocated, status, reason)),
     roleCredentials: access.iam.roleCredentials,
+    ...(stores.logs ? { logs: stores.logs } : {}),
     log,
   });
   // The sync data plane as callers see it: this node's own, or (cluster) the worker rendezvous
@@ -270,8 +271,8 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   });
   // Cluster: each mapping runs on one poller node (src/cluster/mapping-shards.ts).
   cluster?.mappingShards?.attach({ uuids: () => eventSources.mappings.all().map((m) => m.UUID), resync: () => eventSources.pollers.resync(), busy: (uuid) => eventSources.pollers.busy(uuid) });
-  // Function logs stay on the node whose environments wrote them (docs/cluster.md).
-  const logStorage = dataPlane?.logs ?? new FileLogStorage(join(config.dataDir, 'log-groups'), () => clock.now());
+  // A cluster's function logs are in PostgreSQL (stores.logs); a single node's in its data dir.
+  const logStorage = stores.logs ?? dataPlane?.logs ?? new FileLogStorage(join(config.dataDir, 'log-groups'), () => clock.now());
   cloudWatch.start({ logs: logStorage, concurrency: () => dataPlane?.concurrency() ?? NO_CONCURRENCY });
   const aliases = new AliasService(ctx);
   const functionUrls = new FunctionUrlService(ctx, { randomBytes });

@@ -10,18 +10,18 @@ import { PgAuditLog } from '../store/pg/pg-audit-log.js';
 import { PgScheduleStore } from '../store/pg/pg-schedule-store.js';
 import { PgEventQueue } from '../store/pg/pg-event-queue.js';
 import { PgCodeStore } from '../store/pg/pg-code-store.js';
+import { PgLogStorage } from '../store/pg/pg-log-storage.js';
+import { PgMetricStore } from '../store/pg/pg-metric-store.js';
 import { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
-import { SqliteMetricStore } from '../store/sqlite-metric-store.js';
 import { SqliteQueueStore } from '../store/sqlite-queue-store.js';
 
 /** How often a node's metadata cache catches up with other nodes' commits (the invoke path's staleness bound). */
 const REFRESH_MS = 100;
 
 /**
- * Every store in PostgreSQL (FLINT_DATABASE_URL): metadata, code, the audit chain, schedules and
- * the async queue are the cluster's one consistent view. What stays on the node, in its data dir:
- * CloudWatch metrics (docs/cluster.md: "not in PostgreSQL") and the SQS-compatible queues, whose
- * service keeps its queues in memory and cannot yet share them between nodes (said in the docs).
+ * Every store in PostgreSQL (FLINT_DATABASE_URL): metadata, code, the audit chain, schedules, the
+ * async queue, CloudWatch Logs and metrics are the cluster's one consistent view. What stays on
+ * the node, in its data dir: the SQS-compatible queues, whose service keeps its queues in memory and cannot yet share them between nodes (said in the docs).
  */
 export async function openPostgresStores(config: FlintConfig, deps: { keyring: FileMasterKeyring; clock: Clock; log(line: string): void; pool?: pg.Pool; holdings?: BucketHoldings | undefined }): Promise<FlintStores> {
   const url = config.databaseUrl!;
@@ -34,7 +34,11 @@ export async function openPostgresStores(config: FlintConfig, deps: { keyring: F
   const schedules = new PgScheduleStore(url);
   const code = await PgCodeStore.open({ pool, keyring: deps.keyring, dataDir: config.dataDir, clock: deps.clock });
   const eventQueue = await PgEventQueue.open({ pool, clock: deps.clock, ...(deps.holdings ? { holdings: deps.holdings } : {}) });
-  // Node-local: metrics in a small SQLite file beside the node's logs; the SQS queues likewise.
+  // CloudWatch Logs: one view of every worker's function logs (docs/cluster.md).
+  const logs = new PgLogStorage({ url, now: () => deps.clock.now(), log: deps.log });
+  // CloudWatch metrics: every node's AWS/Lambda counts in one place (docs/cluster.md).
+  const metrics = new PgMetricStore(url, { log: deps.log });
+  // Node-local: the SQS queues, in a small SQLite file.
   const local = new SqliteMetadataStore(join(config.dataDir, 'node.db'));
   const queues = new SqliteQueueStore(join(config.dataDir, 'node.db'));
   return {
@@ -43,15 +47,19 @@ export async function openPostgresStores(config: FlintConfig, deps: { keyring: F
     code,
     audit,
     schedules,
-    metrics: new SqliteMetricStore(local.db),
+    metrics,
     eventQueue,
     queues,
+    logs,
     refresh: () => metadata.refresh(),
     async close() {
+      // First: it sends the environments' last lines.
+      await logs.close();
       eventQueue.close();
       await code.close();
       queues.close();
       local.close();
+      metrics.close();
       schedules.close();
       audit.close();
       metadata.close();

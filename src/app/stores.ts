@@ -9,6 +9,7 @@ import type { ScheduleStore } from '../ports/schedule-store.js';
 import type { MetricStore } from '../ports/metric-store.js';
 import type { EventQueue } from '../ports/event-queue.js';
 import type { QueueStore } from '../ports/queue-store.js';
+import type { LogStorage } from '../ports/log-storage.js';
 import type { FileMasterKeyring } from '../store/file-master-keyring.js';
 import { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
 import { EncryptedCodeStore } from '../store/encrypted-code-store.js';
@@ -28,11 +29,16 @@ export interface FlintStores {
   readonly code: CodeStore & MasterWrappedStore;
   readonly audit: AuditStore;
   readonly schedules: ScheduleStore;
-  /** CloudWatch metrics stay on the node that records them (docs/cluster.md: not in PostgreSQL). */
+  /** CloudWatch metrics (a cluster's in PostgreSQL, so any api node counts every worker's invocations). */
   readonly metrics: MetricStore;
   readonly eventQueue: EventQueue;
   /** SQS-compatible queues. */
   readonly queues: QueueStore;
+  /**
+   * CloudWatch Logs shared by a cluster's nodes (PostgreSQL): the environments write there and
+   * every api node reads it. Absent: each node keeps its logs in its data dir (FileLogStorage).
+   */
+  readonly logs?: LogStorage;
   /**
    * Catches the node's read caches up with what other nodes committed; the front door awaits it
    * before control-plane requests (read-your-writes across nodes). Absent: nothing is cached.

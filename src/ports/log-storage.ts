@@ -17,7 +17,11 @@ export interface LogStreamWriter {
   readonly logStreamName: string;
   /** Adds an event: subscribers see it now; it reaches the OS with the next `commit()` (or within a moment). */
   append(timestamp: number, message: string): void;
-  /** One write of everything appended so far, before anything depending on it (an Invoke response) is sent. */
+  /**
+   * One write of everything appended so far, before anything depending on it (an Invoke response)
+   * is sent. Never blocks on a network: a driver whose storage is remote (PostgreSQL) starts the
+   * write and returns, so the lines are stored shortly after the response.
+   */
   commit(): void;
   close(): Promise<void>;
 }
