@@ -91,7 +91,16 @@ test("cluster logs: a function run on a worker has its output and START/END/REPO
 
   // The worker sends its lines in the background (within 100 ms of the response): wait, bounded.
   const group = '/aws/lambda/logged';
-  const all = async () => (await logs.send(new FilterLogEventsCommand({ logGroupName: group }))).events ?? [];
+  // Until the worker's first batch lands the group does not exist: ResourceNotFoundException, as
+  // on AWS before Lambda's first log line arrives — "not yet", not a failure.
+  const all = async () => {
+    try {
+      return (await logs.send(new FilterLogEventsCommand({ logGroupName: group }))).events ?? [];
+    } catch (err) {
+      if ((err as Error).name === 'ResourceNotFoundException') return [];
+      throw err;
+    }
+  };
   await until('the REPORT lines reach the api node', async () => (await all()).filter((e) => e.message?.startsWith('REPORT RequestId: ')).length === 2, 30_000);
   const events = await all();
   for (const [i, id] of ids.entries()) {
