@@ -1,7 +1,7 @@
 import type { Clock } from '../../ports/clock.js';
 import type { EventQueue } from '../../ports/event-queue.js';
 import type { AsyncEventMetrics } from '../../ports/metrics.js';
-import { AwsError, RequestTooLargeException, ServiceException } from '../../domain/errors.js';
+import { RequestTooLargeException } from '../../domain/errors.js';
 import type { InvocationTargets } from '../invoke-service.js';
 import { queuedTraceHeader } from './queued-trace-header.js';
 
@@ -80,11 +80,6 @@ export class AsyncInvoker {
       ...queuedTraceHeader(req.traceId, target.record.config.TracingConfig?.Mode, this.#clock.now()),
       origin: 'invoke',
       enqueuedAt: this.#clock.now(),
-    }).catch((err: unknown) => {
-      // The 202 means "durably queued": without it the caller must learn at once that nothing was
-      // acknowledged (Lambda answers a 5xx ServiceException, which the SDKs retry) — never wait on.
-      if (err instanceof AwsError) throw err;
-      throw new ServiceException(`The event was not queued (the event queue failed: ${err instanceof Error ? err.message : String(err)}). Nothing was acknowledged; retry the request.`);
     });
     this.#metrics?.received(name, qualifier);
     this.#onEnqueued();
