@@ -94,11 +94,13 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
   let membership: Membership | undefined;
   const view: ClusterMembership = { self: nodeId, members: () => membership?.members() ?? [] };
   const livePollers = () => view.members().filter((m) => m.state !== 'dead' && m.roles.includes('poller')).map((m) => m.id);
+  // A poller counts itself live before its first heartbeat lands, so it takes its share at once.
+  const pollersWithSelf = (): string[] => { const ids = livePollers(); return ids.includes(nodeId) ? ids : [...ids, nodeId]; };
   const buckets = roles.has('poller')
-    ? new QueueBuckets({ store: await PgBucketLeaseStore.open(pool), self: nodeId, livePollers: () => { const ids = livePollers(); return ids.includes(nodeId) ? ids : [...ids, nodeId]; }, clock: deps.clock, log: (level, m) => deps.log(`flint: ${level}: ${m}`) })
+    ? new QueueBuckets({ store: await PgBucketLeaseStore.open(pool), self: nodeId, livePollers: pollersWithSelf, clock: deps.clock, log: (level, m) => deps.log(`flint: ${level}: ${m}`) })
     : undefined;
   const mappingShards = roles.has('poller')
-    ? new MappingShards({ store: await PgMappingLeaseStore.open(pool), self: nodeId, livePollers: () => { const ids = livePollers(); return ids.includes(nodeId) ? ids : [...ids, nodeId]; }, clock: deps.clock, log: deps.log })
+    ? new MappingShards({ store: await PgMappingLeaseStore.open(pool), self: nodeId, livePollers: pollersWithSelf, clock: deps.clock, log: deps.log })
     : undefined;
   const tokens = roles.has('api') || roles.has('poller') ? await ConcurrencyTokens.start({ pool, nodeId }) : undefined;
   let leader: LeaderLease | undefined;
