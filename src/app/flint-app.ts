@@ -60,6 +60,7 @@ import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/asy
 import { createEventSources, type EventSources } from './event-sources.js';
 import { createSqsQueues } from '../queues/sqs-queues.js';
 import type { MessageQueues } from '../ports/message-queues.js';
+import { runShutdownSteps } from './shutdown-steps.js';
 
 /** The data plane's view of concurrency on a node that runs no environments. */
 const NO_CONCURRENCY = { unreserved: 0, byFunction: new Map<string, number>(), provisioned: new Map<string, number>() };
@@ -384,38 +385,28 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     messageQueues: sqs.port,
     async stop() {
       if (tlsRenewal) clearInterval(tlsRenewal);
-      // Every step runs even when one before failed (a database that is down fails the audit's
-      // last signature and the usage flush): environments and connections are still released.
-      const failures: unknown[] = [];
-      const step = async (name: string, fn: () => unknown): Promise<void> => {
-        try {
-          await fn();
-        } catch (err) {
-          failures.push(err);
-          log(`flint: stopping: ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      };
-      await step('key rotation', () => keyRotation.stop());
-      await step('code collector', () => codeCollector.stop());
-      await step('kms sweeper', () => kms.stop());
-      await step('api listener', () => api.close());
-      // The last records are signed before the store closes: a clean stop leaves no unsigned tail.
-      await step('audit trail', () => audit.stop());
-      await step('schedules', () => schedules.stop());
-      // Pollers stop before the data plane they invoke through and the store they ack into.
-      await step('async pollers', () => asyncInvocation.pollers.stop());
-      await step('event source pollers', () => eventSources.pollers.stop());
-      await step('queue wakeups', () => queueWakeups?.stop());
-      await step('log retention', () => logGroups.stop());
-      // Leaves the cluster (draining first) before its environments and connections go.
-      await step('cluster membership', () => cluster?.stop());
-      await step('execution environments', () => dataPlane?.stop());
-      await step('metrics', () => cloudWatch.stop());
-      await step('tracing', () => tracing.close());
-      await step('usage flush', () => usage.flush());
-      await step('stores', () => stores.close());
-      await step('cluster connections', () => cluster?.end());
-      if (failures.length > 0) throw new AggregateError(failures, `flint: ${failures.length} shutdown step(s) failed (logged above)`);
+      await runShutdownSteps([
+        ['key rotation', () => keyRotation.stop()],
+        ['code collector', () => codeCollector.stop()],
+        ['kms sweeper', () => kms.stop()],
+        ['api listener', () => api.close()],
+        // The last records are signed before the store closes: a clean stop leaves no unsigned tail.
+        ['audit trail', () => audit.stop()],
+        ['schedules', () => schedules.stop()],
+        // Pollers stop before the data plane they invoke through and the store they ack into.
+        ['async pollers', () => asyncInvocation.pollers.stop()],
+        ['event source pollers', () => eventSources.pollers.stop()],
+        ['queue wakeups', () => queueWakeups?.stop()],
+        ['log retention', () => logGroups.stop()],
+        // Leaves the cluster (draining first) before its environments and connections go.
+        ['cluster membership', () => cluster?.stop()],
+        ['execution environments', () => dataPlane?.stop()],
+        ['metrics', () => cloudWatch.stop()],
+        ['tracing', () => tracing.close()],
+        ['usage flush', () => usage.flush()],
+        ['stores', () => stores.close()],
+        ['cluster connections', () => cluster?.end()],
+      ], log);
     },
   };
 }
