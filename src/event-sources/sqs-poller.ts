@@ -121,6 +121,11 @@ export class SqsPoller {
       if (batch.length >= Math.min(this.#m.BatchSize, 10)) this.#scaleUp();
       try {
         await this.#process(batch);
+      } catch (err) {
+        // A delete that failed (in a cluster, the queues' node unreachable for a moment): the
+        // messages reappear after their visibility timeout and are delivered again, at least once.
+        if (signal.aborted) return;
+        this.#deps.result(`PROBLEM: Error occurred while DeleteMessage: ${(err as Error).message}`);
       } finally {
         keep.stop();
       }
@@ -166,7 +171,7 @@ export class SqsPoller {
     if (this.#filter) {
       const dropped = records.filter((r) => !this.#filter!.matches(filterView(r)));
       // Lambda deletes the messages its filters reject.
-      if (dropped.length > 0) this.#deps.queues.delete(arn, dropped.map((r) => r.receiptHandle));
+      if (dropped.length > 0) await this.#deps.queues.delete(arn, dropped.map((r) => r.receiptHandle));
       wanted = records.filter((r) => !dropped.includes(r));
       if (wanted.length === 0) return;
     }
@@ -174,7 +179,7 @@ export class SqsPoller {
     if (failed === 'all') return;
     const ordered = arn.endsWith('.fifo') ? fifoFailures(wanted, failed) : failed;
     const done = wanted.filter((r) => !ordered.has(r.messageId)).map((r) => r.receiptHandle);
-    if (done.length > 0) this.#deps.queues.delete(arn, done);
+    if (done.length > 0) await this.#deps.queues.delete(arn, done);
   }
 
   /** Invokes with the batch; throttles back off and retry while the messages stay invisible. */
@@ -230,11 +235,8 @@ class VisibilityKeeper {
     const seconds = this.#queues.visibilityTimeoutSeconds(this.#arn);
     this.#timer = setInterval(() => {
       for (const h of this.#handles) {
-        try {
-          this.#queues.changeVisibility(this.#arn, h, seconds);
-        } catch {
-          // deleted or expired meanwhile: nothing to keep
-        }
+        // Deleted or expired meanwhile (or the queue unreachable for a moment): nothing to keep.
+        this.#queues.changeVisibility(this.#arn, h, seconds).catch(() => undefined);
       }
     }, Math.max(200, (seconds * 1000) / 3));
     this.#timer.unref();

@@ -49,7 +49,7 @@ export class SqsMessageQueues implements MessageQueues {
     }));
   }
 
-  delete(queueArn: string, receiptHandles: string[]): void {
+  async delete(queueArn: string, receiptHandles: string[]): Promise<void> {
     const q = this.#queues.byArn(queueArn);
     if (!q) return;
     for (const h of receiptHandles) {
@@ -61,11 +61,11 @@ export class SqsMessageQueues implements MessageQueues {
     }
   }
 
-  changeVisibility(queueArn: string, receiptHandle: string, visibilityTimeoutSeconds: number): void {
+  async changeVisibility(queueArn: string, receiptHandle: string, visibilityTimeoutSeconds: number): Promise<void> {
     this.#messages.changeVisibility(this.#queue(queueArn), receiptHandle, visibilityTimeoutSeconds);
   }
 
-  send(queueArn: string, body: string, opts: { messageAttributes?: Record<string, QueueMessageAttribute>; messageGroupId?: string; messageDeduplicationId?: string; delaySeconds?: number } = {}): string {
+  async send(queueArn: string, body: string, opts: { messageAttributes?: Record<string, QueueMessageAttribute>; messageGroupId?: string; messageDeduplicationId?: string; delaySeconds?: number } = {}): Promise<string> {
     const q = this.#queue(queueArn);
     const m = {
       body,

@@ -93,7 +93,8 @@ export class TargetDelivery {
     if (p.d.deadLetterArn !== undefined) {
       if (this.#queues?.exists(p.d.deadLetterArn)) {
         const s = (v: string): QueueMessageAttribute => ({ DataType: 'String', StringValue: v });
-        this.#queues.send(p.d.deadLetterArn, p.d.payload, {
+        const dlq = p.d.deadLetterArn;
+        this.#queues.send(dlq, p.d.payload, {
           messageAttributes: {
             ERROR_CODE: s(p.lastError.code || condition),
             ERROR_MESSAGE: s(p.lastError.message || condition),
@@ -102,7 +103,7 @@ export class TargetDelivery {
             SCHEDULE_ARN: s(p.d.sourceArn),
             TARGET_ARN: s(p.d.functionArn),
           },
-        });
+        }).catch((err: unknown) => this.#log(`flint: schedule ${p.d.sourceArn}: sending to the dead-letter queue ${dlq} failed (${(err as Error).message}); the event is lost`));
         deadLettered = true;
       } else {
         this.#log(`flint: schedule ${p.d.sourceArn}: dead-letter queue ${p.d.deadLetterArn} unavailable (${this.#queues ? 'no such queue' : 'no queue service'}); the event is lost`);

@@ -88,18 +88,18 @@ export class InMemoryQueues implements MessageQueues {
     return out;
   }
 
-  delete(arn: string, handles: string[]): void {
+  async delete(arn: string, handles: string[]): Promise<void> {
     const q = this.#q(arn);
     q.msgs = q.msgs.filter((m) => !(m.handle && handles.includes(m.handle)));
     this.deletes += handles.length;
   }
 
-  changeVisibility(arn: string, handle: string, seconds: number): void {
+  async changeVisibility(arn: string, handle: string, seconds: number): Promise<void> {
     const m = this.#q(arn).msgs.find((x) => x.handle === handle);
     if (m) m.visibleAt = Date.now() + seconds * 1000;
   }
 
-  send(arn: string, body: string, opts: { messageAttributes?: Record<string, QueueMessageAttribute>; messageGroupId?: string } = {}): string {
+  async send(arn: string, body: string, opts: { messageAttributes?: Record<string, QueueMessageAttribute>; messageGroupId?: string } = {}): Promise<string> {
     const id = randomUUID();
     this.#q(arn).msgs.push({ id, body, attrs: opts.messageAttributes ?? {}, ...(opts.messageGroupId !== undefined ? { groupId: opts.messageGroupId } : {}), sentAt: Date.now(), receives: 0, visibleAt: 0 });
     return id;

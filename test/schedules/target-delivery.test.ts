@@ -13,7 +13,7 @@ function rig(opts: { failures: number; queues?: boolean }) {
   const sent: { queue: string; body: string; attrs: Record<string, { StringValue?: string }> }[] = [];
   const queues = {
     exists: (arn: string) => arn === DLQ,
-    send: (queue: string, body: string, o?: { messageAttributes?: Record<string, { DataType: string; StringValue?: string }> }) => { sent.push({ queue, body, attrs: o?.messageAttributes ?? {} }); return 'id'; },
+    send: (queue: string, body: string, o?: { messageAttributes?: Record<string, { DataType: string; StringValue?: string }> }) => { sent.push({ queue, body, attrs: o?.messageAttributes ?? {} }); return Promise.resolve('id'); },
   } as unknown as MessageQueues;
   let calls = 0;
   const invoker = {

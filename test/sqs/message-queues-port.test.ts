@@ -36,7 +36,7 @@ test('MessageQueues port: exists, visibility timeout, send → receive → chang
   assert.equal(port.exists(ARN('port-q')), true);
   assert.equal(port.exists(ARN('missing')), false);
   assert.equal(port.visibilityTimeoutSeconds(ARN('port-q')), 45);
-  const id = port.send(ARN('port-q'), '{"a":1}', { messageAttributes: { k: { DataType: 'String', StringValue: 'v' } } });
+  const id = await port.send(ARN('port-q'), '{"a":1}', { messageAttributes: { k: { DataType: 'String', StringValue: 'v' } } });
   const [m] = await port.receive(ARN('port-q'), { max: 10, waitMs: 0 });
   assert.equal(m?.messageId, id);
   assert.equal(m?.body, '{"a":1}');
@@ -49,9 +49,9 @@ test('MessageQueues port: exists, visibility timeout, send → receive → chang
   now += 46_000;
   const [again] = await port.receive(ARN('port-q'), { max: 10, waitMs: 0, visibilityTimeoutSeconds: 5 });
   assert.equal(again?.attributes['ApproximateReceiveCount'], '2');
-  port.changeVisibility(ARN('port-q'), again!.receiptHandle, 0);
+  await port.changeVisibility(ARN('port-q'), again!.receiptHandle, 0);
   const [third] = await port.receive(ARN('port-q'), { max: 1, waitMs: 0 });
-  port.delete(ARN('port-q'), [third!.receiptHandle, 'not-a-handle']);
+  await port.delete(ARN('port-q'), [third!.receiptHandle, 'not-a-handle']);
   now += 100_000;
   assert.deepEqual(await port.receive(ARN('port-q'), { max: 10, waitMs: 0 }), []);
 });
@@ -71,11 +71,11 @@ test('MessageQueues port: a waiting receive wakes on send and stops on abort', a
 test('restart: queues, messages, receive counts and FIFO deduplication come back from the store', async () => {
   const first = open();
   first.queues.create('keep.fifo', { FifoQueue: 'true' });
-  const id = first.port.send(ARN('keep.fifo'), 'once', { messageGroupId: 'g', messageDeduplicationId: 'd1' });
+  const id = await first.port.send(ARN('keep.fifo'), 'once', { messageGroupId: 'g', messageDeduplicationId: 'd1' });
   const [r] = await first.port.receive(ARN('keep.fifo'), { max: 1, waitMs: 0, visibilityTimeoutSeconds: 0 });
   assert.equal(r?.messageId, id);
   const second = open();
-  assert.equal(second.port.send(ARN('keep.fifo'), 'once again', { messageGroupId: 'g', messageDeduplicationId: 'd1' }), id, 'deduplicated after restart');
+  assert.equal(await second.port.send(ARN('keep.fifo'), 'once again', { messageGroupId: 'g', messageDeduplicationId: 'd1' }), id, 'deduplicated after restart');
   const [back] = await second.port.receive(ARN('keep.fifo'), { max: 10, waitMs: 0 });
   assert.equal(back?.body, 'once');
   assert.equal(back?.attributes['ApproximateReceiveCount'], '2');

@@ -136,7 +136,7 @@ export class AsyncEventHandler {
   async #succeed(lease: LeasedEvent, settings: AsyncSettings, outcome: AttemptOutcome, attempts: number): Promise<HandleOutcome> {
     const e = lease.event;
     const followUps: NewQueuedEvent[] = [];
-    if (settings.onSuccess) this.#destination(e, settings.onSuccess, 'Success', outcome, attempts, followUps);
+    if (settings.onSuccess) await this.#destination(e, settings.onSuccess, 'Success', outcome, attempts, followUps);
     this.#log('debug', `async ${e.requestId}: succeeded on attempt ${attempts}${followUps.length ? ', record sent to ' + settings.onSuccess : ''}`);
     return (await this.#queue.ack(lease, followUps)) ? 'succeeded' : this.#leaseLost(lease);
   }
@@ -144,12 +144,12 @@ export class AsyncEventHandler {
   async #fail(lease: LeasedEvent, settings: AsyncSettings, condition: FailureCondition, outcome: AttemptOutcome | undefined, attempts: number): Promise<HandleOutcome> {
     const e = lease.event;
     const followUps: NewQueuedEvent[] = [];
-    if (settings.onFailure) this.#destination(e, settings.onFailure, condition, outcome, attempts, followUps);
+    if (settings.onFailure) await this.#destination(e, settings.onFailure, condition, outcome, attempts, followUps);
     // Lambda sends the original event to the dead-letter queue (SQS/SNS) when an event fails for good.
     const version = outcome?.executedVersion ?? this.#lookup.versionOf(e.functionName, e.qualifier);
     const dlq = this.#lookup.deadLetterTarget(e.functionName, version);
     if (dlq) {
-      const f = this.#router.followUp(dlq, e.payload, 'dead-letter', this.#clock.now(), deadLetterAttributes(e.requestId, outcome));
+      const f = await this.#router.followUp(dlq, e.payload, 'dead-letter', this.#clock.now(), deadLetterAttributes(e.requestId, outcome));
       if ('event' in f) followUps.push(f.event);
       else if ('error' in f) {
         this.#metrics?.deadLetterError(e.functionName, e.qualifier);
@@ -166,14 +166,14 @@ export class AsyncEventHandler {
     return (await this.#queue.ack(lease, followUps)) ? 'dropped' : this.#leaseLost(lease);
   }
 
-  #destination(
+  async #destination(
     e: LeasedEvent['event'],
     arn: string,
     condition: 'Success' | FailureCondition,
     outcome: AttemptOutcome | undefined,
     attempts: number,
     into: NewQueuedEvent[],
-  ): void {
+  ): Promise<void> {
     const now = this.#clock.now();
     const record = invocationRecord({
       requestId: e.requestId,
@@ -184,7 +184,7 @@ export class AsyncEventHandler {
       outcome,
       timestamp: now,
     });
-    const f = this.#router.followUp(arn, Buffer.from(JSON.stringify(record)), 'destination', now);
+    const f = await this.#router.followUp(arn, Buffer.from(JSON.stringify(record)), 'destination', now);
     if ('event' in f) into.push(e.traceId !== undefined ? { ...f.event, traceId: e.traceId } : f.event);
     else if ('error' in f) {
       this.#metrics?.destinationDeliveryFailure(e.functionName, e.qualifier);

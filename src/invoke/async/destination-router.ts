@@ -57,12 +57,13 @@ export class DestinationRouter {
    * (with `messageAttributes`: a dead-letter message's RequestID / ErrorCode / ErrorMessage), or the
    * reason it cannot be delivered.
    */
-  followUp(arn: string, payload: Buffer, origin: 'destination' | 'dead-letter', now: number, messageAttributes?: Record<string, QueueMessageAttribute>): { event: NewQueuedEvent } | { sent: string } | { error: string } {
+  async followUp(arn: string, payload: Buffer, origin: 'destination' | 'dead-letter', now: number, messageAttributes?: Record<string, QueueMessageAttribute>): Promise<{ event: NewQueuedEvent } | { sent: string } | { error: string }> {
     const t = this.target(arn);
     if (t.kind === 'unreachable') return { error: t.reason };
     if (t.kind === 'queue') {
+      // Sent (and stored) before the event is acknowledged: a failure here loses nothing.
       try {
-        return { sent: this.#queues!.send(t.queueArn, payload.toString('utf8'), messageAttributes ? { messageAttributes } : {}) };
+        return { sent: await this.#queues!.send(t.queueArn, payload.toString('utf8'), messageAttributes ? { messageAttributes } : {}) };
       } catch (err) {
         return { error: (err as Error).message };
       }
