@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -41,6 +41,18 @@ export interface PlainRoute {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void | Promise<void>;
 }
 
+/**
+ * Sends a service's requests to another node instead of serving them here (cluster mode: the SQS
+ * queues are served by the leader). The request goes on as the client signed it, Host included,
+ * so the node that serves it verifies and authorizes it; failures to reach it throw an AwsError,
+ * answered in the request's protocol.
+ */
+export interface RequestForwarder {
+  /** The node to send this request to, or undefined to serve it here. */
+  targetFor(service: string, headers: IncomingHttpHeaders): string | undefined;
+  forward(target: string, req: { method: string; rawUrl: string; headers: IncomingHttpHeaders; body: Buffer }): Promise<{ status: number; headers: OutgoingHttpHeaders; body: Buffer }>;
+}
+
 /** What the front door asks the authorizer about every request, after validation. */
 export interface AuthorizationInput {
   principal: Principal;
@@ -74,6 +86,7 @@ export class ApiServer {
   readonly #checkAccess: (principal: Principal, action: string, resource: string, context?: Record<string, string>) => void;
   readonly #plain: PlainRoute[];
   readonly #front: FrontRoute[];
+  readonly #forwarder: RequestForwarder | undefined;
   readonly #onCall: (rec: ControlPlaneCall) => void;
   readonly #logError: (err: unknown) => void;
   readonly #server: Server;
@@ -98,6 +111,8 @@ export class ApiServer {
      * node's store caches up with other nodes' commits (read-your-writes across api nodes).
      */
     beforeCall?: (service: string, operation: string | undefined) => Promise<void> | undefined;
+    /** Services served by another node (cluster mode's SQS on the leader). */
+    forwarder?: RequestForwarder;
     logError: (err: unknown) => void;
     /** Serve HTTPS with these options (src/api/tls/tls-server-options.ts); plain HTTP otherwise. */
     tls?: TlsOptions;
@@ -115,6 +130,7 @@ export class ApiServer {
     this.#front = opts.frontRoutes ?? [];
     this.#onCall = opts.onCall ?? (() => {});
     this.#beforeCall = opts.beforeCall;
+    this.#forwarder = opts.forwarder;
     this.#logError = opts.logError;
     const handle = (req: IncomingMessage, res: ServerResponse): void => {
       this.#handle(req, res).catch((err) => {
@@ -233,6 +249,13 @@ export class ApiServer {
         // Drained: the 413 is read on a connection that stays open; cut short: it closes after the answer.
         if (mustClose(req)) res.setHeader('connection', 'close');
         throw limit ? limit.error(operation!.name, max) : new RequestEntityTooLargeException(`Request must be smaller than ${max} bytes for the ${operation?.name ?? 'requested'} operation`);
+      }
+      const target = this.#forwarder?.targetFor(service.signingName, req.headers);
+      if (target !== undefined) {
+        const r = await this.#forwarder!.forward(target, { method, rawUrl, headers: req.headers, body });
+        res.writeHead(r.status, r.headers);
+        res.end(r.body);
+        return;
       }
       const before = this.#beforeCall?.(service.signingName, operation?.name);
       if (before) await before;

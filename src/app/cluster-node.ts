@@ -22,6 +22,7 @@ import { ProvisionedPlacement, type ProvisionedPlacementOptions } from '../clust
 import { PgProvisionedAllocations } from '../cluster/provisioned-allocations.js';
 import { WorkerDrain } from '../cluster/worker-drain.js';
 import { ClusterHousekeeping } from '../cluster/cluster-housekeeping.js';
+import { LeaderDirectory } from '../cluster/leader-directory.js';
 
 /** Membership's lease (CLUSTER.md: heartbeat 1 s, lease 5 s). */
 const LEASE_MS = 5000;
@@ -48,13 +49,15 @@ export interface ClusterNode {
   readonly tokens: ConcurrencyTokens | undefined;
   /** True while this node holds the housekeeping lease (api role); schedules fire only here. */
   readonly leader: LeaderLease | undefined;
+  /** Who leads now, as read every second (the SQS queues are served there). */
+  readonly leaderDirectory: LeaderDirectory;
   /** api and poller nodes: runs invocations on workers chosen by rendezvous hashing. */
   remoteInvoker(functions: FunctionReadModel): RemoteInvoker;
   /**
    * Starts the worker listener (worker role), registers the node with its lease, starts leader
    * election (api role), bucket leases (poller role) and event polling.
    */
-  start(opts: { workerInvoker?: Invoker; idleEnvironments?(functionName: string, version: string): number; apiAddress?: string; onLeader?(elected: boolean): void }): Promise<void>;
+  start(opts: { workerInvoker?: Invoker; idleEnvironments?(functionName: string, version: string): number; apiAddress?: string; apiUrl?: string; onLeader?(term: number | undefined): void }): Promise<void>;
   /** Draining (`flint worker drain`): no new routes here; in-flight work finishes. */
   readonly draining: () => boolean;
   /**
@@ -110,6 +113,7 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
   let placement: ProvisionedPlacement | undefined;
   let drain: WorkerDrain | undefined;
   let housekeeping: ClusterHousekeeping | undefined;
+  const leaderDirectory = new LeaderDirectory({ pool, clock: deps.clock });
   let drainedNow!: () => void;
   const drained = new Promise<void>((resolve) => (drainedNow = resolve));
   return {
@@ -124,6 +128,7 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
     get leader() {
       return leader;
     },
+    leaderDirectory,
     draining: () => membership?.state === 'draining',
     drained,
     placeProvisioned(p) {
@@ -161,14 +166,14 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
         const a = await worker.listen(config.internalPort, config.host === '127.0.0.1' ? '127.0.0.1' : config.host);
         address = `${advertise}:${a.port}`;
       }
-      membership = await Membership.start({ pool, clock: deps.clock, id: nodeId, roles: [...roles], address, capacity: roles.has('worker') ? (config.workerCapacity ?? config.concurrencyLimit) : 0 });
+      membership = await Membership.start({ pool, clock: deps.clock, id: nodeId, roles: [...roles], address, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}), capacity: roles.has('worker') ? (config.workerCapacity ?? config.concurrencyLimit) : 0 });
       membership.onFence(() => deps.log(`flint: cluster: lease not renewed in time — this node takes no new work until it is (self-fenced)`));
       membership.onUnfence(() => deps.log(`flint: cluster: lease renewed (epoch ${membership?.epoch}); taking work again`));
       if (roles.has('api')) {
         leader = await LeaderLease.start({ pool, clock: deps.clock, holder: nodeId });
-        leader.onElected((term) => { deps.log(`flint: cluster: this node leads (term ${term})`); opts.onLeader?.(true); });
-        leader.onDeposed((term) => { deps.log(`flint: cluster: leadership of term ${term} ended`); opts.onLeader?.(false); });
-        if (leader.isLeader()) opts.onLeader?.(true);
+        leader.onElected((term) => { deps.log(`flint: cluster: this node leads (term ${term})`); opts.onLeader?.(term); });
+        leader.onDeposed((term) => { deps.log(`flint: cluster: leadership of term ${term} ended`); opts.onLeader?.(undefined); });
+        if (leader.isLeader()) opts.onLeader?.(leader.term);
         // Reaping and pruning, on the leader only, fenced by its term (src/cluster/cluster-housekeeping.ts).
         const lead = leader;
         housekeeping = new ClusterHousekeeping({ leader: lead, clock: deps.clock, pruneEvents: (db) => events.prune(db), log: deps.log });
@@ -181,6 +186,7 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
         drain = new WorkerDrain({ membership: m, clock: deps.clock, holding: () => placement?.holding() ?? 0, busy: () => w.busy, onDrained: drainedNow, log: deps.log });
         drain.start(500);
       }
+      await leaderDirectory.start();
       await buckets?.start();
       await mappingShards?.start();
       events.start(100);
@@ -188,6 +194,7 @@ export async function joinCluster(config: FlintConfig, deps: { clock: TimerClock
     },
     async stop() {
       housekeeping?.stop();
+      leaderDirectory.stop();
       drain?.stop();
       placement?.stop();
       await buckets?.stop();

@@ -58,7 +58,7 @@ import { ProcessSandboxDriver } from '../sandbox/process-driver.js';
 import { createTracing, type Tracing } from './tracing.js';
 import { createAsyncInvocation, type AsyncInvocation } from '../invoke/async/async-invocation.js';
 import { createEventSources, type EventSources } from './event-sources.js';
-import { createSqsQueues } from '../queues/sqs-queues.js';
+import { clusterSqs, localSqs } from './sqs-service.js';
 import type { MessageQueues } from '../ports/message-queues.js';
 import { runShutdownSteps } from './shutdown-steps.js';
 
@@ -153,9 +153,22 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   const kms = createKmsServices({ store, keyring, clock, audit: auditTrail, region: config.region, accountId: config.accountId });
   // Lambda seals environment variables and binds code to each function's KMS key through `keys`.
   const ctx: ControlContext = { store, code, clock, arns, events, uuid: randomUUID, keys: kms.keyService };
-  // SQS-compatible queues (src/queues); each queue's Policy is its resource policy for the authorizer.
-  const sqs = createSqsQueues({ store: stores.queues, clock, region: config.region, accountId: config.accountId });
-  const access = createIdentityAndAccess({ config, clock, store, root: credentials, kms: { keyPolicies: kms.keyPolicies, lookup: kms.lookup }, queuePolicies: sqs.queues.policies });
+  // SQS-compatible queues (src/queues): a node's own, or a cluster's, served by its leader
+  // (src/app/sqs-service.ts). Each queue's Policy is its resource policy for the authorizer.
+  const sqs = cluster && stores.sharedQueues
+    ? clusterSqs({
+      store: stores.sharedQueues,
+      directory: cluster.leaderDirectory,
+      nodeId: cluster.nodeId,
+      clock,
+      region: config.region,
+      accountId: config.accountId,
+      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+      ...(flintCa ? { ca: flintCa.bundle } : {}),
+      log,
+    })
+    : localSqs({ store: stores.queues, clock, region: config.region, accountId: config.accountId });
+  const access = createIdentityAndAccess({ config, clock, store, root: credentials, kms: { keyPolicies: kms.keyPolicies, lookup: kms.lookup }, queuePolicies: sqs.policies });
   if (access.bootstrapped) log(`flint: created the IAM role arn:aws:iam::${config.accountId}:role/lambda-role (trusts Lambda; AWSLambdaBasicExecutionRole) for the quick start`);
   if (config.auth === 'off') log('flint: WARNING: FLINT_AUTH=off — IAM policies are NOT enforced; any valid credential may do anything');
 
@@ -330,8 +343,13 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
   // Schedules fire through one ticker: the leader's in a cluster (its store claims each tick once).
   await cluster?.start({
     ...(dataPlane ? { workerInvoker: dataPlane.invoke, idleEnvironments: (fn: string, version: string) => dataPlane.pool.environments(fn, version).filter((e) => !e.claimed && e.env.state === 'Ready').length } : {}),
-    ...(addr ? { apiAddress: `${config.advertiseHost ?? addr.address}:${addr.port}` } : {}),
-    onLeader: (elected) => { if (elected) schedules.start(); else void schedules.stop(); },
+    ...(addr ? { apiAddress: `${config.advertiseHost ?? addr.address}:${addr.port}`, apiUrl: `${tls ? 'https' : 'http'}://${config.advertiseHost ?? addr.address}:${addr.port}` } : {}),
+    // The leader serves the SQS queues and fires the schedules.
+    onLeader: (term) => {
+      sqs.lead?.(term);
+      if (term !== undefined) schedules.start();
+      else void schedules.stop();
+    },
   });
   if (!cluster) schedules.start();
   // Cluster pollers hear enqueues made on other nodes at once (NOTIFY); polling stays the fallback.
@@ -398,6 +416,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
         ['event source pollers', () => eventSources.pollers.stop()],
         ['queue wakeups', () => queueWakeups?.stop()],
         ['log retention', () => logGroups.stop()],
+        ['sqs', () => sqs.close()],
         // Leaves the cluster (draining first) before its environments and connections go.
         ['cluster membership', () => cluster?.stop()],
         ['execution environments', () => dataPlane?.stop()],

@@ -20,7 +20,6 @@ import { cloudWatchHandlers } from '../api/handlers/cloudwatch-handlers.js';
 import { schedulerHandlers } from '../api/handlers/scheduler-handlers.js';
 import { eventsHandlers } from '../api/handlers/events-handlers.js';
 import { xrayHandlers } from '../api/handlers/xray-handlers.js';
-import { sqsHandlers } from '../api/handlers/sqs-handlers.js';
 import { cloudTrailHandlers, cloudTrailValidationSkips } from '../api/handlers/cloudtrail-handlers.js';
 import { plainRoutes } from './plain-routes.js';
 import { webConsoleRoutes } from './web-console.js';
@@ -50,7 +49,7 @@ import type { createIdentityAndAccess } from './identity-and-access.js';
 import type { createKmsServices } from '../kms/kms-services.js';
 import type { CloudWatchMetrics } from './cloudwatch-metrics.js';
 import type { Tracing } from './tracing.js';
-import type { createSqsQueues } from '../queues/sqs-queues.js';
+import type { SqsService } from './sqs-service.js';
 import type { Schedules } from '../schedules/schedules.js';
 import type { AsyncInvocation } from '../invoke/async/async-invocation.js';
 import type { EventSources } from './event-sources.js';
@@ -64,7 +63,7 @@ export interface FrontDoorDeps {
   ctx: ControlContext;
   access: ReturnType<typeof createIdentityAndAccess>;
   kms: ReturnType<typeof createKmsServices>;
-  sqs: ReturnType<typeof createSqsQueues>;
+  sqs: SqsService;
   functions: FunctionService;
   aliases: AliasService;
   layers: LayerService;
@@ -138,13 +137,14 @@ export function createFrontDoor(d: FrontDoorDeps): { api: ApiServer; verifier: S
       cloudtrail: { handlers: cloudTrailHandlers(auditTrail), validationSkips: cloudTrailValidationSkips },
       cloudwatch: cloudWatchHandlers(cloudWatch.recorder),
       xray: xrayHandlers(tracing.xray),
-      sqs: sqsHandlers(sqs.queues, sqs.messages),
+      sqs: sqs.handlers,
       events: eventsHandlers(schedules.rules),
       scheduler: schedulerHandlers(schedules.scheduler),
     }),
     verifier,
     ...(d.tls ? { tls: d.tls, plainLoopback: config.plainPort !== undefined } : {}),
     ...(d.beforeCall ? { beforeCall: d.beforeCall } : {}),
+    ...(sqs.forwarder ? { forwarder: sqs.forwarder } : {}),
     authorize: (req) => access.authorize(req),
     // IAM users' long-term keys only: root and session keys have no last-used record.
     onVerified: (credential, service, region) => { if (credential.principal.type === 'User' && credential.sessionToken === undefined) access.iam.accessKeys.recordUse(credential.accessKeyId, service, region); },

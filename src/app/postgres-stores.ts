@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import pg from 'pg';
 import type { FlintConfig } from './config.js';
 import type { Clock } from '../ports/clock.js';
@@ -12,16 +11,16 @@ import { PgEventQueue } from '../store/pg/pg-event-queue.js';
 import { PgCodeStore } from '../store/pg/pg-code-store.js';
 import { PgLogStorage } from '../store/pg/pg-log-storage.js';
 import { PgMetricStore } from '../store/pg/pg-metric-store.js';
-import { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
-import { SqliteQueueStore } from '../store/sqlite-queue-store.js';
+import { PgQueueStore } from '../store/pg/pg-queue-store.js';
 
 /** How often a node's metadata cache catches up with other nodes' commits (the invoke path's staleness bound). */
 const REFRESH_MS = 100;
 
 /**
  * Every store in PostgreSQL (FLINT_DATABASE_URL): metadata, code, the audit chain, schedules, the
- * async queue, CloudWatch Logs and metrics are the cluster's one consistent view. What stays on
- * the node, in its data dir: the SQS-compatible queues, whose service keeps its queues in memory and cannot yet share them between nodes (said in the docs).
+ * async queue, the SQS-compatible queues, CloudWatch Logs and metrics are the cluster's one
+ * consistent view. The SQS queues are served by the leader, whose writes are fenced by its term
+ * (src/app/cluster-sqs.ts); `queues` is the unfenced store the other nodes read queues from.
  */
 export async function openPostgresStores(config: FlintConfig, deps: { keyring: FileMasterKeyring; clock: Clock; log(line: string): void; pool?: pg.Pool; holdings?: BucketHoldings | undefined }): Promise<FlintStores> {
   const url = config.databaseUrl!;
@@ -38,9 +37,7 @@ export async function openPostgresStores(config: FlintConfig, deps: { keyring: F
   const logs = new PgLogStorage({ url, now: () => deps.clock.now(), log: deps.log });
   // CloudWatch metrics: every node's AWS/Lambda counts in one place (docs/cluster.md).
   const metrics = new PgMetricStore(url, { log: deps.log });
-  // Node-local: the SQS queues, in a small SQLite file.
-  const local = new SqliteMetadataStore(join(config.dataDir, 'node.db'));
-  const queues = new SqliteQueueStore(join(config.dataDir, 'node.db'));
+  const queues = PgQueueStore.open(url, { pool });
   return {
     kind: 'postgres',
     metadata,
@@ -50,6 +47,7 @@ export async function openPostgresStores(config: FlintConfig, deps: { keyring: F
     metrics,
     eventQueue,
     queues,
+    sharedQueues: queues,
     logs,
     refresh: () => metadata.refresh(),
     async close() {
@@ -58,7 +56,6 @@ export async function openPostgresStores(config: FlintConfig, deps: { keyring: F
       eventQueue.close();
       await code.close();
       queues.close();
-      local.close();
       metrics.close();
       schedules.close();
       audit.close();

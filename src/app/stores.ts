@@ -11,6 +11,7 @@ import type { EventQueue } from '../ports/event-queue.js';
 import type { QueueStore } from '../ports/queue-store.js';
 import type { LogStorage } from '../ports/log-storage.js';
 import type { FileMasterKeyring } from '../store/file-master-keyring.js';
+import type { PgQueueStore } from '../store/pg/pg-queue-store.js';
 import { SqliteMetadataStore } from '../store/sqlite-metadata-store.js';
 import { EncryptedCodeStore } from '../store/encrypted-code-store.js';
 import { SqliteAuditLog } from '../store/sqlite-audit-log.js';
@@ -34,6 +35,8 @@ export interface FlintStores {
   readonly eventQueue: EventQueue;
   /** SQS-compatible queues. */
   readonly queues: QueueStore;
+  /** Cluster mode: the queues' store in PostgreSQL, which the leader serves them over (fenced by its term). */
+  readonly sharedQueues?: PgQueueStore;
   /**
    * CloudWatch Logs shared by a cluster's nodes (PostgreSQL): the environments write there and
    * every api node reads it. Absent: each node keeps its logs in its data dir (FileLogStorage).

@@ -17,6 +17,8 @@ CREATE TABLE IF NOT EXISTS members (
   state text NOT NULL CHECK (state IN ('active', 'draining', 'dead')),
   started_at timestamptz NOT NULL
 );
+-- An api node's front door (scheme://host:port): where other nodes send what only the leader serves (SQS).
+ALTER TABLE members ADD COLUMN IF NOT EXISTS api_url text;
 CREATE SEQUENCE IF NOT EXISTS member_epochs;
 CREATE TABLE IF NOT EXISTS leader_leases (
   name text PRIMARY KEY,

@@ -13,6 +13,8 @@ export interface MembershipOptions {
   roles: readonly NodeRole[];
   /** `host:port` of the internal (mutual TLS) listener. */
   address: string;
+  /** An api node's front door, `scheme://host:port` (others forward SQS requests to the leader's). */
+  apiUrl?: string;
   capacity: number;
   /** Heartbeat period (CLUSTER.md: 1 s). */
   heartbeatMs?: number;
@@ -26,6 +28,7 @@ interface MemberRow {
   id: string;
   roles: string[];
   address: string;
+  api_url: string | null;
   capacity: number;
   epoch: string;
   state: ClusterMember['state'];
@@ -55,6 +58,7 @@ export class Membership implements ClusterMembership {
   readonly #clock: TimerClock;
   readonly #roles: readonly NodeRole[];
   readonly #address: string;
+  readonly #apiUrl: string | null;
   readonly #capacity: number;
   readonly #heartbeatMs: number;
   readonly #leaseMs: number;
@@ -77,6 +81,7 @@ export class Membership implements ClusterMembership {
     this.#clock = o.clock;
     this.#roles = [...o.roles];
     this.#address = o.address;
+    this.#apiUrl = o.apiUrl ?? null;
     this.#capacity = o.capacity;
     this.#heartbeatMs = o.heartbeatMs ?? 1000;
     this.#leaseMs = o.leaseMs ?? 5000;
@@ -144,12 +149,13 @@ export class Membership implements ClusterMembership {
   async refresh(): Promise<void> {
     const sentAt = this.#clock.now();
     const sentAtMono = this.#clock.monotonic();
-    const r = await timedQuery<MemberRow>(this.#pool, `SELECT id, roles, address, capacity, epoch::text AS epoch, state,
+    const r = await timedQuery<MemberRow>(this.#pool, `SELECT id, roles, address, api_url, capacity, epoch::text AS epoch, state,
         (EXTRACT(EPOCH FROM (lease_expires_at - now())) * 1000)::float8 AS left_ms FROM members ORDER BY id`, [], this.#statementTimeoutMs);
     this.#view = r.rows.map((row) => ({
       id: row.id,
       roles: row.roles as NodeRole[],
       address: row.address,
+      ...(row.api_url ? { apiUrl: row.api_url } : {}),
       capacity: row.capacity,
       epoch: Number(row.epoch),
       leaseExpiresAt: sentAt + row.left_ms,
@@ -223,11 +229,11 @@ export class Membership implements ClusterMembership {
 
   async #register(): Promise<void> {
     const sentAt = this.#clock.monotonic();
-    const r = await timedQuery<{ epoch: string }>(this.#pool, `INSERT INTO members (id, roles, address, capacity, epoch, lease_expires_at, state, started_at)
-        VALUES ($1, $2, $3, $4, nextval('member_epochs'), now() + $5 * interval '1 millisecond', $6, now())
-        ON CONFLICT (id) DO UPDATE SET roles = EXCLUDED.roles, address = EXCLUDED.address, capacity = EXCLUDED.capacity,
+    const r = await timedQuery<{ epoch: string }>(this.#pool, `INSERT INTO members (id, roles, address, capacity, epoch, lease_expires_at, state, started_at, api_url)
+        VALUES ($1, $2, $3, $4, nextval('member_epochs'), now() + $5 * interval '1 millisecond', $6, now(), $7)
+        ON CONFLICT (id) DO UPDATE SET roles = EXCLUDED.roles, address = EXCLUDED.address, capacity = EXCLUDED.capacity, api_url = EXCLUDED.api_url,
           epoch = EXCLUDED.epoch, lease_expires_at = EXCLUDED.lease_expires_at, state = EXCLUDED.state
-        RETURNING epoch::text AS epoch`, [this.self, this.#roles, this.#address, this.#capacity, this.#leaseMs, this.#state], this.#statementTimeoutMs);
+        RETURNING epoch::text AS epoch`, [this.self, this.#roles, this.#address, this.#capacity, this.#leaseMs, this.#state, this.#apiUrl], this.#statementTimeoutMs);
     if (this.#stopped) return;
     this.#epoch = Number(r.rows[0]!.epoch);
     this.#lease.confirmed(sentAt);

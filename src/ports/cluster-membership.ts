@@ -12,6 +12,8 @@ export interface ClusterMember {
   readonly roles: readonly NodeRole[];
   /** `host:port` of the node's internal (mutual TLS) listener; workers take invocations there. */
   readonly address: string;
+  /** An api node's front door (`scheme://host:port`), where requests only the leader serves are forwarded. */
+  readonly apiUrl?: string;
   /** Concurrent environments a worker will run (its admission limit). */
   readonly capacity: number;
   /** Raised each time the node registers or renews after losing its lease: requests carry it, stale ones are refused. */

@@ -208,6 +208,11 @@ export class QueueService {
     q.messages.clear();
   }
 
+  /** Ends every long poll now (cluster mode: the queues moved to another node, which answers from now on). */
+  wakeAll(): void {
+    for (const q of this.#queues.values()) q.wake();
+  }
+
   /** Queue policies (the Policy attribute) as resource policies, for the authorizer. */
   readonly policies: ResourcePolicySource = {
     resourcePolicy: (_action, arn) => {

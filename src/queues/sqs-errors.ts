@@ -22,6 +22,8 @@ export const sqsErrors = {
   invalidBatchEntryId: () => new AwsError('InvalidBatchEntryId', 'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.'),
   batchTooLong: (size: number) => new AwsError('BatchRequestTooLong', `Batch requests cannot be longer than 262144 bytes. You have sent ${size} bytes.`),
   unsupported: (message: string) => new AwsError('UnsupportedOperation', message),
+  /** 503, which the SDKs retry: in a cluster, while the queues move to a new leader. */
+  serviceUnavailable: (why: string) => new AwsError('ServiceUnavailable', `The service is unavailable: ${why}. Retry the request.`, { status: 503 }),
 };
 
 function queueNameOf(arn: string): string {
