@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
  * started and ended, on which worker), and the faults injected. Invariant checkers
  * (./invariants.ts) read it; nothing here judges timings.
  */
-export type OpKind = 'invoke' | 'enqueue' | 'control';
+export type OpKind = 'invoke' | 'enqueue' | 'control' | 'sqs-send';
 export type OpOutcome = 'ok' | 'fail' | 'unknown';
 
 export interface Op {

@@ -4,7 +4,7 @@ import { mkdtempSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { History, type Report } from './history.js';
-import { asyncDelivery, environmentsServingTwoVersions, maxConcurrency, overlappingRunsInOneEnvironment, scheduleFirings, spread, runsOnAfter, invokeOutcomesAfter } from './invariants.js';
+import { asyncDelivery, environmentsServingTwoVersions, maxConcurrency, overlappingRunsInOneEnvironment, scheduleFirings, spread, runsOnAfter, invokeOutcomesAfter, sqsDelivery } from './invariants.js';
 
 const run = (id: string, start: number, end: number, extra: Partial<Report> = {}): Report => ({ id, fn: 'f', version: '$LATEST', env: `e-${id}`, worker: 'w1', start, end, ...extra });
 
@@ -66,4 +66,16 @@ test('invariants: schedules fired twice or never; spread over workers within (1+
   const ops = [{ seq: 1, kind: 'invoke', id: 'a', via: 'api1', start: 5, outcome: 'fail' }, { seq: 2, kind: 'invoke', id: 'b', via: 'api1', start: 15, outcome: 'ok' }] as const;
   assert.deepEqual(invokeOutcomesAfter(ops, 10), { ok: 1, failed: [] });
   assert.equal(invokeOutcomesAfter(ops, 0).failed.length, 1);
+});
+
+test('invariants: SQS sends acknowledged but never received are lost; failed or unanswered sends do not count', () => {
+  const ops = [
+    { seq: 1, kind: 'sqs-send', id: 'm1', via: 'api1', start: 1, end: 2, outcome: 'ok', status: 200 },
+    { seq: 2, kind: 'sqs-send', id: 'm2', via: 'api1', start: 3, end: 4, outcome: 'ok', status: 200 },
+    { seq: 3, kind: 'sqs-send', id: 'm3', via: 'api1', start: 5, end: 6, outcome: 'fail', status: 503 },
+    { seq: 4, kind: 'sqs-send', id: 'm4', via: 'api1', start: 7, end: 9, outcome: 'unknown' },
+    { seq: 5, kind: 'sqs-send', id: 'm5', via: 'api1', start: 11, end: 12, outcome: 'ok', status: 200 },
+  ] as const;
+  assert.deepEqual(sqsDelivery(ops, new Set(['m1', 'm5']), 10), { accepted: 3, acceptedBefore: 2, acceptedAfter: 1, lost: ['m2'] });
+  assert.deepEqual(sqsDelivery(ops, new Set(['m1', 'm2', 'm5']), 10).lost, []);
 });

@@ -15,6 +15,17 @@ export function asyncDelivery(ops: readonly Op[], reports: readonly Report[]): {
   return { accepted: accepted.length, lost, duplicates };
 }
 
+/** SQS: every send the queues acknowledged (200) must be received later (by body, the op's id); accepted sends are split at `at`. */
+export function sqsDelivery(ops: readonly Op[], received: ReadonlySet<string>, at: number): { accepted: number; acceptedBefore: number; acceptedAfter: number; lost: string[] } {
+  const accepted = ops.filter((o) => o.kind === 'sqs-send' && o.outcome === 'ok' && o.status === 200);
+  return {
+    accepted: accepted.length,
+    acceptedBefore: accepted.filter((o) => o.end! < at).length,
+    acceptedAfter: accepted.filter((o) => o.start > at).length,
+    lost: accepted.filter((o) => !received.has(o.id)).map((o) => o.id),
+  };
+}
+
 /**
  * The most runs of one function that overlapped in time, from the function's own start/end
  * reports (a sweep over the intervals; an end and a start at the same millisecond do not overlap).
