@@ -49,7 +49,7 @@ export function clusterCommand(): Command {
     });
   cluster
     .command('status')
-    .description('members (roles, address, state, epoch, lease left), the leader and its term, async queue depths')
+    .description('members (roles, address, state, epoch, lease left), the leader and its term, async queue depths, event source mappings, SQS queue depths')
     .option('--database-url <url>', 'the cluster\'s PostgreSQL (default FLINT_DATABASE_URL)')
     .addHelpText('after', '\nExamples:\n  flint cluster status --database-url postgres://flint@db:5432/flint\n  flint cluster status -o json | jq \'.members[] | select(.state == "dead")\'')
     .action(async (_o: StatusOptions, self: Command) => {
@@ -98,6 +98,10 @@ function printStatus(out: Output, s: ClusterStatus): void {
   if (s.mappings !== undefined && s.mappings.length > 0) {
     out.line('event source mappings:');
     out.table(['UUID', 'POLLER', 'LEASE'], s.mappings.map((m) => [m.uuid, m.poller, m.leaseLeftMs > 0 ? `${seconds(m.leaseLeftMs)} left` : `expired ${seconds(-m.leaseLeftMs)} ago`]));
+  }
+  if (s.sqs !== undefined && s.sqs.length > 0) {
+    out.line('sqs queues (served by the leader):');
+    out.table(['QUEUE', 'VISIBLE', 'IN FLIGHT', 'DELAYED'], s.sqs.map((q) => [q.name, String(q.visible), String(q.inFlight), String(q.delayed)]), new Set([1, 2, 3]));
   }
 }
 

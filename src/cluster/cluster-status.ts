@@ -31,6 +31,19 @@ export interface ClusterStatus {
   concurrency?: Array<{ functionName: string; inFlight: number }>;
   /** Which poller runs each event source mapping (its lease); absent without the table. */
   mappings?: MappingPlacement[];
+  /** The SQS-compatible queues (served by the leader) and their messages; absent without the tables. */
+  sqs?: SqsQueueDepth[];
+}
+
+/** One SQS queue's messages, as GetQueueAttributes' approximate counts (judged by the database's clock). */
+export interface SqsQueueDepth {
+  name: string;
+  /** Visible now (ApproximateNumberOfMessages). */
+  visible: number;
+  /** Received and not yet visible again (ApproximateNumberOfMessagesNotVisible). */
+  inFlight: number;
+  /** Sent with a delay that has not passed (ApproximateNumberOfMessagesDelayed). */
+  delayed: number;
 }
 
 export interface MappingPlacement {
@@ -47,7 +60,7 @@ export interface MappingPlacement {
  * piece has not created yet (no node with that role started) are left out rather than created.
  */
 export async function readClusterStatus(pool: pg.Pool): Promise<ClusterStatus> {
-  const present = await pool.query<{ name: string }>(`SELECT t AS name FROM unnest($1::text[]) t WHERE to_regclass(t) IS NOT NULL`, [['members', 'leader_leases', 'async_events', 'concurrency_tokens', 'event_source_mapping_leases']]);
+  const present = await pool.query<{ name: string }>(`SELECT t AS name FROM unnest($1::text[]) t WHERE to_regclass(t) IS NOT NULL`, [['members', 'leader_leases', 'async_events', 'concurrency_tokens', 'event_source_mapping_leases', 'sqs_messages']]);
   const has = new Set(present.rows.map((r) => r.name));
   const status: ClusterStatus = { members: [] };
   if (has.has('members')) {
@@ -73,6 +86,14 @@ export async function readClusterStatus(pool: pg.Pool): Promise<ClusterStatus> {
     const r = await pool.query<{ uuid: string; owner: string; left_ms: number }>(`SELECT uuid, owner,
         (EXTRACT(EPOCH FROM (expires_at - now())) * 1000)::float8 AS left_ms FROM event_source_mapping_leases ORDER BY uuid`);
     status.mappings = r.rows.map((m) => ({ uuid: m.uuid, poller: m.owner, leaseLeftMs: Math.round(m.left_ms) }));
+  }
+  if (has.has('sqs_messages')) {
+    const r = await pool.query<{ name: string; visible: number; in_flight: number; delayed: number }>(`WITH t AS (SELECT (EXTRACT(EPOCH FROM now()) * 1000)::bigint AS now_ms)
+      SELECT q.name, count(m.seq) FILTER (WHERE m.visible_at <= t.now_ms)::int AS visible,
+        count(m.seq) FILTER (WHERE m.visible_at > t.now_ms AND m.receive_count > 0)::int AS in_flight,
+        count(m.seq) FILTER (WHERE m.visible_at > t.now_ms AND m.receive_count = 0)::int AS delayed
+      FROM sqs_queues q CROSS JOIN t LEFT JOIN sqs_messages m ON m.queue = q.name GROUP BY q.name ORDER BY q.name`);
+    status.sqs = r.rows.map((q) => ({ name: q.name, visible: q.visible, inFlight: q.in_flight, delayed: q.delayed }));
   }
   return status;
 }

@@ -13,6 +13,7 @@ import { LeaderLease } from '../../src/cluster/leader-lease.js';
 import { ConcurrencyTokens } from '../../src/cluster/concurrency-tokens.js';
 import { ensureEventQueueSchema } from '../../src/store/pg/pg-event-queue-schema.js';
 import { PgMappingLeaseStore } from '../../src/store/pg/pg-mapping-lease-store.js';
+import { PgQueueStore } from '../../src/store/pg/pg-queue-store.js';
 import { nodePool, until } from './helpers/pools.js';
 
 /**
@@ -120,6 +121,14 @@ test('flint cluster status: members with roles, address, state, epoch and lease;
     await tokens.acquire({ functionName: 'hello', accountLimit: 10, committed: 0, timeoutMs: 60_000 });
     // node-a (a poller) runs one event source mapping.
     await (await PgMappingLeaseStore.open(pool)).acquire('node-a', ['a1b2c3d4-0000-4000-8000-000000000001'], 60_000);
+    // Two SQS queues: one message visible, one received (in flight), one delayed; the other empty.
+    const sqs = PgQueueStore.open(url);
+    const far = Date.now() + 3_600_000;
+    for (const name of ['orders', 'empty']) sqs.putQueue({ name, attributes: {}, tags: {}, createdAt: 1, lastModifiedAt: 1 });
+    sqs.insertMessages([['m1', 0, 0], ['m2', far, 1], ['m3', far, 0]].map(([id, visibleAt, receiveCount]) => ({
+      queue: 'orders', message: { id: String(id), body: 'b', md5OfBody: 'x', sentAt: 1, senderId: 's' }, visibleAt: Number(visibleAt), receiveCount: Number(receiveCount), firstReceiveAt: 0, receipt: '',
+    })));
+    sqs.close();
     b.stop();
     await until('node-b is dead by the database clock', async () => (await pool.query(`SELECT lease_expires_at < now() AS dead FROM members WHERE id = 'node-b'`)).rows[0].dead);
     const r = await flint(['cluster', 'status'], { FLINT_DATABASE_URL: url });
@@ -132,7 +141,7 @@ test('flint cluster status: members with roles, address, state, epoch and lease;
     assert.deepEqual(lines.slice(4, 12), ['async queue:', 'FUNCTION  QUEUED  LEASED', 'hello          2       1', 'concurrency in flight:', 'FUNCTION  IN FLIGHT', 'hello             1',
       'event source mappings:', 'UUID                                  POLLER  LEASE']);
     assert.match(lines[12]!, /^a1b2c3d4-0000-4000-8000-000000000001  node-a  \d+\.\ds left$/);
-    assert.deepEqual(lines.slice(13), ['']);
+    assert.deepEqual(lines.slice(13), ['sqs queues (served by the leader):', 'QUEUE   VISIBLE  IN FLIGHT  DELAYED', 'empty         0          0        0', 'orders        1          1        1', '']);
 
     const j = await flint(['cluster', 'status', '-o', 'json', '--database-url', url]);
     assert.equal(j.code, 0, j.stderr);
@@ -142,6 +151,7 @@ test('flint cluster status: members with roles, address, state, epoch and lease;
     assert.deepEqual(doc.queues, [{ functionName: 'hello', queued: 2, leased: 1 }]);
     assert.deepEqual(doc.concurrency, [{ functionName: 'hello', inFlight: 1 }]);
     assert.deepEqual(doc.mappings.map((m) => [m.uuid, m.poller]), [['a1b2c3d4-0000-4000-8000-000000000001', 'node-a']]);
+    assert.deepEqual((doc as unknown as { sqs: unknown }).sqs, [{ name: 'empty', visible: 0, inFlight: 0, delayed: 0 }, { name: 'orders', visible: 1, inFlight: 1, delayed: 1 }]);
   } finally {
     await leader.stop();
     a.stop();
