@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { MasterKeyring } from '../ports/master-keyring.js';
 import { blobKeyId, LEGACY_KEY_ID, openBlob, sealV1 } from './master-key-blob.js';
@@ -53,11 +53,16 @@ export class FileMasterKeyring implements MasterKeyring {
   readonly #now: () => number;
   #state: KeyringFile;
   #keys = new Map<number, Buffer>();
+  /** When the file was last compared with what this process holds (see #fresh). */
+  #checkedAt: number;
+  #fileStamp: string;
 
   private constructor(source: MasterKeySource, state: KeyringFile, now: () => number) {
     this.#source = source;
     this.#now = now;
     this.#state = state;
+    this.#checkedAt = now();
+    this.#fileStamp = stampOf(source);
     this.#index();
   }
 
@@ -82,12 +87,18 @@ export class FileMasterKeyring implements MasterKeyring {
   }
 
   wrap(plaintext: Buffer, context: string): Buffer {
+    this.#fresh();
     return sealV1(this.#state.current, this.#keys.get(this.#state.current)!, plaintext, context);
   }
 
   unwrap(blob: Buffer, context: string): Buffer {
     const id = blobKeyId(blob);
-    const key = this.#keys.get(id);
+    let key = this.#keys.get(id);
+    if (!key && this.#source.kind !== 'env') {
+      // A cluster's nodes share the key file: another node may have rotated since this one read it.
+      this.reload();
+      key = this.#keys.get(id);
+    }
     if (!key) throw new Error(`master key ${id} is not in the keyring (retired or never known here)`);
     return openBlob(key, blob, context);
   }
@@ -153,13 +164,27 @@ export class FileMasterKeyring implements MasterKeyring {
     this.#index();
   }
 
-  /** Re-reads the key file (a rotation may have been started by `flint keys rotate` offline). */
+  /** Re-reads the key file (a rotation may have been started by `flint keys rotate` offline, or by another node). */
   reload(): void {
     if (this.#source.kind === 'env') return;
+    const stamp = stampOf(this.#source);
     const state = readKeyring(this.#source);
     if (!state) throw new Error(`the master keyring ${describe(this.#source)} has disappeared`);
     this.#state = state;
+    this.#fileStamp = stamp;
+    this.#checkedAt = this.#now();
     this.#index();
+  }
+
+  /**
+   * Before a wrap, at most once a second: reloads the file if it changed (another node of a
+   * cluster rotated), so new blobs are wrapped under the current key, not a retiring one that
+   * the rotation is about to re-wrap away and destroy.
+   */
+  #fresh(): void {
+    if (this.#source.kind === 'env' || this.#now() - this.#checkedAt < 1000) return;
+    this.#checkedAt = this.#now();
+    if (stampOf(this.#source) !== this.#fileStamp) this.reload();
   }
 
   #index(): void {
@@ -188,6 +213,17 @@ function describe(source: MasterKeySource): string {
     case 'env': return 'FLINT_MASTER_KEY';
     case 'file': return `FLINT_MASTER_KEY_FILE (${source.path})`;
     case 'data-dir': return join(source.dataDir, 'master-keys.json');
+  }
+}
+
+/** The key file's identity and change time: a rename (every write is one) changes it. */
+function stampOf(source: MasterKeySource): string {
+  if (source.kind === 'env') return '';
+  try {
+    const st = statSync(keyringPath(source));
+    return `${st.ino}:${st.mtimeMs}:${st.size}`;
+  } catch {
+    return '';
   }
 }
 

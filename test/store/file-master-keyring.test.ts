@@ -105,3 +105,21 @@ test('master keyring: a rotation started by another process (flint keys rotate o
   assert.deepEqual(FileMasterKeyring.open({ kind: 'data-dir', dataDir: dir }).retiring().sort(), [1, 2]);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('master keyring: nodes sharing the key file (a cluster) follow another node\'s rotation without a restart', () => {
+  const dir = tmp();
+  let now = 1_000_000;
+  const a = FileMasterKeyring.open({ kind: 'data-dir', dataDir: dir }, () => now);
+  const b = FileMasterKeyring.open({ kind: 'data-dir', dataDir: dir }, () => now);
+  const newKey = a.rotate();
+  // A blob wrapped by the rotating node opens on the other: an unknown key id re-reads the file.
+  const fromA = a.wrap(Buffer.from('sealed on a'), 'ctx');
+  assert.equal(b.unwrap(fromA, 'ctx').toString(), 'sealed on a');
+  const c = FileMasterKeyring.open({ kind: 'data-dir', dataDir: dir }, () => now);
+  a.rotate();
+  // Within the second it last looked, c still wraps under the key it read; after it, under the new current key.
+  assert.equal(c.wrap(Buffer.from('x'), 'ctx').readUInt32BE(1), newKey);
+  now += 1_000;
+  assert.equal(c.wrap(Buffer.from('x'), 'ctx').readUInt32BE(1), a.currentKeyId, 'new blobs are wrapped under the key now current');
+  rmSync(dir, { recursive: true, force: true });
+});
