@@ -1,21 +1,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeLogStreamsCommand, FilterLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { startPostgres, postgresSkipReason, type TestPostgres } from '../helpers/postgres.js';
-import { loadConfig, type FlintConfig } from '../../src/app/config.js';
-import { startFlint, type FlintApp } from '../../src/app/flint-app.js';
-import { createClusterCa } from '../../src/cluster/cluster-ca.js';
-import { loadMasterKeyring, loadRootCredentials } from '../../src/app/secrets.js';
+import { postgresSkipReason } from '../helpers/postgres.js';
+import type { FlintApp } from '../../src/app/flint-app.js';
+import { loadRootCredentials } from '../../src/app/secrets.js';
 import { createFunction, waitSettled } from '../helpers/functions.js';
 import { makeZip } from '../helpers/zip.js';
 import { until } from './helpers/pools.js';
+import { InProcessCluster } from './helpers/in-process-cluster.js';
 
 /**
  * Function logs in a cluster (docs/cluster.md): an api node and a worker node, in process, on one
@@ -26,10 +23,7 @@ import { until } from './helpers/pools.js';
  */
 const skip = postgresSkipReason;
 const AWS_CLI = '/usr/bin/aws';
-const dirs: string[] = [];
-let pgServer: TestPostgres;
-let url: string;
-let clusterDir: string;
+let cluster: InProcessCluster;
 let creds: { accessKeyId: string; secretAccessKey: string };
 let lambda: LambdaClient;
 let logs: CloudWatchLogsClient;
@@ -37,27 +31,12 @@ let cloudwatch: CloudWatchClient;
 let api: FlintApp;
 let worker: FlintApp;
 
-function tmp(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-
-async function node(role: FlintConfig['role'], extra: Partial<FlintConfig> = {}): Promise<FlintApp> {
-  const config = loadConfig({ host: '127.0.0.1', port: 0, internalPort: 0, dataDir: tmp(`flint-logs-${role}-`), role, databaseUrl: url, clusterDir, sandbox: 'process', placement: 'lambda', quiet: true, prewarmPerRuntime: 0, ...extra }, {});
-  return await startFlint(config, { log: (l) => { if (process.env['FLINT_TEST_DEBUG']) process.stderr.write(`${role}: ${l}\n`); } });
-}
-
 before(async () => {
   if (skip) return;
-  pgServer = await startPostgres({ fsync: false });
-  url = await pgServer.createDatabase();
-  clusterDir = tmp('flint-logs-cluster-');
-  await createClusterCa(clusterDir, Date.now());
-  creds = loadRootCredentials(clusterDir);
-  loadMasterKeyring(clusterDir);
-  api = await node('api');
-  worker = await node('worker', { apiEndpoint: api.endpoint, workerCapacity: 4 });
+  cluster = await InProcessCluster.start('flint-logs');
+  creds = loadRootCredentials(cluster.clusterDir);
+  api = await cluster.node('api');
+  worker = await cluster.node('worker', { apiEndpoint: api.endpoint, workerCapacity: 4 });
   const client = { endpoint: api.endpoint, region: 'us-east-1', credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey }, maxAttempts: 1 };
   lambda = new LambdaClient(client);
   logs = new CloudWatchLogsClient(client);
@@ -68,10 +47,7 @@ after(async () => {
   lambda?.destroy();
   logs?.destroy();
   cloudwatch?.destroy();
-  await worker?.stop().catch(() => undefined);
-  await api?.stop().catch(() => undefined);
-  await pgServer?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 test("cluster logs: a function run on a worker has its output and START/END/REPORT lines in the api node's CloudWatch Logs", { skip, timeout: 180_000 }, async () => {
@@ -127,7 +103,7 @@ test("cluster logs: a function run on a worker has its output and START/END/REPO
 });
 
 test('cluster logs: `aws logs tail` through the api node prints the lines a worker wrote', { skip: skip ?? (!existsSync(AWS_CLI) && 'no /usr/bin/aws'), timeout: 60_000 }, async () => {
-  const home = tmp('flint-logs-home-');
+  const home = cluster.tmp('home');
   const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' };
   const { stdout } = await promisify(execFile)(AWS_CLI, ['--endpoint-url', api.endpoint, 'logs', 'tail', '/aws/lambda/logged', '--since', '1h', '--format', 'short'], { env });
   assert.match(stdout, /hello from the worker 1/);

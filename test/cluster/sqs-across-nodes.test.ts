@@ -1,24 +1,21 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { AttachRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient,
 } from '@aws-sdk/client-sqs';
-import { startPostgres, postgresSkipReason, type TestPostgres } from '../helpers/postgres.js';
-import { loadConfig, type FlintConfig } from '../../src/app/config.js';
-import { startFlint, type FlintApp } from '../../src/app/flint-app.js';
-import { createClusterCa } from '../../src/cluster/cluster-ca.js';
-import { loadMasterKeyring } from '../../src/app/secrets.js';
+import type { FlintConfig } from '../../src/app/config.js';
+import type { FlintApp } from '../../src/app/flint-app.js';
+import { postgresSkipReason } from '../helpers/postgres.js';
 import { TEST_CREDENTIALS } from '../helpers/flint-harness.js';
 import { createLambdaRole } from '../helpers/iam.js';
 import { createFunction } from '../helpers/functions.js';
 import { until } from './helpers/pools.js';
+import { InProcessCluster } from './helpers/in-process-cluster.js';
 
 /**
  * The SQS-compatible queues in a cluster (docs/cluster.md): two api nodes, a worker and a poller,
@@ -30,49 +27,25 @@ import { until } from './helpers/pools.js';
  */
 const skip = postgresSkipReason;
 const AWS_CLI = '/usr/bin/aws';
-const dirs: string[] = [];
-let pgServer: TestPostgres;
-let url: string;
-let clusterDir: string;
-const nodes: FlintApp[] = [];
+let cluster: InProcessCluster;
 let a: FlintApp;
 let b: FlintApp;
 
-function tmp(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-
-async function node(role: FlintConfig['role'], extra: Partial<FlintConfig> = {}): Promise<FlintApp> {
-  const config = loadConfig({
-    host: '127.0.0.1', port: 0, internalPort: 0, dataDir: tmp(`flint-sqs-${role}-`), role, databaseUrl: url, clusterDir, sandbox: 'process', placement: 'lambda',
-    quiet: true, prewarmPerRuntime: 0, accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: TEST_CREDENTIALS.secretAccessKey, ...extra,
-  }, {});
-  const app = await startFlint(config, { log: (l) => { if (process.env['FLINT_TEST_DEBUG']) process.stderr.write(`${role}: ${l}\n`); } });
-  nodes.push(app);
-  return app;
-}
-
+const node = (role: FlintConfig['role'], extra: Partial<FlintConfig> = {}) =>
+  cluster.node(role, { accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: TEST_CREDENTIALS.secretAccessKey, ...extra });
 const sqsVia = (app: FlintApp) => new SQSClient({ endpoint: app.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
 const leads = (app: FlintApp) => app.cluster?.leader?.isLeader() === true;
 
 before(async () => {
   if (skip) return;
-  pgServer = await startPostgres({ fsync: false });
-  url = await pgServer.createDatabase();
-  clusterDir = tmp('flint-sqs-cluster-');
-  await createClusterCa(clusterDir, Date.now());
-  loadMasterKeyring(clusterDir);
+  cluster = await InProcessCluster.start('flint-sqs');
   a = await node('api');
   await until('the first api node leads', () => leads(a), 20_000);
   b = await node('api');
 }, { timeout: 120_000 });
 
 after(async () => {
-  for (const n of nodes.reverse()) await n.stop().catch(() => undefined);
-  await pgServer?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 test('a queue made and filled through the follower api node is read through the leader; GetQueueUrl names the node asked', { skip, timeout: 120_000 }, async () => {
@@ -167,7 +140,7 @@ test('the leader stops: the other api node takes the queues over with every mess
     const inFlight = await viaB.send(new ReceiveMessageCommand({ QueueUrl: q.QueueUrl, MaxNumberOfMessages: 3 }));
     assert.equal(inFlight.Messages?.length, 3);
     await a.stop();
-    nodes.splice(nodes.indexOf(a), 1);
+    cluster.forget(a);
     await until('the other api node leads', () => leads(b), 20_000);
     const got = new Map<string, string>();
     await until('every message sent is received again', async () => {
