@@ -24,7 +24,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('flint cluster up: PostgreSQL and nodes in namespaces; the AWS CLI creates and invokes a function through the printed env; Ctrl-C removes everything', { skip, timeout: 280_000 }, async (t) => {
+test('flint cluster up: PostgreSQL and nodes in namespaces; the AWS CLI creates and invokes a function through the printed env, and uses one SQS queue through both api nodes; Ctrl-C removes everything', { skip, timeout: 280_000 }, async (t) => {
   const [node, ...flint] = flintArgv();
   up = spawn(node!, [...flint, 'cluster', 'up', '--workers', '2', '--pollers', '1', '--dir', join(dir, 'c')], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLINT_SANDBOX: 'process' },
@@ -61,6 +61,13 @@ test('flint cluster up: PostgreSQL and nodes in namespaces; the AWS CLI creates 
   aws(['lambda', 'invoke', '--function-name', 'hello', '--cli-binary-format', 'raw-in-base64-out', '--payload', '{"name":"Ada"}', join(dir, 'out.json')]);
   assert.equal(execFileSync('cat', [join(dir, 'out.json')]).toString(), '{"hello":"Ada"}');
   assert.match(aws(['lambda', 'list-functions']), /"FunctionName": "hello"/);
+  // SQS through both api nodes: one of them leads and serves the queues, the other forwards.
+  const api2 = /api2 +api +(http:\/\/\S+)/.exec(out)![1]!;
+  const queueUrl = (JSON.parse(aws(['sqs', 'create-queue', '--queue-name', 'orders'])) as { QueueUrl: string }).QueueUrl;
+  const viaApi2 = (args: string[]) => execFileSync(AWS, ['--endpoint-url', api2, '--output', 'json', ...args], { env, cwd: dir }).toString();
+  const sent = JSON.parse(viaApi2(['sqs', 'send-message', '--queue-url', queueUrl, '--message-body', 'hello cluster'])) as { MessageId: string };
+  const got = JSON.parse(aws(['sqs', 'receive-message', '--queue-url', queueUrl, '--wait-time-seconds', '5'])) as { Messages: Array<{ MessageId: string; Body: string }> };
+  assert.deepEqual(got.Messages.map((m) => [m.MessageId, m.Body]), [[sent.MessageId, 'hello cluster']]);
 
   const exited = new Promise((r) => up!.once('exit', r));
   up.kill('SIGINT');
