@@ -40,6 +40,8 @@ interface PendingWrite {
   run: () => unknown;
   /** One SQL statement: atomic by itself, so it needs no savepoint of its own. */
   single: boolean;
+  /** Settles only once on disk (an enqueue); otherwise once committed (see the class comment). */
+  durable: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
   /** Set by the commit: what `run` returned, or what it threw. */
@@ -66,6 +68,12 @@ function settle(w: PendingWrite): void {
  * and are then committed together (one transaction and one flush per round under load).
  * (A commit is visible to readers, e.g. the pollers, before its flush ends: harmless, a crash
  * before the flush loses only what no caller was told was accepted.)
+ *
+ * Only enqueues wait for the disk. The pollers' writes (lease, extend, ack, reschedule) settle once
+ * committed, which a killed process keeps: a power cut can lose the last of them, and then an
+ * event is delivered again — what Lambda's at-least-once delivery allows, and what a lost lease
+ * or acknowledgement means anyway. Waiting for a flush twice per delivery would bound deliveries
+ * by the disk's flush latency instead of the CPU.
  */
 export class SqliteEventQueue implements EventQueue {
   readonly #db: Database.Database;
@@ -151,7 +159,7 @@ export class SqliteEventQueue implements EventQueue {
     return this.#write(() => {
       this.#insert(event);
       return { requestId: event.requestId };
-    }, true);
+    }, true, true);
   }
 
   lease(opts: { max: number; visibilityMs: number }): Promise<LeasedEvent[]> {
@@ -223,10 +231,10 @@ export class SqliteEventQueue implements EventQueue {
     this.#db.close();
   }
 
-  #write<T>(run: () => T, single = false): Promise<T> {
+  #write<T>(run: () => T, single = false, durable = false): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('event queue is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.#pending.push({ run, single, resolve: resolve as (v: unknown) => void, reject, failed: false, result: undefined });
+      this.#pending.push({ run, single, durable, resolve: resolve as (v: unknown) => void, reject, failed: false, result: undefined });
       // While a flush of the log runs, writes gather: its end commits them all in one transaction.
       if (!this.#flushScheduled && this.#syncing === undefined) {
         this.#flushScheduled = true;
@@ -265,9 +273,15 @@ export class SqliteEventQueue implements EventQueue {
       for (const w of batch) settle(w);
       return;
     }
-    if (this.#unsynced.length === 0) this.#unsynced = batch;
-    else for (const w of batch) this.#unsynced.push(w);
-    this.#sync();
+    let flushed = false;
+    for (const w of batch) {
+      if (!w.durable || w.failed) settle(w);
+      else {
+        this.#unsynced.push(w);
+        flushed = true;
+      }
+    }
+    if (flushed) this.#sync();
   }
 
   /** Flushes the log on the thread pool unless a flush is running (its end starts the next one). */

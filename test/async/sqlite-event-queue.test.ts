@@ -189,3 +189,21 @@ test('event-queue: writes issued together settle together, and close() settles w
   assert.deepEqual(leased, ['a', 'b', 'c', 'd', 'e']);
   reopened.close();
 });
+
+test('event-queue: only an enqueue waits for the log flush; a lease, ack or reschedule of the same commit answers at once', async () => {
+  const q = open();
+  await q.enqueue(ev('first'));
+  const order: string[] = [];
+  // Issued in one turn, so committed in one transaction: the enqueue is listed first, yet its
+  // caller hears back only after the flush, while the lease's caller hears back at the commit.
+  const enqueued = q.enqueue(ev('second')).then(() => order.push('enqueue'));
+  const leased = q.lease({ max: 1, visibilityMs: 1000 }).then((l) => { order.push('lease'); return l; });
+  const [lease] = await leased;
+  await enqueued;
+  assert.deepEqual(order, ['lease', 'enqueue']);
+  const acked = q.ack(lease!).then(() => order.push('ack'));
+  const third = q.enqueue(ev('third')).then(() => order.push('enqueue'));
+  await Promise.all([acked, third]);
+  assert.deepEqual(order, ['lease', 'enqueue', 'ack', 'enqueue']);
+  q.close();
+});
