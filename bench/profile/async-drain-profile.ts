@@ -43,7 +43,7 @@ try {
   let m = await metrics(b.ready);
   const from = m.succeeded;
   while (m.succeeded < events) {
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
     m = await metrics(b.ready);
   }
   const seconds = (performance.now() - t0) / 1000;

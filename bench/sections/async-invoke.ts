@@ -84,7 +84,9 @@ async function metrics(flint: FlintReady): Promise<QueueMetrics> {
 async function waitDelivered(flint: FlintReady, succeeded: number, deadline: number): Promise<QueueMetrics> {
   let now = await metrics(flint);
   while (now.succeeded < succeeded && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 10));
+    // Every 50 ms, not 10: each poll counts the whole queue table on the server (a drain profile
+    // showed 10 ms polling taking 6.6% of the server's time); the rate's error stays under 1 %.
+    await new Promise((r) => setTimeout(r, 50));
     now = await metrics(flint);
   }
   return now;
