@@ -50,7 +50,15 @@ export interface PlainRoute {
 export interface RequestForwarder {
   /** The node to send this request to, or undefined to serve it here. */
   targetFor(service: string, headers: IncomingHttpHeaders): string | undefined;
-  forward(target: string, req: { method: string; rawUrl: string; headers: IncomingHttpHeaders; body: Buffer }): Promise<{ status: number; headers: OutgoingHttpHeaders; body: Buffer }>;
+  forward(target: string, req: { method: string; rawUrl: string; headers: IncomingHttpHeaders; body: Buffer } & RequestOrigin): Promise<{ status: number; headers: OutgoingHttpHeaders; body: Buffer }>;
+  /** For a request another node forwarded: where its client really was, when that node vouched for it. */
+  vouched?(headers: IncomingHttpHeaders): RequestOrigin | undefined;
+}
+
+/** Where a request came from, as policies' aws:SourceIp and aws:SecureTransport see it. */
+export interface RequestOrigin {
+  sourceIp: string;
+  secureTransport: boolean;
 }
 
 /** What the front door asks the authorizer about every request, after validation. */
@@ -252,7 +260,7 @@ export class ApiServer {
       }
       const target = this.#forwarder?.targetFor(service.signingName, req.headers);
       if (target !== undefined) {
-        const r = await this.#forwarder!.forward(target, { method, rawUrl, headers: req.headers, body });
+        const r = await this.#forwarder!.forward(target, { method, rawUrl, headers: req.headers, body, ...this.#origin(req) });
         res.writeHead(r.status, r.headers);
         res.end(r.body);
         return;
@@ -275,8 +283,7 @@ export class ApiServer {
       input = protocol.decode(match, preq);
       if (operation.input) validateAs(service.definition.validationErrorType, () => service.validator.validate(operation!.input!.shape, input, service.definition.validationSkips?.[operation!.name]));
       const principal = credential.principal;
-      const sourceIp = req.socket.remoteAddress ?? '';
-      const secureTransport = (req.socket as TLSSocket).encrypted === true;
+      const { sourceIp, secureTransport } = this.#origin(req);
       this.#authorize({ principal: credential.principal, service: service.signingName, operation: operation.name, input, sourceIp, secureTransport });
       const ctx: RequestContext = {
         requestId,
@@ -336,11 +343,16 @@ export class ApiServer {
       // What CloudTrail records beside the call: who (key, identity), from where, with what, and the answer.
       caller: credential.principal,
       accessKeyId: credential.accessKeyId,
-      sourceIp: seen.req.socket.remoteAddress ?? '',
+      sourceIp: this.#origin(seen.req).sourceIp,
       userAgent: String(seen.req.headers['user-agent'] ?? ''),
       ...(seen.output ? { output: seen.output } : {}),
       ...(seen.errorMessage !== undefined ? { errorMessage: seen.errorMessage } : {}),
     });
+  }
+
+  /** The client's address and transport: this connection's, or those a forwarding node vouched for. */
+  #origin(req: IncomingMessage): RequestOrigin {
+    return this.#forwarder?.vouched?.(req.headers) ?? { sourceIp: req.socket.remoteAddress ?? '', secureTransport: (req.socket as TLSSocket).encrypted === true };
   }
 
   #send(res: ServerResponse, requestId: string, r: EncodedResponse): void {

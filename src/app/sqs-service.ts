@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { Clock } from '../ports/clock.js';
 import type { MessageQueues } from '../ports/message-queues.js';
 import type { QueueStore } from '../ports/queue-store.js';
@@ -100,7 +101,13 @@ export function clusterSqs(o: {
     credentials: o.credentials,
     ...(o.ca ? { ca: o.ca } : {}),
   });
-  const forwarder = new LeaderForwarder({ services: ['sqs'], target: () => (term === undefined ? leaderUrl() : undefined), ...(o.ca ? { ca: o.ca } : {}) });
+  const forwarder = new LeaderForwarder({
+    services: ['sqs'],
+    target: () => (term === undefined ? leaderUrl() : undefined),
+    // Every node holds the cluster's root secret: the vouching key derives from it.
+    secret: createHmac('sha256', o.credentials.secretAccessKey).update('flint forwarded requests').digest(),
+    ...(o.ca ? { ca: o.ca } : {}),
+  });
   // The operation names: handlers only close over their arguments until called.
   const names = Object.keys(sqsHandlers({} as QueueService, {} as MessageService));
   const handlers: OperationHandlers = Object.fromEntries(names.map((name) => [name, (input: Record<string, unknown>, ctx: Parameters<NonNullable<OperationHandlers[string]>>[1]) => {

@@ -1,10 +1,14 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AwsError } from '../domain/errors.js';
-import type { RequestForwarder } from '../api/api-server.js';
+import type { RequestForwarder, RequestOrigin } from '../api/api-server.js';
 
-/** Marks a request one node already forwarded: the next node serves it or fails it, never forwards again. */
+/**
+ * Marks a request one node already forwarded (the next node serves it or fails it, never forwards
+ * again) and carries its client's address and transport: `for=IP;proto=http|https;sig=HMAC`.
+ */
 export const FORWARDED_HEADER = 'x-flint-forwarded';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and the framing this hop sets anew. */
@@ -24,6 +28,7 @@ export class LeaderForwarder implements RequestForwarder {
   readonly #services: ReadonlySet<string>;
   readonly #target: () => string | undefined;
   readonly #timeoutMs: number;
+  readonly #secret: Buffer | undefined;
   readonly #http = new HttpAgent({ keepAlive: true, maxSockets: 256 });
   readonly #https: HttpsAgent;
 
@@ -34,11 +39,18 @@ export class LeaderForwarder implements RequestForwarder {
     target: () => string | undefined;
     /** CA bundle the leader's HTTPS certificate is checked against (besides Node's). */
     ca?: string;
+    /**
+     * A secret every node of the cluster holds: forwarded requests carry their client's address
+     * and transport under its HMAC, so the leader's policies see the client's aws:SourceIp and
+     * aws:SecureTransport (and its queue URLs the client's scheme), not the forwarding hop's.
+     */
+    secret?: Buffer;
     timeoutMs?: number;
   }) {
     this.#services = new Set(o.services);
     this.#target = o.target;
     this.#timeoutMs = o.timeoutMs ?? 60_000;
+    this.#secret = o.secret;
     this.#https = new HttpsAgent({ keepAlive: true, maxSockets: 256, ...(o.ca ? { ca: o.ca } : {}) });
   }
 
@@ -47,12 +59,23 @@ export class LeaderForwarder implements RequestForwarder {
     return this.#target();
   }
 
-  forward(target: string, req: { method: string; rawUrl: string; headers: IncomingHttpHeaders; body: Buffer }): Promise<{ status: number; headers: OutgoingHttpHeaders; body: Buffer }> {
+  vouched(headers: IncomingHttpHeaders): RequestOrigin | undefined {
+    const h = headers[FORWARDED_HEADER];
+    if (typeof h !== 'string' || !this.#secret) return undefined;
+    const m = /^for=([0-9A-Fa-f:.]+);proto=(https?);sig=([0-9a-f]{64})$/.exec(h);
+    if (!m) return undefined;
+    const want = this.#sign(m[1]!, m[2]!, headers);
+    const got = Buffer.from(m[3]!, 'hex');
+    return timingSafeEqual(want, got) ? { sourceIp: m[1]!, secureTransport: m[2] === 'https' } : undefined;
+  }
+
+  forward(target: string, req: { method: string; rawUrl: string; headers: IncomingHttpHeaders; body: Buffer } & RequestOrigin): Promise<{ status: number; headers: OutgoingHttpHeaders; body: Buffer }> {
     const url = new URL(target);
     const https = url.protocol === 'https:';
     const headers: OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
-    headers[FORWARDED_HEADER] = '1';
+    const proto = req.secureTransport ? 'https' : 'http';
+    headers[FORWARDED_HEADER] = this.#secret ? `for=${req.sourceIp};proto=${proto};sig=${this.#sign(req.sourceIp, proto, req.headers).toString('hex')}` : '1';
     headers['content-length'] = String(req.body.length);
     // The leader's certificate names the host the client asked for (one name for every api node).
     const host = hostOf(req.headers.host);
@@ -83,6 +106,11 @@ export class LeaderForwarder implements RequestForwarder {
       out.on('error', (err) => fail(err.message));
       out.end(req.body);
     });
+  }
+
+  /** Bound to the request's own signature, so a vouching header cannot be moved to another request. */
+  #sign(ip: string, proto: string, headers: IncomingHttpHeaders): Buffer {
+    return createHmac('sha256', this.#secret!).update(`${ip}\n${proto}\n${String(headers['authorization'] ?? '')}\n${String(headers['x-amz-date'] ?? '')}`).digest();
   }
 
   close(): void {
