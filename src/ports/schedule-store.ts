@@ -19,6 +19,8 @@ export interface ScheduleStore {
   documents<T>(kind: ScheduleDocumentKind): ScheduleDocuments<T>;
   /** The last tick (epoch ms) claimed for `job`, or the time its count started from. */
   lastTick(job: string): number | undefined;
+  /** Every job's last tick at once: the ticker reads them in one query per pass, not one per job. */
+  lastTicks(): Map<string, number>;
   /** Starts (or restarts, after an update) counting `job`'s ticks after `atMs`. */
   resetTick(job: string, atMs: number): void;
   /** Claims tick `tickMs` of `job`: true for exactly one caller, when no later tick was claimed. */

@@ -10,6 +10,7 @@ export class SqliteScheduleStore implements ScheduleStore {
   readonly #db: Database.Database;
   readonly #claim: Database.Statement;
   readonly #last: Database.Statement;
+  readonly #all: Database.Statement;
   readonly #reset: Database.Statement;
   readonly #forget: Database.Statement;
 
@@ -17,6 +18,7 @@ export class SqliteScheduleStore implements ScheduleStore {
     this.#db = db;
     this.#claim = db.prepare('UPDATE schedule_ticks SET last_tick = ? WHERE job = ? AND last_tick < ?');
     this.#last = db.prepare('SELECT last_tick FROM schedule_ticks WHERE job = ?');
+    this.#all = db.prepare('SELECT job, last_tick FROM schedule_ticks');
     this.#reset = db.prepare('INSERT INTO schedule_ticks (job, last_tick) VALUES (?, ?) ON CONFLICT (job) DO UPDATE SET last_tick = excluded.last_tick');
     this.#forget = db.prepare('DELETE FROM schedule_ticks WHERE job = ?');
   }
@@ -38,6 +40,10 @@ export class SqliteScheduleStore implements ScheduleStore {
 
   lastTick(job: string): number | undefined {
     return (this.#last.get(job) as { last_tick: number } | undefined)?.last_tick;
+  }
+
+  lastTicks(): Map<string, number> {
+    return new Map((this.#all.all() as Array<{ job: string; last_tick: number }>).map((r) => [r.job, r.last_tick]));
   }
 
   resetTick(job: string, atMs: number): void {

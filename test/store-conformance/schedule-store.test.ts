@@ -75,6 +75,17 @@ for (const d of drivers) {
       assert.equal(store.lastTick(job), undefined);
       assert.equal(store.claimTick(job, 99_000), false);
     });
+
+    test('ticks: lastTicks reads every job\'s last tick at once, as lastTick reads each', () => {
+      store.resetTick('rule:a', 1_767_225_600_000);
+      store.resetTick('rule:b', 2000);
+      assert.equal(store.claimTick('rule:b', 62_000), true);
+      const all = store.lastTicks();
+      assert.equal(all.get('rule:a'), 1_767_225_600_000);
+      assert.equal(all.get('rule:b'), 62_000);
+      assert.equal(all.has('scheduler:default/every-minute'), false, 'a forgotten job is gone');
+      for (const [job, tick] of all) assert.equal(store.lastTick(job), tick);
+    });
   });
 }
 

@@ -55,6 +55,10 @@ export class PgScheduleStore implements ScheduleStore {
     return row ? Number(row.last_tick) : undefined;
   }
 
+  lastTicks(): Map<string, number> {
+    return new Map(this.#client.query<{ job: string; last_tick: string }>('SELECT job, last_tick FROM schedule_ticks').rows.map((r) => [r.job, Number(r.last_tick)]));
+  }
+
   resetTick(job: string, atMs: number): void {
     this.#client.query('INSERT INTO schedule_ticks (job, last_tick) VALUES ($1, $2) ON CONFLICT (job) DO UPDATE SET last_tick = excluded.last_tick', [job, atMs]);
   }
