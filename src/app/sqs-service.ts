@@ -6,7 +6,7 @@ import type { ResourcePolicySource } from '../ports/access-policies.js';
 import type { OperationHandlers } from '../api/request-context.js';
 import type { QueueService } from '../queues/queue-service.js';
 import type { MessageService } from '../queues/message-service.js';
-import type { PgQueueStore } from '../store/pg/pg-queue-store.js';
+import { QueueStoreFencedError, type PgQueueStore } from '../store/pg/pg-queue-store.js';
 import type { LeaderDirectory } from '../cluster/leader-directory.js';
 import { AwsError } from '../domain/errors.js';
 import { createSqsQueues } from '../queues/sqs-queues.js';
@@ -35,6 +35,7 @@ export function localSqs(o: { store: QueueStore; clock: Clock; region: string; a
 
 interface Engine {
   term: number;
+  store: PgQueueStore;
   queues: QueueService;
   port: MessageQueues;
   handlers: OperationHandlers;
@@ -64,8 +65,9 @@ export function clusterSqs(o: {
   let term: number | undefined;
   let engine: Engine | undefined;
   const build = (t: number): Engine => {
-    const sqs = createSqsQueues({ store: o.store.fenced({ lease: 'flint-leader', holder: o.nodeId, term: t }), clock: o.clock, region: o.region, accountId: o.accountId });
-    return { term: t, queues: sqs.queues, port: sqs.port, handlers: sqsHandlers(sqs.queues, sqs.messages) };
+    const store = o.store.fenced({ lease: 'flint-leader', holder: o.nodeId, term: t });
+    const sqs = createSqsQueues({ store, clock: o.clock, region: o.region, accountId: o.accountId });
+    return { term: t, store, queues: sqs.queues, port: sqs.port, handlers: sqsHandlers(sqs.queues, sqs.messages) };
   };
   /** This node's queues while it leads (loaded on first use in a term); undefined otherwise. */
   const current = (): Engine | undefined => {
@@ -76,16 +78,31 @@ export function clusterSqs(o: {
   const drop = (e: Engine) => {
     if (engine !== e) return;
     engine = undefined;
+    // Its long polls end, and nothing more is written through it (the next call reloads).
+    e.store.retire();
     e.queues.wakeAll();
   };
-  /** Runs `fn` on this node's queues; a failure other than an SQS error drops them for a reload. */
+  /**
+   * A failure other than an SQS error drops the queues for a reload. A write the fence refused
+   * means another node leads: this one stops serving at once (requests are forwarded from then
+   * on) rather than reloading for every request until its lease says so.
+   */
+  const failed = (e: Engine, err: unknown) => {
+    if (err instanceof AwsError) return;
+    drop(e);
+    if (err instanceof QueueStoreFencedError && term === e.term) {
+      o.log(`flint: cluster: a write of the SQS queues was refused (term ${e.term} ended); serving them stops here`);
+      term = undefined;
+    }
+  };
+  /** Runs `fn` on this node's queues. */
   const guarded = <T>(e: Engine, fn: () => T): T => {
     try {
       const r = fn();
-      if (r instanceof Promise) return r.catch((err: unknown) => { if (!(err instanceof AwsError)) drop(e); throw err; }) as T;
+      if (r instanceof Promise) return r.catch((err: unknown) => { failed(e, err); throw err; }) as T;
       return r;
     } catch (err) {
-      if (!(err instanceof AwsError)) drop(e);
+      failed(e, err);
       throw err;
     }
   };

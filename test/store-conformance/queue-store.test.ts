@@ -129,10 +129,13 @@ describe('queue store (postgres): writes are fenced by the leader term', { skip:
       assert.deepEqual(base.loadQueues().map((q) => q.name), ['q']);
       const left = base.loadMessages();
       assert.deepEqual(left.map((m) => [m.queue, m.message.id, m.receiveCount]), [['q', 'before', 0]]);
-      // The new term writes.
+      // The new term writes, until its copy is retired (dropped for a reload).
       const b = base.fenced({ lease: 'flint-leader', holder: 'node-b', term: 8 });
       b.deleteMessages([seq!]);
       assert.equal(base.loadMessages().length, 0);
+      b.retire();
+      assert.throws(() => b.putQueue({ name: 'q3', attributes: {}, tags: {}, createdAt: 1, lastModifiedAt: 1 }), QueueStoreFencedError);
+      assert.deepEqual(base.loadQueues().map((q) => q.name), ['q']);
     } finally {
       base.close();
       await pool.end();

@@ -67,6 +67,7 @@ export class PgQueueStore implements QueueStore {
   readonly #owner: boolean;
   #flushing: Promise<void> | undefined;
   #nextFlush: Promise<void> | undefined;
+  #retired = false;
 
   private constructor(client: PgSyncClient, pool: pg.Pool | undefined, fence: QueueStoreFence | undefined, owner: boolean) {
     this.#client = client;
@@ -90,6 +91,15 @@ export class PgQueueStore implements QueueStore {
   /** The same store with every write fenced by `fence` (closing it leaves the connection open). */
   fenced(fence: QueueStoreFence): PgQueueStore {
     return new PgQueueStore(this.#client, this.#pool, fence, false);
+  }
+
+  /**
+   * Refuses every later write through this store: the in-memory queues over it were dropped (to be
+   * reloaded), and a long poll still running on them must not hand out a message the new copy
+   * will hand out too.
+   */
+  retire(): void {
+    this.#retired = true;
   }
 
   /** One queue as stored, read now (nodes that do not own the queues answer the control plane's questions with it). */
@@ -194,6 +204,7 @@ export class PgQueueStore implements QueueStore {
    */
   #write<R>(sql: string, params: unknown[], second?: string): R[] {
     const fence = this.#fence;
+    if (this.#retired) throw new QueueStoreFencedError(fence?.term ?? 0);
     const f = fence
       ? 'SELECT 1 FROM leader_leases WHERE name = $1 AND holder = $2 AND term = $3 FOR SHARE'
       : 'SELECT 1 WHERE $1::text IS NULL AND $2::text IS NULL AND $3::bigint IS NULL';
