@@ -83,3 +83,38 @@ test('async pollers: events left leased by a stopped pool are delivered by the n
   assert.deepEqual(fx.invoker.callsTo('slow').map((c) => c.requestId), [requestId, requestId]);
   release();
 });
+
+test('async pollers: a poller still holding half its batch or more waits for room before leasing again (one lease per half batch, not per delivery)', async () => {
+  const { AsyncPollerPool } = await import('../../src/invoke/async/async-poller-pool.js');
+  const waiting = Array.from({ length: 40 }, (_, i) => `e${i}`);
+  const leases: number[] = [];
+  const queue = {
+    lease: async ({ max }: { max: number }) => {
+      leases.push(max);
+      return waiting.splice(0, max).map((id) => ({ event: { requestId: id }, leaseToken: 't', leaseUntil: 0 }));
+    },
+    extend: async () => 0,
+    stats: async () => ({ ready: waiting.length, delayed: 0, inFlight: 0 }),
+    nextVisibleAt: async () => undefined,
+  };
+  const finish: Array<() => void> = [];
+  const handler = { handle: () => new Promise<'succeeded'>((resolve) => finish.push(() => resolve('succeeded'))) };
+  const pool = new AsyncPollerPool({
+    queue: queue as never, handler: handler as never, clock: { now: () => Date.now(), monotonic: () => performance.now() }, log: () => undefined,
+    options: { pollers: 1, batchSize: 10, visibilityMs: 60_000, idlePollMs: 50, stopGraceMs: 0 },
+  });
+  pool.start();
+  try {
+    await until(() => finish.length === 10);
+    assert.deepEqual(leases, [10]);
+    for (let i = 0; i < 4; i++) finish.shift()!();
+    await sleep(30);
+    assert.deepEqual(leases, [10], 'four free slots of ten: no lease yet');
+    finish.shift()!();
+    await until(() => leases.length === 2);
+    assert.deepEqual(leases, [10, 5], 'five free: one lease for all five');
+  } finally {
+    for (const f of finish) f();
+    await pool.stop();
+  }
+});

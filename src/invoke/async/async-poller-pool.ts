@@ -156,7 +156,10 @@ export class AsyncPollerPool {
     const mine = new Set<string>();
     while (!this.#stopping) {
       const gen = this.#signal.generation;
-      const free = this.#room(mine.size);
+      const room = this.#room(mine.size);
+      // A poller still busy with half its batch or more waits for more room before leasing again:
+      // a lease is a write transaction, and leasing each freed slot alone made one per delivery.
+      const free = mine.size > 0 && room < Math.ceil(this.#opts.batchSize / 2) && this.#clock.monotonic() >= this.#burstUntil ? 0 : room;
       if (free > 0) {
         let leases: LeasedEvent[] = [];
         // Reserved while the lease is under way, so pollers leasing at once respect burstInFlight.
