@@ -32,6 +32,11 @@ export interface ExecutionEnvironment {
   readonly invocations: number;
   /** Adopted a runtime started ahead of its function. */
   readonly preInitialized: boolean;
+  /**
+   * Optional: cumulative milliseconds its runtime has waited runnable for a CPU (where the sandbox
+   * can tell). Read around a warm invocation by host-aware placement only.
+   */
+  runQueueWaitMs?(): number | undefined;
   /** Subscribes to state changes; returns the unsubscribe function. */
   onStateChange(listener: (env: ExecutionEnvironment, from: EnvironmentState, to: EnvironmentState) => void): () => void;
   /** Starts the runtime and its init (once); resolves when init ends, either way. Never rejects. */

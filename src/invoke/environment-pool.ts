@@ -81,9 +81,16 @@ export class EnvironmentPool {
     for (let attempt = 0; ; attempt++) {
       const { entry, start } = await this.#acquire(functionName, version, binding, opts);
       const began = this.#opts.clock.monotonic();
+      // Host-aware placement judges "short" without the time the runtime waited for a CPU (the
+      // contention it is there to avoid); read only when it is on (two /proc reads per invocation).
+      const waitedBefore = start === 'warm' && this.#hostAware?.enabled ? entry.env.runQueueWaitMs?.() : undefined;
       try {
         const out = await fn(entry.env, start);
-        if (start === 'warm') this.#figuresOf(functionName, version).ran(this.#opts.clock.monotonic() - began);
+        if (start === 'warm') {
+          const wall = this.#opts.clock.monotonic() - began;
+          const waitedAfter = waitedBefore === undefined ? undefined : entry.env.runQueueWaitMs?.();
+          this.#figuresOf(functionName, version).ran(wall, waitedAfter === undefined ? wall : Math.max(0, wall - (waitedAfter - waitedBefore!)));
+        }
         return out;
       } catch (err) {
         if (!(err instanceof EnvironmentUnavailableError) || attempt >= 3) throw err;

@@ -94,6 +94,10 @@ export class LocalExecutionEnvironment implements ExecutionEnvironment {
     return this.#invocations;
   }
 
+  runQueueWaitMs(): number | undefined {
+    return this.#runtime.sandbox?.runQueueWaitMs?.();
+  }
+
   /** Subscribes to state changes; returns the unsubscribe function. */
   onStateChange(listener: (env: ExecutionEnvironment, from: EnvironmentState, to: EnvironmentState) => void): () => void {
     this.#listeners.add(listener);

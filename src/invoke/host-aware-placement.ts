@@ -114,11 +114,12 @@ export function waitOrRun(input: WaitOrRunInput, settings: HostAwareSettings): W
   if (input.idle > 0 && !atCap) return { kind: 'run', why: 'an idle environment and room for one more running' };
   const run = input.typicalDurationMs;
   if (run === undefined) return { kind: 'run', why: 'no invocation of the version finished yet' };
-  // The one running longest counts once it is past twice shortRunMs and far past what the handler
-  // takes (a runtime descheduled on a shared host runs late by tens of ms; a handler that turned
-  // sleeper runs 100× late, and is caught before 16 of its runs reach the fastest figure).
+  // The one running longest counts once it is past twice shortRunMs, far past what the handler
+  // takes and well past the typical wall time (a runtime descheduled on saturated CPUs runs late by
+  // tens of ms, and at c=128 on two CPUs a 1 ms echo's wall time is 100 ms and more; a handler
+  // that turned sleeper runs 100× late, and is caught before 16 of its runs reach the fastest figure).
   const own = input.fastestDurationMs ?? run;
-  if (own > settings.shortRunMs || (input.oldestRunningMs ?? 0) > Math.max(2 * settings.shortRunMs, 10 * own)) return { kind: 'run', why: 'its invocations are not short (they likely wait on I/O): no queuing behind them' };
+  if (own > settings.shortRunMs || (input.oldestRunningMs ?? 0) > Math.max(2 * settings.shortRunMs, 10 * own, 4 * run)) return { kind: 'run', why: 'its invocations are not short (they likely wait on I/O): no queuing behind them' };
   const budget = input.timeoutMs - run;
   if (budget <= 0) return { kind: 'run', why: 'no timeout budget left to wait in' };
   // The signal last: the checks above need no /proc read.

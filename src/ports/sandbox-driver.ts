@@ -66,6 +66,12 @@ export interface Sandbox {
   readonly exited: Promise<SandboxExit>;
   /** Peak memory use of the tree in bytes, where measurable. */
   maxMemoryBytes(): number | undefined;
+  /**
+   * Optional: cumulative milliseconds the main process (the runtime) has waited runnable for a
+   * CPU, where the host tells it; undefined once it is gone. Host-aware placement subtracts the
+   * part that fell inside an invocation from its wall time (contention is not the handler's).
+   */
+  runQueueWaitMs?(): number | undefined;
   /** Kill the whole tree and release every resource (idempotent). */
   destroy(): Promise<void>;
   /**

@@ -5,6 +5,7 @@ import type { Sandbox, SandboxExit } from '../ports/sandbox-driver.js';
 import type { CgroupTree } from './cgroups/cgroup-tree.js';
 import type { SandboxCgroup } from './cgroups/sandbox-cgroup.js';
 import { KeptFile } from './cgroups/kept-file.js';
+import { RunQueueWait } from './run-queue-wait.js';
 import type { LayerViews } from './layer-view.js';
 import type { RuntimeApiBridge } from './runtime-api-bridge.js';
 import type { ScratchSpace } from './scratch-space.js';
@@ -59,6 +60,7 @@ export class BwrapSandbox implements Sandbox {
   #runtimePid: number | undefined;
   /** The runtime's /proc status, kept open: read for every invocation's REPORT. */
   #runtimeStatus: KeptFile | undefined;
+  #runtimeWait: RunQueueWait | undefined;
   #cleanup: Promise<void> | undefined;
 
   constructor(id: string, runtimeApiAddress: string, parts: SandboxParts) {
@@ -105,15 +107,33 @@ export class BwrapSandbox implements Sandbox {
     return this.#peak;
   }
 
-  #runtimeHighWaterBytes(): number | undefined {
+  runQueueWaitMs(): number | undefined {
+    if (this.#parts.released) return undefined;
+    const pid = this.#runtime();
+    if (pid === undefined) return undefined;
+    this.#runtimeWait ??= new RunQueueWait(pid);
+    return this.#runtimeWait.ms();
+  }
+
+  /** The runtime's host pid, looked up once. */
+  #runtime(): number | undefined {
     const initPid = this.#parts.initPid;
     if (initPid === undefined) return undefined;
     try {
       // The init's first child is the runtime (forked before anything else could be: orphans
       // reparented to the init come later in the list).
       this.#runtimePid ??= Number(readFileSync(`/proc/${initPid}/task/${initPid}/children`, 'utf8').split(' ')[0]) || undefined;
-      if (this.#runtimePid === undefined) return undefined;
-      this.#runtimeStatus ??= new KeptFile(`/proc/${this.#runtimePid}/status`);
+    } catch {
+      /* ended meanwhile: the exit reports it */
+    }
+    return this.#runtimePid;
+  }
+
+  #runtimeHighWaterBytes(): number | undefined {
+    const pid = this.#runtime();
+    if (pid === undefined) return undefined;
+    try {
+      this.#runtimeStatus ??= new KeptFile(`/proc/${pid}/status`);
       const m = /^VmHWM:\s+(\d+) kB/m.exec(this.#runtimeStatus.read() ?? '');
       return m ? Number(m[1]) * 1024 : undefined;
     } catch {
@@ -169,6 +189,7 @@ export class BwrapSandbox implements Sandbox {
       const p = this.#parts;
       p.released = true;
       this.#runtimeStatus?.close();
+      this.#runtimeWait?.close();
       if (p.boostTimer) clearTimeout(p.boostTimer);
       this.#kill();
       p.egress?.stop();

@@ -4,6 +4,7 @@ import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { directEndpoint, withFlintCa, type FlintCaFiles } from './flint-api-access.js';
+import { RunQueueWait } from './run-queue-wait.js';
 import type { Sandbox, SandboxCapability, SandboxDriver, SandboxExit, SandboxPaths, SandboxSpec, UnboundSandbox, UnboundSandboxSpec } from '../ports/sandbox-driver.js';
 
 /**
@@ -136,6 +137,7 @@ class ProcessSandbox implements Sandbox {
   #oomKilled = false;
   #alive = true;
   #watchdog: NodeJS.Timeout;
+  #wait: RunQueueWait | undefined;
 
   constructor(spec: SandboxSpec, pid: number, closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>, dir: string, pollMs: number) {
     this.id = spec.id;
@@ -146,6 +148,7 @@ class ProcessSandbox implements Sandbox {
     this.exited = closed.then(({ code, signal }) => {
       this.#alive = false;
       clearInterval(this.#watchdog);
+      this.#wait?.close();
       return { code, signal, oomKilled: this.#oomKilled };
     });
     this.#watchdog = setInterval(() => this.#checkMemory(), pollMs);
@@ -160,6 +163,12 @@ class ProcessSandbox implements Sandbox {
   maxMemoryBytes(): number | undefined {
     if (this.#alive) this.#peak = Math.max(this.#peak, statmRssBytes(this.pid));
     return this.#peak || undefined;
+  }
+
+  runQueueWaitMs(): number | undefined {
+    if (!this.#alive) return undefined;
+    this.#wait ??= new RunQueueWait(this.pid);
+    return this.#wait.ms();
   }
 
   /** The spawned process is the main one (the runtime, or the launcher in front of it). */

@@ -12,8 +12,8 @@ const input = { requestId: 'r', payload: Buffer.from('{}'), invokedFunctionArn: 
 const SATURATED: CpuSaturation = { stall: 1, runnablePerCpu: 3 };
 const ROOM: CpuSaturation = { stall: 0.05, runnablePerCpu: 0.5 };
 
-/** A pool whose environments take 50 ms (fake) to start, under a CPU signal the test sets. */
-function setup(enabled = true) {
+/** A pool whose environments take `startMs` (fake; 50 ms) to start, under a CPU signal the test sets. */
+function setup(enabled = true, startMs = 50) {
   const clock = new FakeClock();
   const created: FakeEnvironment[] = [];
   let saturation = SATURATED;
@@ -22,7 +22,7 @@ function setup(enabled = true) {
     create: (b) => {
       const env = new FakeEnvironment(b, clock, { autoInit: false });
       created.push(env);
-      clock.setTimeout(() => env.initDone(true), 50);
+      clock.setTimeout(() => env.initDone(true), startMs);
       return env;
     },
     idleTimeoutMs: 60_000,
@@ -38,9 +38,9 @@ async function turns(clock: FakeClock): Promise<void> {
 }
 
 /** One cold invocation (start 50 ms) then one warm one of 2 ms: the pool's figures for the version. */
-async function warmUp(s: ReturnType<typeof setup>): Promise<FakeEnvironment> {
+async function warmUp(s: ReturnType<typeof setup>, startMs = 50): Promise<FakeEnvironment> {
   const cold = s.run();
-  await s.clock.advance(50);
+  await s.clock.advance(startMs);
   await turns(s.clock);
   s.created[0]!.reply();
   assert.equal((await cold).start, 'cold');
@@ -281,5 +281,51 @@ test('pool host-aware: while the CPUs stay saturated by short invocations, a req
     assert.ok([...s.pool.placementDecisions().keys()].some((k) => k.startsWith('wait:')));
   } finally {
     await s.pool.close();
+  }
+});
+
+test('pool host-aware: time the runtime waited for a CPU is not the handler\'s — an 80 ms invocation that waited 79 ms counts as short and is queued behind', async () => {
+  // Starts take 300 ms here (a loaded host): waiting 80 ms for a busy one beats a start.
+  for (const waited of [79, 0]) {
+    const s = setup(true, 300);
+    try {
+      const env = await warmUp(s, 300);
+      // One more warm invocation of 80 ms wall time, `waited` of it on the run queue.
+      const slow = s.run();
+      await turns(s.clock);
+      await s.clock.advance(80);
+      env.runQueueWait = (env.runQueueWait ?? 0) + waited;
+      env.reply();
+      await slow;
+      // The fastest own time so far is the 2 ms of warmUp either way: make every recent one slow.
+      for (let i = 0; i < 16; i++) {
+        const r = s.run();
+        await turns(s.clock);
+        await s.clock.advance(80);
+        env.runQueueWait = (env.runQueueWait ?? 0) + waited;
+        env.reply();
+        await r;
+      }
+      const first = s.run();
+      await turns(s.clock);
+      const second = s.run();
+      await turns(s.clock);
+      if (waited > 0) assert.equal(s.created.length, 1, 'own time 1 ms: the second request queues for the busy environment');
+      else assert.equal(s.created.length, 2, 'own time 80 ms (a sleeper): the second request gets a new environment');
+      env.reply();
+      await first;
+      await turns(s.clock);
+      if (waited > 0) {
+        env.reply();
+        assert.equal((await second).start, 'warm');
+      } else {
+        await s.clock.advance(300);
+        await turns(s.clock);
+        s.created[1]!.reply();
+        assert.equal((await second).start, 'cold');
+      }
+    } finally {
+      await s.pool.close();
+    }
   }
 });

@@ -26,6 +26,8 @@ export class FakeEnvironment implements ExecutionEnvironment {
   /** Keep it Invoking after a reply until `backInNext()`. */
   holdNext = false;
   readonly inputs: InvocationInput[] = [];
+  /** What `runQueueWaitMs` answers: a test moves it to stand for time its runtime waited for a CPU. */
+  runQueueWait: number | undefined = 0;
 
   constructor(binding: EnvironmentBinding, clock: Clock, opts: { autoInit?: boolean } = {}) {
     this.binding = binding;
@@ -39,6 +41,7 @@ export class FakeEnvironment implements ExecutionEnvironment {
   get state(): EnvironmentState { return this.#state; }
   get lastUsedAt(): number { return this.#lastUsedAt; }
   get invocations(): number { return this.#invocations; }
+  runQueueWaitMs(): number | undefined { return this.runQueueWait; }
   /** An invocation waits for `reply`. */
   get pending(): boolean { return this.#reply !== undefined; }
 

@@ -163,3 +163,10 @@ test('placement: CPUs saturated by other work (a shared host\'s other tenants) g
   // 6 runnable, 4 of them Flint's: Flint's own saturation — queue.
   assert.equal(waitOrRun({ ...crowded, saturation: { stall: 1, runnablePerCpu: 3 } }, DEFAULT_HOST_AWARE).kind, 'wait');
 });
+
+test('placement: on saturated CPUs the one running longest is judged against the typical wall time too — a 1 ms echo running 120 ms at c=128 is contention, not a sleeper', () => {
+  const crowded = { ...echoLike, busy: 4, waiting: 60, typicalDurationMs: 60, fastestDurationMs: 1, saturation: busy };
+  assert.equal(waitOrRun({ ...crowded, oldestRunningMs: 120 }, DEFAULT_HOST_AWARE).kind, 'wait');
+  // Four times the typical wall time and past every other bound: it turned sleeper.
+  assert.equal(waitOrRun({ ...crowded, oldestRunningMs: 250 }, DEFAULT_HOST_AWARE).kind, 'run');
+});

@@ -1,5 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import type { SandboxCapability, SandboxDriver } from '../../src/ports/sandbox-driver.js';
 import { FakeRuntimeApi, SandboxFixtures, runNode, startNode } from './sandbox-harness.js';
 
@@ -150,6 +152,38 @@ export function runSandboxDriverSuite(name: string, makeDriver: () => SandboxDri
       } finally {
         await sandbox.destroy();
       }
+    });
+
+    it(`${name}: runQueueWaitMs is the runtime's wait for a CPU — it grows while busy processes share its CPU`, async (t) => {
+      // The sandbox inherits this process's CPU affinity: pinned to CPU 0 while it starts, the
+      // runtime then shares CPU 0 with two busy processes pinned there too.
+      const pin = (cpus: string) => spawnSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' }).status === 0;
+      const all = `0-${availableParallelism() - 1}`;
+      if (!pin('0')) return t.skip('taskset is not available');
+      let started;
+      try {
+        started = await startNode(driver, api, fx, `
+          require('http').get('http://' + process.env.AWS_LAMBDA_RUNTIME_API + '/hang');
+          const spin = () => { const end = Date.now() + 5; while (Date.now() < end); setImmediate(spin); };
+          spin();`);
+      } finally {
+        pin(all);
+      }
+      const { sandbox } = started;
+      const hogs = [0, 1].map(() => spawn('taskset', ['-c', '0', process.execPath, '-e', 'for (;;);'], { stdio: 'ignore' }));
+      try {
+        assert.ok(await waitFor(() => api.hanging === 1, 10_000));
+        const before = sandbox.runQueueWaitMs?.();
+        if (before === undefined) return t.skip('the kernel keeps no run-queue wait per process here');
+        await new Promise((r) => setTimeout(r, 600));
+        const after = sandbox.runQueueWaitMs?.() ?? 0;
+        // A third of CPU 0 for 600 ms: about 400 ms waiting; far more than a lone process waits.
+        assert.ok(after - before > 100, `waited ${after - before} ms`);
+      } finally {
+        for (const h of hogs) h.kill('SIGKILL');
+        await sandbox.destroy();
+      }
+      assert.equal(sandbox.runQueueWaitMs?.(), undefined, 'nothing once it is gone');
     });
 
     it(`${name}: runs sandboxes side by side`, async () => {
