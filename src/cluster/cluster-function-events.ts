@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { FunctionEvent, FunctionEvents } from '../ports/function-events.js';
-import { applyPoolSchema } from '../store/pg/pool-schema.js';
+import { applyClusterDdl } from './cluster-schema.js';
 
 /**
  * Control plane → data plane notifications across a cluster. A change made on one api node must
@@ -43,7 +43,7 @@ export class ClusterFunctionEvents {
   async open(): Promise<void> {
     // Under the schema lock: two nodes creating the table at once collide on pg_type's unique
     // index (23505) even with IF NOT EXISTS; CI saw a worker die of exactly that.
-    await applyPoolSchema(this.#pool, `CREATE TABLE IF NOT EXISTS function_events (
+    await applyClusterDdl(this.#pool, `CREATE TABLE IF NOT EXISTS function_events (
       id bigserial PRIMARY KEY, origin text NOT NULL, event jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
     const r = await this.#pool.query<{ max: string | null }>('SELECT max(id)::text AS max FROM function_events');
     this.#highest = BigInt(r.rows[0]?.max ?? '0');

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { applyPoolSchema } from '../store/pg/pool-schema.js';
 
 /**
  * The cluster's own tables (membership, the leader lease, concurrency tokens), created idempotently
@@ -44,5 +43,25 @@ CREATE INDEX IF NOT EXISTS concurrency_tokens_node ON concurrency_tokens (node_i
 `;
 
 export async function ensureClusterSchema(pool: pg.Pool): Promise<void> {
-  await applyPoolSchema(pool, DDL);
+  await applyClusterDdl(pool, DDL);
+}
+
+/**
+ * Runs cluster DDL idempotently under the schema lock every PG store takes (src/store/pg/
+ * pool-schema.ts is the stores' own; cluster code may not import a driver, hence this twin): two
+ * nodes starting at once can otherwise collide on the catalog's unique index with `CREATE TABLE
+ * IF NOT EXISTS`.
+ */
+export async function applyClusterDdl(pool: pg.Pool, ddl: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query(`SELECT pg_advisory_lock(hashtext('flint-schema'))`);
+    try {
+      await client.query(ddl);
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(hashtext('flint-schema'))`);
+    }
+  } finally {
+    client.release();
+  }
 }

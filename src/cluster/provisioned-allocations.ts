@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { applyPoolSchema } from '../store/pg/pool-schema.js';
+import { applyClusterDdl } from './cluster-schema.js';
 
 /** What one worker reported for one provisioned concurrency config. */
 export interface ProvisionedAllocation {
@@ -32,7 +32,7 @@ export class PgProvisionedAllocations implements ProvisionedAllocations {
   }
 
   static async open(pool: pg.Pool): Promise<PgProvisionedAllocations> {
-    await applyPoolSchema(pool, `CREATE TABLE IF NOT EXISTS provisioned_allocations (
+    await applyClusterDdl(pool, `CREATE TABLE IF NOT EXISTS provisioned_allocations (
         function_name text NOT NULL, qualifier text NOT NULL, node_id text NOT NULL, version text NOT NULL,
         allocated int NOT NULL, requested int NOT NULL, status text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (function_name, qualifier, node_id))`);
