@@ -19,10 +19,10 @@ import { summarizeProfile } from './profile-summary.js';
 const events = Number(process.argv[2] ?? 5000);
 const sandbox = process.argv[3] ?? 'bwrap';
 const dir = mkdtempSync(join(tmpdir(), 'flint-drain-'));
-const cfg = (pollers: number) => [JSON.stringify({ dataDir: join(dir, 'data'), sandbox, asyncPollers: pollers, placement: 'lambda' })];
-const metrics = async (s: FlintReady) => (await (await fetch(`${s.endpoint}/metrics/async-queue`)).json()) as { succeeded: number; ready: number };
+const cfg = (pollers: number) => [JSON.stringify({ dataDir: join(dir, 'data'), sandbox, asyncPollers: Number(process.env['POLLERS'] ?? pollers), placement: process.env['PLACEMENT'] ?? 'lambda' })];
+const metrics = async (s: FlintReady) => (await (await fetch(`${s.endpoint}/metrics/async-queue`)).json()) as { succeeded: number; ready: number; deliveryLimit?: number };
 try {
-  const a = await startChild<FlintReady>('flint/flint-server-child.ts', { args: cfg(0), cpus: '0' });
+  const a = await startChild<FlintReady>('flint/flint-server-child.ts', { args: [JSON.stringify({ dataDir: join(dir, 'data'), sandbox, asyncPollers: 0 })], cpus: '0' });
   const client = clientFor(a.ready);
   await createHello(client, 'drain', 'node', { memoryMb: WARM_MEMORY_MB });
   let next = 0;
@@ -42,9 +42,11 @@ try {
   const t0 = performance.now();
   let m = await metrics(b.ready);
   const from = m.succeeded;
+  const limits: number[] = [];
   while (m.succeeded < events) {
     await new Promise((r) => setTimeout(r, 50));
     m = await metrics(b.ready);
+    if (m.deliveryLimit !== undefined) limits.push(m.deliveryLimit);
   }
   const seconds = (performance.now() - t0) / 1000;
   await b.request({ op: 'profile-stop', file });
@@ -52,6 +54,7 @@ try {
   const p = summarizeProfile(file, fileURLToPath(new URL('../../src/', import.meta.url)));
   const n = events - from;
   console.log(`drain: ${n} events in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} events/s (warm); server busy ${p.busyMs} ms = ${(p.busyMs / n).toFixed(3)} ms/event; by owner ${JSON.stringify(p.byOwner)}`);
+  if (limits.length > 0) console.log(`delivery limit seen every 50 ms: ${limits.join(' ')}`);
   for (const i of p.topFlintWithCallees.slice(0, 15)) console.log(`  ${i.pct.toFixed(1).padStart(5)}%  ${i.fn}  ${i.where}`);
 } finally {
   if (process.env['KEEP_PROFILE']) console.log(`kept ${dir}`);

@@ -35,6 +35,12 @@ export interface FlintConfig {
   /** Number of async queue pollers. */
   asyncPollers: number;
   /**
+   * `adaptive` (default): the pollers keep as many deliveries in flight as the host turns into
+   * throughput (src/invoke/async/delivery-limit.ts). `fixed`: always pollers × 10, as Lambda's
+   * pollers, which assume a free CPU per environment.
+   */
+  asyncDeliveries: 'adaptive' | 'fixed';
+  /**
    * Lease length of an async event (heartbeats renew it while the invocation runs): after a crash,
    * unfinished events are delivered again this long after they were last renewed.
    */
@@ -152,6 +158,7 @@ export function loadConfig(flags: Partial<FlintConfig> = {}, env: NodeJS.Process
     pythonPath: env['FLINT_PYTHON'] ?? '',
     asyncRetryScale: num(env['FLINT_ASYNC_RETRY_SCALE'], 1),
     asyncPollers: num(env['FLINT_ASYNC_POLLERS'], 4),
+    asyncDeliveries: env['FLINT_ASYNC_DELIVERIES'] === 'fixed' ? 'fixed' : 'adaptive',
     asyncVisibilityTimeoutMs: num(env['FLINT_ASYNC_VISIBILITY_TIMEOUT_MS'], 30_000),
     prewarmPerRuntime: num(env['FLINT_PREWARM_PER_RUNTIME'], 1),
     // Lambda's placement by default: host-aware placement still loses p99 at c ≥ 64 on a quiet

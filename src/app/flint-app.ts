@@ -261,7 +261,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     uuid: randomUUID,
     log: (level, message) => { if (LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(config.logLevel)) log(`flint: ${level}: ${message}`); },
     timeScale: config.asyncRetryScale,
-    options: { pollers: config.asyncPollers, visibilityMs: config.asyncVisibilityTimeoutMs },
+    options: { pollers: config.asyncPollers, visibilityMs: config.asyncVisibilityTimeoutMs, ...(config.asyncDeliveries === 'fixed' ? { adaptive: undefined } : {}) },
     metrics: lambdaMetrics,
     queues: sqs.port,
   });

@@ -118,3 +118,49 @@ test('async pollers: a poller still holding half its batch or more waits for roo
     await pool.stop();
   }
 });
+
+test('async pollers: adaptive — deliveries that only share a CPU bring the pool from 40 in flight to a handful; deliveries waiting on I/O keep all 40', async () => {
+  const { AsyncPollerPool } = await import('../../src/invoke/async/async-poller-pool.js');
+  const { DEFAULT_DELIVERY_LIMIT } = await import('../../src/invoke/async/delivery-limit.js');
+  const turns = async () => { for (let i = 0; i < 6; i++) await new Promise((r) => setImmediate(r)); };
+  for (const kind of ['cpu', 'io'] as const) {
+    let waiting = 1500;
+    let t = 0;
+    const queue = {
+      lease: async ({ max }: { max: number }) => {
+        const n = Math.min(max, waiting);
+        waiting -= n;
+        return Array.from({ length: n }, (_, i) => ({ event: { requestId: `${kind}${waiting + i}` }, leaseToken: 't', leaseUntil: 0 }));
+      },
+      extend: async () => 0,
+      stats: async () => ({ ready: waiting, delayed: 0, inFlight: 0 }),
+      nextVisibleAt: async () => undefined,
+    };
+    // Oldest first; each step of the fake clock is one delivery's worth of CPU (1.5 ms) on one
+    // CPU shared by all in flight (`cpu`), or 200 ms of waiting whatever runs beside it (`io`).
+    const running: Array<{ started: number; done: () => void }> = [];
+    const handler = { handle: () => new Promise<'succeeded'>((resolve) => running.push({ started: t, done: () => resolve('succeeded') })) };
+    const pool = new AsyncPollerPool({
+      queue: queue as never, handler: handler as never, clock: { now: () => t, monotonic: () => t }, log: () => undefined,
+      options: { pollers: 4, batchSize: 10, visibilityMs: 60_000, idlePollMs: 50, stopGraceMs: 0, adaptive: DEFAULT_DELIVERY_LIMIT },
+    });
+    pool.start();
+    const inFlight: number[] = [];
+    try {
+      for (let done = 0; done < 1400; done++) {
+        await turns();
+        inFlight.push(running.length);
+        const next = running.shift()!;
+        t = kind === 'cpu' ? t + 1.5 : Math.max(t, next.started + 200);
+        next.done();
+      }
+    } finally {
+      for (const r of running) r.done();
+      await pool.stop();
+    }
+    const late = inFlight.slice(1000);
+    if (kind === 'cpu') assert.ok(Math.max(...late) <= 6, `in flight late in the drain: up to ${Math.max(...late)}`);
+    // (Pollers lease again at half a batch free: 36 to 40.)
+    else assert.ok(Math.min(...late) >= 30, `in flight late in the drain: down to ${Math.min(...late)}`);
+  }
+});

@@ -11,6 +11,7 @@ import { AsyncFunctionLookup } from './async-function-lookup.js';
 import { AsyncEventHandler, type AsyncLog } from './async-event-handler.js';
 import { AsyncInvoker } from './async-invoker.js';
 import { AsyncPollerPool, type AsyncPollerOptions } from './async-poller-pool.js';
+import { DEFAULT_DELIVERY_LIMIT } from './delivery-limit.js';
 import { DestinationRouter } from './destination-router.js';
 import type { MessageQueues } from '../../ports/message-queues.js';
 
@@ -25,6 +26,7 @@ export const DEFAULT_ASYNC_POLLER_OPTIONS: Omit<AsyncPollerOptions, 'pollers'> =
   burstRatePerSec: 1_000,
   burstBatchSize: 1,
   burstInFlight: 1,
+  adaptive: DEFAULT_DELIVERY_LIMIT,
 };
 
 export interface AsyncInvocation {

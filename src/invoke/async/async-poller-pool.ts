@@ -1,6 +1,7 @@
 import type { Clock } from '../../ports/clock.js';
 import type { EventQueue, EventQueueStats, LeasedEvent } from '../../ports/event-queue.js';
 import type { AsyncEventHandler, AsyncLog, HandleOutcome } from './async-event-handler.js';
+import { DeliveryLimit, type DeliveryLimitSettings } from './delivery-limit.js';
 
 export interface AsyncPollerOptions {
   /** Number of pollers (config.asyncPollers); 0 runs none (an enqueue-only process). */
@@ -31,6 +32,12 @@ export interface AsyncPollerOptions {
    * Absent: only the per-poller `burstBatchSize` applies.
    */
   burstInFlight?: number;
+  /**
+   * Deliveries in flight adapted to the host (delivery-limit.ts): fewer when they only queue for
+   * the CPUs, up to pollers × batchSize when they wait on I/O. Absent: always pollers × batchSize
+   * (Lambda's pollers, which assume a free CPU per environment).
+   */
+  adaptive?: Omit<DeliveryLimitSettings, 'max' | 'initial'>;
 }
 
 /** Length of the window enqueue bursts are measured over. */
@@ -41,6 +48,8 @@ const BURST_WAKE_INTERVAL_MS = 5;
 export interface AsyncQueueMetrics extends EventQueueStats {
   /** Invocations this process is running now. */
   running: number;
+  /** Deliveries the pollers may keep in flight now (adaptive: see delivery-limit.ts). */
+  deliveryLimit: number;
   succeeded: number;
   retried: number;
   dropped: number;
@@ -76,6 +85,7 @@ export class AsyncPollerPool {
   #trailingWake: NodeJS.Timeout | undefined;
   /** Slots pollers have asked the queue for and not yet received (counted against burstInFlight). */
   #leasing = 0;
+  readonly #limit: DeliveryLimit | undefined;
 
   constructor(deps: { queue: EventQueue; handler: AsyncEventHandler; clock: Clock; log: AsyncLog; options: AsyncPollerOptions }) {
     this.#queue = deps.queue;
@@ -83,6 +93,13 @@ export class AsyncPollerPool {
     this.#clock = deps.clock;
     this.#log = deps.log;
     this.#opts = deps.options;
+    const max = Math.max(1, deps.options.pollers * deps.options.batchSize);
+    this.#limit = deps.options.adaptive ? new DeliveryLimit({ ...deps.options.adaptive, max, initial: max }) : undefined;
+  }
+
+  /** Deliveries the pollers may keep in flight now (pollers × batchSize unless adaptive). */
+  get deliveryLimit(): number {
+    return this.#limit?.value ?? this.#opts.pollers * this.#opts.batchSize;
   }
 
   /** With `pollers: 0` nothing is started: the process only enqueues (another one drains the queue). */
@@ -125,6 +142,12 @@ export class AsyncPollerPool {
 
   /** Events a poller holding `mine` may lease now. */
   #room(mine: number): number {
+    // The adaptive limit bounds the whole pool: what the others hold counts against it too.
+    const adaptive = this.#limit ? this.#limit.value - this.#held.size - this.#leasing : Number.POSITIVE_INFINITY;
+    return Math.min(adaptive, this.#burstRoom(mine));
+  }
+
+  #burstRoom(mine: number): number {
     if (this.#clock.monotonic() >= this.#burstUntil) return this.#opts.batchSize - mine;
     const burst = this.#opts.burstBatchSize;
     const perPoller = (burst === undefined ? this.#opts.batchSize : Math.max(1, Math.min(burst, this.#opts.batchSize))) - mine;
@@ -134,7 +157,7 @@ export class AsyncPollerPool {
   }
 
   async metrics(): Promise<AsyncQueueMetrics> {
-    return { ...(await this.#queue.stats()), running: this.#held.size, ...this.#counters };
+    return { ...(await this.#queue.stats()), running: this.#held.size, deliveryLimit: this.deliveryLimit, ...this.#counters };
   }
 
   /** Stops leasing, waits up to stopGraceMs for running invocations; unfinished ones are re-delivered later. */
@@ -159,7 +182,9 @@ export class AsyncPollerPool {
       const room = this.#room(mine.size);
       // A poller still busy with half its batch or more waits for more room before leasing again:
       // a lease is a write transaction, and leasing each freed slot alone made one per delivery.
-      const free = mine.size > 0 && room < Math.ceil(this.#opts.batchSize / 2) && this.#clock.monotonic() >= this.#burstUntil ? 0 : room;
+      // (Half of what it could hold: the batch size, or less under an adaptive limit.)
+      const batch = Math.min(this.#opts.batchSize, this.deliveryLimit);
+      const free = mine.size > 0 && room < Math.ceil(batch / 2) && this.#clock.monotonic() >= this.#burstUntil ? 0 : room;
       if (free > 0) {
         let leases: LeasedEvent[] = [];
         // Reserved while the lease is under way, so pollers leasing at once respect burstInFlight.
@@ -196,9 +221,13 @@ export class AsyncPollerPool {
     const id = lease.event.requestId;
     mine.add(id);
     this.#held.set(id, lease);
+    const began = this.#clock.monotonic();
     const p: Promise<void> = this.#handler
       .handle(lease)
-      .then((o) => this.#count(o))
+      .then((o) => {
+        this.#count(o);
+        this.#limit?.observe(this.#clock.monotonic() - began, this.#held.size);
+      })
       .catch((err: unknown) => {
         // The lease is left to expire: the event is delivered again (at-least-once).
         if (!this.#stopping) this.#log('error', `async ${id}: not finished, will be delivered again: ${(err as Error)?.stack ?? String(err)}`);
