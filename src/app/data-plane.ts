@@ -34,6 +34,7 @@ import { DevSessions } from '../invoke/dev/dev-sessions.js';
 import type { FunctionReadModel } from '../ports/function-read-model.js';
 import { StoredFunctionReadModel } from '../control/stored-function-read-model.js';
 import { ProcCpuSignals } from '../sandbox/proc-cpu-signals.js';
+import type { CpuSignals } from '../ports/cpu-signals.js';
 import { DEFAULT_HOST_AWARE } from '../invoke/host-aware-placement.js';
 
 export interface DataPlane {
@@ -52,6 +53,8 @@ export interface DataPlane {
   readonly prewarm: PrewarmPool;
   /** Hot-reload folders and debug sessions (the `/flint/dev` routes). */
   readonly dev: DevSessions;
+  /** The host's CPU signal, where host-aware placement or adaptive async deliveries use it. */
+  readonly cpu: CpuSignals | undefined;
   /**
    * Tells the sandboxes where Flint's API is, once it listens: code inside reaches it at the
    * address the driver gives (AWS_ENDPOINT_URL and the per-service variables).
@@ -148,8 +151,8 @@ export function createDataPlane(deps: {
     log: deps.log,
   });
   let provisioner: Provisioner | undefined;
-  const signals = config.placement === 'host-aware' ? new ProcCpuSignals() : undefined;
-  if (signals?.degraded) deps.log(`flint: host-aware placement: ${signals.degraded}`);
+  const signals = config.placement === 'host-aware' || config.asyncDeliveries === 'adaptive' ? new ProcCpuSignals() : undefined;
+  if (signals?.degraded) deps.log(`flint: CPU signal (host-aware placement, adaptive async deliveries): ${signals.degraded}`);
   const pool = new EnvironmentPool({
     clock,
     // A debugged runtime starts with its inspector: never a pre-started one.
@@ -157,7 +160,7 @@ export function createDataPlane(deps: {
     idleTimeoutMs: config.idleTimeoutMs,
     maxLifetimeMs: config.maxLifetimeMs,
     onStopped: (env, provisionedFor) => provisioner?.environmentStopped(env, provisionedFor),
-    ...(signals ? { hostAware: { signals, settings: DEFAULT_HOST_AWARE } } : {}),
+    ...(signals && config.placement === 'host-aware' ? { hostAware: { signals, settings: DEFAULT_HOST_AWARE } } : {}),
   });
   const leases = new ConcurrencyLeases();
   const dev = new DevSessions({ retire: (fn, version) => pool.retire(fn, version) });
@@ -193,6 +196,7 @@ export function createDataPlane(deps: {
   return {
     invoke,
     functions,
+    cpu: signals,
     concurrency: () => leases.usage(),
     pool,
     logs,

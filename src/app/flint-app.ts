@@ -264,6 +264,7 @@ export async function startFlint(config: FlintConfig, opts: { clock?: Clock; log
     options: { pollers: config.asyncPollers, visibilityMs: config.asyncVisibilityTimeoutMs, ...(config.asyncDeliveries === 'fixed' ? { adaptive: undefined } : {}) },
     metrics: lambdaMetrics,
     queues: sqs.port,
+    ...(dataPlane?.cpu ? { cpu: dataPlane.cpu } : {}),
   });
   // Event source mappings poll the queues and brokers and invoke through the same data plane.
   const eventSources = createEventSources({

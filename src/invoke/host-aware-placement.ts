@@ -125,11 +125,7 @@ export function waitOrRun(input: WaitOrRunInput, settings: HostAwareSettings): W
   // The signal last: the checks above need no /proc read.
   const s = input.saturation;
   if (!s) return { kind: 'run', why: 'no CPU signal' };
-  const saturated =
-    (s.stall !== undefined && s.stall >= settings.stallAtLeast) ||
-    s.runnablePerCpu >= settings.runnablePerCpuAtLeast ||
-    (s.throttled !== undefined && s.throttled >= settings.throttledAtLeast);
-  if (!saturated) return { kind: 'run', why: 'the CPUs have room' };
+  if (!isSaturated(s, settings)) return { kind: 'run', why: 'the CPUs have room' };
   // Saturated by other work (other tenants of a shared host): restraint would only hand Flint's
   // share of the CPUs to them — the first version, at host load 40, served a third of Lambda's
   // placement at c=128 with 2 environments running. Lambda's way then.
@@ -145,4 +141,13 @@ export function waitOrRun(input: WaitOrRunInput, settings: HostAwareSettings): W
   if (expected >= start) return { kind: 'run', why: 'the queue ahead is longer than a start' };
   const patienceMs = Math.min(budget, settings.patienceMs, Math.max(2 * expected, 1));
   return { kind: 'wait', patienceMs, maxWaitMs: budget, why: 'the CPUs are saturated and a busy environment frees up sooner than a start' };
+}
+
+/** The CPUs count as saturated: PSI stall, run queue per CPU, or Flint's cgroup throttled, at the settings' thresholds. */
+export function isSaturated(s: CpuSaturation, settings: Pick<HostAwareSettings, 'stallAtLeast' | 'runnablePerCpuAtLeast' | 'throttledAtLeast'>): boolean {
+  return (
+    (s.stall !== undefined && s.stall >= settings.stallAtLeast) ||
+    s.runnablePerCpu >= settings.runnablePerCpuAtLeast ||
+    (s.throttled !== undefined && s.throttled >= settings.throttledAtLeast)
+  );
 }

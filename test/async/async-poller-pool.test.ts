@@ -143,6 +143,8 @@ test('async pollers: adaptive — deliveries that only share a CPU bring the poo
     const pool = new AsyncPollerPool({
       queue: queue as never, handler: handler as never, clock: { now: () => t, monotonic: () => t }, log: () => undefined,
       options: { pollers: 4, batchSize: 10, visibilityMs: 60_000, idlePollMs: 50, stopGraceMs: 0, adaptive: DEFAULT_DELIVERY_LIMIT },
+      // The CPUs saturated while deliveries share them; idle while they sleep.
+      cpu: { cpus: 1, degraded: undefined, read: () => ({ runnablePerCpu: kind === 'cpu' ? running.length : 0.2 }) },
     });
     pool.start();
     const inFlight: number[] = [];

@@ -9,11 +9,11 @@ const settings = { ...DEFAULT_DELIVERY_LIMIT, max: 40, initial: 40 };
  * host: a CPU-bound handler on `cpus` CPUs takes its own time × inFlight / cpus once they are
  * shared, a sleeper takes its sleep whatever runs beside it.
  */
-function run(limit: DeliveryLimit, n: number, durationAt: (inFlight: number) => number, used = (l: number) => l): number[] {
+function run(limit: DeliveryLimit, n: number, durationAt: (inFlight: number, i: number) => number, used = (l: number) => l, saturated = () => true): number[] {
   const seen: number[] = [];
   for (let i = 0; i < n; i++) {
     const inFlight = used(limit.value);
-    limit.observe(durationAt(inFlight), inFlight);
+    limit.observe(durationAt(inFlight, i), inFlight, saturated);
     seen.push(limit.value);
   }
   return seen;
@@ -72,4 +72,16 @@ test('delivery limit: without probes a minimum taken under load would drift up w
   run(limit, 10_000, cpuBound(1.5, 1));
   assert.equal(limit.noLoadMs, 1.5);
   assert.ok(limit.limit <= 5, `limit ${limit.limit} after 10,000 deliveries`);
+});
+
+test('delivery limit: durations that vary by themselves (1 ms cache hits, 300 ms remote calls) do not bring it down while the CPUs have room', () => {
+  const variable = (_: number, i: number) => (i % 3 === 0 ? 300 : 1);
+  const limit = new DeliveryLimit(settings);
+  const idleCpus = run(limit, 3000, variable, (l) => l, () => false);
+  // (Probes aside: 3 deliveries at 1 in flight per window of 1,000.)
+  assert.ok(idleCpus.filter((v) => v !== 1).every((v) => v === 40), 'kept at 40');
+  assert.equal(limit.limit, 40);
+  // Durations alone would have read that as queueing.
+  const durationsAlone = run(new DeliveryLimit(settings), 3000, variable);
+  assert.ok(Math.min(...durationsAlone.slice(500)) < 10);
 });

@@ -14,6 +14,7 @@ import { AsyncPollerPool, type AsyncPollerOptions } from './async-poller-pool.js
 import { DEFAULT_DELIVERY_LIMIT } from './delivery-limit.js';
 import { DestinationRouter } from './destination-router.js';
 import type { MessageQueues } from '../../ports/message-queues.js';
+import type { CpuSignals } from '../../ports/cpu-signals.js';
 
 export const DEFAULT_ASYNC_POLLER_OPTIONS: Omit<AsyncPollerOptions, 'pollers'> = {
   batchSize: 10,
@@ -55,6 +56,8 @@ export function createAsyncInvocation(deps: {
   metrics?: AsyncEventMetrics;
   /** SQS-compatible queues, for destinations and dead-letter targets that name a queue. */
   queues?: MessageQueues;
+  /** The host's CPU signal: adaptive deliveries come down only on saturated CPUs (none: never). */
+  cpu?: CpuSignals;
 }): AsyncInvocation {
   const lookup = new AsyncFunctionLookup(deps.functions ?? new StoredFunctionReadModel(deps.store));
   const router = new DestinationRouter({ lookup, region: deps.arns.region, uuid: deps.uuid, ...(deps.queues ? { queues: deps.queues } : {}) });
@@ -75,6 +78,7 @@ export function createAsyncInvocation(deps: {
     clock: deps.clock,
     log: deps.log,
     options: { ...DEFAULT_ASYNC_POLLER_OPTIONS, ...deps.options },
+    ...(deps.cpu ? { cpu: deps.cpu } : {}),
   });
   const invoker = new AsyncInvoker({
     queue: deps.queue,

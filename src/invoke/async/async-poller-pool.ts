@@ -2,6 +2,8 @@ import type { Clock } from '../../ports/clock.js';
 import type { EventQueue, EventQueueStats, LeasedEvent } from '../../ports/event-queue.js';
 import type { AsyncEventHandler, AsyncLog, HandleOutcome } from './async-event-handler.js';
 import { DeliveryLimit, type DeliveryLimitSettings } from './delivery-limit.js';
+import type { CpuSignals } from '../../ports/cpu-signals.js';
+import { DEFAULT_HOST_AWARE, isSaturated } from '../host-aware-placement.js';
 
 export interface AsyncPollerOptions {
   /** Number of pollers (config.asyncPollers); 0 runs none (an enqueue-only process). */
@@ -87,7 +89,14 @@ export class AsyncPollerPool {
   #leasing = 0;
   readonly #limit: DeliveryLimit | undefined;
 
-  constructor(deps: { queue: EventQueue; handler: AsyncEventHandler; clock: Clock; log: AsyncLog; options: AsyncPollerOptions }) {
+  readonly #cpu: CpuSignals | undefined;
+
+  /**
+   * `cpu`: the host's CPU signal, which the adaptive limit needs to come down (saturated CPUs
+   * confirm that deliveries queue for them); without it the limit never comes down.
+   */
+  constructor(deps: { queue: EventQueue; handler: AsyncEventHandler; clock: Clock; log: AsyncLog; options: AsyncPollerOptions; cpu?: CpuSignals }) {
+    this.#cpu = deps.cpu;
     this.#queue = deps.queue;
     this.#handler = deps.handler;
     this.#clock = deps.clock;
@@ -96,6 +105,11 @@ export class AsyncPollerPool {
     const max = Math.max(1, deps.options.pollers * deps.options.batchSize);
     this.#limit = deps.options.adaptive ? new DeliveryLimit({ ...deps.options.adaptive, max, initial: max }) : undefined;
   }
+
+  readonly #contended = (): boolean => {
+    const s = this.#cpu?.read();
+    return s !== undefined && isSaturated(s, DEFAULT_HOST_AWARE);
+  };
 
   /** Deliveries the pollers may keep in flight now (pollers × batchSize unless adaptive). */
   get deliveryLimit(): number {
@@ -226,7 +240,7 @@ export class AsyncPollerPool {
       .handle(lease)
       .then((o) => {
         this.#count(o);
-        this.#limit?.observe(this.#clock.monotonic() - began, this.#held.size);
+        this.#limit?.observe(this.#clock.monotonic() - began, this.#held.size, this.#contended);
       })
       .catch((err: unknown) => {
         // The lease is left to expire: the event is delivered again (at-least-once).

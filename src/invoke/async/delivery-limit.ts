@@ -10,8 +10,8 @@
  * The rule is TCP Vegas's, on delivery durations instead of round trips: every round (as many
  * deliveries as the limit) compares the round's mean duration with the no-load duration (the
  * shortest in the current and the previous window); `limit × (1 − noLoad / mean)` deliveries are
- * "queued". Above `beta` the limit comes down by half the excess, below `alpha` it goes up by a
- * quarter — unless the pollers left it unused (fewer than half of it in flight: an unused limit
+ * "queued". Above `beta` the limit comes down by half the excess — only if the CPUs are
+ * saturated (see `observe`) — below `alpha` it goes up by a quarter, unless the pollers left it unused (fewer than half of it in flight: an unused limit
  * tells nothing). A loaded system never shows its no-load duration, and a minimum taken under load
  * would drift up with the limit; so each window opens with a probe, a few deliveries at `min` in
  * flight — skipped while the limit sits at `max` uncontended (a function waiting on I/O, where a
@@ -78,8 +78,14 @@ export class DeliveryLimit {
     return Number.isFinite(m) ? m : undefined;
   }
 
-  /** A delivery took `ms` (leased → settled); `inFlight` deliveries ran when it ended, itself included. */
-  observe(ms: number, inFlight: number): void {
+  /**
+   * A delivery took `ms` (leased → settled); `inFlight` deliveries ran when it ended, itself
+   * included. `contended` is asked only when a round found deliveries queued: whether the CPUs are
+   * saturated now. Durations alone cannot tell queueing for a CPU from a function whose own
+   * duration varies (a cache hit in 1 ms, a miss waiting 300 ms on a remote call): the limit comes
+   * down only when the CPUs confirm it.
+   */
+  observe(ms: number, inFlight: number, contended: () => boolean = () => true): void {
     if (!(ms >= 0)) return;
     if (++this.#windowCount > this.#s.window) {
       this.#previousMin = this.#windowMin;
@@ -108,7 +114,7 @@ export class DeliveryLimit {
     this.#uncontendedAtMax = this.#limit === this.#s.max && queued < this.#s.alpha;
     // Down by half the excess (from 40 at 40× the no-load duration to a handful in a few rounds);
     // up by a quarter (a function that turned to waiting on I/O gets its deliveries back soon).
-    if (queued > this.#s.beta) this.#limit = Math.max(this.#s.min, this.#limit - Math.max(1, Math.floor((queued - this.#s.beta) / 2)));
+    if (queued > this.#s.beta && contended()) this.#limit = Math.max(this.#s.min, this.#limit - Math.max(1, Math.floor((queued - this.#s.beta) / 2)));
     else if (queued < this.#s.alpha && used >= this.#limit / 2) this.#limit = Math.min(this.#s.max, this.#limit + Math.max(1, Math.floor(this.#limit / 4)));
   }
 }
