@@ -19,10 +19,13 @@ import { summarizeProfile } from './profile-summary.js';
 const events = Number(process.argv[2] ?? 5000);
 const sandbox = process.argv[3] ?? 'bwrap';
 const dir = mkdtempSync(join(tmpdir(), 'flint-drain-'));
-const cfg = (pollers: number) => [JSON.stringify({ dataDir: join(dir, 'data'), sandbox, asyncPollers: Number(process.env['POLLERS'] ?? pollers), placement: process.env['PLACEMENT'] ?? 'lambda' })];
+// A/B knobs: POLLERS (the draining server's pollers, default 4), PLACEMENT (lambda | host-aware),
+// DELIVERIES (adaptive | fixed: config.asyncDeliveries).
+const drainPollers = Number(process.env['POLLERS'] ?? 4);
+const cfg = (pollers: number) => [JSON.stringify({ dataDir: join(dir, 'data'), sandbox, asyncPollers: pollers, placement: process.env['PLACEMENT'] ?? 'lambda', asyncDeliveries: process.env['DELIVERIES'] ?? 'adaptive' })];
 const metrics = async (s: FlintReady) => (await (await fetch(`${s.endpoint}/metrics/async-queue`)).json()) as { succeeded: number; ready: number; deliveryLimit?: number };
 try {
-  const a = await startChild<FlintReady>('flint/flint-server-child.ts', { args: [JSON.stringify({ dataDir: join(dir, 'data'), sandbox, asyncPollers: 0 })], cpus: '0' });
+  const a = await startChild<FlintReady>('flint/flint-server-child.ts', { args: cfg(0), cpus: '0' });
   const client = clientFor(a.ready);
   await createHello(client, 'drain', 'node', { memoryMb: WARM_MEMORY_MB });
   let next = 0;
@@ -34,7 +37,7 @@ try {
   }));
   client.destroy();
   await a.stop();
-  const b = await startChild<FlintReady>('flint/flint-server-child.ts', { args: cfg(4), cpus: '0' });
+  const b = await startChild<FlintReady>('flint/flint-server-child.ts', { args: cfg(drainPollers), cpus: '0' });
   const warm = 200;
   while ((await metrics(b.ready)).succeeded < warm) await new Promise((r) => setTimeout(r, 10));
   const file = join(dir, 'drain.cpuprofile');

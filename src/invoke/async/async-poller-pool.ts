@@ -87,8 +87,9 @@ export class AsyncPollerPool {
   #trailingWake: NodeJS.Timeout | undefined;
   /** Slots pollers have asked the queue for and not yet received (counted against burstInFlight). */
   #leasing = 0;
+  /** Deliveries in flight at most: pollers × batchSize (Lambda's pollers; the adaptive limit's ceiling). */
+  readonly #maxInFlight: number;
   readonly #limit: DeliveryLimit | undefined;
-
   readonly #cpu: CpuSignals | undefined;
 
   /**
@@ -96,13 +97,14 @@ export class AsyncPollerPool {
    * confirm that deliveries queue for them); without it the limit never comes down.
    */
   constructor(deps: { queue: EventQueue; handler: AsyncEventHandler; clock: Clock; log: AsyncLog; options: AsyncPollerOptions; cpu?: CpuSignals }) {
-    this.#cpu = deps.cpu;
     this.#queue = deps.queue;
     this.#handler = deps.handler;
     this.#clock = deps.clock;
     this.#log = deps.log;
     this.#opts = deps.options;
-    const max = Math.max(1, deps.options.pollers * deps.options.batchSize);
+    this.#cpu = deps.cpu;
+    this.#maxInFlight = deps.options.pollers * deps.options.batchSize;
+    const max = Math.max(1, this.#maxInFlight);
     this.#limit = deps.options.adaptive ? new DeliveryLimit({ ...deps.options.adaptive, max, initial: max }) : undefined;
   }
 
@@ -113,7 +115,7 @@ export class AsyncPollerPool {
 
   /** Deliveries the pollers may keep in flight now (pollers × batchSize unless adaptive). */
   get deliveryLimit(): number {
-    return this.#limit?.value ?? this.#opts.pollers * this.#opts.batchSize;
+    return this.#limit?.value ?? this.#maxInFlight;
   }
 
   /** With `pollers: 0` nothing is started: the process only enqueues (another one drains the queue). */
