@@ -15,6 +15,12 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { startChild } from '../lib/child.js';
 import { WARM_MEMORY_MB, clientFor, createHello, type FlintReady } from '../flint/flint-functions.js';
 import { summarizeProfile } from './profile-summary.js';
+import { cpuBetween, isRuntimeProcess, treeCpu } from '../lib/proc-stats.js';
+
+/** Runtime processes that spent over 20 CPU ms during the drain: how widely the deliveries spread. */
+function envsUsed(before: Map<number, number>, after: Map<number, number>): number {
+  return [...after].filter(([p, ms]) => ms - (before.get(p) ?? 0) > 20 && isRuntimeProcess(p)).length;
+}
 
 const events = Number(process.argv[2] ?? 5000);
 const sandbox = process.argv[3] ?? 'bwrap';
@@ -41,7 +47,11 @@ try {
   const warm = 200;
   while ((await metrics(b.ready)).succeeded < warm) await new Promise((r) => setTimeout(r, 10));
   const file = join(dir, 'drain.cpuprofile');
-  await b.request({ op: 'profile-start' });
+  // PROFILE=0: no V8 profiler (it slows the server); the CPU of the server and its environments is
+  // read from /proc either way.
+  const profile = process.env['PROFILE'] !== '0';
+  if (profile) await b.request({ op: 'profile-start' });
+  const cpu0 = treeCpu(b.pid);
   const t0 = performance.now();
   let m = await metrics(b.ready);
   const from = m.succeeded;
@@ -52,11 +62,19 @@ try {
     if (m.deliveryLimit !== undefined) limits.push(m.deliveryLimit);
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = treeCpu(b.pid);
+  const n = events - from;
+  const perEvent = (ms: number) => (ms / n).toFixed(3);
+  const own = (cpu1.get(b.pid) ?? 0) - (cpu0.get(b.pid) ?? 0);
+  console.log(`drain: ${n} events in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} events/s (warm); CPU ms/event: server ${perEvent(own)}, server + environments ${perEvent(cpuBetween(cpu0, cpu1))}; runtimes used ${envsUsed(cpu0, cpu1)}`);
+  if (!profile) {
+    await b.stop();
+    process.exit(0);
+  }
   await b.request({ op: 'profile-stop', file });
   await b.stop();
   const p = summarizeProfile(file, fileURLToPath(new URL('../../src/', import.meta.url)));
-  const n = events - from;
-  console.log(`drain: ${n} events in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} events/s (warm); server busy ${p.busyMs} ms = ${(p.busyMs / n).toFixed(3)} ms/event; by owner ${JSON.stringify(p.byOwner)}`);
+  console.log(`profile: server busy ${p.busyMs} ms = ${(p.busyMs / n).toFixed(3)} ms/event; by owner ${JSON.stringify(p.byOwner)}`);
   if (limits.length > 0) console.log(`delivery limit seen every 50 ms: ${limits.join(' ')}`);
   for (const i of p.topFlintWithCallees.slice(0, 15)) console.log(`  ${i.pct.toFixed(1).padStart(5)}%  ${i.fn}  ${i.where}`);
 } finally {

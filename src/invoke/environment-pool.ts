@@ -44,6 +44,12 @@ export interface RunOptions {
 }
 
 /** Key of the group of environments of one function version. */
+/**
+ * How long a request waits for the runtime that just replied (placement's most recent) when an idle
+ * environment could take it at once: a runtime calls /next within a fraction of a millisecond of
+ * its reply unless it is still busy (or starved of CPU), and then the idle one is the better bet.
+ */
+const AWAIT_WITH_IDLE_MS = 5;
 const groupKey = (functionName: string, version: string) => `${functionName}\u0000${version}`;
 
 /**
@@ -121,7 +127,10 @@ export class EnvironmentPool {
       const entry = group.find((e) => e.env.id === decision.id)!;
       entry.claimed = true;
       if (decision.kind === 'warm') return { entry: this.#running(entry), start: 'warm' };
-      if (await this.#becomesReady(entry.env, this.#opts.awaitReadyMs ?? 200)) return { entry: this.#running(entry), start: 'warm' };
+      // With an idle one to fall back on, the runtime that just replied gets only a moment to call
+      // /next (one still busy after its response, e.g. draining its event loop, is passed over).
+      const patience = decision.kind === 'await' && decision.idleAlternative ? AWAIT_WITH_IDLE_MS : (this.#opts.awaitReadyMs ?? 200);
+      if (await this.#becomesReady(entry.env, patience)) return { entry: this.#running(entry), start: 'warm' };
       entry.claimed = false;
       if (entry.env.state === 'Failed' || entry.retired) this.#stop(entry);
       waited.add(entry.env.id);

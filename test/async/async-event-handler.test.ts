@@ -262,3 +262,23 @@ test('async enqueue: missing functions, versions and aliases are ResourceNotFoun
   assert.equal(l.event.qualifier, '1');
   assert.match(requestId, /^[0-9a-f-]{36}$/);
 });
+
+test('async handler: onInvoked is told once, when the function has returned and before its outcome is written (success and retry alike)', async () => {
+  fx.addFunction('ok');
+  fx.addFunction('fails');
+  fx.invoker.behaviours.set('ok', (req) => ok(req, req.payload));
+  fx.invoker.behaviours.set('fails', (req) => unhandled(req));
+  const { handler, asyncInvoker } = fx.stepper();
+  for (const [fn, outcome] of [['ok', 'succeeded'], ['fails', 'retried']] as const) {
+    await asyncInvoker.enqueue({ functionName: fn, payload: Buffer.from('{}') });
+    const seen: Array<{ calls: number; queue: Promise<{ inFlight: number }> }> = [];
+    const lease = await leaseOne();
+    // The queue is read as the callback runs (the SQLite queue counts on the call).
+    const settled = await handler.handle(lease, () => { seen.push({ calls: fx.invoker.callsTo(fn).length, queue: fx.queue.stats() }); });
+    assert.equal(settled, outcome);
+    assert.equal(seen.length, 1, `${fn}: told once`);
+    assert.equal(seen[0]!.calls, 1, `${fn}: after the function ran`);
+    assert.equal((await seen[0]!.queue).inFlight, 1, `${fn}: before the outcome was written`);
+    assert.equal((await fx.queue.stats()).inFlight, 0);
+  }
+});

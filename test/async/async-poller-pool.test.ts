@@ -166,3 +166,43 @@ test('async pollers: adaptive — deliveries that only share a CPU bring the poo
     else assert.ok(Math.min(...late) >= 30, `in flight late in the drain: down to ${Math.min(...late)}`);
   }
 });
+
+test('async pollers: a slot frees when the function returns, before its acknowledgement is written, so the next lease can carry that write', async () => {
+  const { AsyncPollerPool } = await import('../../src/invoke/async/async-poller-pool.js');
+  const waiting = Array.from({ length: 10 }, (_, i) => `e${i}`);
+  const leases: number[] = [];
+  const queue = {
+    lease: async ({ max }: { max: number }) => {
+      leases.push(max);
+      return waiting.splice(0, max).map((id) => ({ event: { requestId: id }, leaseToken: 't', leaseUntil: 0 }));
+    },
+    extend: async () => 0,
+    stats: async () => ({ ready: waiting.length, delayed: 0, inFlight: 0 }),
+    nextVisibleAt: async () => undefined,
+  };
+  const invoked: Array<() => void> = [];
+  const settle: Array<() => void> = [];
+  const handler = {
+    handle: (_lease: unknown, onInvoked?: () => void) => new Promise<'succeeded'>((resolve) => {
+      invoked.push(() => onInvoked?.());
+      settle.push(() => resolve('succeeded'));
+    }),
+  };
+  const pool = new AsyncPollerPool({
+    queue: queue as never, handler: handler as never, clock: { now: () => Date.now(), monotonic: () => performance.now() }, log: () => undefined,
+    options: { pollers: 1, batchSize: 2, visibilityMs: 60_000, idlePollMs: 50, stopGraceMs: 0 },
+  });
+  pool.start();
+  try {
+    await until(() => leases.length === 1 && invoked.length === 2);
+    // Both functions return; their outcomes are not written yet (an ack the queue holds back).
+    invoked.shift()!();
+    invoked.shift()!();
+    await until(() => leases.length === 2);
+    assert.deepEqual(leases, [2, 2], 'the next two leased while the first two still settle');
+    assert.equal((await pool.metrics()).running, 4, 'settling leases are still held (and extended)');
+  } finally {
+    for (const s of settle) s();
+    await pool.stop();
+  }
+});

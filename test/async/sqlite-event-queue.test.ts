@@ -207,3 +207,28 @@ test('event-queue: only an enqueue waits for the log flush; a lease, ack or resc
   assert.deepEqual(order, ['lease', 'enqueue', 'ack', 'enqueue']);
   q.close();
 });
+
+test('event-queue: an ack waits to join the next transaction (the lease that refills its slot), and commits alone within a few ms when none comes', async () => {
+  const q = open();
+  await Promise.all(['a', 'b', 'c'].map((id) => q.enqueue(ev(id))));
+  const [a, b] = await q.lease({ max: 2, visibilityMs: 60_000 });
+  const committed = (id: string) => store.db.prepare('SELECT COUNT(*) AS n FROM async_events WHERE request_id = ?').get(id) as { n: number };
+  const changesBefore = store.db.prepare('PRAGMA data_version').pluck().get() as number;
+  const acked = q.ack(a!);
+  // A turn of the event loop later (where any other write would have been committed) the ack is
+  // still waiting: nothing was written.
+  await new Promise((r) => setImmediate(r));
+  assert.equal(committed('a').n, 1, 'the ack waits for company');
+  // The next lease commits it in its own transaction: one change of the file seen by another connection.
+  const [c] = await q.lease({ max: 1, visibilityMs: 60_000 });
+  assert.equal(await acked, true);
+  assert.equal(c!.event.requestId, 'c');
+  assert.equal(committed('a').n, 0);
+  assert.equal((store.db.prepare('PRAGMA data_version').pluck().get() as number) - changesBefore, 1, 'ack and lease in one commit');
+  // Alone, an ack still settles promptly (the wait is bounded).
+  const began = performance.now();
+  assert.equal(await q.ack(b!), true);
+  assert.ok(performance.now() - began < 1_000);
+  assert.equal(committed('b').n, 0);
+  q.close();
+});

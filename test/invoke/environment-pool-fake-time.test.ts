@@ -108,6 +108,47 @@ test('pool on fake time: past the wait for a finishing environment, the request 
   }
 });
 
+test('pool on fake time: the runtime that just replied gets the next request, but only for 5 ms while an idle environment could take it', async () => {
+  const { clock, pool, created, run } = setup({ awaitReadyMs: 200 });
+  try {
+    // Two environments: a idle since t=0, b used last.
+    const r1 = run();
+    const a = await invoking(created, 1, clock);
+    const r2 = run();
+    const b = await invoking(created, 2, clock);
+    a.reply();
+    await r1;
+    await clock.advance(10);
+    b.holdNext = true;
+    b.reply();
+    await r2;
+    // b replied after a's last use: the next request waits for b, which comes back within the moment.
+    const r3 = run();
+    await clock.advance(1);
+    b.backInNext();
+    await invoking(created, 2, clock);
+    b.holdNext = false;
+    b.reply('"b again"');
+    assert.deepEqual(await r3, { id: b.id, start: 'warm', payload: '"b again"' });
+    // b replies and stays busy past 5 ms: the request goes to idle a, not to a new environment.
+    const r4 = run();
+    await invoking(created, 2, clock);
+    b.holdNext = true;
+    b.reply();
+    await r4;
+    const r5 = run();
+    await clock.advance(4);
+    assert.equal(a.pending, false, 'still waiting for b');
+    await clock.advance(1);
+    await invoking(created, 1, clock);
+    a.reply('"a"');
+    assert.deepEqual(await r5, { id: a.id, start: 'warm', payload: '"a"' });
+    assert.equal(created.length, 2);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('pool on fake time: close stops the reaper (no timer left behind)', async () => {
   const { clock, pool } = setup();
   assert.equal(clock.pending, 1);

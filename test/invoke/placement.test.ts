@@ -44,3 +44,12 @@ test('placement: provisioning plans the missing environments and retires the new
   assert.deepEqual(provisionPlan(many, 1), { start: 0, retire: ['b', 'a'] });
   assert.deepEqual(provisionPlan([env('x', { provisioned: true, state: 'Failed' })], 1), { start: 1, retire: [] });
 });
+
+test('placement: the runtime that just replied (most recent of all) is preferred over idle ones used earlier, with an idle one to fall back on', () => {
+  const envs = [env('idle', { lastUsedAt: 10 }), env('replied', { state: 'Invoking', lastUsedAt: 20 })];
+  assert.deepEqual(place(envs, { provisioned: false }), { kind: 'await', id: 'replied', idleAlternative: true });
+  // An idle one used more recently still wins (it is Ready now).
+  assert.deepEqual(place([env('idle', { lastUsedAt: 30 }), env('replied', { state: 'Invoking', lastUsedAt: 20 })], { provisioned: false }), { kind: 'warm', id: 'idle' });
+  // A provisioned lease does not trade its provisioned idle environment for an on-demand one finishing.
+  assert.deepEqual(place([env('pc', { provisioned: true, lastUsedAt: 10 }), env('od', { state: 'Invoking', lastUsedAt: 20 })], { provisioned: true }), { kind: 'warm', id: 'pc' });
+});

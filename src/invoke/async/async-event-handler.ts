@@ -61,7 +61,12 @@ export class AsyncEventHandler {
     this.#log = deps.log;
   }
 
-  async handle(lease: LeasedEvent): Promise<HandleOutcome> {
+  /**
+   * `onInvoked` is told when the function has returned (or the invoke failed), before the outcome
+   * is written: the pollers free the slot then, and lease the next events in the same transaction
+   * as this one's acknowledgement.
+   */
+  async handle(lease: LeasedEvent, onInvoked?: () => void): Promise<HandleOutcome> {
     const e = lease.event;
     const settings = this.#lookup.settings(e.functionName, e.qualifier);
     const rs: RetrySettings = { maxRetryAttempts: settings.maxRetryAttempts, maxEventAgeSeconds: settings.maxEventAgeSeconds, timeScale: this.#timeScale };
@@ -87,8 +92,10 @@ export class AsyncEventHandler {
         ...(e.traceId !== undefined ? { traceId: e.traceId, enqueuedAt: e.enqueuedAt } : {}),
       });
     } catch (err) {
+      onInvoked?.();
       return this.#afterInvokeError(lease, settings, rs, err);
     }
+    onInvoked?.();
 
     const attempts = e.attempts + 1;
     const outcome: AttemptOutcome = {

@@ -70,7 +70,10 @@ export class AsyncPollerPool {
   readonly #clock: Clock;
   readonly #log: AsyncLog;
   readonly #opts: AsyncPollerOptions;
+  /** Leases held (running, or their outcome being written): their leases are extended. */
   readonly #held = new Map<string, LeasedEvent>();
+  /** Of those, the ones whose function is running: what the limits count. */
+  readonly #invoking = new Set<string>();
   readonly #running = new Set<Promise<void>>();
   readonly #loops: Array<Promise<void>> = [];
   readonly #signal = new Signal();
@@ -159,7 +162,7 @@ export class AsyncPollerPool {
   /** Events a poller holding `mine` may lease now. */
   #room(mine: number): number {
     // The adaptive limit bounds the whole pool: what the others hold counts against it too.
-    const adaptive = this.#limit ? this.#limit.value - this.#held.size - this.#leasing : Number.POSITIVE_INFINITY;
+    const adaptive = this.#limit ? this.#limit.value - this.#invoking.size - this.#leasing : Number.POSITIVE_INFINITY;
     return Math.min(adaptive, this.#burstRoom(mine));
   }
 
@@ -169,7 +172,7 @@ export class AsyncPollerPool {
     const perPoller = (burst === undefined ? this.#opts.batchSize : Math.max(1, Math.min(burst, this.#opts.batchSize))) - mine;
     const total = this.#opts.burstInFlight;
     if (total === undefined) return perPoller;
-    return Math.min(perPoller, Math.max(1, total) - this.#held.size - this.#leasing);
+    return Math.min(perPoller, Math.max(1, total) - this.#invoking.size - this.#leasing);
   }
 
   async metrics(): Promise<AsyncQueueMetrics> {
@@ -237,19 +240,26 @@ export class AsyncPollerPool {
     const id = lease.event.requestId;
     mine.add(id);
     this.#held.set(id, lease);
+    this.#invoking.add(id);
     const began = this.#clock.monotonic();
+    // The slot frees when the function returns; the outcome's write then settles on its own (the
+    // queue may hold an ack back to commit it with the lease that refills this slot).
+    const invoked = (): void => {
+      if (!this.#invoking.has(id)) return;
+      this.#limit?.observe(this.#clock.monotonic() - began, this.#invoking.size, this.#contended);
+      this.#invoking.delete(id);
+      mine.delete(id);
+      this.#signal.notify();
+    };
     const p: Promise<void> = this.#handler
-      .handle(lease)
-      .then((o) => {
-        this.#count(o);
-        this.#limit?.observe(this.#clock.monotonic() - began, this.#held.size, this.#contended);
-      })
+      .handle(lease, invoked)
+      .then((o) => this.#count(o))
       .catch((err: unknown) => {
         // The lease is left to expire: the event is delivered again (at-least-once).
         if (!this.#stopping) this.#log('error', `async ${id}: not finished, will be delivered again: ${(err as Error)?.stack ?? String(err)}`);
       })
       .finally(() => {
-        mine.delete(id);
+        invoked(); // A handler that failed before its invocation ended, or never said.
         this.#held.delete(id);
         this.#running.delete(p);
         this.#signal.notify();
