@@ -106,11 +106,11 @@ export class EnvironmentPool {
     }
   }
 
-  async #acquire(functionName: string, version: string, binding: () => Promise<EnvironmentBinding>, opts: RunOptions, waited = new Set<string>(), queued = false): Promise<{ entry: PoolEntry; start: 'warm' | 'cold' }> {
+  async #acquire(functionName: string, version: string, binding: () => Promise<EnvironmentBinding>, opts: RunOptions, waited = new Set<string>(), queued = false, idleFirst = false): Promise<{ entry: PoolEntry; start: 'warm' | 'cold' }> {
     const group = this.#group(functionName, version);
     // One the request already waited for in vain is not waited for again: the wait is short, then a new environment.
     const views = group.map(view).filter((v) => !waited.has(v.id) || v.state === 'Ready');
-    const decision = place(views, opts);
+    const decision = place(views, { provisioned: opts.provisioned, idleFirst });
     // Host-aware placement (at most one wait per request; provisioned environments are the qualifier's own).
     // A warm one with nothing of the version running (c=1's path) needs no decision.
     const consult = decision.kind === 'cold' || (decision.kind === 'warm' && views.some((v) => v.claimed));
@@ -133,6 +133,9 @@ export class EnvironmentPool {
       if (await this.#becomesReady(entry.env, patience)) return { entry: this.#running(entry), start: 'warm' };
       entry.claimed = false;
       if (entry.env.state === 'Failed' || entry.retired) this.#stop(entry);
+      // Passed over for an idle one: no longer preferred, but still worth the usual wait if the idle
+      // one was taken meanwhile (rather than a new environment).
+      if (decision.idleAlternative) return this.#acquire(functionName, version, binding, opts, waited, queued, true);
       waited.add(entry.env.id);
       return this.#acquire(functionName, version, binding, opts, waited);
     }

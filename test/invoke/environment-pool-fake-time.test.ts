@@ -149,6 +149,37 @@ test('pool on fake time: the runtime that just replied gets the next request, bu
   }
 });
 
+test('pool on fake time: passed over for an idle environment that was taken meanwhile, a request still waits for the replied one rather than starting another', async () => {
+  const { clock, pool, created, run } = setup({ awaitReadyMs: 200 });
+  try {
+    const r1 = run();
+    const a = await invoking(created, 1, clock);
+    const r2 = run();
+    const b = await invoking(created, 2, clock);
+    a.reply();
+    await r1;
+    await clock.advance(10);
+    b.holdNext = true;
+    b.reply();
+    await r2;
+    const r3 = run(); // waits up to 5 ms for b
+    await clock.advance(0);
+    const r4 = run(); // takes idle a
+    await invoking(created, 1, clock);
+    await clock.advance(5); // r3 gives up on b being quick; a is busy: it waits for b after all
+    await clock.advance(20);
+    assert.equal(created.length, 2, 'no third environment');
+    b.holdNext = false;
+    b.backInNext();
+    await invoking(created, 2, clock);
+    b.reply('"b"');
+    a.reply('"a"');
+    assert.deepEqual([(await r3).id, (await r4).id], [b.id, a.id]);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('pool on fake time: close stops the reaper (no timer left behind)', async () => {
   const { clock, pool } = setup();
   assert.equal(clock.pending, 1);
