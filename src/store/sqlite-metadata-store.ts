@@ -49,9 +49,14 @@ export class SqliteMetadataStore implements MetadataStore {
     return c as Collection<T>;
   }
 
+  #tx: Database.Transaction<(f: () => unknown) => unknown> | undefined;
+
   transaction<R>(fn: () => R): R {
     try {
-      return this.db.transaction(fn).immediate();
+      // One wrapper made once (better-sqlite3 builds four per transaction() call); nested calls
+      // still become savepoints, decided when called.
+      this.#tx ??= this.db.transaction(<R>(f: () => R): R => f());
+      return this.#tx.immediate(fn) as R;
     } catch (err) {
       // Rolled back (this level, or all of it): what the cache learnt from its writes is void.
       for (const c of this.#collections.values()) c.forget();
