@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
-import { WalCheckpointer } from './wal-checkpointer.js';
 import type { Clock } from '../ports/clock.js';
 import type {
   AttemptOutcome,
@@ -60,13 +59,6 @@ interface PendingWrite {
  */
 const LAZY_WRITE_MS = 5;
 
-/**
- * Commits between checkpoint requests: a commit writes a handful of pages to the log, so the log
- * stays well under SQLite's default 1,000-page checkpoint mark, which the metadata store's own
- * connection (on the same file) still applies to its commits.
- */
-const COMMITS_PER_CHECKPOINT = 100;
-
 function settle(w: PendingWrite): void {
   if (w.failed) w.reject(w.result);
   else w.resolve(w.result);
@@ -109,8 +101,6 @@ export class SqliteEventQueue implements EventQueue {
   #unsynced: PendingWrite[] = [];
   /** Writes whose flush is running now. */
   #syncing: PendingWrite[] | undefined;
-  readonly #checkpointer: WalCheckpointer | undefined;
-  #commitsSinceCheckpoint = 0;
   /** Prepared due-events queries by batch size (see #due). */
   readonly #dueByLimit = new Map<number, Database.Statement>();
   /**
@@ -140,14 +130,6 @@ export class SqliteEventQueue implements EventQueue {
     // memory), every commit syncs itself.
     this.#db.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.#walPath = wal ? `${opts.file}-wal` : undefined;
-    if (wal) {
-      // Checkpoints run on a worker thread (wal-checkpointer.ts), not inside this thread's commits.
-      this.#db.pragma('wal_autocheckpoint = 0');
-      this.#checkpointer = new WalCheckpointer(opts.file, (err) => {
-        if (!this.#closed) this.#db.pragma('wal_autocheckpoint = 1000');
-        process.emitWarning(`async queue: checkpoints back on the event loop (the checkpoint thread failed: ${err.message})`);
-      });
-    }
     this.#db.pragma('busy_timeout = 5000');
     const table = this.#db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'async_events'").get();
     if (!table) {
@@ -295,7 +277,6 @@ export class SqliteEventQueue implements EventQueue {
     if (this.#walFd !== undefined) closeSync(this.#walFd);
     this.#walFd = undefined;
     this.#db.close();
-    this.#checkpointer?.close();
   }
 
   /**
@@ -335,10 +316,6 @@ export class SqliteEventQueue implements EventQueue {
     if (this.#walPath === undefined) {
       for (const w of batch) settle(w);
       return;
-    }
-    if (++this.#commitsSinceCheckpoint >= COMMITS_PER_CHECKPOINT) {
-      this.#commitsSinceCheckpoint = 0;
-      this.#checkpointer?.request();
     }
     let flushed = false;
     for (const w of batch) {
