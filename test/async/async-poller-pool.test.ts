@@ -15,6 +15,22 @@ afterEach(async () => {
 });
 
 
+/** A queue double holding `n` events that records the size of every lease asked for. */
+function countingQueue(n: number) {
+  const waiting = Array.from({ length: n }, (_, i) => `e${i}`);
+  const leases: number[] = [];
+  const queue = {
+    lease: async ({ max }: { max: number }) => {
+      leases.push(max);
+      return waiting.splice(0, max).map((id) => ({ event: { requestId: id }, leaseToken: 't', leaseUntil: 0 }));
+    },
+    extend: async () => 0,
+    stats: async () => ({ ready: waiting.length, delayed: 0, inFlight: 0 }),
+    nextVisibleAt: async () => undefined,
+  };
+  return { queue, leases };
+}
+
 test('async pollers: every enqueued event is invoked once, concurrently, and the queue drains', async () => {
   fx.addFunction('echo');
   let running = 0;
@@ -86,17 +102,7 @@ test('async pollers: events left leased by a stopped pool are delivered by the n
 
 test('async pollers: a poller still holding half its batch or more waits for room before leasing again (one lease per half batch, not per delivery)', async () => {
   const { AsyncPollerPool } = await import('../../src/invoke/async/async-poller-pool.js');
-  const waiting = Array.from({ length: 40 }, (_, i) => `e${i}`);
-  const leases: number[] = [];
-  const queue = {
-    lease: async ({ max }: { max: number }) => {
-      leases.push(max);
-      return waiting.splice(0, max).map((id) => ({ event: { requestId: id }, leaseToken: 't', leaseUntil: 0 }));
-    },
-    extend: async () => 0,
-    stats: async () => ({ ready: waiting.length, delayed: 0, inFlight: 0 }),
-    nextVisibleAt: async () => undefined,
-  };
+  const { queue, leases } = countingQueue(40);
   const finish: Array<() => void> = [];
   const handler = { handle: () => new Promise<'succeeded'>((resolve) => finish.push(() => resolve('succeeded'))) };
   const pool = new AsyncPollerPool({
@@ -169,17 +175,7 @@ test('async pollers: adaptive — deliveries that only share a CPU bring the poo
 
 test('async pollers: a slot frees when the function returns, before its acknowledgement is written, so the next lease can carry that write', async () => {
   const { AsyncPollerPool } = await import('../../src/invoke/async/async-poller-pool.js');
-  const waiting = Array.from({ length: 10 }, (_, i) => `e${i}`);
-  const leases: number[] = [];
-  const queue = {
-    lease: async ({ max }: { max: number }) => {
-      leases.push(max);
-      return waiting.splice(0, max).map((id) => ({ event: { requestId: id }, leaseToken: 't', leaseUntil: 0 }));
-    },
-    extend: async () => 0,
-    stats: async () => ({ ready: waiting.length, delayed: 0, inFlight: 0 }),
-    nextVisibleAt: async () => undefined,
-  };
+  const { queue, leases } = countingQueue(10);
   const invoked: Array<() => void> = [];
   const settle: Array<() => void> = [];
   const handler = {

@@ -33,6 +33,21 @@ async function invoking(created: FakeEnvironment[], n: number, clock: FakeClock)
   return created[n - 1]!;
 }
 
+/** Two environments: `a` idle since its reply, `b` replied 10 ms later and not back in /next yet. */
+async function idleAndReplied(created: FakeEnvironment[], clock: FakeClock, run: () => Promise<unknown>): Promise<{ a: FakeEnvironment; b: FakeEnvironment }> {
+  const r1 = run();
+  const a = await invoking(created, 1, clock);
+  const r2 = run();
+  const b = await invoking(created, 2, clock);
+  a.reply();
+  await r1;
+  await clock.advance(10);
+  b.holdNext = true;
+  b.reply();
+  await r2;
+  return { a, b };
+}
+
 test('pool on fake time: an idle environment is stopped by the reaper once its idle timeout passed, not before', async () => {
   const { clock, pool, created, run } = setup({ idleTimeoutMs: 1000 });
   try {
@@ -111,17 +126,7 @@ test('pool on fake time: past the wait for a finishing environment, the request 
 test('pool on fake time: the runtime that just replied gets the next request, but only for 5 ms while an idle environment could take it', async () => {
   const { clock, pool, created, run } = setup({ awaitReadyMs: 200 });
   try {
-    // Two environments: a idle since t=0, b used last.
-    const r1 = run();
-    const a = await invoking(created, 1, clock);
-    const r2 = run();
-    const b = await invoking(created, 2, clock);
-    a.reply();
-    await r1;
-    await clock.advance(10);
-    b.holdNext = true;
-    b.reply();
-    await r2;
+    const { a, b } = await idleAndReplied(created, clock, run);
     // b replied after a's last use: the next request waits for b, which comes back within the moment.
     const r3 = run();
     await clock.advance(1);
@@ -152,16 +157,7 @@ test('pool on fake time: the runtime that just replied gets the next request, bu
 test('pool on fake time: passed over for an idle environment that was taken meanwhile, a request still waits for the replied one rather than starting another', async () => {
   const { clock, pool, created, run } = setup({ awaitReadyMs: 200 });
   try {
-    const r1 = run();
-    const a = await invoking(created, 1, clock);
-    const r2 = run();
-    const b = await invoking(created, 2, clock);
-    a.reply();
-    await r1;
-    await clock.advance(10);
-    b.holdNext = true;
-    b.reply();
-    await r2;
+    const { a, b } = await idleAndReplied(created, clock, run);
     const r3 = run(); // waits up to 5 ms for b
     await clock.advance(0);
     const r4 = run(); // takes idle a
