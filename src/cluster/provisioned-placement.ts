@@ -78,7 +78,15 @@ export class ProvisionedPlacement {
    * before a membership change until `tick` has handed it off (never dropped between two passes).
    */
   placed(c: ProvisionedConfig): boolean {
-    return this.owns(c) || this.#held.get(key(c.functionName, c.qualifier))?.version === c.version;
+    const k = key(c.functionName, c.qualifier);
+    if (this.owns(c)) {
+      // Held from the moment the provisioner is told to keep it, not from the next `tick`: a drain
+      // that came between the two counted nothing to hand off, and the worker stopped with the
+      // config's only environments (the cluster drain test caught provisioned concurrency at 0).
+      if (this.#held.get(k)?.version !== c.version) this.#held.set(k, { version: c.version });
+      return true;
+    }
+    return this.#held.get(k)?.version === c.version;
   }
 
   /** Configs this worker still holds environments for (owned or releasing): a drain ends at 0. */

@@ -213,3 +213,28 @@ test('the owner dies: the next worker takes the config up; a worker whose view l
   assert.equal(wrote, false, 'not the owner by its own view: no status write');
   assert.deepEqual(resyncs, ['dies:live']);
 });
+
+test('a config the provisioner was told to keep counts as held at once: a drain before the next pass hands it off instead of stopping with it', async () => {
+  const c = cfg('early');
+  const key = provisionedRouteKey(c);
+  const all = [member('w1'), member('w2')];
+  const owner = provisionedOwner(key, all, clock.now())!;
+  const next = all.find((x) => x.id !== owner)!.id;
+  const allocations = new MemoryAllocations();
+  const m = new Members(owner);
+  m.list = all;
+  const resyncs: string[] = [];
+  const p = new ProvisionedPlacement({ membership: m, clock, allocations, configs: () => [c], resync: (fn, q) => resyncs.push(`${fn}:${q}`), handoffTimeoutMs: 60_000 });
+  // The provisioner asks (on the config's PUT) before any pass has run.
+  assert.equal(p.placed(c), true);
+  assert.equal(p.holding(), 1, 'held before the first pass');
+  // Drained before that pass: still held, handed to the next worker, released once it reports.
+  m.list = all.map((x) => (x.id === owner ? { ...x, state: 'draining' } : x));
+  await p.tick();
+  assert.equal(p.holding(), 1);
+  assert.equal(p.placed(c), true, 'environments stay while the next worker starts');
+  await allocations.report('early', 'live', { nodeId: next, version: '1', allocated: 2, requested: 2, status: 'READY' });
+  await p.tick();
+  assert.equal(p.holding(), 0);
+  assert.deepEqual(resyncs, ['early:live'], 'the release retires the environments here');
+});
