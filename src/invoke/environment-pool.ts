@@ -43,13 +43,13 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-/** Key of the group of environments of one function version. */
 /**
  * How long a request waits for the runtime that just replied (placement's most recent) when an idle
  * environment could take it at once: a runtime calls /next within a fraction of a millisecond of
  * its reply unless it is still busy (or starved of CPU), and then the idle one is the better bet.
  */
 const AWAIT_WITH_IDLE_MS = 5;
+/** Key of the group of environments of one function version. */
 const groupKey = (functionName: string, version: string) => `${functionName}\u0000${version}`;
 
 /**
@@ -129,7 +129,7 @@ export class EnvironmentPool {
       if (decision.kind === 'warm') return { entry: this.#running(entry), start: 'warm' };
       // With an idle one to fall back on, the runtime that just replied gets only a moment to call
       // /next (one still busy after its response, e.g. draining its event loop, is passed over).
-      const patience = decision.kind === 'await' && decision.idleAlternative ? AWAIT_WITH_IDLE_MS : (this.#opts.awaitReadyMs ?? 200);
+      const patience = decision.idleAlternative ? AWAIT_WITH_IDLE_MS : (this.#opts.awaitReadyMs ?? 200);
       if (await this.#becomesReady(entry.env, patience)) return { entry: this.#running(entry), start: 'warm' };
       entry.claimed = false;
       if (entry.env.state === 'Failed' || entry.retired) this.#stop(entry);

@@ -17,6 +17,8 @@ import { MIGRATIONS } from './migrations.js';
 export class SqliteMetadataStore implements MetadataStore {
   readonly db: Database.Database;
   readonly #collections = new Map<string, SqliteCollection<unknown>>();
+  /** The transaction wrapper, made on first use (see `transaction`). */
+  #tx: Database.Transaction<(f: () => unknown) => unknown> | undefined;
 
   constructor(file: string) {
     // Created 0600 before SQLite opens it: its -wal and -shm files take the database file's mode.
@@ -48,8 +50,6 @@ export class SqliteMetadataStore implements MetadataStore {
     }
     return c as Collection<T>;
   }
-
-  #tx: Database.Transaction<(f: () => unknown) => unknown> | undefined;
 
   transaction<R>(fn: () => R): R {
     try {

@@ -101,11 +101,16 @@ test('drain: provisioned concurrency is placed on one worker, moves to the next 
     }
   };
   const samples: number[] = [];
-  const detail: string[] = [];
+  // With FLINT_TEST_DEBUG: each change of the workers' provisioned environments' states, timed.
+  const changes: string[] = [];
+  let last = '';
   const sampler = setInterval(() => {
     const n = workers.reduce((n, w) => n + provisionedOn(w, 'pc', '1'), 0);
     samples.push(n);
-    if (process.env['FLINT_TEST_DEBUG']) detail.push(`${Date.now()} ${n} ` + workers.map((w) => stopped.has(w) ? 'stopped' : w.dataPlane.pool.all().filter((e) => e.provisionedFor === '1').map((e) => e.env.state).join('/')).join(' | '));
+    if (!process.env['FLINT_TEST_DEBUG']) return;
+    const states = `${n} ` + workers.map((w) => (stopped.has(w) ? 'stopped' : w.dataPlane.pool.all().filter((e) => e.provisionedFor === '1').map((e) => e.env.state).join('/'))).join(' | ');
+    if (states !== last) changes.push(`${Date.now()} ${states}`);
+    last = states;
   }, 10);
   const loops = [loop(1), loop(2), loop(3)];
   await until('invocations run', () => invocations >= 5, 30_000);
@@ -127,7 +132,7 @@ test('drain: provisioned concurrency is placed on one worker, moves to the next 
 
   assert.deepEqual(failures, [], 'no invocation failed during the drain');
   assert.ok(samples.length > 20, `sampled ${samples.length} times`);
-  if (process.env['FLINT_TEST_DEBUG'] && Math.min(...samples) < 2) process.stderr.write(detail.filter((d, i) => i === 0 || d.split(' ').slice(1).join(' ') !== detail[i - 1]!.split(' ').slice(1).join(' ')).join('\n') + '\n');
+  if (Math.min(...samples) < 2 && changes.length > 0) process.stderr.write(changes.join('\n') + '\n');
   assert.ok(Math.min(...samples) >= 2, `provisioned environments never below the target of 2 (min ${Math.min(...samples)})`);
   assert.equal(provisionedOn(other, 'pc', '1'), 2, 'the next worker holds the provisioned environments');
   const cfg = await client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '1' }));

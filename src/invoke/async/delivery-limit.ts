@@ -11,8 +11,8 @@
  * deliveries as the limit) compares the round's mean duration with the no-load duration (the
  * shortest in the current and the previous window); `limit × (1 − noLoad / mean)` deliveries are
  * "queued". Above `beta` the limit comes down by half the excess — only if the CPUs are
- * saturated (see `observe`) — below `alpha` it goes up by a quarter, unless the pollers left it unused (fewer than half of it in flight: an unused limit
- * tells nothing). A loaded system never shows its no-load duration, and a minimum taken under load
+ * saturated (see `observe`) — below `alpha` it goes up by a quarter, unless the pollers left it
+ * unused (fewer than half of it in flight: an unused limit tells nothing). A loaded system never shows its no-load duration, and a minimum taken under load
  * would drift up with the limit; so each window opens with a probe, a few deliveries at `min` in
  * flight — skipped while the limit sits at `max` uncontended (a function waiting on I/O, where a
  * probe would only cost throughput).
