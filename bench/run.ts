@@ -100,7 +100,7 @@ try {
   const asyncRes = await section('async', () => runAsync({ opts, runner, flint: server.ready, flintPid: server.pid }));
   const envCreation = await section('envCreation', () => runEnvCreation({ opts, flint: server.ready, flintPid: server.pid }));
   notes.push(...[await section('streamTtfb', () => runStreamTtfb({ opts, flint: server.ready }))].flatMap((r) => ('skipped' in r ? [] : r)));
-  notes.push(...[await section('scaleOut', () => runScaleOut({ opts, plan, flint: server.ready, flintPid: server.pid }))].flatMap((r) => ('skipped' in r ? [] : r)));
+  notes.push(...[await section('scaleOut', () => runScaleOut({ opts, plan, flint: server.ready, flintPid: server.pid, server }))].flatMap((r) => ('skipped' in r ? [] : r)));
   const hotReload = await section('hotReload', () => runHotReload({ opts, flint: server.ready, dataDir, log }));
   const serverDeath = server.death();
   if (serverDeath) {

@@ -8,6 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { loadConfig } from '../../src/app/config.js';
 import { startFlint } from '../../src/app/flint-app.js';
 import { serveRequests } from '../lib/child.js';
@@ -18,6 +19,7 @@ const logs: string[] = [];
 const app = await startFlint(config, { log: (line) => { logs.push(line); if (logs.length > 50) logs.shift(); } });
 
 let profiler: Session | undefined;
+let loopDelay: IntervalHistogram | undefined;
 function post(method: string, params?: object): Promise<unknown> {
   return new Promise((resolve, reject) => profiler!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
 }
@@ -48,6 +50,17 @@ serveRequests(async (msg) => {
     case 'start-type': {
       const envs = app.dataPlane.pool.environments(String(msg['name']), '$LATEST');
       return { preInitialized: envs.map((e) => e.env.preInitialized) };
+    }
+    // The scale-out section: how long the server's event loop stalled while environments were created.
+    case 'loop-delay-start':
+      loopDelay?.disable();
+      loopDelay = monitorEventLoopDelay({ resolution: 1 });
+      loopDelay.enable();
+      return {};
+    case 'loop-delay-stop': {
+      loopDelay!.disable();
+      const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+      return { p99Ms: ms(loopDelay!.percentile(99)), maxMs: ms(loopDelay!.max) };
     }
     case 'placement-decisions':
       return { decisions: Object.fromEntries(app.dataPlane.pool.placementDecisions()) };

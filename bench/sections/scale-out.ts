@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { BenchOptions } from '../lib/options.js';
+import type { BenchChild } from '../lib/child.js';
 import type { CpuPlan } from '../lib/machine.js';
 import { cpuBetween, cpuMs, descendants, isRuntimeProcess, treeCpu } from '../lib/proc-stats.js';
 import { median, round } from '../lib/stats.js';
@@ -29,8 +30,8 @@ async function bareRate(argv: string[], n: number, cpus: string | undefined): Pr
   return n / ((performance.now() - t0) / 1000);
 }
 
-export async function runScaleOut(deps: { opts: BenchOptions; plan: CpuPlan; flint: FlintReady; flintPid: number }): Promise<string[]> {
-  const { flint, flintPid, plan, opts } = deps;
+export async function runScaleOut(deps: { opts: BenchOptions; plan: CpuPlan; flint: FlintReady; flintPid: number; server: BenchChild<FlintReady> }): Promise<string[]> {
+  const { flint, flintPid, plan, opts, server } = deps;
   const client = clientFor(flint, 256);
   const lines: string[] = [];
   const levels = opts.tiny ? [16] : [16, 64];
@@ -46,9 +47,11 @@ export async function runScaleOut(deps: { opts: BenchOptions; plan: CpuPlan; fli
           const before = new Set(descendants(flintPid).filter(isRuntimeProcess));
           const serverCpu0 = cpuMs(flintPid);
           const tree0 = treeCpu(flintPid);
+          await server.request({ op: 'loop-delay-start' });
           const t0 = performance.now();
           const results = await Promise.all(Array.from({ length: n }, () => timedInvoke(flint, name, holdPayload(50))));
           const seconds = (performance.now() - t0) / 1000;
+          const stall = await server.request<{ p99Ms: number; maxMs: number }>({ op: 'loop-delay-stop' });
           const bad = results.find((r) => r.status !== 200 || r.functionError);
           if (bad) throw new Error(`Invoke answered ${bad.status}: ${bad.body.slice(0, 200)}`);
           const created = descendants(flintPid).filter(isRuntimeProcess).filter((p) => !before.has(p)).length;
@@ -61,7 +64,8 @@ export async function runScaleOut(deps: { opts: BenchOptions; plan: CpuPlan; fli
           lines.push(
             `scale-out ${rt} c=${n} (${flint.sandbox}): ${round(rate, 1)} environments/s (${created} in ${round(seconds, 2)} s) vs bare ${BARE[rt].slice(1).join(' ')} ${round(bare, 1)}/s = ${round(ratio, 2)}× ` +
               `(target ≥ 0.8×: ${ratio >= 0.8 ? 'met' : 'NOT MET'}); Init Duration p50 ${pre.length ? round(median(pre), 1) : '-'} ms; ` +
-              `CPU per environment: server ${round(serverMs / Math.max(1, created), 1)} ms, sandboxes ${round(sandboxMs / Math.max(1, created), 1)} ms`,
+              `CPU per environment: server ${round(serverMs / Math.max(1, created), 1)} ms, sandboxes ${round(sandboxMs / Math.max(1, created), 1)} ms; ` +
+              `server event-loop delay meanwhile p99 ${stall.p99Ms} ms, max ${stall.maxMs} ms`,
           );
         } catch (err) {
           lines.push(`scale-out ${rt} c=${n}: failed: ${(err as Error).message.slice(0, 200)}`);

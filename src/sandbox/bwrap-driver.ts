@@ -18,6 +18,7 @@ import { loopbackTarget, withFlintCa, type FlintCaFiles } from './flint-api-acce
 import { ScratchSpace } from './scratch-space.js';
 import { SlirpEgress } from './slirp-egress.js';
 import { probeBwrap, type BwrapSetup } from './bwrap-probe.js';
+import { sharedSpawnHelper } from './spawner/spawn-helper.js';
 import { extraHostDirs, preflightCommand, readInfo, type StartSpec } from './bwrap-preflight.js';
 
 export interface BwrapDriverOptions {
@@ -236,24 +237,31 @@ export class BwrapSandboxDriver implements SandboxDriver {
         ? [setup.init.path, ['--launch', parts.netns!.path, ...parts.cgroup.procsFiles(), '--', this.#tools.bwrap, ...args]]
         : [this.#tools.bwrap, args];
       // Exactly the environment the runtime gets: nothing of Flint's leaks in.
-      const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', native ? 'ignore' : 'pipe'], env: withFlintCa(spec.env, this.#flintCa ? FLINT_CA_IN_SANDBOX : undefined) });
-      parts.child = child;
-      (child.stdio as unknown as Writable[])[4]!.on('error', () => {}).end(setup.seccomp);
-      child.stdout!.on('data', (c: Buffer) => spec.onOutput(c, 'stdout'));
-      child.stderr!.on('data', (c: Buffer) => spec.onOutput(c, 'stderr'));
-      await new Promise<void>((resolve, reject) => { child.once('spawn', resolve); child.once('error', reject); });
-      const info = readInfo(child.stdio[3] as Readable, child);
-      if (native) {
-        // bwrap reports its first process once it runs, inside the prepared namespace: from then
-        // on the sandbox keeps the namespace alive and the holder process can go.
-        parts.initPidKnown = info;
-        info.then((pid) => { parts.initPid = pid; parts.netns?.dropHolder(); }, () => { /* exited early: the exit reports it */ });
+      const env = withFlintCa(spec.env, this.#flintCa ? FLINT_CA_IN_SANDBOX : undefined);
+      const helper = native ? await sharedSpawnHelper() : undefined;
+      if (native && helper) {
+        // From the spawner helper: the fork does not stall the server (see SpawnHelper.launch).
+        const launched = await helper.launch(file, argv, env, setup.seccomp);
+        parts.child = launched;
+        launched.stdout?.on('data', (c: Buffer) => spec.onOutput(c, 'stdout'));
+        launched.stderr?.on('data', (c: Buffer) => spec.onOutput(c, 'stderr'));
+        this.#whenInitKnown(parts, launched.initPid);
       } else {
-        parts.initPid = await info;
-        // The namespace's first process waits on the block fd: join the cgroup before it forks.
-        parts.cgroup.addProcess(parts.initPid);
-        if (spec.network === 'default' && setup.egress) parts.egress = await SlirpEgress.start(this.#tools.slirp4netns, parts.initPid);
-        (child.stdio as unknown as Writable[])[5]!.end('1');
+        const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', native ? 'ignore' : 'pipe'], env });
+        parts.child = child;
+        (child.stdio as unknown as Writable[])[4]!.on('error', () => {}).end(setup.seccomp);
+        child.stdout!.on('data', (c: Buffer) => spec.onOutput(c, 'stdout'));
+        child.stderr!.on('data', (c: Buffer) => spec.onOutput(c, 'stderr'));
+        await new Promise<void>((resolve, reject) => { child.once('spawn', resolve); child.once('error', reject); });
+        const info = readInfo(child.stdio[3] as Readable, child);
+        if (native) this.#whenInitKnown(parts, info);
+        else {
+          parts.initPid = await info;
+          // The namespace's first process waits on the block fd: join the cgroup before it forks.
+          parts.cgroup.addProcess(parts.initPid);
+          if (spec.network === 'default' && setup.egress) parts.egress = await SlirpEgress.start(this.#tools.slirp4netns, parts.initPid);
+          (child.stdio as unknown as Writable[])[5]!.end('1');
+        }
       }
       if (spec.taskRoot === undefined) return new UnboundBwrapSandbox(spec.id, this.runtimeApiAddress(), parts, setup.mountInto!);
       return new BwrapSandbox(spec.id, this.runtimeApiAddress(), parts);
@@ -261,6 +269,15 @@ export class BwrapSandboxDriver implements SandboxDriver {
       await new BwrapSandbox(spec.id, this.runtimeApiAddress(), parts).destroy().catch(() => {});
       throw err;
     }
+  }
+
+  /**
+   * Native init: bwrap reports its first process once it runs, inside the prepared namespace. From
+   * then on the sandbox keeps the namespace alive and the holder process can go.
+   */
+  #whenInitKnown(parts: SandboxParts, info: Promise<number>): void {
+    parts.initPidKnown = info;
+    info.then((pid) => { parts.initPid = pid; parts.netns?.dropHolder(); }, () => { /* exited early: the exit reports it */ });
   }
 
   #cpuQuota(memoryMb: number): number {

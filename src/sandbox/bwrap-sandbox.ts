@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Sandbox, SandboxExit } from '../ports/sandbox-driver.js';
@@ -28,7 +27,8 @@ export interface SandboxParts {
   apiBridge?: RuntimeApiBridge;
   boostTimer?: NodeJS.Timeout;
   layersAcquired?: boolean;
-  child?: ChildProcess;
+  /** The launcher: a ChildProcess, or one the spawner helper started (LaunchedProcess). */
+  child?: LauncherProcess;
   /** Host pid of the sandbox's pid-namespace init: killing it ends every process inside. */
   initPid?: number;
   /** Resolves with `initPid` once bwrap reports it (a bind needs it; native init learns it late). */
@@ -43,6 +43,15 @@ export interface SandboxParts {
   egress?: SlirpEgress;
   /** A prepared network namespace the sandbox entered (its holder and egress helper). */
   netns?: PreparedNetns;
+}
+
+/** What the sandbox needs of its launcher process, whoever forked it. */
+export interface LauncherProcess {
+  readonly pid?: number | undefined;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  kill(signal?: NodeJS.Signals): boolean;
+  once(event: 'exit' | 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
 }
 
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));

@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { SandboxCapability, SandboxDriver } from '../../src/ports/sandbox-driver.js';
 import { FakeRuntimeApi, SandboxFixtures, runNode, startNode } from './sandbox-harness.js';
@@ -14,6 +15,23 @@ async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 20));
   }
   return cond();
+}
+
+/** Every process below `root` (by parent pid, from /proc). */
+function descendants(root: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch { /* exited meanwhile */ }
+  }
+  const found: number[] = [];
+  const walk = (pid: number): void => { for (const c of parents.get(pid) ?? []) { found.push(c); walk(c); } };
+  walk(root);
+  return found;
 }
 
 /**
@@ -155,24 +173,20 @@ export function runSandboxDriverSuite(name: string, makeDriver: () => SandboxDri
     });
 
     it(`${name}: runQueueWaitMs is the runtime's wait for a CPU — it grows while busy processes share its CPU`, async (t) => {
-      // The sandbox inherits this process's CPU affinity: pinned to CPU 0 while it starts, the
-      // runtime then shares CPU 0 with two busy processes pinned there too.
-      const pin = (cpus: string) => spawnSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' }).status === 0;
-      const all = `0-${availableParallelism() - 1}`;
-      if (!pin('0')) return t.skip('taskset is not available');
-      let started;
-      try {
-        started = await startNode(driver, api, fx, `
+      // The runtime shares CPU 0 with two busy processes pinned there too. Every process of the
+      // sandbox is pinned once it runs: a sandbox need not inherit this process's affinity (the
+      // bwrap driver's launcher is forked by its spawner helper).
+      const pin = (cpus: string, pid = process.pid) => spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' }).status === 0;
+      if (!pin(`0-${availableParallelism() - 1}`)) return t.skip('taskset is not available');
+      const started = await startNode(driver, api, fx, `
           require('http').get('http://' + process.env.AWS_LAMBDA_RUNTIME_API + '/hang');
           const spin = () => { const end = Date.now() + 5; while (Date.now() < end); setImmediate(spin); };
           spin();`);
-      } finally {
-        pin(all);
-      }
       const { sandbox } = started;
       const hogs = [0, 1].map(() => spawn('taskset', ['-c', '0', process.execPath, '-e', 'for (;;);'], { stdio: 'ignore' }));
       try {
         assert.ok(await waitFor(() => api.hanging === 1, 10_000));
+        for (const pid of [sandbox.pid, ...descendants(sandbox.pid)]) pin('0', pid);
         const before = sandbox.runQueueWaitMs?.();
         if (before === undefined) return t.skip('the kernel keeps no run-queue wait per process here');
         await new Promise((r) => setTimeout(r, 600));

@@ -6,6 +6,9 @@
 //
 // Messages (IPC, JSON): {id, op: 'spawn', file, args, stdio, readyFd} → {id, pid} once the child
 // wrote to readyFd, or {id, error}; {op: 'stop', pid, closeFds} closes those fds and SIGKILLs.
+// {id, op: 'launch', file, args, env, seccomp} starts a sandbox's launcher (see launch below) →
+// {id, stream: 'stdout' | 'stderr'} each with the pipe's handle, {id, pid}, later {id, initPid}
+// (bwrap's info fd) and {id, exit: {code, signal}}, or {id, error}; {op: 'kill', pid, signal}.
 // The children's pipes end at this process: when it exits (the server died, the IPC channel
 // closed), holders and slirp4netns see EOF and exit by themselves.
 import { spawn } from 'node:child_process';
@@ -43,6 +46,55 @@ function start({ id, file, args, stdio, readyFd }) {
   });
 }
 
+/**
+ * A sandbox launcher (the native init, which execs bwrap): fd 3 is bwrap's info fd, read here for
+ * the sandbox's first pid; fd 4 takes the seccomp program, written here. Its stdout and stderr
+ * pipes go to the server as handles, unread: the function's output never passes through this
+ * process.
+ */
+function launch({ id, file, args, env, seccomp }) {
+  let child;
+  try {
+    child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env });
+  } catch (err) {
+    reply({ id, error: err.message });
+    return;
+  }
+  // Node starts reading a child's pipes at once; these must not be read before they are handed
+  // over (what this process read would be lost), so reading stops in the same tick.
+  for (const s of [child.stdout, child.stderr]) s?._handle?.readStop?.();
+  child.stdio[4].on('error', () => {}).end(Buffer.from(seccomp, 'base64'));
+  let info = '';
+  let infoSent = false;
+  child.stdio[3].on('data', (c) => {
+    if (infoSent) return;
+    info += c.toString();
+    const m = /"child-pid"\s*:\s*(\d+)/.exec(info);
+    if (m) {
+      infoSent = true;
+      reply({ id, initPid: Number(m[1]) });
+    }
+  });
+  child.once('error', (err) => { if (child.pid === undefined) reply({ id, error: err.message }); });
+  child.once('spawn', () => {
+    children.set(child.pid, child);
+    if (process.connected) {
+      process.send({ id, stream: 'stdout' }, child.stdout);
+      process.send({ id, stream: 'stderr' }, child.stderr);
+    }
+    reply({ id, pid: child.pid });
+  });
+  child.once('exit', (code, signal) => {
+    children.delete(child.pid);
+    reply({ id, exit: { code, signal } });
+  });
+}
+
+function kill({ pid, signal }) {
+  const child = children.get(pid);
+  if (child && child.exitCode === null && child.signalCode === null) child.kill(signal ?? 'SIGKILL');
+}
+
 function stop({ pid, closeFds }) {
   const child = children.get(pid);
   if (!child) return;
@@ -53,6 +105,8 @@ function stop({ pid, closeFds }) {
 
 process.on('message', (msg) => {
   if (msg.op === 'spawn') start(msg);
+  else if (msg.op === 'launch') launch(msg);
+  else if (msg.op === 'kill') kill(msg);
   else if (msg.op === 'stop') stop(msg);
 });
 process.on('disconnect', () => process.exit(0));
