@@ -16,13 +16,17 @@ import { RuntimeApiBridge } from './runtime-api-bridge.js';
 import { FLINT_API_PORT, RELAY_PORT } from './sandbox-init-script.js';
 import { loopbackTarget, withFlintCa, type FlintCaFiles } from './flint-api-access.js';
 import { ScratchSpace } from './scratch-space.js';
+import { scratchRootFor } from './scratch-root.js';
 import { SlirpEgress } from './slirp-egress.js';
 import { probeBwrap, type BwrapSetup } from './bwrap-probe.js';
 import { sharedSpawnHelper } from './spawner/spawn-helper.js';
 import { extraHostDirs, preflightCommand, readInfo, type StartSpec } from './bwrap-preflight.js';
 
 export interface BwrapDriverOptions {
-  /** Host directory for per-instance scratch files (default /run/flint). */
+  /**
+   * Host directory for per-instance scratch files (default /run/flint, or /dev/shm/flint when /run
+   * is not in memory: see scratch-root.ts) and for tools built on first use (always here).
+   */
   scratchRoot?: string;
   /** Host uids handed to sandboxes: [uidBase, uidBase + uidCount), one per live sandbox. */
   uidBase?: number;
@@ -99,7 +103,9 @@ export class BwrapSandboxDriver implements SandboxDriver {
       socat: opts.tools?.socat ?? '/usr/bin/socat',
       slirp4netns: opts.tools?.slirp4netns ?? '/usr/bin/slirp4netns',
     };
-    this.#scratch = new ScratchSpace(this.#opts.scratchRoot, this.#tag);
+    // Tools built on first use stay under scratchRoot (/dev/shm may be mounted noexec); the
+    // sandboxes' own directories go where creating them costs no disk metadata.
+    this.#scratch = new ScratchSpace(opts.scratchRoot ?? scratchRootFor(this.#opts.scratchRoot), this.#tag);
     this.#layers = new LayerViews(() => this.#scratch.instanceDir);
   }
 
