@@ -318,6 +318,9 @@ async function warmUpModuleLoaders() {
   try {
     await import(new URL('./warm-up/warm-up.mjs', import.meta.url).href);
     createRequire(import.meta.url)('./warm-up/warm-up.cjs');
+    // A cold start loads it at the first streaming invocation (response-streaming.mjs); a runtime
+    // waiting for its function has the time now, and most handlers' SDKs load it anyway.
+    await import('node:http');
   } catch {
     // Only a warm-up: without it the bind is slower, nothing else.
   }

@@ -5,7 +5,11 @@
 // to /runtime/invocation/{id}/response with `Lambda-Runtime-Function-Response-Mode: streaming`;
 // a failure after it began travels in the trailers Lambda-Runtime-Function-Error-Type and
 // Lambda-Runtime-Function-Error-Body (base64 of the error document).
-import http from 'node:http';
+// node:http is loaded at the first streaming invocation, not at start: compiling it and the
+// modules it pulls in was about a quarter of the runtime's start-up CPU, and only streaming
+// handlers need it (the Runtime API client speaks HTTP over node:net itself).
+let http;
+let agent;
 
 // The symbols Lambda's runtime client marks handlers with (shared with aws-lambda-ric via Symbol.for).
 const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
@@ -43,13 +47,13 @@ export function isStreamingHandler(handler) {
   return handler?.[HANDLER_STREAMING] === 'response';
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-
 /**
  * Runs a streaming handler for one invocation: `handler(event, responseStream, context)`. Resolves
  * once the Runtime API acknowledged the whole stream. `onError(err)` logs a failure (Invoke Error).
  */
 export async function runStreamingHandler({ handler, event, context, requestId, address, errorBody, onError }) {
+  http ??= (await import('node:http')).default;
+  agent ??= new http.Agent({ keepAlive: true, maxSockets: 1 });
   const colon = address.lastIndexOf(':');
   const req = http.request({
     agent,
