@@ -63,18 +63,18 @@ export async function runMemory(deps: { opts: BenchOptions; plan: CpuPlan; log(l
       try {
         const name = `mem-${rt}`;
         await createHello(client, name, rt);
-        const known = new Set(childrenOf(server.pid));
+        const known = new Set(descendants(server.pid));
         // One environment first, so the server's baseline has loaded the whole invoke path.
         await timedInvoke(server.ready, name, HELLO_PAYLOAD);
         if (Number.isNaN(serverBefore)) {
           await settle(server);
           serverBefore = pssKiB(server.pid);
           serverPrivateBefore = privateKiB(server.pid);
-          envsBefore = childrenOf(server.pid).length;
+          envsBefore = descendants(server.pid).filter(isRuntimeProcess).length;
         }
         await Promise.all(Array.from({ length: n }, () => timedInvoke(server.ready, name, holdPayload(300))));
         await new Promise((r) => setTimeout(r, 300));
-        const fresh = childrenOf(server.pid).filter((p) => !known.has(p)).map((root) => [root, ...descendants(root)]);
+        const fresh = newTrees(server.pid, known);
         // An environment is a tree holding a runtime; other new trees are per-environment helpers
         // a driver may start beside it (e.g. a network relay): their PSS is shared out over the envs.
         const trees = fresh.filter((t) => t.some(isRuntimeProcess));
@@ -87,7 +87,7 @@ export async function runMemory(deps: { opts: BenchOptions; plan: CpuPlan; log(l
       }
     }
     await settle(server);
-    const grown = childrenOf(server.pid).length - envsBefore;
+    const grown = descendants(server.pid).filter(isRuntimeProcess).length - envsBefore;
     if (grown > 0 && Number.isFinite(serverBefore)) {
       out.serverGrowthPerEnvKiB = round((pssKiB(server.pid) - serverBefore) / grown, 1);
       out.serverPrivateGrowthPerEnvKiB = round((privateKiB(server.pid) - serverPrivateBefore) / grown, 1);
@@ -98,6 +98,22 @@ export async function runMemory(deps: { opts: BenchOptions; plan: CpuPlan; log(l
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The process trees started under `root` since `known` was taken: an environment hangs off the
+ * server or off a long-lived helper of it (the bwrap driver's spawner forks sandboxes).
+ */
+function newTrees(root: number, known: Set<number>): number[][] {
+  const trees: number[][] = [];
+  const walk = (pid: number): void => {
+    for (const kid of childrenOf(pid)) {
+      if (known.has(kid)) walk(kid);
+      else trees.push([kid, ...descendants(kid)]);
+    }
+  };
+  walk(root);
+  return trees;
 }
 
 async function settle(server: { request<R>(m: Record<string, unknown>): Promise<R> }): Promise<void> {
