@@ -29,11 +29,12 @@ interface LaunchMessage {
 export class SpawnHelper {
   readonly #child: ChildProcess;
   readonly #pending = new Map<number, Pending>();
-  /** Launchers until they exit (`launch`): their messages go to their LaunchedProcess. */
+  /**
+   * Launchers until they exit (`launch`): their messages go to their LaunchedProcess. While there
+   * are any, the IPC channel is ref'd: like a child process, a launcher keeps this process alive.
+   */
   readonly #launched = new Map<number, LaunchedProcess>();
   #next = 0;
-  /** Launchers not yet exited: while there are any, the IPC channel is ref'd. */
-  #holds = 0;
   #dead: Error | undefined;
 
   private constructor(child: ChildProcess) {
@@ -58,7 +59,7 @@ export class SpawnHelper {
     });
     // Neither the process nor its channel keeps the server (or a test) running.
     child.unref();
-    (child.channel as { unref?: () => void } | undefined)?.unref?.();
+    this.#channel()?.unref?.();
   }
 
   /** Starts the spawner and waits for its first message; rejects when it cannot run. */
@@ -97,20 +98,17 @@ export class SpawnHelper {
       if (!this.#dead && this.#child.connected && launched.pid !== undefined) this.#child.send({ op: 'kill', pid: launched.pid, signal });
     });
     this.#launched.set(id, launched);
-    // Like a child process, a launcher keeps this process alive until it has exited.
-    this.#holdChannel(+1);
-    launched.once('exit', () => this.#holdChannel(-1));
-    void launched.started.catch(() => { if (launched.pid === undefined) this.#holdChannel(-1); });
+    if (this.#launched.size === 1) this.#channel()?.ref?.();
     this.#child.send({ id, op: 'launch', file, args, env, seccomp: seccomp.toString('base64') });
     return launched.started;
   }
 
-  #holdChannel(delta: number): void {
-    const before = this.#holds;
-    this.#holds += delta;
-    const channel = this.#child.channel as { ref?: () => void; unref?: () => void } | undefined;
-    if (before === 0 && this.#holds > 0) channel?.ref?.();
-    else if (before > 0 && this.#holds === 0) channel?.unref?.();
+  #channel(): { ref?: () => void; unref?: () => void } | undefined {
+    return this.#child.channel as { ref?: () => void; unref?: () => void } | undefined;
+  }
+
+  #forget(id: number): void {
+    if (this.#launched.delete(id) && this.#launched.size === 0) this.#channel()?.unref?.();
   }
 
   #onLaunchMessage(l: LaunchedProcess, msg: LaunchMessage, handle: Socket | undefined): void {
@@ -118,10 +116,10 @@ export class SpawnHelper {
     else if (msg.pid !== undefined) l.spawned(msg.pid);
     else if (msg.initPid !== undefined) l.info(msg.initPid);
     else if (msg.exit !== undefined) {
-      this.#launched.delete(msg.id);
+      this.#forget(msg.id);
       l.exited(msg.exit.code, msg.exit.signal);
     } else if (msg.error !== undefined) {
-      this.#launched.delete(msg.id);
+      this.#forget(msg.id);
       l.failed(new Error(msg.error));
     }
   }
